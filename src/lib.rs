@@ -1,0 +1,7 @@
+//! memdeck: a tabbed, multi-persona terminal chat with Claude over one shared memory store.
+//!
+//! The binary (`src/main.rs`) and the integration tests both use this library. See
+//! `ARCHITECTURE.md` for the map of modules and the data flow.
+
+pub mod config;
+pub mod memory;

@@ -1,0 +1,245 @@
+//! The `memdeck` command: parse the flags, open the store, run the subcommand.
+//!
+//! Failures reach the user as one `memdeck: error: ...` line on stderr, plus a hint where one
+//! helps, and an exit code: 0 success, 1 failure (for `memory exec`: the tool result is an
+//! error), 2 usage error.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use memdeck::config::MemoryArgs;
+use memdeck::memory::history::format_utc;
+use memdeck::memory::{self, LocalStore, MemPath, MemoryStore, WriteCtx};
+
+#[derive(Parser, Debug)]
+#[command(name = "memdeck", version, about)]
+struct Cli {
+    #[command(flatten)]
+    memory: MemoryArgs,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Work on the memory store directly, as the model would
+    #[command(subcommand)]
+    Memory(MemoryCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum MemoryCommand {
+    /// Run one memory tool command and print what the model would receive
+    Exec {
+        /// Print one JSON line with `content` and `is_error` instead of the text
+        #[arg(long)]
+        json: bool,
+        /// Who the change is recorded as in the history
+        #[arg(long, default_value = "cli", value_name = "NAME")]
+        actor: String,
+        /// The tool input, e.g. '{"command":"view","path":"/memories"}'; - reads it from stdin
+        input: String,
+    },
+    /// Show the history of every change, or of one path and what is below it
+    Log {
+        /// A path such as /memories/notes.md
+        path: Option<String>,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bring back an earlier version of a file (also one that was deleted or renamed away)
+    Restore {
+        /// The file to restore, such as /memories/notes.md
+        path: String,
+        /// The version, as a hash or its first digits from `memdeck memory log` [default: the
+        /// newest version that differs from the current content]
+        #[arg(long, value_name = "HASH")]
+        version: Option<String>,
+        /// Who the restore is recorded as in the history
+        #[arg(long, default_value = "cli", value_name = "NAME")]
+        actor: String,
+    },
+}
+
+/// A failure to report: the message, a hint, and the exit code.
+struct Failure {
+    code: u8,
+    message: String,
+    hint: Option<String>,
+}
+
+impl Failure {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl From<memory::StoreError> for Failure {
+    fn from(err: memory::StoreError) -> Self {
+        Self::new(1, err.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(failure) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "memdeck: error: {}", failure.message);
+            if let Some(hint) = failure.hint {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    match &cli.command {
+        // The TUI will run here; until it exists, say what the binary can do.
+        None => {
+            use clap::CommandFactory;
+            Cli::command()
+                .print_help()
+                .map_err(|e| Failure::new(1, format!("cannot print the help: {e}")))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Memory(command)) => {
+            let store = LocalStore::open(&cli.memory.local_options()).map_err(|e| {
+                Failure::from(e)
+                    .hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
+            })?;
+            run_memory(&store, command)
+        }
+    }
+}
+
+fn run_memory(store: &LocalStore, command: &MemoryCommand) -> Result<ExitCode, Failure> {
+    match command {
+        MemoryCommand::Exec { json, actor, input } => {
+            check_actor(actor)?;
+            let text = if input == "-" {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                    Failure::new(2, format!("cannot read the tool input from stdin: {e}"))
+                })?;
+                text
+            } else {
+                input.clone()
+            };
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                Failure::new(2, format!("the tool input is not valid JSON: {e}")).hint(
+                    "quote it for the shell: memdeck memory exec '{\"command\":\"view\",\"path\":\"/memories\"}'",
+                )
+            })?;
+            let result = memory::execute(store, &value, actor);
+            let mut out = std::io::stdout().lock();
+            let printed = if *json {
+                serde_json::to_string(&result)
+                    .map_err(std::io::Error::other)
+                    .and_then(|line| writeln!(out, "{line}"))
+            } else {
+                writeln!(out, "{}", result.content)
+            };
+            printed.map_err(|e| Failure::new(1, format!("cannot write the result: {e}")))?;
+            Ok(if result.is_error {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        MemoryCommand::Log { path, json } => {
+            let path = path.as_deref().map(parse_path).transpose()?;
+            let entries = store.history(path.as_ref())?;
+            let mut out = std::io::stdout().lock();
+            if entries.is_empty() && !*json {
+                let what = path.map_or_else(|| "the store".to_owned(), |p| p.to_string());
+                eprintln!("no history yet for {what}");
+            }
+            for entry in &entries {
+                let line = if *json {
+                    serde_json::to_string(entry).map_err(|e| Failure::new(1, e.to_string()))?
+                } else {
+                    format_entry(entry)
+                };
+                writeln!(out, "{line}")
+                    .map_err(|e| Failure::new(1, format!("cannot write: {e}")))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        MemoryCommand::Restore {
+            path,
+            version,
+            actor,
+        } => {
+            check_actor(actor)?;
+            let path = parse_path(path)?;
+            let restored = store
+                .restore(&path, version.as_deref(), WriteCtx::new(actor, "restore"))
+                .map_err(|e| {
+                    Failure::from(e).hint(format!("`memdeck memory log {path}` lists its versions"))
+                })?;
+            println!("Restored {path} to version {}", restored.short());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn parse_path(raw: &str) -> Result<MemPath, Failure> {
+    MemPath::parse(raw)
+        .map_err(|e| Failure::new(2, e.to_string()).hint("paths look like /memories/notes.md"))
+}
+
+fn check_actor(actor: &str) -> Result<(), Failure> {
+    if actor.is_empty() || actor.len() > 64 || actor.chars().any(memory::path::is_control_or_format)
+    {
+        return Err(Failure::new(
+            2,
+            "--actor must be 1 to 64 bytes of visible text",
+        ));
+    }
+    Ok(())
+}
+
+/// One history entry as a line: sequence, time, actor, command, path, versions.
+fn format_entry(entry: &memory::HistoryEntry) -> String {
+    let short =
+        |v: &Option<memory::Version>| v.as_ref().map_or("-".to_owned(), |v| v.short().to_owned());
+    let target = match &entry.new_path {
+        Some(to) => format!("{} -> {to}", entry.path),
+        None => entry.path.clone(),
+    };
+    let line = format!(
+        "#{:<5} {}  {:<10} {:<11} {}  {} -> {}",
+        entry.seq,
+        format_utc(entry.ts_ms),
+        entry.actor,
+        entry.op,
+        target,
+        short(&entry.old),
+        short(&entry.new),
+    );
+    // Paths and actors were checked on the way in, but a log edited by hand could hold anything.
+    line.chars()
+        .map(|c| {
+            if memory::path::is_control_or_format(c) {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
+}

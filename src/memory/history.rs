@@ -1,0 +1,226 @@
+//! History entries and the choice of a version to restore, shared by every backend.
+//!
+//! Every change a store makes (and every change its watcher sees) is one [`HistoryEntry`] in an
+//! append-only log, with the content hash before and after. The content of every version is
+//! kept by hash, so any version named in the log can be brought back.
+
+use serde::{Deserialize, Serialize};
+
+use super::{MemPath, StoreError, Version};
+
+/// One recorded change to one path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Position in the log, counting from 1; grows by one per entry across processes.
+    pub seq: u64,
+    /// Milliseconds since the Unix epoch.
+    pub ts_ms: u64,
+    /// A persona, `editor`, `external`, or whoever ran the CLI.
+    pub actor: String,
+    /// The command: `create`, `str_replace`, `insert`, `delete`, `rename`, `save`, `restore`,
+    /// or `external` for a change seen by the watcher.
+    pub op: String,
+    /// The virtual path, `/memories/...`.
+    pub path: String,
+    /// For renames, where the path went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_path: Option<String>,
+    /// Content before the change (`None`: did not exist, or a directory).
+    #[serde(default)]
+    pub old: Option<Version>,
+    /// Content after the change (`None`: deleted, or a directory).
+    #[serde(default)]
+    pub new: Option<Version>,
+}
+
+impl HistoryEntry {
+    /// Whether the entry concerns `path` or anything below it, under its old or new name.
+    pub fn touches(&self, path: &MemPath) -> bool {
+        let prefix = path.to_string();
+        let under = |p: &str| {
+            p == prefix
+                || path.is_root()
+                || p.strip_prefix(prefix.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        under(&self.path) || self.new_path.as_deref().is_some_and(under)
+    }
+
+    /// The versions this entry gives `path` exactly, newest first.
+    fn versions_of(&self, path: &str) -> Vec<&Version> {
+        let mut out = Vec::new();
+        if self.new_path.as_deref() == Some(path) {
+            out.extend(self.new.as_ref());
+        }
+        if self.path == path {
+            if self.new_path.is_none() {
+                out.extend(self.new.as_ref());
+            }
+            out.extend(self.old.as_ref());
+        }
+        out
+    }
+}
+
+/// Choose the version of `path` to restore: the one whose hash starts with `wanted`, or by
+/// default the newest recorded version that differs from `current`.
+pub fn pick_version(
+    entries: &[HistoryEntry],
+    path: &MemPath,
+    current: Option<&Version>,
+    wanted: Option<&str>,
+) -> Result<Version, StoreError> {
+    let key = path.to_string();
+    let mut candidates: Vec<&Version> = Vec::new();
+    for entry in entries.iter().rev() {
+        for version in entry.versions_of(&key) {
+            if !candidates.contains(&version) {
+                candidates.push(version);
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return Err(StoreError::NoVersion(format!(
+            "{key} has no recorded versions in the history"
+        )));
+    }
+    match wanted {
+        Some(prefix) => {
+            let prefix = prefix.to_ascii_lowercase();
+            if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(StoreError::NoVersion(format!(
+                    "'{prefix}' is not a version: give at least 4 hex digits of a hash from \
+                     `memdeck memory log {key}`"
+                )));
+            }
+            let matches: Vec<&&Version> = candidates
+                .iter()
+                .filter(|v| v.as_str().starts_with(&prefix))
+                .collect();
+            match matches.as_slice() {
+                [one] => Ok((**one).clone()),
+                [] => Err(StoreError::NoVersion(format!(
+                    "no version of {key} starts with {prefix}; `memdeck memory log {key}` lists \
+                     them"
+                ))),
+                _ => Err(StoreError::NoVersion(format!(
+                    "{prefix} matches {} versions of {key}; give more digits",
+                    matches.len()
+                ))),
+            }
+        }
+        None => candidates
+            .into_iter()
+            .find(|v| Some(*v) != current)
+            .cloned()
+            .ok_or_else(|| {
+                StoreError::NoVersion(format!(
+                    "{key} has no version in the history other than its current content"
+                ))
+            }),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC.
+pub fn format_utc(ts_ms: u64) -> String {
+    let secs = ts_ms / 1000;
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(
+        seq: u64,
+        path: &str,
+        new_path: Option<&str>,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> HistoryEntry {
+        HistoryEntry {
+            seq,
+            ts_ms: 0,
+            actor: "t".into(),
+            op: "x".into(),
+            path: path.into(),
+            new_path: new_path.map(Into::into),
+            old: old.map(|v| Version::from_hex(v.into())),
+            new: new.map(|v| Version::from_hex(v.into())),
+        }
+    }
+
+    #[test]
+    fn default_restore_is_the_newest_other_version() {
+        let p = MemPath::parse("/memories/a.md").unwrap();
+        let log = [
+            entry(1, "/memories/a.md", None, None, Some("aaaa1111")),
+            entry(
+                2,
+                "/memories/a.md",
+                None,
+                Some("aaaa1111"),
+                Some("bbbb2222"),
+            ),
+            entry(3, "/memories/a.md", None, Some("bbbb2222"), None),
+        ];
+        let v = |s: &str| Version::from_hex(s.into());
+        assert_eq!(pick_version(&log, &p, None, None).unwrap(), v("bbbb2222"));
+        assert_eq!(
+            pick_version(&log, &p, Some(&v("bbbb2222")), None).unwrap(),
+            v("aaaa1111")
+        );
+        assert_eq!(
+            pick_version(&log, &p, None, Some("AAAA")).unwrap(),
+            v("aaaa1111")
+        );
+        assert!(pick_version(&log, &p, None, Some("cccc")).is_err());
+        assert!(pick_version(&log, &p, None, Some("aa")).is_err());
+    }
+
+    #[test]
+    fn renamed_files_keep_their_versions_under_both_names() {
+        let old = MemPath::parse("/memories/a.md").unwrap();
+        let new = MemPath::parse("/memories/b.md").unwrap();
+        let log = [entry(
+            1,
+            "/memories/a.md",
+            Some("/memories/b.md"),
+            Some("abcd0000"),
+            Some("abcd0000"),
+        )];
+        assert!(log[0].touches(&old) && log[0].touches(&new));
+        assert_eq!(
+            pick_version(&log, &old, None, None).unwrap().as_str(),
+            "abcd0000"
+        );
+        assert_eq!(
+            pick_version(&log, &new, None, None).unwrap().as_str(),
+            "abcd0000"
+        );
+    }
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00");
+        assert_eq!(format_utc(1_795_000_000_000), "2026-11-18 11:06:40");
+        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00:00");
+    }
+}

@@ -1,0 +1,432 @@
+//! The local-directory backend: `/memories/...` lives in a directory on this machine.
+//!
+//! Every mutation runs under one lock: a mutex for the tabs of this process plus an advisory
+//! `flock` on the history directory's `lock` file for other memdeck processes. Under it, a
+//! mutation keeps the old and new content as blobs, appends its history entry (synced), then
+//! writes the memory file atomically (temp file, fsync, rename, fsync of the directory), and
+//! finally broadcasts one [`MemoryChange`]. Reads take no lock: renames make every file either
+//! wholly old or wholly new.
+
+mod fs;
+mod log;
+mod watch;
+mod write;
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::broadcast;
+
+use self::fs::{Kind, Meta};
+use self::log::History;
+pub use self::log::Retention;
+pub use self::watch::WatchMode;
+use super::{
+    Entry, Expect, FileText, HistoryEntry, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
+    StoreError, Version, WriteCtx,
+};
+
+/// Files larger than this are not copied into the history (a person may drop anything in the
+/// directory); deleting one is refused rather than losing it.
+const HISTORY_BLOB_MAX: u64 = 64 * 1024 * 1024;
+/// Temp files of ours older than this are left over from a crash and removed at start-up.
+const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
+
+/// Where and how the local store keeps its files.
+#[derive(Clone, Debug)]
+pub struct LocalOptions {
+    /// The memory directory, what the model sees as `/memories`.
+    pub dir: PathBuf,
+    /// Where history lives; by default `.<name>-history` beside the memory directory.
+    pub history_dir: Option<PathBuf>,
+    pub max_file_bytes: u64,
+    pub retention: Retention,
+}
+
+impl LocalOptions {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: dir.into(),
+            history_dir: None,
+            max_file_bytes: super::DEFAULT_MAX_FILE_BYTES,
+            retention: Retention::default(),
+        }
+    }
+}
+
+/// The local-directory memory store.
+pub struct LocalStore {
+    inner: Arc<Inner>,
+    watcher: Mutex<Option<watch::WatchHandle>>,
+}
+
+pub(super) struct Inner {
+    pub(super) root: PathBuf,
+    max_file_bytes: u64,
+    state: Mutex<State>,
+    lock_file: File,
+    changes: broadcast::Sender<MemoryChange>,
+}
+
+pub(super) struct State {
+    pub(super) history: History,
+    /// What this process last saw of each path, keyed by virtual path: lets the watcher tell
+    /// our own writes from other people's and skip hashing unchanged files.
+    pub(super) snapshot: HashMap<String, Seen>,
+}
+
+/// One path as last seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Seen {
+    pub(super) meta: Meta,
+    pub(super) version: Option<Version>,
+}
+
+impl Seen {
+    /// Whether `meta` describes the same bytes as when this was recorded.
+    pub(super) fn same_as(&self, meta: &Meta) -> bool {
+        let m = &self.meta;
+        m.kind == meta.kind
+            && m.size == meta.size
+            && m.ino == meta.ino
+            && m.mtime_ns == meta.mtime_ns
+            && m.ctime_ns == meta.ctime_ns
+    }
+}
+
+/// The store lock: the in-process mutex and the cross-process `flock`, released together.
+pub(super) struct Locked<'a> {
+    pub(super) state: MutexGuard<'a, State>,
+    file: &'a File,
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+impl LocalStore {
+    /// Open (creating when missing) the memory directory and its history.
+    pub fn open(options: &LocalOptions) -> Result<Self, StoreError> {
+        fs::create_dir_all(&options.dir).map_err(|e| {
+            StoreError::io(
+                format!(
+                    "cannot create the memory directory {}",
+                    options.dir.display()
+                ),
+                e,
+            )
+        })?;
+        let root = options.dir.canonicalize().map_err(|e| {
+            StoreError::io(
+                format!("cannot open the memory directory {}", options.dir.display()),
+                e,
+            )
+        })?;
+        let history_dir = match &options.history_dir {
+            Some(dir) => dir.clone(),
+            None => default_history_dir(&root),
+        };
+        check_history_outside(&root, &history_dir)?;
+        let history = History::open(&history_dir, options.retention).map_err(|e| {
+            StoreError::io(
+                format!("cannot open the history in {}", history_dir.display()),
+                e,
+            )
+        })?;
+        let lock_path = history_dir.join("lock");
+        let lock_file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StoreError::io(format!("cannot open {}", lock_path.display()), e))?;
+        remove_stale_temps(&root, STALE_TEMP_AGE);
+        let (changes, _) = broadcast::channel(1024);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                root,
+                max_file_bytes: options.max_file_bytes,
+                state: Mutex::new(State {
+                    history,
+                    snapshot: HashMap::new(),
+                }),
+                lock_file,
+                changes,
+            }),
+            watcher: Mutex::new(None),
+        })
+    }
+
+    /// The memory directory, canonical.
+    pub fn root(&self) -> &Path {
+        &self.inner.root
+    }
+
+    /// Start watching the directory for changes made by people and other programs; they are
+    /// recorded in the history and broadcast with actor `external`. Falls back to polling when
+    /// the system's watcher cannot start. Calling it again does nothing.
+    pub fn watch(&self) -> Result<watch::WatchMode, StoreError> {
+        let mut slot = self.watcher.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(handle) = slot.as_ref() {
+            return Ok(handle.mode());
+        }
+        let handle = watch::start(&self.inner)?;
+        let mode = handle.mode();
+        *slot = Some(handle);
+        Ok(mode)
+    }
+}
+
+fn default_history_dir(root: &Path) -> PathBuf {
+    let name = root
+        .file_name()
+        .map_or_else(|| "memories".into(), |n| n.to_string_lossy().into_owned());
+    match root.parent() {
+        Some(parent) => parent.join(format!(".{name}-history")),
+        None => root.join(".memdeck-history"),
+    }
+}
+
+/// The history must not be visible to the model: outside the memory directory, or under a
+/// hidden name inside it.
+fn check_history_outside(root: &Path, history: &Path) -> Result<(), StoreError> {
+    let absolute = if history.is_absolute() {
+        history.to_owned()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| StoreError::io("cannot find the current directory", e))?
+            .join(history)
+    };
+    if let Ok(inside) = absolute.strip_prefix(root) {
+        let hidden = inside
+            .components()
+            .next()
+            .is_some_and(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+        if !hidden {
+            return Err(StoreError::Rejected(format!(
+                "the history directory {} is inside the memory directory, where the model would \
+                 see it; put it elsewhere or give it a name starting with '.'",
+                history.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Remove temp files that a killed process left behind.
+fn remove_stale_temps(dir: &Path, age: Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(meta) = entry.path().symlink_metadata() else {
+            continue;
+        };
+        let name = entry.file_name();
+        if meta.is_dir() {
+            remove_stale_temps(&entry.path(), age);
+        } else if meta.is_file()
+            && name.to_string_lossy().starts_with(fs::TEMP_PREFIX)
+            && meta
+                .modified()
+                .ok()
+                .and_then(|m| SystemTime::now().duration_since(m).ok())
+                .is_some_and(|elapsed| elapsed > age)
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+impl Inner {
+    pub(super) fn lock(&self) -> Result<Locked<'_>, StoreError> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        self.lock_file
+            .lock()
+            .map_err(|e| StoreError::io("cannot lock the memory store", e))?;
+        let locked_file = &self.lock_file;
+        if let Err(e) = state.history.refresh() {
+            let _ = locked_file.unlock();
+            return Err(StoreError::io("cannot read the history log", e));
+        }
+        Ok(Locked {
+            state,
+            file: locked_file,
+        })
+    }
+
+    pub(super) fn open_root(&self) -> Result<OwnedFd, StoreError> {
+        fs::open_root(&self.root).map_err(|e| {
+            StoreError::io(
+                format!("cannot open the memory directory {}", self.root.display()),
+                e,
+            )
+        })
+    }
+
+    pub(super) fn emit(&self, change: MemoryChange) {
+        // No subscriber is not an error.
+        let _ = self.changes.send(change);
+    }
+}
+
+impl MemoryStore for LocalStore {
+    fn describe(&self) -> String {
+        format!("local directory {}", self.inner.root.display())
+    }
+
+    fn max_file_bytes(&self) -> u64 {
+        self.inner.max_file_bytes
+    }
+
+    fn node(&self, path: &MemPath) -> Result<Option<(NodeKind, u64)>, StoreError> {
+        let root = self.inner.open_root()?;
+        if path.is_root() {
+            let meta = fs::meta_of(root.as_fd())
+                .map_err(|e| StoreError::io("cannot examine /memories", e))?;
+            return Ok(Some((NodeKind::Dir, meta.size)));
+        }
+        let dir = match fs::walk(root.as_fd(), path, false, false) {
+            Ok(dir) => dir,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let name = path.name().unwrap_or_default();
+        let meta = fs::meta_at(dir.as_fd(), name)
+            .map_err(|e| StoreError::io(format!("cannot examine {path}"), e))?;
+        match meta {
+            None => Ok(None),
+            Some(m) => match m.kind {
+                Kind::File => Ok(Some((NodeKind::File, m.size))),
+                Kind::Dir => Ok(Some((NodeKind::Dir, m.size))),
+                Kind::Symlink => Err(StoreError::Symlink {
+                    path: path.clone(),
+                    link: path.clone(),
+                }),
+                Kind::Other => Err(StoreError::Unsupported(path.clone())),
+            },
+        }
+    }
+
+    fn read(&self, path: &MemPath) -> Result<FileText, StoreError> {
+        if path.is_root() {
+            return Err(StoreError::IsDir(path.clone()));
+        }
+        let root = self.inner.open_root()?;
+        let dir = fs::walk(root.as_fd(), path, false, false)?;
+        let (mut file, meta) =
+            fs::open_regular(dir.as_fd(), path.name().unwrap_or_default(), path)?;
+        let bytes = fs::read_limited(&mut file, &meta, path, self.inner.max_file_bytes)?;
+        let version = Version::of(&bytes);
+        let size = bytes.len() as u64;
+        let text = String::from_utf8(bytes).map_err(|_| StoreError::NotUtf8 {
+            path: path.clone(),
+            size,
+        })?;
+        Ok(FileText { text, version })
+    }
+
+    fn list(&self, dir: &MemPath, depth: usize) -> Result<Listing, StoreError> {
+        let root = self.inner.open_root()?;
+        let fd = fs::walk(root.as_fd(), dir, true, false)?;
+        let size = fs::meta_of(fd.as_fd())
+            .map_err(|e| StoreError::io(format!("cannot examine {dir}"), e))?
+            .size;
+        let mut found = Vec::new();
+        fs::walk_tree(fd.as_fd(), "", depth, false, &mut found, &mut |_, _, _| {})
+            .map_err(|e| StoreError::io(format!("cannot list {dir}"), e))?;
+        let entries = found
+            .into_iter()
+            .map(|f| Entry {
+                relative: f.relative,
+                kind: if f.meta.kind == Kind::Dir {
+                    NodeKind::Dir
+                } else {
+                    NodeKind::File
+                },
+                size: f.meta.size,
+            })
+            .collect();
+        Ok(Listing { size, entries })
+    }
+
+    fn save(
+        &self,
+        path: &MemPath,
+        text: &str,
+        expect: Expect,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Version, StoreError> {
+        self.inner.save(path, text, &expect, ctx)
+    }
+
+    fn modify(
+        &self,
+        path: &MemPath,
+        ctx: WriteCtx<'_>,
+        edit: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<FileText, StoreError> {
+        self.inner.modify(path, ctx, edit)
+    }
+
+    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError> {
+        self.inner.delete(path, ctx)
+    }
+
+    fn rename(&self, from: &MemPath, to: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError> {
+        self.inner.rename(from, to, ctx)
+    }
+    fn history(&self, path: Option<&MemPath>) -> Result<Vec<HistoryEntry>, StoreError> {
+        let locked = self.inner.lock()?;
+        let entries = locked
+            .state
+            .history
+            .entries()
+            .map_err(|e| StoreError::io("cannot read the history log", e))?;
+        Ok(match path {
+            Some(p) => entries.into_iter().filter(|e| e.touches(p)).collect(),
+            None => entries,
+        })
+    }
+
+    fn restore(
+        &self,
+        path: &MemPath,
+        version: Option<&str>,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Version, StoreError> {
+        self.inner.restore(path, version, ctx)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<MemoryChange> {
+        self.inner.changes.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_defaults_beside_the_memory_dir() {
+        assert_eq!(
+            default_history_dir(Path::new("/p/memories")),
+            PathBuf::from("/p/.memories-history")
+        );
+    }
+
+    #[test]
+    fn history_inside_the_store_must_be_hidden() {
+        let root = Path::new("/p/memories");
+        assert!(check_history_outside(root, Path::new("/p/memories/hist")).is_err());
+        assert!(check_history_outside(root, Path::new("/p/memories/.hist")).is_ok());
+        assert!(check_history_outside(root, Path::new("/p/.memories-history")).is_ok());
+    }
+}

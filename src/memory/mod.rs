@@ -1,0 +1,340 @@
+//! The shared memory store behind Claude's memory tool.
+//!
+//! Every tab, the memory panel and the CLI reach memory through the [`MemoryStore`] trait: a small
+//! set of primitives (read, list, save with compare-and-set, modify under the store's lock,
+//! delete, rename, history) that a backend implements. The six tool commands are written once, in
+//! [`tool`], on top of those primitives, so every backend answers the model with the same texts.
+
+pub mod command;
+pub mod history;
+pub mod local;
+pub mod path;
+pub mod tool;
+
+use std::fmt;
+use std::io;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::broadcast;
+
+pub use command::Command;
+pub use history::HistoryEntry;
+pub use local::{LocalOptions, LocalStore, Retention, WatchMode};
+pub use path::{MemPath, PathError};
+pub use tool::{ToolResult, execute};
+
+/// Default largest memory file, in bytes (100 KiB, as Anthropic's hosted memory store).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 100 * 1024;
+
+/// The version of a file's content: the lowercase hex SHA-256 of its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Version(String);
+
+impl Version {
+    pub fn of(bytes: &[u8]) -> Self {
+        Self(hex(&Sha256::digest(bytes)))
+    }
+
+    pub fn from_hex(hex: String) -> Self {
+        Self(hex)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first 12 hex digits, enough to tell versions apart in a listing.
+    pub fn short(&self) -> &str {
+        &self.0[..self.0.len().min(12)]
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// What happened to a path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChangeKind {
+    Created,
+    Modified,
+    Deleted,
+    /// The path is the new name; `from` the old one.
+    Renamed {
+        from: String,
+    },
+}
+
+/// One change to the store, broadcast to every subscriber (the panel, the tabs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryChange {
+    /// The virtual path, `/memories/...`.
+    pub path: String,
+    pub kind: ChangeKind,
+    /// A persona name, `editor`, or `external` for changes a watcher saw.
+    pub actor: String,
+    /// The new content's version; `None` for deletions and directories.
+    pub version: Option<Version>,
+    /// Whether the path is a directory.
+    pub is_dir: bool,
+}
+
+/// Who is writing and which command did it, recorded in the history log.
+#[derive(Clone, Copy, Debug)]
+pub struct WriteCtx<'a> {
+    pub actor: &'a str,
+    pub op: &'a str,
+}
+
+impl<'a> WriteCtx<'a> {
+    pub fn new(actor: &'a str, op: &'a str) -> Self {
+        Self { actor, op }
+    }
+}
+
+/// The precondition of a save.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Overwrite whatever is there (or create).
+    Any,
+    /// The file must not exist yet.
+    Absent,
+    /// The file must still hold exactly this version (compare-and-set).
+    Version(Version),
+}
+
+/// A text file read from the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileText {
+    pub text: String,
+    pub version: Version,
+}
+
+/// Kind of a node in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    File,
+    Dir,
+}
+
+/// One entry of a listing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Path relative to the listed directory, `/`-separated, escaped for display when the
+    /// name on disk is not a valid memory name.
+    pub relative: String,
+    pub kind: NodeKind,
+    pub size: u64,
+}
+
+/// A directory listing: the directory's own size, then its entries depth-first, each
+/// directory's children sorted by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listing {
+    pub size: u64,
+    pub entries: Vec<Entry>,
+}
+
+/// Why a store operation failed. The tool layer turns these into the model's texts.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error("{0} does not exist")]
+    NotFound(MemPath),
+    #[error("{file} is a file, so {path} cannot be inside it")]
+    ParentIsFile { path: MemPath, file: MemPath },
+    #[error("{0} is a directory")]
+    IsDir(MemPath),
+    #[error("{0} is a file, not a directory")]
+    NotDir(MemPath),
+    #[error("{link} is a symbolic link; memdeck never follows links in the memory directory")]
+    Symlink { path: MemPath, link: MemPath },
+    #[error(
+        "{0} is not a regular file or directory (a FIFO, socket or device); memdeck refuses it"
+    )]
+    Unsupported(MemPath),
+    #[error(
+        "{path} has {links} hard links; memdeck refuses hard-linked files because they can be \
+         shared with files outside the memory directory"
+    )]
+    HardLinked { path: MemPath, links: u64 },
+    #[error(
+        "{path} is {} ({size} bytes), larger than the {} limit for memory files",
+        format_size(*size),
+        format_size(*limit)
+    )]
+    TooLarge {
+        path: MemPath,
+        size: u64,
+        limit: u64,
+    },
+    #[error(
+        "{path} is not valid UTF-8 text ({} bytes, likely a binary file)",
+        size
+    )]
+    NotUtf8 { path: MemPath, size: u64 },
+    #[error(
+        "the new content of {path} would be {size} bytes, over the {} limit for a memory file; \
+         nothing was written",
+        format_size(*limit)
+    )]
+    ContentTooLarge {
+        path: MemPath,
+        size: u64,
+        limit: u64,
+    },
+    #[error("{0} already exists")]
+    Exists(MemPath),
+    #[error(
+        "{path} changed since it was read (now {}); nothing was written",
+        current.as_ref().map_or("deleted", Version::short)
+    )]
+    Conflict {
+        path: MemPath,
+        current: Option<Version>,
+    },
+    #[error("cannot move {from} into its own subdirectory {to}")]
+    IntoItself { from: MemPath, to: MemPath },
+    #[error("{0}")]
+    Rejected(String),
+    #[error("{0}")]
+    NoVersion(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn io(context: impl Into<String>, source: impl Into<io::Error>) -> Self {
+        Self::Io {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// The store every tab, the panel and the CLI share.
+///
+/// Methods block (they do file or network I/O); async callers run them with
+/// `tokio::task::spawn_blocking`. Every mutation is atomic, serialised against every other
+/// mutation of the same store (in this process and in others), recorded in the history and
+/// broadcast as a [`MemoryChange`].
+pub trait MemoryStore: Send + Sync {
+    /// A one-line description for status bars and `doctor`, e.g. `local directory ./memories`.
+    fn describe(&self) -> String;
+
+    /// The largest file a write may produce, in bytes.
+    fn max_file_bytes(&self) -> u64;
+
+    /// Kind and size of a path, `None` when it does not exist.
+    fn node(&self, path: &MemPath) -> Result<Option<(NodeKind, u64)>, StoreError>;
+
+    /// Read a text file.
+    fn read(&self, path: &MemPath) -> Result<FileText, StoreError>;
+
+    /// List a directory `depth` levels deep (1 = its children only), skipping hidden items.
+    fn list(&self, dir: &MemPath, depth: usize) -> Result<Listing, StoreError>;
+
+    /// Write a whole file under a precondition; parent directories are created.
+    fn save(
+        &self,
+        path: &MemPath,
+        text: &str,
+        expect: Expect,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Version, StoreError>;
+
+    /// Read-modify-write an existing text file under the store's lock: `edit` gets the current
+    /// text and returns the new one, or a message that becomes [`StoreError::Rejected`].
+    /// Backends that retry on contention may call `edit` more than once.
+    fn modify(
+        &self,
+        path: &MemPath,
+        ctx: WriteCtx<'_>,
+        edit: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<FileText, StoreError>;
+
+    /// Delete a file or a directory tree; every file's content is kept in the history.
+    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError>;
+
+    /// Move a file or directory; never overwrites an existing destination.
+    fn rename(&self, from: &MemPath, to: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError>;
+
+    /// History entries, oldest first; only those touching `path` when given.
+    fn history(&self, path: Option<&MemPath>) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Bring back a version of `path` (by full or abbreviated hash), or by default the newest
+    /// version that differs from the current content. Returns the restored version.
+    fn restore(
+        &self,
+        path: &MemPath,
+        version: Option<&str>,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Version, StoreError>;
+
+    /// Changes from now on.
+    fn subscribe(&self) -> broadcast::Receiver<MemoryChange>;
+}
+
+/// Sizes as the reference prints them: `0B`, `17B`, `2.0K`, `4K`, `1.5M`.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "K", "M", "G"];
+    if bytes == 0 {
+        return "0B".to_owned();
+    }
+    let exponent = (bytes.ilog2() / 10).min(3);
+    #[allow(clippy::cast_precision_loss)]
+    let scaled = bytes as f64 / f64::from(1u32 << (10 * exponent));
+    let unit = UNITS[exponent as usize];
+    if scaled.fract() == 0.0 {
+        format!("{scaled:.0}{unit}")
+    } else {
+        format!("{scaled:.1}{unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_match_the_reference_format() {
+        assert_eq!(format_size(0), "0B");
+        assert_eq!(format_size(17), "17B");
+        assert_eq!(format_size(1023), "1023B");
+        assert_eq!(format_size(1024), "1K");
+        assert_eq!(format_size(2000), "2.0K");
+        assert_eq!(format_size(1536), "1.5K");
+        assert_eq!(format_size(4096), "4K");
+        assert_eq!(format_size(100 * 1024), "100K");
+        assert_eq!(format_size(3 * 1024 * 1024 + 1), "3.0M");
+        assert_eq!(format_size(5 << 40), "5120G");
+    }
+
+    #[test]
+    fn version_is_sha256_hex() {
+        assert_eq!(
+            Version::of(b"").as_str(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
