@@ -165,9 +165,8 @@ pub enum StoreError {
     NotDir(MemPath),
     #[error("{link} is a symbolic link; memdeck never follows links in the memory directory")]
     Symlink { path: MemPath, link: MemPath },
-    #[error(
-        "{0} is not a regular file or directory (a FIFO, socket or device); memdeck refuses it"
-    )]
+    /// A FIFO, socket or device: never opened. The text is the reference's.
+    #[error("Unsupported file type for {0}")]
     Unsupported(MemPath),
     #[error(
         "{path} has {links} hard links; memdeck refuses hard-linked files because they can be \

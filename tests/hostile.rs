@@ -1,0 +1,412 @@
+//! Every row of the hostile-input table (reliability.md §1.5) against every command that takes a
+//! path: each must fail with an error that names the rule, and neither the sentinel directory
+//! beside the store nor the store itself may change.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{Fixture, tree};
+use serde_json::{Value, json};
+
+/// Every way a command can take `path`.
+fn commands_with(path: &str) -> Vec<Value> {
+    vec![
+        json!({"command": "view", "path": path}),
+        json!({"command": "create", "path": path, "file_text": "x"}),
+        json!({"command": "str_replace", "path": path, "old_str": "a", "new_str": "b"}),
+        json!({"command": "insert", "path": path, "insert_line": 0, "insert_text": "x"}),
+        json!({"command": "delete", "path": path}),
+        json!({"command": "rename", "old_path": path, "new_path": "/memories/target.md"}),
+        json!({"command": "rename", "old_path": "/memories/seed.md", "new_path": path}),
+    ]
+}
+
+fn seeded() -> Fixture {
+    let f = Fixture::new();
+    f.write("seed.md", "a\n");
+    f.write("sub/keep.md", "keep\n");
+    f
+}
+
+/// Run every command on every input; each must fail naming one of `rules`, changing nothing.
+fn assert_refused(f: &Fixture, inputs: &[&str], rules: &[&str]) {
+    let store_before = tree(&f.mem);
+    let outside_before = tree(&f.sentinel);
+    for input in inputs {
+        for call in commands_with(input) {
+            let result = f.exec(call.clone());
+            assert!(result.is_error, "{call} was accepted: {}", result.content);
+            assert!(
+                rules.iter().any(|rule| result.content.contains(rule)),
+                "{call} failed without naming a rule {rules:?}: {}",
+                result.content
+            );
+            assert!(!result.content.contains('\0') && !result.content.contains('\u{1b}'));
+        }
+    }
+    assert_eq!(tree(&f.mem), store_before, "the store changed");
+    assert_eq!(tree(&f.sentinel), outside_before, "the sentinel changed");
+}
+
+const ESCAPE: &str = "would escape /memories directory";
+const PREFIX: &str = "Path must start with /memories";
+
+#[test]
+fn row01_02_06_dot_dot_is_refused_even_when_harmless() {
+    assert_refused(
+        &seeded(),
+        &[
+            "/memories/../../../etc/passwd",
+            "/memories/a/../../x.md",
+            "/memories/a/../b.md",
+            "/memories/../memories2/x.md",
+            "/memories/../memories_backup/secret.txt",
+            "/memories/sub/..",
+            "/memories/../outside/secret.txt",
+            "/memories/../.memories-history/log.jsonl",
+        ],
+        &[ESCAPE],
+    );
+}
+
+#[test]
+fn row03_percent_encoding_is_refused_not_decoded() {
+    assert_refused(
+        &seeded(),
+        &[
+            "/memories/%2e%2e/%2e%2e/etc/passwd",
+            "/memories/%2e%2e%2fx",
+            "/memories/%252e%252e",
+            "/memories/..%2f",
+        ],
+        &["percent"],
+    );
+}
+
+#[test]
+fn row04_05_paths_outside_the_prefix() {
+    let f = seeded();
+    assert_refused(
+        &f,
+        &[
+            "/etc/passwd",
+            "memories/x.md",
+            "~/x.md",
+            "//memories/x",
+            "/memories_evil/x.md",
+            "/memoriesX",
+            "/memoriessub",
+            "/memοries/x.md",
+            "",
+            "/",
+        ],
+        &[PREFIX],
+    );
+    assert!(f.mem.join("sub/keep.md").exists());
+    assert_refused(&f, &["file:///memories/x"], &[PREFIX, "colons"]);
+}
+
+#[test]
+fn row13_14_control_characters() {
+    assert_refused(
+        &seeded(),
+        &[
+            "/memories/a\u{0}b.md",
+            "/memories/a\nb.md",
+            "/memories/x\n4.0K\t/memories/fake.md",
+            "/memories/a\rb.md",
+            "/memories/a\tb.md",
+            "/memories/\u{1b}[2J.md",
+            "/memories/a\u{7f}.md",
+            "/memories/a\u{2028}b.md",
+        ],
+        &["control or format character"],
+    );
+}
+
+#[test]
+fn row15_lengths_and_depth() {
+    let f = seeded();
+    let long_name = format!("/memories/{}.md", "n".repeat(253));
+    assert_refused(&f, &[&long_name], &["limited to 255 bytes"]);
+    let many = format!("/memories/{}x.md", "a/".repeat(300));
+    let deep = "/memories/1/2/3/4/5/6/7/8/9.md";
+    assert_refused(&f, &[&many, deep], &["limited to 8 levels"]);
+    let huge = format!("/memories/{}", "b/".repeat(600));
+    assert_refused(&f, &[&huge], &["limited to 1,024 bytes"]);
+    // The longest accepted name works, and no partial directory chain is left by refusals.
+    let max = format!("/memories/{}", "m".repeat(255));
+    f.ok(json!({"command": "create", "path": max, "file_text": "ok"}));
+    assert!(!f.mem.join("1").exists() && !f.mem.join("a").exists());
+}
+
+#[test]
+fn row16_windows_style_names() {
+    let f = seeded();
+    assert_refused(
+        &f,
+        &["/memories\\..\\..\\x", "/memories/..\\x.md", "C:\\x", "\\\\server\\share"],
+        &["backslashes", ESCAPE],
+    );
+    assert_refused(&f, &["/memories/C:x.md", "/memories/a.md:ads"], &["colons"]);
+    assert_refused(
+        &f,
+        &["/memories/CON", "/memories/nul.md", "/memories/sub/Com1.txt", "/memories/LPT9"],
+        &["reserved device name"],
+    );
+    assert_refused(&f, &["/memories/a.md.", "/memories/a.md "], &["ending in a dot or a space"]);
+}
+
+#[test]
+fn row17_unicode_tricks() {
+    let f = seeded();
+    assert_refused(&f, &["/memories/e\u{301}.md"], &["NFC"]);
+    assert_refused(
+        &f,
+        &["/memories/\u{ff0e}\u{ff0e}\u{ff0f}x", "/memories/a\u{2215}b.md", "/memories/a\u{ff3c}b"],
+        &["looks like a slash or a dot"],
+    );
+    assert_refused(
+        &f,
+        &[
+            "/memories/gpj\u{202e}.md",
+            "/memories/a\u{200b}b.md",
+            "/memories/\u{feff}a.md",
+            "/memories/a\u{e0041}.md",
+            "/memories/a\u{ad}b.md",
+        ],
+        &["control or format character"],
+    );
+    // NFC names are fine, and case differs on Linux.
+    f.ok(json!({"command": "create", "path": "/memories/caf\u{e9}.md", "file_text": "é"}));
+    f.ok(json!({"command": "create", "path": "/memories/A.md", "file_text": "upper"}));
+    f.ok(json!({"command": "create", "path": "/memories/a.md", "file_text": "lower"}));
+    assert_eq!(f.read("A.md"), "upper");
+}
+
+#[test]
+fn row19_hidden_names_are_reserved() {
+    let f = seeded();
+    fs::create_dir(f.mem.join(".git")).unwrap();
+    fs::write(f.mem.join(".git/config"), "[core]").unwrap();
+    assert_refused(
+        &f,
+        &["/memories/.git/config", "/memories/.tmp-123", "/memories/.trash/x", "/memories/.lock", "/memories/.memories-history"],
+        &["hidden item"],
+    );
+    assert!(!f.ok(json!({"command": "view", "path": "/memories"})).contains(".git"));
+}
+
+#[test]
+fn row23_24_root_aliases_and_empty_segments() {
+    let f = seeded();
+    assert_refused(&f, &["/memories//", "/memories/a.md/", "/memories//sub"], &["empty name"]);
+    assert_refused(&f, &["/memories/.", "/memories/sub/."], &["'.' segment"]);
+}
+
+#[test]
+fn row27_editor_leftovers() {
+    let f = seeded();
+    f.write("4913", "probe");
+    f.write("seed.md~", "backup");
+    f.write("#seed.md#", "autosave");
+    symlink("nowhere", f.mem.join(".#seed.md")).unwrap();
+    assert_refused(&f, &["/memories/4913", "/memories/seed.md~", "/memories/#seed.md#"], &["editor's temporary file"]);
+    let listing = f.ok(json!({"command": "view", "path": "/memories"}));
+    assert!(!listing.contains("4913") && !listing.contains('~') && !listing.contains('#'), "{listing}");
+}
+
+#[test]
+fn row07_08_symlinked_directory_is_never_followed() {
+    let f = seeded();
+    symlink(&f.sentinel, f.mem.join("link")).unwrap();
+    assert_refused(
+        &f,
+        &["/memories/link/secret.txt", "/memories/link/new.md", "/memories/link/nested/deep.txt"],
+        &["symbolic link"],
+    );
+    let listing = f.ok(json!({"command": "view", "path": "/memories"}));
+    assert!(!listing.contains("link") && !listing.contains("secret"), "{listing}");
+    assert!(f.err(json!({"command": "view", "path": "/memories/link"})).contains("symbolic link"));
+}
+
+#[test]
+fn row09_symlinked_file_is_refused_and_delete_removes_only_the_link() {
+    let f = seeded();
+    symlink(f.sentinel.join("secret.txt"), f.mem.join("a.md")).unwrap();
+    let outside = tree(&f.sentinel);
+    for call in [
+        json!({"command": "view", "path": "/memories/a.md"}),
+        json!({"command": "str_replace", "path": "/memories/a.md", "old_str": "top", "new_str": "x"}),
+        json!({"command": "insert", "path": "/memories/a.md", "insert_line": 0, "insert_text": "x"}),
+        json!({"command": "create", "path": "/memories/a.md", "file_text": "x"}),
+        json!({"command": "rename", "old_path": "/memories/a.md", "new_path": "/memories/b.md"}),
+    ] {
+        let e = f.err(call.clone());
+        assert!(!e.contains("top secret"), "{call}: {e}");
+    }
+    f.ok(json!({"command": "delete", "path": "/memories/a.md"}));
+    assert!(fs::symlink_metadata(f.mem.join("a.md")).is_err());
+    assert_eq!(tree(&f.sentinel), outside);
+}
+
+#[test]
+fn row10_deleting_a_directory_never_follows_links_inside_it() {
+    let f = seeded();
+    symlink(&f.sentinel, f.mem.join("sub/out")).unwrap();
+    let outside = tree(&f.sentinel);
+    f.ok(json!({"command": "delete", "path": "/memories/sub"}));
+    assert!(!f.mem.join("sub").exists());
+    assert_eq!(tree(&f.sentinel), outside);
+}
+
+#[test]
+fn row11_directory_swapped_for_a_symlink_during_writes() {
+    let f = seeded();
+    let dir = f.mem.join("d");
+    let parked = f.mem.join("d-real");
+    fs::create_dir(&dir).unwrap();
+    let outside = tree(&f.sentinel);
+    let stop = Arc::new(AtomicBool::new(false));
+    let flipper = {
+        let (dir, parked, target, stop) = (dir.clone(), parked.clone(), f.sentinel.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut flips = 0u32;
+            while !stop.load(Ordering::Relaxed) && flips < 10_000 {
+                // Real directory -> link to the outside -> real directory again.
+                if fs::rename(&dir, &parked).is_ok() {
+                    let _ = symlink(&target, &dir);
+                    let _ = fs::remove_file(&dir);
+                    let _ = fs::rename(&parked, &dir);
+                }
+                flips += 1;
+            }
+            flips
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut attempts = 0;
+    while Instant::now() < deadline && attempts < 3_000 {
+        let name = format!("/memories/d/x{}.md", attempts % 7);
+        let _ = f.exec(json!({"command": "create", "path": name, "file_text": "race"}));
+        let _ = f.exec(json!({"command": "str_replace", "path": name, "old_str": "race", "new_str": "raced"}));
+        let _ = f.exec(json!({"command": "view", "path": "/memories/d"}));
+        attempts += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let flips = flipper.join().unwrap();
+    assert!(flips > 100, "the race barely ran ({flips} flips)");
+    assert_eq!(tree(&f.sentinel), outside, "a write escaped through the swapped link");
+}
+
+#[test]
+fn row12_hard_links_are_refused() {
+    let f = seeded();
+    fs::hard_link(f.sentinel.join("secret.txt"), f.mem.join("h.md")).unwrap();
+    let outside = tree(&f.sentinel);
+    let e = f.err(json!({"command": "view", "path": "/memories/h.md"}));
+    assert!(e.contains("hard links") && !e.contains("top secret"), "{e}");
+    let e = f.err(json!({"command": "str_replace", "path": "/memories/h.md", "old_str": "top", "new_str": "x"}));
+    assert!(e.contains("hard links"), "{e}");
+    f.err(json!({"command": "insert", "path": "/memories/h.md", "insert_line": 0, "insert_text": "x"}));
+    assert_eq!(tree(&f.sentinel), outside);
+}
+
+#[test]
+fn row20_fifos_sockets_and_device_links_never_block() {
+    let f = seeded();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &f.mem.join("pipe"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(f.mem.join("sock")).unwrap();
+    symlink("/dev/zero", f.mem.join("zero")).unwrap();
+    symlink("/dev/tty", f.mem.join("tty")).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let store = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut results = Vec::new();
+            for name in ["pipe", "sock", "zero", "tty"] {
+                let p = format!("/memories/{name}");
+                for call in [
+                    json!({"command": "view", "path": p}),
+                    json!({"command": "str_replace", "path": p, "old_str": "a", "new_str": "b"}),
+                    json!({"command": "insert", "path": p, "insert_line": 0, "insert_text": "x"}),
+                    json!({"command": "create", "path": p, "file_text": "x"}),
+                ] {
+                    results.push((call.clone(), f.exec(call)));
+                }
+            }
+            tx.send(results).unwrap();
+        });
+        rx.recv_timeout(Duration::from_secs(10)).expect("a special file blocked the store")
+    });
+    for (call, result) in store {
+        assert!(result.is_error, "{call} was accepted");
+    }
+    assert!(f.err(json!({"command": "view", "path": "/memories/pipe"})).contains("Unsupported file type"));
+    assert!(f.err(json!({"command": "view", "path": "/memories/zero"})).contains("symbolic link"));
+    // The listing skips them all.
+    let listing = f.ok(json!({"command": "view", "path": "/memories"}));
+    assert!(!listing.contains("pipe") && !listing.contains("sock") && !listing.contains("zero"));
+}
+
+#[test]
+fn row21_22_oversized_content_and_dropped_in_files() {
+    let f = seeded();
+    for size in [102_401, 10 << 20] {
+        let e = f.err(json!({"command": "create", "path": "/memories/big.md", "file_text": "x".repeat(size)}));
+        assert!(e.contains(&format!("{size} bytes")) && e.contains("100K"), "{}", &e[..200.min(e.len())]);
+        assert!(!f.mem.join("big.md").exists());
+    }
+    // A 200 MB file a person dropped in (sparse, so cheap) is answered from its size alone.
+    let dropped = fs::File::create(f.mem.join("dump.bin")).unwrap();
+    dropped.set_len(200 << 20).unwrap();
+    let started = Instant::now();
+    let e = f.err(json!({"command": "view", "path": "/memories/dump.bin"}));
+    assert!(e.contains("200.0M") || e.contains("200M"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(f.ok(json!({"command": "view", "path": "/memories"})).contains("200M\t/memories/dump.bin"));
+}
+
+#[test]
+fn row26_two_renames_to_one_destination() {
+    for _ in 0..20 {
+        let f = seeded();
+        f.write("one.md", "1");
+        f.write("two.md", "2");
+        let results: Vec<_> = std::thread::scope(|s| {
+            let a = s.spawn(|| f.exec(json!({"command": "rename", "old_path": "/memories/one.md", "new_path": "/memories/dest.md"})));
+            let b = s.spawn(|| f.exec(json!({"command": "rename", "old_path": "/memories/two.md", "new_path": "/memories/dest.md"})));
+            vec![a.join().unwrap(), b.join().unwrap()]
+        });
+        assert_eq!(results.iter().filter(|r| !r.is_error).count(), 1);
+        let loser = results.iter().find(|r| r.is_error).unwrap();
+        assert_eq!(loser.content, "The destination /memories/dest.md already exists");
+        let left = [f.mem.join("one.md").exists(), f.mem.join("two.md").exists()];
+        assert_eq!(left.iter().filter(|x| **x).count(), 1, "a file was lost");
+        assert!(f.mem.join("dest.md").exists());
+    }
+}
+
+#[test]
+fn row28_invalid_utf8_names_are_listed_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    let f = seeded();
+    fs::write(f.mem.join(std::ffi::OsStr::from_bytes(b"bad\xffname.md")), "x").unwrap();
+    fs::write(f.mem.join("new\nline.md"), "x").unwrap();
+    let listing = f.ok(json!({"command": "view", "path": "/memories"}));
+    assert!(listing.contains("/memories/bad\\xFFname.md"), "{listing}");
+    assert!(listing.contains("/memories/new\\u{000A}line.md"), "{listing}");
+    assert_eq!(listing.lines().filter(|l| l.contains("/memories/")).count(), 5, "{listing}");
+}
