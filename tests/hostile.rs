@@ -151,16 +151,30 @@ fn row16_windows_style_names() {
     let f = seeded();
     assert_refused(
         &f,
-        &["/memories\\..\\..\\x", "/memories/..\\x.md", "C:\\x", "\\\\server\\share"],
+        &[
+            "/memories\\..\\..\\x",
+            "/memories/..\\x.md",
+            "C:\\x",
+            "\\\\server\\share",
+        ],
         &["backslashes", ESCAPE],
     );
     assert_refused(&f, &["/memories/C:x.md", "/memories/a.md:ads"], &["colons"]);
     assert_refused(
         &f,
-        &["/memories/CON", "/memories/nul.md", "/memories/sub/Com1.txt", "/memories/LPT9"],
+        &[
+            "/memories/CON",
+            "/memories/nul.md",
+            "/memories/sub/Com1.txt",
+            "/memories/LPT9",
+        ],
         &["reserved device name"],
     );
-    assert_refused(&f, &["/memories/a.md.", "/memories/a.md "], &["ending in a dot or a space"]);
+    assert_refused(
+        &f,
+        &["/memories/a.md.", "/memories/a.md "],
+        &["ending in a dot or a space"],
+    );
 }
 
 #[test]
@@ -169,7 +183,11 @@ fn row17_unicode_tricks() {
     assert_refused(&f, &["/memories/e\u{301}.md"], &["NFC"]);
     assert_refused(
         &f,
-        &["/memories/\u{ff0e}\u{ff0e}\u{ff0f}x", "/memories/a\u{2215}b.md", "/memories/a\u{ff3c}b"],
+        &[
+            "/memories/\u{ff0e}\u{ff0e}\u{ff0f}x",
+            "/memories/a\u{2215}b.md",
+            "/memories/a\u{ff3c}b",
+        ],
         &["looks like a slash or a dot"],
     );
     assert_refused(
@@ -197,16 +215,29 @@ fn row19_hidden_names_are_reserved() {
     fs::write(f.mem.join(".git/config"), "[core]").unwrap();
     assert_refused(
         &f,
-        &["/memories/.git/config", "/memories/.tmp-123", "/memories/.trash/x", "/memories/.lock", "/memories/.memories-history"],
+        &[
+            "/memories/.git/config",
+            "/memories/.tmp-123",
+            "/memories/.trash/x",
+            "/memories/.lock",
+            "/memories/.memories-history",
+        ],
         &["hidden item"],
     );
-    assert!(!f.ok(json!({"command": "view", "path": "/memories"})).contains(".git"));
+    assert!(
+        !f.ok(json!({"command": "view", "path": "/memories"}))
+            .contains(".git")
+    );
 }
 
 #[test]
 fn row23_24_root_aliases_and_empty_segments() {
     let f = seeded();
-    assert_refused(&f, &["/memories//", "/memories/a.md/", "/memories//sub"], &["empty name"]);
+    assert_refused(
+        &f,
+        &["/memories//", "/memories/a.md/", "/memories//sub"],
+        &["empty name"],
+    );
     assert_refused(&f, &["/memories/.", "/memories/sub/."], &["'.' segment"]);
 }
 
@@ -217,9 +248,20 @@ fn row27_editor_leftovers() {
     f.write("seed.md~", "backup");
     f.write("#seed.md#", "autosave");
     symlink("nowhere", f.mem.join(".#seed.md")).unwrap();
-    assert_refused(&f, &["/memories/4913", "/memories/seed.md~", "/memories/#seed.md#"], &["editor's temporary file"]);
+    assert_refused(
+        &f,
+        &[
+            "/memories/4913",
+            "/memories/seed.md~",
+            "/memories/#seed.md#",
+        ],
+        &["editor's temporary file"],
+    );
     let listing = f.ok(json!({"command": "view", "path": "/memories"}));
-    assert!(!listing.contains("4913") && !listing.contains('~') && !listing.contains('#'), "{listing}");
+    assert!(
+        !listing.contains("4913") && !listing.contains('~') && !listing.contains('#'),
+        "{listing}"
+    );
 }
 
 #[test]
@@ -228,12 +270,22 @@ fn row07_08_symlinked_directory_is_never_followed() {
     symlink(&f.sentinel, f.mem.join("link")).unwrap();
     assert_refused(
         &f,
-        &["/memories/link/secret.txt", "/memories/link/new.md", "/memories/link/nested/deep.txt"],
+        &[
+            "/memories/link/secret.txt",
+            "/memories/link/new.md",
+            "/memories/link/nested/deep.txt",
+        ],
         &["symbolic link"],
     );
     let listing = f.ok(json!({"command": "view", "path": "/memories"}));
-    assert!(!listing.contains("link") && !listing.contains("secret"), "{listing}");
-    assert!(f.err(json!({"command": "view", "path": "/memories/link"})).contains("symbolic link"));
+    assert!(
+        !listing.contains("link") && !listing.contains("secret"),
+        "{listing}"
+    );
+    assert!(
+        f.err(json!({"command": "view", "path": "/memories/link"}))
+            .contains("symbolic link")
+    );
 }
 
 #[test]
@@ -275,7 +327,12 @@ fn row11_directory_swapped_for_a_symlink_during_writes() {
     let outside = tree(&f.sentinel);
     let stop = Arc::new(AtomicBool::new(false));
     let flipper = {
-        let (dir, parked, target, stop) = (dir.clone(), parked.clone(), f.sentinel.clone(), stop.clone());
+        let (dir, parked, target, stop) = (
+            dir.clone(),
+            parked.clone(),
+            f.sentinel.clone(),
+            stop.clone(),
+        );
         std::thread::spawn(move || {
             let mut flips = 0u32;
             while !stop.load(Ordering::Relaxed) && flips < 10_000 {
@@ -295,14 +352,20 @@ fn row11_directory_swapped_for_a_symlink_during_writes() {
     while Instant::now() < deadline && attempts < 3_000 {
         let name = format!("/memories/d/x{}.md", attempts % 7);
         let _ = f.exec(json!({"command": "create", "path": name, "file_text": "race"}));
-        let _ = f.exec(json!({"command": "str_replace", "path": name, "old_str": "race", "new_str": "raced"}));
+        let _ = f.exec(
+            json!({"command": "str_replace", "path": name, "old_str": "race", "new_str": "raced"}),
+        );
         let _ = f.exec(json!({"command": "view", "path": "/memories/d"}));
         attempts += 1;
     }
     stop.store(true, Ordering::Relaxed);
     let flips = flipper.join().unwrap();
     assert!(flips > 100, "the race barely ran ({flips} flips)");
-    assert_eq!(tree(&f.sentinel), outside, "a write escaped through the swapped link");
+    assert_eq!(
+        tree(&f.sentinel),
+        outside,
+        "a write escaped through the swapped link"
+    );
 }
 
 #[test]
@@ -349,13 +412,20 @@ fn row20_fifos_sockets_and_device_links_never_block() {
             }
             tx.send(results).unwrap();
         });
-        rx.recv_timeout(Duration::from_secs(10)).expect("a special file blocked the store")
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("a special file blocked the store")
     });
     for (call, result) in store {
         assert!(result.is_error, "{call} was accepted");
     }
-    assert!(f.err(json!({"command": "view", "path": "/memories/pipe"})).contains("Unsupported file type"));
-    assert!(f.err(json!({"command": "view", "path": "/memories/zero"})).contains("symbolic link"));
+    assert!(
+        f.err(json!({"command": "view", "path": "/memories/pipe"}))
+            .contains("Unsupported file type")
+    );
+    assert!(
+        f.err(json!({"command": "view", "path": "/memories/zero"}))
+            .contains("symbolic link")
+    );
     // The listing skips them all.
     let listing = f.ok(json!({"command": "view", "path": "/memories"}));
     assert!(!listing.contains("pipe") && !listing.contains("sock") && !listing.contains("zero"));
@@ -365,8 +435,14 @@ fn row20_fifos_sockets_and_device_links_never_block() {
 fn row21_22_oversized_content_and_dropped_in_files() {
     let f = seeded();
     for size in [102_401, 10 << 20] {
-        let e = f.err(json!({"command": "create", "path": "/memories/big.md", "file_text": "x".repeat(size)}));
-        assert!(e.contains(&format!("{size} bytes")) && e.contains("100K"), "{}", &e[..200.min(e.len())]);
+        let e = f.err(
+            json!({"command": "create", "path": "/memories/big.md", "file_text": "x".repeat(size)}),
+        );
+        assert!(
+            e.contains(&format!("{size} bytes")) && e.contains("100K"),
+            "{}",
+            &e[..200.min(e.len())]
+        );
         assert!(!f.mem.join("big.md").exists());
     }
     // A 200 MB file a person dropped in (sparse, so cheap) is answered from its size alone.
@@ -376,7 +452,10 @@ fn row21_22_oversized_content_and_dropped_in_files() {
     let e = f.err(json!({"command": "view", "path": "/memories/dump.bin"}));
     assert!(e.contains("200.0M") || e.contains("200M"), "{e}");
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(f.ok(json!({"command": "view", "path": "/memories"})).contains("200M\t/memories/dump.bin"));
+    assert!(
+        f.ok(json!({"command": "view", "path": "/memories"}))
+            .contains("200M\t/memories/dump.bin")
+    );
 }
 
 #[test]
@@ -392,7 +471,10 @@ fn row26_two_renames_to_one_destination() {
         });
         assert_eq!(results.iter().filter(|r| !r.is_error).count(), 1);
         let loser = results.iter().find(|r| r.is_error).unwrap();
-        assert_eq!(loser.content, "The destination /memories/dest.md already exists");
+        assert_eq!(
+            loser.content,
+            "The destination /memories/dest.md already exists"
+        );
         let left = [f.mem.join("one.md").exists(), f.mem.join("two.md").exists()];
         assert_eq!(left.iter().filter(|x| **x).count(), 1, "a file was lost");
         assert!(f.mem.join("dest.md").exists());
@@ -403,10 +485,21 @@ fn row26_two_renames_to_one_destination() {
 fn row28_invalid_utf8_names_are_listed_escaped() {
     use std::os::unix::ffi::OsStrExt;
     let f = seeded();
-    fs::write(f.mem.join(std::ffi::OsStr::from_bytes(b"bad\xffname.md")), "x").unwrap();
+    fs::write(
+        f.mem.join(std::ffi::OsStr::from_bytes(b"bad\xffname.md")),
+        "x",
+    )
+    .unwrap();
     fs::write(f.mem.join("new\nline.md"), "x").unwrap();
     let listing = f.ok(json!({"command": "view", "path": "/memories"}));
     assert!(listing.contains("/memories/bad\\xFFname.md"), "{listing}");
-    assert!(listing.contains("/memories/new\\u{000A}line.md"), "{listing}");
-    assert_eq!(listing.lines().filter(|l| l.contains("/memories/")).count(), 5, "{listing}");
+    assert!(
+        listing.contains("/memories/new\\u{000A}line.md"),
+        "{listing}"
+    );
+    assert_eq!(
+        listing.lines().filter(|l| l.contains("/memories/")).count(),
+        5,
+        "{listing}"
+    );
 }

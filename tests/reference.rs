@@ -112,7 +112,10 @@ fn view_of_too_many_lines() {
         "File /memories/long.txt exceeds maximum line limit of 999,999 lines."
     );
     f.write("ok.txt", &"\n".repeat(999_998));
-    assert!(!f.exec(json!({"command": "view", "path": "/memories/ok.txt"})).is_error);
+    assert!(
+        !f.exec(json!({"command": "view", "path": "/memories/ok.txt"}))
+            .is_error
+    );
 }
 
 #[test]
@@ -120,14 +123,22 @@ fn view_range_edges_follow_python_slicing() {
     let f = Fixture::new();
     f.write("n.md", "a\nb\nc\nd");
     let header = "Here's the content of /memories/n.md with line numbers:\n";
-    let view = |range: serde_json::Value| f.ok(json!({"command": "view", "path": "/memories/n.md", "view_range": range}));
+    let view = |range: serde_json::Value| {
+        f.ok(json!({"command": "view", "path": "/memories/n.md", "view_range": range}))
+    };
     assert_eq!(view(json!([10, 20])), header);
     assert_eq!(view(json!([3, 1])), header);
     assert_eq!(view(json!([0, 1])), format!("{header}     1\ta"));
     assert_eq!(view(json!([2, -2])), format!("{header}     2\tb"));
-    assert_eq!(view(json!([3, 99])), format!("{header}     3\tc\n     4\td"));
+    assert_eq!(
+        view(json!([3, 99])),
+        format!("{header}     3\tc\n     4\td")
+    );
     // view_range is ignored for directories.
-    assert!(f.ok(json!({"command": "view", "path": "/memories", "view_range": [1, 1]})).contains("/memories/n.md"));
+    assert!(
+        f.ok(json!({"command": "view", "path": "/memories", "view_range": [1, 1]}))
+            .contains("/memories/n.md")
+    );
 }
 
 #[test]
@@ -141,15 +152,31 @@ fn view_lists_two_levels_sorted_and_skips_hidden_and_links() {
     std::os::unix::fs::symlink(&f.sentinel, f.mem.join("link")).unwrap();
     std::os::unix::fs::symlink(f.sentinel.join("secret.txt"), f.mem.join("file-link")).unwrap();
     let out = f.ok(json!({"command": "view", "path": "/memories"}));
-    let rows: Vec<&str> = out.lines().skip(2).map(|l| l.split('\t').nth(1).unwrap()).collect();
-    assert_eq!(rows, ["/memories/Z.md", "/memories/a.md", "/memories/b/", "/memories/b/c/", "/memories/b/x.md"]);
+    let rows: Vec<&str> = out
+        .lines()
+        .skip(2)
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "/memories/Z.md",
+            "/memories/a.md",
+            "/memories/b/",
+            "/memories/b/c/",
+            "/memories/b/x.md"
+        ]
+    );
     assert!(out.contains("2B\t/memories/a.md"));
     // A sub-directory lists from itself, echoing the path as given.
     let sub = f.ok(json!({"command": "view", "path": "/memories/b"}));
     assert!(sub.starts_with("Here're the files and directories up to 2 levels deep in /memories/b, excluding hidden items:\n"));
     assert!(sub.contains("\t/memories/b/c/d/") && !sub.contains("e.md"));
     // The root spelled with a trailing slash never produces `//`.
-    assert!(!f.ok(json!({"command": "view", "path": "/memories/"})).contains("//"));
+    assert!(
+        !f.ok(json!({"command": "view", "path": "/memories/"}))
+            .contains("//")
+    );
 }
 
 #[test]
@@ -165,7 +192,8 @@ fn create_makes_parents_with_owner_only_modes() {
     assert_eq!(mode("x/y"), 0o700);
     // A file in the way of a parent directory is a clear error and nothing is created.
     f.write("plain.md", "p");
-    let e = f.err(json!({"command": "create", "path": "/memories/plain.md/in.md", "file_text": "x"}));
+    let e =
+        f.err(json!({"command": "create", "path": "/memories/plain.md/in.md", "file_text": "x"}));
     assert!(e.contains("/memories/plain.md is a file"), "{e}");
 }
 
@@ -210,7 +238,14 @@ fn str_replace_keeps_mode_and_line_endings() {
     fs::set_permissions(f.mem.join("crlf.md"), fs::Permissions::from_mode(0o644)).unwrap();
     f.ok(json!({"command": "str_replace", "path": "/memories/crlf.md", "old_str": "two", "new_str": "2"}));
     assert_eq!(f.read("crlf.md"), "one\r\n2\r\n");
-    assert_eq!(fs::metadata(f.mem.join("crlf.md")).unwrap().permissions().mode() & 0o777, 0o644);
+    assert_eq!(
+        fs::metadata(f.mem.join("crlf.md"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o644
+    );
     f.write("nonl.md", "no newline");
     f.ok(json!({"command": "str_replace", "path": "/memories/nonl.md", "old_str": "no", "new_str": "still no"}));
     assert_eq!(f.read("nonl.md"), "still no newline");
@@ -247,9 +282,15 @@ fn delete_rows() {
     f.write("t/a.md", "a");
     f.write("t/u/b.md", "b");
     f.write("keep.md", "k");
-    assert_eq!(f.ok(json!({"command": "delete", "path": "/memories/t"})), "Successfully deleted /memories/t");
+    assert_eq!(
+        f.ok(json!({"command": "delete", "path": "/memories/t"})),
+        "Successfully deleted /memories/t"
+    );
     assert!(!f.mem.join("t").exists());
-    assert_eq!(f.ok(json!({"command": "delete", "path": "/memories/keep.md"})), "Successfully deleted /memories/keep.md");
+    assert_eq!(
+        f.ok(json!({"command": "delete", "path": "/memories/keep.md"})),
+        "Successfully deleted /memories/keep.md"
+    );
     assert_eq!(
         f.err(json!({"command": "delete", "path": "/memories/keep.md"})),
         "The path /memories/keep.md does not exist"
@@ -272,7 +313,9 @@ fn rename_rows() {
     );
     assert_eq!(f.read("new/dir/b.md"), "a");
     assert_eq!(
-        f.err(json!({"command": "rename", "old_path": "/memories/a.md", "new_path": "/memories/c.md"})),
+        f.err(
+            json!({"command": "rename", "old_path": "/memories/a.md", "new_path": "/memories/c.md"})
+        ),
         "The path /memories/a.md does not exist"
     );
     assert_eq!(
@@ -319,7 +362,10 @@ fn bad_input_names_the_field() {
         f.err(json!({"command": "rename", "old_path": "/memories/a.md", "new_path": 3})),
         "Field `new_path` must be a string, got a number"
     );
-    assert!(f.err(json!({"command": "remember"})).starts_with("Unknown command: remember."));
+    assert!(
+        f.err(json!({"command": "remember"}))
+            .starts_with("Unknown command: remember.")
+    );
 }
 
 #[test]
@@ -331,9 +377,15 @@ fn limits_and_unreadable_files() {
     assert!(!f.mem.join("big.md").exists());
     // Files a person dropped in are listed, and view explains why it will not show them.
     fs::write(f.mem.join("huge.log"), vec![b'y'; 300 * 1024]).unwrap();
-    fs::write(f.mem.join("pic.png"), [0x89, b'P', b'N', b'G', 0xff, 0xfe, 0]).unwrap();
+    fs::write(
+        f.mem.join("pic.png"),
+        [0x89, b'P', b'N', b'G', 0xff, 0xfe, 0],
+    )
+    .unwrap();
     let listing = f.ok(json!({"command": "view", "path": "/memories"}));
-    assert!(listing.contains("300K\t/memories/huge.log") && listing.contains("7B\t/memories/pic.png"));
+    assert!(
+        listing.contains("300K\t/memories/huge.log") && listing.contains("7B\t/memories/pic.png")
+    );
     let e = f.err(json!({"command": "view", "path": "/memories/huge.log"}));
     assert!(e.contains("larger than the 100K limit"), "{e}");
     let e = f.err(json!({"command": "view", "path": "/memories/pic.png"}));
@@ -341,6 +393,10 @@ fn limits_and_unreadable_files() {
     // An edit that would grow a file past the limit writes nothing.
     f.write("grow.md", &format!("MARK{}", "z".repeat(100 * 1024 - 6)));
     let e = f.err(json!({"command": "str_replace", "path": "/memories/grow.md", "old_str": "MARK", "new_str": "MARK-LONGER"}));
-    assert!(e.contains("nothing was written"), "{}", &e[..e.len().min(300)]);
+    assert!(
+        e.contains("nothing was written"),
+        "{}",
+        &e[..e.len().min(300)]
+    );
     assert_eq!(f.read("grow.md").len(), 100 * 1024 - 2);
 }

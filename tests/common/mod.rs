@@ -85,16 +85,29 @@ pub fn tree(dir: &Path) -> BTreeMap<String, (char, Vec<u8>, u32)> {
 }
 
 fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, (char, Vec<u8>, u32)>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries {
         let entry = entry.unwrap();
         let path = entry.path();
         let meta = fs::symlink_metadata(&path).unwrap();
-        let key = path.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+        let key = path
+            .strip_prefix(base)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let mode = meta.mode() & 0o7777;
         if meta.file_type().is_symlink() {
             let target = fs::read_link(&path).unwrap();
-            out.insert(key, ('l', target.to_string_lossy().into_owned().into_bytes(), mode));
+            out.insert(
+                key,
+                (
+                    'l',
+                    target.to_string_lossy().into_owned().into_bytes(),
+                    mode,
+                ),
+            );
         } else if meta.is_dir() {
             out.insert(key, ('d', Vec::new(), mode));
             walk(base, &path, out);

@@ -56,6 +56,9 @@ pub struct History {
     offset: u64,
     last_seq: u64,
     count: usize,
+    /// The log ends in a partial line (a writer was killed mid-append): the next append must
+    /// start on a new line so the torn one cannot swallow it.
+    torn: bool,
     /// The newest recorded content of each path (`None`: deleted).
     last_by_path: HashMap<String, Option<Version>>,
     retention: Retention,
@@ -74,6 +77,7 @@ impl History {
             offset: 0,
             last_seq: 0,
             count: 0,
+            torn: false,
             last_by_path: HashMap::new(),
             retention,
         };
@@ -107,6 +111,7 @@ impl History {
             }
         }
         self.offset += whole as u64;
+        self.torn = whole < fresh.len();
         Ok(())
     }
 
@@ -188,6 +193,9 @@ impl History {
         self.refresh()?;
         let ts_ms = now_ms();
         let mut buf = Vec::new();
+        if self.torn {
+            buf.push(b'\n');
+        }
         let mut written = Vec::with_capacity(entries.len());
         for e in entries {
             let entry = HistoryEntry {
@@ -204,7 +212,7 @@ impl History {
             buf.push(b'\n');
             written.push(entry);
         }
-        self.file.seek(SeekFrom::End(0))?;
+        // The file is opened for appending: every write lands at the end.
         self.file.write_all(&buf)?;
         self.file.sync_data()?;
         // Our own lines are read back by `refresh` like anyone else's.
