@@ -290,7 +290,9 @@ pub trait MemoryStore: Send + Sync {
         ctx: WriteCtx<'_>,
     ) -> Result<Version, StoreError>;
 
-    /// Changes from now on.
+    /// Changes from now on. A subscriber that falls too far behind (an event storm: a `git
+    /// checkout`, an unzip) receives `RecvError::Lagged` and must reload what it shows with
+    /// [`MemoryStore::list`].
     fn subscribe(&self) -> broadcast::Receiver<MemoryChange>;
 }
 

@@ -202,7 +202,10 @@ fn create(
     }
     match store.save(&path, text, super::Expect::Absent, ctx) {
         Ok(_) => Ok(format!("File created successfully at: {raw}")),
-        Err(StoreError::Exists(_)) => Err(format!("File {raw} already exists")),
+        // The reference's exclusive open fails the same way on a file and on a directory.
+        Err(StoreError::Exists(_) | StoreError::IsDir(_)) => {
+            Err(format!("File {raw} already exists"))
+        }
         Err(e) => Err(e.to_string()),
     }
 }

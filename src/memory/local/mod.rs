@@ -33,6 +33,8 @@ use super::{
 /// Files larger than this are not copied into the history (a person may drop anything in the
 /// directory); deleting one is refused rather than losing it.
 const HISTORY_BLOB_MAX: u64 = 64 * 1024 * 1024;
+/// Changes buffered per subscriber; one that falls further behind gets `Lagged` and reloads.
+const CHANGE_BUFFER: usize = 4096;
 /// Temp files of ours older than this are left over from a crash and removed at start-up.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
 
@@ -148,7 +150,7 @@ impl LocalStore {
             .open(&lock_path)
             .map_err(|e| StoreError::io(format!("cannot open {}", lock_path.display()), e))?;
         remove_stale_temps(&root, STALE_TEMP_AGE);
-        let (changes, _) = broadcast::channel(1024);
+        let (changes, _) = broadcast::channel(CHANGE_BUFFER);
         Ok(Self {
             inner: Arc::new(Inner {
                 root,

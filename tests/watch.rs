@@ -1,0 +1,214 @@
+//! Changes made outside memdeck (a person's editor, another program, another memdeck process)
+//! become exactly one `external` change each, promptly, and are recorded in the history.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use common::Fixture;
+use memdeck::memory::{
+    ChangeKind, Expect, LocalOptions, LocalStore, MemPath, MemoryChange, MemoryStore, Version,
+    WatchMode, WriteCtx,
+};
+use tokio::sync::broadcast::Receiver;
+
+/// Changes that arrive within `window`, waiting at most `limit` for the first one.
+fn collect(
+    rx: &mut Receiver<MemoryChange>,
+    limit: Duration,
+    window: Duration,
+) -> (Vec<MemoryChange>, Duration) {
+    let start = Instant::now();
+    let mut got = Vec::new();
+    let mut first_at = limit;
+    loop {
+        while let Ok(change) = rx.try_recv() {
+            if got.is_empty() {
+                first_at = start.elapsed();
+            }
+            got.push(change);
+        }
+        let waited = start.elapsed();
+        if (got.is_empty() && waited >= limit) || (!got.is_empty() && waited >= first_at + window) {
+            return (got, first_at);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn watched() -> (Fixture, Receiver<MemoryChange>) {
+    let f = Fixture::new();
+    f.write("a.md", "first\n");
+    assert_eq!(f.store.watch().unwrap(), WatchMode::Events);
+    let rx = f.store.subscribe();
+    (f, rx)
+}
+
+const LIMIT: Duration = Duration::from_millis(500);
+const SETTLE: Duration = Duration::from_millis(400);
+
+#[test]
+fn a_plain_external_write_is_one_change() {
+    let (f, mut rx) = watched();
+    fs::write(f.mem.join("new.md"), "hello\n").unwrap();
+    let (changes, after) = collect(&mut rx, LIMIT, SETTLE);
+    assert!(after < LIMIT, "no change within 500 ms");
+    assert_eq!(
+        changes,
+        [MemoryChange {
+            path: "/memories/new.md".into(),
+            kind: ChangeKind::Created,
+            actor: "external".into(),
+            version: Some(Version::of(b"hello\n")),
+            is_dir: false,
+        }]
+    );
+    fs::write(f.mem.join("a.md"), "edited\n").unwrap();
+    let (changes, after) = collect(&mut rx, LIMIT, SETTLE);
+    assert!(after < LIMIT);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].kind, ChangeKind::Modified);
+    // The history has both, as external changes with the previous version kept.
+    let path = MemPath::parse("/memories/a.md").unwrap();
+    let log = f.store.history(Some(&path)).unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.op.as_str()),
+        ("external", "external")
+    );
+    assert_eq!(last.old, Some(Version::of(b"first\n")));
+    assert_eq!(last.new, Some(Version::of(b"edited\n")));
+}
+
+#[test]
+fn a_vim_style_rename_save_is_one_change() {
+    let (f, mut rx) = watched();
+    // What vim does by default: probe file, rename the original to a backup, write a new file,
+    // remove the backup.
+    fs::write(f.mem.join("4913"), "").unwrap();
+    fs::remove_file(f.mem.join("4913")).unwrap();
+    fs::rename(f.mem.join("a.md"), f.mem.join("a.md~")).unwrap();
+    let mut file = fs::File::create(f.mem.join("a.md")).unwrap();
+    file.write_all(b"saved by vim\n").unwrap();
+    file.sync_all().unwrap();
+    drop(file);
+    fs::remove_file(f.mem.join("a.md~")).unwrap();
+    let (changes, after) = collect(&mut rx, LIMIT, SETTLE);
+    assert!(after < LIMIT, "no change within 500 ms");
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].path, "/memories/a.md");
+    assert_eq!(changes[0].kind, ChangeKind::Modified);
+    assert_eq!(changes[0].actor, "external");
+}
+
+#[test]
+fn own_writes_are_not_echoed_as_external() {
+    let (f, mut rx) = watched();
+    let path = MemPath::parse("/memories/tab.md").unwrap();
+    f.store
+        .save(
+            &path,
+            "from a tab",
+            Expect::Absent,
+            WriteCtx::new("Alice", "create"),
+        )
+        .unwrap();
+    let (changes, _) = collect(&mut rx, LIMIT, SETTLE);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].actor, "Alice");
+}
+
+#[test]
+fn renames_and_deletes_by_others() {
+    let (f, mut rx) = watched();
+    fs::rename(f.mem.join("a.md"), f.mem.join("b.md")).unwrap();
+    let (changes, _) = collect(&mut rx, LIMIT, SETTLE);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].path, "/memories/b.md");
+    assert_eq!(
+        changes[0].kind,
+        ChangeKind::Renamed {
+            from: "/memories/a.md".into()
+        }
+    );
+    fs::remove_file(f.mem.join("b.md")).unwrap();
+    let (changes, _) = collect(&mut rx, LIMIT, SETTLE);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].kind, ChangeKind::Deleted);
+    // The deleted content can be restored.
+    let b = MemPath::parse("/memories/b.md").unwrap();
+    f.store
+        .restore(&b, None, WriteCtx::new("t", "restore"))
+        .unwrap();
+    assert_eq!(f.read("b.md"), "first\n");
+}
+
+#[test]
+fn another_process_writes_are_seen_and_recorded_once() {
+    let (f, mut rx) = watched();
+    let other = LocalStore::open(&LocalOptions::new(&f.mem)).unwrap();
+    let path = MemPath::parse("/memories/a.md").unwrap();
+    other
+        .save(
+            &path,
+            "from the other process\n",
+            Expect::Any,
+            WriteCtx::new("Sam", "str_replace"),
+        )
+        .unwrap();
+    let (changes, _) = collect(&mut rx, LIMIT, SETTLE);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].actor, "external");
+    let log = f.store.history(Some(&path)).unwrap();
+    assert_eq!(
+        log.last().unwrap().actor,
+        "Sam",
+        "the change was recorded twice: {log:?}"
+    );
+}
+
+#[test]
+fn an_event_storm_ends_in_a_consistent_view() {
+    use tokio::sync::broadcast::error::TryRecvError;
+    let (f, mut rx) = watched();
+    for i in 0..3000 {
+        fs::write(f.mem.join(format!("s{i:04}.md")), format!("{i}")).unwrap();
+    }
+    // Follow the changes as the panel does: apply each one, and reload the listing when the
+    // channel says we fell behind. Stop once nothing has arrived for a second.
+    let root = MemPath::root();
+    let mut shown: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut reloads = 0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut quiet_since = Instant::now();
+    while quiet_since.elapsed() < Duration::from_secs(1) && Instant::now() < deadline {
+        match rx.try_recv() {
+            Ok(change) => {
+                quiet_since = Instant::now();
+                assert_eq!(change.kind, ChangeKind::Created);
+                shown.insert(change.path);
+            }
+            Err(TryRecvError::Lagged(_)) => {
+                reloads += 1;
+                shown = f
+                    .store
+                    .list(&root, 1)
+                    .unwrap()
+                    .entries
+                    .into_iter()
+                    .map(|e| format!("/memories/{}", e.relative))
+                    .collect();
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    shown.remove("/memories/a.md");
+    assert_eq!(
+        shown.len(),
+        3000,
+        "the view does not match the disk ({reloads} reloads)"
+    );
+}
