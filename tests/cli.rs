@@ -1,0 +1,248 @@
+//! The `memdeck` binary as scripts use it.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn memdeck(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("MEMDECK_MEMORY_DIR")
+        .output()
+        .unwrap()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("memdeck-cli-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn exec_prints_what_the_model_receives_with_exit_codes() {
+    let t = tmp();
+    let out = memdeck(
+        t.path(),
+        &[
+            "memory",
+            "exec",
+            r#"{"command":"create","path":"/memories/a.md","file_text":"hi\n"}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "File created successfully at: /memories/a.md\n"
+    );
+    assert!(
+        t.path().join("memories/a.md").exists(),
+        "the default directory is ./memories"
+    );
+    let out = memdeck(
+        t.path(),
+        &[
+            "memory",
+            "exec",
+            r#"{"command":"create","path":"/memories/a.md","file_text":"x"}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "File /memories/a.md already exists\n");
+    let out = memdeck(
+        t.path(),
+        &[
+            "memory",
+            "exec",
+            "--json",
+            r#"{"command":"view","path":"/memories/a.md"}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"content\":\"Here's the content of /memories/a.md with line numbers:\\n     1\\thi\\n     2\\t\",\"is_error\":false}\n"
+    );
+    let out = memdeck(
+        t.path(),
+        &[
+            "memory",
+            "exec",
+            "--json",
+            r#"{"command":"view","path":"/nope"}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "{\"content\":\"Path must start with /memories, got: /nope\",\"is_error\":true}\n"
+    );
+}
+
+#[test]
+fn usage_errors_are_one_clear_line_and_exit_2() {
+    let t = tmp();
+    let out = memdeck(t.path(), &["memory", "exec", "{not json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("memdeck: error: the tool input is not valid JSON"),
+        "{err}"
+    );
+    assert!(err.lines().nth(1).unwrap().starts_with("hint: "), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    let out = memdeck(t.path(), &["memory", "exec", "--actor", "", "{}"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = memdeck(t.path(), &["memory", "frob"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn global_flags_go_before_or_after_the_subcommand() {
+    let t = tmp();
+    let create = r#"{"command":"create","path":"/memories/x.md","file_text":"x"}"#;
+    assert!(
+        memdeck(t.path(), &["--memory-dir", "one", "memory", "exec", create])
+            .status
+            .success()
+    );
+    assert!(
+        memdeck(t.path(), &["memory", "exec", create, "--memory-dir", "two"])
+            .status
+            .success()
+    );
+    assert!(
+        memdeck(t.path(), &["memory", "exec", "--dir", "three", create])
+            .status
+            .success()
+    );
+    for d in ["one", "two", "three"] {
+        assert!(t.path().join(d).join("x.md").exists(), "{d}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        .current_dir(t.path())
+        .args(["memory", "exec", create])
+        .env("MEMDECK_MEMORY_DIR", "from-env")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(t.path().join("from-env/x.md").exists());
+}
+
+#[test]
+fn tool_input_from_stdin() {
+    let t = tmp();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        .current_dir(t.path())
+        .args(["memory", "exec", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"command":"create","path":"/memories/s.md","file_text":"stdin"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("memories/s.md")).unwrap(),
+        "stdin"
+    );
+}
+
+#[test]
+fn log_and_restore() {
+    let t = tmp();
+    memdeck(
+        t.path(),
+        &[
+            "memory",
+            "exec",
+            "--actor",
+            "Alice",
+            r#"{"command":"create","path":"/memories/a.md","file_text":"one\n"}"#,
+        ],
+    );
+    memdeck(
+        t.path(),
+        &[
+            "memory",
+            "exec",
+            "--actor",
+            "John",
+            r#"{"command":"delete","path":"/memories/a.md"}"#,
+        ],
+    );
+    let out = memdeck(t.path(), &["memory", "log", "/memories/a.md"]);
+    assert!(out.status.success());
+    let log = text(&out.stdout);
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(
+        lines[0].contains("Alice")
+            && lines[0].contains("create")
+            && lines[0].contains("/memories/a.md")
+    );
+    assert!(lines[1].contains("John") && lines[1].contains("delete"));
+    let out = memdeck(t.path(), &["memory", "log", "--json"]);
+    let entry: serde_json::Value =
+        serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(entry["actor"], "Alice");
+    let out = memdeck(t.path(), &["memory", "restore", "/memories/a.md"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("Restored /memories/a.md to version "));
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("memories/a.md")).unwrap(),
+        "one\n"
+    );
+    let out = memdeck(t.path(), &["memory", "restore", "/memories/zzz.md"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("memdeck: error: /memories/zzz.md has no recorded versions"),
+        "{err}"
+    );
+    let out = memdeck(t.path(), &["memory", "restore", "/etc/passwd"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn an_unusable_memory_dir_is_a_clear_error() {
+    let t = tmp();
+    std::fs::write(t.path().join("file"), "not a dir").unwrap();
+    let out = memdeck(
+        t.path(),
+        &[
+            "--memory-dir",
+            "file/sub",
+            "memory",
+            "exec",
+            r#"{"command":"view","path":"/memories"}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("memdeck: error: cannot create the memory directory file/sub"),
+        "{err}"
+    );
+    assert!(err.contains("hint: "), "{err}");
+}
+
+#[test]
+fn no_subcommand_prints_help() {
+    let t = tmp();
+    let out = memdeck(t.path(), &[]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("Usage: memdeck"));
+}

@@ -1,0 +1,245 @@
+//! Nothing is lost by accident: overwrites, deletes and renames keep the previous content, and
+//! any recorded version can be restored; retention is bounded.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::Fixture;
+use memdeck::memory::{MemPath, MemoryStore, Retention, StoreError, Version, WriteCtx};
+use serde_json::json;
+
+fn path(p: &str) -> MemPath {
+    MemPath::parse(p).unwrap()
+}
+
+fn restore(f: &Fixture, p: &str, version: Option<&str>) -> Result<Version, StoreError> {
+    f.store
+        .restore(&path(p), version, WriteCtx::new("person", "restore"))
+}
+
+#[test]
+fn overwrite_then_restore() {
+    let f = Fixture::new();
+    f.ok(json!({"command": "create", "path": "/memories/acme.md", "file_text": "budget $2M\n"}));
+    f.ok(json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "$2M", "new_str": "$3M"}));
+    f.ok(json!({"command": "insert", "path": "/memories/acme.md", "insert_line": 1, "insert_text": "go-live Q3"}));
+    restore(&f, "/memories/acme.md", None).unwrap();
+    assert_eq!(f.read("acme.md"), "budget $3M\n");
+    // The restore is itself recorded, so it can be undone too.
+    restore(&f, "/memories/acme.md", None).unwrap();
+    assert_eq!(f.read("acme.md"), "budget $3M\ngo-live Q3\n");
+    // A chosen version by its abbreviated hash.
+    let first = Version::of(b"budget $2M\n");
+    restore(&f, "/memories/acme.md", Some(&first.as_str()[..8])).unwrap();
+    assert_eq!(f.read("acme.md"), "budget $2M\n");
+    let log = f.store.history(Some(&path("/memories/acme.md"))).unwrap();
+    let ops: Vec<&str> = log.iter().map(|e| e.op.as_str()).collect();
+    assert_eq!(
+        ops,
+        [
+            "create",
+            "str_replace",
+            "insert",
+            "restore",
+            "restore",
+            "restore"
+        ]
+    );
+    assert!(log.iter().all(|e| e.actor == "test" || e.actor == "person"));
+}
+
+#[test]
+fn delete_then_restore() {
+    let f = Fixture::new();
+    f.ok(json!({"command": "create", "path": "/memories/gone.md", "file_text": "precious\n"}));
+    f.ok(json!({"command": "delete", "path": "/memories/gone.md"}));
+    assert!(!f.mem.join("gone.md").exists());
+    restore(&f, "/memories/gone.md", None).unwrap();
+    assert_eq!(f.read("gone.md"), "precious\n");
+}
+
+#[test]
+fn a_deleted_directory_comes_back_file_by_file() {
+    let f = Fixture::new();
+    for (p, t) in [
+        ("proj/a.md", "A\n"),
+        ("proj/sub/b.md", "B\n"),
+        ("proj/sub/deep/c.md", "C\n"),
+    ] {
+        f.ok(json!({"command": "create", "path": format!("/memories/{p}"), "file_text": t}));
+    }
+    // A file a person added by hand is kept too.
+    f.write("proj/hand.md", "by hand\n");
+    f.ok(json!({"command": "delete", "path": "/memories/proj"}));
+    assert!(!f.mem.join("proj").exists());
+    let log = f.store.history(Some(&path("/memories/proj"))).unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.op == "delete").count(),
+        5,
+        "{log:?}"
+    );
+    for (p, t) in [
+        ("proj/a.md", "A\n"),
+        ("proj/sub/b.md", "B\n"),
+        ("proj/sub/deep/c.md", "C\n"),
+        ("proj/hand.md", "by hand\n"),
+    ] {
+        restore(&f, &format!("/memories/{p}"), None).unwrap();
+        assert_eq!(f.read(p), t);
+    }
+}
+
+#[test]
+fn rename_then_restore_the_old_name() {
+    let f = Fixture::new();
+    f.ok(json!({"command": "create", "path": "/memories/old.md", "file_text": "content\n"}));
+    f.ok(json!({"command": "rename", "old_path": "/memories/old.md", "new_path": "/memories/new.md"}));
+    restore(&f, "/memories/old.md", None).unwrap();
+    assert_eq!(f.read("old.md"), "content\n");
+    assert_eq!(f.read("new.md"), "content\n");
+    // A renamed directory: every file is logged under both names.
+    f.ok(json!({"command": "create", "path": "/memories/d/x.md", "file_text": "x\n"}));
+    f.ok(json!({"command": "rename", "old_path": "/memories/d", "new_path": "/memories/e"}));
+    let log = f.store.history(Some(&path("/memories/e/x.md"))).unwrap();
+    assert_eq!(
+        log.last().unwrap().new_path.as_deref(),
+        Some("/memories/e/x.md")
+    );
+    restore(&f, "/memories/d/x.md", None).unwrap();
+    assert_eq!(f.read("d/x.md"), "x\n");
+}
+
+#[test]
+fn restore_errors_are_clear_and_change_nothing() {
+    let f = Fixture::new();
+    let e = restore(&f, "/memories/never.md", None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/memories/never.md has no recorded versions in the history"
+    );
+    f.ok(json!({"command": "create", "path": "/memories/one.md", "file_text": "1"}));
+    let e = restore(&f, "/memories/one.md", None).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no version in the history other than its current content"),
+        "{e}"
+    );
+    let e = restore(&f, "/memories/one.md", Some("ffff")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("no version of /memories/one.md starts with ffff"),
+        "{e}"
+    );
+    assert_eq!(f.read("one.md"), "1");
+}
+
+#[test]
+fn editor_saves_are_compare_and_set() {
+    use memdeck::memory::Expect;
+    let f = Fixture::new();
+    f.ok(json!({"command": "create", "path": "/memories/n.md", "file_text": "v1\n"}));
+    let p = path("/memories/n.md");
+    let loaded = f.store.read(&p).unwrap();
+    // A tab writes while the person edits.
+    f.ok(json!({"command": "str_replace", "path": "/memories/n.md", "old_str": "v1", "new_str": "v2"}));
+    let e = f
+        .store
+        .save(
+            &p,
+            "person's text\n",
+            Expect::Version(loaded.version),
+            WriteCtx::new("editor", "save"),
+        )
+        .unwrap_err();
+    match e {
+        StoreError::Conflict { current, .. } => assert_eq!(current, Some(Version::of(b"v2\n"))),
+        other => panic!("expected a conflict, got {other}"),
+    }
+    assert_eq!(f.read("n.md"), "v2\n");
+    // Saving against the current version works, and creating needs the file to be absent.
+    let now = f.store.read(&p).unwrap();
+    f.store
+        .save(
+            &p,
+            "merged\n",
+            Expect::Version(now.version),
+            WriteCtx::new("editor", "save"),
+        )
+        .unwrap();
+    assert!(matches!(
+        f.store
+            .save(&p, "x", Expect::Absent, WriteCtx::new("editor", "save")),
+        Err(StoreError::Exists(_))
+    ));
+    assert_eq!(f.read("n.md"), "merged\n");
+}
+
+#[test]
+fn retention_is_bounded_but_keeps_each_files_newest_versions() {
+    let f = Fixture::with(|o| {
+        o.retention = Retention {
+            max_entries: 20,
+            keep_per_path: 3,
+        };
+    });
+    for i in 0..40 {
+        f.ok(json!({"command": "create", "path": "/memories/keep.md", "file_text": "k"}));
+        f.ok(json!({"command": "delete", "path": "/memories/keep.md"}));
+        let busy = format!("busy {i}\n");
+        if i == 0 {
+            f.ok(json!({"command": "create", "path": "/memories/busy.md", "file_text": busy}));
+        } else {
+            f.store
+                .save(
+                    &path("/memories/busy.md"),
+                    &busy,
+                    memdeck::memory::Expect::Any,
+                    WriteCtx::new("t", "save"),
+                )
+                .unwrap();
+        }
+    }
+    f.ok(json!({"command": "create", "path": "/memories/quiet.md", "file_text": "quiet"}));
+    for i in 0..30 {
+        f.store
+            .save(
+                &path("/memories/busy.md"),
+                &format!("late {i}\n"),
+                memdeck::memory::Expect::Any,
+                WriteCtx::new("t", "save"),
+            )
+            .unwrap();
+    }
+    let all = f.store.history(None).unwrap();
+    assert!(
+        all.len() <= 25,
+        "the log was not pruned: {} entries",
+        all.len()
+    );
+    let quiet = f.store.history(Some(&path("/memories/quiet.md"))).unwrap();
+    assert_eq!(quiet.len(), 1, "a file's newest entries were pruned");
+    // Blobs nothing refers to are gone; the ones kept still restore.
+    let history_dir = f.tmp.path().join(".memories-history/objects");
+    let blobs = walk_count(&history_dir);
+    assert!(
+        blobs <= 2 * all.len(),
+        "{blobs} blobs for {} entries",
+        all.len()
+    );
+    restore(&f, "/memories/busy.md", None).unwrap();
+    assert_eq!(f.read("busy.md"), "late 28\n");
+}
+
+fn walk_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                walk_count(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
