@@ -1,5 +1,5 @@
 //! The `memdeck` binary as scripts use it.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::pedantic)]
 
 use std::io::Write;
 use std::path::Path;

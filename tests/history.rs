@@ -1,6 +1,6 @@
 //! Nothing is lost by accident: overwrites, deletes and renames keep the previous content, and
 //! any recorded version can be restored; retention is bounded.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::pedantic)]
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! Random command sequences run on the real store and on a simple in-memory model of the
 //! reference semantics must agree on every result and on the final tree.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::pedantic)]
 
 mod common;
 

@@ -2,7 +2,7 @@
 //!
 //! Child processes are this test binary run again with `MEMDECK_CHILD` set: the `child_*`
 //! helpers below are ignored in normal runs and do the child's work when started that way.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::pedantic)]
 
 mod common;
 

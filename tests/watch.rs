@@ -1,6 +1,6 @@
 //! Changes made outside memdeck (a person's editor, another program, another memdeck process)
 //! become exactly one `external` change each, promptly, and are recorded in the history.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::pedantic)]
 
 mod common;
 

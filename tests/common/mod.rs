@@ -1,6 +1,6 @@
 //! Shared fixture for the integration tests: a memory directory with a sentinel directory
 //! beside it, both in a fresh temp directory under Cargo's target dir.
-#![allow(dead_code, clippy::unwrap_used, clippy::missing_panics_doc)]
+#![allow(dead_code, clippy::unwrap_used, clippy::pedantic)]
 
 use std::collections::BTreeMap;
 use std::fs;

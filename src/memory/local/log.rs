@@ -59,6 +59,9 @@ pub struct History {
     /// The log ends in a partial line (a writer was killed mid-append): the next append must
     /// start on a new line so the torn one cannot swallow it.
     torn: bool,
+    /// Blobs and log lines written but not yet synced: the flusher syncs them shortly after,
+    /// off the path of the change itself.
+    unsynced: Pending,
     /// The newest recorded content of each path (`None`: deleted).
     last_by_path: HashMap<String, Option<Version>>,
     retention: Retention,
@@ -78,6 +81,7 @@ impl History {
             last_seq: 0,
             count: 0,
             torn: false,
+            unsynced: Pending::default(),
             last_by_path: HashMap::new(),
             retention,
         };
@@ -151,7 +155,7 @@ impl History {
 
     /// Keep `bytes` under their hash. `durable`: sync before returning (needed when these bytes
     /// are about to be overwritten in the memory directory and exist nowhere else).
-    pub fn put_blob(&self, bytes: &[u8], version: &Version, durable: bool) -> io::Result<()> {
+    pub fn put_blob(&mut self, bytes: &[u8], version: &Version, durable: bool) -> io::Result<()> {
         let target = self.blob_path(version);
         if target.exists() {
             return Ok(());
@@ -170,12 +174,66 @@ impl History {
         if result.is_err() {
             let _ = fs::remove_file(&temp);
         }
-        result
+        result?;
+        if durable {
+            File::open(dir)?.sync_all()?;
+        } else {
+            self.unsynced.blobs.push(target);
+        }
+        Ok(())
+    }
+
+    /// Keep `bytes` under their hash, written by the flusher shortly after rather than now:
+    /// for new versions, which are in the memory file itself until something replaces them
+    /// (and our own replacements store the old version in-line if it is not here yet).
+    pub fn defer_blob(&mut self, bytes: Vec<u8>, version: &Version) {
+        let target = self.blob_path(version);
+        if !target.exists() && !self.unsynced.deferred.iter().any(|(p, _)| *p == target) {
+            self.unsynced.deferred.push((target, bytes));
+        }
+    }
+
+    /// Write the deferred blobs (without syncing), and say what remains to be synced.
+    pub fn write_deferred(&mut self) -> io::Result<Durable> {
+        let mut pending = std::mem::take(&mut self.unsynced);
+        for (target, bytes) in std::mem::take(&mut pending.deferred) {
+            if target.exists() {
+                continue;
+            }
+            let dir = target.parent().unwrap_or(&self.dir);
+            create_dir_all(dir)?;
+            let temp = dir.join(temp_name());
+            let mut file = File::create_new(&temp)?;
+            file.write_all(&bytes)?;
+            drop(file);
+            fs::rename(&temp, &target)?;
+            pending.blobs.push(target);
+        }
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for blob in &pending.blobs {
+            if let Some(dir) = blob.parent().filter(|d| !dirs.iter().any(|x| x == d)) {
+                dirs.push(dir.to_owned());
+            }
+        }
+        let mut files = pending.blobs;
+        if pending.log {
+            files.push(self.log_path.clone());
+        }
+        Ok(Durable { files, dirs })
+    }
+
+    pub fn has_unsynced(&self) -> bool {
+        let p = &self.unsynced;
+        p.log || !p.blobs.is_empty() || !p.deferred.is_empty()
     }
 
     /// The bytes of a version, checked against its hash.
     pub fn blob(&self, version: &Version) -> io::Result<Vec<u8>> {
-        let bytes = fs::read(self.blob_path(version))?;
+        let path = self.blob_path(version);
+        if let Some((_, bytes)) = self.unsynced.deferred.iter().find(|(p, _)| *p == path) {
+            return Ok(bytes.clone());
+        }
+        let bytes = fs::read(path)?;
         if Version::of(&bytes) != *version {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -212,9 +270,10 @@ impl History {
             buf.push(b'\n');
             written.push(entry);
         }
-        // The file is opened for appending: every write lands at the end.
+        // The file is opened for appending: every write lands at the end. It is synced by the
+        // flusher, shortly after.
         self.file.write_all(&buf)?;
-        self.file.sync_data()?;
+        self.unsynced.log = true;
         // Our own lines are read back by `refresh` like anyone else's.
         self.refresh()?;
         if self.count > self.retention.max_entries + self.retention.max_entries / 4 {
@@ -289,6 +348,42 @@ impl History {
                     let _ = fs::remove_file(blob.path());
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+/// History written without a sync, and blobs not written yet.
+#[derive(Debug, Default)]
+struct Pending {
+    deferred: Vec<(PathBuf, Vec<u8>)>,
+    /// Blob files written but not synced.
+    blobs: Vec<PathBuf>,
+    /// The log has lines that are not synced.
+    log: bool,
+}
+
+/// A flush in two steps: [`History::write_deferred`] under the store mutex, then
+/// [`Durable::sync`] without it.
+pub struct Durable {
+    files: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Durable {
+    /// Sync each file written since the last flush and the directories that name them. (On
+    /// ext4 the first sync commits the journal and the others find nothing left to do.)
+    pub fn sync(self) -> io::Result<()> {
+        for file in &self.files {
+            match File::open(file) {
+                Ok(f) => f.sync_data()?,
+                // Pruned meanwhile: nothing to keep.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        for dir in &self.dirs {
+            File::open(dir)?.sync_all()?;
         }
         Ok(())
     }

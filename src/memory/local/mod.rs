@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak, mpsc};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::broadcast;
@@ -33,6 +33,8 @@ use super::{
 /// Files larger than this are not copied into the history (a person may drop anything in the
 /// directory); deleting one is refused rather than losing it.
 const HISTORY_BLOB_MAX: u64 = 64 * 1024 * 1024;
+/// How long after a change its history is synced (changes in between are synced together).
+const FLUSH_DELAY: Duration = Duration::from_millis(100);
 /// Changes buffered per subscriber; one that falls further behind gets `Lagged` and reloads.
 const CHANGE_BUFFER: usize = 4096;
 /// Temp files of ours older than this are left over from a crash and removed at start-up.
@@ -72,6 +74,8 @@ pub(super) struct Inner {
     state: Mutex<State>,
     lock_file: File,
     changes: broadcast::Sender<MemoryChange>,
+    /// Wakes the history flusher after a change wrote history without syncing it.
+    flush: mpsc::Sender<()>,
 }
 
 pub(super) struct State {
@@ -104,11 +108,26 @@ impl Seen {
 pub(super) struct Locked<'a> {
     pub(super) state: MutexGuard<'a, State>,
     file: &'a File,
+    flush: &'a mpsc::Sender<()>,
 }
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
         let _ = self.file.unlock();
+        if self.state.history.has_unsynced() {
+            let _ = self.flush.send(());
+        }
+    }
+}
+
+/// Sync the history shortly after changes, coalescing bursts, so that a change waits only for
+/// its own memory file's sync.
+fn flusher(inner: &Weak<Inner>, wake: &mpsc::Receiver<()>) {
+    while wake.recv().is_ok() {
+        std::thread::sleep(FLUSH_DELAY);
+        while wake.try_recv().is_ok() {}
+        let Some(inner) = inner.upgrade() else { return };
+        inner.flush_history();
     }
 }
 
@@ -151,17 +170,25 @@ impl LocalStore {
             .map_err(|e| StoreError::io(format!("cannot open {}", lock_path.display()), e))?;
         remove_stale_temps(&root, STALE_TEMP_AGE);
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
-        Ok(Self {
-            inner: Arc::new(Inner {
-                root,
-                max_file_bytes: options.max_file_bytes,
-                state: Mutex::new(State {
-                    history,
-                    snapshot: HashMap::new(),
-                }),
-                lock_file,
-                changes,
+        let (flush, wake) = mpsc::channel();
+        let inner = Arc::new(Inner {
+            root,
+            max_file_bytes: options.max_file_bytes,
+            state: Mutex::new(State {
+                history,
+                snapshot: HashMap::new(),
             }),
+            lock_file,
+            changes,
+            flush,
+        });
+        let weak = Arc::downgrade(&inner);
+        std::thread::Builder::new()
+            .name("memdeck-history".into())
+            .spawn(move || flusher(&weak, &wake))
+            .map_err(|e| StoreError::io("cannot start the history thread", e))?;
+        Ok(Self {
+            inner,
             watcher: Mutex::new(None),
         })
     }
@@ -183,6 +210,17 @@ impl LocalStore {
         let mode = handle.mode();
         *slot = Some(handle);
         Ok(mode)
+    }
+}
+
+impl Drop for LocalStore {
+    fn drop(&mut self) {
+        // Stop watching first, then make the history durable before the process may exit.
+        self.watcher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        self.inner.flush_history();
     }
 }
 
@@ -249,19 +287,35 @@ fn remove_stale_temps(dir: &Path, age: Duration) {
 
 impl Inner {
     pub(super) fn lock(&self) -> Result<Locked<'_>, StoreError> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         self.lock_file
             .lock()
             .map_err(|e| StoreError::io("cannot lock the memory store", e))?;
-        let locked_file = &self.lock_file;
-        if let Err(e) = state.history.refresh() {
-            let _ = locked_file.unlock();
-            return Err(StoreError::io("cannot read the history log", e));
-        }
-        Ok(Locked {
+        // From here on, dropping `locked` releases the flock again.
+        let mut locked = Locked {
             state,
-            file: locked_file,
-        })
+            file: &self.lock_file,
+            flush: &self.flush,
+        };
+        locked
+            .state
+            .history
+            .refresh()
+            .map_err(|e| StoreError::io("cannot read the history log", e))?;
+        Ok(locked)
+    }
+
+    /// Write and sync what the history deferred (done by the flusher, and on close). Holds
+    /// this process's store mutex, so a restore never misses a blob in flight.
+    pub(super) fn flush_history(&self) {
+        let durable = self
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .history
+            .write_deferred();
+        // On failure (a full disk) the versions stay in their memory files; nothing else to do.
+        let _ = durable.and_then(log::Durable::sync);
     }
 
     pub(super) fn open_root(&self) -> Result<OwnedFd, StoreError> {

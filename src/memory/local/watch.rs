@@ -152,7 +152,7 @@ impl Inner {
         let root = self.open_root()?;
         let now = scan(root.as_fd(), &locked.state.snapshot)?;
         let changes = diff(&locked.state.snapshot, &now, emit);
-        let history = &locked.state.history;
+        let history = &mut locked.state.history;
         let mut entries = entries_for(history, &changes, &now)?;
         if !emit {
             // Files recorded in the history that vanished while memdeck was not running.
@@ -353,7 +353,7 @@ fn scan(
 /// History entries for changes the history does not know yet (another memdeck process may
 /// have recorded them already).
 fn entries_for(
-    history: &super::log::History,
+    history: &mut super::log::History,
     changes: &[MemoryChange],
     now: &HashMap<String, Scanned>,
 ) -> Result<Vec<NewEntry>, StoreError> {

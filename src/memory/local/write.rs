@@ -49,7 +49,7 @@ impl Inner {
                 .put_blob(&cur.bytes, &cur.version, true)
                 .map_err(keep)?;
         }
-        history.put_blob(bytes, &version, false).map_err(keep)?;
+        history.defer_blob(bytes.to_vec(), &version);
         history
             .append(vec![NewEntry {
                 actor: ctx.actor.to_owned(),
@@ -204,7 +204,7 @@ impl Inner {
             old: v,
             new: None,
         };
-        let history = &locked.state.history;
+        let history = &mut locked.state.history;
         let entries = match meta.kind {
             Kind::File => {
                 let files = files_of_single(dir.as_fd(), name, path, &meta)?;
@@ -283,7 +283,7 @@ impl Inner {
                 new: Some(v),
             }
         };
-        let mut entries = record_files(&locked.state.history, files, false, &moved)?;
+        let mut entries = record_files(&mut locked.state.history, files, false, &moved)?;
         if meta.kind == Kind::Dir {
             entries.insert(
                 0,
@@ -450,7 +450,7 @@ fn files_below(
 
 /// Keep `files` in the history and turn them into entries.
 fn record_files(
-    history: &History,
+    history: &mut History,
     files: Vec<(String, Vec<u8>)>,
     durable: bool,
     entry: &dyn Fn(String, Version) -> NewEntry,
