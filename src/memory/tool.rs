@@ -210,17 +210,6 @@ fn create(
     }
 }
 
-/// Check that `raw` names an existing file, with the reference's texts when it does not.
-fn existing_file(store: &dyn MemoryStore, raw: &str) -> Result<MemPath, String> {
-    let path = MemPath::parse(raw).map_err(|e| e.to_string())?;
-    match store.node(&path) {
-        Ok(Some((NodeKind::File, _))) => Ok(path),
-        Ok(Some((NodeKind::Dir, _))) => Err(not_a_file(raw)),
-        Ok(None) | Err(StoreError::NotFound(_)) => Err(does_not_exist(raw)),
-        Err(e) => Err(e.to_string()),
-    }
-}
-
 /// Map a failed `modify` to the model's text.
 fn modify_error(raw: &str, err: StoreError) -> String {
     match err {
@@ -238,7 +227,8 @@ fn str_replace(
     new: &str,
     ctx: WriteCtx<'_>,
 ) -> Result<String, String> {
-    let path = existing_file(store, raw)?;
+    // `modify` reports a missing path or a directory, mapped to the reference's texts below.
+    let path = MemPath::parse(raw).map_err(|e| e.to_string())?;
     let mut changed_line = 0;
     let mut edit = |content: &str| -> Result<String, String> {
         let positions = occurrence_starts(content, old);
@@ -314,7 +304,8 @@ fn insert(
     text: &str,
     ctx: WriteCtx<'_>,
 ) -> Result<String, String> {
-    let path = existing_file(store, raw)?;
+    // `modify` reports a missing path or a directory, mapped to the reference's texts below.
+    let path = MemPath::parse(raw).map_err(|e| e.to_string())?;
     let mut edit = |content: &str| insert_into(content, line, text);
     store
         .modify(&path, ctx, &mut edit)

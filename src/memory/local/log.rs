@@ -1,8 +1,8 @@
-//! The local history store: content-addressed blobs plus an append-only JSON-lines log.
+//! The local history store: an append-only JSON-lines log plus every version's bytes.
 //!
 //! Layout of the history directory (beside the memory directory, never inside it):
-//! `objects/ab/cdef…` holds each version's bytes under its SHA-256, `log.jsonl` one
-//! [`HistoryEntry`] per line, `lock` the file every process locks while it changes the store.
+//! `log.jsonl` holds one [`HistoryEntry`] per line, `blobs.pack` each version's bytes under its
+//! SHA-256 (see [`Pack`]), `lock` is the file every process locks while it changes the store.
 //! Every method here is called with that lock held.
 
 use std::collections::{HashMap, HashSet};
@@ -15,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::memory::{HistoryEntry, Version};
 
 use super::fs::{create_dir_all, temp_name};
+use super::pack::Pack;
 
 /// How much history to keep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +49,7 @@ pub struct NewEntry {
 
 pub struct History {
     dir: PathBuf,
+    pack: Pack,
     log_path: PathBuf,
     file: File,
     /// Inode of the open log: another process's prune replaces the file, and we must reopen.
@@ -69,11 +71,13 @@ pub struct History {
 
 impl History {
     pub fn open(dir: &Path, retention: Retention) -> io::Result<Self> {
-        create_dir_all(&dir.join("objects"))?;
+        create_dir_all(dir)?;
+        let pack = Pack::open(&dir.join("blobs.pack"))?;
         let log_path = dir.join("log.jsonl");
         let (file, ino) = open_log(&log_path)?;
         let mut history = Self {
             dir: dir.to_owned(),
+            pack,
             log_path,
             file,
             ino,
@@ -91,6 +95,7 @@ impl History {
 
     /// Read what other processes appended since we last looked.
     pub fn refresh(&mut self) -> io::Result<()> {
+        self.pack.refresh()?;
         let on_disk = fs::metadata(&self.log_path).map(|m| m.ino()).ok();
         if on_disk != Some(self.ino) {
             let (file, ino) = open_log(&self.log_path)?;
@@ -148,37 +153,17 @@ impl History {
             .filter_map(|(path, v)| v.as_ref().map(|v| (path.as_str(), v)))
     }
 
-    fn blob_path(&self, version: &Version) -> PathBuf {
-        let hex = version.as_str();
-        self.dir.join("objects").join(&hex[..2]).join(&hex[2..])
-    }
-
     /// Keep `bytes` under their hash. `durable`: sync before returning (needed when these bytes
     /// are about to be overwritten in the memory directory and exist nowhere else).
     pub fn put_blob(&mut self, bytes: &[u8], version: &Version, durable: bool) -> io::Result<()> {
-        let target = self.blob_path(version);
-        if target.exists() {
-            return Ok(());
+        self.unsynced.deferred.retain(|(v, _)| v != version);
+        if !self.pack.contains(version) {
+            self.pack.append([(version, bytes)])?;
+            self.unsynced.pack = true;
         }
-        let dir = target.parent().unwrap_or(&self.dir);
-        create_dir_all(dir)?;
-        let temp = dir.join(temp_name());
-        let result = (|| {
-            let mut file = File::create_new(&temp)?;
-            file.write_all(bytes)?;
-            if durable {
-                file.sync_data()?;
-            }
-            fs::rename(&temp, &target)
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        result?;
-        if durable {
-            File::open(dir)?.sync_all()?;
-        } else {
-            self.unsynced.blobs.push(target);
+        if durable && self.unsynced.pack {
+            self.pack.sync()?;
+            self.unsynced.pack = false;
         }
         Ok(())
     }
@@ -187,60 +172,38 @@ impl History {
     /// for new versions, which are in the memory file itself until something replaces them
     /// (and our own replacements store the old version in-line if it is not here yet).
     pub fn defer_blob(&mut self, bytes: Vec<u8>, version: &Version) {
-        let target = self.blob_path(version);
-        if !target.exists() && !self.unsynced.deferred.iter().any(|(p, _)| *p == target) {
-            self.unsynced.deferred.push((target, bytes));
+        if !self.pack.contains(version) && !self.unsynced.deferred.iter().any(|(v, _)| v == version)
+        {
+            self.unsynced.deferred.push((version.clone(), bytes));
         }
     }
 
-    /// Write the deferred blobs (without syncing), and say what remains to be synced.
+    /// Append the deferred blobs (without syncing), and say what remains to be synced.
     pub fn write_deferred(&mut self) -> io::Result<Durable> {
-        let mut pending = std::mem::take(&mut self.unsynced);
-        for (target, bytes) in std::mem::take(&mut pending.deferred) {
-            if target.exists() {
-                continue;
-            }
-            let dir = target.parent().unwrap_or(&self.dir);
-            create_dir_all(dir)?;
-            let temp = dir.join(temp_name());
-            let mut file = File::create_new(&temp)?;
-            file.write_all(&bytes)?;
-            drop(file);
-            fs::rename(&temp, &target)?;
-            pending.blobs.push(target);
+        let pending = std::mem::take(&mut self.unsynced);
+        self.pack
+            .append(pending.deferred.iter().map(|(v, b)| (v, b.as_slice())))?;
+        let mut files = Vec::new();
+        if pending.pack || !pending.deferred.is_empty() {
+            files.push(self.dir.join("blobs.pack"));
         }
-        let mut dirs: Vec<PathBuf> = Vec::new();
-        for blob in &pending.blobs {
-            if let Some(dir) = blob.parent().filter(|d| !dirs.iter().any(|x| x == d)) {
-                dirs.push(dir.to_owned());
-            }
-        }
-        let mut files = pending.blobs;
         if pending.log {
             files.push(self.log_path.clone());
         }
-        Ok(Durable { files, dirs })
+        Ok(Durable { files })
     }
 
     pub fn has_unsynced(&self) -> bool {
         let p = &self.unsynced;
-        p.log || !p.blobs.is_empty() || !p.deferred.is_empty()
+        p.log || p.pack || !p.deferred.is_empty()
     }
 
     /// The bytes of a version, checked against its hash.
     pub fn blob(&self, version: &Version) -> io::Result<Vec<u8>> {
-        let path = self.blob_path(version);
-        if let Some((_, bytes)) = self.unsynced.deferred.iter().find(|(p, _)| *p == path) {
+        if let Some((_, bytes)) = self.unsynced.deferred.iter().find(|(v, _)| v == version) {
             return Ok(bytes.clone());
         }
-        let bytes = fs::read(path)?;
-        if Version::of(&bytes) != *version {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("the history copy of version {} is damaged", version.short()),
-            ));
-        }
-        Ok(bytes)
+        self.pack.read(version)
     }
 
     /// Append entries with one write and one sync.
@@ -324,66 +287,37 @@ impl History {
         file.sync_data()?;
         fs::rename(&temp, &self.log_path)?;
         File::open(&self.dir)?.sync_all()?;
-        let referenced: HashSet<&str> = kept
+        let referenced: HashSet<&Version> = kept
             .iter()
             .flat_map(|e| [e.old.as_ref(), e.new.as_ref()])
             .flatten()
-            .map(Version::as_str)
             .collect();
-        self.remove_unreferenced_blobs(&referenced)?;
+        self.pack.retain(&referenced)?;
         self.refresh()
-    }
-
-    fn remove_unreferenced_blobs(&self, referenced: &HashSet<&str>) -> io::Result<()> {
-        for fan in fs::read_dir(self.dir.join("objects"))? {
-            let fan = fan?;
-            let head = fan.file_name().to_string_lossy().into_owned();
-            if !fan.file_type()?.is_dir() {
-                continue;
-            }
-            for blob in fs::read_dir(fan.path())? {
-                let blob = blob?;
-                let name = format!("{head}{}", blob.file_name().to_string_lossy());
-                if !referenced.contains(name.as_str()) {
-                    let _ = fs::remove_file(blob.path());
-                }
-            }
-        }
-        Ok(())
     }
 }
 
 /// History written without a sync, and blobs not written yet.
 #[derive(Debug, Default)]
 struct Pending {
-    deferred: Vec<(PathBuf, Vec<u8>)>,
-    /// Blob files written but not synced.
-    blobs: Vec<PathBuf>,
+    deferred: Vec<(Version, Vec<u8>)>,
+    /// The pack has records that are not synced.
+    pack: bool,
     /// The log has lines that are not synced.
     log: bool,
 }
 
-/// A flush in two steps: [`History::write_deferred`] under the store mutex, then
+/// A flush in two steps: [`History::write_deferred`] under the store lock, then
 /// [`Durable::sync`] without it.
 pub struct Durable {
     files: Vec<PathBuf>,
-    dirs: Vec<PathBuf>,
 }
 
 impl Durable {
-    /// Sync each file written since the last flush and the directories that name them. (On
-    /// ext4 the first sync commits the journal and the others find nothing left to do.)
+    /// Sync each history file written since the last flush.
     pub fn sync(self) -> io::Result<()> {
         for file in &self.files {
-            match File::open(file) {
-                Ok(f) => f.sync_data()?,
-                // Pruned meanwhile: nothing to keep.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-        for dir in &self.dirs {
-            File::open(dir)?.sync_all()?;
+            File::open(file)?.sync_data()?;
         }
         Ok(())
     }

@@ -9,6 +9,7 @@
 
 mod fs;
 mod log;
+mod pack;
 mod watch;
 mod write;
 
@@ -305,15 +306,13 @@ impl Inner {
         Ok(locked)
     }
 
-    /// Write and sync what the history deferred (done by the flusher, and on close). Holds
-    /// this process's store mutex, so a restore never misses a blob in flight.
+    /// Append what the history deferred, under the store lock (other processes append to the
+    /// same pack), then sync it without the lock (done by the flusher, and on close).
     pub(super) fn flush_history(&self) {
-        let durable = self
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .history
-            .write_deferred();
+        let durable = match self.lock() {
+            Ok(mut locked) => locked.state.history.write_deferred(),
+            Err(e) => Err(std::io::Error::other(e.to_string())),
+        };
         // On failure (a full disk) the versions stay in their memory files; nothing else to do.
         let _ = durable.and_then(log::Durable::sync);
     }

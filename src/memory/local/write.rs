@@ -164,8 +164,15 @@ impl Inner {
                 limit,
             });
         }
+        // Unchanged since we last wrote or saw it: the recorded hash is still right.
+        let known = locked
+            .state
+            .snapshot
+            .get(&path.to_string())
+            .filter(|seen| seen.same_as(&meta))
+            .and_then(|seen| seen.version.clone());
         let current = Current {
-            version: Version::of(&bytes),
+            version: known.unwrap_or_else(|| Version::of(&bytes)),
             bytes,
             mode: meta.mode,
         };
