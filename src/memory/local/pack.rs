@@ -17,8 +17,10 @@ use crate::memory::Version;
 
 use super::fs::temp_name;
 
-const HASH_LEN: u64 = 64;
-const HEADER_LEN: u64 = HASH_LEN + 8;
+const HASH_LEN: usize = 64;
+const HEADER_LEN: usize = HASH_LEN + 8;
+/// The header length as a file offset.
+const HEADER: u64 = HEADER_LEN as u64;
 
 pub struct Pack {
     path: PathBuf,
@@ -56,15 +58,15 @@ impl Pack {
             self.end = 0;
         }
         let size = self.file.metadata()?.len();
-        let mut header = [0u8; HEADER_LEN as usize];
-        while self.end + HEADER_LEN <= size {
+        let mut header = [0u8; HEADER_LEN];
+        while self.end + HEADER <= size {
             self.file.read_exact_at(&mut header, self.end)?;
-            let len = u64::from_le_bytes(header[HASH_LEN as usize..].try_into().unwrap_or([0; 8]));
-            let start = self.end + HEADER_LEN;
+            let len = u64::from_le_bytes(header[HASH_LEN..].try_into().unwrap_or([0; 8]));
+            let start = self.end + HEADER;
             if start + len > size {
                 break;
             }
-            let hex = String::from_utf8_lossy(&header[..HASH_LEN as usize]).into_owned();
+            let hex = String::from_utf8_lossy(&header[..HASH_LEN]).into_owned();
             self.index.insert(Version::from_hex(hex), (start, len));
             self.end = start + len;
         }
@@ -91,7 +93,7 @@ impl Pack {
             if self.contains(version) || added.iter().any(|(v, _, _)| v == version) {
                 continue;
             }
-            let start = self.end + buf.len() as u64 + HEADER_LEN;
+            let start = self.end + buf.len() as u64 + HEADER;
             buf.extend_from_slice(version.as_str().as_bytes());
             buf.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
             buf.extend_from_slice(bytes);
