@@ -6,7 +6,7 @@
 //! Every method here is called with that lock held.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::memory::{HistoryEntry, Version};
 
 use super::fs::{create_dir_all, temp_name};
-use super::pack::Pack;
+use super::pack::{Pack, open_append};
 
 /// How much history to keep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl History {
         create_dir_all(dir)?;
         let pack = Pack::open(&dir.join("blobs.pack"))?;
         let log_path = dir.join("log.jsonl");
-        let (file, ino) = open_log(&log_path)?;
+        let (file, ino) = open_append(&log_path)?;
         let mut history = Self {
             dir: dir.to_owned(),
             pack,
@@ -98,7 +98,7 @@ impl History {
         self.pack.refresh()?;
         let on_disk = fs::metadata(&self.log_path).map(|m| m.ino()).ok();
         if on_disk != Some(self.ino) {
-            let (file, ino) = open_log(&self.log_path)?;
+            let (file, ino) = open_append(&self.log_path)?;
             self.file = file;
             self.ino = ino;
             self.offset = 0;
@@ -321,16 +321,6 @@ impl Durable {
         }
         Ok(())
     }
-}
-
-fn open_log(path: &Path) -> io::Result<(File, u64)> {
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)?;
-    let ino = file.metadata()?.ino();
-    Ok((file, ino))
 }
 
 pub fn now_ms() -> u64 {

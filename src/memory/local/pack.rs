@@ -35,7 +35,7 @@ pub struct Pack {
 
 impl Pack {
     pub fn open(path: &Path) -> io::Result<Self> {
-        let (file, ino) = open_file(path)?;
+        let (file, ino) = open_append(path)?;
         let mut pack = Self {
             path: path.to_owned(),
             file,
@@ -51,7 +51,7 @@ impl Pack {
     pub fn refresh(&mut self) -> io::Result<()> {
         let on_disk = fs::metadata(&self.path).map(|m| m.ino()).ok();
         if on_disk != Some(self.ino) {
-            let (file, ino) = open_file(&self.path)?;
+            let (file, ino) = open_append(&self.path)?;
             self.file = file;
             self.ino = ino;
             self.index.clear();
@@ -160,7 +160,8 @@ impl Pack {
     }
 }
 
-fn open_file(path: &Path) -> io::Result<(File, u64)> {
+/// Open (creating) a file for reading and appending, with its inode number.
+pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
     let file = OpenOptions::new()
         .read(true)
         .append(true)
