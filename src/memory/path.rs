@@ -94,6 +94,18 @@ impl MemPath {
     }
 
     /// Check `raw` against every path rule, before any I/O.
+    ///
+    /// ```
+    /// use memdeck::memory::MemPath;
+    ///
+    /// let path = MemPath::parse("/memories/customers/acme.md").unwrap();
+    /// assert_eq!(path.segments(), ["customers", "acme.md"]);
+    /// assert_eq!(
+    ///     MemPath::parse("/memories/../etc/passwd").unwrap_err().to_string(),
+    ///     "Path /memories/../etc/passwd would escape /memories directory"
+    /// );
+    /// assert!(MemPath::parse("/memoriesX").is_err());
+    /// ```
     pub fn parse(raw: &str) -> Result<Self, PathError> {
         let shown = || display_raw(raw);
         if let Some(c) = raw.chars().find(|&c| is_control_or_format(c)) {

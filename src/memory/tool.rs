@@ -43,6 +43,18 @@ impl ToolResult {
 }
 
 /// Run one tool call, given as the model's JSON input, on `store` on behalf of `actor`.
+///
+/// ```
+/// use memdeck::memory::{LocalOptions, LocalStore, execute};
+/// use serde_json::json;
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = LocalStore::open(&LocalOptions::new(dir.path().join("memories"))).unwrap();
+/// let input = json!({"command": "create", "path": "/memories/acme.md", "file_text": "40 stores\n"});
+/// let result = execute(&store, &input, "Alice");
+/// assert!(!result.is_error);
+/// assert_eq!(result.content, "File created successfully at: /memories/acme.md");
+/// ```
 pub fn execute(store: &dyn MemoryStore, input: &Value, actor: &str) -> ToolResult {
     match Command::from_json(input) {
         Ok(command) => run(store, &command, actor),
