@@ -207,11 +207,11 @@ impl History {
     }
 
     /// Append entries with one write and one sync.
+    /// The caller holds the store lock, whose taking read the log up to date.
     pub fn append(&mut self, entries: Vec<NewEntry>) -> io::Result<Vec<HistoryEntry>> {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        self.refresh()?;
         let ts_ms = now_ms();
         let mut buf = Vec::new();
         if self.torn {
@@ -237,8 +237,15 @@ impl History {
         // flusher, shortly after.
         self.file.write_all(&buf)?;
         self.unsynced.log = true;
-        // Our own lines are read back by `refresh` like anyone else's.
-        self.refresh()?;
+        if self.torn {
+            // Read past the torn line like anyone else would.
+            self.refresh()?;
+        } else {
+            self.offset += buf.len() as u64;
+            for entry in &written {
+                self.note(entry);
+            }
+        }
         if self.count > self.retention.max_entries + self.retention.max_entries / 4 {
             self.prune()?;
         }
