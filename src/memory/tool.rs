@@ -244,7 +244,14 @@ fn str_replace(
     let mut changed_line = 0;
     let mut edit = |content: &str| -> Result<String, String> {
         let positions = occurrence_starts(content, old);
-        match count_occurrences(content, old) {
+        // Fewer than two overlapping matches means as many non-overlapping ones: the second
+        // scan is needed only to tell "not unique" from a single match.
+        let count = if positions.len() < 2 {
+            positions.len()
+        } else {
+            count_occurrences(content, old)
+        };
+        match count {
             0 => Err(format!(
                 "No replacement was performed, old_str `{old}` did not appear verbatim in {raw}."
             )),
