@@ -1,0 +1,182 @@
+//! The one event type every model backend produces: the Messages API's stream events,
+//! normalised, plus the app's own events (retry waits).
+//!
+//! Blocks and message objects stay JSON values so that unknown block types, extra usage fields
+//! and thinking signatures pass through untouched and go back to the API byte for byte.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One event of a streamed model answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// The message object with empty `content` and the initial usage.
+    MessageStart {
+        message: Value,
+    },
+    /// A block opens: `text`, `tool_use`, `thinking`, `redacted_thinking`, or any other type.
+    ContentBlockStart {
+        index: usize,
+        content_block: Value,
+    },
+    ContentBlockDelta {
+        index: usize,
+        delta: Delta,
+    },
+    ContentBlockStop {
+        index: usize,
+    },
+    /// Stop reason and cumulative usage; `context_management` reports applied context edits.
+    MessageDelta {
+        delta: Value,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        usage: Option<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context_management: Option<Value>,
+    },
+    MessageStop,
+    /// App level: the request failed and is retried after `wait_ms` (attempt counts from 1).
+    RetryWait {
+        attempt: u32,
+        wait_ms: u64,
+        reason: String,
+    },
+}
+
+/// The change a `content_block_delta` carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Delta {
+    TextDelta {
+        text: String,
+    },
+    /// A fragment of the tool input's JSON text (possibly invalid with fine-grained streaming).
+    InputJsonDelta {
+        partial_json: String,
+    },
+    ThinkingDelta {
+        thinking: String,
+    },
+    SignatureDelta {
+        signature: String,
+    },
+    CitationsDelta {
+        citation: Value,
+    },
+    /// Any other delta type: its fields are set on the block as they are.
+    #[serde(untagged)]
+    Other(Value),
+}
+
+/// An error the API reported inside a 200 stream (`event: error`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct StreamErrorBody {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub message: String,
+}
+
+/// What one SSE event means.
+#[derive(Debug, PartialEq)]
+pub enum Decoded {
+    Event(StreamEvent),
+    /// `event: error` in the stream.
+    Error(StreamErrorBody),
+    /// `ping`, an event without a name, or an event type this client does not know.
+    Skip,
+}
+
+/// Interpret one SSE event by its name and `data` JSON.
+pub fn decode_event(name: &str, data: &str) -> Result<Decoded, serde_json::Error> {
+    match name {
+        "message_start"
+        | "content_block_start"
+        | "content_block_delta"
+        | "content_block_stop"
+        | "message_delta"
+        | "message_stop" => {
+            let value: Value = serde_json::from_str(data)?;
+            // The event name is authoritative; the body's `type` should agree.
+            let mut value = value;
+            if let Value::Object(map) = &mut value {
+                map.insert("type".to_owned(), Value::String(name.to_owned()));
+            }
+            Ok(Decoded::Event(serde_json::from_value(value)?))
+        }
+        "error" => {
+            #[derive(Deserialize)]
+            struct Body {
+                error: StreamErrorBody,
+            }
+            let body: Body = serde_json::from_str(data)?;
+            Ok(Decoded::Error(body.error))
+        }
+        _ => Ok(Decoded::Skip),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decodes_deltas_and_keeps_unknown_ones() {
+        let d = decode_event(
+            "content_block_delta",
+            r#"{"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"a"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            Decoded::Event(StreamEvent::ContentBlockDelta {
+                index: 2,
+                delta: Delta::InputJsonDelta {
+                    partial_json: "{\"a".into()
+                }
+            })
+        );
+        let d = decode_event(
+            "content_block_delta",
+            r#"{"type":"content_block_delta","index":0,"delta":{"type":"compaction_delta","content":"x"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            Decoded::Event(StreamEvent::ContentBlockDelta {
+                index: 0,
+                delta: Delta::Other(json!({"type": "compaction_delta", "content": "x"}))
+            })
+        );
+    }
+
+    #[test]
+    fn pings_unknown_events_and_errors() {
+        assert_eq!(
+            decode_event("ping", r#"{"type": "ping"}"#).unwrap(),
+            Decoded::Skip
+        );
+        assert_eq!(
+            decode_event("brand_new_event", "{}").unwrap(),
+            Decoded::Skip
+        );
+        assert_eq!(
+            decode_event("error", r#"{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}"#).unwrap(),
+            Decoded::Error(StreamErrorBody {
+                kind: "overloaded_error".into(),
+                message: "Overloaded".into()
+            })
+        );
+        assert!(decode_event("message_stop", "{not json").is_err());
+    }
+
+    #[test]
+    fn serializes_in_the_api_shape() {
+        let e = StreamEvent::ContentBlockStop { index: 1 };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"type": "content_block_stop", "index": 1})
+        );
+    }
+}

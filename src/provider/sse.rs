@@ -1,0 +1,75 @@
+//! Server-sent events to [`StreamEvent`]s, for any backend that speaks SSE.
+//!
+//! Built on `eventsource-stream`: lines are split on `\r`/`\n` bytes only (U+2028 inside JSON
+//! never splits a line), UTF-8 is decoded after a multi-byte character has fully arrived,
+//! comments and `id`/`retry` fields are ignored. A final event that the server did not end with
+//! a blank line is still delivered; if the connection was cut inside it, that is reported as an
+//! interrupted stream rather than a decoding error.
+
+use std::fmt::Display;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures_util::{Stream, StreamExt, stream};
+
+use super::ProviderError;
+use super::event::{Decoded, StreamEvent, decode_event};
+
+/// A chunk of the body, or the blank line that closes a last unterminated event.
+enum Chunk<B> {
+    Data(B),
+    End,
+}
+
+impl<B: AsRef<[u8]>> AsRef<[u8]> for Chunk<B> {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Self::Data(bytes) => bytes.as_ref(),
+            Self::End => b"\n\n",
+        }
+    }
+}
+
+/// Decode a response body into stream events. The stream ends when the body ends; whether the
+/// answer was complete (a `message_stop` arrived) is for the consumer to check.
+pub fn decode<S, B, E>(body: S) -> impl Stream<Item = Result<StreamEvent, ProviderError>> + Send
+where
+    S: Stream<Item = Result<B, E>> + Send + 'static,
+    B: AsRef<[u8]> + Send + 'static,
+    E: Display + Send + 'static,
+{
+    let ended = Arc::new(AtomicBool::new(false));
+    let seen_end = ended.clone();
+    let chunks = body
+        .map(|r| r.map(Chunk::Data))
+        .chain(stream::once(async move {
+            seen_end.store(true, Ordering::Relaxed);
+            Ok(Chunk::End)
+        }));
+    chunks.eventsource().filter_map(move |item| {
+        let ended = ended.load(Ordering::Relaxed);
+        let out = match item {
+            Ok(event) => match decode_event(&event.event, event.data.trim_end_matches('\n')) {
+                Ok(Decoded::Event(e)) => Some(Ok(e)),
+                Ok(Decoded::Skip) => None,
+                Ok(Decoded::Error(body)) => Some(Err(ProviderError::Stream {
+                    kind: body.kind,
+                    message: body.message,
+                })),
+                Err(_) if ended => Some(Err(ProviderError::Interrupted)),
+                Err(e) => Some(Err(ProviderError::Decode(format!(
+                    "bad `{}` event: {e}",
+                    event.event
+                )))),
+            },
+            Err(EventStreamError::Transport(e)) => {
+                Some(Err(ProviderError::Connection(e.to_string())))
+            }
+            // Cut inside a multi-byte character or a line: the body simply ended early.
+            Err(_) if ended => Some(Err(ProviderError::Interrupted)),
+            Err(e) => Some(Err(ProviderError::Decode(e.to_string()))),
+        };
+        std::future::ready(out)
+    })
+}
