@@ -1,6 +1,7 @@
 //! Model backends. Every backend turns a request into the same stream of [`StreamEvent`]s.
 
 pub mod event;
+pub mod partial_json;
 pub mod sse;
 
 use std::time::Duration;
