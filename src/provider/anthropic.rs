@@ -1,0 +1,410 @@
+//! The Anthropic Messages API over HTTPS with server-sent events.
+//!
+//! One spawned task per call: it sends the request, retries failures before the answer starts
+//! (the SDKs' policy, each wait announced as a [`StreamEvent::RetryWait`]), then forwards the
+//! decoded events. Failures after the answer started are not retried: the caller keeps what
+//! arrived. The API key is sent as a sensitive header and never logged or shown.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures_util::{StreamExt, stream};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::retry::{self, Failure};
+use super::{EventStream, Provider, ProviderError, Request, StreamEvent, sse};
+
+pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
+pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
+pub const DEFAULT_VERSION: &str = "2023-06-01";
+const CONTEXT_MANAGEMENT_BETA: &str = "context-management-2025-06-27";
+const FINE_GRAINED_TOOL_STREAMING_BETA: &str = "fine-grained-tool-streaming-2025-05-14";
+
+/// How to reach the API.
+#[derive(Clone)]
+pub struct AnthropicConfig {
+    pub base_url: String,
+    pub api_key: String,
+    pub model: String,
+    /// `anthropic-version`: `2023-06-01`, or `2026-10-21` (we never send sampling parameters,
+    /// which that version rejects).
+    pub version: String,
+    pub connect_timeout: Duration,
+    /// Longest silence between two pieces of the body (pings count) before giving up.
+    pub idle_timeout: Duration,
+}
+
+impl AnthropicConfig {
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            api_key: api_key.into(),
+            model: DEFAULT_MODEL.to_owned(),
+            version: DEFAULT_VERSION.to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(90),
+        }
+    }
+}
+
+impl fmt::Debug for AnthropicConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AnthropicConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .field("model", &self.model)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Anthropic backend.
+#[derive(Debug)]
+pub struct Anthropic {
+    client: reqwest::Client,
+    config: AnthropicConfig,
+}
+
+impl Anthropic {
+    pub fn new(config: AnthropicConfig) -> Result<Self, ProviderError> {
+        if config.api_key.trim().is_empty() {
+            return Err(ProviderError::Setup(
+                "no API key: set ANTHROPIC_API_KEY, or use the offline demo model".to_owned(),
+            ));
+        }
+        HeaderValue::from_str(&config.api_key).map_err(|_| {
+            ProviderError::Setup("the API key contains characters a header cannot carry".to_owned())
+        })?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .build()
+            .map_err(|e| ProviderError::Setup(format!("cannot set up HTTPS: {e}")))?;
+        Ok(Self { client, config })
+    }
+
+    /// The request body: never any sampling parameter.
+    pub fn body(&self, request: &Request) -> Value {
+        let mut body = json!({
+            "model": self.config.model,
+            "max_tokens": request.max_tokens,
+            "stream": true,
+            "system": request.system,
+            "messages": request.messages,
+            "tools": [{"type": "memory_20250818", "name": "memory"}],
+        });
+        if let Some(thinking) = request.thinking.config() {
+            body["thinking"] = thinking;
+        }
+        if let Some(cm) = request.context_editing.config(request.thinking) {
+            body["context_management"] = cm;
+        }
+        body
+    }
+
+    pub fn headers(&self, request: &Request) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let mut key =
+            HeaderValue::from_str(&self.config.api_key).unwrap_or(HeaderValue::from_static(""));
+        key.set_sensitive(true);
+        headers.insert(HeaderName::from_static("x-api-key"), key);
+        if let Ok(version) = HeaderValue::from_str(&self.config.version) {
+            headers.insert(HeaderName::from_static("anthropic-version"), version);
+        }
+        let mut betas = vec![FINE_GRAINED_TOOL_STREAMING_BETA];
+        if request.context_editing.config(request.thinking).is_some() {
+            betas.insert(0, CONTEXT_MANAGEMENT_BETA);
+        }
+        if let Ok(betas) = HeaderValue::from_str(&betas.join(",")) {
+            headers.insert(HeaderName::from_static("anthropic-beta"), betas);
+        }
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        headers
+    }
+}
+
+impl Provider for Anthropic {
+    fn label(&self) -> String {
+        format!("Anthropic {}", self.config.model)
+    }
+
+    fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
+        let (tx, rx) = mpsc::channel(256);
+        let call = Call {
+            client: self.client.clone(),
+            url: format!("{}/v1/messages", self.config.base_url.trim_end_matches('/')),
+            headers: self.headers(request),
+            body: self.body(request).to_string(),
+            idle: self.config.idle_timeout,
+            tx,
+            cancel,
+        };
+        tokio::spawn(call.run());
+        Box::pin(stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        }))
+    }
+}
+
+type Sender = mpsc::Sender<Result<StreamEvent, ProviderError>>;
+
+struct Call {
+    client: reqwest::Client,
+    url: String,
+    headers: HeaderMap,
+    body: String,
+    idle: Duration,
+    tx: Sender,
+    cancel: CancellationToken,
+}
+
+impl Call {
+    async fn run(self) {
+        let mut retries = 0;
+        loop {
+            let send = self
+                .client
+                .post(&self.url)
+                .headers(self.headers.clone())
+                .body(self.body.clone())
+                .send();
+            let response = tokio::select! {
+                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                response = send => response,
+            };
+            let (failure_status, headers, error) = match response {
+                Ok(response) if response.status().is_success() => {
+                    return self.forward(response).await;
+                }
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    let text = tokio::select! {
+                        () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                        text = response.text() => text.unwrap_or_default(),
+                    };
+                    let error = http_error(status, &text, header(&headers, "request-id"));
+                    (Some(status), headers, error)
+                }
+                Err(e) => (
+                    None,
+                    HeaderMap::new(),
+                    ProviderError::Connection(describe(&e)),
+                ),
+            };
+            let failure = Failure {
+                status: failure_status,
+                should_retry: header(&headers, "x-should-retry"),
+                retry_after_ms: header(&headers, "retry-after-ms"),
+                retry_after: header(&headers, "retry-after"),
+            };
+            let Some(wait) = retry::delay(&failure, retries, retry::jitter()) else {
+                return self.fail(error).await;
+            };
+            retries += 1;
+            let announce = StreamEvent::RetryWait {
+                attempt: retries + 1,
+                wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                reason: error.to_string(),
+            };
+            if self.tx.send(Ok(announce)).await.is_err() {
+                return;
+            }
+            tokio::select! {
+                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn fail(&self, error: ProviderError) {
+        let _ = self.tx.send(Err(error)).await;
+    }
+
+    /// Forward the answer's events until `message_stop`, an error, or the end of the body.
+    async fn forward(&self, response: reqwest::Response) {
+        let stalled = Arc::new(AtomicBool::new(false));
+        let body = idle_limited(response.bytes_stream(), self.idle, stalled.clone());
+        let mut events = std::pin::pin!(sse::decode(body));
+        let mut complete = false;
+        loop {
+            let next = tokio::select! {
+                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                next = events.next() => next,
+            };
+            match next {
+                Some(Ok(event)) => {
+                    complete |= matches!(event, StreamEvent::MessageStop);
+                    if self.tx.send(Ok(event)).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Err(error)) => {
+                    let error = if stalled.load(Ordering::Relaxed) {
+                        ProviderError::Stalled(self.idle)
+                    } else {
+                        error
+                    };
+                    return self.fail(error).await;
+                }
+                None if complete => return,
+                None => return self.fail(ProviderError::Interrupted).await,
+            }
+        }
+    }
+}
+
+/// The body's chunks, ending with an error when none arrives for `idle`.
+fn idle_limited(
+    body: impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send + Unpin + 'static,
+    idle: Duration,
+    stalled: Arc<AtomicBool>,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, String>> + Send + 'static {
+    stream::unfold(Some(body), move |state| {
+        let stalled = stalled.clone();
+        async move {
+            let mut body = state?;
+            match tokio::time::timeout(idle, body.next()).await {
+                Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some(body))),
+                Ok(Some(Err(e))) => Some((Err(describe(&e)), None)),
+                Ok(None) => None,
+                Err(_) => {
+                    stalled.store(true, Ordering::Relaxed);
+                    Some((Err("stalled".to_owned()), None))
+                }
+            }
+        }
+    })
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A transport error in words, with its causes (reqwest's top-level text is terse).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// An error status as a message that says what to do, with the API's own words and request id.
+pub fn http_error(status: u16, body: &str, request_id_header: Option<&str>) -> ProviderError {
+    let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let kind = parsed["error"]["type"].as_str().map(str::to_owned);
+    let api_message = parsed["error"]["message"].as_str().map(str::to_owned);
+    let request_id = parsed["request_id"]
+        .as_str()
+        .or(request_id_header)
+        .map(str::to_owned);
+    let said = api_message.clone().unwrap_or_else(|| {
+        let snippet: String = body.chars().take(200).collect();
+        if snippet.trim().is_empty() {
+            format!("HTTP {status}")
+        } else {
+            snippet
+        }
+    });
+    let advice = match (status, kind.as_deref()) {
+        (401, _) | (_, Some("authentication_error")) => {
+            format!("the API key was rejected ({said}); check ANTHROPIC_API_KEY")
+        }
+        (403, _) | (_, Some("permission_error")) => {
+            format!("the API key may not do this ({said})")
+        }
+        (404, _) | (_, Some("not_found_error")) => {
+            format!(
+                "not found ({said}); check the model name (--model or ANTHROPIC_MODEL) and ANTHROPIC_BASE_URL"
+            )
+        }
+        (413, _) | (_, Some("request_too_large")) => {
+            format!(
+                "the request is too large ({said}); start a new conversation or turn on context editing"
+            )
+        }
+        (429, _) | (_, Some("rate_limit_error")) => {
+            format!("rate limited ({said}); wait a moment and try again")
+        }
+        (529, _) | (_, Some("overloaded_error")) => {
+            format!("the Anthropic API is overloaded ({said}); try again shortly")
+        }
+        (500..=599, _) => format!("the Anthropic API failed ({status}: {said}); try again shortly"),
+        _ => format!("the API refused the request ({status}: {said})"),
+    };
+    let message = match &request_id {
+        Some(id) => format!("{advice} [request id {id}]"),
+        None => advice,
+    };
+    ProviderError::Http {
+        status,
+        kind,
+        message,
+        request_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_never_shows_in_debug_output() {
+        let config = AnthropicConfig::new("sk-ant-secret-123");
+        assert!(!format!("{config:?}").contains("secret"));
+        let provider = Anthropic::new(config).unwrap();
+        assert!(!format!("{provider:?}").contains("secret"));
+    }
+
+    #[test]
+    fn error_messages_say_what_to_do() {
+        let e = http_error(
+            401,
+            r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"},"request_id":"req_1"}"#,
+            None,
+        );
+        assert_eq!(
+            e.to_string(),
+            "the API key was rejected (invalid x-api-key); check ANTHROPIC_API_KEY [request id req_1]"
+        );
+        let e = http_error(
+            529,
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+            Some("req_2"),
+        );
+        assert_eq!(
+            e.to_string(),
+            "the Anthropic API is overloaded (Overloaded); try again shortly [request id req_2]"
+        );
+        assert!(http_error(400, "", None).to_string().contains("HTTP 400"));
+        let e = http_error(
+            400,
+            r#"{"error":{"type":"invalid_request_error","message":"messages: field required"}}"#,
+            None,
+        );
+        assert!(e.to_string().contains("messages: field required"));
+    }
+
+    #[test]
+    fn no_key_is_a_setup_error() {
+        assert!(matches!(
+            Anthropic::new(AnthropicConfig::new(" ")),
+            Err(ProviderError::Setup(_))
+        ));
+    }
+}
