@@ -1,5 +1,8 @@
-//! Conversations: messages and their content blocks, built from streamed events.
+//! Conversations: messages and their content blocks, built from streamed events, and the
+//! tool-use loop that runs a user turn.
 
 pub mod accumulate;
+pub mod agent;
 
 pub use accumulate::{AccumulateError, Accumulator};
+pub use agent::{Agent, AgentEvent, Conversation, Persona, TurnError, TurnOptions, TurnSummary};
