@@ -1,6 +1,7 @@
 //! Model backends. Every backend turns a [`Request`] into the same stream of [`StreamEvent`]s.
 
 pub mod anthropic;
+pub mod demo;
 pub mod event;
 pub mod partial_json;
 pub mod request;

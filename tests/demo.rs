@@ -1,0 +1,217 @@
+//! The offline demo model plays the seed scenario deterministically through the real tool loop
+//! and a real memory store.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+use std::sync::Arc;
+
+use memdeck::chat::agent::check_history;
+use memdeck::chat::{Agent, AgentEvent, Conversation, Persona, TurnOptions};
+use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
+use memdeck::provider::demo::Demo;
+use memdeck::provider::{ContextEditing, StreamEvent};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+fn agent(store: &Arc<dyn MemoryStore>, name: &str, role: &str) -> Agent {
+    Agent {
+        provider: Arc::new(Demo {
+            tokens_per_second: 0.0,
+        }),
+        store: store.clone(),
+        persona: Persona {
+            name: name.into(),
+            role: role.into(),
+        },
+        options: TurnOptions::default(),
+    }
+}
+
+/// Run a turn; return the final answer's text and the tool commands used.
+async fn say(agent: &Agent, conversation: &mut Conversation, text: &str) -> (String, Vec<String>) {
+    let mut tools = Vec::new();
+    agent
+        .run_turn(conversation, text, &CancellationToken::new(), &mut |e| {
+            if let AgentEvent::ToolStarted { input, .. } = e {
+                tools.push(format!(
+                    "{} {}",
+                    input["command"].as_str().unwrap(),
+                    input["path"].as_str().unwrap()
+                ));
+            }
+        })
+        .await
+        .unwrap();
+    check_history(&conversation.messages).unwrap();
+    let last = conversation.messages.last().unwrap();
+    let text = last["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["text"].as_str())
+        .collect::<String>();
+    (text, tools)
+}
+
+async fn scenario() -> (Vec<(String, Vec<String>)>, String, Vec<Value>) {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-demo-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let mem = tmp.path().join("memories");
+    let store: Arc<dyn MemoryStore> = Arc::new(LocalStore::open(&LocalOptions::new(&mem)).unwrap());
+    let alice = agent(&store, "Alice", "account manager");
+    let john = agent(&store, "John", "solutions architect");
+    let sam = agent(&store, "Sam", "proposal writer");
+    let (mut a, mut j, mut s) = (
+        Conversation::default(),
+        Conversation::default(),
+        Conversation::default(),
+    );
+    let mut turns = Vec::new();
+    turns.push(
+        say(
+            &alice,
+            &mut a,
+            "ACME runs 40 stores. Their budget is $2M. Go-live is Q3 2027.",
+        )
+        .await,
+    );
+    turns.push(say(&john, &mut j, "Propose an architecture for ACME.").await);
+    turns.push(
+        say(
+            &alice,
+            &mut a,
+            "ACME also needs an offline mode for the stores.",
+        )
+        .await,
+    );
+    let file = std::fs::read_to_string(mem.join("acme.md")).unwrap();
+    turns.push(say(&sam, &mut s, "Please forget ACME.").await);
+    assert!(!mem.join("acme.md").exists());
+    (turns, file, a.messages)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_then_john_then_sam() {
+    let (turns, file, _) = scenario().await;
+    let (alice_text, alice_tools) = &turns[0];
+    assert_eq!(alice_tools, &["view /memories", "create /memories/acme.md"]);
+    assert!(
+        alice_text.starts_with("Noted. I saved this to /memories/acme.md"),
+        "{alice_text}"
+    );
+
+    let (john_text, john_tools) = &turns[1];
+    assert_eq!(john_tools, &["view /memories", "view /memories/acme.md"]);
+    assert!(john_text.contains("From /memories/acme.md:"), "{john_text}");
+    assert!(
+        john_text.contains("> ACME runs 40 stores (from Alice)"),
+        "{john_text}"
+    );
+    assert!(
+        john_text.contains("> Their budget is $2M (from Alice)"),
+        "{john_text}"
+    );
+    assert!(john_text.contains("a proposal"), "{john_text}");
+
+    let (_, append_tools) = &turns[2];
+    assert_eq!(
+        append_tools,
+        &[
+            "view /memories",
+            "view /memories/acme.md",
+            "insert /memories/acme.md"
+        ]
+    );
+    assert_eq!(
+        file,
+        "# ACME\n\n- ACME runs 40 stores (from Alice)\n- Their budget is $2M (from Alice)\n- Go-live is Q3 2027 (from Alice)\n- ACME also needs an offline mode for the stores (from Alice)\n"
+    );
+    let (sam_text, sam_tools) = &turns[3];
+    assert_eq!(sam_tools, &["view /memories", "delete /memories/acme.md"]);
+    assert_eq!(
+        sam_text,
+        "Done: I deleted /memories/acme.md from our shared memory."
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_is_deterministic() {
+    let (first, _, messages_1) = scenario().await;
+    let (second, _, messages_2) = scenario().await;
+    assert_eq!(first, second);
+    assert_eq!(messages_1, messages_2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn it_streams_like_the_api_and_reports_context_edits() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-demo-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let store: Arc<dyn MemoryStore> =
+        Arc::new(LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap());
+    let mut alice = agent(&store, "Alice", "account manager");
+    alice.options.context_editing = ContextEditing::Demo;
+    let mut conversation = Conversation::default();
+    let mut events = Vec::new();
+    let long = "ACME runs 40 stores. ".repeat(200);
+    for text in [
+        long.as_str(),
+        "What do we know about ACME?",
+        "What about ACME again?",
+    ] {
+        alice
+            .run_turn(
+                &mut conversation,
+                text,
+                &CancellationToken::new(),
+                &mut |e| {
+                    if let AgentEvent::Stream(s) = e {
+                        events.push(s);
+                    }
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let text_deltas = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                StreamEvent::ContentBlockDelta {
+                    delta: memdeck::provider::Delta::TextDelta { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    let json_deltas = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                StreamEvent::ContentBlockDelta {
+                    delta: memdeck::provider::Delta::InputJsonDelta { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(
+        text_deltas > 20 && json_deltas > 5,
+        "{text_deltas} {json_deltas}"
+    );
+    let edits = events.iter().find_map(|e| match e {
+        StreamEvent::MessageDelta {
+            context_management: Some(cm),
+            ..
+        } => Some(cm.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        edits.unwrap()["applied_edits"][0]["type"],
+        "clear_tool_uses_20250919"
+    );
+}
