@@ -7,10 +7,16 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
 use clap::{Parser, Subcommand};
-use memdeck::config::MemoryArgs;
+use memdeck::chat::ask::{Output, ask};
+use memdeck::chat::{Agent, Persona, TurnError};
+use memdeck::config::{MemoryArgs, ModelArgs};
 use memdeck::memory::history::format_utc;
 use memdeck::memory::{self, LocalStore, MemPath, MemoryStore, WriteCtx};
+use memdeck::provider::ProviderError;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser, Debug)]
 #[command(name = "memdeck", version, about)]
@@ -27,6 +33,19 @@ enum Command {
     /// Work on the memory store directly, as the model would
     #[command(subcommand)]
     Memory(MemoryCommand),
+    /// One message, answered with the memory tool on the shared store, streamed to stdout
+    Ask {
+        /// Who is speaking (Alice, John and Sam have roles; anyone else is a team member)
+        #[arg(long, default_value = "Alice")]
+        persona: String,
+        /// Print the events, tool results and messages as JSON lines
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// The message
+        message: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -117,6 +136,12 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 .map_err(|e| Failure::new(1, format!("cannot print the help: {e}")))?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Ask {
+            persona,
+            json,
+            model,
+            message,
+        }) => run_ask(cli, persona, *json, model, message),
         Some(Command::Memory(command)) => {
             let store = LocalStore::open(&cli.memory.local_options()).map_err(|e| {
                 Failure::from(e)
@@ -195,6 +220,58 @@ fn run_memory(store: &LocalStore, command: &MemoryCommand) -> Result<ExitCode, F
             println!("Restored {path} to version {}", restored.short());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn run_ask(
+    cli: &Cli,
+    persona: &str,
+    json: bool,
+    model: &ModelArgs,
+    message: &str,
+) -> Result<ExitCode, Failure> {
+    check_actor(persona)?;
+    let (provider, note) = model
+        .provider()
+        .map_err(|e| Failure::new(2, e.to_string()))?;
+    if let Some(note) = note {
+        eprintln!("memdeck: {note}");
+    }
+    let store = LocalStore::open(&cli.memory.local_options()).map_err(|e| {
+        Failure::from(e).hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
+    })?;
+    let agent = Agent {
+        provider,
+        store: Arc::new(store),
+        persona: Persona::named(persona),
+        options: model.turn_options(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(1, format!("cannot start the async runtime: {e}")))?;
+    let output = if json { Output::Json } else { Output::Text };
+    let result = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_ctrl_c.cancel();
+            }
+        });
+        let mut out = std::io::stdout();
+        let mut notes = std::io::stderr();
+        ask(&agent, message, output, &cancel, &mut out, &mut notes).await
+    });
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(TurnError::Provider(ProviderError::Cancelled)) => Err(Failure::new(130, "cancelled")),
+        Err(e @ TurnError::Provider(ProviderError::Http { .. } | ProviderError::Setup(_))) => {
+            Err(Failure::new(1, e.to_string()))
+        }
+        Err(e) => Err(Failure::new(1, e.to_string())
+            .hint("what arrived before the failure was kept; ask again to continue")),
     }
 }
 

@@ -24,6 +24,22 @@ pub struct Persona {
     pub role: String,
 }
 
+impl Persona {
+    /// A persona by name; the demo's team has known roles.
+    pub fn named(name: &str) -> Self {
+        let role = match name.to_lowercase().as_str() {
+            "alice" => "account manager",
+            "john" => "solutions architect",
+            "sam" => "proposal writer",
+            _ => "team member",
+        };
+        Self {
+            name: name.to_owned(),
+            role: role.to_owned(),
+        }
+    }
+}
+
 /// Limits and options of a turn.
 #[derive(Clone, Debug)]
 pub struct TurnOptions {

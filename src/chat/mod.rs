@@ -3,6 +3,7 @@
 
 pub mod accumulate;
 pub mod agent;
+pub mod ask;
 
 pub use accumulate::{AccumulateError, Accumulator};
 pub use agent::{Agent, AgentEvent, Conversation, Persona, TurnError, TurnOptions, TurnSummary};

@@ -1,0 +1,139 @@
+//! One turn for scripts: `memdeck ask`. The answer streams to a writer as plain text with one
+//! line per tool call, or as JSON lines (every event, each tool result, and after each model
+//! call the accumulated message in the API's shape).
+
+use std::io::Write;
+
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::{Accumulator, Agent, AgentEvent, Conversation, TurnError};
+use crate::provider::{Delta, StreamEvent};
+
+/// How `ask` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+/// Run `text` as one user turn, printing as it streams. Retry waits go to `notes`.
+pub async fn ask(
+    agent: &Agent,
+    text: &str,
+    output: Output,
+    cancel: &CancellationToken,
+    out: &mut (dyn Write + Send),
+    notes: &mut (dyn Write + Send),
+) -> Result<(), TurnError> {
+    let mut conversation = Conversation::default();
+    let mut printer = Printer {
+        output,
+        out,
+        notes,
+        mid_line: false,
+        acc: Accumulator::new(),
+    };
+    let result = agent
+        .run_turn(&mut conversation, text, cancel, &mut |event| {
+            printer.on_event(&event)
+        })
+        .await;
+    if printer.mid_line {
+        let _ = writeln!(printer.out);
+    }
+    let _ = printer.out.flush();
+    result.map(|_| ())
+}
+
+struct Printer<'a> {
+    output: Output,
+    out: &'a mut (dyn Write + Send),
+    notes: &'a mut (dyn Write + Send),
+    /// Text was printed without a newline yet.
+    mid_line: bool,
+    /// The current model call's message, for the JSON output's message lines.
+    acc: Accumulator,
+}
+
+impl Printer<'_> {
+    fn on_event(&mut self, event: &AgentEvent) {
+        // A closed stdout (a pipe to `head`) must not stop the turn: its writes are ignored.
+        match self.output {
+            Output::Json => self.json(event),
+            Output::Text => self.text(event),
+        }
+        let _ = self.out.flush();
+    }
+
+    fn json(&mut self, event: &AgentEvent) {
+        match event {
+            AgentEvent::Stream(e) => {
+                if matches!(e, StreamEvent::MessageStart { .. }) {
+                    self.acc = Accumulator::new();
+                }
+                let _ = self.acc.apply(e);
+                if let Ok(line) = serde_json::to_string(e) {
+                    let _ = writeln!(self.out, "{line}");
+                }
+                if let (StreamEvent::MessageStop, Some(message)) = (e, self.acc.message()) {
+                    let _ = writeln!(self.out, "{message}");
+                }
+            }
+            AgentEvent::ToolStarted { .. } => {}
+            AgentEvent::ToolFinished { id, result } => {
+                let line = json!({"type": "tool_result", "tool_use_id": id, "content": result.content, "is_error": result.is_error});
+                let _ = writeln!(self.out, "{line}");
+            }
+        }
+    }
+
+    fn text(&mut self, event: &AgentEvent) {
+        match event {
+            AgentEvent::Stream(StreamEvent::ContentBlockDelta {
+                delta: Delta::TextDelta { text },
+                ..
+            }) => {
+                let _ = write!(self.out, "{text}");
+                self.mid_line = !text.ends_with('\n');
+            }
+            AgentEvent::Stream(StreamEvent::ContentBlockStop { .. }) if self.mid_line => {
+                let _ = writeln!(self.out);
+                self.mid_line = false;
+            }
+            AgentEvent::Stream(StreamEvent::RetryWait {
+                attempt,
+                wait_ms,
+                reason,
+            }) => {
+                #[allow(clippy::cast_precision_loss)]
+                let secs = *wait_ms as f64 / 1000.0;
+                let _ = writeln!(
+                    self.notes,
+                    "memdeck: {reason}; attempt {attempt} in {secs:.1} s"
+                );
+            }
+            AgentEvent::ToolStarted { name, input, .. } => {
+                if self.mid_line {
+                    let _ = writeln!(self.out);
+                    self.mid_line = false;
+                }
+                let command = input["command"].as_str().unwrap_or("?");
+                let path = input["path"]
+                    .as_str()
+                    .or_else(|| input["old_path"].as_str())
+                    .unwrap_or("");
+                let _ = write!(self.out, "[{name}] {command} {path} … ");
+            }
+            AgentEvent::ToolFinished { result, .. } => {
+                if result.is_error {
+                    let first = result.content.lines().next().unwrap_or_default();
+                    let _ = writeln!(self.out, "error: {first}");
+                } else {
+                    let _ = writeln!(self.out, "ok");
+                }
+            }
+            AgentEvent::Stream(_) => {}
+        }
+    }
+}

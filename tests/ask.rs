@@ -1,0 +1,235 @@
+//! `memdeck ask` as scripts use it: demo model by default, the Anthropic API through a loopback
+//! mock, JSON lines, clear failures.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+#[path = "support/mock.rs"]
+mod mock;
+#[path = "support/script.rs"]
+mod script;
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use mock::{Mock, Reply};
+use script::{Block, answer, tool};
+use serde_json::{Value, json};
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("memdeck-ask-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap()
+}
+
+fn memdeck(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_memdeck"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("ANTHROPIC_BASE_URL")
+        .env_remove("ANTHROPIC_MODEL")
+        .env_remove("MEMDECK_MEMORY_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8(o.stdout.clone()).unwrap(),
+        String::from_utf8(o.stderr.clone()).unwrap(),
+    )
+}
+
+#[test]
+fn without_a_key_the_demo_model_answers_and_says_so() {
+    let t = tmp();
+    let out = memdeck(
+        t.path(),
+        &[],
+        &["ask", "--demo-speed", "0", "ACME runs 40 stores."],
+    )
+    .output()
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr,
+        "memdeck: no ANTHROPIC_API_KEY set: using the demo model (offline)\n"
+    );
+    assert_eq!(
+        stdout,
+        "Let me check our shared memory first.\n[memory] view /memories … ok\nNothing on ACME yet; I'll create /memories/acme.md.\n[memory] create /memories/acme.md … ok\nNoted. I saved this to /memories/acme.md so the whole team can use it:\n- ACME runs 40 stores (from Alice)\n"
+    );
+    assert!(t.path().join("memories/acme.md").exists());
+    let out = memdeck(
+        t.path(),
+        &[],
+        &[
+            "ask",
+            "--persona",
+            "John",
+            "--demo-speed",
+            "0",
+            "What do we know about ACME?",
+        ],
+    )
+    .output()
+    .unwrap();
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("> ACME runs 40 stores (from Alice)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_lines_hold_events_tool_results_and_messages() {
+    let t = tmp();
+    let out = memdeck(
+        t.path(),
+        &[],
+        &[
+            "ask",
+            "--json",
+            "--provider",
+            "demo",
+            "--demo-speed",
+            "0",
+            "ACME runs 40 stores.",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(stderr, "", "an explicit --provider needs no note");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let messages: Vec<&Value> = lines.iter().filter(|l| l["type"] == "message").collect();
+    assert_eq!(messages.len(), 3, "one message per model call");
+    assert_eq!(messages[0]["stop_reason"], "tool_use");
+    assert_eq!(
+        messages[0]["content"][1]["input"],
+        json!({"command": "view", "path": "/memories"})
+    );
+    assert_eq!(messages[2]["stop_reason"], "end_turn");
+    let results: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "tool_result")
+        .collect();
+    assert_eq!(
+        results[1]["content"],
+        "File created successfully at: /memories/acme.md"
+    );
+    assert!(lines.iter().any(|l| l["type"] == "content_block_delta" && l["delta"]["type"] == "input_json_delta"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_key_it_talks_to_the_api() {
+    let mock = Mock::start(vec![
+        Reply::sse(
+            &answer(
+                &[
+                    Block::Text("Checking."),
+                    tool("toolu_1", json!({"command": "view", "path": "/memories"})),
+                ],
+                "tool_use",
+            ),
+            4,
+            Duration::ZERO,
+        ),
+        Reply::sse(
+            &answer(&[Block::Text("Memory is empty.")], "end_turn"),
+            4,
+            Duration::ZERO,
+        ),
+    ])
+    .await;
+    let t = tmp();
+    let url = mock.url();
+    let dir = t.path().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        memdeck(
+            &dir,
+            &[
+                ("ANTHROPIC_API_KEY", "sk-ant-from-env"),
+                ("ANTHROPIC_BASE_URL", &url),
+            ],
+            &["ask", "--model", "claude-test", "hello"],
+        )
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stdout,
+        "Checking.\n[memory] view /memories … ok\nMemory is empty.\n"
+    );
+    let got = mock.received();
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got[0].header("x-api-key").as_deref(),
+        Some("sk-ant-from-env")
+    );
+    assert_eq!(got[0].json()["model"], "claude-test");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_failures_are_one_clear_line_and_never_show_the_key() {
+    let mock = Mock::start(vec![Reply::status(401, &[], r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"},"request_id":"req_9"}"#)]).await;
+    let t = tmp();
+    let url = mock.url();
+    let dir = t.path().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        memdeck(
+            &dir,
+            &[
+                ("ANTHROPIC_API_KEY", "sk-ant-secret-value"),
+                ("ANTHROPIC_BASE_URL", &url),
+            ],
+            &["ask", "hi"],
+        )
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "memdeck: error: the API key was rejected (invalid x-api-key); check ANTHROPIC_API_KEY [request id req_9]\n"
+    );
+    assert!(!stderr.contains("secret"));
+}
+
+#[test]
+fn choosing_the_api_without_a_key_is_a_usage_error() {
+    let t = tmp();
+    let out = memdeck(t.path(), &[], &["ask", "--provider", "anthropic", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let (_, stderr) = text(&out);
+    assert!(
+        stderr.starts_with("memdeck: error: no API key: set ANTHROPIC_API_KEY"),
+        "{stderr}"
+    );
+    // The key never shows in help either.
+    let out = memdeck(
+        t.path(),
+        &[("ANTHROPIC_API_KEY", "sk-ant-do-not-print")],
+        &["ask", "--help"],
+    )
+    .output()
+    .unwrap();
+    assert!(!text(&out).0.contains("do-not-print"));
+}
