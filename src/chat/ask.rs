@@ -36,7 +36,7 @@ pub async fn ask(
     };
     let result = agent
         .run_turn(&mut conversation, text, cancel, &mut |event| {
-            printer.on_event(&event)
+            printer.on_event(&event);
         })
         .await;
     if printer.mid_line {

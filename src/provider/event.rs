@@ -96,13 +96,15 @@ pub fn decode_event(name: &str, data: &str) -> Result<Decoded, serde_json::Error
         | "content_block_stop"
         | "message_delta"
         | "message_stop" => {
-            let value: Value = serde_json::from_str(data)?;
-            // The event name is authoritative; the body's `type` should agree.
-            let mut value = value;
-            if let Value::Object(map) = &mut value {
-                map.insert("type".to_owned(), Value::String(name.to_owned()));
+            let fast = if name == "content_block_delta" {
+                fast_delta(data)?
+            } else {
+                None
+            };
+            match fast {
+                Some(event) => Ok(Decoded::Event(event)),
+                None => Ok(Decoded::Event(serde_json::from_str(data)?)),
             }
-            Ok(Decoded::Event(serde_json::from_value(value)?))
         }
         "error" => {
             #[derive(Deserialize)]
@@ -114,6 +116,44 @@ pub fn decode_event(name: &str, data: &str) -> Result<Decoded, serde_json::Error
         }
         _ => Ok(Decoded::Skip),
     }
+}
+
+/// The common deltas without serde's buffering of tagged enums (most of a stream's events are
+/// deltas). `None` for a delta type it does not know, which then takes the general path.
+fn fast_delta(data: &str) -> Result<Option<StreamEvent>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Raw {
+        index: usize,
+        delta: Fields,
+    }
+    #[derive(Deserialize)]
+    struct Fields {
+        #[serde(rename = "type")]
+        kind: String,
+        text: Option<String>,
+        partial_json: Option<String>,
+        thinking: Option<String>,
+        signature: Option<String>,
+    }
+    let raw: Raw = serde_json::from_str(data)?;
+    let Fields {
+        kind,
+        text,
+        partial_json,
+        thinking,
+        signature,
+    } = raw.delta;
+    let delta = match (kind.as_str(), text, partial_json, thinking, signature) {
+        ("text_delta", Some(text), ..) => Delta::TextDelta { text },
+        ("input_json_delta", _, Some(partial_json), ..) => Delta::InputJsonDelta { partial_json },
+        ("thinking_delta", _, _, Some(thinking), _) => Delta::ThinkingDelta { thinking },
+        ("signature_delta", .., Some(signature)) => Delta::SignatureDelta { signature },
+        _ => return Ok(None),
+    };
+    Ok(Some(StreamEvent::ContentBlockDelta {
+        index: raw.index,
+        delta,
+    }))
 }
 
 #[cfg(test)]
