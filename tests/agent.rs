@@ -396,3 +396,72 @@ fn the_history_checker_catches_orphans() {
     ];
     assert!(check_history(&stray).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thinking_blocks_go_back_byte_for_byte() {
+    let thinking = r#"event: message_start
+data: {"type":"message_start","message":{"id":"msg_t","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}
+
+event: content_block_start
+data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":"","signature":""}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"The user wants \u00e9 \u2028 memory."}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCgIYAhIM1gbcDa9GJwZA=="}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":0}
+
+event: content_block_start
+data: {"type":"content_block_start","index":1,"content_block":{"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":1}
+
+event: content_block_start
+data: {"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_t","name":"memory","input":{}}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"command\":\"view\",\"path\":\"/memories\"}"}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":2}
+
+event: message_delta
+data: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"output_tokens":30}}
+
+event: message_stop
+data: {"type":"message_stop"}
+
+"#;
+    let s = setup(vec![
+        Reply::sse(thinking.as_bytes(), 7, Duration::ZERO),
+        reply(&[Block::Text("ok")], "end_turn"),
+    ])
+    .await;
+    let mut conversation = Conversation::default();
+    let options = TurnOptions {
+        thinking: memdeck::provider::Thinking::Budget(2048),
+        ..TurnOptions::default()
+    };
+    let (result, _) = turn(
+        &s,
+        &mut conversation,
+        "hi",
+        &options,
+        &CancellationToken::new(),
+    )
+    .await;
+    result.unwrap();
+    let sent = s.mock.received()[1].json();
+    assert_eq!(
+        sent["messages"][1]["content"][0],
+        json!({"type": "thinking", "thinking": "The user wants é \u{2028} memory.", "signature": "EqQBCgIYAhIM1gbcDa9GJwZA=="})
+    );
+    assert_eq!(
+        sent["messages"][1]["content"][1],
+        json!({"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"})
+    );
+}
