@@ -35,6 +35,25 @@ fn memdeck(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Comman
     cmd
 }
 
+/// `memdeck ask` with a key, pointed at the mock API (run off the runtime the mock serves on).
+async fn ask_api(mock: &Mock, key: &'static str, args: &[&str]) -> Output {
+    let url = mock.url();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let t = tmp();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        memdeck(
+            t.path(),
+            &[("ANTHROPIC_API_KEY", key), ("ANTHROPIC_BASE_URL", &url)],
+            &args,
+        )
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
 fn text(o: &Output) -> (String, String) {
     (
         String::from_utf8(o.stdout.clone()).unwrap(),
@@ -149,23 +168,12 @@ async fn with_a_key_it_talks_to_the_api() {
         ),
     ])
     .await;
-    let t = tmp();
-    let url = mock.url();
-    let dir = t.path().to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        memdeck(
-            &dir,
-            &[
-                ("ANTHROPIC_API_KEY", "sk-ant-from-env"),
-                ("ANTHROPIC_BASE_URL", &url),
-            ],
-            &["ask", "--model", "claude-test", "hello"],
-        )
-        .output()
-        .unwrap()
-    })
-    .await
-    .unwrap();
+    let out = ask_api(
+        &mock,
+        "sk-ant-from-env",
+        &["ask", "--model", "claude-test", "hello"],
+    )
+    .await;
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
@@ -184,23 +192,7 @@ async fn with_a_key_it_talks_to_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_failures_are_one_clear_line_and_never_show_the_key() {
     let mock = Mock::start(vec![Reply::status(401, &[], r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"},"request_id":"req_9"}"#)]).await;
-    let t = tmp();
-    let url = mock.url();
-    let dir = t.path().to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        memdeck(
-            &dir,
-            &[
-                ("ANTHROPIC_API_KEY", "sk-ant-secret-value"),
-                ("ANTHROPIC_BASE_URL", &url),
-            ],
-            &["ask", "hi"],
-        )
-        .output()
-        .unwrap()
-    })
-    .await
-    .unwrap();
+    let out = ask_api(&mock, "sk-ant-secret-value", &["ask", "hi"]).await;
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout, "");

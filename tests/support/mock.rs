@@ -112,16 +112,11 @@ impl Mock {
 async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
     let mut buf = Vec::new();
     let head_end = loop {
-        let mut chunk = [0u8; 4096];
-        let Ok(n) = socket.read(&mut chunk).await else {
-            return;
-        };
-        if n == 0 {
-            return;
-        }
-        buf.extend_from_slice(&chunk[..n]);
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break i + 4;
+        }
+        if !read_more(&mut socket, &mut buf).await {
+            return;
         }
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
@@ -134,14 +129,9 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
         })
         .unwrap_or(0);
     while buf.len() < head_end + length {
-        let mut chunk = [0u8; 4096];
-        let Ok(n) = socket.read(&mut chunk).await else {
-            return;
-        };
-        if n == 0 {
+        if !read_more(&mut socket, &mut buf).await {
             return;
         }
-        buf.extend_from_slice(&chunk[..n]);
     }
     let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).into_owned();
     let reply = {
@@ -174,4 +164,16 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
         state.lock().unwrap().client_closed += 1;
     }
     let _ = socket.shutdown().await;
+}
+
+/// Read what the client sent next; `false` when it closed or failed.
+async fn read_more(socket: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 4096];
+    match socket.read(&mut chunk).await {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            true
+        }
+    }
 }
