@@ -75,7 +75,7 @@ impl History {
         let pack = Pack::open(&dir.join("blobs.pack"))?;
         let log_path = dir.join("log.jsonl");
         let (file, ino) = open_append(&log_path)?;
-        let mut history = Self {
+        let history = Self {
             dir: dir.to_owned(),
             pack,
             log_path,
@@ -89,7 +89,8 @@ impl History {
             last_by_path: HashMap::new(),
             retention,
         };
-        history.refresh()?;
+        // Read by `refresh` under the store lock, at the first use: reading here, unlocked,
+        // could mistake another process's append in progress for a torn record.
         Ok(history)
     }
 

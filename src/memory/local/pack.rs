@@ -36,18 +36,18 @@ pub struct Pack {
 impl Pack {
     pub fn open(path: &Path) -> io::Result<Self> {
         let (file, ino) = open_append(path)?;
-        let mut pack = Self {
+        // Not read here: `refresh` cuts torn records, which is only safe under the store lock.
+        Ok(Self {
             path: path.to_owned(),
             file,
             ino,
             index: HashMap::new(),
             end: 0,
-        };
-        pack.refresh()?;
-        Ok(pack)
+        })
     }
 
-    /// Read the headers of records appended since we last looked (by any process).
+    /// Read the headers of records appended since we last looked (by any process). Call with
+    /// the store lock held.
     pub fn refresh(&mut self) -> io::Result<()> {
         let on_disk = fs::metadata(&self.path).map(|m| m.ino()).ok();
         if on_disk != Some(self.ino) {
