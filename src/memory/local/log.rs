@@ -156,13 +156,19 @@ impl History {
 
     /// Keep `bytes` under their hash. `durable`: sync before returning (needed when these bytes
     /// are about to be overwritten in the memory directory and exist nowhere else).
+    ///
+    /// A version this process wrote moments ago (still queued for the flusher) is appended now
+    /// but synced with the rest of the history: it is no more at risk than the log line that
+    /// names it. Only content memdeck never stored (someone else's edit) is synced in-line.
     pub fn put_blob(&mut self, bytes: &[u8], version: &Version, durable: bool) -> io::Result<()> {
+        let before = self.unsynced.deferred.len();
         self.unsynced.deferred.retain(|(v, _)| v != version);
+        let ours = self.unsynced.deferred.len() < before;
         if !self.pack.contains(version) {
             self.pack.append([(version, bytes)])?;
             self.unsynced.pack = true;
         }
-        if durable && self.unsynced.pack {
+        if durable && !ours && self.unsynced.pack {
             self.pack.sync()?;
             self.unsynced.pack = false;
         }
