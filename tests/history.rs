@@ -172,6 +172,18 @@ fn editor_saves_are_compare_and_set() {
         Err(StoreError::Exists(_))
     ));
     assert_eq!(f.read("n.md"), "merged\n");
+    // A refused save creates nothing, not even the directories on its way.
+    let deep = path("/memories/new/dir/x.md");
+    assert!(matches!(
+        f.store.save(
+            &deep,
+            "x",
+            Expect::Version(Version::of(b"old")),
+            WriteCtx::new("editor", "save")
+        ),
+        Err(StoreError::Conflict { current: None, .. })
+    ));
+    assert!(!f.mem.join("new").exists());
 }
 
 #[test]

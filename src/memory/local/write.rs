@@ -111,9 +111,14 @@ impl Inner {
         }
         let mut locked = self.lock()?;
         let root = self.open_root()?;
-        let dir = fs::walk(root.as_fd(), path, false, true)?;
         let name = path.name().unwrap_or_default();
-        let current = current_file(dir.as_fd(), name, path)?;
+        // Check the precondition before creating any parent directory, so that a refused save
+        // leaves nothing behind.
+        let current = match fs::walk(root.as_fd(), path, false, false) {
+            Ok(dir) => current_file(dir.as_fd(), name, path)?,
+            Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
         match (expect, &current) {
             (Expect::Absent, Some(_)) => return Err(StoreError::Exists(path.clone())),
             (Expect::Version(wanted), cur) if cur.as_ref().map(|c| &c.version) != Some(wanted) => {
@@ -124,6 +129,7 @@ impl Inner {
             }
             _ => {}
         }
+        let dir = fs::walk(root.as_fd(), path, false, true)?;
         self.commit_write(
             &mut locked,
             dir.as_fd(),
