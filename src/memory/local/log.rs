@@ -168,7 +168,15 @@ impl History {
             self.pack.append([(version, bytes)])?;
             self.unsynced.pack = true;
         }
-        if durable && !ours && self.unsynced.pack {
+        if durable && !ours {
+            self.sync_pack()?;
+        }
+        Ok(())
+    }
+
+    /// Sync the versions appended so far.
+    pub fn sync_pack(&mut self) -> io::Result<()> {
+        if self.unsynced.pack {
             self.pack.sync()?;
             self.unsynced.pack = false;
         }

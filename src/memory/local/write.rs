@@ -468,13 +468,16 @@ fn record_files(
     durable: bool,
     entry: &dyn Fn(String, Version) -> NewEntry,
 ) -> Result<Vec<NewEntry>, StoreError> {
+    let keep = |e| StoreError::io("cannot keep a copy in the history", e);
     let mut entries = Vec::with_capacity(files.len());
     for (path, bytes) in files {
         let version = Version::of(&bytes);
-        history
-            .put_blob(&bytes, &version, durable)
-            .map_err(|e| StoreError::io("cannot keep a copy in the history", e))?;
+        history.put_blob(&bytes, &version, false).map_err(keep)?;
         entries.push(entry(path, version));
+    }
+    // One sync for all of them, before the caller removes the originals.
+    if durable {
+        history.sync_pack().map_err(keep)?;
     }
     Ok(entries)
 }
