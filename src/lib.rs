@@ -7,3 +7,4 @@ pub mod chat;
 pub mod config;
 pub mod memory;
 pub mod provider;
+pub mod ui;

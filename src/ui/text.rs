@@ -1,0 +1,137 @@
+//! Text made ready for the screen: safe, tab-expanded, and wrapped by display width.
+//!
+//! Model output and memory files are untrusted text. [`sanitize`] makes every control and
+//! invisible format character visible (ESC becomes `␛`, a bidi override `⟨U+202E⟩`), so nothing
+//! can move the cursor, clear the screen, set the clipboard or reorder text. [`wrap`] breaks a
+//! line into rows of at most `width` columns, measuring by display width (CJK and emoji take two
+//! columns) and never splitting a grapheme cluster (a ZWJ emoji family, a flag, a letter with
+//! combining marks stays whole). Chat messages are wrapped once per width and kept.
+
+use std::fmt::Write as _;
+
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+/// Columns between tab stops.
+pub const TAB_STOP: usize = 8;
+
+/// `line` (no `\n`) with tabs expanded to the next tab stop and every control or format
+/// character shown visibly.
+pub fn sanitize(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut column = 0;
+    for grapheme in line.graphemes(true) {
+        if grapheme == "\t" {
+            let spaces = TAB_STOP - column % TAB_STOP;
+            out.extend(std::iter::repeat_n(' ', spaces));
+            column += spaces;
+            continue;
+        }
+        let start = out.len();
+        for c in grapheme.chars() {
+            match c {
+                // C0 controls have visible "control pictures" at U+2400 + code; DEL at U+2421.
+                '\0'..='\u{1f}' => out.push(char::from_u32(0x2400 + u32::from(c)).unwrap_or('?')),
+                '\u{7f}' => out.push('\u{2421}'),
+                c if crate::memory::path::is_control_or_format(c) && !is_joiner(c) => {
+                    let _ = write!(out, "⟨U+{:04X}⟩", u32::from(c));
+                }
+                c => out.push(c),
+            }
+        }
+        column += out[start..].width();
+    }
+    out
+}
+
+/// Zero-width joiners and variation selectors belong inside emoji sequences; they are not a
+/// way to hide text and are kept.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200d}' | '\u{fe0e}' | '\u{fe0f}')
+}
+
+/// Rows of at most `width` columns (at least 1), breaking after spaces where possible and
+/// between grapheme clusters otherwise. A cluster wider than `width` gets a row of its own.
+/// `line` should be sanitized and contain no `\n`.
+pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    let mut row_width = 0;
+    for word in line.split_word_bounds() {
+        let word_width = word.width();
+        if row_width + word_width <= width {
+            row.push_str(word);
+            row_width += word_width;
+            continue;
+        }
+        // The word does not fit: a space at the break point is dropped, not carried over.
+        if word.chars().all(char::is_whitespace) {
+            rows.push(std::mem::take(&mut row).trim_end().to_owned());
+            row_width = 0;
+            continue;
+        }
+        if row_width > 0 && word_width <= width {
+            rows.push(std::mem::take(&mut row).trim_end().to_owned());
+            row.push_str(word);
+            row_width = word_width;
+            continue;
+        }
+        // Longer than a row: cut between grapheme clusters.
+        for grapheme in word.graphemes(true) {
+            let w = grapheme.width();
+            if row_width + w > width && row_width > 0 {
+                rows.push(std::mem::take(&mut row));
+                row_width = 0;
+            }
+            row.push_str(grapheme);
+            row_width += w;
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_become_visible_and_tabs_expand() {
+        assert_eq!(sanitize("\u{1b}[2J\u{7}"), "␛[2J␇");
+        assert_eq!(sanitize("\u{1b}]52;c;aGk=\u{7}"), "␛]52;c;aGk=␇");
+        assert_eq!(sanitize("a\rb"), "a␍b");
+        assert_eq!(sanitize("gpj\u{202e}.md"), "gpj⟨U+202E⟩.md");
+        assert_eq!(sanitize("4K\t/memories"), "4K      /memories");
+        assert_eq!(sanitize("     1\thello"), "     1  hello");
+        assert_eq!(sanitize("日本\tx"), "日本    x");
+        // Emoji sequences keep their joiners.
+        assert_eq!(sanitize("👩\u{200d}👩\u{200d}👧"), "👩\u{200d}👩\u{200d}👧");
+    }
+
+    #[test]
+    fn wraps_at_spaces_by_display_width() {
+        assert_eq!(wrap("the quick brown fox", 10), ["the quick", "brown fox"]);
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(
+            wrap("日本語のテキスト", 5),
+            ["日本", "語の", "テキ", "スト"]
+        );
+        assert_eq!(
+            wrap("a 👩\u{200d}👩\u{200d}👧 b", 3),
+            ["a", "👩\u{200d}👩\u{200d}👧", "b"]
+        );
+        assert_eq!(
+            wrap("a 👩\u{200d}👩\u{200d}👧 b", 4),
+            ["a 👩\u{200d}👩\u{200d}👧", "b"]
+        );
+        assert_eq!(
+            wrap("e\u{301}e\u{301}e\u{301}", 2),
+            ["e\u{301}e\u{301}", "e\u{301}"]
+        );
+        assert_eq!(wrap("日", 1), ["日"]);
+    }
+}
