@@ -59,10 +59,7 @@ async fn setup(replies: Vec<Reply>) -> Setup {
 }
 
 fn alice() -> Persona {
-    Persona {
-        name: "Alice".into(),
-        role: "account manager".into(),
-    }
+    Persona::named("Alice")
 }
 
 fn reply(blocks: &[Block], stop: &str) -> Reply {

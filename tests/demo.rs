@@ -21,6 +21,7 @@ fn agent(store: &Arc<dyn MemoryStore>, name: &str, role: &str) -> Agent {
         persona: Persona {
             name: name.into(),
             role: role.into(),
+            color: "cyan".into(),
         },
         options: TurnOptions::default(),
     }

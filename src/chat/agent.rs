@@ -12,33 +12,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::Accumulator;
+use super::{Accumulator, Persona};
 use crate::memory::{MemoryStore, ToolResult};
 use crate::provider::{ContextEditing, Provider, ProviderError, Request, StreamEvent, Thinking};
-
-/// Who is speaking in a tab.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Persona {
-    pub name: String,
-    /// What this persona does on the team, e.g. "account manager".
-    pub role: String,
-}
-
-impl Persona {
-    /// A persona by name; the demo's team has known roles.
-    pub fn named(name: &str) -> Self {
-        let role = match name.to_lowercase().as_str() {
-            "alice" => "account manager",
-            "john" => "solutions architect",
-            "sam" => "proposal writer",
-            _ => "team member",
-        };
-        Self {
-            name: name.to_owned(),
-            role: role.to_owned(),
-        }
-    }
-}
 
 /// Limits and options of a turn.
 #[derive(Clone, Debug)]
@@ -104,8 +80,8 @@ pub struct Conversation {
 /// Our memory-protocol system prompt, naming the persona.
 pub fn system_prompt(persona: &Persona) -> String {
     format!(
-        "You are Claude, working with a team. In this conversation you are talking with {name}, \
-         the team's {role}. Messages here come from {name}.\n\n\
+        "You are Claude, working with a team. In this conversation you are talking with {name} \
+         ({role}). Messages here come from {name}.\n\n\
          The memory directory /memories is shared by the whole team: other people, in other \
          conversations, read and write the same files at the same time. Before answering, look \
          at /memories and the files that matter. When {name} tells you something the team \

@@ -4,6 +4,8 @@
 pub mod accumulate;
 pub mod agent;
 pub mod ask;
+pub mod persona;
 
 pub use accumulate::{AccumulateError, Accumulator};
-pub use agent::{Agent, AgentEvent, Conversation, Persona, TurnError, TurnOptions, TurnSummary};
+pub use agent::{Agent, AgentEvent, Conversation, TurnError, TurnOptions, TurnSummary};
+pub use persona::Persona;

@@ -123,11 +123,13 @@ pub fn plan(request: &Request) -> Plan {
     remember(&prompt, &person, &files, &done)
 }
 
-/// The person named in our system prompt ("… talking with Alice, …").
+/// The person named in our system prompt ("… talking with Alice (Discovery). …").
 fn person_name(system: &str) -> String {
     system
         .split_once("talking with ")
-        .and_then(|(_, rest)| rest.split([',', '.']).next())
+        .and_then(|(_, rest)| rest.split(['(', ',', '.']).next())
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
         .map_or_else(|| "the user".to_owned(), str::to_owned)
 }
 
