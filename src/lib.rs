@@ -3,6 +3,7 @@
 //! The binary (`src/main.rs`) and the integration tests both use this library. See
 //! `ARCHITECTURE.md` for the map of modules and the data flow.
 
+pub mod app;
 pub mod chat;
 pub mod config;
 pub mod memory;

@@ -1,0 +1,299 @@
+//! What a tab's chat pane shows, built from the turn's events.
+//!
+//! A [`Transcript`] is plain state: the agent's events go in, a list of [`Item`]s comes out. A
+//! tool card appears when its `tool_use` block starts and fills from the partial JSON as it
+//! streams; it shows ✓ or ✗ when the tool has run. Usage and context-edit lines follow each
+//! model call. Drawing reads this; nothing here touches a terminal.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use crate::chat::{AgentEvent, TurnError};
+use crate::provider::partial_json::preview;
+use crate::provider::{Delta, ProviderError, StreamEvent};
+
+/// One thing in the chat pane.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    User {
+        text: String,
+    },
+    Text {
+        text: String,
+        streaming: bool,
+    },
+    Thinking {
+        text: String,
+        streaming: bool,
+        redacted: bool,
+    },
+    Tool(ToolCard),
+    /// After each model call.
+    Usage {
+        input: u64,
+        output: u64,
+        cache_read: u64,
+    },
+    ContextEdited {
+        cleared_tool_uses: u64,
+        cleared_tokens: u64,
+    },
+    /// A failed request is retried after `wait_ms` from `since`.
+    Retry {
+        attempt: u32,
+        wait_ms: u64,
+        since: Instant,
+        reason: String,
+    },
+    /// The turn failed or was cancelled; what arrived before is kept above.
+    Error {
+        message: String,
+        cancelled: bool,
+    },
+}
+
+/// A memory tool call, from the first fragment of its input to its result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolCard {
+    pub id: String,
+    pub name: String,
+    /// The input JSON text so far.
+    pub input: String,
+    pub status: ToolStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ToolStatus {
+    /// The model is still writing the input.
+    Writing,
+    /// The input is complete; the tool has not run yet.
+    Ready,
+    Running,
+    Done {
+        summary: String,
+    },
+    Failed {
+        error: String,
+    },
+    /// The answer stopped before this call could run; it never ran.
+    Dropped,
+}
+
+impl ToolCard {
+    /// The fields known so far (command, path, and the text being written).
+    pub fn fields(&self) -> Map<String, Value> {
+        preview(&self.input)
+    }
+}
+
+/// A tab's transcript.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    pub items: Vec<Item>,
+    /// Grows with every change, so that a view can tell what to re-wrap.
+    pub revision: u64,
+    /// Items of the current model call, by content block index.
+    blocks: HashMap<usize, usize>,
+    /// Usage of the current model call, shown when it ends.
+    usage: Option<Value>,
+    context_management: Option<Value>,
+    /// Tokens over the whole conversation, for the status bar.
+    pub total_input: u64,
+    pub total_output: u64,
+    pub saved_by_context_editing: u64,
+}
+
+impl Transcript {
+    pub fn push_user(&mut self, text: &str) {
+        self.items.push(Item::User {
+            text: text.to_owned(),
+        });
+        self.revision += 1;
+    }
+
+    /// Apply one event of the running turn.
+    pub fn on_event(&mut self, event: &AgentEvent, now: Instant) {
+        self.revision += 1;
+        match event {
+            AgentEvent::Stream(e) => self.on_stream(e, now),
+            AgentEvent::ToolStarted { id, .. } => self.set_status(id, ToolStatus::Running),
+            AgentEvent::ToolFinished { id, result } => {
+                let first = result.content.lines().next().unwrap_or_default().to_owned();
+                let status = if result.is_error {
+                    ToolStatus::Failed {
+                        error: result.content.clone(),
+                    }
+                } else {
+                    ToolStatus::Done { summary: first }
+                };
+                self.set_status(id, status);
+            }
+        }
+    }
+
+    /// The turn ended; on failure an error card, and nothing is left looking busy.
+    pub fn on_turn_end(&mut self, result: Result<(), &TurnError>) {
+        self.revision += 1;
+        for item in &mut self.items {
+            match item {
+                Item::Text { streaming, .. } | Item::Thinking { streaming, .. } => {
+                    *streaming = false
+                }
+                Item::Tool(card)
+                    if matches!(card.status, ToolStatus::Writing | ToolStatus::Ready) =>
+                {
+                    card.status = ToolStatus::Dropped;
+                }
+                _ => {}
+            }
+        }
+        if let Err(error) = result {
+            self.items.push(Item::Error {
+                message: error.to_string(),
+                cancelled: matches!(error, TurnError::Provider(ProviderError::Cancelled)),
+            });
+        }
+    }
+
+    fn on_stream(&mut self, event: &StreamEvent, now: Instant) {
+        match event {
+            StreamEvent::MessageStart { message } => {
+                self.blocks.clear();
+                self.usage = Some(message["usage"].clone());
+                self.context_management = None;
+            }
+            StreamEvent::ContentBlockStart {
+                index,
+                content_block,
+            } => {
+                let item = match content_block["type"].as_str() {
+                    Some("text") => Item::Text {
+                        text: content_block["text"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        streaming: true,
+                    },
+                    Some("thinking") => Item::Thinking {
+                        text: String::new(),
+                        streaming: true,
+                        redacted: false,
+                    },
+                    Some("redacted_thinking") => Item::Thinking {
+                        text: String::new(),
+                        streaming: false,
+                        redacted: true,
+                    },
+                    Some("tool_use") => Item::Tool(ToolCard {
+                        id: content_block["id"].as_str().unwrap_or_default().to_owned(),
+                        name: content_block["name"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        input: String::new(),
+                        status: ToolStatus::Writing,
+                    }),
+                    // Server-side blocks and types we do not know are not shown.
+                    _ => return,
+                };
+                self.blocks.insert(*index, self.items.len());
+                self.items.push(item);
+            }
+            StreamEvent::ContentBlockDelta { index, delta } => {
+                let Some(item) = self.blocks.get(index).and_then(|&i| self.items.get_mut(i)) else {
+                    return;
+                };
+                match (item, delta) {
+                    (Item::Text { text, .. }, Delta::TextDelta { text: more }) => {
+                        text.push_str(more)
+                    }
+                    (Item::Thinking { text, .. }, Delta::ThinkingDelta { thinking }) => {
+                        text.push_str(thinking)
+                    }
+                    (Item::Tool(card), Delta::InputJsonDelta { partial_json }) => {
+                        card.input.push_str(partial_json)
+                    }
+                    _ => {}
+                }
+            }
+            StreamEvent::ContentBlockStop { index } => {
+                match self.blocks.get(index).and_then(|&i| self.items.get_mut(i)) {
+                    Some(Item::Text { streaming, .. } | Item::Thinking { streaming, .. }) => {
+                        *streaming = false
+                    }
+                    Some(Item::Tool(card)) => card.status = ToolStatus::Ready,
+                    _ => {}
+                }
+            }
+            StreamEvent::MessageDelta {
+                usage,
+                context_management,
+                ..
+            } => {
+                if let (Some(Value::Object(update)), Some(Value::Object(current))) =
+                    (usage, self.usage.as_mut())
+                {
+                    for (k, v) in update {
+                        current.insert(k.clone(), v.clone());
+                    }
+                }
+                if context_management.is_some() {
+                    self.context_management.clone_from(context_management);
+                }
+            }
+            StreamEvent::MessageStop => self.end_of_call(),
+            StreamEvent::RetryWait {
+                attempt,
+                wait_ms,
+                reason,
+            } => self.items.push(Item::Retry {
+                attempt: *attempt,
+                wait_ms: *wait_ms,
+                since: now,
+                reason: reason.clone(),
+            }),
+        }
+    }
+
+    fn end_of_call(&mut self) {
+        if let Some(usage) = self.usage.take() {
+            let n = |k: &str| usage[k].as_u64().unwrap_or(0);
+            self.total_input += n("input_tokens");
+            self.total_output += n("output_tokens");
+            self.items.push(Item::Usage {
+                input: n("input_tokens"),
+                output: n("output_tokens"),
+                cache_read: n("cache_read_input_tokens"),
+            });
+        }
+        if let Some(cm) = self.context_management.take() {
+            let edits = cm["applied_edits"].as_array().cloned().unwrap_or_default();
+            let sum = |k: &str| {
+                edits
+                    .iter()
+                    .map(|e| e[k].as_u64().unwrap_or(0))
+                    .sum::<u64>()
+            };
+            let cleared_tokens = sum("cleared_input_tokens");
+            if !edits.is_empty() {
+                self.saved_by_context_editing += cleared_tokens;
+                self.items.push(Item::ContextEdited {
+                    cleared_tool_uses: sum("cleared_tool_uses"),
+                    cleared_tokens,
+                });
+            }
+        }
+    }
+
+    fn set_status(&mut self, id: &str, status: ToolStatus) {
+        let card = self.items.iter_mut().rev().find_map(|item| match item {
+            Item::Tool(card) if card.id == id => Some(card),
+            _ => None,
+        });
+        if let Some(card) = card {
+            card.status = status;
+        }
+    }
+}
