@@ -139,7 +139,7 @@ impl Transcript {
         for item in &mut self.items {
             match item {
                 Item::Text { streaming, .. } | Item::Thinking { streaming, .. } => {
-                    *streaming = false
+                    *streaming = false;
                 }
                 Item::Tool(card)
                     if matches!(card.status, ToolStatus::Writing | ToolStatus::Ready) =>
@@ -207,13 +207,13 @@ impl Transcript {
                 };
                 match (item, delta) {
                     (Item::Text { text, .. }, Delta::TextDelta { text: more }) => {
-                        text.push_str(more)
+                        text.push_str(more);
                     }
                     (Item::Thinking { text, .. }, Delta::ThinkingDelta { thinking }) => {
-                        text.push_str(thinking)
+                        text.push_str(thinking);
                     }
                     (Item::Tool(card), Delta::InputJsonDelta { partial_json }) => {
-                        card.input.push_str(partial_json)
+                        card.input.push_str(partial_json);
                     }
                     _ => {}
                 }
@@ -221,7 +221,7 @@ impl Transcript {
             StreamEvent::ContentBlockStop { index } => {
                 match self.blocks.get(index).and_then(|&i| self.items.get_mut(i)) {
                     Some(Item::Text { streaming, .. } | Item::Thinking { streaming, .. }) => {
-                        *streaming = false
+                        *streaming = false;
                     }
                     Some(Item::Tool(card)) => card.status = ToolStatus::Ready,
                     _ => {}
