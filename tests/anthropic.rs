@@ -60,6 +60,16 @@ async fn collect(
     (events, None)
 }
 
+/// One call with the default provider and request.
+async fn call(mock: &Mock) -> (Vec<StreamEvent>, Option<ProviderError>) {
+    collect(
+        &provider(mock, |_| {}),
+        &request(),
+        CancellationToken::new(),
+    )
+    .await
+}
+
 fn text_of(events: &[StreamEvent]) -> serde_json::Value {
     let mut acc = Accumulator::new();
     for e in events {
@@ -253,12 +263,7 @@ async fn should_retry_headers_win() {
         "{}",
     )])
     .await;
-    let (events, error) = collect(
-        &provider(&mock, |_| {}),
-        &request(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (events, error) = call(&mock).await;
     assert!(events.is_empty());
     assert!(matches!(
         error,
@@ -275,12 +280,7 @@ async fn should_retry_headers_win() {
         Reply::sse(&fixture("basic_response"), 1, Duration::ZERO),
     ])
     .await;
-    let (_, error) = collect(
-        &provider(&mock, |_| {}),
-        &request(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (_, error) = call(&mock).await;
     assert!(error.is_none());
     assert_eq!(mock.received().len(), 2);
 }
@@ -293,12 +293,7 @@ async fn a_bad_key_is_not_retried_and_says_so() {
         r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"},"request_id":"req_401"}"#,
     )])
     .await;
-    let (_, error) = collect(
-        &provider(&mock, |_| {}),
-        &request(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (_, error) = call(&mock).await;
     let text = error.unwrap().to_string();
     assert!(
         text.contains("ANTHROPIC_API_KEY") && text.contains("req_401"),
@@ -318,12 +313,7 @@ async fn an_error_event_mid_stream_ends_the_call_without_retry() {
     body.truncate(cut);
     body.extend_from_slice(b"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n");
     let mock = Mock::start(vec![Reply::sse(&body, 2, Duration::ZERO)]).await;
-    let (events, error) = collect(
-        &provider(&mock, |_| {}),
-        &request(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (events, error) = call(&mock).await;
     assert!(matches!(events[0], StreamEvent::MessageStart { .. }));
     assert_eq!(
         error,
@@ -346,12 +336,7 @@ async fn a_dropped_connection_mid_text_keeps_what_arrived() {
     let mut reply = Reply::sse(&body[..cut], 3, Duration::from_millis(2));
     reply.finish = false;
     let mock = Mock::start(vec![reply]).await;
-    let (events, error) = collect(
-        &provider(&mock, |_| {}),
-        &request(),
-        CancellationToken::new(),
-    )
-    .await;
+    let (events, error) = call(&mock).await;
     assert!(
         matches!(
             error,
