@@ -114,9 +114,12 @@ impl Inner {
         let name = path.name().unwrap_or_default();
         // Check the precondition before creating any parent directory, so that a refused save
         // leaves nothing behind.
-        let current = match fs::walk(root.as_fd(), path, false, false) {
-            Ok(dir) => current_file(dir.as_fd(), name, path)?,
-            Err(StoreError::NotFound(_)) => None,
+        let (dir, current) = match fs::walk(root.as_fd(), path, false, false) {
+            Ok(dir) => {
+                let current = current_file(dir.as_fd(), name, path)?;
+                (Some(dir), current)
+            }
+            Err(StoreError::NotFound(_)) => (None, None),
             Err(e) => return Err(e),
         };
         match (expect, &current) {
@@ -129,7 +132,11 @@ impl Inner {
             }
             _ => {}
         }
-        let dir = fs::walk(root.as_fd(), path, false, true)?;
+        // The parent exists, or is created only now that the save is accepted.
+        let dir = match dir {
+            Some(dir) => dir,
+            None => fs::walk(root.as_fd(), path, false, true)?,
+        };
         self.commit_write(
             &mut locked,
             dir.as_fd(),
