@@ -151,9 +151,7 @@ impl Provider for Anthropic {
             cancel,
         };
         tokio::spawn(call.run());
-        Box::pin(stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        }))
+        super::from_channel(rx)
     }
 }
 

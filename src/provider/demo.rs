@@ -11,12 +11,11 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use futures_util::stream;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{ContextEditing, Delta, EventStream, Provider, ProviderError, Request, StreamEvent};
+use super::{Delta, EventStream, Provider, ProviderError, Request, StreamEvent};
 
 pub const LABEL: &str = "demo model (offline)";
 
@@ -70,9 +69,7 @@ impl Provider for Demo {
                 }
             }
         });
-        Box::pin(stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        }))
+        super::from_channel(rx)
     }
 }
 
@@ -502,11 +499,7 @@ pub fn render(plan: &Plan, request: &Request) -> Vec<(StreamEvent, u32)> {
 /// What the API would report when the configured clearing trigger is crossed (simulated:
 /// the demo model reads the whole conversation either way).
 fn applied_edits(request: &Request, input_tokens: u32) -> Option<Value> {
-    let (trigger, keep) = match request.context_editing {
-        ContextEditing::Off => return None,
-        ContextEditing::Demo => (3_000, 2),
-        ContextEditing::Production => (30_000, 3),
-    };
+    let (trigger, keep, _) = request.context_editing.thresholds()?;
     let tool_uses = request
         .messages
         .iter()
@@ -514,7 +507,7 @@ fn applied_edits(request: &Request, input_tokens: u32) -> Option<Value> {
         .flatten()
         .filter(|b| b["type"] == "tool_use")
         .count();
-    let cleared = tool_uses.saturating_sub(keep);
+    let cleared = tool_uses.saturating_sub(usize::try_from(keep).unwrap_or(usize::MAX));
     (input_tokens > trigger && cleared > 0).then(|| {
         json!({"applied_edits": [{"type": "clear_tool_uses_20250919", "cleared_tool_uses": cleared,
             "cleared_input_tokens": input_tokens / 3}]})

@@ -20,6 +20,15 @@ pub use request::{ContextEditing, Request, Thinking};
 /// The events of one model call. It ends after `message_stop`, or with one error.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, ProviderError>> + Send>>;
 
+/// The events a backend's task sends, as an [`EventStream`] that ends when the task is done.
+pub(crate) fn from_channel(
+    rx: tokio::sync::mpsc::Receiver<Result<StreamEvent, ProviderError>>,
+) -> EventStream {
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
 /// A model backend.
 pub trait Provider: Send + Sync {
     /// How the backend is shown to the user, e.g. `Anthropic claude-sonnet-4-5`.

@@ -46,14 +46,20 @@ pub enum ContextEditing {
 }
 
 impl ContextEditing {
+    /// The preset's clearing trigger (input tokens), tool uses kept, and least tokens worth
+    /// clearing; `None` when off.
+    pub fn thresholds(self) -> Option<(u32, u32, u32)> {
+        match self {
+            Self::Off => None,
+            Self::Demo => Some((3_000, 2, 500)),
+            Self::Production => Some((30_000, 3, 5_000)),
+        }
+    }
+
     /// The `context_management` request field; `clear_thinking` first when thinking is on, as
     /// the API requires.
     pub fn config(self, thinking: Thinking) -> Option<Value> {
-        let (trigger, keep, clear_at_least) = match self {
-            Self::Off => return None,
-            Self::Demo => (3_000, 2, 500),
-            Self::Production => (30_000, 3, 5_000),
-        };
+        let (trigger, keep, clear_at_least) = self.thresholds()?;
         let mut edits = Vec::new();
         if thinking != Thinking::Off {
             edits.push(json!({"type": "clear_thinking_20251015", "keep": {"type": "thinking_turns", "value": 1}}));
