@@ -76,6 +76,24 @@ impl MemoryArgs {
     }
 }
 
+/// Where the log goes.
+#[derive(Args, Clone, Debug)]
+pub struct LogArgs {
+    /// Log file [default: memdeck.log in $XDG_STATE_HOME/memdeck or ~/.local/state/memdeck]
+    #[arg(long, global = true, env = "MEMDECK_LOG_FILE", value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Log level or filter, e.g. debug or memdeck=trace
+    #[arg(
+        long,
+        global = true,
+        env = "MEMDECK_LOG",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    pub log_level: String,
+}
+
 /// Which model backend answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ProviderKind {
@@ -90,44 +108,44 @@ pub enum ProviderKind {
 #[derive(Args, Clone, Debug)]
 pub struct ModelArgs {
     /// Model backend [default: anthropic when ANTHROPIC_API_KEY is set, else demo]
-    #[arg(long, value_enum)]
+    #[arg(long, global = true, value_enum)]
     pub provider: Option<ProviderKind>,
 
     /// Model name for the Anthropic API
-    #[arg(long, env = "ANTHROPIC_MODEL", default_value = crate::provider::anthropic::DEFAULT_MODEL)]
+    #[arg(long, global = true, env = "ANTHROPIC_MODEL", default_value = crate::provider::anthropic::DEFAULT_MODEL)]
     pub model: String,
 
     /// API base URL
-    #[arg(long, env = "ANTHROPIC_BASE_URL", default_value = crate::provider::anthropic::DEFAULT_BASE_URL)]
+    #[arg(long, global = true, env = "ANTHROPIC_BASE_URL", default_value = crate::provider::anthropic::DEFAULT_BASE_URL)]
     pub base_url: String,
 
     /// The anthropic-version header
-    #[arg(long, env = "MEMDECK_API_VERSION", default_value = crate::provider::anthropic::DEFAULT_VERSION,
+    #[arg(long, global = true, env = "MEMDECK_API_VERSION", default_value = crate::provider::anthropic::DEFAULT_VERSION,
           value_parser = ["2023-06-01", "2026-10-21"])]
     pub api_version: String,
 
     /// Largest answer per model call, in tokens
-    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, global = true, default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: u32,
 
     /// Extended thinking: off, adaptive, or a token budget such as 2048
-    #[arg(long, default_value = "off", value_parser = parse_thinking)]
+    #[arg(long, global = true, default_value = "off", value_parser = parse_thinking)]
     pub thinking: Thinking,
 
     /// Server-side context editing preset
-    #[arg(long, value_enum, default_value_t = ContextEditing::Off)]
+    #[arg(long, global = true, value_enum, default_value_t = ContextEditing::Off)]
     pub context_editing: ContextEditing,
 
     /// Speed of the demo model in tokens per second (0: as fast as possible)
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, global = true, default_value_t = 60.0)]
     pub demo_speed: f64,
 
     /// Model calls allowed for one message
-    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, global = true, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_calls: u32,
 
     /// Seconds without any data before a stream counts as stalled
-    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, global = true, default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,
 }
 

@@ -6,6 +6,9 @@
 pub mod app;
 pub mod chat;
 pub mod config;
+pub mod logging;
 pub mod memory;
 pub mod provider;
+pub mod terminal;
+pub mod tui;
 pub mod ui;

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use memdeck::chat::ask::{Output, ask};
 use memdeck::chat::{Agent, Persona, TurnError};
-use memdeck::config::{MemoryArgs, ModelArgs};
+use memdeck::config::{LogArgs, MemoryArgs, ModelArgs};
+use memdeck::logging;
 use memdeck::memory::history::format_utc;
 use memdeck::memory::{self, LocalStore, MemPath, MemoryStore, WriteCtx};
 use memdeck::provider::ProviderError;
@@ -23,6 +24,12 @@ use tokio_util::sync::CancellationToken;
 struct Cli {
     #[command(flatten)]
     memory: MemoryArgs,
+
+    #[command(flatten)]
+    model: ModelArgs,
+
+    #[command(flatten)]
+    log: LogArgs,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -41,8 +48,6 @@ enum Command {
         /// Print the events, tool results and messages as JSON lines
         #[arg(long)]
         json: bool,
-        #[command(flatten)]
-        model: ModelArgs,
         /// The message
         message: String,
     },
@@ -128,20 +133,37 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
-        // The TUI will run here; until it exists, say what the binary can do.
         None => {
-            use clap::CommandFactory;
-            Cli::command()
-                .print_help()
-                .map_err(|e| Failure::new(1, format!("cannot print the help: {e}")))?;
+            use std::io::IsTerminal;
+            if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+                return Err(Failure::new(2, "the full-screen app needs a terminal")
+                    .hint("run it in a terminal, or use `memdeck ask` and `memdeck memory` in scripts"));
+            }
+            let log_file = cli
+                .log
+                .log_file
+                .clone()
+                .unwrap_or_else(logging::default_path);
+            if let Err(e) = logging::init(&log_file, &cli.log.log_level) {
+                eprintln!("memdeck: warning: {e}; logging is off");
+            }
+            memdeck::tui::run(&cli.memory, &cli.model).map_err(|e| {
+                Failure::new(1, e).hint("check --memory-dir, the provider flags and the log file")
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Ask {
             persona,
             json,
-            model,
             message,
-        }) => run_ask(cli, persona, *json, model, message),
+        }) => {
+            if let Some(path) = &cli.log.log_file
+                && let Err(e) = logging::init(path, &cli.log.log_level)
+            {
+                eprintln!("memdeck: warning: {e}; logging is off");
+            }
+            run_ask(cli, persona, *json, &cli.model, message)
+        }
         Some(Command::Memory(command)) => {
             let store = LocalStore::open(&cli.memory.local_options()).map_err(|e| {
                 Failure::from(e)

@@ -240,9 +240,14 @@ fn an_unusable_memory_dir_is_a_clear_error() {
 }
 
 #[test]
-fn no_subcommand_prints_help() {
+fn no_subcommand_without_a_terminal_says_what_to_use() {
+    // The tests' stdin and stdout are not terminals: the TUI refuses with a clear message and
+    // does not touch the terminal.
     let t = tmp();
     let out = memdeck(t.path(), &[]);
-    assert!(out.status.success());
-    assert!(text(&out.stdout).contains("Usage: memdeck"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("the full-screen app needs a terminal"), "{err}");
+    assert!(err.contains("memdeck ask"), "{err}");
+    assert!(out.stdout.is_empty());
 }

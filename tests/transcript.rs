@@ -80,7 +80,7 @@ async fn a_turn_becomes_messages_tool_cards_and_usage_lines() {
             Item::User { .. } => "user".into(),
             Item::Text { streaming, .. } => format!("text streaming={streaming}"),
             Item::Tool(card) => match &card.status {
-                ToolStatus::Done { summary } => format!(
+                ToolStatus::Done { summary, .. } => format!(
                     "tool {} ✓ {summary}",
                     card.fields()["command"].as_str().unwrap()
                 ),

@@ -1,4 +1,361 @@
-//! The TUI application's state: what each tab shows and how events change it. No terminal and
-//! no waiting here; drawing lives in `ui`.
+//! The TUI application as state: tabs, focus, the memory panel, dialogs.
+//!
+//! [`App::update`] takes one [`Action`] (a key, a stream event, a memory result, a tick),
+//! changes the state and returns the [`Command`]s to carry out. It never blocks, never awaits
+//! and does no I/O, so every rule of the screen is tested without a terminal. The loop in
+//! [`run`] feeds it and draws; [`effects`] carries out the commands.
 
+pub mod action;
+mod dialogs;
+pub mod editor;
+pub mod effects;
+pub mod keymap;
+mod keys;
+pub mod layout;
+mod memory;
+pub mod panel;
+pub mod popup;
+pub mod run;
+pub mod tab;
 pub mod transcript;
+
+use std::cell::RefCell;
+use std::time::Instant;
+
+use crossterm::event::{Event, KeyEventKind};
+use ratatui::layout::Rect;
+
+pub use action::{Action, Command, MemoryEvent, RequestId, SaveError, TabId, TreeRow};
+use editor::MemoryEditor;
+pub use keymap::Focus;
+use panel::Panel;
+use popup::Popup;
+use tab::{ChatTab, Mark};
+
+use crate::chat::{Persona, TurnError};
+use crate::provider::ProviderError;
+
+/// A short message in the status bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+    pub at: Instant,
+}
+
+/// Where things were drawn at the last frame, for the mouse.
+#[derive(Debug, Default)]
+pub struct Hits {
+    /// Column ranges of the tab titles.
+    pub tabs: Vec<(u16, u16)>,
+    /// The panel's tree rows: screen row and row index in `Panel::rows`.
+    pub tree: Vec<(u16, usize)>,
+}
+
+/// What the status bar names.
+#[derive(Clone, Debug, Default)]
+pub struct Labels {
+    /// The provider and model, e.g. `demo model (offline)`.
+    pub provider: String,
+    /// The store, e.g. `local directory ./memories`.
+    pub store: String,
+}
+
+/// All UI state.
+#[derive(Debug)]
+pub struct App {
+    pub tabs: Vec<ChatTab>,
+    pub active: usize,
+    next_tab: u64,
+    next_req: u64,
+    pub focus: Focus,
+    pub panel_shown: bool,
+    pub panel: Panel,
+    pub editor: Option<MemoryEditor>,
+    pub popup: Option<Popup>,
+    pub labels: Labels,
+    pub notice: Option<Notice>,
+    /// Tokens of tabs that were closed, so the session total does not shrink.
+    closed_tokens: (u64, u64),
+    /// The terminal's size at the last resize.
+    pub size: Rect,
+    /// The loop's clock, set before each update.
+    pub now: Instant,
+    /// Wall-clock time then, in ms since the epoch (for "changed 3m ago").
+    pub wall_ms: u64,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    /// The whole screen must be drawn again (after a suspend).
+    pub clear: bool,
+    quit: bool,
+    pub hits: RefCell<Hits>,
+}
+
+impl App {
+    pub fn new(team: Vec<Persona>, labels: Labels, size: Rect) -> Self {
+        let mut app = Self {
+            tabs: Vec::new(),
+            active: 0,
+            next_tab: 1,
+            next_req: 1,
+            focus: Focus::Input,
+            panel_shown: true,
+            panel: Panel::default(),
+            editor: None,
+            popup: None,
+            labels,
+            notice: None,
+            closed_tokens: (0, 0),
+            size,
+            now: Instant::now(),
+            wall_ms: 0,
+            dirty: true,
+            clear: false,
+            quit: false,
+            hits: RefCell::default(),
+        };
+        for persona in team {
+            app.add_tab(persona);
+        }
+        app
+    }
+
+    /// The commands to run at start: list the store.
+    pub fn start(&mut self) -> Vec<Command> {
+        self.panel.listing = true;
+        vec![Command::ListMemory]
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn active_tab(&self) -> Option<&ChatTab> {
+        self.tabs.get(self.active)
+    }
+
+    fn active_tab_mut(&mut self) -> Option<&mut ChatTab> {
+        self.tabs.get_mut(self.active)
+    }
+
+    fn tab_index(&self, id: TabId) -> Option<usize> {
+        self.tabs.iter().position(|t| t.id == id)
+    }
+
+    pub fn is_streaming(&self) -> bool {
+        self.tabs.iter().any(ChatTab::is_streaming)
+    }
+
+    /// Whether the screen changes with time alone (spinners, countdowns, flashes).
+    pub fn needs_ticks(&self) -> bool {
+        self.is_streaming() || self.panel.is_animating() || self.notice.is_some()
+    }
+
+    /// Tokens in and out over the whole session.
+    pub fn session_tokens(&self) -> (u64, u64) {
+        self.tabs.iter().fold(self.closed_tokens, |(i, o), t| {
+            (i + t.transcript.total_input, o + t.transcript.total_output)
+        })
+    }
+
+    pub fn saved_by_context_editing(&self) -> u64 {
+        self.tabs
+            .iter()
+            .map(|t| t.transcript.saved_by_context_editing)
+            .sum()
+    }
+
+    /// The screen's areas for the current size and state.
+    pub fn areas(&self) -> Option<layout::Areas> {
+        let input_lines = self.active_tab().map_or(1, |t| t.input.lines().len());
+        layout::areas(
+            self.size,
+            input_lines,
+            self.panel_shown,
+            self.focus == Focus::Panel,
+        )
+    }
+
+    fn add_tab(&mut self, persona: Persona) -> usize {
+        let id = TabId(self.next_tab);
+        self.next_tab += 1;
+        self.tabs.push(ChatTab::new(id, persona));
+        self.tabs.len() - 1
+    }
+
+    fn select_tab(&mut self, index: usize) {
+        if index < self.tabs.len() {
+            self.active = index;
+            if let Some(tab) = self.active_tab_mut()
+                && tab.mark == Mark::Unseen
+            {
+                tab.mark = Mark::None;
+            }
+        }
+    }
+
+    /// Show a short message in the status bar.
+    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.say(text, error);
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+            at: self.now,
+        });
+    }
+
+    /// Apply one action; returns the side effects to carry out.
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Term(event) => self.on_term(event),
+            Action::Agent { tab, req, event } => {
+                let now = self.now;
+                let active = self.active;
+                if let Some(i) = self.tab_index(tab)
+                    && self.tabs[i].in_flight == Some(req)
+                {
+                    let t = &mut self.tabs[i];
+                    t.transcript.on_event(&event, now);
+                    if i != active && t.mark == Mark::None {
+                        t.mark = Mark::Unseen;
+                    }
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Action::TurnEnded {
+                tab,
+                req,
+                conversation,
+                result,
+            } => {
+                self.on_turn_ended(tab, req, conversation, &result);
+                Vec::new()
+            }
+            Action::Memory(event) => self.on_memory(event),
+            Action::Tick => {
+                self.on_tick();
+                Vec::new()
+            }
+            Action::Terminate => {
+                self.quit = true;
+                self.tabs
+                    .iter()
+                    .filter_map(|t| t.in_flight)
+                    .map(Command::Cancel)
+                    .collect()
+            }
+            Action::Resumed => {
+                self.clear = true;
+                self.dirty = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_term(&mut self, event: Event) -> Vec<Command> {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => {
+                self.dirty = true;
+                self.on_key(key)
+            }
+            Event::Paste(text) => {
+                self.dirty = true;
+                self.on_paste(&text);
+                Vec::new()
+            }
+            Event::Mouse(mouse) => self.on_mouse(mouse),
+            Event::Resize(width, height) => {
+                self.size = Rect::new(0, 0, width, height);
+                self.dirty = true;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_turn_ended(
+        &mut self,
+        tab: TabId,
+        req: RequestId,
+        conversation: crate::chat::Conversation,
+        result: &Result<(), TurnError>,
+    ) {
+        let active = self.active;
+        let Some(i) = self.tab_index(tab) else {
+            return;
+        };
+        let t = &mut self.tabs[i];
+        if t.in_flight != Some(req) {
+            return;
+        }
+        t.in_flight = None;
+        t.started = None;
+        t.conversation = conversation;
+        t.transcript.on_turn_end(result.as_ref().copied());
+        let cancelled = matches!(result, Err(TurnError::Provider(ProviderError::Cancelled)));
+        if result.is_err() && !cancelled {
+            t.mark = Mark::Failed;
+        } else {
+            t.retry = None;
+            if i != active && t.mark == Mark::None {
+                t.mark = Mark::Unseen;
+            } else if t.mark == Mark::Failed {
+                t.mark = Mark::None;
+            }
+        }
+        self.dirty = true;
+    }
+
+    fn on_tick(&mut self) {
+        if self.is_streaming() {
+            self.dirty = true;
+        }
+        if self.panel.expire(self.now) {
+            self.dirty = true;
+        }
+        if self.panel.is_animating() {
+            self.dirty = true;
+        }
+        if let Some(notice) = &self.notice
+            && self.now.saturating_duration_since(notice.at) > std::time::Duration::from_secs(4)
+        {
+            self.notice = None;
+            self.dirty = true;
+        }
+    }
+
+    /// Send the active tab's draft (or `text`) as a new turn.
+    fn start_turn(&mut self, text: String, keep: Option<usize>) -> Vec<Command> {
+        let req = RequestId(self.next_req);
+        self.next_req += 1;
+        let now = self.now;
+        let Some(tab) = self.active_tab_mut() else {
+            return Vec::new();
+        };
+        if let Some(keep) = keep {
+            tab.conversation.messages.truncate(keep);
+        }
+        tab.retry = Some(tab::Retry {
+            text: text.clone(),
+            keep: tab.conversation.messages.len(),
+        });
+        tab.transcript.push_user(&text);
+        tab.turn_start = tab.transcript.items.len();
+        tab.in_flight = Some(req);
+        tab.started = Some(now);
+        tab.mark = Mark::None;
+        tab.last_sent = Some(text.clone());
+        tab.view.scroll = tab::Scroll::Bottom;
+        vec![Command::StartTurn {
+            tab: tab.id,
+            req,
+            persona: tab.persona.clone(),
+            conversation: std::mem::take(&mut tab.conversation),
+            text,
+        }]
+    }
+}

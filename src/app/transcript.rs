@@ -51,6 +51,8 @@ pub enum Item {
     Error {
         message: String,
         cancelled: bool,
+        /// The API's request id, for a support ticket.
+        request_id: Option<String>,
     },
 }
 
@@ -73,6 +75,8 @@ pub enum ToolStatus {
     Running,
     Done {
         summary: String,
+        /// The whole result the model received.
+        content: String,
     },
     Failed {
         error: String,
@@ -94,6 +98,9 @@ pub struct Transcript {
     pub items: Vec<Item>,
     /// Grows with every change, so that a view can tell what to re-wrap.
     pub revision: u64,
+    /// The revision at which each item last changed (parallel to `items`): a view re-wraps an
+    /// item only when this moves.
+    revs: Vec<u64>,
     /// Items of the current model call, by content block index.
     blocks: HashMap<usize, usize>,
     /// Usage of the current model call, shown when it ends.
@@ -107,10 +114,34 @@ pub struct Transcript {
 
 impl Transcript {
     pub fn push_user(&mut self, text: &str) {
-        self.items.push(Item::User {
+        self.revision += 1;
+        self.push(Item::User {
             text: text.to_owned(),
         });
-        self.revision += 1;
+    }
+
+    /// The revision at which item `i` last changed.
+    pub fn item_revision(&self, i: usize) -> u64 {
+        self.revs.get(i).copied().unwrap_or(0)
+    }
+
+    /// The last item, when the turn ended with an error card.
+    pub fn last_error(&self) -> Option<&Item> {
+        self.items
+            .last()
+            .filter(|item| matches!(item, Item::Error { .. }))
+    }
+
+    fn push(&mut self, item: Item) {
+        self.items.push(item);
+        self.revs.push(self.revision);
+    }
+
+    fn touch(&mut self, i: usize) -> Option<&mut Item> {
+        let revision = self.revision;
+        let rev = self.revs.get_mut(i)?;
+        *rev = revision;
+        self.items.get_mut(i)
     }
 
     /// Apply one event of the running turn.
@@ -126,7 +157,10 @@ impl Transcript {
                         error: result.content.clone(),
                     }
                 } else {
-                    ToolStatus::Done { summary: first }
+                    ToolStatus::Done {
+                        summary: first,
+                        content: result.content.clone(),
+                    }
                 };
                 self.set_status(id, status);
             }
@@ -136,23 +170,31 @@ impl Transcript {
     /// The turn ended; on failure an error card, and nothing is left looking busy.
     pub fn on_turn_end(&mut self, result: Result<(), &TurnError>) {
         self.revision += 1;
-        for item in &mut self.items {
+        let revision = self.revision;
+        for (item, rev) in self.items.iter_mut().zip(&mut self.revs) {
             match item {
-                Item::Text { streaming, .. } | Item::Thinking { streaming, .. } => {
+                Item::Text { streaming, .. } | Item::Thinking { streaming, .. } if *streaming => {
                     *streaming = false;
+                    *rev = revision;
                 }
                 Item::Tool(card)
                     if matches!(card.status, ToolStatus::Writing | ToolStatus::Ready) =>
                 {
                     card.status = ToolStatus::Dropped;
+                    *rev = revision;
                 }
                 _ => {}
             }
         }
         if let Err(error) = result {
-            self.items.push(Item::Error {
+            let request_id = match error {
+                TurnError::Provider(ProviderError::Http { request_id, .. }) => request_id.clone(),
+                _ => None,
+            };
+            self.push(Item::Error {
                 message: error.to_string(),
                 cancelled: matches!(error, TurnError::Provider(ProviderError::Cancelled)),
+                request_id,
             });
         }
     }
@@ -199,10 +241,10 @@ impl Transcript {
                     _ => return,
                 };
                 self.blocks.insert(*index, self.items.len());
-                self.items.push(item);
+                self.push(item);
             }
             StreamEvent::ContentBlockDelta { index, delta } => {
-                let Some(item) = self.blocks.get(index).and_then(|&i| self.items.get_mut(i)) else {
+                let Some(item) = self.blocks.get(index).copied().and_then(|i| self.touch(i)) else {
                     return;
                 };
                 match (item, delta) {
@@ -219,7 +261,7 @@ impl Transcript {
                 }
             }
             StreamEvent::ContentBlockStop { index } => {
-                match self.blocks.get(index).and_then(|&i| self.items.get_mut(i)) {
+                match self.blocks.get(index).copied().and_then(|i| self.touch(i)) {
                     Some(Item::Text { streaming, .. } | Item::Thinking { streaming, .. }) => {
                         *streaming = false;
                     }
@@ -248,7 +290,7 @@ impl Transcript {
                 attempt,
                 wait_ms,
                 reason,
-            } => self.items.push(Item::Retry {
+            } => self.push(Item::Retry {
                 attempt: *attempt,
                 wait_ms: *wait_ms,
                 since: now,
@@ -262,7 +304,7 @@ impl Transcript {
             let n = |k: &str| usage[k].as_u64().unwrap_or(0);
             self.total_input += n("input_tokens");
             self.total_output += n("output_tokens");
-            self.items.push(Item::Usage {
+            self.push(Item::Usage {
                 input: n("input_tokens"),
                 output: n("output_tokens"),
                 cache_read: n("cache_read_input_tokens"),
@@ -279,7 +321,7 @@ impl Transcript {
             let cleared_tokens = sum("cleared_input_tokens");
             if !edits.is_empty() {
                 self.saved_by_context_editing += cleared_tokens;
-                self.items.push(Item::ContextEdited {
+                self.push(Item::ContextEdited {
                     cleared_tool_uses: sum("cleared_tool_uses"),
                     cleared_tokens,
                 });
@@ -288,11 +330,11 @@ impl Transcript {
     }
 
     fn set_status(&mut self, id: &str, status: ToolStatus) {
-        let card = self.items.iter_mut().rev().find_map(|item| match item {
-            Item::Tool(card) if card.id == id => Some(card),
-            _ => None,
-        });
-        if let Some(card) = card {
+        let found = self
+            .items
+            .iter()
+            .rposition(|item| matches!(item, Item::Tool(card) if card.id == id));
+        if let Some(Item::Tool(card)) = found.and_then(|i| self.touch(i)) {
             card.status = status;
         }
     }

@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use ratatui::style::Style;
+use ratatui::text::Span;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
@@ -58,7 +60,7 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let mut rows = Vec::new();
     let mut row = String::new();
     let mut row_width = 0;
-    for word in line.split_word_bounds() {
+    for word in segments(line) {
         let word_width = word.width();
         if row_width + word_width <= width {
             row.push_str(word);
@@ -86,6 +88,79 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
             }
             row.push_str(grapheme);
             row_width += w;
+        }
+    }
+    if !row.is_empty() || rows.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+/// Runs of spaces and runs of everything else: the places a row may break. Punctuation stays
+/// with its word ("(from" is one piece), and a run wider than a row is cut by the callers.
+fn segments(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let space = first.is_whitespace();
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| c.is_whitespace() != space)
+            .map_or(rest.len(), |(i, _)| i);
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece)
+    })
+}
+
+/// Styled text broken into rows of at most `width` columns, by the same rules as [`wrap`];
+/// each row is a list of spans, adjacent pieces of one style merged. The pieces should be
+/// sanitized and contain no `\n`.
+pub fn wrap_styled(pieces: &[(String, Style)], width: usize) -> Vec<Vec<Span<'static>>> {
+    let width = width.max(1);
+    let mut rows: Vec<Vec<Span<'static>>> = Vec::new();
+    let mut row: Vec<Span<'static>> = Vec::new();
+    let mut row_width = 0;
+    let push = |row: &mut Vec<Span<'static>>, text: &str, style: Style| match row.last_mut() {
+        Some(last) if last.style == style => last.content.to_mut().push_str(text),
+        _ => row.push(Span::styled(text.to_owned(), style)),
+    };
+    let end_row = |rows: &mut Vec<Vec<Span<'static>>>, row: &mut Vec<Span<'static>>| {
+        // A space at the break point is dropped.
+        if let Some(last) = row.last_mut() {
+            let trimmed = last.content.trim_end().len();
+            last.content.to_mut().truncate(trimmed);
+        }
+        rows.push(std::mem::take(row));
+    };
+    for (text, style) in pieces {
+        for word in segments(text) {
+            let word_width = word.width();
+            if row_width + word_width <= width {
+                push(&mut row, word, *style);
+                row_width += word_width;
+                continue;
+            }
+            if word.chars().all(char::is_whitespace) {
+                end_row(&mut rows, &mut row);
+                row_width = 0;
+                continue;
+            }
+            if row_width > 0 && word_width <= width {
+                end_row(&mut rows, &mut row);
+                push(&mut row, word, *style);
+                row_width = word_width;
+                continue;
+            }
+            for grapheme in word.graphemes(true) {
+                let w = grapheme.width();
+                if row_width + w > width && row_width > 0 {
+                    rows.push(std::mem::take(&mut row));
+                    row_width = 0;
+                }
+                push(&mut row, grapheme, *style);
+                row_width += w;
+            }
         }
     }
     if !row.is_empty() || rows.is_empty() {
@@ -133,5 +208,26 @@ mod tests {
             ["e\u{301}e\u{301}", "e\u{301}"]
         );
         assert_eq!(wrap("日", 1), ["日"]);
+    }
+
+    #[test]
+    fn styled_wrapping_matches_plain_wrapping() {
+        let bold = Style::new().bold();
+        let pieces = vec![
+            ("the quick ".to_owned(), Style::new()),
+            ("brown".to_owned(), bold),
+            (" fox 日本語のテキスト".to_owned(), Style::new()),
+        ];
+        let plain: String = pieces.iter().map(|(t, _)| t.as_str()).collect();
+        for width in 1..30 {
+            let rows: Vec<String> = wrap_styled(&pieces, width)
+                .iter()
+                .map(|row| row.iter().map(|s| s.content.as_ref()).collect())
+                .collect();
+            assert_eq!(rows, wrap(&plain, width), "width {width}");
+        }
+        let rows = wrap_styled(&pieces, 10);
+        assert_eq!(rows[1][0].content, "brown");
+        assert_eq!(rows[1][0].style, bold);
     }
 }

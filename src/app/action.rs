@@ -1,0 +1,130 @@
+//! The vocabulary of the event loop: what goes into [`super::App::update`] ([`Action`]) and the
+//! side effects it asks for ([`Command`]).
+//!
+//! Every result of background work names the tab and the request it answers, so a late event
+//! from a cancelled turn, or for a tab that was closed, is recognised and dropped.
+
+use crossterm::event::Event;
+
+use crate::chat::{AgentEvent, Conversation, Persona, TurnError};
+use crate::memory::{Expect, FileText, HistoryEntry, MemoryChange, Version};
+
+/// A tab's identity for its whole life (indexes shift when tabs close; ids never do).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TabId(pub u64);
+
+/// One turn of one tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u64);
+
+/// Everything `update` consumes.
+#[derive(Debug)]
+pub enum Action {
+    /// Input from the terminal.
+    Term(Event),
+    /// An event of a running turn.
+    Agent {
+        tab: TabId,
+        req: RequestId,
+        event: AgentEvent,
+    },
+    /// A turn ended; the conversation comes back to the tab.
+    TurnEnded {
+        tab: TabId,
+        req: RequestId,
+        conversation: Conversation,
+        result: Result<(), TurnError>,
+    },
+    /// Results of memory operations and changes to the store.
+    Memory(MemoryEvent),
+    /// Time passed (spinners, countdowns, flashes, undo windows).
+    Tick,
+    /// The process was asked to end (SIGTERM, SIGHUP).
+    Terminate,
+    /// The process came back from a suspend: everything must be drawn again.
+    Resumed,
+}
+
+/// One row of the store's tree, with who last changed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeRow {
+    /// The virtual path, `/memories/...`.
+    pub path: String,
+    pub is_dir: bool,
+    pub size: u64,
+    /// From the history: who changed it last and when (ms since the epoch).
+    pub actor: Option<String>,
+    pub changed_ms: Option<u64>,
+}
+
+/// What a memory operation started by a [`Command`] produced, or a change to the store.
+#[derive(Debug)]
+pub enum MemoryEvent {
+    /// The whole tree (after start, after a lag, after a change the panel cannot patch).
+    Listed(Result<Vec<TreeRow>, String>),
+    Changed(MemoryChange),
+    /// The change stream fell behind; the tree must be listed again.
+    Lagged,
+    Opened {
+        path: String,
+        result: Result<FileText, String>,
+    },
+    /// The editor's save: a conflict carries the file as it is now.
+    Saved {
+        path: String,
+        result: Result<Version, SaveError>,
+    },
+    /// A create, rename, delete or restore finished.
+    Done {
+        what: String,
+        result: Result<(), String>,
+    },
+    History {
+        path: String,
+        result: Result<Vec<HistoryEntry>, String>,
+    },
+}
+
+/// Why the editor's save did not happen.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SaveError {
+    /// The file changed since it was opened: what is there now (`None`: it was deleted).
+    Conflict(Option<FileText>),
+    Failed(String),
+}
+
+/// A side effect `update` asks the loop to perform.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    StartTurn {
+        tab: TabId,
+        req: RequestId,
+        persona: Persona,
+        conversation: Conversation,
+        text: String,
+    },
+    Cancel(RequestId),
+    /// List the whole store (and its history, for who changed what).
+    ListMemory,
+    OpenFile(String),
+    SaveFile {
+        path: String,
+        text: String,
+        expect: Expect,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
+    Delete(String),
+    /// Bring back a version (`None`: the newest that differs from now).
+    Restore {
+        path: String,
+        version: Option<String>,
+    },
+    LoadHistory(String),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    Suspend,
+    Quit,
+}

@@ -1,0 +1,155 @@
+//! Keys while a dialog is open: forms, confirmations, the history list, the help overlay.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::editor::MemoryEditor;
+use super::keymap::Focus;
+use super::popup::{Form, FormKind, Popup};
+use super::{App, Command};
+use crate::memory::MemPath;
+
+impl App {
+    pub(super) fn on_popup_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(popup) = self.popup.take() else {
+            return Vec::new();
+        };
+        let yes = matches!(key.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter);
+        let no = matches!(key.code, KeyCode::Char('n' | 'N') | KeyCode::Esc);
+        match popup {
+            Popup::Help { scroll } => {
+                let scroll = match key.code {
+                    KeyCode::Up => scroll.saturating_sub(1),
+                    KeyCode::Down => scroll + 1,
+                    KeyCode::PageUp => scroll.saturating_sub(10),
+                    KeyCode::PageDown => scroll + 10,
+                    _ => return Vec::new(),
+                };
+                self.popup = Some(Popup::Help { scroll });
+            }
+            Popup::ConfirmCloseTab(id) if yes => {
+                if let Some(i) = self.tabs.iter().position(|t| t.id == id) {
+                    self.active = i;
+                    return self.close_tab(true);
+                }
+            }
+            Popup::ConfirmDelete(path) if yes => return self.delete_confirmed(path),
+            Popup::ConfirmQuit if yes => {
+                let mut commands: Vec<Command> = self
+                    .tabs
+                    .iter()
+                    .filter_map(|t| t.in_flight)
+                    .map(Command::Cancel)
+                    .collect();
+                commands.push(Command::Quit);
+                return commands;
+            }
+            Popup::ConfirmCloseTab(_) | Popup::ConfirmDelete(_) | Popup::ConfirmQuit if no => {}
+            p @ (Popup::ConfirmCloseTab(_) | Popup::ConfirmDelete(_) | Popup::ConfirmQuit) => {
+                self.popup = Some(p);
+            }
+            Popup::History(mut view) => match key.code {
+                KeyCode::Esc | KeyCode::Char('q') => {}
+                KeyCode::Up => {
+                    view.selected = view.selected.saturating_sub(1);
+                    self.popup = Some(Popup::History(view));
+                }
+                KeyCode::Down => {
+                    view.selected =
+                        (view.selected + 1).min(view.versions().len().saturating_sub(1));
+                    self.popup = Some(Popup::History(view));
+                }
+                KeyCode::Enter | KeyCode::Char('r') => match view.selected_version() {
+                    Some(version) => {
+                        return vec![Command::Restore {
+                            path: view.path,
+                            version: Some(version),
+                        }];
+                    }
+                    None => self.popup = Some(Popup::History(view)),
+                },
+                _ => self.popup = Some(Popup::History(view)),
+            },
+            Popup::Form(kind, mut form) => {
+                match key.code {
+                    KeyCode::Esc => return Vec::new(),
+                    KeyCode::Tab | KeyCode::Down => {
+                        form.focus = (form.focus + 1) % form.fields.len();
+                    }
+                    KeyCode::BackTab | KeyCode::Up => {
+                        form.focus = (form.focus + form.fields.len() - 1) % form.fields.len();
+                    }
+                    KeyCode::Enter if form.focus + 1 < form.fields.len() => form.focus += 1,
+                    KeyCode::Enter => return self.submit(kind, form),
+                    _ if key.modifiers.contains(KeyModifiers::CONTROL)
+                        && matches!(key.code, KeyCode::Char('m' | 'j')) => {}
+                    _ => {
+                        if let Some(input) = form.focused() {
+                            input.input(key);
+                        }
+                        form.error = None;
+                    }
+                }
+                self.popup = Some(Popup::Form(kind, form));
+            }
+        }
+        Vec::new()
+    }
+
+    fn submit(&mut self, kind: FormKind, mut form: Form) -> Vec<Command> {
+        let result = match &kind {
+            FormKind::NewTab => self.persona_from(&form, None).map(|persona| {
+                let i = self.add_tab(persona);
+                self.select_tab(i);
+                self.focus = Focus::Input;
+                Vec::new()
+            }),
+            FormKind::RenameTab(id) => {
+                let i = self.tabs.iter().position(|t| t.id == *id);
+                match i {
+                    Some(i) => self.persona_from(&form, Some(i)).map(|persona| {
+                        self.tabs[i].persona = persona;
+                        Vec::new()
+                    }),
+                    None => Ok(Vec::new()),
+                }
+            }
+            FormKind::NewFile => self.new_file(&form.value(0)),
+            FormKind::RenameFile { from } => MemPath::parse(&form.value(0))
+                .map_err(|e| e.to_string())
+                .and_then(|to| {
+                    let to = to.to_string();
+                    if &to == from {
+                        Err("that is its name already".to_owned())
+                    } else {
+                        Ok(vec![Command::Rename {
+                            from: from.clone(),
+                            to,
+                        }])
+                    }
+                }),
+        };
+        match result {
+            Ok(commands) => commands,
+            Err(error) => {
+                form.error = Some(error);
+                self.popup = Some(Popup::Form(kind, form));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Open the editor on a file that does not exist yet; saving creates it.
+    fn new_file(&mut self, raw: &str) -> Result<Vec<Command>, String> {
+        let path = MemPath::parse(raw).map_err(|e| e.to_string())?;
+        if path.is_root() {
+            return Err("give the file a name under /memories/".to_owned());
+        }
+        let path = path.to_string();
+        if self.panel.rows.iter().any(|r| r.path == path) {
+            return Err(format!("{path} already exists"));
+        }
+        self.editor = Some(MemoryEditor::open(path, None));
+        self.focus = Focus::Editor;
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,179 @@
+//! The memory editor: a file's text in a textarea, the version it was opened at, and the
+//! conflict flow when someone else changed the file meanwhile.
+
+use ratatui_textarea::{TextArea, WrapMode};
+
+use crate::memory::{Expect, FileText, Version};
+
+/// The file changed on disk since the editor opened it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// What is there now (`None`: the file was deleted).
+    pub theirs: Option<FileText>,
+}
+
+/// What the editor is waiting for or asking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EditorState {
+    Editing,
+    Saving,
+    /// A save was refused: reload theirs (r), overwrite (o), keep editing (k / Esc).
+    Conflict(Conflict),
+    /// Esc with unsaved changes: discard (y) or keep editing (n / Esc).
+    ConfirmDiscard,
+}
+
+/// The panel's editor.
+#[derive(Debug)]
+pub struct MemoryEditor {
+    pub path: String,
+    pub area: TextArea<'static>,
+    /// The version the text was loaded from; `None` for a file that does not exist yet.
+    pub base: Option<Version>,
+    /// The text as loaded, to tell whether there are unsaved changes.
+    original: String,
+    /// The file used CRLF line ends; they are restored on save.
+    crlf: bool,
+    pub state: EditorState,
+    /// Who changed the file on disk while it was open (shown as a warning).
+    pub changed_by: Option<String>,
+    pub message: Option<String>,
+}
+
+impl MemoryEditor {
+    /// Edit `path`, holding `file` (or nothing yet for a new file).
+    pub fn open(path: String, file: Option<&FileText>) -> Self {
+        let text = file.map(|f| f.text.as_str()).unwrap_or_default();
+        let mut editor = Self {
+            path,
+            area: TextArea::default(),
+            base: file.map(|f| f.version.clone()),
+            original: String::new(),
+            crlf: false,
+            state: EditorState::Editing,
+            changed_by: None,
+            message: None,
+        };
+        editor.load(text);
+        editor
+    }
+
+    fn load(&mut self, text: &str) {
+        self.crlf = text.contains("\r\n");
+        let normalized = if self.crlf {
+            text.replace("\r\n", "\n")
+        } else {
+            text.to_owned()
+        };
+        let mut area = TextArea::new(normalized.split('\n').map(str::to_owned).collect());
+        area.set_wrap_mode(WrapMode::WordOrGlyph);
+        area.set_line_number_style(ratatui::style::Style::new().dark_gray());
+        area.set_cursor_line_style(ratatui::style::Style::default());
+        self.area = area;
+        self.original = normalized;
+    }
+
+    /// The text as it would be saved.
+    pub fn text(&self) -> String {
+        let text = self.area.lines().join("\n");
+        if self.crlf {
+            text.replace('\n', "\r\n")
+        } else {
+            text
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.area.lines().join("\n") != self.original
+    }
+
+    /// The precondition of a normal save.
+    pub fn expect(&self) -> Expect {
+        match &self.base {
+            Some(version) => Expect::Version(version.clone()),
+            None => Expect::Absent,
+        }
+    }
+
+    /// Saved as `version`: the text on screen is now the file's.
+    pub fn saved(&mut self, version: Version) {
+        self.original = self.area.lines().join("\n");
+        self.base = Some(version);
+        self.state = EditorState::Editing;
+        self.changed_by = None;
+        self.message = Some("saved".to_owned());
+    }
+
+    /// Take their version: the text becomes theirs, my changes are dropped.
+    pub fn reload_theirs(&mut self) {
+        let EditorState::Conflict(conflict) = &self.state else {
+            return;
+        };
+        let theirs = conflict.theirs.clone();
+        match theirs {
+            Some(file) => {
+                self.load(&file.text);
+                self.base = Some(file.version);
+                self.message = Some("reloaded their version".to_owned());
+            }
+            None => {
+                // Deleted: keep my text as a new file.
+                self.base = None;
+                self.message = Some("the file was deleted; saving creates it again".to_owned());
+            }
+        }
+        self.state = EditorState::Editing;
+        self.changed_by = None;
+    }
+
+    /// The precondition that overwrites their version (and nothing newer).
+    pub fn overwrite_expect(&self) -> Option<Expect> {
+        let EditorState::Conflict(conflict) = &self.state else {
+            return None;
+        };
+        Some(match &conflict.theirs {
+            Some(file) => Expect::Version(file.version.clone()),
+            None => Expect::Absent,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> FileText {
+        FileText {
+            text: text.to_owned(),
+            version: Version::of(text.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn text_round_trips_with_trailing_newline_and_crlf() {
+        for text in ["a\nb\n", "no newline", "", "x\r\ny\r\n"] {
+            let editor = MemoryEditor::open("/memories/a.md".into(), Some(&file(text)));
+            assert_eq!(editor.text(), text);
+            assert!(!editor.is_dirty());
+        }
+    }
+
+    #[test]
+    fn a_conflict_offers_their_version_or_an_overwrite_of_it() {
+        let mut editor = MemoryEditor::open("/memories/a.md".into(), Some(&file("mine\n")));
+        editor.area.insert_str("edit ");
+        assert!(editor.is_dirty());
+        let theirs = file("theirs\n");
+        editor.state = EditorState::Conflict(Conflict {
+            theirs: Some(theirs.clone()),
+        });
+        assert_eq!(
+            editor.overwrite_expect(),
+            Some(Expect::Version(theirs.version.clone()))
+        );
+        editor.reload_theirs();
+        assert_eq!(editor.text(), "theirs\n");
+        assert_eq!(editor.base, Some(theirs.version));
+        assert!(!editor.is_dirty());
+    }
+}

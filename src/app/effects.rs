@@ -1,0 +1,253 @@
+//! Carries out what `update` asks for: turns run as tasks, memory work on blocking threads,
+//! results back to the loop as [`Action`]s. The only place in the app that spawns.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::action::{Action, Command, MemoryEvent, RequestId, SaveError, TreeRow};
+use crate::chat::{Agent, TurnOptions};
+use crate::memory::{MemPath, MemoryStore, StoreError, WriteCtx};
+use crate::provider::Provider;
+
+/// Who the panel's changes are recorded as.
+pub const HUMAN_ACTOR: &str = "you";
+
+/// What the loop must do after a batch of commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Suspend,
+    Quit,
+}
+
+/// The side-effect runner.
+pub struct Effects {
+    provider: Arc<dyn Provider>,
+    store: Arc<dyn MemoryStore>,
+    options: TurnOptions,
+    tx: mpsc::UnboundedSender<Action>,
+    turns: Arc<Mutex<HashMap<RequestId, CancellationToken>>>,
+    clipboard: Box<dyn FnMut(&str) + Send>,
+}
+
+impl Effects {
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        store: Arc<dyn MemoryStore>,
+        options: TurnOptions,
+        tx: mpsc::UnboundedSender<Action>,
+        clipboard: Box<dyn FnMut(&str) + Send>,
+    ) -> Self {
+        Self {
+            provider,
+            store,
+            options,
+            tx,
+            turns: Arc::default(),
+            clipboard,
+        }
+    }
+
+    /// Forward the store's changes to the loop for as long as the loop listens.
+    pub fn watch_store(&self) {
+        let mut changes = self.store.subscribe();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            loop {
+                let event = match changes.recv().await {
+                    Ok(change) => MemoryEvent::Changed(change),
+                    Err(broadcast::error::RecvError::Lagged(_)) => MemoryEvent::Lagged,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                if tx.send(Action::Memory(event)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Run a batch; says whether the loop goes on.
+    pub fn execute(&mut self, commands: Vec<Command>) -> Flow {
+        let mut flow = Flow::Continue;
+        for command in commands {
+            match command {
+                Command::Quit => flow = Flow::Quit,
+                Command::Suspend if flow == Flow::Continue => flow = Flow::Suspend,
+                Command::Suspend => {}
+                Command::Copy(text) => (self.clipboard)(&text),
+                Command::Cancel(req) => {
+                    let token = self.lock_turns().remove(&req);
+                    if let Some(token) = token {
+                        token.cancel();
+                    }
+                }
+                Command::StartTurn {
+                    tab,
+                    req,
+                    persona,
+                    mut conversation,
+                    text,
+                } => {
+                    let agent = Agent {
+                        provider: self.provider.clone(),
+                        store: self.store.clone(),
+                        persona,
+                        options: self.options.clone(),
+                    };
+                    let token = CancellationToken::new();
+                    self.lock_turns().insert(req, token.clone());
+                    let turns = self.turns.clone();
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move {
+                        let events = tx.clone();
+                        let mut on_event = move |event| {
+                            let _ = events.send(Action::Agent { tab, req, event });
+                        };
+                        let result = agent
+                            .run_turn(&mut conversation, &text, &token, &mut on_event)
+                            .await
+                            .map(|_| ());
+                        turns
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .remove(&req);
+                        let _ = tx.send(Action::TurnEnded {
+                            tab,
+                            req,
+                            conversation,
+                            result,
+                        });
+                    });
+                }
+                memory => self.memory(memory),
+            }
+        }
+        flow
+    }
+
+    fn lock_turns(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
+        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Memory commands run on a blocking thread; the result comes back as an action.
+    fn memory(&self, command: Command) {
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let event = run_memory(store.as_ref(), command);
+            if let Some(event) = event {
+                let _ = tx.send(Action::Memory(event));
+            }
+        });
+    }
+}
+
+fn parse(path: &str) -> Result<MemPath, String> {
+    MemPath::parse(path).map_err(|e| e.to_string())
+}
+
+fn run_memory(store: &dyn MemoryStore, command: Command) -> Option<MemoryEvent> {
+    let ctx = |op| WriteCtx::new(HUMAN_ACTOR, op);
+    let done = |what: String, result: Result<(), StoreError>| MemoryEvent::Done {
+        what,
+        result: result.map_err(|e| e.to_string()),
+    };
+    Some(match command {
+        Command::ListMemory => MemoryEvent::Listed(tree(store)),
+        Command::OpenFile(path) => MemoryEvent::Opened {
+            result: parse(&path).and_then(|p| store.read(&p).map_err(|e| e.to_string())),
+            path,
+        },
+        Command::SaveFile { path, text, expect } => MemoryEvent::Saved {
+            result: save(store, &path, &text, expect),
+            path,
+        },
+        Command::Rename { from, to } => match (parse(&from), parse(&to)) {
+            (Ok(a), Ok(b)) => done(
+                format!("renamed {from} to {to}"),
+                store.rename(&a, &b, ctx("rename")),
+            ),
+            (Err(e), _) | (_, Err(e)) => MemoryEvent::Done {
+                what: String::new(),
+                result: Err(e),
+            },
+        },
+        Command::Delete(path) => match parse(&path) {
+            Ok(p) => done(
+                format!("deleted {path} · u undoes"),
+                store.delete(&p, ctx("delete")),
+            ),
+            Err(e) => MemoryEvent::Done {
+                what: String::new(),
+                result: Err(e),
+            },
+        },
+        Command::Restore { path, version } => match parse(&path) {
+            Ok(p) => {
+                let result = store.restore(&p, version.as_deref(), ctx("restore"));
+                let what = match &result {
+                    Ok(v) => format!("restored {path} (version {})", v.short()),
+                    Err(_) => String::new(),
+                };
+                done(what, result.map(|_| ()))
+            }
+            Err(e) => MemoryEvent::Done {
+                what: String::new(),
+                result: Err(e),
+            },
+        },
+        Command::LoadHistory(path) => MemoryEvent::History {
+            result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(|e| e.to_string())),
+            path,
+        },
+        _ => return None,
+    })
+}
+
+fn save(
+    store: &dyn MemoryStore,
+    path: &str,
+    text: &str,
+    expect: crate::memory::Expect,
+) -> Result<crate::memory::Version, SaveError> {
+    let p = parse(path).map_err(SaveError::Failed)?;
+    match store.save(&p, text, expect, WriteCtx::new(HUMAN_ACTOR, "save")) {
+        Ok(version) => Ok(version),
+        Err(StoreError::Conflict { .. } | StoreError::Exists(_)) => match store.read(&p) {
+            Ok(now) => Err(SaveError::Conflict(Some(now))),
+            Err(StoreError::NotFound(_)) => Err(SaveError::Conflict(None)),
+            Err(e) => Err(SaveError::Failed(e.to_string())),
+        },
+        Err(e) => Err(SaveError::Failed(e.to_string())),
+    }
+}
+
+/// The whole store as rows, each with who changed it last according to the history.
+pub fn tree(store: &dyn MemoryStore) -> Result<Vec<TreeRow>, String> {
+    let root = MemPath::root();
+    let listing = store.list(&root, 8).map_err(|e| e.to_string())?;
+    let mut last: HashMap<String, (String, u64)> = HashMap::new();
+    // A history that cannot be read only costs the "who" column.
+    for entry in store.history(None).unwrap_or_default() {
+        let target = entry.new_path.clone().unwrap_or_else(|| entry.path.clone());
+        last.insert(target, (entry.actor, entry.ts_ms));
+    }
+    Ok(listing
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let path = format!("/memories/{}", entry.relative);
+            let who = last.get(&path).cloned();
+            TreeRow {
+                is_dir: entry.kind == crate::memory::NodeKind::Dir,
+                size: entry.size,
+                actor: who.as_ref().map(|(a, _)| a.clone()),
+                changed_ms: who.map(|(_, t)| t),
+                path,
+            }
+        })
+        .collect())
+}

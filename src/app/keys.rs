@@ -1,0 +1,432 @@
+//! Keys, paste and mouse: the app's keys first, then whatever text field has focus.
+
+use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use super::editor::EditorState;
+use super::keymap::{Focus, Intent, resolve};
+use super::popup::{Field, Form, FormKind, Popup};
+use super::tab::{Mark, Scroll};
+use super::transcript::Item;
+use super::{App, Command};
+use crate::chat::Persona;
+
+/// Colours for personas added in the app, in order of use.
+const NEW_COLOURS: [&str; 6] = [
+    "green",
+    "blue",
+    "red",
+    "lightcyan",
+    "lightmagenta",
+    "lightyellow",
+];
+
+impl App {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if self.popup.is_some() {
+            return self.on_popup_key(key);
+        }
+        if self.editor.is_some() {
+            return self.on_editor_key(key);
+        }
+        match resolve(self.focus, key) {
+            Some(intent) => self.on_intent(intent),
+            None => {
+                if self.focus == Focus::Input
+                    && let Some(tab) = self.active_tab_mut()
+                {
+                    tab.input.input(key);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn on_intent(&mut self, intent: Intent) -> Vec<Command> {
+        match intent {
+            Intent::Quit => {
+                let editing = self
+                    .editor
+                    .as_ref()
+                    .is_some_and(super::editor::MemoryEditor::is_dirty);
+                if self.is_streaming() || editing {
+                    self.popup = Some(Popup::ConfirmQuit);
+                } else {
+                    return vec![Command::Quit];
+                }
+            }
+            Intent::Suspend => return vec![Command::Suspend],
+            Intent::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Intent::Cancel => return self.cancel(),
+            Intent::Send => return self.send(),
+            Intent::Newline => {
+                if let Some(tab) = self.active_tab_mut() {
+                    tab.input.insert_newline();
+                }
+            }
+            Intent::RecallLast => {
+                if let Some(tab) = self.active_tab_mut() {
+                    if tab.input.is_empty() {
+                        if let Some(last) = tab.last_sent.clone() {
+                            tab.input.insert_str(last);
+                        }
+                    } else {
+                        tab.input.input(KeyEvent::from(KeyCode::Up));
+                    }
+                }
+            }
+            Intent::Retry => return self.retry(),
+            Intent::NextTab => self.select_tab((self.active + 1) % self.tabs.len().max(1)),
+            Intent::PrevTab => {
+                let n = self.tabs.len().max(1);
+                self.select_tab((self.active + n - 1) % n);
+            }
+            Intent::SelectTab(i) => self.select_tab(i),
+            Intent::NewTab => {
+                let form = Form::new(
+                    "New persona",
+                    vec![Field::new("Name", ""), Field::new("Role", "")],
+                );
+                self.popup = Some(Popup::Form(FormKind::NewTab, form));
+            }
+            Intent::RenameTab => {
+                if let Some(tab) = self.active_tab() {
+                    let form = Form::new(
+                        "Rename persona",
+                        vec![
+                            Field::new("Name", &tab.persona.name),
+                            Field::new("Role", &tab.persona.role),
+                        ],
+                    );
+                    self.popup = Some(Popup::Form(FormKind::RenameTab(tab.id), form));
+                }
+            }
+            Intent::CloseTab => return self.close_tab(false),
+            Intent::FocusNext | Intent::FocusPrev => {
+                let mut order = vec![Focus::Input, Focus::Chat];
+                if self.panel_shown {
+                    order.push(Focus::Panel);
+                }
+                let at = order.iter().position(|&f| f == self.focus).unwrap_or(0);
+                let step = if intent == Intent::FocusNext {
+                    1
+                } else {
+                    order.len() - 1
+                };
+                self.focus = order[(at + step) % order.len()];
+            }
+            Intent::TogglePanel => {
+                self.panel_shown = !self.panel_shown;
+                if !self.panel_shown && self.focus == Focus::Panel {
+                    self.focus = Focus::Input;
+                }
+            }
+            Intent::Copy => return self.copy(),
+            Intent::PageUp | Intent::PageDown | Intent::Top | Intent::Bottom
+                if self.focus != Focus::Panel =>
+            {
+                self.scroll_chat(intent);
+            }
+            Intent::Up | Intent::Down if self.focus == Focus::Chat => {
+                self.select_item(intent == Intent::Up);
+            }
+            Intent::Activate if self.focus == Focus::Chat => self.toggle_selected_item(),
+            other => return self.on_panel_intent(other),
+        }
+        Vec::new()
+    }
+
+    fn send(&mut self) -> Vec<Command> {
+        let Some(tab) = self.active_tab() else {
+            return Vec::new();
+        };
+        let text = tab.input.lines().join("\n");
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        if tab.is_streaming() {
+            let name = tab.persona.name.clone();
+            self.say(
+                format!("{name}'s answer is still streaming; Esc cancels it"),
+                true,
+            );
+            return Vec::new();
+        }
+        if let Some(tab) = self.active_tab_mut() {
+            tab.input = super::tab::new_input();
+        }
+        self.start_turn(text, None)
+    }
+
+    fn retry(&mut self) -> Vec<Command> {
+        let Some(tab) = self.active_tab() else {
+            return Vec::new();
+        };
+        match (&tab.retry, tab.mark, tab.is_streaming()) {
+            (Some(retry), Mark::Failed, false) => {
+                let (text, keep) = (retry.text.clone(), retry.keep);
+                self.start_turn(text, Some(keep))
+            }
+            _ => {
+                self.say("nothing to retry: the last turn did not fail", false);
+                Vec::new()
+            }
+        }
+    }
+
+    fn cancel(&mut self) -> Vec<Command> {
+        let Some(tab) = self.active_tab_mut() else {
+            return Vec::new();
+        };
+        if let Some(req) = tab.in_flight {
+            return vec![Command::Cancel(req)];
+        }
+        if !tab.input.is_empty() {
+            tab.input = super::tab::new_input();
+        }
+        Vec::new()
+    }
+
+    /// Close the active tab; `confirmed` skips the question for a tab with history.
+    pub(super) fn close_tab(&mut self, confirmed: bool) -> Vec<Command> {
+        let Some(tab) = self.active_tab() else {
+            return Vec::new();
+        };
+        if self.tabs.len() == 1 {
+            self.say("the last tab cannot be closed", true);
+            return Vec::new();
+        }
+        if tab.has_history() && !confirmed {
+            self.popup = Some(Popup::ConfirmCloseTab(tab.id));
+            return Vec::new();
+        }
+        let tab = self.tabs.remove(self.active);
+        self.closed_tokens.0 += tab.transcript.total_input;
+        self.closed_tokens.1 += tab.transcript.total_output;
+        self.active = self.active.min(self.tabs.len() - 1);
+        tab.in_flight.map(Command::Cancel).into_iter().collect()
+    }
+
+    fn copy(&mut self) -> Vec<Command> {
+        if self.focus == Focus::Panel
+            && let Some(open) = &self.panel.open
+            && let Some(Ok(file)) = &open.content
+        {
+            let text = file.text.clone();
+            self.say(format!("copied {}", open.path), false);
+            return vec![Command::Copy(text)];
+        }
+        match self.active_tab().and_then(super::tab::ChatTab::last_answer) {
+            Some(text) => {
+                self.say("copied the last answer", false);
+                vec![Command::Copy(text)]
+            }
+            None => {
+                self.say("nothing to copy yet", false);
+                Vec::new()
+            }
+        }
+    }
+
+    fn scroll_chat(&mut self, intent: Intent) {
+        let Some(tab) = self.active_tab_mut() else {
+            return;
+        };
+        let page = tab.view.page();
+        match intent {
+            Intent::PageUp => tab.view.scroll_by(page),
+            Intent::PageDown => tab.view.scroll_by(-page),
+            Intent::Top => tab.view.scroll = Scroll::Top(0),
+            _ => tab.view.scroll = Scroll::Bottom,
+        }
+    }
+
+    /// Move the chat's selection to the previous or next expandable item.
+    fn select_item(&mut self, up: bool) {
+        let Some(tab) = self.active_tab_mut() else {
+            return;
+        };
+        let expandable = |i: &Item| {
+            matches!(
+                i,
+                Item::Tool(_) | Item::Thinking { .. } | Item::Error { .. }
+            )
+        };
+        let items = &tab.transcript.items;
+        let from = tab.view.selected;
+        let next = if up {
+            let end = from.unwrap_or(items.len());
+            items[..end.min(items.len())].iter().rposition(expandable)
+        } else {
+            let start = from.map_or(0, |i| i + 1);
+            items
+                .get(start..)
+                .and_then(|rest| rest.iter().position(expandable))
+                .map(|p| p + start)
+        };
+        if next.is_some() {
+            tab.view.selected = next;
+        }
+    }
+
+    fn toggle_selected_item(&mut self) {
+        if let Some(tab) = self.active_tab_mut()
+            && let Some(i) = tab.view.selected
+            && !tab.view.expanded.remove(&i)
+        {
+            tab.view.expanded.insert(i);
+        }
+    }
+
+    pub(super) fn on_paste(&mut self, text: &str) {
+        if let Some(Popup::Form(_, form)) = &mut self.popup {
+            if let Some(input) = form.focused() {
+                // Fields are one line.
+                input.insert_str(text.replace(['\r', '\n'], " "));
+            }
+            return;
+        }
+        if self.popup.is_some() {
+            return;
+        }
+        if let Some(editor) = &mut self.editor {
+            if editor.state == EditorState::Editing {
+                editor
+                    .area
+                    .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+            }
+            return;
+        }
+        self.focus = Focus::Input;
+        if let Some(tab) = self.active_tab_mut() {
+            tab.input
+                .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+        }
+    }
+
+    pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
+        if self.popup.is_some() || self.editor.is_some() {
+            return Vec::new();
+        }
+        let Some(areas) = self.areas() else {
+            return Vec::new();
+        };
+        let at = Position::new(mouse.column, mouse.row);
+        let inside = |r: Rect| r.contains(at);
+        match mouse.kind {
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                let up = mouse.kind == MouseEventKind::ScrollUp;
+                if inside(areas.chat) {
+                    if let Some(tab) = self.active_tab_mut() {
+                        tab.view.scroll_by(if up { 3 } else { -3 });
+                    }
+                } else if inside(areas.panel)
+                    && let Some(open) = &mut self.panel.open
+                {
+                    open.scroll = if up {
+                        open.scroll.saturating_sub(3)
+                    } else {
+                        open.scroll + 3
+                    };
+                }
+                self.dirty = true;
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.dirty = true;
+                if inside(areas.tabs) {
+                    let hit = self
+                        .hits
+                        .borrow()
+                        .tabs
+                        .iter()
+                        .position(|&(from, to)| (from..to).contains(&mouse.column));
+                    if let Some(i) = hit {
+                        self.select_tab(i);
+                    }
+                } else if inside(areas.input) {
+                    self.focus = Focus::Input;
+                } else if inside(areas.chat) {
+                    self.focus = Focus::Chat;
+                    self.click_chat(mouse.row.saturating_sub(areas.chat.y + 1));
+                } else if inside(areas.panel) {
+                    self.focus = Focus::Panel;
+                    let row = self
+                        .hits
+                        .borrow()
+                        .tree
+                        .iter()
+                        .find(|(y, _)| *y == mouse.row)
+                        .map(|&(_, i)| i);
+                    if let Some(i) = row {
+                        return self.click_tree_row(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn click_chat(&mut self, row: u16) {
+        let Some(tab) = self.active_tab_mut() else {
+            return;
+        };
+        let item = tab
+            .view
+            .rows
+            .borrow()
+            .get(usize::from(row))
+            .copied()
+            .flatten();
+        if let Some(i) = item
+            && matches!(
+                tab.transcript.items[i],
+                Item::Tool(_) | Item::Thinking { .. } | Item::Error { .. }
+            )
+        {
+            tab.view.selected = Some(i);
+            self.toggle_selected_item();
+        }
+    }
+
+    /// A new persona from the form's name and role, or why not.
+    pub(super) fn persona_from(
+        &self,
+        form: &Form,
+        except: Option<usize>,
+    ) -> Result<Persona, String> {
+        let name = form.value(0);
+        let role = form.value(1);
+        if name.is_empty() {
+            return Err("a persona needs a name".to_owned());
+        }
+        if name.chars().count() > 24 {
+            return Err("names are at most 24 characters".to_owned());
+        }
+        if name.chars().any(char::is_control) || role.chars().any(char::is_control) {
+            return Err("names cannot hold control characters".to_owned());
+        }
+        let taken = self
+            .tabs
+            .iter()
+            .enumerate()
+            .any(|(i, t)| Some(i) != except && t.persona.name.eq_ignore_ascii_case(&name));
+        if taken {
+            return Err(format!("there is already a tab for {name}"));
+        }
+        let color = match except.and_then(|i| self.tabs.get(i)) {
+            Some(tab) => tab.persona.color.clone(),
+            None => NEW_COLOURS
+                .iter()
+                .find(|c| !self.tabs.iter().any(|t| t.persona.color == **c))
+                .unwrap_or(&"white")
+                .to_string(),
+        };
+        let role = if role.is_empty() {
+            "Team member".to_owned()
+        } else {
+            role
+        };
+        Ok(Persona { name, role, color })
+    }
+}

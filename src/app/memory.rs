@@ -1,0 +1,297 @@
+//! The memory panel and editor: store events in, panel intents, the editor's keys.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::action::{MemoryEvent, SaveError};
+use super::editor::{Conflict, EditorState, MemoryEditor};
+use super::keymap::{Focus, Intent, resolve};
+use super::panel::{OpenFile, UNDO_WINDOW};
+use super::popup::{Field, Form, FormKind, HistoryView, Popup};
+use super::{App, Command};
+use crate::memory::ChangeKind;
+
+impl App {
+    pub(super) fn on_memory(&mut self, event: MemoryEvent) -> Vec<Command> {
+        self.dirty = true;
+        match event {
+            MemoryEvent::Listed(result) => {
+                self.panel.listing = false;
+                match result {
+                    Ok(rows) => self.panel.set_rows(rows),
+                    Err(e) => self.panel.listing_error = Some(e),
+                }
+                if std::mem::take(&mut self.panel.relist) {
+                    return self.list_memory();
+                }
+            }
+            MemoryEvent::Changed(change) => {
+                self.panel.flashes.insert(change.path.clone(), self.now);
+                if let ChangeKind::Renamed { from } = &change.kind
+                    && self.panel.selected.as_deref() == Some(from.as_str())
+                {
+                    self.panel.selected = Some(change.path.clone());
+                }
+                let mut commands = self.list_memory();
+                let open = self.panel.open.as_ref().map(|o| o.path.clone());
+                if open.as_deref() == Some(change.path.as_str()) {
+                    commands.push(Command::OpenFile(change.path.clone()));
+                }
+                if let Some(editor) = &mut self.editor
+                    && editor.path == change.path
+                    && change.version != editor.base
+                {
+                    editor.changed_by = Some(change.actor.clone());
+                }
+                return commands;
+            }
+            MemoryEvent::Lagged => return self.list_memory(),
+            MemoryEvent::Opened { path, result } => {
+                if let Some(open) = &mut self.panel.open
+                    && open.path == path
+                {
+                    open.content = Some(result);
+                }
+            }
+            MemoryEvent::Saved { path, result } => {
+                let Some(editor) = self.editor.as_mut().filter(|e| e.path == path) else {
+                    return Vec::new();
+                };
+                match result {
+                    Ok(version) => editor.saved(version),
+                    Err(SaveError::Conflict(theirs)) => {
+                        editor.state = EditorState::Conflict(Conflict { theirs });
+                    }
+                    Err(SaveError::Failed(e)) => {
+                        editor.state = EditorState::Editing;
+                        editor.message = Some(e);
+                    }
+                }
+            }
+            MemoryEvent::Done { what, result } => match result {
+                Ok(()) => self.panel.say(what, false),
+                Err(e) => {
+                    self.panel.undo = None;
+                    self.panel.say(e, true);
+                }
+            },
+            MemoryEvent::History { path, result } => {
+                if let Some(Popup::History(view)) = &mut self.popup
+                    && view.path == path
+                {
+                    view.entries = Some(result);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Ask for a listing, or for one more after the one under way.
+    fn list_memory(&mut self) -> Vec<Command> {
+        if self.panel.listing {
+            self.panel.relist = true;
+            Vec::new()
+        } else {
+            self.panel.listing = true;
+            vec![Command::ListMemory]
+        }
+    }
+
+    pub(super) fn on_panel_intent(&mut self, intent: Intent) -> Vec<Command> {
+        if self.focus != Focus::Panel {
+            return Vec::new();
+        }
+        let selected = self.panel.selected_row().cloned();
+        match intent {
+            Intent::Up => self.panel.move_selection(-1),
+            Intent::Down => self.panel.move_selection(1),
+            Intent::PageUp | Intent::PageDown | Intent::Top | Intent::Bottom => {
+                if let Some(open) = &mut self.panel.open {
+                    open.scroll = match intent {
+                        Intent::PageUp => open.scroll.saturating_sub(10),
+                        Intent::PageDown => open.scroll + 10,
+                        Intent::Top => 0,
+                        _ => usize::MAX / 2,
+                    };
+                }
+            }
+            Intent::Left | Intent::Right => {
+                if let Some(row) = selected.filter(|r| r.is_dir) {
+                    if intent == Intent::Left {
+                        self.panel.folded.insert(row.path);
+                    } else {
+                        self.panel.folded.remove(&row.path);
+                    }
+                }
+            }
+            Intent::Activate => {
+                if let Some(i) = selected.and_then(|r| self.panel.rows.iter().position(|x| x == &r))
+                {
+                    return self.click_tree_row(i);
+                }
+            }
+            Intent::Edit => match selected {
+                Some(row) if !row.is_dir => {
+                    let file = self
+                        .panel
+                        .open
+                        .as_ref()
+                        .filter(|o| o.path == row.path)
+                        .and_then(|o| o.content.as_ref());
+                    match file {
+                        Some(Ok(file)) => {
+                            self.editor = Some(MemoryEditor::open(row.path, Some(file)));
+                            self.focus = Focus::Editor;
+                        }
+                        Some(Err(e)) => self.panel.say(format!("cannot edit: {e}"), true),
+                        None => self.panel.say("the file is still loading", false),
+                    }
+                }
+                _ => self.panel.say("select a file to edit", false),
+            },
+            Intent::NewFile => {
+                let dir = match &selected {
+                    Some(r) if r.is_dir => format!("{}/", r.path),
+                    Some(r) => r
+                        .path
+                        .rsplit_once('/')
+                        .map_or_else(|| "/memories/".to_owned(), |(dir, _)| format!("{dir}/")),
+                    None => "/memories/".to_owned(),
+                };
+                let form = Form::new("New memory file", vec![Field::new("Path", &dir)]);
+                self.popup = Some(Popup::Form(FormKind::NewFile, form));
+            }
+            Intent::RenameFile => {
+                if let Some(row) = selected {
+                    let form = Form::new("Rename", vec![Field::new("New path", &row.path)]);
+                    self.popup = Some(Popup::Form(FormKind::RenameFile { from: row.path }, form));
+                }
+            }
+            Intent::DeleteFile => {
+                if let Some(row) = selected {
+                    self.popup = Some(Popup::ConfirmDelete(row.path));
+                }
+            }
+            Intent::UndoDelete => match self.panel.undo.take() {
+                Some((path, _)) => {
+                    return vec![Command::Restore {
+                        path,
+                        version: None,
+                    }];
+                }
+                None => self.panel.say("nothing to undo", false),
+            },
+            Intent::History => {
+                if let Some(row) = selected {
+                    self.popup = Some(Popup::History(HistoryView {
+                        path: row.path.clone(),
+                        entries: None,
+                        selected: 0,
+                    }));
+                    return vec![Command::LoadHistory(row.path)];
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Select a tree row: a folder folds or unfolds, a file opens.
+    pub(super) fn click_tree_row(&mut self, i: usize) -> Vec<Command> {
+        let Some(row) = self.panel.rows.get(i).cloned() else {
+            return Vec::new();
+        };
+        self.panel.selected = Some(row.path.clone());
+        if row.is_dir {
+            if !self.panel.folded.remove(&row.path) {
+                self.panel.folded.insert(row.path);
+            }
+            return Vec::new();
+        }
+        self.panel.open = Some(OpenFile {
+            path: row.path.clone(),
+            content: None,
+            scroll: 0,
+        });
+        vec![Command::OpenFile(row.path)]
+    }
+
+    /// Delete after the confirmation; `u` can bring it back for a few seconds.
+    pub(super) fn delete_confirmed(&mut self, path: String) -> Vec<Command> {
+        self.panel.undo = Some((path.clone(), self.now + UNDO_WINDOW));
+        if self.panel.open.as_ref().is_some_and(|o| o.path == path) {
+            self.panel.open = None;
+        }
+        vec![Command::Delete(path)]
+    }
+
+    pub(super) fn on_editor_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(editor) = self.editor.as_mut() else {
+            return Vec::new();
+        };
+        match &editor.state {
+            EditorState::Saving => Vec::new(),
+            EditorState::Conflict(_) => match key.code {
+                KeyCode::Char('r') => {
+                    editor.reload_theirs();
+                    Vec::new()
+                }
+                KeyCode::Char('o') => {
+                    let expect = editor.overwrite_expect();
+                    editor.state = EditorState::Saving;
+                    expect
+                        .map(|expect| Command::SaveFile {
+                            path: editor.path.clone(),
+                            text: editor.text(),
+                            expect,
+                        })
+                        .into_iter()
+                        .collect()
+                }
+                KeyCode::Char('k') | KeyCode::Esc => {
+                    editor.state = EditorState::Editing;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            },
+            EditorState::ConfirmDiscard => {
+                match key.code {
+                    KeyCode::Char('y') => self.close_editor(),
+                    KeyCode::Char('n') | KeyCode::Esc => editor.state = EditorState::Editing,
+                    _ => {}
+                }
+                Vec::new()
+            }
+            EditorState::Editing => match resolve(Focus::Editor, key) {
+                Some(Intent::Save) => {
+                    editor.state = EditorState::Saving;
+                    editor.message = None;
+                    vec![Command::SaveFile {
+                        path: editor.path.clone(),
+                        text: editor.text(),
+                        expect: editor.expect(),
+                    }]
+                }
+                Some(Intent::Cancel) => {
+                    if editor.is_dirty() {
+                        editor.state = EditorState::ConfirmDiscard;
+                    } else {
+                        self.close_editor();
+                    }
+                    Vec::new()
+                }
+                Some(intent) => self.on_intent(intent),
+                None => {
+                    editor.area.input(key);
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn close_editor(&mut self) {
+        if let Some(editor) = self.editor.take() {
+            self.focus = Focus::Panel;
+            self.panel.selected = Some(editor.path);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The memory panel as state: the store's tree, what is selected and open, recent changes.
+//!
+//! The tree is a flat list of rows in the store's order (depth-first, sorted by name), listed
+//! again whenever the store changes. Rows below a folded folder are hidden, not removed, so
+//! folding costs nothing and survives a reload.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use super::action::TreeRow;
+use crate::memory::FileText;
+
+/// How long a changed file is highlighted.
+pub const FLASH: Duration = Duration::from_millis(1500);
+/// How long a delete can be undone from the panel.
+pub const UNDO_WINDOW: Duration = Duration::from_secs(8);
+
+/// The file shown under the tree.
+#[derive(Debug)]
+pub struct OpenFile {
+    pub path: String,
+    /// `None` while it loads.
+    pub content: Option<Result<FileText, String>>,
+    /// First line shown.
+    pub scroll: usize,
+}
+
+/// A message at the bottom of the panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The panel's state.
+#[derive(Debug, Default)]
+pub struct Panel {
+    pub rows: Vec<TreeRow>,
+    /// `None` until the first listing arrives; then `Some(Err)` when it failed.
+    pub listing_error: Option<String>,
+    pub loaded: bool,
+    /// A listing was asked for and has not arrived; `relist` asks for one more after it.
+    pub listing: bool,
+    pub relist: bool,
+    pub folded: HashSet<String>,
+    pub selected: Option<String>,
+    pub open: Option<OpenFile>,
+    /// Paths changed recently, for the flash.
+    pub flashes: HashMap<String, Instant>,
+    pub notice: Option<Notice>,
+    /// The last delete, which `u` can undo until the instant.
+    pub undo: Option<(String, Instant)>,
+}
+
+impl Panel {
+    /// Rows not hidden by a folded folder, with their index in `rows`.
+    pub fn visible(&self) -> Vec<usize> {
+        let mut out = Vec::with_capacity(self.rows.len());
+        let mut hidden_under: Option<&str> = None;
+        for (i, row) in self.rows.iter().enumerate() {
+            if let Some(dir) = hidden_under {
+                if is_under(&row.path, dir) {
+                    continue;
+                }
+                hidden_under = None;
+            }
+            out.push(i);
+            if row.is_dir && self.folded.contains(&row.path) {
+                hidden_under = Some(&row.path);
+            }
+        }
+        out
+    }
+
+    pub fn selected_row(&self) -> Option<&TreeRow> {
+        let path = self.selected.as_ref()?;
+        self.rows.iter().find(|r| &r.path == path)
+    }
+
+    /// Move the selection `by` visible rows.
+    pub fn move_selection(&mut self, by: isize) {
+        let visible = self.visible();
+        if visible.is_empty() {
+            self.selected = None;
+            return;
+        }
+        let current = self
+            .selected
+            .as_ref()
+            .and_then(|p| visible.iter().position(|&i| &self.rows[i].path == p));
+        let next = match current {
+            None => 0,
+            Some(at) => at
+                .saturating_add_signed(by)
+                .min(visible.len().saturating_sub(1)),
+        };
+        self.selected = Some(self.rows[visible[next]].path.clone());
+    }
+
+    /// A new listing: keep the selection if it is still there (else the row at its place).
+    pub fn set_rows(&mut self, rows: Vec<TreeRow>) {
+        let old_position = self
+            .selected
+            .as_ref()
+            .and_then(|p| self.rows.iter().position(|r| &r.path == p));
+        self.rows = rows;
+        self.loaded = true;
+        self.listing_error = None;
+        if self.selected_row().is_none() {
+            self.selected = old_position
+                .and_then(|at| self.rows.get(at.min(self.rows.len().saturating_sub(1))))
+                .map(|r| r.path.clone());
+        }
+        self.folded
+            .retain(|dir| self.rows.iter().any(|r| r.is_dir && &r.path == dir));
+    }
+
+    /// Forget flashes and undo windows that are over. Returns whether anything changed.
+    pub fn expire(&mut self, now: Instant) -> bool {
+        let before = self.flashes.len();
+        self.flashes
+            .retain(|_, at| now.saturating_duration_since(*at) < FLASH);
+        let undo_over = self.undo.as_ref().is_some_and(|(_, at)| now >= *at);
+        if undo_over {
+            self.undo = None;
+        }
+        before != self.flashes.len() || undo_over
+    }
+
+    /// Whether something in the panel changes with time alone.
+    pub fn is_animating(&self) -> bool {
+        !self.flashes.is_empty() || self.undo.is_some()
+    }
+
+    pub fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+        });
+    }
+}
+
+/// Whether `path` is strictly below the directory `dir`.
+pub fn is_under(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+}
+
+/// The depth of a path below `/memories` (its children are 0).
+pub fn depth(path: &str) -> usize {
+    path.trim_start_matches("/memories/").matches('/').count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(path: &str, is_dir: bool) -> TreeRow {
+        TreeRow {
+            path: path.to_owned(),
+            is_dir,
+            size: 0,
+            actor: None,
+            changed_ms: None,
+        }
+    }
+
+    fn panel() -> Panel {
+        let mut p = Panel::default();
+        p.set_rows(vec![
+            row("/memories/acme", true),
+            row("/memories/acme/brief.md", false),
+            row("/memories/acme/notes", true),
+            row("/memories/acme/notes/a.md", false),
+            row("/memories/acme-two.md", false),
+            row("/memories/zeta.md", false),
+        ]);
+        p
+    }
+
+    #[test]
+    fn folding_hides_what_is_below_only() {
+        let mut p = panel();
+        p.folded.insert("/memories/acme".to_owned());
+        let shown: Vec<&str> = p
+            .visible()
+            .iter()
+            .map(|&i| p.rows[i].path.as_str())
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "/memories/acme",
+                "/memories/acme-two.md",
+                "/memories/zeta.md"
+            ]
+        );
+    }
+
+    #[test]
+    fn selection_moves_over_visible_rows_and_survives_reloads() {
+        let mut p = panel();
+        p.move_selection(1);
+        assert_eq!(p.selected.as_deref(), Some("/memories/acme"));
+        p.move_selection(4);
+        assert_eq!(p.selected.as_deref(), Some("/memories/acme-two.md"));
+        p.move_selection(10);
+        assert_eq!(p.selected.as_deref(), Some("/memories/zeta.md"));
+        // The selected file disappears: the selection stays at its place.
+        let mut rows = p.rows.clone();
+        rows.pop();
+        p.set_rows(rows);
+        assert_eq!(p.selected.as_deref(), Some("/memories/acme-two.md"));
+    }
+
+    #[test]
+    fn depth_counts_levels_below_the_root() {
+        assert_eq!(depth("/memories/a.md"), 0);
+        assert_eq!(depth("/memories/a/b/c.md"), 2);
+    }
+}

@@ -1,0 +1,109 @@
+//! Small dialogs over the screen: forms (new tab, rename, new file), confirmations, history.
+
+use ratatui_textarea::TextArea;
+
+use super::action::TabId;
+use crate::memory::HistoryEntry;
+
+/// A one-line text field with a label.
+#[derive(Debug)]
+pub struct Field {
+    pub label: &'static str,
+    pub input: TextArea<'static>,
+}
+
+impl Field {
+    pub fn new(label: &'static str, value: &str) -> Self {
+        let mut input = TextArea::new(vec![value.to_owned()]);
+        input.move_cursor(ratatui_textarea::CursorMove::End);
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        Self { label, input }
+    }
+
+    pub fn value(&self) -> String {
+        self.input.lines().concat().trim().to_owned()
+    }
+}
+
+/// A few fields, one focused, and an error from the last submit.
+#[derive(Debug)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Self {
+        Self {
+            title: title.into(),
+            fields,
+            focus: 0,
+            error: None,
+        }
+    }
+
+    pub fn value(&self, i: usize) -> String {
+        self.fields.get(i).map(Field::value).unwrap_or_default()
+    }
+
+    pub fn focused(&mut self) -> Option<&mut TextArea<'static>> {
+        self.fields.get_mut(self.focus).map(|f| &mut f.input)
+    }
+}
+
+/// What a form is for.
+#[derive(Debug)]
+pub enum FormKind {
+    NewTab,
+    RenameTab(TabId),
+    NewFile,
+    RenameFile { from: String },
+}
+
+/// The versions of a file.
+#[derive(Debug)]
+pub struct HistoryView {
+    pub path: String,
+    /// `None` while loading.
+    pub entries: Option<Result<Vec<HistoryEntry>, String>>,
+    pub selected: usize,
+}
+
+impl HistoryView {
+    /// Entries that hold a version of the path to bring back, newest first.
+    pub fn versions(&self) -> Vec<&HistoryEntry> {
+        match &self.entries {
+            Some(Ok(entries)) => entries
+                .iter()
+                .rev()
+                .filter(|e| e.new.is_some() || e.old.is_some())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The version restoring the selected entry brings back: what it wrote, or for a delete,
+    /// what it removed.
+    pub fn selected_version(&self) -> Option<String> {
+        let entry = *self.versions().get(self.selected)?;
+        let version = if entry.new_path.as_deref() == Some(self.path.as_str()) {
+            entry.new.as_ref()
+        } else {
+            entry.new.as_ref().or(entry.old.as_ref())
+        }?;
+        Some(version.as_str().to_owned())
+    }
+}
+
+/// The dialog on top, if any.
+#[derive(Debug)]
+pub enum Popup {
+    Help { scroll: usize },
+    Form(FormKind, Form),
+    ConfirmCloseTab(TabId),
+    ConfirmDelete(String),
+    ConfirmQuit,
+    History(HistoryView),
+}

@@ -1,0 +1,195 @@
+//! A persona's tab: its conversation, its transcript as shown, its draft, its scroll position.
+//!
+//! The wrapped lines of each transcript item are cached here (filled by the drawing code, which
+//! knows the width): an item is wrapped again only when it changed or the width did, so a
+//! streaming answer costs one item per frame however long the history is.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::time::Instant;
+
+use ratatui::text::Line;
+use ratatui_textarea::TextArea;
+
+use super::action::{RequestId, TabId};
+use super::transcript::{Item, Transcript};
+use crate::chat::{Conversation, Persona};
+
+/// Where the chat view is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scroll {
+    /// Pinned to the bottom: the view follows the stream.
+    Bottom,
+    /// This many lines above the bottom; stays on the same text while more arrives below.
+    Top(usize),
+}
+
+/// One item's wrapped lines, and what they were made from.
+#[derive(Debug, Default)]
+pub struct CachedItem {
+    pub key: (u64, bool, u64),
+    pub lines: Vec<Line<'static>>,
+}
+
+/// Wrapped lines of every item at one width.
+#[derive(Debug, Default)]
+pub struct LineCache {
+    pub width: u16,
+    pub items: Vec<CachedItem>,
+}
+
+/// What the view needs between frames.
+#[derive(Debug)]
+pub struct ChatView {
+    pub scroll: Scroll,
+    /// The item Enter expands in the chat (tool cards, thinking, errors).
+    pub selected: Option<usize>,
+    pub expanded: HashSet<usize>,
+    pub cache: RefCell<LineCache>,
+    /// Lines in the whole transcript and rows of the pane at the last frame, for paging.
+    pub total_lines: Cell<usize>,
+    pub height: Cell<usize>,
+    /// Which item each row of the pane showed at the last frame (for mouse clicks).
+    pub rows: RefCell<Vec<Option<usize>>>,
+}
+
+impl Default for ChatView {
+    fn default() -> Self {
+        Self {
+            scroll: Scroll::Bottom,
+            selected: None,
+            expanded: HashSet::new(),
+            cache: RefCell::default(),
+            total_lines: Cell::new(0),
+            height: Cell::new(0),
+            rows: RefCell::default(),
+        }
+    }
+}
+
+impl ChatView {
+    /// Move the view `lines` up (negative: down); reaching the bottom pins it again.
+    pub fn scroll_by(&mut self, lines: isize) {
+        let total = self.total_lines.get();
+        let height = self.height.get().max(1);
+        let max_top = total.saturating_sub(height);
+        let top = match self.scroll {
+            Scroll::Bottom => max_top,
+            Scroll::Top(top) => top.min(max_top),
+        };
+        let top = top.saturating_add_signed(-lines).min(max_top);
+        self.scroll = if top >= max_top {
+            Scroll::Bottom
+        } else {
+            Scroll::Top(top)
+        };
+    }
+
+    pub fn page(&self) -> isize {
+        isize::try_from(self.height.get().saturating_sub(2).max(1)).unwrap_or(1)
+    }
+}
+
+/// Why a tab wants attention in the tab bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    None,
+    /// New output arrived while the tab was hidden.
+    Unseen,
+    /// The last turn failed.
+    Failed,
+}
+
+/// A failed turn that Ctrl+R can send again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retry {
+    pub text: String,
+    /// The conversation's length before the failed turn, to drop what it left.
+    pub keep: usize,
+}
+
+/// A persona's tab.
+#[derive(Debug)]
+pub struct ChatTab {
+    pub id: TabId,
+    pub persona: Persona,
+    pub transcript: Transcript,
+    /// The model's view of the chat; moved into the turn's task while it runs.
+    pub conversation: Conversation,
+    pub in_flight: Option<RequestId>,
+    pub started: Option<Instant>,
+    /// Index of the first transcript item of the running turn.
+    pub turn_start: usize,
+    pub input: TextArea<'static>,
+    /// The last message sent, for Up in an empty input.
+    pub last_sent: Option<String>,
+    pub retry: Option<Retry>,
+    pub mark: Mark,
+    pub view: ChatView,
+}
+
+impl ChatTab {
+    pub fn new(id: TabId, persona: Persona) -> Self {
+        Self {
+            id,
+            persona,
+            transcript: Transcript::default(),
+            conversation: Conversation::default(),
+            in_flight: None,
+            started: None,
+            turn_start: 0,
+            input: new_input(),
+            last_sent: None,
+            retry: None,
+            mark: Mark::None,
+            view: ChatView::default(),
+        }
+    }
+
+    pub fn is_streaming(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Whether closing the tab would lose a conversation.
+    pub fn has_history(&self) -> bool {
+        !self.transcript.items.is_empty() || self.is_streaming()
+    }
+
+    /// The text of the last answer, for copying.
+    pub fn last_answer(&self) -> Option<String> {
+        let items = &self.transcript.items;
+        let last_user = items
+            .iter()
+            .rposition(|i| matches!(i, Item::User { .. }))
+            .unwrap_or(0);
+        let text: Vec<&str> = items[last_user..]
+            .iter()
+            .filter_map(|i| match i {
+                Item::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        (!text.is_empty()).then(|| text.join("\n\n"))
+    }
+
+    /// The items of the running turn.
+    pub fn current_turn(&self) -> &[Item] {
+        if self.is_streaming() {
+            self.transcript
+                .items
+                .get(self.turn_start..)
+                .unwrap_or_default()
+        } else {
+            &[]
+        }
+    }
+}
+
+/// The message input.
+pub fn new_input() -> TextArea<'static> {
+    let mut input = TextArea::default();
+    input.set_placeholder_text("Type a message · Enter sends · Alt+Enter new line");
+    input.set_cursor_line_style(ratatui::style::Style::default());
+    input.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+    input
+}

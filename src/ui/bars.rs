@@ -1,0 +1,165 @@
+//! The tab bar, the message input and the status bar.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+use unicode_width::UnicodeWidthStr;
+
+use super::text::sanitize;
+use super::theme::{self, DIM, ERROR, KEY, OK, WARN};
+use crate::app::App;
+use crate::app::keymap::Focus;
+use crate::app::tab::Mark;
+
+pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
+    let mut hits = app.hits.borrow_mut();
+    hits.tabs.clear();
+    let mut x = area.x;
+    for (i, tab) in app.tabs.iter().enumerate() {
+        let active = i == app.active;
+        let mark = if let (true, Some(started)) = (tab.is_streaming(), tab.started) {
+            let ms = app.now.saturating_duration_since(started).as_millis();
+            Span::styled(format!(" {}", theme::spinner(ms)), WARN)
+        } else {
+            match tab.mark {
+                Mark::Unseen => Span::styled(" •", OK),
+                Mark::Failed => Span::styled(" ✗", ERROR),
+                Mark::None => Span::raw(""),
+            }
+        };
+        let mut name = theme::persona(&tab.persona.color);
+        if active {
+            name = name.add_modifier(Modifier::REVERSED);
+        }
+        let spans = vec![
+            Span::styled(format!(" {} ", i + 1), if active { KEY } else { DIM }),
+            Span::styled(format!(" {} ", sanitize(&tab.persona.name)), name),
+            mark,
+            Span::raw(" "),
+        ];
+        let line = Line::from(spans);
+        let width = u16::try_from(line.width()).unwrap_or(u16::MAX);
+        if x + width > area.right() {
+            buf.set_string(area.right().saturating_sub(1), area.y, "…", DIM);
+            break;
+        }
+        buf.set_line(x, area.y, &line, width);
+        hits.tabs.push((x, x + width));
+        x += width;
+        buf.set_string(x, area.y, "│", DIM);
+        x += 1;
+    }
+    let hint = " ^T new tab ";
+    let hint_x = area
+        .right()
+        .saturating_sub(u16::try_from(hint.width()).unwrap_or(0));
+    if hint_x > x {
+        buf.set_string(hint_x, area.y, hint, DIM);
+    }
+}
+
+pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(tab) = app.active_tab() else { return };
+    let focused = app.focus == Focus::Input && app.editor.is_none() && app.popup.is_none();
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme::border(focused))
+        .title(Line::from(vec![
+            Span::styled(
+                format!(" {} ", tab.persona.name),
+                theme::persona(&tab.persona.color),
+            ),
+            Span::styled("› ", DIM),
+        ]));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let mut input = tab.input.clone();
+    let cursor = if focused {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new()
+    };
+    input.set_cursor_style(cursor);
+    input.render(inner, buf);
+}
+
+pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
+    let width = usize::from(area.width);
+    buf.set_style(
+        area,
+        Style::new().bg(ratatui::style::Color::Rgb(30, 30, 30)),
+    );
+    let mut left = vec![Span::styled(
+        format!(" {} ", app.labels.provider),
+        Style::new().bold(),
+    )];
+    if let Some(tab) = app.active_tab() {
+        left.push(Span::styled(
+            format!(
+                "│ {} ↑{} ↓{} ",
+                tab.persona.name,
+                theme::thousands(tab.transcript.total_input),
+                theme::thousands(tab.transcript.total_output)
+            ),
+            Style::new(),
+        ));
+    }
+    let (total_in, total_out) = app.session_tokens();
+    left.push(Span::styled(
+        format!(
+            "│ session ↑{} ↓{} ",
+            theme::thousands(total_in),
+            theme::thousands(total_out)
+        ),
+        DIM,
+    ));
+    left.push(Span::styled(
+        format!(
+            "│ ✂ saved {} ",
+            theme::thousands(app.saved_by_context_editing())
+        ),
+        DIM,
+    ));
+    let left = Line::from(left);
+    buf.set_line(area.x, area.y, &left, area.width);
+    let right: Line = if let Some(notice) = &app.notice {
+        Line::from(Span::styled(
+            format!(" {} ", sanitize(&notice.text)),
+            if notice.error { ERROR } else { OK },
+        ))
+    } else {
+        keys_line(app)
+    };
+    let right_width = right.width();
+    if left.width() + right_width < width {
+        let x = area.x + u16::try_from(width - right_width).unwrap_or(0);
+        buf.set_line(x, area.y, &right, u16::try_from(right_width).unwrap_or(0));
+    }
+}
+
+/// The few keys that matter now.
+fn keys_line(app: &App) -> Line<'static> {
+    let streaming = app
+        .active_tab()
+        .is_some_and(crate::app::tab::ChatTab::is_streaming);
+    let keys: Vec<(&str, &str)> = if app.editor.is_some() {
+        vec![("^S", "save"), ("Esc", "close")]
+    } else {
+        let mut keys = match app.focus {
+            Focus::Input if streaming => vec![("Esc", "cancel")],
+            Focus::Input => vec![("Enter", "send")],
+            Focus::Chat => vec![("↑↓", "select"), ("Enter", "expand")],
+            Focus::Panel | Focus::Editor => vec![("↑↓", "select"), ("Enter", "open")],
+        };
+        keys.extend([("Tab", "focus"), ("Alt+1…9", "tabs"), ("F1", "help")]);
+        keys
+    };
+    let mut spans = Vec::new();
+    for (key, what) in keys {
+        spans.push(Span::styled(key.to_owned(), KEY));
+        spans.push(Span::styled(format!(" {what} "), DIM));
+    }
+    Line::from(spans)
+}

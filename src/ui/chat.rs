@@ -1,0 +1,493 @@
+//! The chat pane: each transcript item as lines (cached per item and width), and the visible
+//! window of them drawn straight into the buffer.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+use serde_json::Value;
+
+use super::markdown;
+use super::text::{sanitize, wrap};
+use super::theme::{self, DIM, ERROR, OK, WARN};
+use crate::app::tab::{CachedItem, ChatTab, Scroll};
+use crate::app::transcript::{Item, ToolCard, ToolStatus};
+use crate::chat::Persona;
+
+/// Lines of a tool's text shown while it is being written (the newest ones).
+const LIVE_LINES: usize = 8;
+
+/// Draw the active tab's chat into `area`.
+pub fn draw(tab: &ChatTab, focused: bool, now: Instant, area: Rect, buf: &mut Buffer) {
+    let persona = &tab.persona;
+    let mut title = vec![
+        Span::styled(
+            format!(" {} ", persona.name),
+            theme::persona(&persona.color),
+        ),
+        Span::styled(format!("· {} ", persona.role), DIM),
+    ];
+    if let (Some(started), true) = (tab.started, tab.is_streaming()) {
+        let ms = now.saturating_duration_since(started).as_millis();
+        title.push(Span::styled(
+            format!("{} streaming ", theme::spinner(ms)),
+            WARN,
+        ));
+    }
+    if tab.view.scroll != Scroll::Bottom {
+        title.push(Span::styled("· scrolled (End follows) ", DIM));
+    }
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme::border(focused))
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    if tab.transcript.items.is_empty() {
+        let hint = format!(
+            "Talk to Claude as {}. Everything goes through the shared memory in the panel →",
+            persona.name
+        );
+        for (i, row) in wrap(&hint, usize::from(inner.width))
+            .into_iter()
+            .enumerate()
+        {
+            let y = inner.y + u16::try_from(i).unwrap_or(u16::MAX);
+            if y < inner.bottom() {
+                buf.set_stringn(inner.x, y, row, usize::from(inner.width), DIM);
+            }
+        }
+        return;
+    }
+    let mut cache = tab.view.cache.borrow_mut();
+    refresh(&mut cache, tab, focused, now, inner.width);
+    let total: usize = cache.items.iter().map(|c| c.lines.len()).sum();
+    let height = usize::from(inner.height);
+    tab.view.total_lines.set(total);
+    tab.view.height.set(height);
+    let max_top = total.saturating_sub(height);
+    let top = match tab.view.scroll {
+        Scroll::Bottom => max_top,
+        Scroll::Top(top) => top.min(max_top),
+    };
+    // Walk to the first visible line, then draw rows until the pane is full.
+    let mut rows = tab.view.rows.borrow_mut();
+    rows.clear();
+    let mut skipped = 0;
+    let mut y = inner.y;
+    for (i, item) in cache.items.iter().enumerate() {
+        let n = item.lines.len();
+        if skipped + n <= top {
+            skipped += n;
+            continue;
+        }
+        let from = top.saturating_sub(skipped);
+        skipped += n;
+        for line in &item.lines[from..] {
+            if y >= inner.bottom() {
+                return;
+            }
+            buf.set_line(inner.x, y, line, inner.width);
+            rows.push(Some(i));
+            y += 1;
+        }
+    }
+}
+
+/// Bring the cached lines up to date: only items whose revision, expansion or selection changed
+/// (or all of them, when the width changed).
+fn refresh(
+    cache: &mut crate::app::tab::LineCache,
+    tab: &ChatTab,
+    focused: bool,
+    now: Instant,
+    width: u16,
+) {
+    if cache.width != width {
+        cache.items.clear();
+        cache.width = width;
+    }
+    let items = &tab.transcript.items;
+    cache.items.truncate(items.len());
+    let selected = if focused { tab.view.selected } else { None };
+    for (i, item) in items.iter().enumerate() {
+        let volatile = match item {
+            Item::Retry { wait_ms, since, .. } if tab.is_streaming() => {
+                remaining_secs(*since, *wait_ms, now) + 1
+            }
+            _ => 0,
+        };
+        let expanded = tab.view.expanded.contains(&i);
+        let flags = u64::from(selected == Some(i)) << 1;
+        let key = (
+            tab.transcript.item_revision(i),
+            expanded,
+            volatile | flags << 40,
+        );
+        if cache.items.get(i).is_some_and(|c| c.key == key) {
+            continue;
+        }
+        let previous = i.checked_sub(1).map(|p| &items[p]);
+        let mut lines = item_lines(
+            item,
+            previous,
+            &tab.persona,
+            expanded,
+            usize::from(width),
+            now,
+        );
+        if selected == Some(i)
+            && let Some(first) = lines.first_mut()
+        {
+            first.spans.insert(0, Span::styled("▶ ", theme::KEY));
+        }
+        let entry = CachedItem { key, lines };
+        if i < cache.items.len() {
+            cache.items[i] = entry;
+        } else {
+            cache.items.push(entry);
+        }
+    }
+}
+
+fn remaining_secs(since: Instant, wait_ms: u64, now: Instant) -> u64 {
+    let elapsed =
+        u64::try_from(now.saturating_duration_since(since).as_millis()).unwrap_or(u64::MAX);
+    wait_ms.saturating_sub(elapsed).div_ceil(1000)
+}
+
+/// One item as lines at `width`.
+pub fn item_lines(
+    item: &Item,
+    previous: Option<&Item>,
+    persona: &Persona,
+    expanded: bool,
+    width: usize,
+    now: Instant,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    match item {
+        Item::User { text } => {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("● {}", persona.name),
+                    theme::persona(&persona.color),
+                ),
+                Span::styled(format!(" ({})", persona.role), DIM),
+            ]));
+            lines.extend(indent(markdown::render(
+                text,
+                width.saturating_sub(2),
+                Style::new(),
+            )));
+            lines.push(Line::default());
+        }
+        Item::Text { text, streaming } => {
+            answer_lines(text, *streaming, previous, persona, width, &mut lines);
+        }
+        Item::Thinking {
+            text,
+            streaming,
+            redacted,
+        } => thinking_lines(text, *streaming, *redacted, expanded, width, &mut lines),
+        Item::Tool(card) => tool_lines(card, expanded, width, &mut lines),
+        Item::Usage {
+            input,
+            output,
+            cache_read,
+        } => {
+            lines.push(usage_line(*input, *output, *cache_read));
+            lines.push(Line::default());
+        }
+        Item::ContextEdited {
+            cleared_tool_uses,
+            cleared_tokens,
+        } => {
+            let plural = if *cleared_tool_uses == 1 { "" } else { "s" };
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  ✂ context edited: cleared {cleared_tool_uses} tool result{plural}, saved {} tokens",
+                    theme::thousands(*cleared_tokens)
+                ),
+                WARN,
+            )));
+        }
+        Item::Retry {
+            attempt,
+            wait_ms,
+            since,
+            reason,
+        } => {
+            let left = remaining_secs(*since, *wait_ms, now);
+            let when = if left == 0 {
+                "now".to_owned()
+            } else {
+                format!("in {left} s")
+            };
+            let text = sanitize(&format!("⟳ retry {attempt} {when}: {reason}"));
+            for row in wrap(&text, width.saturating_sub(2)) {
+                lines.push(Line::from(Span::styled(format!("  {row}"), WARN)));
+            }
+        }
+        Item::Error {
+            message,
+            cancelled: true,
+            ..
+        } => {
+            lines.push(Line::from(Span::styled(
+                format!("  ⊘ {} (what arrived is kept)", sanitize(message)),
+                DIM,
+            )));
+            lines.push(Line::default());
+        }
+        Item::Error {
+            message,
+            request_id,
+            ..
+        } => error_card(message, request_id.as_deref(), width, &mut lines),
+    }
+    lines
+}
+
+fn answer_lines(
+    text: &str,
+    streaming: bool,
+    previous: Option<&Item>,
+    persona: &Persona,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let first_of_answer = !matches!(
+        previous,
+        Some(
+            Item::Text { .. }
+                | Item::Tool(_)
+                | Item::Thinking { .. }
+                | Item::Usage { .. }
+                | Item::ContextEdited { .. }
+                | Item::Retry { .. }
+        )
+    );
+    if first_of_answer {
+        lines.push(Line::from(vec![
+            Span::styled("◆ Claude", Style::new().bold()),
+            Span::styled(
+                format!(" to {}", persona.name),
+                Style::new().fg(theme::color(&persona.color)),
+            ),
+        ]));
+    }
+    let mut body = markdown::render(text, width.saturating_sub(2), Style::new());
+    if streaming {
+        match body.last_mut() {
+            Some(last) => last.spans.push(Span::styled("▌", DIM)),
+            None => body.push(Line::from(Span::styled("▌", DIM))),
+        }
+    }
+    lines.extend(indent(body));
+    if !streaming {
+        lines.push(Line::default());
+    }
+}
+
+fn usage_line(input: u64, output: u64, cache_read: u64) -> Line<'static> {
+    let mut text = format!(
+        "  ↳ {} in · {} out",
+        theme::thousands(input),
+        theme::thousands(output)
+    );
+    if cache_read > 0 {
+        let _ = write!(text, " · {} cache read", theme::thousands(cache_read));
+    }
+    Line::from(Span::styled(text, DIM))
+}
+
+fn thinking_lines(
+    text: &str,
+    streaming: bool,
+    redacted: bool,
+    expanded: bool,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let label = match (redacted, streaming) {
+        (true, _) => "thinking (redacted by the API)".to_owned(),
+        (false, true) => "thinking…".to_owned(),
+        (false, false) => format!("thought · {} words", text.split_whitespace().count()),
+    };
+    let arrow = if expanded { "▾" } else { "▸" };
+    let style = DIM.add_modifier(Modifier::ITALIC);
+    lines.push(Line::from(Span::styled(
+        format!("  {arrow} {label}"),
+        style,
+    )));
+    if expanded {
+        for line in text.lines() {
+            for row in wrap(&sanitize(line), width.saturating_sub(4)) {
+                lines.push(Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(row, style),
+                ]));
+            }
+        }
+    }
+}
+
+fn indent(lines: Vec<Line<'static>>) -> impl Iterator<Item = Line<'static>> {
+    lines.into_iter().map(|mut l| {
+        l.spans.insert(0, Span::raw("  "));
+        l
+    })
+}
+
+fn error_card(
+    message: &str,
+    request_id: Option<&str>,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let inner = width.saturating_sub(4).max(8);
+    let bar = Span::styled("  ┃ ", ERROR);
+    lines.push(Line::from(vec![
+        bar.clone(),
+        Span::styled("✗ the turn failed", ERROR.add_modifier(Modifier::BOLD)),
+    ]));
+    for line in message.lines() {
+        for row in wrap(&sanitize(line), inner) {
+            lines.push(Line::from(vec![bar.clone(), Span::styled(row, ERROR)]));
+        }
+    }
+    if let Some(id) = request_id {
+        lines.push(Line::from(vec![
+            bar.clone(),
+            Span::styled(format!("request id {}", sanitize(id)), DIM),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        bar,
+        Span::styled("Ctrl+R", theme::KEY),
+        Span::styled(" retry", DIM),
+    ]));
+    lines.push(Line::default());
+}
+
+/// The field that holds the text a command writes.
+fn written_text(command: &str) -> Option<&'static str> {
+    match command {
+        "create" => Some("file_text"),
+        "str_replace" => Some("new_str"),
+        "insert" => Some("insert_text"),
+        _ => None,
+    }
+}
+
+fn tool_lines(card: &ToolCard, expanded: bool, width: usize, lines: &mut Vec<Line<'static>>) {
+    let fields = card.fields();
+    let text_of = |k: &str| fields.get(k).and_then(Value::as_str).map(sanitize);
+    let command = text_of("command").unwrap_or_default();
+    let path = text_of("path")
+        .or_else(|| {
+            text_of("old_path")
+                .map(|old| format!("{old} → {}", text_of("new_path").unwrap_or_default()))
+        })
+        .unwrap_or_default();
+    let (glyph, glyph_style) = match &card.status {
+        ToolStatus::Writing => ("✎", WARN),
+        ToolStatus::Ready | ToolStatus::Running => ("⟳", WARN),
+        ToolStatus::Done { .. } => ("✓", OK),
+        ToolStatus::Failed { .. } => ("✗", ERROR),
+        ToolStatus::Dropped => ("–", DIM),
+    };
+    let name = if card.name == "memory" {
+        "memory".to_owned()
+    } else {
+        sanitize(&card.name)
+    };
+    lines.push(Line::from(vec![
+        Span::styled("  ┌ ", DIM),
+        Span::styled(format!("{glyph} "), glyph_style),
+        Span::styled(format!("{name} "), DIM),
+        Span::styled(command.clone(), Style::new().bold()),
+        Span::raw(" "),
+        Span::styled(path, Style::new().fg(ratatui::style::Color::LightBlue)),
+    ]));
+    let bar = || Span::styled("  │ ", DIM);
+    let inner = width.saturating_sub(4).max(8);
+    let writing = matches!(card.status, ToolStatus::Writing);
+    if expanded {
+        let pretty = serde_json::from_str::<Value>(&card.input)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| card.input.clone());
+        for line in pretty.lines() {
+            for row in wrap(&sanitize(line), inner) {
+                lines.push(Line::from(vec![bar(), Span::styled(row, DIM)]));
+            }
+        }
+        let (result, style) = match &card.status {
+            ToolStatus::Done { content, .. } => (content.as_str(), Style::new()),
+            ToolStatus::Failed { error } => (error.as_str(), ERROR),
+            _ => ("", DIM),
+        };
+        if !result.is_empty() {
+            lines.push(Line::from(vec![bar(), Span::styled("result:", DIM)]));
+            for line in result.lines() {
+                for row in wrap(&sanitize(line), inner) {
+                    lines.push(Line::from(vec![bar(), Span::styled(row, style)]));
+                }
+            }
+        }
+    } else if let Some(key) = written_text(&command).filter(|_| writing) {
+        // The text being written, growing as it streams, newest lines shown.
+        let text = fields.get(key).and_then(Value::as_str).unwrap_or_default();
+        let mut rows: Vec<String> = text
+            .split('\n')
+            .flat_map(|l| wrap(&sanitize(l), inner.saturating_sub(1)))
+            .collect();
+        if rows.len() > LIVE_LINES {
+            let hidden = rows.len() - LIVE_LINES;
+            rows.drain(..hidden);
+            lines.push(Line::from(vec![
+                bar(),
+                Span::styled(format!("… {hidden} lines above"), DIM),
+            ]));
+        }
+        let last = rows.len().saturating_sub(1);
+        for (i, row) in rows.into_iter().enumerate() {
+            let mut spans = vec![bar(), Span::raw(row)];
+            if i == last {
+                spans.push(Span::styled("▌", WARN));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    match &card.status {
+        ToolStatus::Done { summary, .. } if !expanded => {
+            for row in wrap(&sanitize(summary), inner).into_iter().take(1) {
+                lines.push(Line::from(vec![bar(), Span::styled(row, OK)]));
+            }
+        }
+        ToolStatus::Failed { error } if !expanded => {
+            for line in error.lines().take(4) {
+                for row in wrap(&sanitize(line), inner) {
+                    lines.push(Line::from(vec![bar(), Span::styled(row, ERROR)]));
+                }
+            }
+        }
+        ToolStatus::Dropped => {
+            lines.push(Line::from(vec![
+                bar(),
+                Span::styled("not run: the answer stopped first", DIM),
+            ]));
+        }
+        _ => {}
+    }
+    lines.push(Line::from(Span::styled("  └", DIM)));
+}

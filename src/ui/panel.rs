@@ -1,0 +1,293 @@
+//! The memory panel: the tree with size, age and who changed each file (or is writing it now),
+//! the open file with line numbers, and the panel's keys.
+
+use std::collections::HashMap;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+use serde_json::Value;
+use unicode_width::UnicodeWidthStr;
+
+use super::text::{sanitize, wrap};
+use super::theme::{self, DIM, ERROR, FLASH, OK, SELECTED, WARN};
+use crate::app::App;
+use crate::app::effects::HUMAN_ACTOR;
+use crate::app::keymap::Focus;
+use crate::app::panel::depth;
+use crate::app::transcript::{Item, ToolStatus};
+use crate::memory::format_size;
+
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    let focused = app.focus == Focus::Panel;
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme::border(focused))
+        .title(Line::from(vec![
+            Span::styled(" Memory ", Style::new().bold()),
+            Span::styled(format!("· {} ", app.labels.store), DIM),
+        ]));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height < 4 || inner.width < 10 {
+        return;
+    }
+    let panel = &app.panel;
+    let footer_height = 2;
+    let open_height = if panel.open.is_some() {
+        (inner.height.saturating_sub(footer_height)) / 2
+    } else {
+        0
+    };
+    let tree_height = inner.height - footer_height - open_height;
+    let tree = Rect::new(inner.x, inner.y, inner.width, tree_height);
+    draw_tree(app, tree, buf);
+    if open_height > 0 {
+        let viewer = Rect::new(inner.x, tree.bottom(), inner.width, open_height);
+        draw_open_file(app, viewer, buf);
+    }
+    let footer = Rect::new(
+        inner.x,
+        inner.bottom() - footer_height,
+        inner.width,
+        footer_height,
+    );
+    draw_footer(app, focused, footer, buf);
+}
+
+/// Paths a running turn is writing right now, and who.
+fn writers(app: &App) -> HashMap<String, (String, String)> {
+    let mut out = HashMap::new();
+    for tab in &app.tabs {
+        for item in tab.current_turn() {
+            let Item::Tool(card) = item else { continue };
+            if matches!(
+                card.status,
+                ToolStatus::Writing | ToolStatus::Ready | ToolStatus::Running
+            ) {
+                let fields = card.fields();
+                let command = fields.get("command").and_then(Value::as_str).unwrap_or("");
+                if command == "view" {
+                    continue;
+                }
+                for key in ["path", "old_path", "new_path"] {
+                    if let Some(path) = fields.get(key).and_then(Value::as_str) {
+                        let who = (tab.persona.name.clone(), tab.persona.color.clone());
+                        out.insert(path.trim_end_matches('/').to_owned(), who);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn age(now_ms: u64, then_ms: u64) -> String {
+    let s = now_ms.saturating_sub(then_ms) / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// The style of an actor's name: its persona's colour, or plain for you and external.
+fn actor_style(app: &App, actor: &str) -> Style {
+    app.tabs
+        .iter()
+        .find(|t| t.persona.name == actor)
+        .map_or(DIM, |t| Style::new().fg(theme::color(&t.persona.color)))
+}
+
+fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
+    let panel = &app.panel;
+    let mut hits = app.hits.borrow_mut();
+    hits.tree.clear();
+    if let Some(error) = &panel.listing_error {
+        for (i, row) in wrap(&sanitize(error), usize::from(area.width))
+            .into_iter()
+            .enumerate()
+        {
+            let y = area.y + u16::try_from(i).unwrap_or(u16::MAX);
+            if y < area.bottom() {
+                buf.set_stringn(area.x, y, row, usize::from(area.width), ERROR);
+            }
+        }
+        return;
+    }
+    if !panel.loaded {
+        buf.set_string(area.x, area.y, "loading…", DIM);
+        return;
+    }
+    if panel.rows.is_empty() {
+        buf.set_stringn(
+            area.x,
+            area.y,
+            "(empty: n creates a file)",
+            usize::from(area.width),
+            DIM,
+        );
+        return;
+    }
+    let writers = writers(app);
+    let visible = panel.visible();
+    let selected = panel
+        .selected
+        .as_ref()
+        .and_then(|p| visible.iter().position(|&i| &panel.rows[i].path == p));
+    let height = usize::from(area.height);
+    let first = selected.map_or(0, |s| s.saturating_sub(height.saturating_sub(1)));
+    let width = usize::from(area.width);
+    for (line, &i) in visible.iter().skip(first).take(height).enumerate() {
+        let row = &panel.rows[i];
+        let y = area.y + u16::try_from(line).unwrap_or(u16::MAX);
+        hits.tree.push((y, i));
+        let name = sanitize(row.path.rsplit('/').next().unwrap_or(&row.path));
+        let indent = "  ".repeat(depth(&row.path));
+        let icon = if row.is_dir {
+            if panel.folded.contains(&row.path) {
+                "▸ "
+            } else {
+                "▾ "
+            }
+        } else {
+            "  "
+        };
+        let left = format!("{indent}{icon}{name}{}", if row.is_dir { "/" } else { "" });
+        let mut right: Vec<Span> = Vec::new();
+        if let Some((who, color)) = writers.get(&row.path) {
+            right.push(Span::styled(format!("✎ {who} "), theme::persona(color)));
+        } else {
+            if !row.is_dir {
+                right.push(Span::styled(format!("{:>5} ", format_size(row.size)), DIM));
+            }
+            if let Some(ms) = row.changed_ms {
+                right.push(Span::styled(format!("{:>3} ", age(app.wall_ms, ms)), DIM));
+            }
+            if let Some(actor) = &row.actor {
+                let shown = if actor == HUMAN_ACTOR {
+                    "you"
+                } else {
+                    actor.as_str()
+                };
+                right.push(Span::styled(shown.to_owned(), actor_style(app, actor)));
+            }
+        }
+        let right_width: usize = right.iter().map(|s| s.content.width()).sum();
+        let room = width.saturating_sub(right_width + 1);
+        let mut base = if row.is_dir {
+            Style::new().bold()
+        } else {
+            Style::new()
+        };
+        if panel.flashes.contains_key(&row.path) {
+            base = base.patch(FLASH);
+        }
+        if Some(line + first) == selected {
+            base = base.patch(SELECTED);
+        }
+        buf.set_stringn(area.x, y, format!("{left:<width$}"), width, base);
+        if left.width() > room {
+            buf.set_stringn(area.x + u16::try_from(room).unwrap_or(0), y, "…", 1, base);
+        }
+        let x = area.x + u16::try_from(width.saturating_sub(right_width)).unwrap_or(0);
+        buf.set_line(
+            x,
+            y,
+            &Line::from(right),
+            u16::try_from(right_width).unwrap_or(0),
+        );
+    }
+}
+
+fn draw_open_file(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(open) = &app.panel.open else { return };
+    let width = usize::from(area.width);
+    buf.set_stringn(area.x, area.y, "─".repeat(width), width, DIM);
+    buf.set_stringn(
+        area.x,
+        area.y,
+        format!("─ {} ", sanitize(&open.path)),
+        width,
+        Style::new().bold(),
+    );
+    let body = Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(1),
+    );
+    let file = match &open.content {
+        None => {
+            buf.set_string(body.x, body.y, "loading…", DIM);
+            return;
+        }
+        Some(Err(error)) => {
+            for (i, row) in wrap(&sanitize(error), width).into_iter().enumerate() {
+                let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
+                if y < body.bottom() {
+                    buf.set_stringn(body.x, y, row, width, ERROR);
+                }
+            }
+            return;
+        }
+        Some(Ok(file)) => file,
+    };
+    let text_width = width.saturating_sub(5).max(1);
+    let mut rows: Vec<Line> = Vec::new();
+    for (n, line) in file.text.lines().enumerate() {
+        for (k, row) in wrap(&sanitize(line), text_width).into_iter().enumerate() {
+            let number = if k == 0 {
+                format!("{:>3} ", n + 1)
+            } else {
+                "    ".to_owned()
+            };
+            rows.push(Line::from(vec![Span::styled(number, DIM), Span::raw(row)]));
+        }
+    }
+    let height = usize::from(body.height);
+    let top = open.scroll.min(rows.len().saturating_sub(height));
+    for (i, line) in rows.iter().skip(top).take(height).enumerate() {
+        let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
+        buf.set_line(body.x, y, line, body.width);
+    }
+}
+
+fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
+    let width = usize::from(area.width);
+    let panel = &app.panel;
+    if let Some(notice) = &panel.notice {
+        let style = if notice.error { ERROR } else { OK };
+        buf.set_stringn(area.x, area.y, sanitize(&notice.text), width, style);
+    } else if let Some((path, _)) = &panel.undo {
+        buf.set_stringn(
+            area.x,
+            area.y,
+            format!("deleted {path} · u undoes"),
+            width,
+            WARN,
+        );
+    }
+    let keys: &[(&str, &str)] = if focused {
+        &[
+            ("e", "edit"),
+            ("n", "new"),
+            ("r", "rename"),
+            ("d", "delete"),
+            ("h", "history"),
+            ("y", "copy"),
+            ("^B", "hide"),
+        ]
+    } else {
+        &[("Tab", "focus the panel"), ("^B", "hide")]
+    };
+    let mut spans = Vec::new();
+    for (key, what) in keys {
+        spans.push(Span::styled(*key, theme::KEY));
+        spans.push(Span::styled(format!(" {what}  "), DIM));
+    }
+    buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);
+}

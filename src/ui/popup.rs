@@ -1,0 +1,308 @@
+//! Dialogs over the screen and the memory editor.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+use super::text::{sanitize, wrap};
+use super::theme::{self, DIM, ERROR, KEY, OK, SELECTED, WARN};
+use crate::app::App;
+use crate::app::editor::{EditorState, MemoryEditor};
+use crate::app::keymap::{BINDINGS, Scope};
+use crate::app::popup::{Form, HistoryView, Popup};
+use crate::memory::history::format_utc;
+
+/// A centred rectangle of at most `width` × `height`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn frame(title: &str, area: Rect, buf: &mut Buffer) -> Rect {
+    Clear.render(area, buf);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme::FOCUSED_BORDER)
+        .title(Span::styled(format!(" {title} "), Style::new().bold()));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}
+
+fn lines_at(lines: &[Line], area: Rect, buf: &mut Buffer) {
+    for (i, line) in lines.iter().take(usize::from(area.height)).enumerate() {
+        buf.set_line(
+            area.x,
+            area.y + u16::try_from(i).unwrap_or(0),
+            line,
+            area.width,
+        );
+    }
+}
+
+pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
+    match popup {
+        Popup::Help { scroll } => help(*scroll, screen, buf),
+        Popup::Form(_, form) => draw_form(form, screen, buf),
+        Popup::ConfirmCloseTab(id) => {
+            let name = app
+                .tabs
+                .iter()
+                .find(|t| t.id == *id)
+                .map_or_else(String::new, |t| t.persona.name.clone());
+            confirm(
+                "Close tab",
+                &format!("Close {name}'s tab? Its conversation is lost (memory files stay)."),
+                screen,
+                buf,
+            );
+        }
+        Popup::ConfirmDelete(path) => confirm(
+            "Delete",
+            &format!(
+                "Delete {}? You can undo with u for a few seconds, and restore it from the history later.",
+                sanitize(path)
+            ),
+            screen,
+            buf,
+        ),
+        Popup::ConfirmQuit => confirm(
+            "Quit",
+            "A turn is streaming or an edit is unsaved. Quit anyway?",
+            screen,
+            buf,
+        ),
+        Popup::History(view) => history(view, app.wall_ms, screen, buf),
+    }
+}
+
+fn confirm(title: &str, text: &str, screen: Rect, buf: &mut Buffer) {
+    let area = centered(screen, 56, 7);
+    let inner = frame(title, area, buf);
+    let mut lines: Vec<Line> = wrap(text, usize::from(inner.width))
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled("y", KEY),
+        Span::styled(" yes   ", DIM),
+        Span::styled("n", KEY),
+        Span::styled(" / Esc no", DIM),
+    ]));
+    lines_at(&lines, inner, buf);
+}
+
+fn help(scroll: usize, screen: Rect, buf: &mut Buffer) {
+    let area = centered(screen, 78, screen.height.saturating_sub(2));
+    let inner = frame("Keys (Esc closes, ↑↓ scroll)", area, buf);
+    let mut lines = Vec::new();
+    let mut scope: Option<Scope> = None;
+    for binding in BINDINGS {
+        if scope != Some(binding.scope) {
+            if scope.is_some() {
+                lines.push(Line::default());
+            }
+            scope = Some(binding.scope);
+            lines.push(Line::from(Span::styled(
+                binding.scope.title(),
+                Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            )));
+        }
+        let keys = binding
+            .label
+            .map_or_else(|| binding.keys.join(" / "), str::to_owned);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<22}"), KEY),
+            Span::raw(binding.what),
+        ]));
+    }
+    let top = scroll.min(lines.len().saturating_sub(usize::from(inner.height)));
+    lines_at(&lines[top..], inner, buf);
+}
+
+fn draw_form(form: &Form, screen: Rect, buf: &mut Buffer) {
+    let height = u16::try_from(form.fields.len() * 2 + 4).unwrap_or(12);
+    let area = centered(screen, 60, height);
+    let inner = frame(&form.title, area, buf);
+    let mut y = inner.y;
+    for (i, field) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        buf.set_string(
+            inner.x,
+            y,
+            format!("{}:", field.label),
+            if focused { KEY } else { DIM },
+        );
+        let input_area = Rect::new(inner.x + 2, y + 1, inner.width.saturating_sub(2), 1);
+        let mut input = field.input.clone();
+        input.set_cursor_style(if focused {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new()
+        });
+        input.render(input_area, buf);
+        y += 2;
+    }
+    if let Some(error) = &form.error {
+        buf.set_stringn(inner.x, y, sanitize(error), usize::from(inner.width), ERROR);
+    }
+    let hint = Line::from(vec![
+        Span::styled("Enter", KEY),
+        Span::styled(" ok  ", DIM),
+        Span::styled("Tab", KEY),
+        Span::styled(" next field  ", DIM),
+        Span::styled("Esc", KEY),
+        Span::styled(" cancel", DIM),
+    ]);
+    buf.set_line(
+        inner.x,
+        inner.bottom().saturating_sub(1),
+        &hint,
+        inner.width,
+    );
+}
+
+fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
+    let area = centered(screen, 80, screen.height.saturating_sub(4));
+    let inner = frame(&format!("History of {}", sanitize(&view.path)), area, buf);
+    let mut lines = Vec::new();
+    match &view.entries {
+        None => lines.push(Line::from(Span::styled("loading…", DIM))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize(e), ERROR))),
+        Some(Ok(_)) => {
+            let versions = view.versions();
+            if versions.is_empty() {
+                lines.push(Line::from(Span::styled("no recorded versions", DIM)));
+            }
+            for (i, entry) in versions.iter().enumerate() {
+                let version = entry
+                    .new
+                    .as_ref()
+                    .or(entry.old.as_ref())
+                    .map_or("", |v| v.short());
+                let ago = now_ms.saturating_sub(entry.ts_ms) / 1000;
+                let text = format!(
+                    "{}  {:<10} {:<12} {version}  ({ago} s ago)",
+                    format_utc(entry.ts_ms),
+                    sanitize(&entry.actor),
+                    entry.op,
+                );
+                let style = if i == view.selected {
+                    SELECTED
+                } else {
+                    Style::new()
+                };
+                lines.push(Line::from(Span::styled(text, style)));
+            }
+        }
+    }
+    let body = Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    let top = view
+        .selected
+        .saturating_sub(usize::from(body.height).saturating_sub(1));
+    lines_at(&lines[top.min(lines.len())..], body, buf);
+    let hint = Line::from(vec![
+        Span::styled("↑↓", KEY),
+        Span::styled(" select  ", DIM),
+        Span::styled("Enter", KEY),
+        Span::styled(" restore this version  ", DIM),
+        Span::styled("Esc", KEY),
+        Span::styled(" close", DIM),
+    ]);
+    buf.set_line(
+        inner.x,
+        inner.bottom().saturating_sub(1),
+        &hint,
+        inner.width,
+    );
+}
+
+/// The editor fills the body (chat and panel).
+pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
+    let mut title = vec![Span::styled(
+        format!(" Editing {} ", sanitize(&editor.path)),
+        Style::new().bold(),
+    )];
+    if editor.base.is_none() {
+        title.push(Span::styled("(new file) ", DIM));
+    }
+    if editor.is_dirty() {
+        title.push(Span::styled("● modified ", WARN));
+    }
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme::FOCUSED_BORDER)
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    Clear.render(area, buf);
+    block.render(area, buf);
+    if inner.height < 3 {
+        return;
+    }
+    let bar_height = 2;
+    let text = Rect::new(inner.x, inner.y, inner.width, inner.height - bar_height);
+    let mut area_widget = editor.area.clone();
+    area_widget.set_cursor_style(Style::new().add_modifier(Modifier::REVERSED));
+    area_widget.render(text, buf);
+    let bar = Rect::new(inner.x, text.bottom(), inner.width, bar_height);
+    let (message, keys): (Line, Line) = match &editor.state {
+        EditorState::Conflict(conflict) => {
+            let what = match &conflict.theirs {
+                Some(_) => "This file changed since you opened it; nothing was saved.",
+                None => "This file was deleted since you opened it; nothing was saved.",
+            };
+            (
+                Line::from(Span::styled(what, ERROR.add_modifier(Modifier::BOLD))),
+                keys_line(&[
+                    ("r", "reload theirs (drop my edits)"),
+                    ("o", "overwrite with mine"),
+                    ("k", "keep editing"),
+                ]),
+            )
+        }
+        EditorState::ConfirmDiscard => (
+            Line::from(Span::styled("Discard the unsaved changes?", WARN)),
+            keys_line(&[("y", "discard"), ("n", "keep editing")]),
+        ),
+        EditorState::Saving => (Line::from(Span::styled("saving…", DIM)), Line::default()),
+        EditorState::Editing => {
+            let message = match (&editor.changed_by, &editor.message) {
+                (Some(who), _) => Line::from(Span::styled(
+                    format!(
+                        "{} changed this file on disk; saving will ask what to keep",
+                        sanitize(who)
+                    ),
+                    WARN,
+                )),
+                (None, Some(m)) => Line::from(Span::styled(sanitize(m), OK)),
+                (None, None) => Line::default(),
+            };
+            (message, keys_line(&[("Ctrl+S", "save"), ("Esc", "close")]))
+        }
+    };
+    buf.set_line(bar.x, bar.y, &message, bar.width);
+    buf.set_line(bar.x, bar.y + 1, &keys, bar.width);
+}
+
+fn keys_line(keys: &[(&str, &str)]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (key, what) in keys {
+        spans.push(Span::styled((*key).to_owned(), KEY));
+        spans.push(Span::styled(format!(" {what}   "), DIM));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,68 @@
+//! Colours and styles used across the screen.
+
+use ratatui::style::{Color, Modifier, Style};
+
+pub const DIM: Style = Style::new().fg(Color::DarkGray);
+pub const ERROR: Style = Style::new().fg(Color::LightRed);
+pub const OK: Style = Style::new().fg(Color::LightGreen);
+pub const WARN: Style = Style::new().fg(Color::Yellow);
+pub const FOCUSED_BORDER: Style = Style::new().fg(Color::White);
+pub const BORDER: Style = Style::new().fg(Color::DarkGray);
+pub const KEY: Style = Style::new().fg(Color::White).add_modifier(Modifier::BOLD);
+pub const SELECTED: Style = Style::new().add_modifier(Modifier::REVERSED);
+pub const FLASH: Style = Style::new().bg(Color::Rgb(60, 60, 20));
+
+/// A persona's colour from its name in the personas file (`cyan`, `lightmagenta`, `#ff8800`);
+/// an unknown name is white.
+pub fn color(name: &str) -> Color {
+    name.parse::<Color>().unwrap_or(Color::White)
+}
+
+/// The style of a persona's name.
+pub fn persona(name: &str) -> Style {
+    Style::new().fg(color(name)).add_modifier(Modifier::BOLD)
+}
+
+/// Borders: brighter when focused.
+pub fn border(focused: bool) -> Style {
+    if focused { FOCUSED_BORDER } else { BORDER }
+}
+
+/// A number with thousands separators: 4512 -> "4,512".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Spinner frame for an instant: a tenth of a second per frame.
+pub fn spinner(elapsed_ms: u128) -> char {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    FRAMES[usize::try_from(elapsed_ms / 100 % 10).unwrap_or(0)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(4512), "4,512");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn colour_names_parse() {
+        assert_eq!(color("cyan"), Color::Cyan);
+        assert_eq!(color("#ff8800"), Color::Rgb(255, 136, 0));
+        assert_eq!(color("no such colour"), Color::White);
+    }
+}
