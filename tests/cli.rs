@@ -247,7 +247,10 @@ fn no_subcommand_without_a_terminal_says_what_to_use() {
     let out = memdeck(t.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("the full-screen app needs a terminal"), "{err}");
+    assert!(
+        err.contains("the full-screen app needs a terminal"),
+        "{err}"
+    );
     assert!(err.contains("memdeck ask"), "{err}");
     assert!(out.stdout.is_empty());
 }

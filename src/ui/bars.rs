@@ -132,6 +132,12 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         keys_line(app)
     };
+    // Narrow: only the help key.
+    let right = if left.width() + right.width() < width || app.notice.is_some() {
+        right
+    } else {
+        Line::from(vec![Span::styled("F1", KEY), Span::styled(" help ", DIM)])
+    };
     let right_width = right.width();
     if left.width() + right_width < width {
         let x = area.x + u16::try_from(width - right_width).unwrap_or(0);

@@ -121,7 +121,7 @@ fn help(scroll: usize, screen: Rect, buf: &mut Buffer) {
             .label
             .map_or_else(|| binding.keys.join(" / "), str::to_owned);
         lines.push(Line::from(vec![
-            Span::styled(format!("  {keys:<22}"), KEY),
+            Span::styled(format!("  {keys:<29}"), KEY),
             Span::raw(binding.what),
         ]));
     }

@@ -1,0 +1,606 @@
+//! The app's rules without a terminal: keys, tabs, streams into the right tab, scrolling,
+//! cancel and retry, the memory panel and the editor's conflict flow.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+#[path = "support/ui.rs"]
+mod ui;
+
+use crossterm::event::{Event, KeyCode, KeyModifiers};
+use memdeck::app::editor::EditorState;
+use memdeck::app::popup::Popup;
+use memdeck::app::tab::{Mark, Scroll};
+use memdeck::app::transcript::{Item, ToolStatus};
+use memdeck::app::{Action, Command, Focus, MemoryEvent, SaveError, TreeRow};
+use memdeck::chat::{Conversation, TurnError};
+use memdeck::memory::{ChangeKind, Expect, FileText, MemoryChange, Version};
+use memdeck::provider::ProviderError;
+use ui::*;
+
+fn ended(
+    tab: memdeck::app::TabId,
+    req: memdeck::app::RequestId,
+    result: Result<(), TurnError>,
+) -> Action {
+    Action::TurnEnded {
+        tab,
+        req,
+        conversation: Conversation {
+            messages: vec![serde_json::json!({"role": "user", "content": "x"})],
+        },
+        result,
+    }
+}
+
+#[test]
+fn enter_sends_alt_enter_breaks_the_line_and_paste_is_verbatim() {
+    let mut app = app(160, 48);
+    type_text(&mut app, "first");
+    assert!(app.update(alt(KeyCode::Enter)).is_empty());
+    app.update(with(KeyCode::Enter, KeyModifiers::SHIFT));
+    app.update(Action::Term(Event::Paste("pasted\nlines\twith tab".into())));
+    let commands = app.update(key(KeyCode::Enter));
+    let [Command::StartTurn { text, persona, .. }] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(text, "first\n\npasted\nlines\twith tab");
+    assert_eq!(persona.name, "Alice");
+    let tab = &app.tabs[0];
+    assert!(tab.input.is_empty());
+    assert!(tab.is_streaming());
+    assert!(matches!(&tab.transcript.items[0], Item::User { text: t } if t == text));
+}
+
+#[test]
+fn an_empty_message_is_not_sent_and_up_recalls_the_last_one() {
+    let mut app = app(160, 48);
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    type_text(&mut app, "   ");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    app.update(ctrl('c'));
+    let (tab, req) = send(&mut app, "hello there");
+    apply(&mut app, answer(tab, req, "hi"));
+    app.update(ended(tab, req, Ok(())));
+    app.update(key(KeyCode::Up));
+    assert_eq!(app.tabs[0].input.lines(), ["hello there"]);
+}
+
+#[test]
+fn sending_while_the_tab_streams_keeps_the_draft() {
+    let mut app = app(160, 48);
+    send(&mut app, "one");
+    type_text(&mut app, "two");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert_eq!(app.tabs[0].input.lines(), ["two"]);
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("still streaming")
+    );
+}
+
+#[test]
+fn tabs_are_selected_by_alt_digit_ctrl_page_and_keep_their_own_drafts() {
+    let mut app = app(160, 48);
+    type_text(&mut app, "for alice");
+    app.update(alt(KeyCode::Char('2')));
+    assert_eq!(app.active, 1);
+    type_text(&mut app, "for john");
+    app.update(with(KeyCode::PageDown, KeyModifiers::CONTROL));
+    assert_eq!(app.active, 2);
+    app.update(with(KeyCode::PageDown, KeyModifiers::CONTROL));
+    assert_eq!(app.active, 0);
+    app.update(with(KeyCode::PageUp, KeyModifiers::CONTROL));
+    assert_eq!(app.active, 2);
+    app.update(alt(KeyCode::Char('9')));
+    assert_eq!(app.active, 2, "no ninth tab: nothing changes");
+    assert_eq!(app.tabs[0].input.lines(), ["for alice"]);
+    assert_eq!(app.tabs[1].input.lines(), ["for john"]);
+}
+
+#[test]
+fn a_new_persona_is_asked_for_and_checked() {
+    let mut app = app(160, 48);
+    app.update(ctrl('t'));
+    assert!(matches!(app.popup, Some(Popup::Form(..))));
+    type_text(&mut app, "john");
+    app.update(key(KeyCode::Tab));
+    type_text(&mut app, "Security");
+    app.update(key(KeyCode::Enter));
+    let Some(Popup::Form(_, form)) = &app.popup else {
+        panic!("a duplicate name keeps the form open")
+    };
+    assert_eq!(
+        form.error.as_deref(),
+        Some("there is already a tab for john")
+    );
+    app.update(key(KeyCode::BackTab));
+    for _ in 0..4 {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "Priya");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    assert!(app.popup.is_none());
+    assert_eq!(app.tabs.len(), 4);
+    assert_eq!(app.active, 3);
+    let persona = &app.tabs[3].persona;
+    assert_eq!(
+        (persona.name.as_str(), persona.role.as_str()),
+        ("Priya", "Security")
+    );
+    assert!(!["cyan", "magenta", "yellow"].contains(&persona.color.as_str()));
+}
+
+#[test]
+fn rename_keeps_the_colour_and_close_asks_when_there_is_history() {
+    let mut app = app(160, 48);
+    app.update(key(KeyCode::F(2)));
+    for _ in 0..5 {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "Alicia");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.tabs[0].persona.name, "Alicia");
+    assert_eq!(app.tabs[0].persona.color, "cyan");
+
+    // No history: closes at once. With history (and a turn running): asks, then cancels it.
+    app.update(alt(KeyCode::Char('3')));
+    assert!(app.update(ctrl('w')).is_empty());
+    assert_eq!(app.tabs.len(), 2);
+    app.update(alt(KeyCode::Char('1')));
+    let (_, req) = send(&mut app, "hello");
+    assert!(app.update(ctrl('w')).is_empty());
+    assert!(matches!(app.popup, Some(Popup::ConfirmCloseTab(_))));
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!(app.tabs.len(), 2);
+    app.update(ctrl('w'));
+    assert_eq!(app.update(key(KeyCode::Char('y'))), [Command::Cancel(req)]);
+    assert_eq!(app.tabs.len(), 1);
+    // The last tab stays.
+    app.update(ctrl('w'));
+    assert_eq!(app.tabs.len(), 1);
+}
+
+#[test]
+fn streams_land_in_their_own_tab_and_hidden_output_is_marked() {
+    let mut app = app(160, 48);
+    let (alice, a_req) = send(&mut app, "about acme");
+    app.update(alt(KeyCode::Char('2')));
+    let (john, j_req) = send(&mut app, "architecture?");
+    assert_ne!(a_req, j_req);
+    apply(&mut app, answer(alice, a_req, "alice's answer"));
+    apply(&mut app, answer(john, j_req, "john's answer"));
+    let text = |i: usize| -> Vec<String> {
+        app.tabs[i]
+            .transcript
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(text(0), ["alice's answer"]);
+    assert_eq!(text(1), ["john's answer"]);
+    assert_eq!(app.tabs[0].mark, Mark::Unseen);
+    assert_eq!(app.tabs[1].mark, Mark::None);
+    app.update(alt(KeyCode::Char('1')));
+    assert_eq!(app.tabs[0].mark, Mark::None);
+    assert!(app.is_streaming());
+    // Tokens: per tab and for the session.
+    app.update(ended(alice, a_req, Ok(())));
+    assert_eq!(app.tabs[0].transcript.total_input, 1200);
+    assert_eq!(app.session_tokens(), (2400, 84));
+}
+
+#[test]
+fn events_of_an_old_request_are_dropped() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "one");
+    app.update(key(KeyCode::Esc));
+    app.update(ended(
+        tab,
+        req,
+        Err(TurnError::Provider(ProviderError::Cancelled)),
+    ));
+    let (_, second) = send(&mut app, "two");
+    let before = app.tabs[0].transcript.items.len();
+    apply(
+        &mut app,
+        answer(tab, req, "late text from the cancelled turn"),
+    );
+    assert_eq!(app.tabs[0].transcript.items.len(), before);
+    app.update(ended(tab, req, Ok(())));
+    assert_eq!(app.tabs[0].in_flight, Some(second));
+}
+
+#[test]
+fn esc_cancels_the_turn_and_keeps_what_arrived() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "hello");
+    apply(
+        &mut app,
+        text_then_tool(
+            tab,
+            req,
+            "partial answer",
+            r#"{"command":"create","path":"/memories/a.md","file_text":"x"#,
+        ),
+    );
+    assert_eq!(app.update(key(KeyCode::Esc)), [Command::Cancel(req)]);
+    app.update(ended(
+        tab,
+        req,
+        Err(TurnError::Provider(ProviderError::Cancelled)),
+    ));
+    let items = &app.tabs[0].transcript.items;
+    assert!(
+        items.iter().any(
+            |i| matches!(i, Item::Text { text, streaming: false } if text == "partial answer")
+        )
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| matches!(i, Item::Tool(c) if c.status == ToolStatus::Dropped))
+    );
+    assert!(matches!(
+        items.last(),
+        Some(Item::Error {
+            cancelled: true,
+            ..
+        })
+    ));
+    assert_eq!(app.tabs[0].mark, Mark::None);
+    assert!(!app.is_streaming());
+    // Esc with nothing running clears the draft instead.
+    type_text(&mut app, "draft");
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    assert!(app.tabs[0].input.is_empty());
+}
+
+#[test]
+fn a_failed_turn_shows_an_error_card_and_ctrl_r_sends_it_again() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "hello");
+    app.update(alt(KeyCode::Char('2')));
+    let error = ProviderError::Http {
+        status: 529,
+        kind: Some("overloaded_error".into()),
+        message: "the API is overloaded".into(),
+        request_id: Some("req_123".into()),
+    };
+    app.update(ended(tab, req, Err(TurnError::Provider(error))));
+    assert_eq!(app.tabs[0].mark, Mark::Failed);
+    assert!(matches!(
+        app.tabs[0].transcript.items.last(),
+        Some(Item::Error { cancelled: false, request_id: Some(id), .. }) if id == "req_123"
+    ));
+    assert!(
+        app.update(ctrl('r')).is_empty(),
+        "John's tab has nothing to retry"
+    );
+    app.update(alt(KeyCode::Char('1')));
+    let commands = app.update(ctrl('r'));
+    let [
+        Command::StartTurn {
+            text, conversation, ..
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(text, "hello");
+    assert!(
+        conversation.messages.is_empty(),
+        "what the failed turn left is dropped"
+    );
+    assert_eq!(app.tabs[0].mark, Mark::None);
+}
+
+#[test]
+fn the_view_follows_the_stream_until_scrolled_up_and_again_at_the_bottom() {
+    let mut app = app(80, 24);
+    let (tab, req) = send(&mut app, "long");
+    let long: String = (1..=80).map(|i| format!("line {i}\n\n")).collect();
+    apply(&mut app, text_then_tool(tab, req, &long, ""));
+    draw(&app);
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+    app.update(key(KeyCode::PageUp));
+    let Scroll::Top(top) = app.tabs[0].view.scroll else {
+        panic!("PageUp leaves the bottom")
+    };
+    // More text arrives: the view stays on the same lines.
+    apply(&mut app, answer(tab, req, "more"));
+    draw(&app);
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Top(top));
+    assert!(screen(&app).contains("scrolled"));
+    // Paging down to the end follows again.
+    for _ in 0..100 {
+        app.update(key(KeyCode::PageDown));
+    }
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Home));
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Top(0));
+    app.update(key(KeyCode::End));
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+}
+
+#[test]
+fn tool_cards_expand_from_the_chat() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "note");
+    apply(
+        &mut app,
+        text_then_tool(
+            tab,
+            req,
+            "ok",
+            r#"{"command":"create","path":"/memories/a.md","file_text":"hello"}"#,
+        ),
+    );
+    app.update(tool_finished(
+        tab,
+        req,
+        "File created successfully at: /memories/a.md",
+        false,
+    ));
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Chat);
+    app.update(key(KeyCode::Up));
+    let selected = app.tabs[0].view.selected.unwrap();
+    assert!(matches!(
+        app.tabs[0].transcript.items[selected],
+        Item::Tool(_)
+    ));
+    app.update(key(KeyCode::Enter));
+    assert!(app.tabs[0].view.expanded.contains(&selected));
+    assert!(screen(&app).contains("\"file_text\": \"hello\""));
+    app.update(key(KeyCode::Enter));
+    assert!(!app.tabs[0].view.expanded.contains(&selected));
+}
+
+fn row(path: &str, is_dir: bool, actor: Option<&str>) -> TreeRow {
+    TreeRow {
+        path: path.into(),
+        is_dir,
+        size: 120,
+        actor: actor.map(str::to_owned),
+        changed_ms: Some(WALL_MS - 90_000),
+    }
+}
+
+fn file(text: &str) -> FileText {
+    FileText {
+        text: text.into(),
+        version: Version::of(text.as_bytes()),
+    }
+}
+
+/// The panel focused with `/memories/acme.md` open and loaded.
+fn panel_with_open_file(app: &mut memdeck::app::App) {
+    app.start();
+    app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![
+        row("/memories/acme.md", false, Some("Alice")),
+        row("/memories/team", true, None),
+        row("/memories/team/notes.md", false, Some("you")),
+    ]))));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Panel);
+    app.update(key(KeyCode::Down));
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        [Command::OpenFile("/memories/acme.md".into())]
+    );
+    app.update(Action::Memory(MemoryEvent::Opened {
+        path: "/memories/acme.md".into(),
+        result: Ok(file("# ACME\n\n- 40 TB by March\n")),
+    }));
+}
+
+#[test]
+fn the_editor_saves_with_compare_and_set_and_offers_a_way_out_of_a_conflict() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('e')));
+    assert_eq!(app.focus, Focus::Editor);
+    type_text(&mut app, "Budget 2M. ");
+    let base = Version::of(b"# ACME\n\n- 40 TB by March\n");
+    let commands = app.update(ctrl('s'));
+    assert_eq!(
+        commands,
+        [Command::SaveFile {
+            path: "/memories/acme.md".into(),
+            text: "Budget 2M. # ACME\n\n- 40 TB by March\n".into(),
+            expect: Expect::Version(base),
+        }]
+    );
+    let theirs = file("# ACME\n\n- 40 TB by March\n- CTO: Dana\n");
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/acme.md".into(),
+        result: Err(SaveError::Conflict(Some(theirs.clone()))),
+    }));
+    let editor = app.editor.as_ref().unwrap();
+    assert!(matches!(editor.state, EditorState::Conflict(_)));
+    // Keep editing, then overwrite: the save names their version, so nothing newer is lost.
+    app.update(key(KeyCode::Char('k')));
+    assert_eq!(app.editor.as_ref().unwrap().state, EditorState::Editing);
+    app.update(ctrl('s'));
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/acme.md".into(),
+        result: Err(SaveError::Conflict(Some(theirs.clone()))),
+    }));
+    let commands = app.update(key(KeyCode::Char('o')));
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::SaveFile { expect: Expect::Version(v), .. }] if *v == theirs.version
+    ));
+    // Or reload theirs: their text, no unsaved changes, Esc closes without asking.
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/acme.md".into(),
+        result: Err(SaveError::Conflict(Some(theirs.clone()))),
+    }));
+    app.update(key(KeyCode::Char('r')));
+    let editor = app.editor.as_ref().unwrap();
+    assert_eq!(editor.text(), theirs.text);
+    assert!(!editor.is_dirty());
+    app.update(key(KeyCode::Esc));
+    assert!(app.editor.is_none());
+    assert_eq!(app.focus, Focus::Panel);
+}
+
+#[test]
+fn esc_with_unsaved_changes_asks_first() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, "x");
+    app.update(key(KeyCode::Esc));
+    assert_eq!(
+        app.editor.as_ref().unwrap().state,
+        EditorState::ConfirmDiscard
+    );
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!(app.editor.as_ref().unwrap().state, EditorState::Editing);
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('y')));
+    assert!(app.editor.is_none());
+}
+
+#[test]
+fn panel_actions_rename_delete_undo_history_and_new_file() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('r')));
+    for _ in 0.."acme.md".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "../x.md");
+    app.update(key(KeyCode::Enter));
+    let Some(Popup::Form(_, form)) = &app.popup else {
+        panic!()
+    };
+    assert!(
+        form.error.as_ref().unwrap().contains("escape"),
+        "{:?}",
+        form.error
+    );
+    for _ in 0.."../x.md".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "customer.md");
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        [Command::Rename {
+            from: "/memories/acme.md".into(),
+            to: "/memories/customer.md".into()
+        }]
+    );
+
+    app.update(key(KeyCode::Char('d')));
+    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y'))),
+        [Command::Delete("/memories/acme.md".into())]
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('u'))),
+        [Command::Restore {
+            path: "/memories/acme.md".into(),
+            version: None
+        }]
+    );
+
+    assert_eq!(
+        app.update(key(KeyCode::Char('h'))),
+        [Command::LoadHistory("/memories/acme.md".into())]
+    );
+    app.update(key(KeyCode::Esc));
+
+    app.update(key(KeyCode::Char('n')));
+    type_text(&mut app, "new.md");
+    app.update(key(KeyCode::Enter));
+    let editor = app.editor.as_ref().unwrap();
+    assert_eq!(editor.path, "/memories/new.md");
+    assert_eq!(editor.expect(), Expect::Absent);
+}
+
+#[test]
+fn store_changes_flash_reload_the_open_file_and_coalesce_listings() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    let change = |actor: &str| {
+        Action::Memory(MemoryEvent::Changed(MemoryChange {
+            path: "/memories/acme.md".into(),
+            kind: ChangeKind::Modified,
+            actor: actor.into(),
+            version: Some(Version::of(b"new")),
+            is_dir: false,
+        }))
+    };
+    // A change asks for a listing; while it is under way, more changes only ask for one more
+    // after it.
+    assert_eq!(
+        app.update(change("external")),
+        [
+            Command::ListMemory,
+            Command::OpenFile("/memories/acme.md".into())
+        ]
+    );
+    assert_eq!(
+        app.update(change("John")),
+        [Command::OpenFile("/memories/acme.md".into())]
+    );
+    assert!(app.panel.flashes.contains_key("/memories/acme.md"));
+    assert_eq!(
+        app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![])))),
+        [Command::ListMemory]
+    );
+    assert!(app.panel.rows.is_empty());
+}
+
+#[test]
+fn help_opens_from_f1_and_from_question_mark_outside_the_input() {
+    let mut app = app(160, 48);
+    app.update(key(KeyCode::F(1)));
+    assert!(matches!(app.popup, Some(Popup::Help { .. })));
+    app.update(key(KeyCode::Esc));
+    type_text(&mut app, "?");
+    assert!(app.popup.is_none(), "? is text in the input");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Char('?')));
+    assert!(matches!(app.popup, Some(Popup::Help { .. })));
+}
+
+#[test]
+fn quitting_asks_while_a_turn_streams_and_cancels_it() {
+    let mut app = app(160, 48);
+    assert_eq!(app.update(ctrl('q')), [Command::Quit]);
+    let (_, req) = send(&mut app, "hello");
+    assert!(app.update(ctrl('q')).is_empty());
+    assert!(matches!(app.popup, Some(Popup::ConfirmQuit)));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y'))),
+        [Command::Cancel(req), Command::Quit]
+    );
+}
+
+#[test]
+fn mouse_clicks_select_tabs() {
+    let mut app = app(160, 48);
+    draw(&app);
+    let (from, _) = app.hits.borrow().tabs[2];
+    app.update(Action::Term(Event::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: from + 2,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    })));
+    assert_eq!(app.active, 2);
+}
