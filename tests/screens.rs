@@ -79,7 +79,7 @@ fn open_acme(app: &mut App) {
 
 #[test]
 fn first_screen() {
-    check("first_screen", |app| panel_rows(app));
+    check("first_screen", panel_rows);
 }
 
 #[test]
