@@ -28,7 +28,27 @@ pub enum Scroll {
 #[derive(Debug, Default)]
 pub struct CachedItem {
     pub key: (u64, bool, u64),
+    /// For an answer still streaming: the lines of its finished blocks (everything before the
+    /// last blank line outside a code fence), kept while more text arrives after them.
+    pub head: Vec<Line<'static>>,
+    /// The bytes of the answer `head` was made from.
+    pub head_len: usize,
     pub lines: Vec<Line<'static>>,
+}
+
+impl CachedItem {
+    pub fn len(&self) -> usize {
+        self.head.len() + self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// All lines, the finished head first.
+    pub fn iter(&self) -> impl Iterator<Item = &Line<'static>> {
+        self.head.iter().chain(&self.lines)
+    }
 }
 
 /// Wrapped lines of every item at one width.

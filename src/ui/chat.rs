@@ -68,7 +68,7 @@ pub fn draw(tab: &ChatTab, focused: bool, now: Instant, area: Rect, buf: &mut Bu
     }
     let mut cache = tab.view.cache.borrow_mut();
     refresh(&mut cache, tab, focused, now, inner.width);
-    let total: usize = cache.items.iter().map(|c| c.lines.len()).sum();
+    let total: usize = cache.items.iter().map(CachedItem::len).sum();
     let height = usize::from(inner.height);
     tab.view.total_lines.set(total);
     tab.view.height.set(height);
@@ -83,14 +83,14 @@ pub fn draw(tab: &ChatTab, focused: bool, now: Instant, area: Rect, buf: &mut Bu
     let mut skipped = 0;
     let mut y = inner.y;
     for (i, item) in cache.items.iter().enumerate() {
-        let n = item.lines.len();
+        let n = item.len();
         if skipped + n <= top {
             skipped += n;
             continue;
         }
         let from = top.saturating_sub(skipped);
         skipped += n;
-        for line in &item.lines[from..] {
+        for line in item.iter().skip(from) {
             if y >= inner.bottom() {
                 return;
             }
@@ -135,25 +135,94 @@ fn refresh(
             continue;
         }
         let previous = i.checked_sub(1).map(|p| &items[p]);
-        let mut lines = item_lines(
-            item,
-            previous,
-            &tab.persona,
-            expanded,
-            usize::from(width),
-            now,
-        );
-        if selected == Some(i)
-            && let Some(first) = lines.first_mut()
-        {
-            first.spans.insert(0, Span::styled("▶ ", theme::KEY));
+        let mut entry = match (item, cache.items.get_mut(i)) {
+            (Item::Text { text, streaming: true }, old) => {
+                let old = old.map(std::mem::take).unwrap_or_default();
+                streaming_answer(text, previous, &tab.persona, usize::from(width), old)
+            }
+            _ => CachedItem {
+                lines: item_lines(item, previous, &tab.persona, expanded, usize::from(width), now),
+                ..CachedItem::default()
+            },
+        };
+        entry.key = key;
+        if selected == Some(i) {
+            let first = if entry.head.is_empty() { entry.lines.first_mut() } else { entry.head.first_mut() };
+            if let Some(first) = first {
+                first.spans.insert(0, Span::styled("▶ ", theme::KEY));
+            }
         }
-        let entry = CachedItem { key, lines };
         if i < cache.items.len() {
             cache.items[i] = entry;
         } else {
             cache.items.push(entry);
         }
+    }
+}
+
+/// Where the finished part of a streaming answer ends: after its last blank line outside a
+/// code fence. Blocks before it no longer change as text arrives.
+fn stable_split(text: &str) -> usize {
+    let mut in_fence = false;
+    let mut split = 0;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            in_fence = !in_fence;
+        }
+        pos += line.len();
+        if !in_fence && line.ends_with('\n') && line.trim().is_empty() {
+            split = pos;
+        }
+    }
+    split
+}
+
+/// An answer that is still streaming: its finished blocks are rendered once and kept; only the
+/// block being written is rendered again.
+fn streaming_answer(
+    text: &str,
+    previous: Option<&Item>,
+    persona: &Persona,
+    width: usize,
+    old: CachedItem,
+) -> CachedItem {
+    let split = stable_split(text);
+    let head = if old.head_len == split && !old.head.is_empty() {
+        old.head
+    } else if split > old.head_len && old.head_len > 0 && !old.head.is_empty() {
+        // Only the blocks finished since the last frame are rendered and appended.
+        let mut head = old.head;
+        let chunk = markdown::render(&text[old.head_len..split], width.saturating_sub(2), Style::new());
+        head.extend(indent(chunk));
+        head.push(Line::default());
+        head
+    } else {
+        let mut head = Vec::new();
+        answer_lines(&text[..split], false, previous, persona, width, &mut head);
+        // answer_lines ends a finished answer with a blank line: it separates head and tail.
+        if split == 0 {
+            head.pop();
+        }
+        head
+    };
+    let mut lines = Vec::new();
+    let body = markdown::render(&text[split..], width.saturating_sub(2), Style::new());
+    let mut body: Vec<Line<'static>> = indent(body).collect();
+    match body.last_mut() {
+        Some(last) => last.spans.push(Span::styled("▌", DIM)),
+        None => body.push(Line::from(vec![Span::raw("  "), Span::styled("▌", DIM)])),
+    }
+    if split == 0 && head.is_empty() {
+        answer_header(previous, persona, &mut lines);
+    }
+    lines.extend(body);
+    CachedItem {
+        key: old.key,
+        head_len: split,
+        head,
+        lines,
     }
 }
 
@@ -264,6 +333,22 @@ fn answer_lines(
     width: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
+    answer_header(previous, persona, lines);
+    let mut body = markdown::render(text, width.saturating_sub(2), Style::new());
+    if streaming {
+        match body.last_mut() {
+            Some(last) => last.spans.push(Span::styled("▌", DIM)),
+            None => body.push(Line::from(Span::styled("▌", DIM))),
+        }
+    }
+    lines.extend(indent(body));
+    if !streaming {
+        lines.push(Line::default());
+    }
+}
+
+/// "◆ Claude to Alice" above the first text of an answer.
+fn answer_header(previous: Option<&Item>, persona: &Persona, lines: &mut Vec<Line<'static>>) {
     let first_of_answer = !matches!(
         previous,
         Some(
@@ -283,17 +368,6 @@ fn answer_lines(
                 Style::new().fg(theme::color(&persona.color)),
             ),
         ]));
-    }
-    let mut body = markdown::render(text, width.saturating_sub(2), Style::new());
-    if streaming {
-        match body.last_mut() {
-            Some(last) => last.spans.push(Span::styled("▌", DIM)),
-            None => body.push(Line::from(Span::styled("▌", DIM))),
-        }
-    }
-    lines.extend(indent(body));
-    if !streaming {
-        lines.push(Line::default());
     }
 }
 
