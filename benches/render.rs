@@ -87,8 +87,18 @@ fn end(app: &mut App, tab: TabId, req: RequestId) {
 /// Tokens like a real answer: words, punctuation, now and then a list item or a new paragraph.
 fn token(i: usize) -> &'static str {
     const WORDS: [&str; 12] = [
-        " the", " customer", " wants", " to", " migrate", " 40", " TB", ",", " and", "\n\n- ",
-        " **budget**", " is",
+        " the",
+        " customer",
+        " wants",
+        " to",
+        " migrate",
+        " 40",
+        " TB",
+        ",",
+        " and",
+        "\n\n- ",
+        " **budget**",
+        " is",
     ];
     WORDS[i % WORDS.len()]
 }
@@ -103,7 +113,11 @@ fn bench(c: &mut Criterion) {
         for a in start(tab, req) {
             big.update(a);
         }
-        big.update(delta(tab, req, "An answer with **some** words, a [link](https://x.io) and `code`."));
+        big.update(delta(
+            tab,
+            req,
+            "An answer with **some** words, a [link](https://x.io) and `code`.",
+        ));
         end(&mut big, tab, req);
     }
     terminal.draw(|f| memdeck::ui::draw(f, &big)).unwrap();

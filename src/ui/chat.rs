@@ -136,18 +136,35 @@ fn refresh(
         }
         let previous = i.checked_sub(1).map(|p| &items[p]);
         let mut entry = match (item, cache.items.get_mut(i)) {
-            (Item::Text { text, streaming: true }, old) => {
+            (
+                Item::Text {
+                    text,
+                    streaming: true,
+                },
+                old,
+            ) => {
                 let old = old.map(std::mem::take).unwrap_or_default();
                 streaming_answer(text, previous, &tab.persona, usize::from(width), old)
             }
             _ => CachedItem {
-                lines: item_lines(item, previous, &tab.persona, expanded, usize::from(width), now),
+                lines: item_lines(
+                    item,
+                    previous,
+                    &tab.persona,
+                    expanded,
+                    usize::from(width),
+                    now,
+                ),
                 ..CachedItem::default()
             },
         };
         entry.key = key;
         if selected == Some(i) {
-            let first = if entry.head.is_empty() { entry.lines.first_mut() } else { entry.head.first_mut() };
+            let first = if entry.head.is_empty() {
+                entry.lines.first_mut()
+            } else {
+                entry.head.first_mut()
+            };
             if let Some(first) = first {
                 first.spans.insert(0, Span::styled("▶ ", theme::KEY));
             }
@@ -194,7 +211,11 @@ fn streaming_answer(
     } else if split > old.head_len && old.head_len > 0 && !old.head.is_empty() {
         // Only the blocks finished since the last frame are rendered and appended.
         let mut head = old.head;
-        let chunk = markdown::render(&text[old.head_len..split], width.saturating_sub(2), Style::new());
+        let chunk = markdown::render(
+            &text[old.head_len..split],
+            width.saturating_sub(2),
+            Style::new(),
+        );
         head.extend(indent(chunk));
         head.push(Line::default());
         head
