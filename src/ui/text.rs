@@ -56,38 +56,104 @@ fn is_joiner(c: char) -> bool {
 /// between grapheme clusters otherwise. A cluster wider than `width` gets a row of its own.
 /// `line` should be sanitized and contain no `\n`.
 pub fn wrap(line: &str, width: usize) -> Vec<String> {
+    wrap_rows([(line, ())], width)
+}
+
+/// A row being filled: plain text, or styled spans.
+trait Row: Default {
+    type Style: Copy;
+    fn push(&mut self, text: &str, style: Self::Style);
+    /// Drop the spaces at the end (a row broken after a space does not keep it).
+    fn trim_end(&mut self);
+    fn is_empty(&self) -> bool;
+}
+
+impl Row for String {
+    type Style = ();
+
+    fn push(&mut self, text: &str, (): ()) {
+        self.push_str(text);
+    }
+
+    fn trim_end(&mut self) {
+        let kept = str::trim_end(self).len();
+        self.truncate(kept);
+    }
+
+    fn is_empty(&self) -> bool {
+        str::is_empty(self)
+    }
+}
+
+impl Row for Vec<Span<'static>> {
+    type Style = Style;
+
+    fn push(&mut self, text: &str, style: Style) {
+        match self.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push_str(text),
+            _ => Vec::push(self, Span::styled(text.to_owned(), style)),
+        }
+    }
+
+    fn trim_end(&mut self) {
+        while let Some(last) = self.last_mut() {
+            let kept = last.content.trim_end().len();
+            last.content.to_mut().truncate(kept);
+            if !last.content.is_empty() {
+                break;
+            }
+            self.pop();
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        Vec::is_empty(self)
+    }
+}
+
+/// The wrapping rules, once, for plain and styled rows.
+fn wrap_rows<'a, R: Row>(
+    pieces: impl IntoIterator<Item = (&'a str, R::Style)>,
+    width: usize,
+) -> Vec<R> {
     let width = width.max(1);
     let mut rows = Vec::new();
-    let mut row = String::new();
+    let mut row = R::default();
     let mut row_width = 0;
-    for word in segments(line) {
-        let word_width = word.width();
-        if row_width + word_width <= width {
-            row.push_str(word);
-            row_width += word_width;
-            continue;
-        }
-        // The word does not fit: a space at the break point is dropped, not carried over.
-        if word.chars().all(char::is_whitespace) {
-            rows.push(std::mem::take(&mut row).trim_end().to_owned());
-            row_width = 0;
-            continue;
-        }
-        if row_width > 0 && word_width <= width {
-            rows.push(std::mem::take(&mut row).trim_end().to_owned());
-            row.push_str(word);
-            row_width = word_width;
-            continue;
-        }
-        // Longer than a row: cut between grapheme clusters.
-        for grapheme in word.graphemes(true) {
-            let w = grapheme.width();
-            if row_width + w > width && row_width > 0 {
-                rows.push(std::mem::take(&mut row));
-                row_width = 0;
+    let end_row = |rows: &mut Vec<R>, row: &mut R| {
+        row.trim_end();
+        rows.push(std::mem::take(row));
+    };
+    for (text, style) in pieces {
+        for word in segments(text) {
+            let word_width = word.width();
+            if row_width + word_width <= width {
+                row.push(word, style);
+                row_width += word_width;
+                continue;
             }
-            row.push_str(grapheme);
-            row_width += w;
+            // The word does not fit: a space at the break point is dropped, not carried over.
+            if word.chars().all(char::is_whitespace) {
+                end_row(&mut rows, &mut row);
+                row_width = 0;
+                continue;
+            }
+            if row_width > 0 && word_width <= width {
+                end_row(&mut rows, &mut row);
+                row.push(word, style);
+                row_width = word_width;
+                continue;
+            }
+            // Longer than a row: cut between grapheme clusters.
+            for grapheme in word.graphemes(true) {
+                let w = grapheme.width();
+                if row_width + w > width && row_width > 0 {
+                    rows.push(std::mem::take(&mut row));
+                    row_width = 0;
+                }
+                row.push(grapheme, style);
+                row_width += w;
+            }
         }
     }
     if !row.is_empty() || rows.is_empty() {
@@ -117,56 +183,10 @@ fn segments(text: &str) -> impl Iterator<Item = &str> {
 /// each row is a list of spans, adjacent pieces of one style merged. The pieces should be
 /// sanitized and contain no `\n`.
 pub fn wrap_styled(pieces: &[(String, Style)], width: usize) -> Vec<Vec<Span<'static>>> {
-    let width = width.max(1);
-    let mut rows: Vec<Vec<Span<'static>>> = Vec::new();
-    let mut row: Vec<Span<'static>> = Vec::new();
-    let mut row_width = 0;
-    let push = |row: &mut Vec<Span<'static>>, text: &str, style: Style| match row.last_mut() {
-        Some(last) if last.style == style => last.content.to_mut().push_str(text),
-        _ => row.push(Span::styled(text.to_owned(), style)),
-    };
-    let end_row = |rows: &mut Vec<Vec<Span<'static>>>, row: &mut Vec<Span<'static>>| {
-        // A space at the break point is dropped.
-        if let Some(last) = row.last_mut() {
-            let trimmed = last.content.trim_end().len();
-            last.content.to_mut().truncate(trimmed);
-        }
-        rows.push(std::mem::take(row));
-    };
-    for (text, style) in pieces {
-        for word in segments(text) {
-            let word_width = word.width();
-            if row_width + word_width <= width {
-                push(&mut row, word, *style);
-                row_width += word_width;
-                continue;
-            }
-            if word.chars().all(char::is_whitespace) {
-                end_row(&mut rows, &mut row);
-                row_width = 0;
-                continue;
-            }
-            if row_width > 0 && word_width <= width {
-                end_row(&mut rows, &mut row);
-                push(&mut row, word, *style);
-                row_width = word_width;
-                continue;
-            }
-            for grapheme in word.graphemes(true) {
-                let w = grapheme.width();
-                if row_width + w > width && row_width > 0 {
-                    rows.push(std::mem::take(&mut row));
-                    row_width = 0;
-                }
-                push(&mut row, grapheme, *style);
-                row_width += w;
-            }
-        }
-    }
-    if !row.is_empty() || rows.is_empty() {
-        rows.push(row);
-    }
-    rows
+    wrap_rows(
+        pieces.iter().map(|(text, style)| (text.as_str(), *style)),
+        width,
+    )
 }
 
 #[cfg(test)]
