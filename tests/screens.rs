@@ -141,3 +141,17 @@ fn too_small() {
     let text = screen(&app);
     assert!(text.contains("terminal too small: 50×12"), "{text}");
 }
+
+#[test]
+fn the_input_shows_its_cursor_only_with_focus() {
+    use ratatui::style::Modifier;
+    let mut app = app(80, 24);
+    let input = app.areas().unwrap().input;
+    let cursor = |app: &App| {
+        let terminal = draw(app);
+        terminal.backend().buffer()[(input.x + 1, input.y + 1)].modifier
+    };
+    assert!(cursor(&app).contains(Modifier::REVERSED));
+    app.update(key(KeyCode::Tab));
+    assert!(!cursor(&app).contains(Modifier::REVERSED));
+}

@@ -75,14 +75,7 @@ pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
         ]));
     let inner = block.inner(area);
     block.render(area, buf);
-    let mut input = tab.input.clone();
-    let cursor = if focused {
-        Style::new().add_modifier(Modifier::REVERSED)
-    } else {
-        Style::new()
-    };
-    input.set_cursor_style(cursor);
-    input.render(inner, buf);
+    render_text_field(&tab.input, focused, inner, buf);
 }
 
 pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
@@ -168,4 +161,22 @@ fn keys_line(app: &App) -> Line<'static> {
         spans.push(Span::styled(format!(" {what} "), DIM));
     }
     Line::from(spans)
+}
+
+/// A textarea with its cursor shown only when it has focus. The textarea's own cursor style is
+/// the visible one, so the focused case (every frame while typing or streaming) draws it
+/// without a copy.
+pub fn render_text_field(
+    field: &ratatui_textarea::TextArea<'static>,
+    focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    if focused {
+        field.render(area, buf);
+    } else {
+        let mut hidden = field.clone();
+        hidden.set_cursor_style(Style::new());
+        hidden.render(area, buf);
+    }
 }

@@ -143,13 +143,7 @@ fn draw_form(form: &Form, screen: Rect, buf: &mut Buffer) {
             if focused { KEY } else { DIM },
         );
         let input_area = Rect::new(inner.x + 2, y + 1, inner.width.saturating_sub(2), 1);
-        let mut input = field.input.clone();
-        input.set_cursor_style(if focused {
-            Style::new().add_modifier(Modifier::REVERSED)
-        } else {
-            Style::new()
-        });
-        input.render(input_area, buf);
+        super::bars::render_text_field(&field.input, focused, input_area, buf);
         y += 2;
     }
     if let Some(error) = &form.error {
@@ -255,9 +249,7 @@ pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
     }
     let bar_height = 2;
     let text = Rect::new(inner.x, inner.y, inner.width, inner.height - bar_height);
-    let mut area_widget = editor.area.clone();
-    area_widget.set_cursor_style(Style::new().add_modifier(Modifier::REVERSED));
-    area_widget.render(text, buf);
+    editor.area.render(text, buf);
     let bar = Rect::new(inner.x, text.bottom(), inner.width, bar_height);
     let (message, keys): (Line, Line) = match &editor.state {
         EditorState::Conflict(conflict) => {
