@@ -129,7 +129,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     let right = if left.width() + right.width() < width || app.notice.is_some() {
         right
     } else {
-        Line::from(vec![Span::styled("F1", KEY), Span::styled(" help ", DIM)])
+        theme::key_hints(&[("F1", "help")], " ")
     };
     let right_width = right.width();
     if left.width() + right_width < width {
@@ -155,12 +155,7 @@ fn keys_line(app: &App) -> Line<'static> {
         keys.extend([("Tab", "focus"), ("Alt+1…9", "tabs"), ("F1", "help")]);
         keys
     };
-    let mut spans = Vec::new();
-    for (key, what) in keys {
-        spans.push(Span::styled(key.to_owned(), KEY));
-        spans.push(Span::styled(format!(" {what} "), DIM));
-    }
-    Line::from(spans)
+    theme::key_hints(&keys, " ")
 }
 
 /// A textarea with its cursor shown only when it has focus. The textarea's own cursor style is

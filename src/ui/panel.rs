@@ -284,10 +284,10 @@ fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
     } else {
         &[("Tab", "focus the panel"), ("^B", "hide")]
     };
-    let mut spans = Vec::new();
-    for (key, what) in keys {
-        spans.push(Span::styled(*key, theme::KEY));
-        spans.push(Span::styled(format!(" {what}  "), DIM));
-    }
-    buf.set_line(area.x, area.y + 1, &Line::from(spans), area.width);
+    buf.set_line(
+        area.x,
+        area.y + 1,
+        &theme::key_hints(keys, "  "),
+        area.width,
+    );
 }

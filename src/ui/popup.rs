@@ -92,12 +92,7 @@ fn confirm(title: &str, text: &str, screen: Rect, buf: &mut Buffer) {
         .map(Line::from)
         .collect();
     lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled("y", KEY),
-        Span::styled(" yes   ", DIM),
-        Span::styled("n", KEY),
-        Span::styled(" / Esc no", DIM),
-    ]));
+    lines.push(theme::key_hints(&[("y", "yes"), ("n / Esc", "no")], "   "));
     lines_at(&lines, inner, buf);
 }
 
@@ -149,14 +144,10 @@ fn draw_form(form: &Form, screen: Rect, buf: &mut Buffer) {
     if let Some(error) = &form.error {
         buf.set_stringn(inner.x, y, sanitize(error), usize::from(inner.width), ERROR);
     }
-    let hint = Line::from(vec![
-        Span::styled("Enter", KEY),
-        Span::styled(" ok  ", DIM),
-        Span::styled("Tab", KEY),
-        Span::styled(" next field  ", DIM),
-        Span::styled("Esc", KEY),
-        Span::styled(" cancel", DIM),
-    ]);
+    let hint = theme::key_hints(
+        &[("Enter", "ok"), ("Tab", "next field"), ("Esc", "cancel")],
+        "  ",
+    );
     buf.set_line(
         inner.x,
         inner.bottom().saturating_sub(1),
@@ -209,14 +200,14 @@ fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
         .selected
         .saturating_sub(usize::from(body.height).saturating_sub(1));
     lines_at(&lines[top.min(lines.len())..], body, buf);
-    let hint = Line::from(vec![
-        Span::styled("↑↓", KEY),
-        Span::styled(" select  ", DIM),
-        Span::styled("Enter", KEY),
-        Span::styled(" restore this version  ", DIM),
-        Span::styled("Esc", KEY),
-        Span::styled(" close", DIM),
-    ]);
+    let hint = theme::key_hints(
+        &[
+            ("↑↓", "select"),
+            ("Enter", "restore this version"),
+            ("Esc", "close"),
+        ],
+        "  ",
+    );
     buf.set_line(
         inner.x,
         inner.bottom().saturating_sub(1),
@@ -259,16 +250,19 @@ pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
             };
             (
                 Line::from(Span::styled(what, ERROR.add_modifier(Modifier::BOLD))),
-                keys_line(&[
-                    ("r", "reload theirs (drop my edits)"),
-                    ("o", "overwrite with mine"),
-                    ("k", "keep editing"),
-                ]),
+                theme::key_hints(
+                    &[
+                        ("r", "reload theirs (drop my edits)"),
+                        ("o", "overwrite with mine"),
+                        ("k", "keep editing"),
+                    ],
+                    "   ",
+                ),
             )
         }
         EditorState::ConfirmDiscard => (
             Line::from(Span::styled("Discard the unsaved changes?", WARN)),
-            keys_line(&[("y", "discard"), ("n", "keep editing")]),
+            theme::key_hints(&[("y", "discard"), ("n", "keep editing")], "   "),
         ),
         EditorState::Saving => (Line::from(Span::styled("saving…", DIM)), Line::default()),
         EditorState::Editing => {
@@ -283,18 +277,12 @@ pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
                 (None, Some(m)) => Line::from(Span::styled(sanitize(m), OK)),
                 (None, None) => Line::default(),
             };
-            (message, keys_line(&[("Ctrl+S", "save"), ("Esc", "close")]))
+            (
+                message,
+                theme::key_hints(&[("Ctrl+S", "save"), ("Esc", "close")], "   "),
+            )
         }
     };
     buf.set_line(bar.x, bar.y, &message, bar.width);
     buf.set_line(bar.x, bar.y + 1, &keys, bar.width);
-}
-
-fn keys_line(keys: &[(&str, &str)]) -> Line<'static> {
-    let mut spans = Vec::new();
-    for (key, what) in keys {
-        spans.push(Span::styled((*key).to_owned(), KEY));
-        spans.push(Span::styled(format!(" {what}   "), DIM));
-    }
-    Line::from(spans)
 }

@@ -1,6 +1,7 @@
 //! Colours and styles used across the screen.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
 
 pub const DIM: Style = Style::new().fg(Color::DarkGray);
 pub const ERROR: Style = Style::new().fg(Color::LightRed);
@@ -39,6 +40,16 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// Keys and what they do, as one line: each key bold, its meaning dim, then `gap`.
+pub fn key_hints(keys: &[(&str, &str)], gap: &str) -> Line<'static> {
+    let mut spans = Vec::with_capacity(keys.len() * 2);
+    for (key, what) in keys {
+        spans.push(Span::styled((*key).to_owned(), KEY));
+        spans.push(Span::styled(format!(" {what}{gap}"), DIM));
+    }
+    Line::from(spans)
 }
 
 /// Spinner frame for an instant: a tenth of a second per frame.
