@@ -151,56 +151,46 @@ fn parse(path: &str) -> Result<MemPath, String> {
 
 fn run_memory(store: &dyn MemoryStore, command: Command) -> Option<MemoryEvent> {
     let ctx = |op| WriteCtx::new(HUMAN_ACTOR, op);
-    let done = |what: String, result: Result<(), StoreError>| MemoryEvent::Done {
-        what,
-        result: result.map_err(|e| e.to_string()),
+    let text = |e: StoreError| e.to_string();
+    // A create/rename/delete/restore: what happened, or why not.
+    let done = |result: Result<String, String>| match result {
+        Ok(what) => MemoryEvent::Done {
+            what,
+            result: Ok(()),
+        },
+        Err(e) => MemoryEvent::Done {
+            what: String::new(),
+            result: Err(e),
+        },
     };
     Some(match command {
         Command::ListMemory => MemoryEvent::Listed(tree(store)),
         Command::OpenFile(path) => MemoryEvent::Opened {
-            result: parse(&path).and_then(|p| store.read(&p).map_err(|e| e.to_string())),
+            result: parse(&path).and_then(|p| store.read(&p).map_err(text)),
             path,
         },
         Command::SaveFile { path, text, expect } => MemoryEvent::Saved {
             result: save(store, &path, &text, expect),
             path,
         },
-        Command::Rename { from, to } => match (parse(&from), parse(&to)) {
-            (Ok(a), Ok(b)) => done(
-                format!("renamed {from} to {to}"),
-                store.rename(&a, &b, ctx("rename")),
-            ),
-            (Err(e), _) | (_, Err(e)) => MemoryEvent::Done {
-                what: String::new(),
-                result: Err(e),
-            },
-        },
-        Command::Delete(path) => match parse(&path) {
-            Ok(p) => done(
-                format!("deleted {path} · u undoes"),
-                store.delete(&p, ctx("delete")),
-            ),
-            Err(e) => MemoryEvent::Done {
-                what: String::new(),
-                result: Err(e),
-            },
-        },
-        Command::Restore { path, version } => match parse(&path) {
-            Ok(p) => {
-                let result = store.restore(&p, version.as_deref(), ctx("restore"));
-                let what = match &result {
-                    Ok(v) => format!("restored {path} (version {})", v.short()),
-                    Err(_) => String::new(),
-                };
-                done(what, result.map(|_| ()))
-            }
-            Err(e) => MemoryEvent::Done {
-                what: String::new(),
-                result: Err(e),
-            },
-        },
+        Command::Rename { from, to } => done((|| {
+            store
+                .rename(&parse(&from)?, &parse(&to)?, ctx("rename"))
+                .map_err(text)?;
+            Ok(format!("renamed {from} to {to}"))
+        })()),
+        Command::Delete(path) => done((|| {
+            store.delete(&parse(&path)?, ctx("delete")).map_err(text)?;
+            Ok(format!("deleted {path} · u undoes"))
+        })()),
+        Command::Restore { path, version } => done((|| {
+            let restored = store
+                .restore(&parse(&path)?, version.as_deref(), ctx("restore"))
+                .map_err(text)?;
+            Ok(format!("restored {path} (version {})", restored.short()))
+        })()),
         Command::LoadHistory(path) => MemoryEvent::History {
-            result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(|e| e.to_string())),
+            result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(text)),
             path,
         },
         _ => return None,

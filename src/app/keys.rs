@@ -146,7 +146,7 @@ impl App {
         }
         if tab.is_streaming() {
             let name = tab.persona.name.clone();
-            self.say(
+            self.notify(
                 format!("{name}'s answer is still streaming; Esc cancels it"),
                 true,
             );
@@ -168,7 +168,7 @@ impl App {
                 self.start_turn(text, Some(keep))
             }
             _ => {
-                self.say("nothing to retry: the last turn did not fail", false);
+                self.notify("nothing to retry: the last turn did not fail", false);
                 Vec::new()
             }
         }
@@ -193,7 +193,7 @@ impl App {
             return Vec::new();
         };
         if self.tabs.len() == 1 {
-            self.say("the last tab cannot be closed", true);
+            self.notify("the last tab cannot be closed", true);
             return Vec::new();
         }
         if tab.has_history() && !confirmed {
@@ -213,16 +213,16 @@ impl App {
             && let Some(Ok(file)) = &open.content
         {
             let text = file.text.clone();
-            self.say(format!("copied {}", open.path), false);
+            self.notify(format!("copied {}", open.path), false);
             return vec![Command::Copy(text)];
         }
         match self.active_tab().and_then(super::tab::ChatTab::last_answer) {
             Some(text) => {
-                self.say("copied the last answer", false);
+                self.notify("copied the last answer", false);
                 vec![Command::Copy(text)]
             }
             None => {
-                self.say("nothing to copy yet", false);
+                self.notify("nothing to copy yet", false);
                 Vec::new()
             }
         }
@@ -291,16 +291,13 @@ impl App {
         }
         if let Some(editor) = &mut self.editor {
             if editor.state == EditorState::Editing {
-                editor
-                    .area
-                    .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+                editor.area.insert_str(unix_newlines(text));
             }
             return;
         }
         self.focus = Focus::Input;
         if let Some(tab) = self.active_tab_mut() {
-            tab.input
-                .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+            tab.input.insert_str(unix_newlines(text));
         }
     }
 
@@ -429,4 +426,9 @@ impl App {
         };
         Ok(Persona { name, role, color })
     }
+}
+
+/// Pasted text with `\r\n` and lone `\r` line ends made `\n` (terminals paste CR for Enter).
+fn unix_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }

@@ -196,10 +196,6 @@ impl App {
 
     /// Show a short message in the status bar.
     pub fn notify(&mut self, text: impl Into<String>, error: bool) {
-        self.say(text, error);
-    }
-
-    fn say(&mut self, text: impl Into<String>, error: bool) {
         self.notice = Some(Notice {
             text: text.into(),
             error,
