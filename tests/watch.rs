@@ -169,3 +169,56 @@ fn another_process_writes_are_seen_and_recorded_once() {
         "the change was recorded twice: {log:?}"
     );
 }
+
+/// This process's threads named `name`.
+fn threads(name: &str) -> Vec<std::path::PathBuf> {
+    fs::read_dir("/proc/self/task")
+        .unwrap()
+        .map(|t| t.unwrap().path())
+        .filter(|d| {
+            fs::read_to_string(d.join("comm"))
+                .unwrap_or_default()
+                .trim()
+                == name
+        })
+        .collect()
+}
+
+/// A thread's voluntary context switches so far.
+fn switches(thread: &std::path::Path) -> u64 {
+    let status = fs::read_to_string(thread.join("status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("voluntary_ctxt_switches:"))
+        .unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Reading the store (its rescans open directories, and inotify reports opens) is not a change:
+/// once things are quiet the watcher sleeps instead of rescanning in a loop.
+#[test]
+fn reading_does_not_wake_the_watcher() {
+    let others = threads("memdeck-watch");
+    let (f, _rx) = watched();
+    // This test's watcher thread: new since the test began (another test starting at the same
+    // moment may add its own; the quietest new one is taken).
+    let ours: Vec<_> = threads("memdeck-watch")
+        .into_iter()
+        .filter(|t| !others.contains(t))
+        .collect();
+    assert!(!ours.is_empty());
+    f.write("notes.md", "hello\n");
+    for _ in 0..5 {
+        f.ok(serde_json::json!({"command": "view", "path": "/memories"}));
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    let before: Vec<u64> = ours.iter().map(|t| switches(t)).collect();
+    std::thread::sleep(Duration::from_secs(1));
+    let woke = ours
+        .iter()
+        .zip(before)
+        .map(|(t, b)| switches(t) - b)
+        .min()
+        .unwrap();
+    assert!(woke <= 2, "the idle watcher woke {woke} times in a second");
+}

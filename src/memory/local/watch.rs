@@ -128,6 +128,11 @@ fn poll_loop(inner: &Weak<Inner>, stop: &mpsc::Receiver<()>) {
 /// on hidden names (our temp files among them) do not.
 fn matters(root: &Path, event: &notify::Result<notify::Event>) -> bool {
     let Ok(event) = event else { return true };
+    // Opening or reading changes nothing, and the rescan itself opens the directories: taking
+    // those as changes would rescan forever.
+    if matches!(event.kind, notify::EventKind::Access(_)) {
+        return false;
+    }
     if event.need_rescan() || event.paths.is_empty() {
         return true;
     }
