@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use memdeck::chat::agent::check_history;
 use memdeck::chat::{Agent, AgentEvent, Conversation, Persona, TurnOptions};
@@ -214,5 +215,55 @@ async fn it_streams_like_the_api_and_reports_context_edits() {
     assert_eq!(
         edits.unwrap()["applied_edits"][0]["type"],
         "clear_tool_uses_20250919"
+    );
+}
+
+/// The demo keeps its pace when it runs late (the app's event loop rests between frames):
+/// after a stall, everything that has fallen due arrives at once instead of one event per
+/// wake-up, so a stalled second costs no more than a second of the answer.
+#[tokio::test(start_paused = true)]
+async fn a_late_demo_catches_up() {
+    use futures_util::{FutureExt, StreamExt};
+    use memdeck::provider::{Provider, Request, Thinking};
+
+    let demo = Demo {
+        tokens_per_second: 100.0,
+    };
+    let request = Request {
+        system: "You are Alice's assistant.".into(),
+        messages: vec![serde_json::json!({"role": "user", "content": "What do we know?"})],
+        max_tokens: 1024,
+        thinking: Thinking::Off,
+        context_editing: ContextEditing::Off,
+    };
+    let mut stream = demo.stream(&request, CancellationToken::new());
+    let first = stream.next().await.unwrap().unwrap();
+    assert!(
+        matches!(first, StreamEvent::MessageStart { .. }),
+        "{first:?}"
+    );
+    // Stall for long enough that the whole answer has fallen due, without polling anything.
+    tokio::time::advance(Duration::from_secs(30)).await;
+    tokio::task::yield_now().await;
+    // Let the producer run (yielding does not move the paused clock), never waiting on time.
+    let mut ready = 0;
+    let mut idle = 0;
+    let ended = loop {
+        match stream.next().now_or_never() {
+            Some(Some(item)) => {
+                item.unwrap();
+                ready += 1;
+            }
+            Some(None) => break true,
+            None if idle < 100 => {
+                idle += 1;
+                tokio::task::yield_now().await;
+            }
+            None => break false,
+        }
+    };
+    assert!(
+        ended && ready > 3,
+        "after the stall {ready} events were ready and the answer had not ended"
     );
 }

@@ -48,16 +48,23 @@ impl Provider for Demo {
         };
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
+            // Each event is due at a fixed time from the start, so the pace holds even when the
+            // task runs late (the app's event loop rests between frames): what is overdue is
+            // sent without waiting, as a network's buffered bytes would arrive together.
+            let mut due = tokio::time::Instant::now();
             for (event, tokens) in events {
                 let pause = per_token * tokens;
-                let cancelled = if pause.is_zero() {
-                    // Let the consumer run between events, as a network would.
+                due += pause;
+                let cancelled = if per_token.is_zero() {
+                    // Unpaced: let the consumer run between events, as a network would.
                     tokio::task::yield_now().await;
+                    cancel.is_cancelled()
+                } else if due <= tokio::time::Instant::now() {
                     cancel.is_cancelled()
                 } else {
                     tokio::select! {
                         () = cancel.cancelled() => true,
-                        () = tokio::time::sleep(pause) => false,
+                        () = tokio::time::sleep_until(due) => false,
                     }
                 };
                 if cancelled {
