@@ -9,8 +9,7 @@ use memdeck::app::{Action, App, Command, Labels, RequestId, TabId};
 use memdeck::chat::persona::default_team;
 use memdeck::chat::{AgentEvent, Conversation};
 use memdeck::provider::{Delta, StreamEvent};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use memdeck::screen::Screen;
 use ratatui::layout::Rect;
 use serde_json::json;
 
@@ -104,7 +103,7 @@ fn token(i: usize) -> &'static str {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let mut screen = Screen::new(std::io::sink(), Rect::new(0, 0, 160, 48));
 
     // 2,500 turns = 5,000 messages.
     let mut big = app();
@@ -120,14 +119,23 @@ fn bench(c: &mut Criterion) {
         ));
         end(&mut big, tab, req);
     }
-    terminal.draw(|f| memdeck::ui::draw(f, &big)).unwrap();
+    screen.draw(|buf| memdeck::ui::draw(buf, &big)).unwrap();
     c.bench_function("frame with 5,000 messages (160x48, warm cache)", |b| {
         b.iter(|| {
-            terminal.draw(|f| memdeck::ui::draw(f, &big)).unwrap();
+            screen.draw(|buf| memdeck::ui::draw(buf, &big)).unwrap();
         });
     });
 
-    c.bench_function("stream 2,000 tokens, a frame every 8 (160x48)", |b| {
+    let mut same = Vec::new();
+    let shown = screen.shown().clone();
+    c.bench_function("compare a 160x48 frame with itself", |b| {
+        b.iter(|| {
+            same.clear();
+            memdeck::screen::encode(&shown, &shown, &mut same);
+        });
+    });
+
+    c.bench_function("stream 2,000 tokens, a frame every 25 (160x48)", |b| {
         b.iter(|| {
             let mut a = app();
             let (tab, req) = send(&mut a, "tell me everything");
@@ -136,12 +144,12 @@ fn bench(c: &mut Criterion) {
             }
             for i in 0..2000 {
                 a.update(delta(tab, req, token(i)));
-                if i % 8 == 7 {
-                    terminal.draw(|f| memdeck::ui::draw(f, &a)).unwrap();
+                if i % 25 == 24 {
+                    screen.draw(|buf| memdeck::ui::draw(buf, &a)).unwrap();
                 }
             }
             end(&mut a, tab, req);
-            terminal.draw(|f| memdeck::ui::draw(f, &a)).unwrap();
+            screen.draw(|buf| memdeck::ui::draw(buf, &a)).unwrap();
         });
     });
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod logging;
 pub mod memory;
 pub mod provider;
+pub mod screen;
 pub mod terminal;
 pub mod tui;
 pub mod ui;

@@ -15,8 +15,9 @@ use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+
+use crate::screen::Screen;
 
 /// Whether the modes are on (so the panic hook knows whether to undo them).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -32,7 +33,7 @@ pub struct TerminalGuard {
 impl TerminalGuard {
     /// Raw mode, the alternate screen, mouse, bracketed paste and (where the terminal knows
     /// them) keyboard flags that report Shift+Enter. Installs the panic hook once.
-    pub fn enter() -> io::Result<(Self, Terminal<CrosstermBackend<Stdout>>)> {
+    pub fn enter() -> io::Result<(Self, Screen<Stdout>)> {
         HOOK.call_once(|| {
             let previous = std::panic::take_hook();
             std::panic::set_hook(Box::new(move |info| {
@@ -42,8 +43,10 @@ impl TerminalGuard {
             }));
         });
         setup()?;
-        let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-        Ok((Self { _private: () }, terminal))
+        let (width, height) = crossterm::terminal::size()?;
+        let mut screen = Screen::new(io::stdout(), Rect::new(0, 0, width, height));
+        screen.clear(Rect::new(0, 0, width, height))?;
+        Ok((Self { _private: () }, screen))
     }
 
     /// Give the terminal back, stop the process (as Ctrl+Z does in a shell), and take the

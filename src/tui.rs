@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::EventStream;
-use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use crate::app::effects::Effects;
@@ -34,8 +32,9 @@ pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<(), String> {
         store: store.describe(),
     };
     tracing::info!(provider = %labels.provider, store = %labels.store, "starting the TUI");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread runs the event loop and every network stream: a streamed delta is read,
+    // decoded and applied without waking another thread. Memory work goes to blocking threads.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
@@ -43,29 +42,17 @@ pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<(), String> {
     let result = runtime.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         forward_signals(&tx);
-        let (mut guard, mut terminal) =
+        let (mut guard, mut screen) =
             TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-        let size = terminal
-            .size()
-            .map_err(|e| format!("cannot read the terminal size: {e}"))?;
-        let mut app = App::new(
-            default_team(),
-            labels,
-            Rect::new(0, 0, size.width, size.height),
-        );
+        let mut app = App::new(default_team(), labels, screen.size());
         if let Some(note) = note.or(watch_note) {
             app.notify(note, false);
         }
+        crate::app::run::spawn_input_thread(tx.clone())
+            .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
         let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));
-        let result = crate::app::run::run(
-            &mut terminal,
-            &mut app,
-            EventStream::new(),
-            &mut rx,
-            &mut fx,
-            &mut guard,
-        )
-        .await;
+        let result =
+            crate::app::run::run(&mut screen, &mut app, &mut rx, &mut fx, &mut guard).await;
         drop(guard);
         result.map_err(|e| format!("the terminal failed: {e}"))
     });

@@ -155,7 +155,9 @@ fn alice_tells_john_asks_a_person_edits() {
     assert!(log.contains(" Alice ") && log.contains(" you "), "{log}");
 
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the editor to close", |s| !s.contains("Editing /memories"));
+    tmux.wait_for("the editor to close and John's turn to end", |s| {
+        !s.contains("Editing /memories") && !s.contains("streaming")
+    });
     tmux.keys(&["C-q"]);
     let screen = tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
     assert!(

@@ -2,8 +2,12 @@
 //! terminal as a control sequence, no row is wider than asked, and no character is split or lost.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
-use memdeck::ui::text::{sanitize, wrap};
+use memdeck::ui::text::{put_line, sanitize, wrap};
 use proptest::prelude::*;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
@@ -32,6 +36,12 @@ fn piece() -> impl Strategy<Value = &'static str> {
         "supercalifragilisticexpialidocious",
         "-",
         "4K\t/memories",
+        "\u{e9}t\u{e9}",
+        "\u{b7} \u{2026} \u{2192}",
+        "\u{2500}\u{2502}\u{250c}",
+        "\u{2713}\u{2717}\u{270e}",
+        "\u{280b}",
+        "\u{ad}",
     ])
 }
 
@@ -55,5 +65,39 @@ proptest! {
         let visible = |s: &str| s.graphemes(true).filter(|g| !g.trim().is_empty()).map(str::to_owned).collect::<Vec<_>>();
         let joined: Vec<String> = rows.iter().flat_map(|r| visible(r)).collect();
         prop_assert_eq!(joined, visible(&safe));
+    }
+
+    /// The fast path draws exactly what ratatui's own `set_line` draws, over whatever was there
+    /// before, for ASCII, wide, combining and control text, clipped anywhere.
+    #[test]
+    fn put_line_draws_what_set_line_draws(
+        spans in prop::collection::vec((prop::collection::vec(piece(), 0..6), 0u8..4), 0..6),
+        x in 0u16..24,
+        y in 0u16..4,
+        max_width in 0u16..30,
+        line_bold in any::<bool>(),
+    ) {
+        let styles = [Style::new(), Style::new().fg(Color::Red), Style::new().bold(), Style::new().bg(Color::Blue).italic()];
+        let spans: Vec<Span> = spans
+            .into_iter()
+            .map(|(pieces, s)| Span::styled(pieces.concat(), styles[usize::from(s)]))
+            .collect();
+        let mut line = Line::from(spans);
+        if line_bold {
+            line = line.bold();
+        }
+        let area = Rect::new(0, 0, 20, 3);
+        let mut before = Buffer::empty(area);
+        before.set_string(0, 0, "0123456789abcdefghij", Style::new().fg(Color::Green));
+        before.set_string(0, 1, "日本語日本語日本語日本", Style::new().underlined());
+        let mut expected = before.clone();
+        let mut actual = before;
+        if y < area.height && x < area.width {
+            let end = expected.set_line(x, y, &line, max_width).0;
+            prop_assert_eq!(put_line(&mut actual, x, y, &line, max_width), end);
+        } else {
+            prop_assert_eq!(put_line(&mut actual, x, y, &line, max_width), x);
+        }
+        prop_assert_eq!(actual, expected);
     }
 }

@@ -1,24 +1,27 @@
 //! The event loop: terminal events and background results in, at most one frame per
 //! [`FRAME_BUDGET`] out, and only when something changed.
 //!
-//! It is generic over the ratatui backend and the event stream, so tests drive it headless
-//! with a `TestBackend` and scripted events.
+//! Terminal events arrive on the same channel as everything else (see
+//! [`spawn_input_thread`]), so the loop sleeps in one place and a streamed delta costs one
+//! wake-up. It is generic over the ratatui backend, so tests drive it headless with a
+//! `TestBackend` and actions sent into the channel.
 
-use std::io;
+use std::io::{self, Write};
 use std::time::Duration;
 
-use crossterm::event::Event;
-use futures_util::{Stream, StreamExt};
-use ratatui::Terminal;
-use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::effects::{Effects, Flow};
 use super::{Action, App};
+use crate::screen::Screen;
 
 /// The shortest time between two frames (60 frames a second at most).
 pub const FRAME_BUDGET: Duration = Duration::from_millis(16);
+/// The time between two frames while answers stream and nothing else happens (15 frames a
+/// second): text arriving every few milliseconds is shown in steady steps, and the process
+/// wakes once per frame instead of once per network packet. Keys still draw at once.
+pub const STREAM_FRAME: Duration = Duration::from_millis(66);
 /// How often time-driven things (spinners, countdowns, flashes) are redrawn.
 pub const TICK: Duration = Duration::from_millis(100);
 /// Actions applied before a frame is drawn, at most; a flood cannot starve the screen.
@@ -47,20 +50,69 @@ fn stamp(app: &mut App) {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
 }
 
-/// Run until the app quits or the terminal's events end.
-pub async fn run<B, S>(
-    terminal: &mut Terminal<B>,
+/// Block the thread for `length`, or until something arrives in the channel while resting
+/// (the input thread wakes the resting thread after every event it sends).
+fn rest(length: Duration, rx: &mpsc::UnboundedReceiver<Action>) {
+    let until = std::time::Instant::now() + length;
+    loop {
+        let now = std::time::Instant::now();
+        if now >= until || !rx.is_empty() {
+            return;
+        }
+        std::thread::park_timeout(until - now);
+    }
+}
+
+/// Read the terminal's events on a thread of their own and send them into the action channel
+/// as [`Action::Term`]. Blocking in `read` costs nothing while idle, and the event loop has no
+/// second source to poll on every wake-up. A read error ends the app through its normal exit.
+///
+/// Call it from the thread that runs the event loop.
+pub fn spawn_input_thread(tx: mpsc::UnboundedSender<Action>) -> io::Result<()> {
+    let looping = std::thread::current();
+    std::thread::Builder::new()
+        .name("memdeck-input".into())
+        .spawn(move || {
+            loop {
+                match crossterm::event::read() {
+                    Ok(event) => {
+                        if tx.send(Action::Term(event)).is_err() {
+                            return;
+                        }
+                        // End the event loop's rest between streamed frames, if it is resting.
+                        looping.unpark();
+                    }
+                    Err(e) => {
+                        tracing::error!("cannot read the terminal: {e}");
+                        let _ = tx.send(Action::Terminate);
+                        return;
+                    }
+                }
+            }
+        })
+        .map(drop)
+}
+
+/// Draw one frame. The size comes from the terminal's resize events (the app's `size`); a
+/// new size or a screen someone else drew on (after a suspend) is cleared and written whole.
+fn draw<W: Write>(screen: &mut Screen<W>, app: &mut App) -> io::Result<()> {
+    if std::mem::take(&mut app.clear) || screen.size() != app.size {
+        screen.clear(app.size)?;
+    }
+    let began = std::time::Instant::now();
+    screen.draw(|buf| crate::ui::draw(buf, app))?;
+    tracing::trace!(micros = began.elapsed().as_micros(), "frame");
+    Ok(())
+}
+
+/// Run until the app quits or every sender of the channel is gone.
+pub async fn run<W: Write>(
+    screen: &mut Screen<W>,
     app: &mut App,
-    mut events: S,
     rx: &mut mpsc::UnboundedReceiver<Action>,
     fx: &mut Effects,
     suspend: &mut dyn Suspend,
-) -> io::Result<()>
-where
-    B: Backend,
-    B::Error: std::error::Error + Send + Sync + 'static,
-    S: Stream<Item = io::Result<Event>> + Unpin,
-{
+) -> io::Result<()> {
     fx.watch_store();
     stamp(app);
     let start = app.start();
@@ -72,29 +124,28 @@ where
             return Ok(());
         }
         if app.dirty && Instant::now() >= next_frame {
-            if std::mem::take(&mut app.clear) {
-                terminal.clear().map_err(io::Error::other)?;
-            }
-            terminal
-                .draw(|frame| crate::ui::draw(frame, app))
-                .map_err(io::Error::other)?;
+            draw(screen, app)?;
             app.dirty = false;
-            next_frame = Instant::now() + FRAME_BUDGET;
+            if app.is_streaming() {
+                // Rest outside the runtime until the next frame is due. While the thread is
+                // not waiting on the sockets, packets queue up in the kernel and are read in
+                // one go afterwards: one wake-up per frame, not one per delta (each costs tens
+                // of microseconds of kernel time). A key ends the rest at once.
+                rest(STREAM_FRAME, rx);
+                next_frame = Instant::now();
+            } else {
+                next_frame = Instant::now() + FRAME_BUDGET;
+            }
         }
         let ticking = app.needs_ticks();
         if !ticking {
             next_tick = Instant::now() + TICK;
         }
         let commands = tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(event)) => {
-                    stamp(app);
-                    app.update(Action::Term(event))
-                }
-                Some(Err(e)) => return Err(e),
-                None => return Ok(()),
-            },
-            Some(action) = rx.recv() => {
+            // Whatever is waiting is applied before a due frame is drawn.
+            biased;
+            action = rx.recv() => {
+                let Some(action) = action else { return Ok(()) };
                 stamp(app);
                 let mut commands = app.update(action);
                 for _ in 0..BATCH {

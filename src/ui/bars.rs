@@ -4,10 +4,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
+use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
-use super::text::sanitize;
+use super::text::{put_line, sanitize};
 use super::theme::{self, DIM, ERROR, KEY, OK, WARN};
 use crate::app::App;
 use crate::app::keymap::Focus;
@@ -45,7 +45,7 @@ pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
             buf.set_string(area.right().saturating_sub(1), area.y, "…", DIM);
             break;
         }
-        buf.set_line(x, area.y, &line, width);
+        put_line(buf, x, area.y, &line, width);
         hits.tabs.push((x, x + width));
         x += width;
         buf.set_string(x, area.y, "│", DIM);
@@ -63,18 +63,14 @@ pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
 pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(tab) = app.active_tab() else { return };
     let focused = app.focus == Focus::Input && app.editor.is_none() && app.popup.is_none();
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme::border(focused))
-        .title(Line::from(vec![
-            Span::styled(
-                format!(" {} ", tab.persona.name),
-                theme::persona(&tab.persona.color),
-            ),
-            Span::styled("› ", DIM),
-        ]));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let title = Line::from(vec![
+        Span::styled(
+            format!(" {} ", tab.persona.name),
+            theme::persona(&tab.persona.color),
+        ),
+        Span::styled("› ", DIM),
+    ]);
+    let inner = super::bordered(buf, area, theme::border(focused), &title);
     render_text_field(&tab.input, focused, inner, buf);
 }
 
@@ -116,7 +112,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         DIM,
     ));
     let left = Line::from(left);
-    buf.set_line(area.x, area.y, &left, area.width);
+    put_line(buf, area.x, area.y, &left, area.width);
     let right: Line = if let Some(notice) = &app.notice {
         Line::from(Span::styled(
             format!(" {} ", sanitize(&notice.text)),
@@ -134,7 +130,13 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     let right_width = right.width();
     if left.width() + right_width < width {
         let x = area.x + u16::try_from(width - right_width).unwrap_or(0);
-        buf.set_line(x, area.y, &right, u16::try_from(right_width).unwrap_or(0));
+        put_line(
+            buf,
+            x,
+            area.y,
+            &right,
+            u16::try_from(right_width).unwrap_or(0),
+        );
     }
 }
 

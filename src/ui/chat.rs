@@ -8,11 +8,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
 use serde_json::Value;
 
 use super::markdown;
-use super::text::{sanitize, wrap};
+use super::text::{put_line, sanitize, wrap};
 use super::theme::{self, DIM, ERROR, OK, WARN};
 use crate::app::tab::{CachedItem, ChatTab, Scroll};
 use crate::app::transcript::{Item, ToolCard, ToolStatus};
@@ -41,12 +40,7 @@ pub fn draw(tab: &ChatTab, focused: bool, now: Instant, area: Rect, buf: &mut Bu
     if tab.view.scroll != Scroll::Bottom {
         title.push(Span::styled("· scrolled (End follows) ", DIM));
     }
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme::border(focused))
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let inner = super::bordered(buf, area, theme::border(focused), &Line::from(title));
     if inner.width == 0 || inner.height == 0 {
         return;
     }
@@ -94,7 +88,7 @@ pub fn draw(tab: &ChatTab, focused: bool, now: Instant, area: Rect, buf: &mut Bu
             if y >= inner.bottom() {
                 return;
             }
-            buf.set_line(inner.x, y, line, inner.width);
+            put_line(buf, inner.x, y, line, inner.width);
             rows.push(Some(i));
             y += 1;
         }

@@ -9,19 +9,21 @@ pub mod popup;
 pub mod text;
 pub mod theme;
 
-use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::Line;
 use unicode_width::UnicodeWidthStr;
+
+use self::text::put_line;
 
 use crate::app::App;
 use crate::app::keymap::Focus;
 use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
 
-/// Draw the whole screen.
-pub fn draw(frame: &mut Frame, app: &App) {
-    let screen = frame.area();
-    let buf = frame.buffer_mut();
+/// Draw the whole screen into `buf` (sized to the screen).
+pub fn draw(buf: &mut Buffer, app: &App) {
+    let screen = buf.area;
     let Some(areas) = app.areas() else {
         too_small(screen, buf);
         return;
@@ -46,7 +48,35 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
-fn too_small(screen: Rect, buf: &mut ratatui::buffer::Buffer) {
+/// A box with a plain border in `style` and `title` over its top edge (as a ratatui `Block`
+/// with all borders draws it, without touching the cells inside); returns the inside.
+pub fn bordered(buf: &mut Buffer, area: Rect, style: Style, title: &Line<'_>) -> Rect {
+    let area = area.intersection(buf.area);
+    if area.width < 2 || area.height < 2 {
+        return Rect::new(area.x, area.y, 0, 0);
+    }
+    let (right, bottom) = (area.right() - 1, area.bottom() - 1);
+    for x in area.x + 1..right {
+        buf[(x, area.y)].set_symbol("─").set_style(style);
+        buf[(x, bottom)].set_symbol("─").set_style(style);
+    }
+    for y in area.y + 1..bottom {
+        buf[(area.x, y)].set_symbol("│").set_style(style);
+        buf[(right, y)].set_symbol("│").set_style(style);
+    }
+    for (x, y, corner) in [
+        (area.x, area.y, "┌"),
+        (right, area.y, "┐"),
+        (area.x, bottom, "└"),
+        (right, bottom, "┘"),
+    ] {
+        buf[(x, y)].set_symbol(corner).set_style(style);
+    }
+    put_line(buf, area.x + 1, area.y, title, area.width - 2);
+    Rect::new(area.x + 1, area.y + 1, area.width - 2, area.height - 2)
+}
+
+fn too_small(screen: Rect, buf: &mut Buffer) {
     let lines = [
         format!("terminal too small: {}×{}", screen.width, screen.height),
         format!("memdeck needs at least {MIN_WIDTH}×{MIN_HEIGHT}"),
@@ -58,7 +88,7 @@ fn too_small(screen: Rect, buf: &mut ratatui::buffer::Buffer) {
             .min(screen.width);
         if y < screen.bottom() {
             let x = screen.x + (screen.width - width) / 2;
-            buf.set_line(x, y, &Line::from(text.as_str()), width);
+            put_line(buf, x, y, &Line::from(text.as_str()), width);
         }
     }
 }

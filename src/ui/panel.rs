@@ -7,11 +7,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Widget};
 use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
-use super::text::{sanitize, wrap};
+use super::text::{put_line, put_str, sanitize, wrap};
 use super::theme::{self, DIM, ERROR, FLASH, OK, SELECTED, WARN};
 use crate::app::App;
 use crate::app::effects::HUMAN_ACTOR;
@@ -22,15 +21,11 @@ use crate::memory::format_size;
 
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     let focused = app.focus == Focus::Panel;
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme::border(focused))
-        .title(Line::from(vec![
-            Span::styled(" Memory ", Style::new().bold()),
-            Span::styled(format!("· {} ", app.labels.store), DIM),
-        ]));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let title = Line::from(vec![
+        Span::styled(" Memory ", Style::new().bold()),
+        Span::styled(format!("· {} ", app.labels.store), DIM),
+    ]);
+    let inner = super::bordered(buf, area, theme::border(focused), &title);
     if inner.height < 4 || inner.width < 10 {
         return;
     }
@@ -189,12 +184,14 @@ fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
         if Some(line + first) == selected {
             base = base.patch(SELECTED);
         }
-        buf.set_stringn(area.x, y, format!("{left:<width$}"), width, base);
+        buf.set_style(Rect::new(area.x, y, area.width, 1), base);
+        put_str(buf, area.x, y, &left, area.width, base);
         if left.width() > room {
             buf.set_stringn(area.x + u16::try_from(room).unwrap_or(0), y, "…", 1, base);
         }
         let x = area.x + u16::try_from(width.saturating_sub(right_width)).unwrap_or(0);
-        buf.set_line(
+        put_line(
+            buf,
             x,
             y,
             &Line::from(right),
@@ -252,7 +249,7 @@ fn draw_open_file(app: &App, area: Rect, buf: &mut Buffer) {
     let top = open.scroll.min(rows.len().saturating_sub(height));
     for (i, line) in rows.iter().skip(top).take(height).enumerate() {
         let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
-        buf.set_line(body.x, y, line, body.width);
+        put_line(buf, body.x, y, line, body.width);
     }
 }
 
@@ -284,7 +281,8 @@ fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
     } else {
         &[("Tab", "focus the panel"), ("^B", "hide")]
     };
-    buf.set_line(
+    put_line(
+        buf,
         area.x,
         area.y + 1,
         &theme::key_hints(keys, "  "),

@@ -4,9 +4,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::widgets::{Clear, Widget};
 
-use super::text::{sanitize, wrap};
+use super::text::{put_line, sanitize, wrap};
 use super::theme::{self, DIM, ERROR, KEY, OK, SELECTED, WARN};
 use crate::app::App;
 use crate::app::editor::{EditorState, MemoryEditor};
@@ -28,18 +28,14 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 fn frame(title: &str, area: Rect, buf: &mut Buffer) -> Rect {
     Clear.render(area, buf);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme::FOCUSED_BORDER)
-        .title(Span::styled(format!(" {title} "), Style::new().bold()));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    inner
+    let title = Line::from(Span::styled(format!(" {title} "), Style::new().bold()));
+    super::bordered(buf, area, theme::FOCUSED_BORDER, &title)
 }
 
 fn lines_at(lines: &[Line], area: Rect, buf: &mut Buffer) {
     for (i, line) in lines.iter().take(usize::from(area.height)).enumerate() {
-        buf.set_line(
+        put_line(
+            buf,
             area.x,
             area.y + u16::try_from(i).unwrap_or(0),
             line,
@@ -148,7 +144,8 @@ fn draw_form(form: &Form, screen: Rect, buf: &mut Buffer) {
         &[("Enter", "ok"), ("Tab", "next field"), ("Esc", "cancel")],
         "  ",
     );
-    buf.set_line(
+    put_line(
+        buf,
         inner.x,
         inner.bottom().saturating_sub(1),
         &hint,
@@ -208,7 +205,8 @@ fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
         ],
         "  ",
     );
-    buf.set_line(
+    put_line(
+        buf,
         inner.x,
         inner.bottom().saturating_sub(1),
         &hint,
@@ -228,13 +226,8 @@ pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
     if editor.is_dirty() {
         title.push(Span::styled("● modified ", WARN));
     }
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme::FOCUSED_BORDER)
-        .title(Line::from(title));
-    let inner = block.inner(area);
     Clear.render(area, buf);
-    block.render(area, buf);
+    let inner = super::bordered(buf, area, theme::FOCUSED_BORDER, &Line::from(title));
     if inner.height < 3 {
         return;
     }
@@ -283,6 +276,6 @@ pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
             )
         }
     };
-    buf.set_line(bar.x, bar.y, &message, bar.width);
-    buf.set_line(bar.x, bar.y + 1, &keys, bar.width);
+    put_line(buf, bar.x, bar.y, &message, bar.width);
+    put_line(buf, bar.x, bar.y + 1, &keys, bar.width);
 }

@@ -9,8 +9,9 @@
 
 use std::fmt::Write as _;
 
+use ratatui::buffer::Buffer;
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
@@ -189,9 +190,94 @@ pub fn wrap_styled(pieces: &[(String, Style)], width: usize) -> Vec<Vec<Span<'st
     )
 }
 
+/// Draw `text` at (x, y) in at most `max_width` columns, exactly as `Buffer::set_stringn` does,
+/// returning the column after it. Printable ASCII (most of any chat) takes a fast path: one
+/// byte is one cell, so the grapheme segmentation and width lookups that dominate a frame's
+/// cost are skipped; anything else goes through ratatui.
+pub fn put_str(buf: &mut Buffer, x: u16, y: u16, text: &str, max_width: u16, style: Style) -> u16 {
+    let area = buf.area;
+    if y < area.y || y >= area.bottom() || x < area.x || x >= area.right() {
+        return x;
+    }
+    let room = area.right().saturating_sub(x).min(max_width);
+    let start = buf.index_of(x, y);
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        let n = u16::try_from(text.len()).unwrap_or(u16::MAX).min(room);
+        let cells = &mut buf.content[start..start + usize::from(n)];
+        for (cell, byte) in cells.iter_mut().zip(text.bytes()) {
+            cell.set_char(char::from(byte)).set_style(style);
+        }
+        return x + n;
+    }
+    if !text.chars().all(one_cell) {
+        return buf.set_stringn(x, y, text, usize::from(max_width), style).0;
+    }
+    let mut n = 0;
+    for (cell, c) in buf.content[start..start + usize::from(room)]
+        .iter_mut()
+        .zip(text.chars())
+    {
+        cell.set_char(c).set_style(style);
+        n += 1;
+    }
+    x + n
+}
+
+/// Whether `c` is a grapheme cluster of its own, one column wide, next to any other such
+/// character: printable ASCII, Latin letters with their accents precomposed, the punctuation,
+/// arrows, box drawing and braille the screen's chrome is made of. Text made only of these is
+/// drawn without grapheme segmentation.
+fn one_cell(c: char) -> bool {
+    matches!(c,
+        ' '..='~'
+        | '\u{a0}'..='\u{ac}'
+        | '\u{ae}'..='\u{2ff}'
+        | '\u{2010}'..='\u{2027}'
+        | '\u{2030}'..='\u{205e}'
+        | '\u{2190}'..='\u{21ff}'
+        | '\u{2500}'..='\u{259f}'
+        | '\u{25cf}'
+        | '\u{2702}' | '\u{270e}' | '\u{2713}' | '\u{2717}'
+        | '\u{2800}'..='\u{28ff}')
+}
+
+/// Draw a line as `Buffer::set_line` does (the line's style under each span's), through
+/// [`put_str`]; returns the column after it.
+pub fn put_line(buf: &mut Buffer, x: u16, y: u16, line: &Line<'_>, max_width: u16) -> u16 {
+    let mut x = x;
+    let mut room = max_width;
+    for span in line {
+        if room == 0 {
+            break;
+        }
+        let next = put_str(buf, x, y, &span.content, room, line.style.patch(span.style));
+        room = room.saturating_sub(next.saturating_sub(x));
+        x = next;
+    }
+    x
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every character the fast path draws alone is one column wide and a grapheme cluster of
+    /// its own, whatever such character stands next to it.
+    #[test]
+    fn one_cell_characters_are_single_narrow_clusters() {
+        let all: Vec<char> = (0..=0x2fff_u32)
+            .filter_map(char::from_u32)
+            .filter(|&c| one_cell(c))
+            .collect();
+        assert!(all.len() > 1000);
+        for &c in &all {
+            assert_eq!(unicode_width::UnicodeWidthChar::width(c), Some(1), "{c:?}");
+            for other in ['a', ' ', '\u{e9}', '\u{2500}', '\u{2026}', '\u{2800}', c] {
+                let pair: String = [other, c, other].iter().collect();
+                assert_eq!(pair.graphemes(true).count(), 3, "{pair:?}");
+            }
+        }
+    }
 
     #[test]
     fn controls_become_visible_and_tabs_expand() {

@@ -16,7 +16,27 @@ pub const FLASH: Style = Style::new().bg(Color::Rgb(60, 60, 20));
 /// A persona's colour from its name in the personas file (`cyan`, `lightmagenta`, `#ff8800`);
 /// an unknown name is white.
 pub fn color(name: &str) -> Color {
-    name.parse::<Color>().unwrap_or(Color::White)
+    // The plain names are matched directly: this runs for every tab and panel row each frame,
+    // and ratatui's parser lowercases and rewrites the name into new strings first.
+    match name {
+        "black" => Color::Black,
+        "red" => Color::Red,
+        "green" => Color::Green,
+        "yellow" => Color::Yellow,
+        "blue" => Color::Blue,
+        "magenta" => Color::Magenta,
+        "cyan" => Color::Cyan,
+        "gray" => Color::Gray,
+        "darkgray" => Color::DarkGray,
+        "lightred" => Color::LightRed,
+        "lightgreen" => Color::LightGreen,
+        "lightyellow" => Color::LightYellow,
+        "lightblue" => Color::LightBlue,
+        "lightmagenta" => Color::LightMagenta,
+        "lightcyan" => Color::LightCyan,
+        "white" => Color::White,
+        _ => name.parse::<Color>().unwrap_or(Color::White),
+    }
 }
 
 /// The style of a persona's name.
@@ -75,5 +95,28 @@ mod tests {
         assert_eq!(color("cyan"), Color::Cyan);
         assert_eq!(color("#ff8800"), Color::Rgb(255, 136, 0));
         assert_eq!(color("no such colour"), Color::White);
+        // The quick names agree with ratatui's parser.
+        for name in [
+            "black",
+            "red",
+            "green",
+            "yellow",
+            "blue",
+            "magenta",
+            "cyan",
+            "gray",
+            "darkgray",
+            "lightred",
+            "lightgreen",
+            "lightyellow",
+            "lightblue",
+            "lightmagenta",
+            "lightcyan",
+            "white",
+            "Light-Magenta",
+            "208",
+        ] {
+            assert_eq!(color(name), name.parse::<Color>().unwrap(), "{name}");
+        }
     }
 }

@@ -172,7 +172,9 @@ pub fn apply(app: &mut App, actions: Vec<Action>) -> Vec<Command> {
 /// Draw the app into a test terminal of its size.
 pub fn draw(app: &App) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
-    terminal.draw(|f| memdeck::ui::draw(f, app)).unwrap();
+    terminal
+        .draw(|f| memdeck::ui::draw(f.buffer_mut(), app))
+        .unwrap();
     terminal
 }
 
