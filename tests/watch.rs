@@ -202,11 +202,19 @@ fn reading_does_not_wake_the_watcher() {
     let (f, _rx) = watched();
     // This test's watcher thread: new since the test began (another test starting at the same
     // moment may add its own; the quietest new one is taken).
-    let ours: Vec<_> = threads("memdeck-watch")
-        .into_iter()
-        .filter(|t| !others.contains(t))
-        .collect();
-    assert!(!ours.is_empty());
+    // A thread takes its name a moment after it starts.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let ours: Vec<_> = loop {
+        let new: Vec<_> = threads("memdeck-watch")
+            .into_iter()
+            .filter(|t| !others.contains(t))
+            .collect();
+        if !new.is_empty() {
+            break new;
+        }
+        assert!(Instant::now() < deadline, "no watcher thread appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    };
     f.write("notes.md", "hello\n");
     for _ in 0..5 {
         f.ok(serde_json::json!({"command": "view", "path": "/memories"}));
