@@ -163,12 +163,7 @@ pub fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>) {
             // A wide character shown under the columns this cell takes is destroyed whole by
             // the terminal: repaint the columns it covered beyond them.
             for (j, under) in then.iter().enumerate().take(x + w.max(1)).skip(x) {
-                let under_width = if j == x {
-                    width(old_symbol)
-                } else {
-                    width(under.symbol())
-                };
-                force_until = force_until.max(j + under_width);
+                force_until = force_until.max(j + width(under.symbol()));
             }
             if cursor != Some((x, row)) {
                 move_to(out, usize::from(area.x) + x, usize::from(area.y) + row);

@@ -140,16 +140,10 @@ fn draw_form(form: &Form, screen: Rect, buf: &mut Buffer) {
     if let Some(error) = &form.error {
         buf.set_stringn(inner.x, y, sanitize(error), usize::from(inner.width), ERROR);
     }
-    let hint = theme::key_hints(
+    bottom_hints(
         &[("Enter", "ok"), ("Tab", "next field"), ("Esc", "cancel")],
-        "  ",
-    );
-    put_line(
+        inner,
         buf,
-        inner.x,
-        inner.bottom().saturating_sub(1),
-        &hint,
-        inner.width,
     );
 }
 
@@ -197,14 +191,20 @@ fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
         .selected
         .saturating_sub(usize::from(body.height).saturating_sub(1));
     lines_at(&lines[top.min(lines.len())..], body, buf);
-    let hint = theme::key_hints(
+    bottom_hints(
         &[
             ("↑↓", "select"),
             ("Enter", "restore this version"),
             ("Esc", "close"),
         ],
-        "  ",
+        inner,
+        buf,
     );
+}
+
+/// A dialog's keys on the last row inside it.
+fn bottom_hints(keys: &[(&str, &str)], inner: Rect, buf: &mut Buffer) {
+    let hint = theme::key_hints(keys, "  ");
     put_line(
         buf,
         inner.x,

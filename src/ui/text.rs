@@ -191,27 +191,20 @@ pub fn wrap_styled(pieces: &[(String, Style)], width: usize) -> Vec<Vec<Span<'st
 }
 
 /// Draw `text` at (x, y) in at most `max_width` columns, exactly as `Buffer::set_stringn` does,
-/// returning the column after it. Printable ASCII (most of any chat) takes a fast path: one
-/// byte is one cell, so the grapheme segmentation and width lookups that dominate a frame's
-/// cost are skipped; anything else goes through ratatui.
+/// returning the column after it. Text made only of one-cell characters (printable ASCII, most
+/// of any chat, and the screen's chrome) takes a fast path: one character is one cell, so the
+/// grapheme segmentation and width lookups that dominate a frame's cost are skipped; anything
+/// else goes through ratatui.
 pub fn put_str(buf: &mut Buffer, x: u16, y: u16, text: &str, max_width: u16, style: Style) -> u16 {
     let area = buf.area;
     if y < area.y || y >= area.bottom() || x < area.x || x >= area.right() {
         return x;
     }
-    let room = area.right().saturating_sub(x).min(max_width);
-    let start = buf.index_of(x, y);
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        let n = u16::try_from(text.len()).unwrap_or(u16::MAX).min(room);
-        let cells = &mut buf.content[start..start + usize::from(n)];
-        for (cell, byte) in cells.iter_mut().zip(text.bytes()) {
-            cell.set_char(char::from(byte)).set_style(style);
-        }
-        return x + n;
-    }
     if !text.chars().all(one_cell) {
         return buf.set_stringn(x, y, text, usize::from(max_width), style).0;
     }
+    let room = area.right().saturating_sub(x).min(max_width);
+    let start = buf.index_of(x, y);
     let mut n = 0;
     for (cell, c) in buf.content[start..start + usize::from(room)]
         .iter_mut()
