@@ -2,7 +2,8 @@
 //!
 //! Failures reach the user as one `memdeck: error: ...` line on stderr, plus a hint where one
 //! helps, and an exit code: 0 success, 1 failure (for `memory exec`: the tool result is an
-//! error), 2 usage error.
+//! error), 2 usage error; the TUI also ends with 128 + N on signal N (SIGTERM, SIGHUP, SIGINT)
+//! and 101 on a panic (after restoring the terminal).
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -147,10 +148,13 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             if let Err(e) = logging::init(&log_file, &cli.log.log_level) {
                 eprintln!("memdeck: warning: {e}; logging is off");
             }
-            memdeck::tui::run(&cli.memory, &cli.model).map_err(|e| {
+            let signal = memdeck::tui::run(&cli.memory, &cli.model).map_err(|e| {
                 Failure::new(1, e).hint("check --memory-dir, the provider flags and the log file")
             })?;
-            Ok(ExitCode::SUCCESS)
+            // Ended by a signal: 128 + its number, as a shell reports a process it killed.
+            Ok(signal
+                .and_then(|n| u8::try_from(128 + n).ok())
+                .map_or(ExitCode::SUCCESS, ExitCode::from))
         }
         Some(Command::Ask {
             persona,

@@ -1,5 +1,6 @@
 //! The terminal's modes: turned on when the TUI starts, and every one of them turned off again
-//! on exit, on panic, on SIGTERM/SIGHUP (through the normal exit) and around a suspend.
+//! on exit, on panic (then the process exits with 101, the message printed after the restore),
+//! on SIGTERM/SIGHUP (through the normal exit) and around a suspend.
 //!
 //! The only module that sends terminal mode commands.
 
@@ -38,8 +39,16 @@ impl TerminalGuard {
             let previous = std::panic::take_hook();
             std::panic::set_hook(Box::new(move |info| {
                 // Restore first, so the message lands on the normal screen.
-                restore();
+                let was_set_up = restore();
+                tracing::error!("{info}");
                 previous(info);
+                if was_set_up {
+                    // Whichever thread panicked, the app cannot go on: the terminal is no
+                    // longer set up for it, and a task that panicked never reports back (its
+                    // tab would spin for ever). Memory files are written atomically, so
+                    // stopping here loses no memory.
+                    std::process::exit(101);
+                }
             }));
         });
         setup()?;
@@ -50,12 +59,13 @@ impl TerminalGuard {
     }
 
     /// Give the terminal back, stop the process (as Ctrl+Z does in a shell), and take the
-    /// terminal again when `fg` continues it.
-    pub fn suspend(&mut self) -> io::Result<()> {
+    /// terminal again when `fg` continues it. Returns the terminal's size then.
+    pub fn suspend(&mut self) -> io::Result<(u16, u16)> {
         restore();
         rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP)
             .map_err(io::Error::from)?;
-        setup()
+        setup()?;
+        crossterm::terminal::size()
     }
 }
 
@@ -66,8 +76,8 @@ impl Drop for TerminalGuard {
 }
 
 impl crate::app::run::Suspend for TerminalGuard {
-    fn suspend(&mut self) -> io::Result<()> {
-        TerminalGuard::suspend(self)
+    fn suspend(&mut self) -> io::Result<Option<(u16, u16)>> {
+        TerminalGuard::suspend(self).map(Some)
     }
 }
 
@@ -96,9 +106,10 @@ fn setup() -> io::Result<()> {
 }
 
 /// Undo every mode `setup` turned on; safe to call more than once and from the panic hook.
-pub fn restore() {
+/// Returns whether there was anything to undo.
+pub fn restore() -> bool {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
-        return;
+        return false;
     }
     let mut out = io::stdout();
     if KEYBOARD_FLAGS.swap(false, Ordering::SeqCst) {
@@ -113,6 +124,7 @@ pub fn restore() {
     );
     let _ = disable_raw_mode();
     let _ = out.flush();
+    true
 }
 
 /// Put `text` on the clipboard with OSC 52 (works over SSH; inside tmux it is also sent through

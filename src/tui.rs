@@ -2,6 +2,7 @@
 //! logging and the terminal, and runs the event loop until the user quits or a signal ends it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -14,8 +15,9 @@ use crate::memory::{LocalStore, MemoryStore, WatchMode};
 use crate::terminal::{TerminalGuard, copy_to_clipboard};
 
 /// Run the TUI. Errors before the screen starts are returned for the caller to print; the
-/// terminal is restored before this returns, whatever happened.
-pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<(), String> {
+/// terminal is restored before this returns, whatever happened. Returns the signal that ended
+/// the app, if one did (the caller exits with 128 + its number, as a shell expects).
+pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<Option<i32>, String> {
     let (provider, note) = model.provider().map_err(|e| e.to_string())?;
     let store = LocalStore::open(&memory.local_options()).map_err(|e| e.to_string())?;
     let watch_note = match store.watch() {
@@ -39,9 +41,13 @@ pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let options = model.turn_options();
+    let ended_by = Arc::new(AtomicI32::new(0));
+    let signal = ended_by.clone();
     let result = runtime.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        forward_signals(&tx);
+        forward_signals(&tx, &ended_by);
+        #[cfg(debug_assertions)]
+        panic_on_request();
         let (mut guard, mut screen) =
             TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
         let mut app = App::new(default_team(), labels, screen.size());
@@ -57,13 +63,14 @@ pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<(), String> {
         result.map_err(|e| format!("the terminal failed: {e}"))
     });
     runtime.shutdown_timeout(Duration::from_millis(500));
-    tracing::info!("the TUI ended");
-    result
+    let signal = Some(signal.load(Ordering::SeqCst)).filter(|&n| n != 0);
+    tracing::info!(?signal, "the TUI ended");
+    result.map(|()| signal)
 }
 
-/// SIGTERM, SIGHUP and SIGINT end the app through its normal exit (which restores the
-/// terminal).
-fn forward_signals(tx: &mpsc::UnboundedSender<Action>) {
+/// SIGTERM, SIGHUP and SIGINT end the app through its normal exit (which cancels the turns
+/// and restores the terminal); the first one is recorded in `ended_by`.
+fn forward_signals(tx: &mpsc::UnboundedSender<Action>, ended_by: &Arc<AtomicI32>) {
     use tokio::signal::unix::{SignalKind, signal};
     for kind in [
         SignalKind::terminate(),
@@ -71,15 +78,41 @@ fn forward_signals(tx: &mpsc::UnboundedSender<Action>) {
         SignalKind::interrupt(),
     ] {
         let tx = tx.clone();
+        let ended_by = ended_by.clone();
         match signal(kind) {
             Ok(mut stream) => {
                 tokio::spawn(async move {
                     if stream.recv().await.is_some() {
+                        tracing::info!("ending on signal {}", kind.as_raw_value());
+                        let _ = ended_by.compare_exchange(
+                            0,
+                            kind.as_raw_value(),
+                            Ordering::SeqCst,
+                            Ordering::SeqCst,
+                        );
                         let _ = tx.send(Action::Terminate);
                     }
                 });
             }
             Err(e) => tracing::warn!("cannot listen for {kind:?}: {e}"),
         }
+    }
+}
+
+/// Debug builds only, for the tests of the panic path: with `MEMDECK_TEST_PANIC` set, SIGUSR1
+/// makes a task on the event loop's thread panic, in the middle of whatever the app is doing.
+#[cfg(debug_assertions)]
+fn panic_on_request() {
+    use tokio::signal::unix::{SignalKind, signal};
+    if std::env::var_os("MEMDECK_TEST_PANIC").is_none() {
+        return;
+    }
+    if let Ok(mut stream) = signal(SignalKind::user_defined1()) {
+        tokio::spawn(async move {
+            assert!(
+                stream.recv().await.is_none(),
+                "a test asked for this panic (SIGUSR1 with MEMDECK_TEST_PANIC set)"
+            );
+        });
     }
 }

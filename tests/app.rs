@@ -579,6 +579,27 @@ fn help_opens_from_f1_and_from_question_mark_outside_the_input() {
 }
 
 #[test]
+fn ctrl_l_redraws_the_whole_screen_whatever_has_the_keyboard() {
+    let mut app = app(160, 48);
+    type_text(&mut app, "draft");
+    assert!(app.update(ctrl('l')).is_empty());
+    assert!(app.clear && app.dirty);
+    assert_eq!(
+        app.active_tab().unwrap().input.lines(),
+        ["draft"],
+        "not typed"
+    );
+    app.clear = false;
+    app.update(key(KeyCode::F(1)));
+    app.update(ctrl('l'));
+    assert!(app.clear, "also under a dialog");
+    assert!(
+        matches!(app.popup, Some(Popup::Help { .. })),
+        "which stays open"
+    );
+}
+
+#[test]
 fn quitting_asks_while_a_turn_streams_and_cancels_it() {
     let mut app = app(160, 48);
     assert_eq!(app.update(ctrl('q')), [Command::Quit]);

@@ -5,101 +5,20 @@
 //! Needs tmux (`.ci/run` installs it).
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
-use std::path::Path;
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(width: u16, height: u16, command: &str) -> Self {
-        let socket = format!("memdeck-e2e-{}", std::process::id());
-        let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .arg(command)
-            .env_remove("ANTHROPIC_API_KEY")
-            .env("TERM", "xterm-256color")
-            .status()
-            .expect("tmux is needed for the end-to-end test: apt-get install tmux");
-        assert!(status.success(), "tmux did not start");
-        Self { socket }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn text(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", "--", text]);
-    }
-
-    /// Wait until `check` holds for the screen, or fail showing it.
-    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if check(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn wait_for_file(path: &Path, what: &str, check: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if check(&text) {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; the file:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use tmux::{Tmux, memdeck, wait_for_file};
 
 #[test]
 fn alice_tells_john_asks_a_person_edits() {
     let tmp = tempfile::tempdir().unwrap();
     let memories = tmp.path().join("memories");
     let command = format!(
-        "{} --provider demo --demo-speed 400 --memory-dir {} --log-file {}; echo memdeck exited $?; sleep 30",
-        env!("CARGO_BIN_EXE_memdeck"),
-        memories.display(),
-        tmp.path().join("memdeck.log").display(),
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 400)
     );
     let tmux = Tmux::start(160, 48, &command);
     tmux.wait_for("the first screen", |s| {

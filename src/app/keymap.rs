@@ -20,6 +20,8 @@ pub enum Focus {
 pub enum Intent {
     Quit,
     Suspend,
+    /// Ctrl+L: clear the terminal and draw the whole screen again.
+    Redraw,
     Help,
     /// Esc / Ctrl+C: cancel the active tab's turn (or clear the input).
     Cancel,
@@ -119,6 +121,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Everywhere, &["F1"], "this help"),
     bind(Everywhere, &["Ctrl+Q"], "quit"),
     bind(Everywhere, &["Ctrl+Z"], "suspend (fg resumes)"),
+    bind(Everywhere, &["Ctrl+L"], "redraw the whole screen"),
     Binding {
         scope: Everywhere,
         keys: &[
@@ -194,6 +197,11 @@ pub const BINDINGS: &[Binding] = &[
     bind(Editor, &["Esc"], "close the editor (asks if unsaved)"),
 ];
 
+/// Ctrl+L, which redraws the screen whatever has focus (also in dialogs and the editor).
+pub fn is_redraw(key: KeyEvent) -> bool {
+    key.code == KeyCode::Char('l') && key.modifiers == KeyModifiers::CONTROL
+}
+
 /// The app's meaning of `key` when `focus` has the keyboard; `None` leaves it to the text
 /// field that has focus (if any).
 pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
@@ -209,6 +217,7 @@ pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
         K::F(2) if key.modifiers.is_empty() => Some(Intent::RenameTab),
         K::Char('q') if only_ctrl => Some(Intent::Quit),
         K::Char('z') if only_ctrl => Some(Intent::Suspend),
+        _ if is_redraw(key) => Some(Intent::Redraw),
         K::Char('t') if only_ctrl => Some(Intent::NewTab),
         K::Char('w') if only_ctrl => Some(Intent::CloseTab),
         K::Char('b') if only_ctrl => Some(Intent::TogglePanel),

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKin
 use ratatui::layout::{Position, Rect};
 
 use super::editor::EditorState;
-use super::keymap::{Focus, Intent, resolve};
+use super::keymap::{Focus, Intent, is_redraw, resolve};
 use super::popup::{Field, Form, FormKind, Popup};
 use super::tab::{Mark, Scroll};
 use super::transcript::Item;
@@ -23,6 +23,9 @@ const NEW_COLOURS: [&str; 6] = [
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if is_redraw(key) {
+            return self.on_intent(Intent::Redraw);
+        }
         if self.popup.is_some() {
             return self.on_popup_key(key);
         }
@@ -56,6 +59,7 @@ impl App {
                 }
             }
             Intent::Suspend => return vec![Command::Suspend],
+            Intent::Redraw => self.clear = true,
             Intent::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Intent::Cancel => return self.cancel(),
             Intent::Send => return self.send(),

@@ -3,8 +3,8 @@
 //!
 //! Terminal events arrive on the same channel as everything else (see
 //! [`spawn_input_thread`]), so the loop sleeps in one place and a streamed delta costs one
-//! wake-up. It is generic over the ratatui backend, so tests drive it headless with a
-//! `TestBackend` and actions sent into the channel.
+//! wake-up. It is generic over the screen's writer, so tests drive it headless with a
+//! `Screen<Vec<u8>>` (or any writer) and actions sent into the channel.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -30,15 +30,17 @@ const BATCH: usize = 4096;
 /// What the terminal must do around a suspend (Ctrl+Z): give the terminal back, stop, and take
 /// it again. The headless tests pass a no-op.
 pub trait Suspend {
-    fn suspend(&mut self) -> io::Result<()>;
+    /// Returns the terminal's size after the resume, when known: the window may have been
+    /// resized while the app was stopped, and no resize event reports that.
+    fn suspend(&mut self) -> io::Result<Option<(u16, u16)>>;
 }
 
 /// For tests: suspending does nothing.
 pub struct NoSuspend;
 
 impl Suspend for NoSuspend {
-    fn suspend(&mut self) -> io::Result<()> {
-        Ok(())
+    fn suspend(&mut self) -> io::Result<Option<(u16, u16)>> {
+        Ok(None)
     }
 }
 
@@ -167,7 +169,9 @@ pub async fn run<W: Write>(
             Flow::Continue => {}
             Flow::Quit => return Ok(()),
             Flow::Suspend => {
-                suspend.suspend()?;
+                if let Some((width, height)) = suspend.suspend()? {
+                    app.update(Action::Term(crossterm::event::Event::Resize(width, height)));
+                }
                 app.update(Action::Resumed);
             }
         }
