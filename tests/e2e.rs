@@ -10,6 +10,8 @@ mod tmux;
 
 use std::process::Command;
 
+use std::time::Instant;
+
 use tmux::{Tmux, memdeck, wait_for_file};
 
 #[test]
@@ -83,4 +85,77 @@ fn alice_tells_john_asks_a_person_edits() {
         !screen.contains("Alice ›"),
         "the alternate screen was left:\n{screen}"
     );
+}
+
+/// Changes made by other programs reach the panel: an editor that saves by renaming a new file
+/// over the old one (vim, most IDEs), one that writes in place, a new file and a deleted one
+/// from a shell. The open file shows the new text; the tree says "external".
+#[test]
+fn changes_made_outside_the_app_show_in_the_panel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let memories = tmp.path().join("memories");
+    std::fs::create_dir_all(&memories).unwrap();
+    let team = memories.join("team.md");
+    std::fs::write(&team, "# Team\n\nBudget: unknown\n").unwrap();
+    std::fs::write(memories.join("old.md"), "stale\n").unwrap();
+    let tmux = Tmux::start(160, 40, &format!("{}; sleep 30", memdeck(tmp.path(), 400)));
+    tmux.wait_for("the tree", |s| {
+        s.contains("old.md") && s.contains("team.md")
+    });
+    tmux.keys(&["Tab", "Tab"]);
+    tmux.wait_for("the panel's keys", |s| s.contains("e edit"));
+    tmux.keys(&["Down", "Down", "Enter"]);
+    tmux.wait_for("the open file", |s| {
+        s.contains("─ /memories/team.md") && s.contains("Budget: unknown")
+    });
+
+    let mut shown_after = Vec::new();
+    let mut change = |what: &str, act: &dyn Fn(), check: &dyn Fn(&str) -> bool| {
+        let began = Instant::now();
+        act();
+        tmux.wait_for(what, check);
+        shown_after.push((what.to_owned(), began.elapsed()));
+    };
+    change(
+        "a save by rename in the open file",
+        &|| {
+            let swap = memories.join(".team.md.swp");
+            std::fs::write(&swap, "# Team\n\nBudget: 2M\n").unwrap();
+            std::fs::rename(&swap, &team).unwrap();
+        },
+        &|s| s.contains("Budget: 2M"),
+    );
+    change(
+        "a save in place",
+        &|| {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&team)
+                .unwrap();
+            std::io::Write::write_all(&mut file, b"Owner: Dana\n").unwrap();
+        },
+        &|s| s.contains("Budget: 2M") && s.contains("Owner: Dana"),
+    );
+    change(
+        "a new file and a deleted one",
+        &|| {
+            std::fs::write(memories.join("notes.md"), "from the shell\n").unwrap();
+            std::fs::remove_file(memories.join("old.md")).unwrap();
+        },
+        &|s| s.contains("notes.md") && !s.contains("old.md"),
+    );
+    let screen = tmux.screen();
+    let row = screen.lines().find(|l| l.contains("notes.md")).unwrap();
+    assert!(
+        row.trim_end_matches('│').trim_end().ends_with("external"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(".team.md.swp"),
+        "hidden files stay hidden:\n{screen}"
+    );
+    // For the record (the target, half a second, is measured by bench/external-change.sh).
+    for (what, after) in shown_after {
+        eprintln!("{what}: on screen after {} ms", after.as_millis());
+    }
 }
