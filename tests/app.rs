@@ -565,6 +565,66 @@ fn store_changes_flash_reload_the_open_file_and_coalesce_listings() {
     assert!(app.panel.rows.is_empty());
 }
 
+fn renamed(from: &str, to: &str, actor: &str) -> Action {
+    Action::Memory(MemoryEvent::Changed(MemoryChange {
+        path: to.into(),
+        kind: ChangeKind::Renamed { from: from.into() },
+        actor: actor.into(),
+        version: Some(Version::of(b"# ACME\n\n- 40 TB by March\n")),
+        is_dir: false,
+    }))
+}
+
+#[test]
+fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, "draft ");
+    // A file whose name only starts the same stays where it is.
+    app.update(renamed("/memories/acme.md.bak", "/memories/x.md", "John"));
+    assert_eq!(app.panel.open.as_ref().unwrap().path, "/memories/acme.md");
+    // Renamed by someone else while open and being edited.
+    let commands = app.update(renamed(
+        "/memories/acme.md",
+        "/memories/customer.md",
+        "John",
+    ));
+    assert!(
+        commands.contains(&Command::OpenFile("/memories/customer.md".into())),
+        "{commands:?}"
+    );
+    assert_eq!(
+        app.panel.open.as_ref().unwrap().path,
+        "/memories/customer.md"
+    );
+    assert_eq!(app.panel.selected.as_deref(), Some("/memories/customer.md"));
+    let editor = app.editor.as_ref().unwrap();
+    assert_eq!(editor.path, "/memories/customer.md");
+    assert!(editor.changed_by.is_none(), "the text did not change");
+    // Saving writes the new path, compare-and-set against the same version.
+    let commands = app.update(ctrl('s'));
+    assert!(
+        matches!(commands.as_slice(), [Command::SaveFile { path, .. }] if path == "/memories/customer.md"),
+        "{commands:?}"
+    );
+    // A folder rename moves what is open below it.
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/customer.md".into(),
+        result: Ok(Version::of(b"draft # ACME")),
+    }));
+    app.update(key(KeyCode::Esc));
+    app.panel.open.as_mut().unwrap().path = "/memories/team/notes.md".into();
+    app.panel.folded.insert("/memories/team/old".into());
+    let commands = app.update(renamed("/memories/team", "/memories/crew", "Sam"));
+    assert_eq!(
+        app.panel.open.as_ref().unwrap().path,
+        "/memories/crew/notes.md"
+    );
+    assert!(app.panel.folded.contains("/memories/crew/old"));
+    assert!(commands.contains(&Command::OpenFile("/memories/crew/notes.md".into())));
+}
+
 #[test]
 fn help_opens_from_f1_and_from_question_mark_outside_the_input() {
     let mut app = app(160, 48);

@@ -26,15 +26,15 @@ impl App {
             }
             MemoryEvent::Changed(change) => {
                 self.panel.flashes.insert(change.path.clone(), self.now);
-                if let ChangeKind::Renamed { from } = &change.kind
-                    && self.panel.selected.as_deref() == Some(from.as_str())
-                {
-                    self.panel.selected = Some(change.path.clone());
-                }
+                let open_moved = match &change.kind {
+                    ChangeKind::Renamed { from } => self.follow_rename(from, &change.path),
+                    _ => false,
+                };
                 let mut commands = self.list_memory();
-                let open = self.panel.open.as_ref().map(|o| o.path.clone());
-                if open.as_deref() == Some(change.path.as_str()) {
-                    commands.push(Command::OpenFile(change.path.clone()));
+                if let Some(open) = &self.panel.open
+                    && (open_moved || open.path == change.path)
+                {
+                    commands.push(Command::OpenFile(open.path.clone()));
                 }
                 if let Some(editor) = &mut self.editor
                     && editor.path == change.path
@@ -83,6 +83,37 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// What was at or under `from` is now under `to`, whoever moved it: the selection, the
+    /// open file, the editor and folded folders follow. Returns whether the open file moved.
+    fn follow_rename(&mut self, from: &str, to: &str) -> bool {
+        let moved = |path: &str| -> Option<String> {
+            let rest = path.strip_prefix(from)?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| format!("{to}{rest}"))
+        };
+        if let Some(path) = self.panel.selected.as_deref().and_then(moved) {
+            self.panel.selected = Some(path);
+        }
+        if let Some(editor) = &mut self.editor
+            && let Some(path) = moved(&editor.path)
+        {
+            editor.path = path;
+        }
+        self.panel.folded = std::mem::take(&mut self.panel.folded)
+            .into_iter()
+            .map(|dir| moved(&dir).unwrap_or(dir))
+            .collect();
+        match &mut self.panel.open {
+            Some(open) => match moved(&open.path) {
+                Some(path) => {
+                    open.path = path;
+                    true
+                }
+                None => false,
+            },
+            None => false,
+        }
     }
 
     /// Ask for a listing, or for one more after the one under way.
