@@ -55,11 +55,9 @@ impl Provider for Demo {
             for (event, tokens) in events {
                 let pause = per_token * tokens;
                 due += pause;
-                let cancelled = if per_token.is_zero() {
-                    // Unpaced: let the consumer run between events, as a network would.
-                    tokio::task::yield_now().await;
-                    cancel.is_cancelled()
-                } else if due <= tokio::time::Instant::now() {
+                // Unpaced, everything is due at once: the channel's capacity hands the events
+                // over in batches, as a network's buffered bytes arrive.
+                let cancelled = if per_token.is_zero() || due <= tokio::time::Instant::now() {
                     cancel.is_cancelled()
                 } else {
                     tokio::select! {
