@@ -1,0 +1,260 @@
+//! The whole app without a terminal: the real event loop, the real effects, a real memory
+//! store on disk and the demo model, with keys sent into the loop's channel and its output
+//! played on a terminal model. What the panel does (restore a version from the history, rename,
+//! delete and undo, copy) goes through the store and is checked on disk and on screen.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+#[path = "support/ui.rs"]
+mod ui;
+#[path = "support/vt.rs"]
+mod vt;
+
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use memdeck::app::effects::Effects;
+use memdeck::app::run::{NoSuspend, run};
+use memdeck::app::{Action, App, Labels};
+use memdeck::chat::TurnOptions;
+use memdeck::chat::persona::default_team;
+use memdeck::memory::{Expect, LocalOptions, LocalStore, MemPath, MemoryStore, WriteCtx};
+use memdeck::provider::demo::Demo;
+use memdeck::screen::Screen;
+use ratatui::layout::Rect;
+use tokio::sync::mpsc::UnboundedSender;
+use ui::{ctrl, key};
+use vt::Term;
+
+const WIDTH: u16 = 140;
+const HEIGHT: u16 = 40;
+
+/// The bytes the app writes, shared with the test.
+#[derive(Clone, Default)]
+struct Output(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Output {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The test's side: sends keys, reads the screen.
+struct Driver {
+    tx: UnboundedSender<Action>,
+    output: Output,
+    term: Term,
+}
+
+impl Driver {
+    fn send(&self, action: Action) {
+        self.tx.send(action).unwrap();
+    }
+
+    fn keys(&self, codes: &[KeyCode]) {
+        for &code in codes {
+            self.send(key(code));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        for c in text.chars() {
+            self.send(key(KeyCode::Char(c)));
+        }
+    }
+
+    fn screen(&mut self) -> String {
+        let bytes = std::mem::take(&mut *self.output.0.lock().unwrap());
+        self.term.play(&bytes);
+        self.term.text()
+    }
+
+    /// Let the loop run until the screen satisfies `check`.
+    async fn wait_for(&mut self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        for _ in 0..1000 {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!(
+            "timed out waiting for {what}; the screen:\n{}",
+            self.screen()
+        );
+    }
+}
+
+async fn wait_for_disk(what: &str, check: impl Fn() -> bool) {
+    for _ in 0..1000 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what} on disk");
+}
+
+#[tokio::test]
+async fn the_panel_works_through_the_real_store_and_loop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("memories");
+    let store = LocalStore::open(&LocalOptions::new(&dir)).unwrap();
+    let plan = MemPath::parse("/memories/plan.md").unwrap();
+    store
+        .save(
+            &plan,
+            "Plan v1\n",
+            Expect::Absent,
+            WriteCtx::new("Alice", "create"),
+        )
+        .unwrap();
+    store
+        .save(
+            &plan,
+            "Plan v2\n",
+            Expect::Any,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let store: Arc<dyn MemoryStore> = Arc::new(store);
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let copied = Arc::new(Mutex::new(Vec::<String>::new()));
+    let clipboard = {
+        let copied = copied.clone();
+        Box::new(move |text: &str| copied.lock().unwrap().push(text.to_owned()))
+    };
+    let mut fx = Effects::new(
+        Arc::new(Demo {
+            tokens_per_second: 0.0,
+        }),
+        store.clone(),
+        TurnOptions::default(),
+        tx.clone(),
+        clipboard,
+    );
+    let labels = Labels {
+        provider: "demo model (offline)".into(),
+        store: store.describe(),
+    };
+    let size = Rect::new(0, 0, WIDTH, HEIGHT);
+    let mut app = App::new(default_team(), labels, size);
+    let output = Output::default();
+    let mut screen = Screen::new(output.clone(), size);
+    let mut driver = Driver {
+        tx,
+        output,
+        term: Term::new(usize::from(WIDTH), usize::from(HEIGHT)),
+    };
+    let file = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
+
+    let test = async {
+        driver
+            .wait_for("the tree", |s| s.contains("plan.md") && s.contains("John"))
+            .await;
+        // Open the file from the panel.
+        driver.keys(&[KeyCode::Tab, KeyCode::Tab, KeyCode::Down, KeyCode::Enter]);
+        driver
+            .wait_for("the open file", |s| {
+                s.contains("─ /memories/plan.md") && s.contains("1 Plan v2")
+            })
+            .await;
+
+        // History: newest first; the older version is restored.
+        driver.keys(&[KeyCode::Char('h')]);
+        driver
+            .wait_for("the versions", |s| {
+                s.contains("History of /memories/plan.md") && s.contains("Alice      create")
+            })
+            .await;
+        driver.keys(&[KeyCode::Down, KeyCode::Enter]);
+        wait_for_disk("the restored version", || {
+            file("plan.md").as_deref() == Some("Plan v1\n")
+        })
+        .await;
+        driver
+            .wait_for("the restored text", |s| s.contains("1 Plan v1"))
+            .await;
+
+        // Copy it.
+        driver.keys(&[KeyCode::Char('y')]);
+        wait_for_disk("the copy", || !copied.lock().unwrap().is_empty()).await;
+        assert_eq!(copied.lock().unwrap().as_slice(), ["Plan v1\n"]);
+
+        // Rename.
+        driver.keys(&[KeyCode::Char('r')]);
+        for _ in 0.."plan.md".len() {
+            driver.keys(&[KeyCode::Backspace]);
+        }
+        driver.text("roadmap.md");
+        driver.keys(&[KeyCode::Enter]);
+        wait_for_disk("the rename", || {
+            file("plan.md").is_none() && file("roadmap.md").as_deref() == Some("Plan v1\n")
+        })
+        .await;
+        driver
+            .wait_for("the open file under its new name", |s| {
+                s.contains("─ /memories/roadmap.md") && s.contains("1 Plan v1")
+            })
+            .await;
+
+        // Delete (confirmed), then undo.
+        driver.keys(&[KeyCode::Char('d')]);
+        driver
+            .wait_for("the confirmation", |s| s.contains("roadmap.md?"))
+            .await;
+        driver.keys(&[KeyCode::Char('y')]);
+        wait_for_disk("the delete", || file("roadmap.md").is_none()).await;
+        driver
+            .wait_for("the offer to undo", |s| {
+                s.contains("deleted /memories/roadmap.md · u undoes") && s.contains("(empty")
+            })
+            .await;
+        driver.keys(&[KeyCode::Char('u')]);
+        wait_for_disk("the undo", || {
+            file("roadmap.md").as_deref() == Some("Plan v1\n")
+        })
+        .await;
+        driver
+            .wait_for("the file back in the tree", |s| s.contains("roadmap.md"))
+            .await;
+
+        // A turn of the demo model writes through the same store.
+        driver.keys(&[KeyCode::Tab]);
+        driver.text("Our customer Acme wants 40 TB migrated by March.");
+        driver.keys(&[KeyCode::Enter]);
+        wait_for_disk("Alice's memory", || {
+            file("acme.md").is_some_and(|t| t.contains("40 TB"))
+        })
+        .await;
+        driver
+            .wait_for("the end of her turn", |s| {
+                s.contains("acme.md") && s.contains("• Our customer") && !s.contains("streaming")
+            })
+            .await;
+        driver.send(ctrl('q'));
+    };
+    let mut suspend = NoSuspend;
+    let (result, ()) = tokio::join!(
+        run(&mut screen, &mut app, &mut rx, &mut fx, &mut suspend),
+        test
+    );
+    result.unwrap();
+    let history: Vec<String> = store
+        .history(Some(&MemPath::parse("/memories/roadmap.md").unwrap()))
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.actor, e.op))
+        .collect();
+    assert!(
+        history.iter().filter(|h| h.starts_with("you ")).count() >= 3,
+        "restore, rename, delete and undo are recorded as the person's: {history:?}"
+    );
+}
