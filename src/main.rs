@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use memdeck::chat::ask::{Output, ask};
-use memdeck::chat::{Agent, Persona, TurnError};
-use memdeck::config::{LogArgs, MemoryArgs, ModelArgs};
+use memdeck::chat::{Agent, TurnError};
+use memdeck::config::{self, Config, Environment, Flags};
 use memdeck::logging;
 use memdeck::memory::history::format_utc;
 use memdeck::memory::{self, LocalStore, MemPath, MemoryStore, WriteCtx};
@@ -24,13 +24,7 @@ use tokio_util::sync::CancellationToken;
 #[command(name = "memdeck", version, about)]
 struct Cli {
     #[command(flatten)]
-    memory: MemoryArgs,
-
-    #[command(flatten)]
-    model: ModelArgs,
-
-    #[command(flatten)]
-    log: LogArgs,
+    flags: Flags,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -38,6 +32,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Print the effective configuration and where each value came from (secrets hidden)
+    Config,
     /// Work on the memory store directly, as the model would
     #[command(subcommand)]
     Memory(MemoryCommand),
@@ -133,22 +129,28 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
+    let config = config::load(&cli.flags, &Environment::from_process()).map_err(|e| {
+        Failure::new(2, e.0).hint("`memdeck config` shows the effective configuration")
+    })?;
     match &cli.command {
+        Some(Command::Config) => {
+            print!("{}", config.describe());
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             use std::io::IsTerminal;
             if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
                 return Err(Failure::new(2, "the full-screen app needs a terminal")
                     .hint("run it in a terminal, or use `memdeck ask` and `memdeck memory` in scripts"));
             }
-            let log_file = cli
-                .log
+            let log_file = config
                 .log_file
                 .clone()
                 .unwrap_or_else(logging::default_path);
-            if let Err(e) = logging::init(&log_file, &cli.log.log_level) {
+            if let Err(e) = logging::init(&log_file, &config.log_level) {
                 eprintln!("memdeck: warning: {e}; logging is off");
             }
-            let signal = memdeck::tui::run(&cli.memory, &cli.model).map_err(|e| {
+            let signal = memdeck::tui::run(&config).map_err(|e| {
                 Failure::new(1, e).hint("check --memory-dir, the provider flags and the log file")
             })?;
             // Ended by a signal: 128 + its number, as a shell reports a process it killed.
@@ -161,15 +163,15 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             json,
             message,
         }) => {
-            if let Some(path) = &cli.log.log_file
-                && let Err(e) = logging::init(path, &cli.log.log_level)
+            if let Some(path) = &config.log_file
+                && let Err(e) = logging::init(path, &config.log_level)
             {
                 eprintln!("memdeck: warning: {e}; logging is off");
             }
-            run_ask(cli, persona, *json, &cli.model, message)
+            run_ask(&config, persona, *json, message)
         }
         Some(Command::Memory(command)) => {
-            let store = LocalStore::open(&cli.memory.local_options()).map_err(|e| {
+            let store = LocalStore::open(&config.local_options()).map_err(|e| {
                 Failure::from(e)
                     .hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
             })?;
@@ -249,28 +251,22 @@ fn run_memory(store: &LocalStore, command: &MemoryCommand) -> Result<ExitCode, F
     }
 }
 
-fn run_ask(
-    cli: &Cli,
-    persona: &str,
-    json: bool,
-    model: &ModelArgs,
-    message: &str,
-) -> Result<ExitCode, Failure> {
+fn run_ask(config: &Config, persona: &str, json: bool, message: &str) -> Result<ExitCode, Failure> {
     check_actor(persona)?;
-    let (provider, note) = model
+    let (provider, note) = config
         .provider()
         .map_err(|e| Failure::new(2, e.to_string()))?;
     if let Some(note) = note {
         eprintln!("memdeck: {note}");
     }
-    let store = LocalStore::open(&cli.memory.local_options()).map_err(|e| {
+    let store = LocalStore::open(&config.local_options()).map_err(|e| {
         Failure::from(e).hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
     })?;
     let agent = Agent {
         provider,
         store: Arc::new(store),
-        persona: Persona::named(persona),
-        options: model.turn_options(),
+        persona: config.persona(persona),
+        options: config.turn_options(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -9,17 +9,16 @@ use tokio::sync::mpsc;
 
 use crate::app::effects::Effects;
 use crate::app::{Action, App, Labels};
-use crate::chat::persona::default_team;
-use crate::config::{MemoryArgs, ModelArgs};
+use crate::config::Config;
 use crate::memory::{LocalStore, MemoryStore, WatchMode};
 use crate::terminal::{TerminalGuard, copy_to_clipboard};
 
 /// Run the TUI. Errors before the screen starts are returned for the caller to print; the
 /// terminal is restored before this returns, whatever happened. Returns the signal that ended
 /// the app, if one did (the caller exits with 128 + its number, as a shell expects).
-pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<Option<i32>, String> {
-    let (provider, note) = model.provider().map_err(|e| e.to_string())?;
-    let store = LocalStore::open(&memory.local_options()).map_err(|e| e.to_string())?;
+pub fn run(config: &Config) -> Result<Option<i32>, String> {
+    let (provider, note) = config.provider().map_err(|e| e.to_string())?;
+    let store = LocalStore::open(&config.local_options()).map_err(|e| e.to_string())?;
     let watch_note = match store.watch() {
         Ok(WatchMode::Events) => None,
         Ok(WatchMode::Polling) => Some("watching the memory directory by polling"),
@@ -40,7 +39,8 @@ pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<Option<i32>, String
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let options = model.turn_options();
+    let options = config.turn_options();
+    let team = config.personas.clone();
     let ended_by = Arc::new(AtomicI32::new(0));
     let signal = ended_by.clone();
     let result = runtime.block_on(async move {
@@ -50,7 +50,7 @@ pub fn run(memory: &MemoryArgs, model: &ModelArgs) -> Result<Option<i32>, String
         panic_on_request();
         let (mut guard, mut screen) =
             TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-        let mut app = App::new(default_team(), labels, screen.size());
+        let mut app = App::new(team, labels, screen.size());
         if let Some(note) = note.or(watch_note) {
             app.notify(note, false);
         }

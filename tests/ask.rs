@@ -28,7 +28,9 @@ fn memdeck(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Comman
         .env_remove("ANTHROPIC_API_KEY")
         .env_remove("ANTHROPIC_BASE_URL")
         .env_remove("ANTHROPIC_MODEL")
-        .env_remove("MEMDECK_MEMORY_DIR");
+        .env_remove("MEMDECK_MEMORY_DIR")
+        .env_remove("MEMDECK_CONFIG")
+        .env("XDG_CONFIG_HOME", dir);
     for (k, v) in env {
         cmd.env(k, v);
     }

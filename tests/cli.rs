@@ -10,6 +10,8 @@ fn memdeck(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .args(args)
         .env_remove("MEMDECK_MEMORY_DIR")
+        .env_remove("MEMDECK_CONFIG")
+        .env("XDG_CONFIG_HOME", dir)
         .output()
         .unwrap()
 }

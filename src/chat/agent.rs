@@ -24,6 +24,8 @@ pub struct TurnOptions {
     pub max_tokens: u32,
     pub thinking: Thinking,
     pub context_editing: ContextEditing,
+    /// The team's own instructions from the configuration, added to the system prompt.
+    pub instructions: Option<String>,
 }
 
 impl Default for TurnOptions {
@@ -33,6 +35,7 @@ impl Default for TurnOptions {
             max_tokens: 4096,
             thinking: Thinking::Off,
             context_editing: ContextEditing::Off,
+            instructions: None,
         }
     }
 }
@@ -77,9 +80,10 @@ pub struct Conversation {
     pub messages: Vec<Value>,
 }
 
-/// Our memory-protocol system prompt, naming the persona.
-pub fn system_prompt(persona: &Persona) -> String {
-    format!(
+/// Our memory-protocol system prompt, naming the persona, with the team's own instructions
+/// (from the configuration) after it.
+pub fn system_prompt(persona: &Persona, instructions: Option<&str>) -> String {
+    let mut prompt = format!(
         "You are Claude, working with a team. In this conversation you are talking with {name} \
          ({role}). Messages here come from {name}.\n\n\
          The memory directory /memories is shared by the whole team: other people, in other \
@@ -94,7 +98,12 @@ pub fn system_prompt(persona: &Persona) -> String {
          what {name} asks now.",
         name = persona.name,
         role = persona.role
-    )
+    );
+    if let Some(instructions) = instructions.map(str::trim).filter(|i| !i.is_empty()) {
+        prompt.push_str("\n\nThe team's instructions for every conversation:\n");
+        prompt.push_str(instructions);
+    }
+    prompt
 }
 
 /// A persona's way to the model and the shared memory.
@@ -156,7 +165,7 @@ async fn run_turn(
     conversation
         .messages
         .push(json!({"role": "user", "content": user_text}));
-    let system = system_prompt(persona);
+    let system = system_prompt(persona, options.instructions.as_deref());
     let mut calls = 0;
     loop {
         if calls == options.max_calls {

@@ -34,8 +34,9 @@ impl Thinking {
     }
 }
 
-/// Server-side context editing presets.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+/// Server-side context editing: a preset, or a preset's thresholds changed in the
+/// configuration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ContextEditing {
     #[default]
     Off,
@@ -43,16 +44,27 @@ pub enum ContextEditing {
     Demo,
     /// Clear old tool results once the prompt passes 30,000 tokens.
     Production,
+    /// Thresholds of one's own.
+    Custom {
+        trigger: u32,
+        keep: u32,
+        clear_at_least: u32,
+    },
 }
 
 impl ContextEditing {
-    /// The preset's clearing trigger (input tokens), tool uses kept, and least tokens worth
-    /// clearing; `None` when off.
+    /// The clearing trigger (input tokens), tool uses kept, and least tokens worth clearing;
+    /// `None` when off.
     pub fn thresholds(self) -> Option<(u32, u32, u32)> {
         match self {
             Self::Off => None,
             Self::Demo => Some((3_000, 2, 500)),
             Self::Production => Some((30_000, 3, 5_000)),
+            Self::Custom {
+                trigger,
+                keep,
+                clear_at_least,
+            } => Some((trigger, keep, clear_at_least)),
         }
     }
 
@@ -72,5 +84,33 @@ impl ContextEditing {
             "clear_tool_inputs": false
         }));
         Some(json!({"edits": edits}))
+    }
+}
+
+impl std::fmt::Display for ContextEditing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Off => f.write_str("off"),
+            Self::Demo => f.write_str("demo"),
+            Self::Production => f.write_str("production"),
+            Self::Custom {
+                trigger,
+                keep,
+                clear_at_least,
+            } => write!(
+                f,
+                "custom (trigger {trigger}, keep {keep}, clear at least {clear_at_least})"
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Thinking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Off => f.write_str("off"),
+            Self::Adaptive => f.write_str("adaptive"),
+            Self::Budget(tokens) => write!(f, "{tokens}"),
+        }
     }
 }

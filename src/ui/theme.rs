@@ -39,6 +39,11 @@ pub fn color(name: &str) -> Color {
     }
 }
 
+/// Whether `name` is a colour [`color`] knows (rather than one it turns into white).
+pub fn is_color(name: &str) -> bool {
+    name.parse::<Color>().is_ok()
+}
+
 /// The style of a persona's name.
 pub fn persona(name: &str) -> Style {
     Style::new().fg(color(name)).add_modifier(Modifier::BOLD)

@@ -26,7 +26,11 @@ impl Tmux {
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
             .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            // Away from the repository's .env and memdeck.toml, and the user's config.toml.
+            .args(["-c", env!("CARGO_TARGET_TMPDIR")])
             .arg(command)
+            .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .env_remove("MEMDECK_CONFIG")
             .env_remove("ANTHROPIC_API_KEY")
             .env_remove("MEMDECK_LOG")
             .env_remove("RUST_BACKTRACE")

@@ -1,0 +1,115 @@
+//! The command-line flags. Each has a config-file key and environment variables (see
+//! [`super::load`]); the flags only say what was typed, the precedence is applied there.
+//!
+//! Field doc comments here are `--help` text, so they name variables without backticks.
+#![allow(clippy::doc_markdown)]
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::provider::{ContextEditing, Thinking};
+
+/// Which model backend answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProviderKind {
+    /// The built-in offline demo model.
+    Demo,
+    /// The Anthropic Messages API (needs ANTHROPIC_API_KEY).
+    Anthropic,
+}
+
+impl ProviderKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Demo => "demo",
+            Self::Anthropic => "anthropic",
+        }
+    }
+}
+
+/// Every setting that has a flag. Unset flags are `None`: the configuration file, the
+/// environment or the default decides.
+#[derive(Args, Clone, Debug, Default)]
+pub struct Flags {
+    /// Read only this configuration file [default: ./memdeck.toml over the user's
+    /// ~/.config/memdeck/config.toml; env: MEMDECK_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Model backend [default: anthropic when ANTHROPIC_API_KEY is set, else demo; env:
+    /// MEMDECK_PROVIDER]
+    #[arg(long, global = true, value_enum)]
+    pub provider: Option<ProviderKind>,
+
+    /// Model name for the Anthropic API [default: claude-sonnet-4-5; env: ANTHROPIC_MODEL]
+    #[arg(long, global = true)]
+    pub model: Option<String>,
+
+    /// API base URL [default: https://api.anthropic.com; env: ANTHROPIC_BASE_URL]
+    #[arg(long, global = true)]
+    pub base_url: Option<String>,
+
+    /// The anthropic-version header [default: 2023-06-01; env: MEMDECK_API_VERSION]
+    #[arg(long, global = true, value_parser = ["2023-06-01", "2026-10-21"])]
+    pub api_version: Option<String>,
+
+    /// Largest answer per model call, in tokens [default: 4096]
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_tokens: Option<u32>,
+
+    /// Extended thinking: off, adaptive, or a token budget such as 2048 [default: off]
+    #[arg(long, global = true, value_parser = super::parse_thinking)]
+    pub thinking: Option<Thinking>,
+
+    /// Server-side context editing: off, demo or production [default: off]
+    #[arg(long, global = true, value_parser = super::parse_context_editing)]
+    pub context_editing: Option<ContextEditing>,
+
+    /// Speed of the demo model in tokens per second, 0 for as fast as possible [default: 60]
+    #[arg(long, global = true, value_parser = super::parse_speed)]
+    pub demo_speed: Option<f64>,
+
+    /// Model calls allowed for one message [default: 25]
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_calls: Option<u32>,
+
+    /// Seconds without any data before a stream counts as stalled [default: 90]
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: Option<u64>,
+
+    /// The memory directory: what the model sees as /memories, created when missing
+    /// [default: ./memories; env: MEMDECK_MEMORY_DIR]
+    #[arg(
+        long = "memory-dir",
+        visible_alias = "dir",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub memory_dir: Option<PathBuf>,
+
+    /// Where the history of every change is kept [default: .<name>-history beside the memory
+    /// directory; env: MEMDECK_HISTORY_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub history_dir: Option<PathBuf>,
+
+    /// Largest memory file the model may write, in KiB [default: 100]
+    #[arg(long, global = true, value_name = "KIB",
+          value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_file_kib: Option<u64>,
+
+    /// History entries to keep before the oldest are pruned; each file always keeps its
+    /// newest five [default: 10000]
+    #[arg(long, global = true, value_name = "ENTRIES",
+          value_parser = clap::value_parser!(u64).range(10..))]
+    pub history_keep: Option<u64>,
+
+    /// Log file [default: memdeck.log in $XDG_STATE_HOME/memdeck or ~/.local/state/memdeck;
+    /// env: MEMDECK_LOG_FILE]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
+    /// Log level or filter, e.g. debug or memdeck=trace [default: info; env: MEMDECK_LOG]
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
+}

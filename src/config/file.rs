@@ -1,0 +1,210 @@
+//! Configuration files: TOML, every key known (an unknown one is an error listing the known
+//! ones), every value remembered with its line for the error messages.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::{Spanned, Value};
+
+use super::{ConfigError, quote};
+
+/// A value as written in a file: as text for the parsers, as written for messages, and where.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub text: String,
+    pub raw: String,
+    pub line: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct PersonaEntry {
+    pub name: String,
+    pub role: String,
+    pub color: Option<String>,
+    pub line: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MemorySection {
+    pub dir: Option<Located>,
+    pub history_dir: Option<Located>,
+    pub max_file_kib: Option<Located>,
+    pub history_keep: Option<Located>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LogSection {
+    pub file: Option<Located>,
+    pub level: Option<Located>,
+}
+
+/// One configuration file, read.
+#[derive(Clone, Debug, Default)]
+pub struct FileConfig {
+    pub path: PathBuf,
+    pub provider: Option<Located>,
+    pub model: Option<Located>,
+    pub base_url: Option<Located>,
+    pub api_version: Option<Located>,
+    pub max_tokens: Option<Located>,
+    pub max_calls: Option<Located>,
+    pub idle_timeout: Option<Located>,
+    pub thinking: Option<Located>,
+    pub context_editing: Option<Located>,
+    pub context_trigger: Option<Located>,
+    pub context_keep: Option<Located>,
+    pub context_clear_at_least: Option<Located>,
+    pub demo_speed: Option<Located>,
+    pub instructions: Option<Located>,
+    pub personas: Vec<PersonaEntry>,
+    pub memory: Option<MemorySection>,
+    pub log: Option<LogSection>,
+}
+
+type Raw = Option<Spanned<Value>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    provider: Raw,
+    model: Raw,
+    base_url: Raw,
+    api_key: Raw,
+    api_version: Raw,
+    max_tokens: Raw,
+    max_calls: Raw,
+    idle_timeout: Raw,
+    thinking: Raw,
+    context_editing: Raw,
+    context_trigger: Raw,
+    context_keep: Raw,
+    context_clear_at_least: Raw,
+    demo_speed: Raw,
+    instructions: Raw,
+    #[serde(default)]
+    persona: Vec<Spanned<RawPersona>>,
+    memory: Option<RawMemory>,
+    log: Option<RawLog>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPersona {
+    name: String,
+    #[serde(default)]
+    role: String,
+    color: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMemory {
+    dir: Raw,
+    history_dir: Raw,
+    max_file_kib: Raw,
+    history_keep: Raw,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    file: Raw,
+    level: Raw,
+}
+
+/// Read the file at `path`; `None` when there is none.
+pub fn read(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|_| ConfigError(format!("{}: not UTF-8 text", path.display())))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(ConfigError(format!("cannot read {}: {e}", path.display()))),
+    };
+    parse(path, &text).map(Some)
+}
+
+/// Parse the text of the file at `path`.
+pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    let raw: RawFile = toml::from_str(text)
+        .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let located = |name: &str, value: Raw| -> Result<Option<Located>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        let at = line(value.span().start);
+        let (text, raw) = match value.into_inner() {
+            Value::String(s) => (s.clone(), quote(&s)),
+            Value::Integer(i) => (i.to_string(), i.to_string()),
+            Value::Float(f) => (f.to_string(), f.to_string()),
+            Value::Boolean(b) => (b.to_string(), b.to_string()),
+            other => {
+                return Err(ConfigError(format!(
+                    "{}, line {at}: {name} must be a single value, not {}",
+                    path.display(),
+                    other.type_str()
+                )));
+            }
+        };
+        Ok(Some(Located {
+            text,
+            raw,
+            line: at,
+        }))
+    };
+    if let Some(key) = raw.api_key {
+        return Err(ConfigError(format!(
+            "{}, line {}: api_key does not belong in a configuration file (files get shared \
+             and committed); set ANTHROPIC_API_KEY in the environment or in .env",
+            path.display(),
+            line(key.span().start)
+        )));
+    }
+    let memory = match raw.memory {
+        Some(m) => Some(MemorySection {
+            dir: located("memory.dir", m.dir)?,
+            history_dir: located("memory.history_dir", m.history_dir)?,
+            max_file_kib: located("memory.max_file_kib", m.max_file_kib)?,
+            history_keep: located("memory.history_keep", m.history_keep)?,
+        }),
+        None => None,
+    };
+    let log = match raw.log {
+        Some(l) => Some(LogSection {
+            file: located("log.file", l.file)?,
+            level: located("log.level", l.level)?,
+        }),
+        None => None,
+    };
+    Ok(FileConfig {
+        path: path.to_owned(),
+        provider: located("provider", raw.provider)?,
+        model: located("model", raw.model)?,
+        base_url: located("base_url", raw.base_url)?,
+        api_version: located("api_version", raw.api_version)?,
+        max_tokens: located("max_tokens", raw.max_tokens)?,
+        max_calls: located("max_calls", raw.max_calls)?,
+        idle_timeout: located("idle_timeout", raw.idle_timeout)?,
+        thinking: located("thinking", raw.thinking)?,
+        context_editing: located("context_editing", raw.context_editing)?,
+        context_trigger: located("context_trigger", raw.context_trigger)?,
+        context_keep: located("context_keep", raw.context_keep)?,
+        context_clear_at_least: located("context_clear_at_least", raw.context_clear_at_least)?,
+        demo_speed: located("demo_speed", raw.demo_speed)?,
+        instructions: located("instructions", raw.instructions)?,
+        personas: raw
+            .persona
+            .into_iter()
+            .map(|p| {
+                let at = line(p.span().start);
+                let p = p.into_inner();
+                PersonaEntry {
+                    name: p.name,
+                    role: p.role,
+                    color: p.color,
+                    line: at,
+                }
+            })
+            .collect(),
+        memory,
+        log,
+    })
+}

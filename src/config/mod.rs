@@ -1,0 +1,835 @@
+//! Configuration: defaults < configuration files < `.env` < the environment < flags.
+//!
+//! The files are the user's `~/.config/memdeck/config.toml` (or `$XDG_CONFIG_HOME/...`), then
+//! `./memdeck.toml` over it; `--config FILE` (or `MEMDECK_CONFIG`) reads that file alone.
+//! `.env` in the working directory fills in variables the environment does not set. Every
+//! value remembers where it came from, for `memdeck config`; a bad one is an error naming the
+//! file and line (or the variable, or the flag) and what is allowed.
+//!
+//! The API key is read from the environment (or `.env`) only, never from a configuration file
+//! (those get committed and shared), and is shown nowhere.
+
+pub mod args;
+mod dotenv;
+mod file;
+
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use args::{Flags, ProviderKind};
+use file::{FileConfig, Located};
+
+use crate::chat::TurnOptions;
+use crate::chat::persona::{Persona, default_team};
+use crate::memory::{LocalOptions, Retention};
+use crate::provider::anthropic::{self, Anthropic, AnthropicConfig};
+use crate::provider::demo::Demo;
+use crate::provider::{ContextEditing, Provider, ProviderError, Thinking};
+
+/// A configuration problem, said so that the user can fix it: where, which key, what is
+/// allowed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    File { path: PathBuf, line: usize },
+    DotEnv { path: PathBuf, var: String },
+    Env(String),
+    Flag(&'static str),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File { path, line } => write!(f, "{}, line {line}", path.display()),
+            Self::DotEnv { path, var } => write!(f, "{var} in {}", path.display()),
+            Self::Env(var) => write!(f, "environment {var}"),
+            Self::Flag(flag) => write!(f, "flag {flag}"),
+        }
+    }
+}
+
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(redacted)")
+    }
+}
+
+/// One effective setting, as `memdeck config` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting {
+    pub key: &'static str,
+    /// The value as it would be written in the configuration file (secrets redacted).
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// The process's view of the outside: its environment, `.env`, the working directory and
+/// the user's configuration directory. Tests build one by hand.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    pub vars: HashMap<String, String>,
+    pub cwd: PathBuf,
+    /// The user's configuration directory (`$XDG_CONFIG_HOME` or `~/.config`).
+    pub config_home: Option<PathBuf>,
+}
+
+impl Environment {
+    pub fn from_process() -> Self {
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        let config_home = vars
+            .get("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| vars.get("HOME").map(|h| Path::new(h).join(".config")));
+        Self {
+            vars,
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            config_home,
+        }
+    }
+}
+
+/// Where memories live and how much history is kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryConfig {
+    pub dir: PathBuf,
+    pub history_dir: Option<PathBuf>,
+    pub max_file_kib: u64,
+    pub history_keep: u64,
+}
+
+/// The effective configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `None`: the Anthropic API when a key is set, else the demo model.
+    pub provider: Option<ProviderKind>,
+    pub model: String,
+    pub base_url: String,
+    pub api_key: Option<Secret>,
+    pub api_version: String,
+    pub max_tokens: u32,
+    pub max_calls: u32,
+    pub idle_timeout: u64,
+    pub thinking: Thinking,
+    pub context_editing: ContextEditing,
+    pub demo_speed: f64,
+    pub instructions: Option<String>,
+    pub personas: Vec<Persona>,
+    pub memory: MemoryConfig,
+    pub log_file: Option<PathBuf>,
+    pub log_level: String,
+    /// Every setting with its origin, in the order `memdeck config` prints them.
+    pub settings: Vec<Setting>,
+    /// The configuration files looked for, and whether each was read.
+    pub files: Vec<(PathBuf, bool)>,
+}
+
+impl Config {
+    /// Defaults only, as a fresh machine with no files and no environment would have.
+    pub fn defaults() -> Self {
+        let env = Environment {
+            cwd: PathBuf::from("."),
+            ..Environment::default()
+        };
+        load(&Flags::default(), &env)
+            .unwrap_or_else(|e| unreachable!("the defaults are valid: {e}"))
+    }
+
+    pub fn local_options(&self) -> LocalOptions {
+        LocalOptions {
+            dir: self.memory.dir.clone(),
+            history_dir: self.memory.history_dir.clone(),
+            max_file_bytes: self.memory.max_file_kib * 1024,
+            retention: Retention {
+                max_entries: usize::try_from(self.memory.history_keep).unwrap_or(usize::MAX),
+                ..Retention::default()
+            },
+        }
+    }
+
+    pub fn turn_options(&self) -> TurnOptions {
+        TurnOptions {
+            max_calls: self.max_calls,
+            max_tokens: self.max_tokens,
+            thinking: self.thinking,
+            context_editing: self.context_editing,
+            instructions: self.instructions.clone(),
+        }
+    }
+
+    /// The persona called `name`: one of the configured team (any case), or a new member.
+    pub fn persona(&self, name: &str) -> Persona {
+        self.personas
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .cloned()
+            .unwrap_or_else(|| Persona::named(name))
+    }
+
+    /// The backend to use, and a note for the user when it was chosen for them.
+    pub fn provider(&self) -> Result<(Arc<dyn Provider>, Option<&'static str>), ProviderError> {
+        let kind = match self.provider {
+            Some(kind) => kind,
+            None if self.api_key.is_none() => {
+                let note = "no ANTHROPIC_API_KEY set: using the demo model (offline)";
+                return Ok((self.demo(), Some(note)));
+            }
+            None => ProviderKind::Anthropic,
+        };
+        match kind {
+            ProviderKind::Demo => Ok((self.demo(), None)),
+            ProviderKind::Anthropic => {
+                let key = self.api_key.as_ref().map_or("", Secret::expose);
+                let mut config = AnthropicConfig::new(key.to_owned());
+                config.base_url.clone_from(&self.base_url);
+                config.model.clone_from(&self.model);
+                config.version.clone_from(&self.api_version);
+                config.idle_timeout = Duration::from_secs(self.idle_timeout);
+                Ok((Arc::new(Anthropic::new(config)?), None))
+            }
+        }
+    }
+
+    fn demo(&self) -> Arc<dyn Provider> {
+        Arc::new(Demo {
+            tokens_per_second: self.demo_speed,
+        })
+    }
+
+    /// The effective configuration as `memdeck config` prints it: TOML that could be pasted
+    /// into a configuration file, each line saying where its value came from.
+    pub fn describe(&self) -> String {
+        let mut out = String::from(
+            "# memdeck's effective configuration. Precedence, highest first: flags, the \
+             environment, .env, ./memdeck.toml, the user's config.toml, defaults.\n",
+        );
+        for (path, read) in &self.files {
+            let state = if *read { "read" } else { "not found" };
+            let _ = writeln!(out, "# {}: {state}", path.display());
+        }
+        let width = self
+            .settings
+            .iter()
+            .map(|s| s.key.len() + s.value.len())
+            .max();
+        let width = (width.unwrap_or(0) + 3).min(48);
+        for setting in &self.settings {
+            // Values in parentheses say why there is no value; they are not TOML.
+            let line = if setting.value.starts_with('(') {
+                format!("# {}: {}", setting.key, setting.value)
+            } else {
+                format!("{} = {}", setting.key, setting.value)
+            };
+            let _ = writeln!(out, "{line:<width$}  # {}", setting.origin);
+        }
+        out
+    }
+}
+
+/// The configuration from `flags`, the environment, `.env` and the files.
+pub fn load(flags: &Flags, env: &Environment) -> Result<Config, ConfigError> {
+    let dotenv_path = env.cwd.join(".env");
+    let dotenv = dotenv::read(&dotenv_path)?;
+    let explicit = flags.config.clone().map(|p| (p, "--config")).or_else(|| {
+        env.vars
+            .get("MEMDECK_CONFIG")
+            .map(|p| (PathBuf::from(p), "MEMDECK_CONFIG"))
+    });
+    let mut files = Vec::new();
+    let mut seen = Vec::new();
+    if let Some((path, named_by)) = explicit {
+        let path = if path.is_absolute() {
+            path
+        } else {
+            env.cwd.join(path)
+        };
+        match file::read(&path)? {
+            Some(config) => files.push(config),
+            None => {
+                return Err(ConfigError(format!(
+                    "the configuration file {} (named by {named_by}) does not exist",
+                    path.display()
+                )));
+            }
+        }
+        seen.push((path, true));
+    } else {
+        // Highest first: the working directory's file over the user's.
+        let mut candidates = vec![env.cwd.join("memdeck.toml")];
+        if let Some(home) = &env.config_home {
+            candidates.push(home.join("memdeck").join("config.toml"));
+        }
+        for path in candidates {
+            let found = file::read(&path)?;
+            seen.push((path, found.is_some()));
+            files.extend(found);
+        }
+    }
+    let mut r = Resolver {
+        flags,
+        env,
+        dotenv: &dotenv,
+        dotenv_path: &dotenv_path,
+        files: &files,
+        settings: Vec::new(),
+    };
+    let mut config = r.resolve()?;
+    config.files = seen;
+    Ok(config)
+}
+
+struct Resolver<'a> {
+    flags: &'a Flags,
+    env: &'a Environment,
+    dotenv: &'a HashMap<String, String>,
+    dotenv_path: &'a Path,
+    files: &'a [FileConfig],
+    settings: Vec<Setting>,
+}
+
+/// One setting's names: its key in the file, its flag, its environment variables.
+struct Key {
+    name: &'static str,
+    flag: &'static str,
+    vars: &'static [&'static str],
+}
+
+const fn key(name: &'static str, flag: &'static str, vars: &'static [&'static str]) -> Key {
+    Key { name, flag, vars }
+}
+
+impl Resolver<'_> {
+    /// The highest layer that sets `key`: the flag, a variable, a file, else the default.
+    fn value<T>(
+        &mut self,
+        key: &Key,
+        flag: Option<T>,
+        in_file: impl Fn(&FileConfig) -> Option<&Located>,
+        default: T,
+        parse: impl Fn(&str) -> Result<T, String>,
+        show: impl Fn(&T) -> String,
+    ) -> Result<T, ConfigError> {
+        let (value, origin) = if let Some(value) = flag {
+            (value, Origin::Flag(key.flag))
+        } else if let Some((text, origin)) = self.variable(key.vars) {
+            let value = parse(&text).map_err(|allowed| {
+                ConfigError(format!(
+                    "{origin}: {text:?} is not a valid {}: {allowed}",
+                    key.name
+                ))
+            })?;
+            (value, origin)
+        } else if let Some((located, path)) = self
+            .files
+            .iter()
+            .find_map(|f| in_file(f).map(|v| (v, &f.path)))
+        {
+            let value = parse(&located.text).map_err(|allowed| {
+                ConfigError(format!(
+                    "{}, line {}: {} = {}: {allowed}",
+                    path.display(),
+                    located.line,
+                    key.name,
+                    located.raw
+                ))
+            })?;
+            let origin = Origin::File {
+                path: path.clone(),
+                line: located.line,
+            };
+            (value, origin)
+        } else {
+            (default, Origin::Default)
+        };
+        self.settings.push(Setting {
+            key: key.name,
+            value: show(&value),
+            origin,
+        });
+        Ok(value)
+    }
+
+    /// The first of `vars` set in the environment, else in `.env`.
+    fn variable(&self, vars: &[&str]) -> Option<(String, Origin)> {
+        vars.iter()
+            .find_map(|var| {
+                self.env
+                    .vars
+                    .get(*var)
+                    .map(|v| (v.clone(), Origin::Env((*var).to_owned())))
+            })
+            .or_else(|| {
+                vars.iter().find_map(|var| {
+                    self.dotenv.get(*var).map(|v| {
+                        let origin = Origin::DotEnv {
+                            path: self.dotenv_path.to_owned(),
+                            var: (*var).to_owned(),
+                        };
+                        (v.clone(), origin)
+                    })
+                })
+            })
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn resolve(&mut self) -> Result<Config, ConfigError> {
+        let f = self.flags;
+        let provider = self.value(
+            &key("provider", "--provider", &["MEMDECK_PROVIDER"]),
+            f.provider.map(Some),
+            |c| c.provider.as_ref(),
+            None,
+            |t| parse_provider(t).map(Some),
+            |p| quote(p.map_or("auto", ProviderKind::name)),
+        )?;
+        let model = self.value(
+            &key("model", "--model", &["ANTHROPIC_MODEL", "MEMDECK_MODEL"]),
+            f.model.clone(),
+            |c| c.model.as_ref(),
+            anthropic::DEFAULT_MODEL.to_owned(),
+            non_empty,
+            |m| quote(m),
+        )?;
+        let base_url = self.value(
+            &key("base_url", "--base-url", &["ANTHROPIC_BASE_URL"]),
+            f.base_url.clone(),
+            |c| c.base_url.as_ref(),
+            anthropic::DEFAULT_BASE_URL.to_owned(),
+            parse_url,
+            |u| quote(u),
+        )?;
+        let api_key = self
+            .variable(&["ANTHROPIC_API_KEY"])
+            .filter(|(k, _)| !k.trim().is_empty());
+        self.settings.push(Setting {
+            key: "api_key",
+            value: if api_key.is_some() {
+                "(set, not shown; from the environment or .env only)".to_owned()
+            } else {
+                "(not set: ANTHROPIC_API_KEY in the environment or .env)".to_owned()
+            },
+            origin: api_key.as_ref().map_or(Origin::Default, |(_, o)| o.clone()),
+        });
+        let api_key = api_key.map(|(k, _)| Secret(k.trim().to_owned()));
+        let api_version = self.value(
+            &key("api_version", "--api-version", &["MEMDECK_API_VERSION"]),
+            f.api_version.clone(),
+            |c| c.api_version.as_ref(),
+            anthropic::DEFAULT_VERSION.to_owned(),
+            |t| match t {
+                "2023-06-01" | "2026-10-21" => Ok(t.to_owned()),
+                _ => Err("expected 2023-06-01 or 2026-10-21".to_owned()),
+            },
+            |v| quote(v),
+        )?;
+        let max_tokens = self.value(
+            &key("max_tokens", "--max-tokens", &["MEMDECK_MAX_TOKENS"]),
+            f.max_tokens,
+            |c| c.max_tokens.as_ref(),
+            4096,
+            |t| number(t, 1, u64::from(u32::MAX)).map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            u32::to_string,
+        )?;
+        let max_calls = self.value(
+            &key("max_calls", "--max-calls", &["MEMDECK_MAX_CALLS"]),
+            f.max_calls,
+            |c| c.max_calls.as_ref(),
+            25,
+            |t| number(t, 1, 1000).map(|n| u32::try_from(n).unwrap_or(1000)),
+            u32::to_string,
+        )?;
+        let idle_timeout = self.value(
+            &key("idle_timeout", "--idle-timeout", &["MEMDECK_IDLE_TIMEOUT"]),
+            f.idle_timeout,
+            |c| c.idle_timeout.as_ref(),
+            90,
+            |t| number(t, 1, 86_400),
+            u64::to_string,
+        )?;
+        let thinking = self.value(
+            &key("thinking", "--thinking", &["MEMDECK_THINKING"]),
+            f.thinking,
+            |c| c.thinking.as_ref(),
+            Thinking::Off,
+            parse_thinking,
+            |t| quote(&t.to_string()),
+        )?;
+        let preset = self.value(
+            &key(
+                "context_editing",
+                "--context-editing",
+                &["MEMDECK_CONTEXT_EDITING"],
+            ),
+            f.context_editing,
+            |c| c.context_editing.as_ref(),
+            ContextEditing::Off,
+            parse_context_editing,
+            |c| quote(&c.to_string()),
+        )?;
+        let context_editing = self.custom_thresholds(preset)?;
+        let demo_speed = self.value(
+            &key("demo_speed", "--demo-speed", &["MEMDECK_DEMO_SPEED"]),
+            f.demo_speed,
+            |c| c.demo_speed.as_ref(),
+            60.0,
+            parse_speed,
+            f64::to_string,
+        )?;
+        let instructions = self.value(
+            &key("instructions", "", &["MEMDECK_INSTRUCTIONS"]),
+            None,
+            |c| c.instructions.as_ref(),
+            None,
+            |t| Ok(Some(t.to_owned()).filter(|t| !t.trim().is_empty())),
+            |i| match i {
+                Some(text) => quote(&ellipsis(text, 60)),
+                None => "(none: the memory-protocol prompt alone)".to_owned(),
+            },
+        )?;
+        let personas = self.personas()?;
+        let memory = MemoryConfig {
+            dir: self.value(
+                &key("memory.dir", "--memory-dir", &["MEMDECK_MEMORY_DIR"]),
+                f.memory_dir.clone(),
+                |c| c.memory.as_ref()?.dir.as_ref(),
+                PathBuf::from("./memories"),
+                path,
+                |p| quote(&p.display().to_string()),
+            )?,
+            history_dir: self.value(
+                &key(
+                    "memory.history_dir",
+                    "--history-dir",
+                    &["MEMDECK_HISTORY_DIR"],
+                ),
+                f.history_dir.clone().map(Some),
+                |c| c.memory.as_ref()?.history_dir.as_ref(),
+                None,
+                |t| path(t).map(Some),
+                |p| match p {
+                    Some(p) => quote(&p.display().to_string()),
+                    None => "(not set: .<name>-history beside memory.dir)".to_owned(),
+                },
+            )?,
+            max_file_kib: self.value(
+                &key(
+                    "memory.max_file_kib",
+                    "--max-file-kib",
+                    &["MEMDECK_MAX_FILE_KIB"],
+                ),
+                f.max_file_kib,
+                |c| c.memory.as_ref()?.max_file_kib.as_ref(),
+                100,
+                |t| number(t, 1, 65_536),
+                u64::to_string,
+            )?,
+            history_keep: self.value(
+                &key(
+                    "memory.history_keep",
+                    "--history-keep",
+                    &["MEMDECK_HISTORY_KEEP"],
+                ),
+                f.history_keep,
+                |c| c.memory.as_ref()?.history_keep.as_ref(),
+                10_000,
+                |t| number(t, 10, u64::MAX),
+                u64::to_string,
+            )?,
+        };
+        let log_file = self.value(
+            &key("log.file", "--log-file", &["MEMDECK_LOG_FILE"]),
+            f.log_file.clone().map(Some),
+            |c| c.log.as_ref()?.file.as_ref(),
+            None,
+            |t| path(t).map(Some),
+            |p| match p {
+                Some(p) => quote(&p.display().to_string()),
+                None => quote(&crate::logging::default_path().display().to_string()),
+            },
+        )?;
+        let log_level = self.value(
+            &key("log.level", "--log-level", &["MEMDECK_LOG"]),
+            f.log_level.clone(),
+            |c| c.log.as_ref()?.level.as_ref(),
+            "info".to_owned(),
+            |t| {
+                tracing_subscriber::EnvFilter::try_new(t)
+                    .map(|_| t.to_owned())
+                    .map_err(|e| format!("expected a level (error, warn, info, debug, trace) or a filter such as memdeck=debug ({e})"))
+            },
+            |l| quote(l),
+        )?;
+        Ok(Config {
+            provider,
+            model,
+            base_url,
+            api_key,
+            api_version,
+            max_tokens,
+            max_calls,
+            idle_timeout,
+            thinking,
+            context_editing,
+            demo_speed,
+            instructions,
+            personas,
+            memory,
+            log_file,
+            log_level,
+            settings: std::mem::take(&mut self.settings),
+            files: Vec::new(),
+        })
+    }
+
+    /// `context_trigger`, `context_keep` and `context_clear_at_least` change a preset's
+    /// thresholds (and do nothing while context editing is off).
+    fn custom_thresholds(&mut self, preset: ContextEditing) -> Result<ContextEditing, ConfigError> {
+        let (trigger, keep, clear) = preset.thresholds().unwrap_or((0, 0, 0));
+        let tokens = |t: &str| number(t, 1, 10_000_000).map(|n| u32::try_from(n).unwrap_or(0));
+        let trigger = self.value(
+            &key("context_trigger", "", &["MEMDECK_CONTEXT_TRIGGER"]),
+            None,
+            |c| c.context_trigger.as_ref(),
+            trigger,
+            tokens,
+            u32::to_string,
+        )?;
+        let keep = self.value(
+            &key("context_keep", "", &["MEMDECK_CONTEXT_KEEP"]),
+            None,
+            |c| c.context_keep.as_ref(),
+            keep,
+            |t| number(t, 0, 1000).map(|n| u32::try_from(n).unwrap_or(0)),
+            u32::to_string,
+        )?;
+        let clear_at_least = self.value(
+            &key(
+                "context_clear_at_least",
+                "",
+                &["MEMDECK_CONTEXT_CLEAR_AT_LEAST"],
+            ),
+            None,
+            |c| c.context_clear_at_least.as_ref(),
+            clear,
+            |t| number(t, 0, 10_000_000).map(|n| u32::try_from(n).unwrap_or(0)),
+            u32::to_string,
+        )?;
+        if preset == ContextEditing::Off {
+            // Nothing to change: list only thresholds someone set (they wait for a preset).
+            let n = self.settings.len();
+            let mut i = n - 3;
+            while i < self.settings.len() {
+                if self.settings[i].origin == Origin::Default {
+                    self.settings.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            return Ok(preset);
+        }
+        if preset.thresholds() == Some((trigger, keep, clear_at_least)) {
+            return Ok(preset);
+        }
+        Ok(ContextEditing::Custom {
+            trigger,
+            keep,
+            clear_at_least,
+        })
+    }
+
+    /// The team: the files' `[[persona]]` entries (the highest file that has any), else the
+    /// built-in Alice, John and Sam.
+    fn personas(&mut self) -> Result<Vec<Persona>, ConfigError> {
+        let Some(file) = self.files.iter().find(|f| !f.personas.is_empty()) else {
+            let team = default_team();
+            self.settings.push(Setting {
+                key: "persona",
+                value: show_team(&team),
+                origin: Origin::Default,
+            });
+            return Ok(team);
+        };
+        let mut team: Vec<Persona> = Vec::new();
+        for entry in &file.personas {
+            let at = |what: String| {
+                ConfigError(format!(
+                    "{}, line {}: [[persona]] {what}",
+                    file.path.display(),
+                    entry.line
+                ))
+            };
+            let name = entry.name.trim();
+            if name.is_empty() || name.chars().count() > 32 || name.chars().any(char::is_control) {
+                return Err(at("name must be 1 to 32 visible characters".to_owned()));
+            }
+            if team.iter().any(|p| p.name.eq_ignore_ascii_case(name)) {
+                return Err(at(format!("{name:?} appears twice; names must differ")));
+            }
+            let color = entry.color.clone().unwrap_or_else(|| "white".to_owned());
+            if !crate::ui::theme::is_color(&color) {
+                return Err(at(format!(
+                    "color {color:?} is not a colour: use a name such as cyan or lightmagenta, or #rrggbb"
+                )));
+            }
+            team.push(Persona {
+                name: name.to_owned(),
+                role: entry.role.trim().to_owned(),
+                color,
+            });
+        }
+        self.settings.push(Setting {
+            key: "persona",
+            value: show_team(&team),
+            origin: Origin::File {
+                path: file.path.clone(),
+                line: file.personas.first().map_or(1, |p| p.line),
+            },
+        });
+        Ok(team)
+    }
+}
+
+fn show_team(team: &[Persona]) -> String {
+    let names: Vec<String> = team
+        .iter()
+        .map(|p| format!("{}: {}, {}", p.name, p.role, p.color))
+        .collect();
+    // In a file each persona is a [[persona]] table; here they are listed on one line.
+    format!("({})", names.join("; "))
+}
+
+/// `text` as a TOML basic string.
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn ellipsis(text: &str, max: usize) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        let cut: String = one_line.chars().take(max - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+fn non_empty(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err("expected a non-empty name".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+fn path(text: &str) -> Result<PathBuf, String> {
+    if text.trim().is_empty() {
+        Err("expected a path".to_owned())
+    } else {
+        Ok(PathBuf::from(text))
+    }
+}
+
+fn parse_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    if (text.starts_with("http://") || text.starts_with("https://")) && text.len() > 8 {
+        Ok(text.to_owned())
+    } else {
+        Err("expected an http:// or https:// URL".to_owned())
+    }
+}
+
+fn number(text: &str, min: u64, max: u64) -> Result<u64, String> {
+    let allowed = if max == u64::MAX {
+        format!("expected a whole number of at least {min}")
+    } else {
+        format!("expected a whole number from {min} to {max}")
+    };
+    let n: u64 = text
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| allowed.clone())?;
+    if (min..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(allowed)
+    }
+}
+
+fn parse_provider(text: &str) -> Result<ProviderKind, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "demo" => Ok(ProviderKind::Demo),
+        "anthropic" => Ok(ProviderKind::Anthropic),
+        _ => Err("expected demo or anthropic".to_owned()),
+    }
+}
+
+/// `off`, `adaptive`, or a budget of at least 1,024 tokens.
+pub fn parse_thinking(text: &str) -> Result<Thinking, String> {
+    match text.trim() {
+        "off" => Ok(Thinking::Off),
+        "adaptive" => Ok(Thinking::Adaptive),
+        budget => budget
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n >= 1024)
+            .map(Thinking::Budget)
+            .ok_or_else(|| "expected off, adaptive, or a token budget of at least 1024".to_owned()),
+    }
+}
+
+/// A context-editing preset: `off`, `demo` or `production`.
+pub fn parse_context_editing(text: &str) -> Result<ContextEditing, String> {
+    match text.trim() {
+        "off" => Ok(ContextEditing::Off),
+        "demo" => Ok(ContextEditing::Demo),
+        "production" => Ok(ContextEditing::Production),
+        _ => Err("expected off, demo or production (change a preset's thresholds with context_trigger, context_keep and context_clear_at_least)".to_owned()),
+    }
+}
+
+/// Tokens a second for the demo model: 0 (as fast as possible) to 100,000.
+pub fn parse_speed(text: &str) -> Result<f64, String> {
+    let allowed = "expected tokens per second from 0 (as fast as possible) to 100000";
+    let speed: f64 = text.trim().parse().map_err(|_| allowed.to_owned())?;
+    if speed.is_finite() && (0.0..=100_000.0).contains(&speed) {
+        Ok(speed)
+    } else {
+        Err(allowed.to_owned())
+    }
+}
