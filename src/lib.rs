@@ -6,6 +6,7 @@
 pub mod app;
 pub mod chat;
 pub mod config;
+pub mod doctor;
 pub mod logging;
 pub mod memory;
 pub mod provider;

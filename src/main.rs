@@ -34,6 +34,8 @@ struct Cli {
 enum Command {
     /// Print the effective configuration and where each value came from (secrets hidden)
     Config,
+    /// Check the terminal, the configuration, the memory directory and the provider
+    Doctor,
     /// Work on the memory store directly, as the model would
     #[command(subcommand)]
     Memory(MemoryCommand),
@@ -129,10 +131,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
-    let config = config::load(&cli.flags, &Environment::from_process()).map_err(|e| {
-        Failure::new(2, e.0).hint("`memdeck config` shows the effective configuration")
-    })?;
+    let env = Environment::from_process();
+    let loaded = config::load(&cli.flags, &env);
+    if let Some(Command::Doctor) = &cli.command {
+        return run_doctor(&loaded, &env);
+    }
+    let config =
+        loaded.map_err(|e| Failure::new(2, e.0).hint("`memdeck doctor` checks the whole setup"))?;
     match &cli.command {
+        Some(Command::Doctor) => unreachable!("handled above"),
         Some(Command::Config) => {
             print!("{}", config.describe());
             Ok(ExitCode::SUCCESS)
@@ -295,6 +302,25 @@ fn run_ask(config: &Config, persona: &str, json: bool, message: &str) -> Result<
         Err(e) => Err(Failure::new(1, e.to_string())
             .hint("what arrived before the failure was kept; ask again to continue")),
     }
+}
+
+fn run_doctor(
+    loaded: &Result<Config, config::ConfigError>,
+    env: &Environment,
+) -> Result<ExitCode, Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(1, format!("cannot start the async runtime: {e}")))?;
+    let terminal = memdeck::doctor::TerminalInfo::detect();
+    let findings = runtime.block_on(memdeck::doctor::examine(loaded, env, &terminal));
+    let (text, failed) = memdeck::doctor::report(&findings);
+    print!("{text}");
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn parse_path(raw: &str) -> Result<MemPath, Failure> {

@@ -197,15 +197,28 @@ impl Config {
         };
         match kind {
             ProviderKind::Demo => Ok((self.demo(), None)),
-            ProviderKind::Anthropic => {
-                let key = self.api_key.as_ref().map_or("", Secret::expose);
-                let mut config = AnthropicConfig::new(key.to_owned());
-                config.base_url.clone_from(&self.base_url);
-                config.model.clone_from(&self.model);
-                config.version.clone_from(&self.api_version);
-                config.idle_timeout = Duration::from_secs(self.idle_timeout);
-                Ok((Arc::new(Anthropic::new(config)?), None))
-            }
+            ProviderKind::Anthropic => Ok((Arc::new(self.anthropic()?), None)),
+        }
+    }
+
+    /// The Anthropic backend as configured (an error when there is no key).
+    pub fn anthropic(&self) -> Result<Anthropic, ProviderError> {
+        let key = self.api_key.as_ref().map_or("", Secret::expose);
+        let mut config = AnthropicConfig::new(key.to_owned());
+        config.base_url.clone_from(&self.base_url);
+        config.model.clone_from(&self.model);
+        config.version.clone_from(&self.api_version);
+        config.idle_timeout = Duration::from_secs(self.idle_timeout);
+        Anthropic::new(config)
+    }
+
+    /// The backend that answers: the configured one, or the demo model when none is
+    /// configured and there is no key.
+    pub fn provider_kind(&self) -> ProviderKind {
+        match self.provider {
+            Some(kind) => kind,
+            None if self.api_key.is_none() => ProviderKind::Demo,
+            None => ProviderKind::Anthropic,
         }
     }
 

@@ -63,6 +63,13 @@ impl fmt::Debug for AnthropicConfig {
     }
 }
 
+/// A model the API offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelInfo {
+    pub id: String,
+    pub display_name: String,
+}
+
 /// The Anthropic backend.
 #[derive(Debug)]
 pub struct Anthropic {
@@ -85,6 +92,46 @@ impl Anthropic {
             .build()
             .map_err(|e| ProviderError::Setup(format!("cannot set up HTTPS: {e}")))?;
         Ok(Self { client, config })
+    }
+
+    /// The models this key may use (`GET /v1/models`, the first 100): a cheap authenticated
+    /// request, for `memdeck doctor` and the model picker.
+    pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ProviderError> {
+        let url = format!("{}/v1/models?limit=100", self.config.base_url);
+        let mut key =
+            HeaderValue::from_str(&self.config.api_key).unwrap_or(HeaderValue::from_static(""));
+        key.set_sensitive(true);
+        let response = self
+            .client
+            .get(url)
+            .header("x-api-key", key)
+            .header("anthropic-version", self.config.version.as_str())
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await
+            .map_err(|e| ProviderError::Connection(describe(&e)))?;
+        let status = response.status().as_u16();
+        let request_id = header(response.headers(), "request-id").map(str::to_owned);
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ProviderError::Connection(describe(&e)))?;
+        if !(200..300).contains(&status) {
+            return Err(http_error(status, &text, request_id.as_deref()));
+        }
+        let page: Value = serde_json::from_str(&text)
+            .map_err(|e| ProviderError::Decode(format!("the model list: {e}")))?;
+        let models = page["data"]
+            .as_array()
+            .ok_or_else(|| ProviderError::Decode("the model list has no data".to_owned()))?;
+        Ok(models
+            .iter()
+            .filter_map(|m| {
+                let id = m["id"].as_str()?.to_owned();
+                let display_name = m["display_name"].as_str().unwrap_or(&id).to_owned();
+                Some(ModelInfo { id, display_name })
+            })
+            .collect())
     }
 
     /// The request body: never any sampling parameter.

@@ -1,0 +1,390 @@
+//! `memdeck doctor`: checks the terminal, the configuration, the memory directory and the
+//! provider, and says what is wrong and how to fix it. Reads only; the one write is a probe
+//! file in the memory directory, removed at once.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
+use crate::config::{Config, ConfigError, Environment, ProviderKind};
+use crate::memory::MemPath;
+use crate::provider::ProviderError;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One thing the doctor found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub level: Level,
+    pub area: &'static str,
+    pub text: String,
+    /// What to do about it.
+    pub fix: Option<String>,
+}
+
+fn found(level: Level, area: &'static str, text: impl Into<String>) -> Finding {
+    Finding {
+        level,
+        area,
+        text: text.into(),
+        fix: None,
+    }
+}
+
+impl Finding {
+    fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// What the terminal looks like from here.
+#[derive(Clone, Debug)]
+pub struct TerminalInfo {
+    pub is_terminal: bool,
+    pub size: Option<(u16, u16)>,
+}
+
+impl TerminalInfo {
+    pub fn detect() -> Self {
+        let is_terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+        Self {
+            is_terminal,
+            size: crossterm::terminal::size().ok().filter(|_| is_terminal),
+        }
+    }
+}
+
+/// Every check, in order. `config` is what loading the configuration gave.
+pub async fn examine(
+    config: &Result<Config, ConfigError>,
+    env: &Environment,
+    terminal: &TerminalInfo,
+) -> Vec<Finding> {
+    let mut findings = check_terminal(env, terminal);
+    match config {
+        Err(e) => findings.push(
+            found(Level::Fail, "configuration", e.0.clone())
+                .fix("correct it; `memdeck config` shows the result once it loads"),
+        ),
+        Ok(config) => {
+            let read: Vec<String> = config
+                .files
+                .iter()
+                .filter(|(_, read)| *read)
+                .map(|(p, _)| p.display().to_string())
+                .collect();
+            let text = if read.is_empty() {
+                "loads (no configuration file: defaults, environment and flags)".to_owned()
+            } else {
+                format!("loads from {}", read.join(" and "))
+            };
+            findings.push(found(Level::Ok, "configuration", text));
+            findings.extend(check_memory(config, env));
+            findings.extend(check_provider(config).await);
+        }
+    }
+    findings
+}
+
+/// The findings as the user reads them; the second value says whether anything failed.
+pub fn report(findings: &[Finding]) -> (String, bool) {
+    let mut out = String::new();
+    for f in findings {
+        let mark = match f.level {
+            Level::Ok => "✓",
+            Level::Warn => "!",
+            Level::Fail => "✗",
+        };
+        let _ = writeln!(out, "{mark} {}: {}", f.area, f.text);
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(out, "    fix: {fix}");
+        }
+    }
+    let failed = findings.iter().filter(|f| f.level == Level::Fail).count();
+    let warned = findings.iter().filter(|f| f.level == Level::Warn).count();
+    let _ = match (failed, warned) {
+        (0, 0) => writeln!(out, "all good"),
+        (0, w) => writeln!(out, "usable, with {w} warning(s)"),
+        (f, _) => writeln!(out, "{f} problem(s) to fix"),
+    };
+    (out, failed > 0)
+}
+
+fn check_terminal(env: &Environment, terminal: &TerminalInfo) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let term = env.vars.get("TERM").map_or("", String::as_str);
+    if term.is_empty() || term == "dumb" {
+        out.push(
+            found(Level::Fail, "terminal", format!("TERM is {term:?}"))
+                .fix("run memdeck in a terminal emulator (TERM=xterm-256color or similar)"),
+        );
+    } else {
+        let colours = env
+            .vars
+            .get("COLORTERM")
+            .is_some_and(|c| c.contains("truecolor") || c.contains("24bit"))
+            || term.contains("256color")
+            || term.contains("direct");
+        if colours {
+            out.push(found(
+                Level::Ok,
+                "terminal",
+                format!("TERM={term}, colours"),
+            ));
+        } else {
+            out.push(
+                found(
+                    Level::Warn,
+                    "terminal",
+                    format!("TERM={term} may show only 8 colours"),
+                )
+                .fix("use a 256-colour terminal setting, e.g. TERM=xterm-256color"),
+            );
+        }
+    }
+    if !terminal.is_terminal {
+        out.push(found(
+            Level::Warn,
+            "terminal",
+            "standard input or output is not a terminal: the full-screen app needs one (scripts can use `memdeck ask` and `memdeck memory`)",
+        ));
+    }
+    if let Some((w, h)) = terminal.size {
+        if w < MIN_WIDTH || h < MIN_HEIGHT {
+            out.push(
+                found(
+                    Level::Fail,
+                    "terminal",
+                    format!("{w}×{h} is smaller than {MIN_WIDTH}×{MIN_HEIGHT}"),
+                )
+                .fix("make the window larger (80×24 or more shows the memory panel)"),
+            );
+        } else if w < 80 || h < 24 {
+            out.push(found(
+                Level::Warn,
+                "terminal",
+                format!("{w}×{h}: the memory panel needs 80×24 or more"),
+            ));
+        } else {
+            out.push(found(Level::Ok, "terminal", format!("{w}×{h}")));
+        }
+    }
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|v| env.vars.get(*v).filter(|s| !s.is_empty()))
+        .map_or("", String::as_str);
+    let utf8 = locale
+        .to_ascii_lowercase()
+        .replace('-', "")
+        .contains("utf8");
+    if !utf8 {
+        out.push(
+            found(Level::Warn, "terminal", format!("the locale ({}) is not UTF-8", if locale.is_empty() { "unset" } else { locale }))
+                .fix("set LANG=C.UTF-8 (or your language's .UTF-8 locale) so borders and names draw right"),
+        );
+    }
+    out
+}
+
+fn check_memory(config: &Config, env: &Environment) -> Vec<Finding> {
+    let area = "memory";
+    let dir = if config.memory.dir.is_absolute() {
+        config.memory.dir.clone()
+    } else {
+        env.cwd.join(&config.memory.dir)
+    };
+    let shown = config.memory.dir.display().to_string();
+    let meta = match std::fs::symlink_metadata(&dir) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = dir
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_owned);
+            return vec![if parent.is_dir() {
+                found(
+                    Level::Ok,
+                    area,
+                    format!("{shown} does not exist yet; it is created at the first start"),
+                )
+            } else {
+                found(
+                    Level::Fail,
+                    area,
+                    format!("{shown} does not exist, nor does {}", parent.display()),
+                )
+                .fix("create the parent directory or choose another memory.dir")
+            }];
+        }
+        Err(e) => {
+            return vec![found(
+                Level::Fail,
+                area,
+                format!("cannot look at {shown}: {e}"),
+            )];
+        }
+    };
+    if meta.file_type().is_symlink() {
+        return vec![
+            found(
+                Level::Fail,
+                area,
+                format!("{shown} is a symbolic link; memdeck does not follow links"),
+            )
+            .fix("point memory.dir at the real directory"),
+        ];
+    }
+    if !meta.is_dir() {
+        return vec![
+            found(Level::Fail, area, format!("{shown} is not a directory"))
+                .fix("move the file away or choose another memory.dir"),
+        ];
+    }
+    let mut out = Vec::new();
+    let probe = dir.join(format!(".memdeck-doctor-{}", std::process::id()));
+    match std::fs::write(&probe, b"probe") {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => out.push(
+            found(Level::Fail, area, format!("{shown} is not writable: {e}"))
+                .fix("fix its permissions (the model and the panel write there)"),
+        ),
+    }
+    let mut files = 0usize;
+    let mut leftovers = Vec::new();
+    walk(&dir, &dir, 0, &mut |rel, meta| {
+        if meta.is_file() {
+            files += 1;
+        }
+        leftovers.extend(leftover(&dir, rel, meta, config.memory.max_file_kib));
+    });
+    if out.is_empty() {
+        out.push(found(
+            Level::Ok,
+            area,
+            format!("{shown}: writable, {files} file(s)"),
+        ));
+    }
+    for text in leftovers {
+        out.push(
+            found(Level::Warn, area, text)
+                .fix("move it out of the memory directory, or replace it with a plain UTF-8 file"),
+        );
+    }
+    out
+}
+
+/// What is wrong with the entry at `rel` (below `dir`), if anything.
+fn leftover(dir: &Path, rel: &str, meta: &std::fs::Metadata, max_kib: u64) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let virt = format!("/memories/{rel}");
+    let kind = meta.file_type();
+    let problem = if kind.is_symlink() {
+        "is a symbolic link (never followed; the model cannot see it)".to_owned()
+    } else if kind.is_dir() {
+        return None;
+    } else if !kind.is_file() {
+        "is not a regular file (a FIFO, socket or device; refused)".to_owned()
+    } else if MemPath::parse(&virt).is_err() {
+        "has a name memory paths may not use; the model cannot reach it".to_owned()
+    } else if meta.len() > max_kib * 1024 {
+        format!(
+            "is {} KiB, over the {max_kib} KiB limit (listed, but view refuses it)",
+            meta.len() / 1024
+        )
+    } else if meta.nlink() > 1 {
+        "has other hard links (refused: writes would change the other names too)".to_owned()
+    } else if std::fs::read(dir.join(rel)).is_ok_and(|b| std::str::from_utf8(&b).is_err()) {
+        "is not UTF-8 text (listed, but view refuses it)".to_owned()
+    } else {
+        return None;
+    };
+    Some(format!("{virt} {problem}"))
+}
+
+/// Every entry below `root`, hidden ones (memdeck's own) skipped, links not followed.
+fn walk(root: &Path, dir: &Path, depth: usize, visit: &mut dyn FnMut(&str, &std::fs::Metadata)) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let rel = path.strip_prefix(root).map_or_else(
+            |_| path.display().to_string(),
+            |r| r.to_string_lossy().into_owned(),
+        );
+        visit(&rel, &meta);
+        if meta.is_dir() && depth < 16 {
+            walk(root, &path, depth + 1, visit);
+        }
+    }
+}
+
+async fn check_provider(config: &Config) -> Vec<Finding> {
+    let area = "provider";
+    match config.provider_kind() {
+        ProviderKind::Demo => {
+            let why = if config.provider.is_none() {
+                " (no ANTHROPIC_API_KEY is set)"
+            } else {
+                ""
+            };
+            vec![found(
+                Level::Ok,
+                area,
+                format!("the offline demo model{why}: nothing to reach"),
+            )]
+        }
+        ProviderKind::Anthropic => {
+            let anthropic = match config.anthropic() {
+                Ok(a) => a,
+                Err(e) => {
+                    return vec![
+                        found(Level::Fail, area, e.to_string())
+                            .fix("set ANTHROPIC_API_KEY in the environment or in .env"),
+                    ];
+                }
+            };
+            match anthropic.list_models().await {
+                Ok(models) => {
+                    let mut out = vec![found(
+                        Level::Ok,
+                        area,
+                        format!("{}: the key is accepted ({} models offered)", config.base_url, models.len()),
+                    )];
+                    let known = models.iter().any(|m| m.id == config.model || m.id.starts_with(&format!("{}-", config.model)));
+                    if !known && !models.is_empty() {
+                        let some: Vec<&str> = models.iter().take(5).map(|m| m.id.as_str()).collect();
+                        out.push(
+                            found(Level::Warn, area, format!("model {:?} is not in the list the API offers", config.model))
+                                .fix(format!("check the name (offered: {}, …)", some.join(", "))),
+                        );
+                    } else if known {
+                        out.push(found(Level::Ok, area, format!("model {} is offered", config.model)));
+                    }
+                    out
+                }
+                Err(e @ ProviderError::Connection(_)) => vec![found(Level::Fail, area, format!("cannot reach {}: {e}", config.base_url))
+                    .fix("check the network, a proxy, or ANTHROPIC_BASE_URL; the demo model works offline (--provider demo)")],
+                Err(e) => vec![found(Level::Fail, area, e.to_string())],
+            }
+        }
+    }
+}
