@@ -35,6 +35,7 @@ fn provider(mock: &Mock, tune: impl FnOnce(&mut AnthropicConfig)) -> Anthropic {
 
 fn request() -> Request {
     Request {
+        model: None,
         system: "You are Alice's assistant.".into(),
         messages: vec![json!({"role": "user", "content": "ACME runs 40 stores."})],
         max_tokens: 1024,
@@ -432,4 +433,37 @@ async fn connection_refused_is_retried_then_reported() {
         matches!(error, Some(ProviderError::Connection(_))),
         "{error:?}"
     );
+}
+
+/// A tab's model choice goes into the body; the picker's list comes from `GET /v1/models`.
+#[tokio::test]
+async fn a_chosen_model_and_the_model_list() {
+    let bytes = fixture("basic_response");
+    let models = r#"{"data":[{"type":"model","id":"claude-opus-5","display_name":"Claude Opus 5"}],"has_more":false}"#;
+    let mock = Mock::start(vec![
+        Reply::sse(&bytes, 3, Duration::ZERO),
+        Reply::status(200, &[("content-type", "application/json")], models),
+    ])
+    .await;
+    let p = provider(&mock, |_| {});
+    let mut req = request();
+    req.model = Some("claude-opus-5".into());
+    let (_, failure) = collect(&p, &req, CancellationToken::new()).await;
+    assert!(failure.is_none(), "{failure:?}");
+    let listed = Provider::models(&p).await.unwrap();
+    assert_eq!(
+        listed,
+        [memdeck::provider::ModelInfo {
+            id: "claude-opus-5".into(),
+            display_name: "Claude Opus 5".into()
+        }]
+    );
+    let received = mock.received();
+    assert_eq!(received[0].json()["model"], "claude-opus-5");
+    assert!(
+        received[1].head.starts_with("GET /v1/models?limit=100 "),
+        "{}",
+        received[1].head
+    );
+    assert_eq!(received[1].header("x-api-key").as_deref(), Some(KEY));
 }

@@ -660,6 +660,68 @@ fn ctrl_l_redraws_the_whole_screen_whatever_has_the_keyboard() {
 }
 
 #[test]
+fn f3_picks_the_tabs_model_for_its_next_turns() {
+    let mut app = app(160, 48);
+    assert_eq!(app.update(key(KeyCode::F(3))), [Command::ListModels]);
+    assert!(matches!(&app.popup, Some(Popup::Models(p)) if p.models.is_none()));
+    // Enter before the list arrives does nothing.
+    app.update(key(KeyCode::Enter));
+    assert!(app.popup.is_some());
+    let models = |ids: &[&str]| -> Vec<memdeck::provider::ModelInfo> {
+        ids.iter()
+            .map(|id| memdeck::provider::ModelInfo {
+                id: (*id).into(),
+                display_name: id.to_uppercase(),
+            })
+            .collect()
+    };
+    app.update(Action::Models {
+        models: models(&["claude-a", "claude-b"]),
+        note: None,
+    });
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    assert!(app.popup.is_none());
+    assert_eq!(app.active_tab().unwrap().model.as_deref(), Some("claude-b"));
+    let shown = screen(&app);
+    assert!(shown.contains("demo model (offline) · claude-b"), "{shown}");
+    let commands = {
+        type_text(&mut app, "hi");
+        app.update(key(KeyCode::Enter))
+    };
+    assert!(
+        matches!(commands.as_slice(), [Command::StartTurn { model: Some(m), .. }] if m == "claude-b"),
+        "{commands:?}"
+    );
+    // Other tabs keep the configured model.
+    app.update(alt(KeyCode::Char('2')));
+    assert_eq!(app.active_tab().unwrap().model, None);
+    // Opening it again selects the current choice; the first row goes back to the default.
+    app.update(alt(KeyCode::Char('1')));
+    app.update(key(KeyCode::F(3)));
+    app.update(Action::Models {
+        models: models(&["claude-a", "claude-b"]),
+        note: Some("cannot list the models (offline)".into()),
+    });
+    let Some(Popup::Models(picker)) = &app.popup else {
+        panic!()
+    };
+    assert_eq!(picker.selected, 2);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("cannot list the models (offline): the built-in list"),
+        "{shown}"
+    );
+    app.update(key(KeyCode::Home));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.active_tab().unwrap().model, None);
+}
+
+#[test]
 fn quitting_asks_while_a_turn_streams_and_cancels_it() {
     let mut app = app(160, 48);
     assert_eq!(app.update(ctrl('q')), [Command::Quit]);

@@ -8,6 +8,7 @@ use crossterm::event::Event;
 
 use crate::chat::{AgentEvent, Conversation, Persona, TurnError};
 use crate::memory::{Expect, FileText, HistoryEntry, MemoryChange, Version};
+use crate::provider::ModelInfo;
 
 /// A tab's identity for its whole life (indexes shift when tabs close; ids never do).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,6 +44,11 @@ pub enum Action {
     Terminate,
     /// The process came back from a suspend: everything must be drawn again.
     Resumed,
+    /// The models to pick from; `note` says why it is the built-in list, when it is.
+    Models {
+        models: Vec<ModelInfo>,
+        note: Option<String>,
+    },
 }
 
 /// One row of the store's tree, with who last changed it.
@@ -102,7 +108,11 @@ pub enum Command {
         persona: Persona,
         conversation: Conversation,
         text: String,
+        /// The tab's model, when it is not the configured one.
+        model: Option<String>,
     },
+    /// Ask the backend which models it offers (for the picker).
+    ListModels,
     Cancel(RequestId),
     /// List the whole store (and its history, for who changed what).
     ListMemory,

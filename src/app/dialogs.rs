@@ -4,11 +4,38 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::editor::MemoryEditor;
 use super::keymap::Focus;
-use super::popup::{Form, FormKind, Popup};
+use super::popup::{Form, FormKind, ModelPicker, Popup};
 use super::{App, Command};
 use crate::memory::MemPath;
 
 impl App {
+    /// Keys in the model picker: Enter gives the active tab the selected model (row 0: the
+    /// configured one).
+    fn on_model_key(&mut self, mut picker: ModelPicker, code: KeyCode) {
+        match code {
+            KeyCode::Esc | KeyCode::Char('q') => {}
+            KeyCode::Up => {
+                picker.selected = picker.selected.saturating_sub(1);
+                self.popup = Some(Popup::Models(picker));
+            }
+            KeyCode::Down => {
+                picker.selected = (picker.selected + 1).min(picker.rows() - 1);
+                self.popup = Some(Popup::Models(picker));
+            }
+            KeyCode::Enter if picker.models.is_some() => {
+                let chosen = picker
+                    .selected
+                    .checked_sub(1)
+                    .and_then(|i| picker.models.as_ref()?.get(i))
+                    .map(|m| m.id.clone());
+                if let Some(tab) = self.active_tab_mut() {
+                    tab.model = chosen;
+                }
+            }
+            _ => self.popup = Some(Popup::Models(picker)),
+        }
+    }
+
     pub(super) fn on_popup_key(&mut self, key: KeyEvent) -> Vec<Command> {
         let Some(popup) = self.popup.take() else {
             return Vec::new();
@@ -47,6 +74,7 @@ impl App {
             p @ (Popup::ConfirmCloseTab(_) | Popup::ConfirmDelete(_) | Popup::ConfirmQuit) => {
                 self.popup = Some(p);
             }
+            Popup::Models(picker) => self.on_model_key(picker, key.code),
             Popup::History(mut view) => match key.code {
                 KeyCode::Esc | KeyCode::Char('q') => {}
                 KeyCode::Up => {

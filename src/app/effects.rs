@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::action::{Action, Command, MemoryEvent, RequestId, SaveError, TreeRow};
 use crate::chat::{Agent, TurnOptions};
 use crate::memory::{MemPath, MemoryStore, StoreError, WriteCtx};
-use crate::provider::Provider;
+use crate::provider::{Provider, known_models};
 
 /// Who the panel's changes are recorded as.
 pub const HUMAN_ACTOR: &str = "you";
@@ -90,12 +90,15 @@ impl Effects {
                     persona,
                     mut conversation,
                     text,
+                    model,
                 } => {
+                    let mut options = self.options.clone();
+                    options.model = model;
                     let agent = Agent {
                         provider: self.provider.clone(),
                         store: self.store.clone(),
                         persona,
-                        options: self.options.clone(),
+                        options,
                     };
                     let token = CancellationToken::new();
                     self.lock_turns().insert(req, token.clone());
@@ -120,6 +123,24 @@ impl Effects {
                             conversation,
                             result,
                         });
+                    });
+                }
+                Command::ListModels => {
+                    let provider = self.provider.clone();
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move {
+                        let (models, note) = match provider.models().await {
+                            Ok(models) if !models.is_empty() => (models, None),
+                            Ok(_) => (
+                                known_models(),
+                                Some("the backend listed no models".to_owned()),
+                            ),
+                            Err(e) => (
+                                known_models(),
+                                Some(format!("cannot list the models ({e})")),
+                            ),
+                        };
+                        let _ = tx.send(Action::Models { models, note });
                     });
                 }
                 memory => self.memory(memory),

@@ -34,6 +34,8 @@ pub enum Intent {
     SelectTab(usize),
     NewTab,
     RenameTab,
+    /// F3: choose the active tab's model.
+    PickModel,
     CloseTab,
     FocusNext,
     FocusPrev,
@@ -137,6 +139,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(Everywhere, &["Ctrl+T"], "new tab (persona)"),
     bind(Everywhere, &["F2"], "rename the tab"),
+    bind(Everywhere, &["F3"], "choose the tab's model"),
     bind(Everywhere, &["Ctrl+W"], "close the tab"),
     bind(Everywhere, &["Ctrl+B"], "show / hide the memory panel"),
     bind(
@@ -215,6 +218,7 @@ pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
     let global = match key.code {
         K::F(1) if key.modifiers.is_empty() => Some(Intent::Help),
         K::F(2) if key.modifiers.is_empty() => Some(Intent::RenameTab),
+        K::F(3) if key.modifiers.is_empty() => Some(Intent::PickModel),
         K::Char('q') if only_ctrl => Some(Intent::Quit),
         K::Char('z') if only_ctrl => Some(Intent::Suspend),
         _ if is_redraw(key) => Some(Intent::Redraw),

@@ -5,7 +5,7 @@ use ratatui::layout::{Position, Rect};
 
 use super::editor::EditorState;
 use super::keymap::{Focus, Intent, is_redraw, resolve};
-use super::popup::{Field, Form, FormKind, Popup};
+use super::popup::{Field, Form, FormKind, ModelPicker, Popup};
 use super::tab::{Mark, Scroll};
 use super::transcript::Item;
 use super::{App, Command};
@@ -60,6 +60,10 @@ impl App {
             }
             Intent::Suspend => return vec![Command::Suspend],
             Intent::Redraw => self.clear = true,
+            Intent::PickModel => {
+                self.popup = Some(Popup::Models(ModelPicker::default()));
+                return vec![Command::ListModels];
+            }
             Intent::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Intent::Cancel => return self.cancel(),
             Intent::Send => return self.send(),

@@ -249,6 +249,18 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
+            Action::Models { models, note } => {
+                if let Some(Popup::Models(picker)) = &mut self.popup {
+                    let current = self.tabs.get(self.active).and_then(|t| t.model.clone());
+                    picker.selected = current
+                        .and_then(|id| models.iter().position(|m| m.id == id))
+                        .map_or(0, |i| i + 1);
+                    picker.models = Some(models);
+                    picker.note = note;
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -352,6 +364,7 @@ impl App {
             persona: tab.persona.clone(),
             conversation: std::mem::take(&mut tab.conversation),
             text,
+            model: tab.model.clone(),
         }]
     }
 }

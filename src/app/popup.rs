@@ -4,6 +4,7 @@ use ratatui_textarea::TextArea;
 
 use super::action::TabId;
 use crate::memory::HistoryEntry;
+use crate::provider::ModelInfo;
 
 /// A one-line text field with a label.
 #[derive(Debug)]
@@ -106,4 +107,22 @@ pub enum Popup {
     ConfirmDelete(String),
     ConfirmQuit,
     History(HistoryView),
+    Models(ModelPicker),
+}
+
+/// The model picker: row 0 is "the configured model", then the backend's list.
+#[derive(Debug, Default)]
+pub struct ModelPicker {
+    /// `None` while the list loads.
+    pub models: Option<Vec<ModelInfo>>,
+    /// Why the list is the built-in one, when it is.
+    pub note: Option<String>,
+    pub selected: usize,
+}
+
+impl ModelPicker {
+    /// How many rows there are to select (the configured model, then each listed one).
+    pub fn rows(&self) -> usize {
+        1 + self.models.as_ref().map_or(0, Vec::len)
+    }
 }

@@ -146,6 +146,8 @@ pub struct ChatTab {
     pub retry: Option<Retry>,
     pub mark: Mark,
     pub view: ChatView,
+    /// The model chosen for this tab in the picker; `None`: the configured one.
+    pub model: Option<String>,
 }
 
 impl ChatTab {
@@ -163,6 +165,7 @@ impl ChatTab {
             retry: None,
             mark: Mark::None,
             view: ChatView::default(),
+            model: None,
         }
     }
 

@@ -26,6 +26,8 @@ pub struct TurnOptions {
     pub context_editing: ContextEditing,
     /// The team's own instructions from the configuration, added to the system prompt.
     pub instructions: Option<String>,
+    /// A model other than the backend's configured one (chosen for the tab in the picker).
+    pub model: Option<String>,
 }
 
 impl Default for TurnOptions {
@@ -36,6 +38,7 @@ impl Default for TurnOptions {
             thinking: Thinking::Off,
             context_editing: ContextEditing::Off,
             instructions: None,
+            model: None,
         }
     }
 }
@@ -177,6 +180,7 @@ async fn run_turn(
         }
         calls += 1;
         let request = Request {
+            model: options.model.clone(),
             system: system.clone(),
             messages: conversation.messages.clone(),
             max_tokens: options.max_tokens,

@@ -173,6 +173,7 @@ impl Config {
             thinking: self.thinking,
             context_editing: self.context_editing,
             instructions: self.instructions.clone(),
+            model: None,
         }
     }
 

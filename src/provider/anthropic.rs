@@ -17,7 +17,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::retry::{self, Failure};
-use super::{EventStream, Provider, ProviderError, Request, StreamEvent, sse};
+use super::{
+    EventStream, ModelInfo, ModelList, Provider, ProviderError, Request, StreamEvent, sse,
+};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
@@ -61,13 +63,6 @@ impl fmt::Debug for AnthropicConfig {
             .field("version", &self.version)
             .finish_non_exhaustive()
     }
-}
-
-/// A model the API offers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ModelInfo {
-    pub id: String,
-    pub display_name: String,
 }
 
 /// The Anthropic backend.
@@ -137,7 +132,7 @@ impl Anthropic {
     /// The request body: never any sampling parameter.
     pub fn body(&self, request: &Request) -> Value {
         let mut body = json!({
-            "model": self.config.model,
+            "model": request.model.as_deref().unwrap_or(&self.config.model),
             "max_tokens": request.max_tokens,
             "stream": true,
             "system": request.system,
@@ -184,6 +179,10 @@ impl Anthropic {
 impl Provider for Anthropic {
     fn label(&self) -> String {
         format!("Anthropic {}", self.config.model)
+    }
+
+    fn models(&self) -> ModelList<'_> {
+        Box::pin(self.list_models())
     }
 
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {

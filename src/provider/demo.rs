@@ -39,6 +39,12 @@ impl Provider for Demo {
         LABEL.to_owned()
     }
 
+    /// The demo answers the same whatever the model: the picker shows the known Claude
+    /// models, so a rehearsal looks like the real thing.
+    fn models(&self) -> super::ModelList<'_> {
+        Box::pin(async { Ok(super::known_models()) })
+    }
+
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
         let events = render(&plan(request), request);
         let per_token = if self.tokens_per_second > 0.0 {

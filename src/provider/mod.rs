@@ -17,6 +17,43 @@ use tokio_util::sync::CancellationToken;
 pub use event::{Delta, StreamEvent};
 pub use request::{ContextEditing, Request, Thinking};
 
+/// A model a backend offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelInfo {
+    pub id: String,
+    pub display_name: String,
+}
+
+/// Models shown when the backend cannot list its own (the demo model, no network): the
+/// Claude models known at the time of this release.
+pub const KNOWN_MODELS: &[(&str, &str)] = &[
+    ("claude-opus-5-5", "Claude Opus 5.5"),
+    ("claude-sonnet-5-5", "Claude Sonnet 5.5"),
+    ("claude-haiku-5-5", "Claude Haiku 5.5"),
+    ("claude-opus-5", "Claude Opus 5"),
+    ("claude-sonnet-5", "Claude Sonnet 5"),
+    ("claude-opus-4-6", "Claude Opus 4.6"),
+    ("claude-sonnet-4-6", "Claude Sonnet 4.6"),
+    ("claude-opus-4-5", "Claude Opus 4.5"),
+    ("claude-sonnet-4-5", "Claude Sonnet 4.5"),
+    ("claude-haiku-4-5", "Claude Haiku 4.5"),
+];
+
+/// [`KNOWN_MODELS`] as a list.
+pub fn known_models() -> Vec<ModelInfo> {
+    KNOWN_MODELS
+        .iter()
+        .map(|(id, name)| ModelInfo {
+            id: (*id).to_owned(),
+            display_name: (*name).to_owned(),
+        })
+        .collect()
+}
+
+/// The models a backend offers, when they are known.
+pub type ModelList<'a> =
+    Pin<Box<dyn std::future::Future<Output = Result<Vec<ModelInfo>, ProviderError>> + Send + 'a>>;
+
 /// The events of one model call. It ends after `message_stop`, or with one error.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, ProviderError>> + Send>>;
 
@@ -37,6 +74,9 @@ pub trait Provider: Send + Sync {
     /// Start one call. Cancelling `cancel` ends the stream at once with
     /// [`ProviderError::Cancelled`] and closes the connection.
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream;
+
+    /// The models to pick from (for the model picker).
+    fn models(&self) -> ModelList<'_>;
 }
 
 /// Why a model request failed.

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 /// One model call: the conversation so far and the options that shape the answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
+    /// A model other than the backend's configured one (a tab's choice in the picker).
+    pub model: Option<String>,
     pub system: String,
     /// Messages in the Messages API's shape (`role` and `content` blocks).
     pub messages: Vec<Value>,

@@ -80,10 +80,11 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         area,
         Style::new().bg(ratatui::style::Color::Rgb(30, 30, 30)),
     );
-    let mut left = vec![Span::styled(
-        format!(" {} ", app.labels.provider),
-        Style::new().bold(),
-    )];
+    let label = match app.active_tab().and_then(|t| t.model.as_deref()) {
+        Some(model) => format!(" {} · {} ", app.labels.provider, sanitize(model)),
+        None => format!(" {} ", app.labels.provider),
+    };
+    let mut left = vec![Span::styled(label, Style::new().bold())];
     if let Some(tab) = app.active_tab() {
         left.push(Span::styled(
             format!(

@@ -11,7 +11,7 @@ use super::theme::{self, DIM, ERROR, KEY, OK, SELECTED, WARN};
 use crate::app::App;
 use crate::app::editor::{EditorState, MemoryEditor};
 use crate::app::keymap::{BINDINGS, Scope};
-use crate::app::popup::{Form, HistoryView, Popup};
+use crate::app::popup::{Form, HistoryView, ModelPicker, Popup};
 use crate::memory::history::format_utc;
 
 /// A centred rectangle of at most `width` × `height`.
@@ -77,7 +77,72 @@ pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
             buf,
         ),
         Popup::History(view) => history(view, app.wall_ms, screen, buf),
+        Popup::Models(picker) => {
+            let current = app.active_tab().and_then(|t| t.model.as_deref());
+            models(picker, current, screen, buf);
+        }
     }
+}
+
+fn models(picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut Buffer) {
+    let area = centered(screen, 64, screen.height.saturating_sub(4).min(20));
+    let inner = frame("Model for this tab", area, buf);
+    let mut lines = Vec::new();
+    let mark = |on: bool| if on { "● " } else { "  " };
+    let row = |i: usize, text: String| {
+        let style = if i == picker.selected {
+            SELECTED
+        } else {
+            Style::new()
+        };
+        Line::from(Span::styled(text, style))
+    };
+    lines.push(row(
+        0,
+        format!("{}the configured model", mark(current.is_none())),
+    ));
+    match &picker.models {
+        None => lines.push(Line::from(Span::styled("  loading…", DIM))),
+        Some(models) => {
+            for (i, m) in models.iter().enumerate() {
+                let text = format!(
+                    "{}{:<28} {}",
+                    mark(current == Some(m.id.as_str())),
+                    sanitize(&m.id),
+                    sanitize(&m.display_name)
+                );
+                lines.push(row(i + 1, text));
+            }
+        }
+    }
+    let note_rows = u16::from(picker.note.is_some()) * 2;
+    let body = Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1 + note_rows),
+    );
+    let top = picker
+        .selected
+        .saturating_sub(usize::from(body.height).saturating_sub(1));
+    lines_at(&lines[top.min(lines.len())..], body, buf);
+    if let Some(note) = &picker.note {
+        let at = Rect::new(inner.x, body.y + body.height, inner.width, 2);
+        let wrapped: Vec<Line> = wrap(
+            &format!("{}: the built-in list", sanitize(note)),
+            usize::from(inner.width),
+        )
+        .into_iter()
+        .take(2)
+        .map(|l| Line::from(Span::styled(l, DIM)))
+        .collect();
+        lines_at(&wrapped, at, buf);
+    }
+    bottom_hints(
+        &[("↑↓", "select"), ("Enter", "use it"), ("Esc", "close")],
+        inner,
+        buf,
+    );
 }
 
 fn confirm(title: &str, text: &str, screen: Rect, buf: &mut Buffer) {
