@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use memdeck::chat::ask::{Output, ask};
+use memdeck::chat::ask::{Io, Output, ask, ask_in};
 use memdeck::chat::{Agent, TurnError};
 use memdeck::config::{self, Config, Environment, Flags};
 use memdeck::logging;
@@ -36,6 +36,9 @@ enum Command {
     Config,
     /// Check the terminal, the configuration, the memory directory and the provider
     Doctor,
+    /// Saved sessions: list them, show one, remove one
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
     /// Work on the memory store directly, as the model would
     #[command(subcommand)]
     Memory(MemoryCommand),
@@ -49,6 +52,22 @@ enum Command {
         json: bool,
         /// The message
         message: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SessionsCommand {
+    /// Every saved session: its tabs, turns and when it was last used
+    List,
+    /// One session's conversations, tab by tab, as Markdown
+    Show {
+        /// The session's name
+        name: String,
+    },
+    /// Delete a saved session (its memories are not touched)
+    Rm {
+        /// The session's name
+        name: String,
     },
 }
 
@@ -140,6 +159,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         loaded.map_err(|e| Failure::new(2, e.0).hint("`memdeck doctor` checks the whole setup"))?;
     match &cli.command {
         Some(Command::Doctor) => unreachable!("handled above"),
+        Some(Command::Sessions(command)) => run_sessions(&config, command),
         Some(Command::Config) => {
             print!("{}", config.describe());
             Ok(ExitCode::SUCCESS)
@@ -175,7 +195,13 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             {
                 eprintln!("memdeck: warning: {e}; logging is off");
             }
-            run_ask(&config, persona, *json, message)
+            run_ask(
+                &config,
+                cli.flags.session.as_deref(),
+                persona,
+                *json,
+                message,
+            )
         }
         Some(Command::Memory(command)) => {
             let store = LocalStore::open(&config.local_options()).map_err(|e| {
@@ -258,8 +284,29 @@ fn run_memory(store: &LocalStore, command: &MemoryCommand) -> Result<ExitCode, F
     }
 }
 
-fn run_ask(config: &Config, persona: &str, json: bool, message: &str) -> Result<ExitCode, Failure> {
+fn run_ask(
+    config: &Config,
+    session: Option<&str>,
+    persona: &str,
+    json: bool,
+    message: &str,
+) -> Result<ExitCode, Failure> {
     check_actor(persona)?;
+    // With --session, the turn continues that session's tab for the persona and is saved there.
+    let mut continued = match session {
+        Some(name) => {
+            let path = memdeck::app::session::path(&config.sessions_dir, name);
+            let tab = memdeck::app::session::Continued::open(&path, config.persona(persona))
+                .map_err(|e| {
+                    Failure::new(
+                        1,
+                        format!("cannot open the session {}: {e}", path.display()),
+                    )
+                })?;
+            Some(tab)
+        }
+        None => None,
+    };
     let (provider, note) = config
         .provider()
         .map_err(|e| Failure::new(2, e.to_string()))?;
@@ -272,8 +319,14 @@ fn run_ask(config: &Config, persona: &str, json: bool, message: &str) -> Result<
     let agent = Agent {
         provider,
         store: Arc::new(store),
-        persona: config.persona(persona),
-        options: config.turn_options(),
+        persona: continued
+            .as_ref()
+            .map_or_else(|| config.persona(persona), |c| c.persona.clone()),
+        options: {
+            let mut options = config.turn_options();
+            options.model = continued.as_ref().and_then(|c| c.model.clone());
+            options
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -291,8 +344,37 @@ fn run_ask(config: &Config, persona: &str, json: bool, message: &str) -> Result<
         });
         let mut out = std::io::stdout();
         let mut notes = std::io::stderr();
-        ask(&agent, message, output, &cancel, &mut out, &mut notes).await
+        match continued.as_mut() {
+            None => ask(&agent, message, output, &cancel, &mut out, &mut notes).await,
+            Some(tab) => {
+                tab.transcript.push_user(message);
+                let io = Io {
+                    output,
+                    out: &mut out,
+                    notes: &mut notes,
+                };
+                let transcript = &mut tab.transcript;
+                let result = ask_in(
+                    &agent,
+                    &mut tab.conversation,
+                    message,
+                    &cancel,
+                    io,
+                    &mut |event| transcript.on_event(event, std::time::Instant::now()),
+                )
+                .await;
+                tab.transcript.on_turn_end(result.as_ref().copied());
+                result
+            }
+        }
     });
+    if let Some(tab) = continued {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        tab.finish(now)
+            .map_err(|e| Failure::new(1, format!("the turn ran but could not be saved: {e}")))?;
+    }
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(TurnError::Provider(ProviderError::Cancelled)) => Err(Failure::new(130, "cancelled")),
@@ -302,6 +384,65 @@ fn run_ask(config: &Config, persona: &str, json: bool, message: &str) -> Result<
         Err(e) => Err(Failure::new(1, e.to_string())
             .hint("what arrived before the failure was kept; ask again to continue")),
     }
+}
+
+fn run_sessions(config: &Config, command: &SessionsCommand) -> Result<ExitCode, Failure> {
+    use memdeck::app::session;
+    let dir = &config.sessions_dir;
+    let named = |name: &str| -> Result<std::path::PathBuf, Failure> {
+        session::check_name(name).map_err(|e| Failure::new(2, e))?;
+        let path = session::path(dir, name);
+        if path.exists() {
+            Ok(path)
+        } else {
+            Err(Failure::new(
+                1,
+                format!("there is no session {name:?} in {}", dir.display()),
+            )
+            .hint("`memdeck sessions list` shows the saved sessions"))
+        }
+    };
+    match command {
+        SessionsCommand::List => {
+            let sessions = session::list(dir)
+                .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", dir.display())))?;
+            if sessions.is_empty() {
+                println!("no saved sessions in {}", dir.display());
+            } else {
+                println!(
+                    "{:<24} {:>4} {:>6}  last turn (UTC)",
+                    "NAME", "TABS", "TURNS"
+                );
+                for (name, saved) in sessions {
+                    let turns: usize = saved.tabs.iter().map(|t| t.turns).sum();
+                    let last = match saved.last_ms() {
+                        0 => "-".to_owned(),
+                        ms => format_utc(ms),
+                    };
+                    println!("{name:<24} {:>4} {turns:>6}  {last}", saved.tabs.len());
+                }
+            }
+        }
+        SessionsCommand::Show { name } => {
+            let path = named(name)?;
+            let saved = session::load(&path)
+                .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", path.display())))?;
+            println!("# Session {name}\n");
+            for tab in &saved.tabs {
+                print!("{}", session::tab_markdown(tab));
+            }
+            if saved.unreadable > 0 {
+                eprintln!("memdeck: {} unreadable line(s) skipped", saved.unreadable);
+            }
+        }
+        SessionsCommand::Rm { name } => {
+            let path = named(name)?;
+            std::fs::remove_file(&path)
+                .map_err(|e| Failure::new(1, format!("cannot remove {}: {e}", path.display())))?;
+            println!("removed session {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_doctor(

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::app::effects::Effects;
+use crate::app::session::{self, Journal};
 use crate::app::{Action, App, Labels};
 use crate::config::Config;
 use crate::memory::{LocalStore, MemoryStore, WatchMode};
@@ -41,6 +42,12 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let options = config.turn_options();
     let team = config.personas.clone();
+    let session_path = session::path(&config.sessions_dir, &config.session);
+    let saved = session::load(&session_path)
+        .map_err(|e| format!("cannot read the session {}: {e}", session_path.display()))?;
+    let journal = Journal::open(&session_path)
+        .map_err(|e| format!("cannot write the session {}: {e}", session_path.display()))?;
+    tracing::info!(session = %session_path.display(), tabs = saved.tabs.len(), "session");
     let ended_by = Arc::new(AtomicI32::new(0));
     let signal = ended_by.clone();
     let result = runtime.block_on(async move {
@@ -54,11 +61,26 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         if let Some(note) = note.or(watch_note) {
             app.notify(note, false);
         }
+        if saved.unreadable > 0 {
+            app.notify(
+                format!(
+                    "{} unreadable line(s) in the saved session were skipped (see the log)",
+                    saved.unreadable
+                ),
+                true,
+            );
+            tracing::warn!(lines = saved.unreadable, "unreadable session lines skipped");
+        }
+        app.restore(saved);
+        app.record_session();
         crate::app::run::spawn_input_thread(tx.clone())
             .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
         let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));
+        fx.save_session(journal)
+            .map_err(|e| format!("cannot start saving the session: {e}"))?;
         let result =
             crate::app::run::run(&mut screen, &mut app, &mut rx, &mut fx, &mut guard).await;
+        fx.finish_session();
         drop(guard);
         result.map_err(|e| format!("the terminal failed: {e}"))
     });

@@ -44,6 +44,8 @@ pub enum Action {
     Terminate,
     /// The process came back from a suspend: everything must be drawn again.
     Resumed,
+    /// The session journal could not be written.
+    SessionFailed(String),
     /// The models to pick from; `note` says why it is the built-in list, when it is.
     Models {
         models: Vec<ModelInfo>,
@@ -113,6 +115,8 @@ pub enum Command {
     },
     /// Ask the backend which models it offers (for the picker).
     ListModels,
+    /// Append a record to the session journal.
+    Record(super::session::Record),
     Cancel(RequestId),
     /// List the whole store (and its history, for who changed what).
     ListMemory,

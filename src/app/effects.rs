@@ -8,6 +8,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::action::{Action, Command, MemoryEvent, RequestId, SaveError, TreeRow};
+use super::session::{Journal, Record};
 use crate::chat::{Agent, TurnOptions};
 use crate::memory::{MemPath, MemoryStore, StoreError, WriteCtx};
 use crate::provider::{Provider, known_models};
@@ -31,6 +32,15 @@ pub struct Effects {
     tx: mpsc::UnboundedSender<Action>,
     turns: Arc<Mutex<HashMap<RequestId, CancellationToken>>>,
     clipboard: Box<dyn FnMut(&str) + Send>,
+    /// The session journal's writer thread, when the session is saved.
+    session: Option<SessionWriter>,
+}
+
+/// Appends records on a thread of its own, in order, each synced before the next: the event
+/// loop never waits for the disk.
+struct SessionWriter {
+    records: std::sync::mpsc::Sender<Record>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl Effects {
@@ -48,6 +58,38 @@ impl Effects {
             tx,
             turns: Arc::default(),
             clipboard,
+            session: None,
+        }
+    }
+
+    /// Save the session to `journal` from now on. A failure to write is said once in the
+    /// status bar (and logged); the app goes on.
+    pub fn save_session(&mut self, mut journal: Journal) -> std::io::Result<()> {
+        let (records, rx) = std::sync::mpsc::channel::<Record>();
+        let tx = self.tx.clone();
+        let thread = std::thread::Builder::new()
+            .name("memdeck-session".into())
+            .spawn(move || {
+                let mut failed = false;
+                for record in rx {
+                    if let Err(e) = journal.append(&record) {
+                        tracing::error!("cannot save the session: {e}");
+                        if !failed {
+                            failed = true;
+                            let _ = tx.send(Action::SessionFailed(e.to_string()));
+                        }
+                    }
+                }
+            })?;
+        self.session = Some(SessionWriter { records, thread });
+        Ok(())
+    }
+
+    /// Write what is still queued for the journal, then stop its thread.
+    pub fn finish_session(&mut self) {
+        if let Some(writer) = self.session.take() {
+            drop(writer.records);
+            let _ = writer.thread.join();
         }
     }
 
@@ -124,6 +166,11 @@ impl Effects {
                             result,
                         });
                     });
+                }
+                Command::Record(record) => {
+                    if let Some(writer) = &self.session {
+                        let _ = writer.records.send(record);
+                    }
                 }
                 Command::ListModels => {
                     let provider = self.provider.clone();

@@ -16,6 +16,7 @@ mod memory;
 pub mod panel;
 pub mod popup;
 pub mod run;
+pub mod session;
 pub mod tab;
 pub mod transcript;
 
@@ -30,6 +31,7 @@ use editor::MemoryEditor;
 pub use keymap::Focus;
 use panel::Panel;
 use popup::Popup;
+use session::Record;
 use tab::{ChatTab, Mark};
 
 use crate::chat::{Persona, TurnError};
@@ -89,7 +91,13 @@ pub struct App {
     pub clear: bool,
     quit: bool,
     pub hits: RefCell<Hits>,
+    /// Whether changes are recorded to the session journal, and what was recorded last
+    /// (the tabs with their personas; the tab in front and whether the panel shows).
+    recording: bool,
+    recorded: Option<RecordedLayout>,
 }
+
+type RecordedLayout = (Vec<(u64, Persona)>, (u64, bool));
 
 impl App {
     pub fn new(team: Vec<Persona>, labels: Labels, size: Rect) -> Self {
@@ -113,6 +121,8 @@ impl App {
             clear: false,
             quit: false,
             hits: RefCell::default(),
+            recording: false,
+            recorded: None,
         };
         for persona in team {
             app.add_tab(persona);
@@ -205,6 +215,92 @@ impl App {
 
     /// Apply one action; returns the side effects to carry out.
     pub fn update(&mut self, action: Action) -> Vec<Command> {
+        let mut commands = self.apply(action);
+        if self.recording {
+            self.record_layout(&mut commands);
+        }
+        commands
+    }
+
+    /// Record the session as it happens from now on (see [`session`]).
+    pub fn record_session(&mut self) {
+        self.recording = true;
+        self.recorded = None;
+    }
+
+    /// Records for what changed in the tabs and the layout since the last ones.
+    fn record_layout(&mut self, commands: &mut Vec<Command>) {
+        let tabs: Vec<(u64, Persona)> = self
+            .tabs
+            .iter()
+            .map(|t| (t.id.0, t.persona.clone()))
+            .collect();
+        let layout = (
+            self.tabs.get(self.active).map_or(0, |t| t.id.0),
+            self.panel_shown,
+        );
+        let (before, before_layout) = self
+            .recorded
+            .take()
+            .unwrap_or_else(|| (Vec::new(), (u64::MAX, !layout.1)));
+        for (id, persona) in &tabs {
+            if !before.iter().any(|(b, p)| b == id && p == persona) {
+                commands.push(Command::Record(Record::Tab {
+                    tab: *id,
+                    persona: persona.clone(),
+                }));
+            }
+        }
+        for (id, _) in &before {
+            if !tabs.iter().any(|(t, _)| t == id) {
+                commands.push(Command::Record(Record::Close { tab: *id }));
+            }
+        }
+        if layout != before_layout {
+            commands.push(Command::Record(Record::Layout {
+                active: layout.0,
+                panel: layout.1,
+            }));
+        }
+        self.recorded = Some((tabs, layout));
+    }
+
+    /// Bring back a saved session: its tabs (with their conversations and what the chat pane
+    /// showed), the tab in front and the panel. An empty session changes nothing.
+    pub fn restore(&mut self, saved: session::Saved) {
+        if saved.tabs.is_empty() {
+            return;
+        }
+        self.tabs.clear();
+        for t in saved.tabs {
+            let mut tab = ChatTab::new(TabId(t.id), t.persona);
+            tab.conversation = crate::chat::Conversation {
+                messages: t.messages,
+            };
+            tab.transcript = transcript::Transcript::restored(t.items, t.input, t.output, t.saved);
+            tab.model = t.model;
+            self.next_tab = self.next_tab.max(t.id + 1);
+            self.tabs.push(tab);
+        }
+        self.active = saved
+            .active
+            .and_then(|id| self.tabs.iter().position(|t| t.id.0 == id))
+            .unwrap_or(0);
+        if let Some(panel) = saved.panel {
+            self.panel_shown = panel;
+        }
+        // What was restored is already in the journal.
+        let tabs = self
+            .tabs
+            .iter()
+            .map(|t| (t.id.0, t.persona.clone()))
+            .collect();
+        let layout = (self.tabs[self.active].id.0, self.panel_shown);
+        self.recorded = Some((tabs, layout));
+        self.dirty = true;
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Command> {
         match action {
             Action::Term(event) => self.on_term(event),
             Action::Agent { tab, req, event } => {
@@ -228,8 +324,11 @@ impl App {
                 conversation,
                 result,
             } => {
-                self.on_turn_ended(tab, req, conversation, &result);
-                Vec::new()
+                let record = self.on_turn_ended(tab, req, conversation, &result);
+                match record {
+                    Some(record) if self.recording => vec![Command::Record(record)],
+                    _ => Vec::new(),
+                }
             }
             Action::Memory(event) => self.on_memory(event),
             Action::Tick => {
@@ -246,6 +345,11 @@ impl App {
             }
             Action::Resumed => {
                 self.clear = true;
+                self.dirty = true;
+                Vec::new()
+            }
+            Action::SessionFailed(error) => {
+                self.notify(format!("the session is not being saved: {error}"), true);
                 self.dirty = true;
                 Vec::new()
             }
@@ -291,19 +395,43 @@ impl App {
         req: RequestId,
         conversation: crate::chat::Conversation,
         result: &Result<(), TurnError>,
-    ) {
+    ) -> Option<Record> {
         let active = self.active;
-        let Some(i) = self.tab_index(tab) else {
-            return;
-        };
+        let wall_ms = self.wall_ms;
+        let i = self.tab_index(tab)?;
         let t = &mut self.tabs[i];
         if t.in_flight != Some(req) {
-            return;
+            return None;
         }
         t.in_flight = None;
         t.started = None;
         t.conversation = conversation;
         t.transcript.on_turn_end(result.as_ref().copied());
+        let from = t.retry.as_ref().map_or(0, |r| r.keep);
+        let record = Record::Turn {
+            tab: tab.0,
+            at_ms: wall_ms,
+            from,
+            messages: t
+                .conversation
+                .messages
+                .get(from..)
+                .unwrap_or_default()
+                .to_vec(),
+            items: t
+                .transcript
+                .items
+                .get(t.turn_start.saturating_sub(1)..)
+                .unwrap_or_default()
+                .iter()
+                .filter(|item| !matches!(item, transcript::Item::Retry { .. }))
+                .cloned()
+                .collect(),
+            input: t.transcript.total_input,
+            output: t.transcript.total_output,
+            saved: t.transcript.saved_by_context_editing,
+            model: t.model.clone(),
+        };
         let cancelled = matches!(result, Err(TurnError::Provider(ProviderError::Cancelled)));
         if result.is_err() && !cancelled {
             t.mark = Mark::Failed;
@@ -316,6 +444,7 @@ impl App {
             }
         }
         self.dirty = true;
+        Some(record)
     }
 
     fn on_tick(&mut self) {

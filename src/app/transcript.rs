@@ -8,14 +8,17 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::chat::{AgentEvent, TurnError};
 use crate::provider::partial_json::preview;
 use crate::provider::{Delta, ProviderError, StreamEvent};
 
-/// One thing in the chat pane.
-#[derive(Clone, Debug, PartialEq)]
+/// One thing in the chat pane. Saved with the session (a retry countdown is not: it only
+/// means something while it counts).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "item", rename_all = "snake_case")]
 pub enum Item {
     User {
         text: String,
@@ -41,6 +44,7 @@ pub enum Item {
         cleared_tokens: u64,
     },
     /// A failed request is retried after `wait_ms` from `since`.
+    #[serde(skip)]
     Retry {
         attempt: u32,
         wait_ms: u64,
@@ -57,7 +61,7 @@ pub enum Item {
 }
 
 /// A memory tool call, from the first fragment of its input to its result.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolCard {
     pub id: String,
     pub name: String,
@@ -66,7 +70,8 @@ pub struct ToolCard {
     pub status: ToolStatus,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum ToolStatus {
     /// The model is still writing the input.
     Writing,
@@ -113,6 +118,20 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// A transcript brought back from a saved session.
+    pub fn restored(items: Vec<Item>, input: u64, output: u64, saved: u64) -> Self {
+        let revs = vec![1; items.len()];
+        Self {
+            items,
+            revision: 1,
+            revs,
+            total_input: input,
+            total_output: output,
+            saved_by_context_editing: saved,
+            ..Self::default()
+        }
+    }
+
     pub fn push_user(&mut self, text: &str) {
         self.revision += 1;
         self.push(Item::User {

@@ -26,17 +26,46 @@ pub async fn ask(
     out: &mut (dyn Write + Send),
     notes: &mut (dyn Write + Send),
 ) -> Result<(), TurnError> {
-    let mut conversation = Conversation::default();
+    let io = Io { output, out, notes };
+    ask_in(
+        agent,
+        &mut Conversation::default(),
+        text,
+        cancel,
+        io,
+        &mut |_| {},
+    )
+    .await
+}
+
+/// Where `ask` prints, and how.
+pub struct Io<'a> {
+    pub output: Output,
+    pub out: &'a mut (dyn Write + Send),
+    pub notes: &'a mut (dyn Write + Send),
+}
+
+/// [`ask`] continuing `conversation` (a saved session's tab), every event also shown to
+/// `observe`.
+pub async fn ask_in(
+    agent: &Agent,
+    conversation: &mut Conversation,
+    text: &str,
+    cancel: &CancellationToken,
+    io: Io<'_>,
+    observe: &mut (dyn FnMut(&AgentEvent) + Send),
+) -> Result<(), TurnError> {
     let mut printer = Printer {
-        output,
-        out,
-        notes,
+        output: io.output,
+        out: io.out,
+        notes: io.notes,
         mid_line: false,
         acc: Accumulator::new(),
     };
     let result = agent
-        .run_turn(&mut conversation, text, cancel, &mut |event| {
+        .run_turn(conversation, text, cancel, &mut |event| {
             printer.on_event(&event);
+            observe(&event);
         })
         .await;
     if printer.mid_line {

@@ -1,9 +1,9 @@
 //! Personas: who speaks in a tab. The default team is `assets/personas.toml`, built in.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Who is speaking in a tab.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Persona {
     pub name: String,
     /// What this persona does on the team, e.g. "Discovery".

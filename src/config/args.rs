@@ -104,6 +104,16 @@ pub struct Flags {
           value_parser = clap::value_parser!(u64).range(10..))]
     pub history_keep: Option<u64>,
 
+    /// The saved session to continue (several demos can be kept apart) [default: default;
+    /// env: MEMDECK_SESSION]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub session: Option<String>,
+
+    /// Where sessions are saved [default: sessions in $XDG_STATE_HOME/memdeck or
+    /// ~/.local/state/memdeck; env: MEMDECK_SESSIONS_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub sessions_dir: Option<PathBuf>,
+
     /// Log file [default: memdeck.log in $XDG_STATE_HOME/memdeck or ~/.local/state/memdeck;
     /// env: MEMDECK_LOG_FILE]
     #[arg(long, global = true, value_name = "PATH")]

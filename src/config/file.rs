@@ -56,6 +56,8 @@ pub struct FileConfig {
     pub context_clear_at_least: Option<Located>,
     pub demo_speed: Option<Located>,
     pub instructions: Option<Located>,
+    pub session: Option<Located>,
+    pub sessions_dir: Option<Located>,
     pub personas: Vec<PersonaEntry>,
     pub memory: Option<MemorySection>,
     pub log: Option<LogSection>,
@@ -81,6 +83,8 @@ struct RawFile {
     context_clear_at_least: Raw,
     demo_speed: Raw,
     instructions: Raw,
+    session: Raw,
+    sessions_dir: Raw,
     #[serde(default)]
     persona: Vec<Spanned<RawPersona>>,
     memory: Option<RawMemory>,
@@ -190,6 +194,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         context_clear_at_least: located("context_clear_at_least", raw.context_clear_at_least)?,
         demo_speed: located("demo_speed", raw.demo_speed)?,
         instructions: located("instructions", raw.instructions)?,
+        session: located("session", raw.session)?,
+        sessions_dir: located("sessions_dir", raw.sessions_dir)?,
         personas: raw
             .persona
             .into_iter()

@@ -137,6 +137,9 @@ pub struct Config {
     pub memory: MemoryConfig,
     pub log_file: Option<PathBuf>,
     pub log_level: String,
+    /// The saved session to continue, and where sessions are kept.
+    pub session: String,
+    pub sessions_dir: PathBuf,
     /// Every setting with its origin, in the order `memdeck config` prints them.
     pub settings: Vec<Setting>,
     /// The configuration files looked for, and whether each was read.
@@ -520,6 +523,25 @@ impl Resolver<'_> {
             },
         )?;
         let personas = self.personas()?;
+        let session = self.value(
+            &key("session", "--session", &["MEMDECK_SESSION"]),
+            f.session.clone(),
+            |c| c.session.as_ref(),
+            "default".to_owned(),
+            |t| crate::app::session::check_name(t).map(|()| t.to_owned()),
+            |n| quote(n),
+        )?;
+        if let Err(e) = crate::app::session::check_name(&session) {
+            return Err(ConfigError(format!("flag --session: {e}")));
+        }
+        let sessions_dir = self.value(
+            &key("sessions_dir", "--sessions-dir", &["MEMDECK_SESSIONS_DIR"]),
+            f.sessions_dir.clone(),
+            |c| c.sessions_dir.as_ref(),
+            crate::app::session::default_dir(),
+            path,
+            |p| quote(&p.display().to_string()),
+        )?;
         let memory = MemoryConfig {
             dir: self.value(
                 &key("memory.dir", "--memory-dir", &["MEMDECK_MEMORY_DIR"]),
@@ -609,6 +631,8 @@ impl Resolver<'_> {
             memory,
             log_file,
             log_level,
+            session,
+            sessions_dir,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),
         })

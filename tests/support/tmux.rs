@@ -188,12 +188,13 @@ pub fn wait_for_file(path: &Path, what: &str, check: impl Fn(&str) -> bool) -> S
     }
 }
 
-/// The app's command line on the demo model, with its memory and log under `dir`.
+/// The app's command line on the demo model, with its memory, log and sessions under `dir`.
 pub fn memdeck(dir: &Path, speed: u32) -> String {
     format!(
-        "{} --provider demo --demo-speed {speed} --memory-dir {} --log-file {}",
+        "{} --provider demo --demo-speed {speed} --memory-dir {} --log-file {} --sessions-dir {}",
         env!("CARGO_BIN_EXE_memdeck"),
         dir.join("memories").display(),
         dir.join("memdeck.log").display(),
+        dir.join("sessions").display(),
     )
 }
