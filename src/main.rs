@@ -39,6 +39,16 @@ enum Command {
     /// Saved sessions: list them, show one, remove one
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Write a whole session (--session, default "default") as one document: every turn in
+    /// time order, every memory change interleaved with its diff
+    Export {
+        /// md (Markdown) or html (one self-contained page)
+        #[arg(long, value_enum, default_value = "md")]
+        format: memdeck::app::export::Format,
+        /// Write to this file instead of standard output
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Work on the memory store directly, as the model would
     #[command(subcommand)]
     Memory(MemoryCommand),
@@ -160,6 +170,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
         Some(Command::Doctor) => unreachable!("handled above"),
         Some(Command::Sessions(command)) => run_sessions(&config, command),
+        Some(Command::Export { format, output }) => run_export(&config, *format, output.as_deref()),
         Some(Command::Config) => {
             print!("{}", config.describe());
             Ok(ExitCode::SUCCESS)
@@ -384,6 +395,49 @@ fn run_ask(
         Err(e) => Err(Failure::new(1, e.to_string())
             .hint("what arrived before the failure was kept; ask again to continue")),
     }
+}
+
+fn run_export(
+    config: &Config,
+    format: memdeck::app::export::Format,
+    output: Option<&std::path::Path>,
+) -> Result<ExitCode, Failure> {
+    use memdeck::app::session;
+    let path = session::path(&config.sessions_dir, &config.session);
+    if !path.exists() {
+        return Err(Failure::new(
+            1,
+            format!(
+                "there is no session {:?} in {}",
+                config.session,
+                config.sessions_dir.display()
+            ),
+        )
+        .hint("`memdeck sessions list` shows the saved sessions; --session NAME picks one"));
+    }
+    let saved = session::load(&path)
+        .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", path.display())))?;
+    let store = LocalStore::open(&config.local_options()).map_err(|e| {
+        Failure::from(e).hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
+    })?;
+    let history = store.history(None)?;
+    let text = memdeck::app::export::document(
+        &config.session,
+        &saved,
+        &history,
+        &store,
+        format,
+        session::now_ms(),
+    );
+    match output {
+        Some(file) => {
+            std::fs::write(file, text)
+                .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", file.display())))?;
+            eprintln!("memdeck: wrote {}", file.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_sessions(config: &Config, command: &SessionsCommand) -> Result<ExitCode, Failure> {

@@ -76,7 +76,12 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         crate::app::run::spawn_input_thread(tx.clone())
             .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
         let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));
-        fx.save_session(journal)
+        let file = crate::app::effects::SessionFile {
+            name: config.session.clone(),
+            path: session_path.clone(),
+            export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+        };
+        fx.save_session(journal, file)
             .map_err(|e| format!("cannot start saving the session: {e}"))?;
         let result =
             crate::app::run::run(&mut screen, &mut app, &mut rx, &mut fx, &mut guard).await;

@@ -140,12 +140,25 @@ async fn the_panel_works_through_the_real_store_and_loop() {
         tx.clone(),
         clipboard,
     );
+    let sessions = tmp.path().join("sessions");
+    let journal_path = memdeck::app::session::path(&sessions, "demo");
+    let journal = memdeck::app::session::Journal::open(&journal_path).unwrap();
+    fx.save_session(
+        journal,
+        memdeck::app::effects::SessionFile {
+            name: "demo".into(),
+            path: journal_path.clone(),
+            export_dir: tmp.path().to_owned(),
+        },
+    )
+    .unwrap();
     let labels = Labels {
         provider: "demo model (offline)".into(),
         store: store.describe(),
     };
     let size = Rect::new(0, 0, WIDTH, HEIGHT);
     let mut app = App::new(default_team(), labels, size);
+    app.record_session();
     let output = Output::default();
     let mut screen = Screen::new(output.clone(), size);
     let mut driver = Driver {
@@ -239,6 +252,24 @@ async fn the_panel_works_through_the_real_store_and_loop() {
                 s.contains("acme.md") && s.contains("• Our customer") && !s.contains("streaming")
             })
             .await;
+        // Ctrl+E writes the session, this turn included, with the memory changes.
+        driver.send(ctrl('e'));
+        let shown = driver
+            .wait_for("the export", |s| s.contains("exported to "))
+            .await;
+        let exported = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "md"))
+            .unwrap_or_else(|| panic!("no export file; the screen:\n{shown}"));
+        let text = std::fs::read_to_string(&exported).unwrap();
+        assert!(
+            text.contains("**Alice:** Our customer Acme wants 40 TB"),
+            "{text}"
+        );
+        assert!(text.contains("Alice created /memories/acme.md"), "{text}");
+        assert!(text.contains("+- Our customer Acme wants 40 TB"), "{text}");
         driver.send(ctrl('q'));
     };
     let mut suspend = NoSuspend;
@@ -247,6 +278,10 @@ async fn the_panel_works_through_the_real_store_and_loop() {
         test
     );
     result.unwrap();
+    fx.finish_session();
+    let saved = memdeck::app::session::load(&journal_path).unwrap();
+    assert_eq!(saved.tabs.len(), 3);
+    assert_eq!(saved.tabs[0].turns, 1, "Alice's turn is in the journal");
     let history: Vec<String> = store
         .history(Some(&MemPath::parse("/memories/roadmap.md").unwrap()))
         .unwrap()

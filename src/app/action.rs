@@ -46,6 +46,8 @@ pub enum Action {
     Resumed,
     /// The session journal could not be written.
     SessionFailed(String),
+    /// The session was exported to a file, or why not.
+    Exported(Result<std::path::PathBuf, String>),
     /// The models to pick from; `note` says why it is the built-in list, when it is.
     Models {
         models: Vec<ModelInfo>,
@@ -117,6 +119,8 @@ pub enum Command {
     ListModels,
     /// Append a record to the session journal.
     Record(super::session::Record),
+    /// Write the session as a document (after every record already sent).
+    Export,
     Cancel(RequestId),
     /// List the whole store (and its history, for who changed what).
     ListMemory,

@@ -37,10 +37,24 @@ pub struct Effects {
 }
 
 /// Appends records on a thread of its own, in order, each synced before the next: the event
-/// loop never waits for the disk.
+/// loop never waits for the disk. Exports run there too, after every record sent before them.
 struct SessionWriter {
-    records: std::sync::mpsc::Sender<Record>,
+    jobs: std::sync::mpsc::Sender<Job>,
     thread: std::thread::JoinHandle<()>,
+}
+
+enum Job {
+    Record(Record),
+    Export,
+}
+
+/// Which session is saved, and where.
+#[derive(Clone, Debug)]
+pub struct SessionFile {
+    pub name: String,
+    pub path: std::path::PathBuf,
+    /// Where exports are written.
+    pub export_dir: std::path::PathBuf,
 }
 
 impl Effects {
@@ -64,31 +78,40 @@ impl Effects {
 
     /// Save the session to `journal` from now on. A failure to write is said once in the
     /// status bar (and logged); the app goes on.
-    pub fn save_session(&mut self, mut journal: Journal) -> std::io::Result<()> {
-        let (records, rx) = std::sync::mpsc::channel::<Record>();
+    pub fn save_session(&mut self, mut journal: Journal, file: SessionFile) -> std::io::Result<()> {
+        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
         let tx = self.tx.clone();
+        let store = self.store.clone();
         let thread = std::thread::Builder::new()
             .name("memdeck-session".into())
             .spawn(move || {
                 let mut failed = false;
-                for record in rx {
-                    if let Err(e) = journal.append(&record) {
-                        tracing::error!("cannot save the session: {e}");
-                        if !failed {
-                            failed = true;
-                            let _ = tx.send(Action::SessionFailed(e.to_string()));
+                for job in rx {
+                    match job {
+                        Job::Record(record) => {
+                            if let Err(e) = journal.append(&record) {
+                                tracing::error!("cannot save the session: {e}");
+                                if !failed {
+                                    failed = true;
+                                    let _ = tx.send(Action::SessionFailed(e.to_string()));
+                                }
+                            }
+                        }
+                        Job::Export => {
+                            let result = export_file(&file, store.as_ref());
+                            let _ = tx.send(Action::Exported(result));
                         }
                     }
                 }
             })?;
-        self.session = Some(SessionWriter { records, thread });
+        self.session = Some(SessionWriter { jobs, thread });
         Ok(())
     }
 
     /// Write what is still queued for the journal, then stop its thread.
     pub fn finish_session(&mut self) {
         if let Some(writer) = self.session.take() {
-            drop(writer.records);
+            drop(writer.jobs);
             let _ = writer.thread.join();
         }
     }
@@ -169,9 +192,19 @@ impl Effects {
                 }
                 Command::Record(record) => {
                     if let Some(writer) = &self.session {
-                        let _ = writer.records.send(record);
+                        let _ = writer.jobs.send(Job::Record(record));
                     }
                 }
+                Command::Export => match &self.session {
+                    Some(writer) => {
+                        let _ = writer.jobs.send(Job::Export);
+                    }
+                    None => {
+                        let _ = self.tx.send(Action::Exported(Err(
+                            "this session is not saved, so there is nothing to export".to_owned(),
+                        )));
+                    }
+                },
                 Command::ListModels => {
                     let provider = self.provider.clone();
                     let tx = self.tx.clone();
@@ -308,4 +341,29 @@ pub fn tree(store: &dyn MemoryStore) -> Result<Vec<TreeRow>, String> {
             }
         })
         .collect())
+}
+
+/// Write the session as Markdown to a new file in the export directory; its path.
+fn export_file(file: &SessionFile, store: &dyn MemoryStore) -> Result<std::path::PathBuf, String> {
+    let saved = super::session::load(&file.path)
+        .map_err(|e| format!("cannot read the session {}: {e}", file.path.display()))?;
+    let history = store.history(None).map_err(|e| e.to_string())?;
+    let now = super::session::now_ms();
+    let text = super::export::document(
+        &file.name,
+        &saved,
+        &history,
+        store,
+        super::export::Format::Md,
+        now,
+    );
+    let stamp: String = crate::memory::history::format_utc(now)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let path = file
+        .export_dir
+        .join(format!("memdeck-{}-{stamp}.md", file.name));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }

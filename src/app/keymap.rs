@@ -36,6 +36,8 @@ pub enum Intent {
     RenameTab,
     /// F3: choose the active tab's model.
     PickModel,
+    /// Ctrl+E: write the session as a Markdown document.
+    Export,
     CloseTab,
     FocusNext,
     FocusPrev,
@@ -140,6 +142,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Everywhere, &["Ctrl+T"], "new tab (persona)"),
     bind(Everywhere, &["F2"], "rename the tab"),
     bind(Everywhere, &["F3"], "choose the tab's model"),
+    bind(Everywhere, &["Ctrl+E"], "export the session (Markdown)"),
     bind(Everywhere, &["Ctrl+W"], "close the tab"),
     bind(Everywhere, &["Ctrl+B"], "show / hide the memory panel"),
     bind(
@@ -227,6 +230,7 @@ pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
         K::Char('b') if only_ctrl => Some(Intent::TogglePanel),
         K::Char('y') if only_ctrl => Some(Intent::Copy),
         K::Char('r') if only_ctrl => Some(Intent::Retry),
+        K::Char('e') if only_ctrl => Some(Intent::Export),
         K::Char(c @ '1'..='9') if only_alt => Some(Intent::SelectTab(c as usize - '1' as usize)),
         K::PageDown if only_ctrl => Some(Intent::NextTab),
         K::PageUp if only_ctrl => Some(Intent::PrevTab),

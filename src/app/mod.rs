@@ -9,6 +9,7 @@ pub mod action;
 mod dialogs;
 pub mod editor;
 pub mod effects;
+pub mod export;
 pub mod keymap;
 mod keys;
 pub mod layout;
@@ -348,6 +349,14 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
+            Action::Exported(result) => {
+                match result {
+                    Ok(path) => self.notify(format!("exported to {}", path.display()), false),
+                    Err(e) => self.notify(format!("export failed: {e}"), true),
+                }
+                self.dirty = true;
+                Vec::new()
+            }
             Action::SessionFailed(error) => {
                 self.notify(format!("the session is not being saved: {error}"), true);
                 self.dirty = true;
@@ -397,19 +406,22 @@ impl App {
         result: &Result<(), TurnError>,
     ) -> Option<Record> {
         let active = self.active;
-        let wall_ms = self.wall_ms;
+        let (now, wall_ms) = (self.now, self.wall_ms);
         let i = self.tab_index(tab)?;
         let t = &mut self.tabs[i];
         if t.in_flight != Some(req) {
             return None;
         }
         t.in_flight = None;
-        t.started = None;
+        let took = t.started.take().map_or(0, |s| {
+            u64::try_from(now.saturating_duration_since(s).as_millis()).unwrap_or(0)
+        });
         t.conversation = conversation;
         t.transcript.on_turn_end(result.as_ref().copied());
         let from = t.retry.as_ref().map_or(0, |r| r.keep);
         let record = Record::Turn {
             tab: tab.0,
+            start_ms: wall_ms.saturating_sub(took),
             at_ms: wall_ms,
             from,
             messages: t

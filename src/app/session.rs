@@ -31,6 +31,9 @@ pub enum Record {
     /// the failed turn), then `messages` are added.
     Turn {
         tab: u64,
+        /// When the turn began (0 in journals written before this was recorded) and ended.
+        #[serde(default)]
+        start_ms: u64,
         at_ms: u64,
         from: usize,
         messages: Vec<Value>,
@@ -63,6 +66,16 @@ pub struct SavedTab {
     pub turns: usize,
     /// When its last turn ended (ms since the epoch).
     pub last_ms: u64,
+    /// Each turn: when it began and ended, and its items in `items`.
+    pub turn_log: Vec<TurnSpan>,
+}
+
+/// One turn of a saved tab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TurnSpan {
+    pub start_ms: u64,
+    pub end_ms: u64,
+    pub items: std::ops::Range<usize>,
 }
 
 /// A session, replayed.
@@ -111,11 +124,13 @@ pub fn apply(saved: &mut Saved, record: Record) {
                 model: None,
                 turns: 0,
                 last_ms: 0,
+                turn_log: Vec::new(),
             }),
         },
         Record::Close { tab } => saved.tabs.retain(|t| t.id != tab),
         Record::Turn {
             tab,
+            start_ms,
             at_ms,
             from,
             messages,
@@ -130,7 +145,13 @@ pub fn apply(saved: &mut Saved, record: Record) {
             };
             t.messages.truncate(from);
             t.messages.extend(messages);
+            let first = t.items.len();
             t.items.extend(items);
+            t.turn_log.push(TurnSpan {
+                start_ms: if start_ms == 0 { at_ms } else { start_ms },
+                end_ms: at_ms,
+                items: first..t.items.len(),
+            });
             t.input = input;
             t.output = output;
             t.saved = tokens_saved;
@@ -143,6 +164,13 @@ pub fn apply(saved: &mut Saved, record: Record) {
             saved.panel = Some(panel);
         }
     }
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Where sessions are kept: `$XDG_STATE_HOME/memdeck/sessions`, else
@@ -256,6 +284,7 @@ pub struct Continued {
     pub transcript: super::transcript::Transcript,
     pub model: Option<String>,
     from: usize,
+    start_ms: u64,
 }
 
 impl Continued {
@@ -298,6 +327,7 @@ impl Continued {
             ),
             model,
             from,
+            start_ms: now_ms(),
         })
     }
 
@@ -305,6 +335,7 @@ impl Continued {
     pub fn finish(mut self, at_ms: u64) -> io::Result<()> {
         let record = Record::Turn {
             tab: self.tab,
+            start_ms: self.start_ms,
             at_ms,
             from: self.from,
             messages: self
@@ -400,6 +431,7 @@ mod tests {
     fn turn(tab: u64, from: usize, text: &str) -> Record {
         Record::Turn {
             tab,
+            start_ms: 4,
             at_ms: 5,
             from,
             messages: vec![serde_json::json!({"role": "user", "content": text})],

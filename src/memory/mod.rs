@@ -290,6 +290,21 @@ pub trait MemoryStore: Send + Sync {
         ctx: WriteCtx<'_>,
     ) -> Result<Version, StoreError>;
 
+    /// The text of `version` of `path`, for diffs: from the history when it holds the version,
+    /// else from the file when that is its current content; `None` when neither has it (the
+    /// history was pruned) or it is not UTF-8.
+    fn version_text(
+        &self,
+        path: &MemPath,
+        version: &Version,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .read(path)
+            .ok()
+            .filter(|file| &file.version == version)
+            .map(|file| file.text))
+    }
+
     /// Changes from now on. A subscriber that falls too far behind (an event storm: a `git
     /// checkout`, an unzip) receives `RecvError::Lagged` and must reload what it shows with
     /// [`MemoryStore::list`].

@@ -438,6 +438,25 @@ impl MemoryStore for LocalStore {
     fn rename(&self, from: &MemPath, to: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError> {
         self.inner.rename(from, to, ctx)
     }
+    fn version_text(
+        &self,
+        path: &MemPath,
+        version: &Version,
+    ) -> Result<Option<String>, StoreError> {
+        let held = {
+            let locked = self.inner.lock()?;
+            locked.state.history.blob(version).ok()
+        };
+        match held {
+            Some(bytes) => Ok(String::from_utf8(bytes).ok()),
+            None => Ok(self
+                .read(path)
+                .ok()
+                .filter(|file| &file.version == version)
+                .map(|file| file.text)),
+        }
+    }
+
     fn history(&self, path: Option<&MemPath>) -> Result<Vec<HistoryEntry>, StoreError> {
         let locked = self.inner.lock()?;
         let entries = locked

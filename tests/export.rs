@@ -1,0 +1,142 @@
+//! `memdeck export`: a session as one document, turns in time order and every memory change
+//! (who, which file, the diff) where it happened; Markdown and HTML.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        .current_dir(dir)
+        .args([
+            "--provider",
+            "demo",
+            "--demo-speed",
+            "0",
+            "--sessions-dir",
+            "sessions",
+        ])
+        .args(args)
+        .env("XDG_CONFIG_HOME", dir)
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("MEMDECK_CONFIG")
+        .env_remove("MEMDECK_SESSION")
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Alice tells, a person corrects the file, John asks: the document says so in that order.
+fn demo(dir: &Path) {
+    ok(
+        dir,
+        &[
+            "--session",
+            "acme",
+            "ask",
+            "--persona",
+            "Alice",
+            "Our customer Acme wants 40 TB migrated by March.",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "memory",
+            "exec",
+            "--actor",
+            "you",
+            r#"{"command":"str_replace","path":"/memories/acme.md","old_str":"40 TB","new_str":"45 TB <b>"}"#,
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "--session",
+            "acme",
+            "ask",
+            "--persona",
+            "John",
+            "Propose an architecture from what we know.",
+        ],
+    );
+}
+
+fn position(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} is not in\n{text}"))
+}
+
+#[test]
+fn markdown_in_time_order_with_diffs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo(dir);
+    let text = ok(dir, &["--session", "acme", "export"]);
+    assert!(text.starts_with("# memdeck session “acme”\n"), "{text}");
+    assert!(
+        text.contains(
+            "Alice (Discovery), John (Solution Architect) · 2 turn(s) · 2 memory change(s)"
+        ),
+        "{text}"
+    );
+    let order = [
+        "· Alice (Discovery)",
+        "**Alice:** Our customer Acme wants 40 TB migrated by March.",
+        "> memory create /memories/acme.md ✓",
+        "Alice created /memories/acme.md",
+        "+- Our customer Acme wants 40 TB migrated by March (from Alice)",
+        "you changed /memories/acme.md",
+        "-- Our customer Acme wants 40 TB",
+        "+- Our customer Acme wants 45 TB <b>",
+        "· John (Solution Architect)",
+        "**John:** Propose an architecture",
+    ];
+    let positions: Vec<usize> = order.iter().map(|n| position(&text, n)).collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "out of order: {positions:?}\n{text}"
+    );
+
+    // To a file; the default session is named when it does not exist.
+    let out = run(dir, &["--session", "acme", "export", "--output", "out.md"]);
+    assert!(out.status.success());
+    let file = std::fs::read_to_string(dir.join("out.md")).unwrap();
+    assert_eq!(without_time(&file), without_time(&text));
+    let missing = run(dir, &["export"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no session \"default\""));
+}
+
+/// The document without its "Exported at" line.
+fn without_time(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.starts_with("> Exported "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn html_is_one_escaped_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo(dir);
+    let page = ok(dir, &["--session", "acme", "export", "--format", "html"]);
+    assert!(page.starts_with("<!doctype html>"), "{page}");
+    assert!(
+        page.contains("<h2>")
+            && page.contains("<span class=\"add\">+- Our customer Acme wants 45 TB &lt;b&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("45 TB <b>"), "text is escaped");
+    assert!(page.trim_end().ends_with("</html>"));
+}
