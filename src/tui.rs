@@ -42,6 +42,11 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let options = config.turn_options();
     let team = config.personas.clone();
+    let script = config
+        .demo
+        .as_deref()
+        .map(crate::app::script::find)
+        .transpose()?;
     let session_path = session::path(&config.sessions_dir, &config.session);
     let saved = session::load(&session_path)
         .map_err(|e| format!("cannot read the session {}: {e}", session_path.display()))?;
@@ -73,6 +78,7 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         }
         app.restore(saved);
         app.record_session();
+        app.script = script;
         crate::app::run::spawn_input_thread(tx.clone())
             .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
         let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));

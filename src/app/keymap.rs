@@ -38,6 +38,8 @@ pub enum Intent {
     PickModel,
     /// Ctrl+E: write the session as a Markdown document.
     Export,
+    /// F5: type the active tab's next scripted prompt.
+    NextPrompt,
     CloseTab,
     FocusNext,
     FocusPrev,
@@ -143,6 +145,11 @@ pub const BINDINGS: &[Binding] = &[
     bind(Everywhere, &["F2"], "rename the tab"),
     bind(Everywhere, &["F3"], "choose the tab's model"),
     bind(Everywhere, &["Ctrl+E"], "export the session (Markdown)"),
+    bind(
+        Everywhere,
+        &["F5"],
+        "demo script: type the tab's next prompt",
+    ),
     bind(Everywhere, &["Ctrl+W"], "close the tab"),
     bind(Everywhere, &["Ctrl+B"], "show / hide the memory panel"),
     bind(
@@ -183,11 +190,12 @@ pub const BINDINGS: &[Binding] = &[
     bind(Panel, &["Up", "Down"], "select"),
     bind(Panel, &["Enter"], "open a file, fold a folder"),
     bind(Panel, &["Left", "Right"], "fold / unfold"),
-    bind(
-        Panel,
-        &["PageUp", "PageDown", "Home", "End"],
-        "scroll the open file",
-    ),
+    Binding {
+        scope: Panel,
+        keys: &["PageUp", "PageDown", "Home", "End"],
+        label: Some("PageUp / PageDown, Home / End"),
+        what: "scroll the open file",
+    },
     bind(Panel, &["e"], "edit the file"),
     bind(Panel, &["n"], "new file"),
     bind(Panel, &["r"], "rename"),
@@ -222,6 +230,7 @@ pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
         K::F(1) if key.modifiers.is_empty() => Some(Intent::Help),
         K::F(2) if key.modifiers.is_empty() => Some(Intent::RenameTab),
         K::F(3) if key.modifiers.is_empty() => Some(Intent::PickModel),
+        K::F(5) if key.modifiers.is_empty() => Some(Intent::NextPrompt),
         K::Char('q') if only_ctrl => Some(Intent::Quit),
         K::Char('z') if only_ctrl => Some(Intent::Suspend),
         _ if is_redraw(key) => Some(Intent::Redraw),

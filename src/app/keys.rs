@@ -61,6 +61,7 @@ impl App {
             Intent::Suspend => return vec![Command::Suspend],
             Intent::Redraw => self.clear = true,
             Intent::Export => return vec![Command::Export],
+            Intent::NextPrompt => self.type_next_prompt(),
             Intent::PickModel => {
                 self.popup = Some(Popup::Models(ModelPicker::default()));
                 return vec![Command::ListModels];

@@ -17,6 +17,7 @@ mod memory;
 pub mod panel;
 pub mod popup;
 pub mod run;
+pub mod script;
 pub mod session;
 pub mod tab;
 pub mod transcript;
@@ -96,6 +97,9 @@ pub struct App {
     /// (the tabs with their personas; the tab in front and whether the panel shows).
     recording: bool,
     recorded: Option<RecordedLayout>,
+    /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
+    pub script: Option<script::Script>,
+    pub script_typed: std::collections::HashMap<String, usize>,
 }
 
 type RecordedLayout = (Vec<(u64, Persona)>, (u64, bool));
@@ -124,6 +128,8 @@ impl App {
             hits: RefCell::default(),
             recording: false,
             recorded: None,
+            script: None,
+            script_typed: std::collections::HashMap::new(),
         };
         for persona in team {
             app.add_tab(persona);
@@ -178,7 +184,20 @@ impl App {
 
     /// The screen's areas for the current size and state.
     pub fn areas(&self) -> Option<layout::Areas> {
-        let input_lines = self.active_tab().map_or(1, |t| t.input.lines().len());
+        // Rows the draft takes once wrapped inside the input's frame (a long scripted prompt
+        // shows whole, up to the input's largest height).
+        let inner = usize::from(self.size.width.saturating_sub(2)).max(1);
+        let input_lines = self.active_tab().map_or(1, |t| {
+            t.input
+                .lines()
+                .iter()
+                .map(|l| {
+                    unicode_width::UnicodeWidthStr::width(l.as_str())
+                        .div_ceil(inner)
+                        .max(1)
+                })
+                .sum()
+        });
         layout::areas(
             self.size,
             input_lines,
@@ -264,6 +283,68 @@ impl App {
             }));
         }
         self.recorded = Some((tabs, layout));
+    }
+
+    /// Type the active tab's next scripted prompt into its input (replacing the draft); the
+    /// presenter reads the note and presses Enter.
+    pub fn type_next_prompt(&mut self) {
+        let Some(script) = &self.script else {
+            self.notify(
+                "no demo script: start with --demo FILE, or --demo team, code-review or incident",
+                true,
+            );
+            return;
+        };
+        let Some(tab) = self.tabs.get(self.active) else {
+            return;
+        };
+        let persona = tab.persona.name.clone();
+        let key = persona.to_lowercase();
+        let typed = self.script_typed.get(&key).copied().unwrap_or(0);
+        let Some(step) = script.steps_of(&persona).nth(typed) else {
+            let total = script.steps_of(&persona).count();
+            self.notify(
+                format!("{persona} has no more scripted prompts ({total} typed)"),
+                false,
+            );
+            return;
+        };
+        let mut input = tab::new_input();
+        input.insert_str(&step.prompt);
+        if let Some(tab) = self.active_tab_mut() {
+            tab.input = input;
+        }
+        self.script_typed.insert(key, typed + 1);
+        self.focus = Focus::Input;
+        self.dirty = true;
+    }
+
+    /// What the strip under the input says about the script for the active tab.
+    pub fn script_strip(&self) -> Option<String> {
+        let script = self.script.as_ref()?;
+        let persona = &self.active_tab()?.persona.name;
+        let total = script.steps_of(persona).count();
+        let typed = self
+            .script_typed
+            .get(&persona.to_lowercase())
+            .copied()
+            .unwrap_or(0);
+        Some(
+            match typed
+                .checked_sub(1)
+                .and_then(|i| script.steps_of(persona).nth(i))
+            {
+                Some(step) => format!(
+                    "{typed}/{total} · {}",
+                    step.note.as_deref().unwrap_or("(no note)")
+                ),
+                None if total == 0 => format!("{}: nothing scripted for {persona}", script.title),
+                None => format!(
+                    "{}: F5 types {persona}'s first prompt (of {total})",
+                    script.title
+                ),
+            },
+        )
     }
 
     /// Bring back a saved session: its tabs (with their conversations and what the chat pane

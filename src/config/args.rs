@@ -104,6 +104,11 @@ pub struct Flags {
           value_parser = clap::value_parser!(u64).range(10..))]
     pub history_keep: Option<u64>,
 
+    /// A demo script to present: a file, or a shipped one (team, code-review, incident); F5
+    /// types the tab's next prompt [env: MEMDECK_DEMO]
+    #[arg(long, global = true, value_name = "FILE|NAME")]
+    pub demo: Option<String>,
+
     /// The saved session to continue (several demos can be kept apart) [default: default;
     /// env: MEMDECK_SESSION]
     #[arg(long, global = true, value_name = "NAME")]

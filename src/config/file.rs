@@ -58,6 +58,7 @@ pub struct FileConfig {
     pub instructions: Option<Located>,
     pub session: Option<Located>,
     pub sessions_dir: Option<Located>,
+    pub demo: Option<Located>,
     pub personas: Vec<PersonaEntry>,
     pub memory: Option<MemorySection>,
     pub log: Option<LogSection>,
@@ -85,6 +86,7 @@ struct RawFile {
     instructions: Raw,
     session: Raw,
     sessions_dir: Raw,
+    demo: Raw,
     #[serde(default)]
     persona: Vec<Spanned<RawPersona>>,
     memory: Option<RawMemory>,
@@ -196,6 +198,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         instructions: located("instructions", raw.instructions)?,
         session: located("session", raw.session)?,
         sessions_dir: located("sessions_dir", raw.sessions_dir)?,
+        demo: located("demo", raw.demo)?,
         personas: raw
             .persona
             .into_iter()

@@ -140,6 +140,8 @@ pub struct Config {
     /// The saved session to continue, and where sessions are kept.
     pub session: String,
     pub sessions_dir: PathBuf,
+    /// The demo script: a file or a shipped script's name.
+    pub demo: Option<String>,
     /// Every setting with its origin, in the order `memdeck config` prints them.
     pub settings: Vec<Setting>,
     /// The configuration files looked for, and whether each was read.
@@ -591,6 +593,17 @@ impl Resolver<'_> {
                 u64::to_string,
             )?,
         };
+        let demo = self.value(
+            &key("demo", "--demo", &["MEMDECK_DEMO"]),
+            f.demo.clone().map(Some),
+            |c| c.demo.as_ref(),
+            None,
+            |t| Ok(Some(t.to_owned()).filter(|t| !t.trim().is_empty())),
+            |d| match d {
+                Some(d) => quote(d),
+                None => "(none: F5 has nothing to type)".to_owned(),
+            },
+        )?;
         let log_file = self.value(
             &key("log.file", "--log-file", &["MEMDECK_LOG_FILE"]),
             f.log_file.clone().map(Some),
@@ -633,6 +646,7 @@ impl Resolver<'_> {
             log_level,
             session,
             sessions_dir,
+            demo,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),
         })

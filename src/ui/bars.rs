@@ -72,6 +72,19 @@ pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
     ]);
     let inner = super::bordered(buf, area, theme::border(focused), &title);
     render_text_field(&tab.input, focused, inner, buf);
+    // The demo script's strip: on the input's bottom border.
+    if let Some(strip) = app.script_strip()
+        && area.height >= 2
+        && area.width > 6
+    {
+        let width = usize::from(area.width - 4);
+        let text: String = format!(" ▶ {} ", sanitize(&strip))
+            .chars()
+            .take(width)
+            .collect();
+        let line = Line::from(Span::styled(text, WARN));
+        put_line(buf, area.x + 2, area.bottom() - 1, &line, area.width - 4);
+    }
 }
 
 pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {

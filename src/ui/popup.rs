@@ -177,7 +177,8 @@ fn help(scroll: usize, screen: Rect, buf: &mut Buffer) {
             .label
             .map_or_else(|| binding.keys.join(" / "), str::to_owned);
         lines.push(Line::from(vec![
-            Span::styled(format!("  {keys:<29}"), KEY),
+            // At least one space between the keys and what they do.
+            Span::styled(format!("  {keys:<29} "), KEY),
             Span::raw(binding.what),
         ]));
     }

@@ -1,0 +1,131 @@
+//! Demo scripts: the shipped ones load, bad ones are refused with the line, and F5 steps
+//! through a persona's prompts with the speaker note under the input.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+#[path = "support/ui.rs"]
+mod ui;
+
+use std::path::Path;
+
+use crossterm::event::KeyCode;
+use memdeck::app::Command;
+use memdeck::app::script::{SHIPPED, find, parse};
+use memdeck::chat::persona::default_team;
+use ui::*;
+
+#[test]
+fn the_shipped_scripts_load_and_speak_to_the_default_team() {
+    let team: Vec<String> = default_team().into_iter().map(|p| p.name).collect();
+    for (name, _) in SHIPPED {
+        let script = find(name).unwrap();
+        assert!(!script.title.is_empty());
+        for step in &script.steps {
+            assert!(team.contains(&step.persona), "{name}: {}", step.persona);
+            assert!(step.note.is_some(), "{name}: every step has a speaker note");
+        }
+    }
+    let review = find("code-review").unwrap();
+    let alice = review.steps_of("alice").next().unwrap();
+    assert!(
+        alice.prompt.contains("```py\n") && alice.prompt.contains("def reserve"),
+        "{}",
+        alice.prompt
+    );
+    let john = review.steps_of("John").next().unwrap();
+    assert!(john.prompt.contains("class RateLimiter"));
+    let team_script = find("team").unwrap();
+    let order: Vec<&str> = team_script
+        .steps
+        .iter()
+        .map(|s| s.persona.as_str())
+        .collect();
+    assert_eq!(order, ["Alice", "Alice", "John", "John", "Sam"]);
+}
+
+#[test]
+fn bad_scripts_say_where() {
+    let none = |_: &Path| -> Result<String, String> { Err("no such file".into()) };
+    let err = parse(
+        "title = \"t\"\n[[step]]\npersona = \"Alice\"\npromt = \"x\"\n",
+        &none,
+    )
+    .unwrap_err();
+    assert!(err.contains("line 4") && err.contains("promt"), "{err}");
+    let err = parse(
+        "title = \"t\"\n\n[[step]]\npersona = \"Alice\"\nprompt = \"  \"\n",
+        &none,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("line 3") && err.contains("needs a persona and a prompt"),
+        "{err}"
+    );
+    let err = parse(
+        "title = \"t\"\n[[step]]\npersona = \"A\"\nprompt = \"p\"\nattach = \"../secret\"\n",
+        &none,
+    )
+    .unwrap_err();
+    assert!(err.contains("inside the script's directory"), "{err}");
+    let err = parse(
+        "title = \"t\"\n[[step]]\npersona = \"A\"\nprompt = \"p\"\nattach = \"gone.rs\"\n",
+        &none,
+    )
+    .unwrap_err();
+    assert!(err.contains("cannot read the attached gone.rs"), "{err}");
+    let err = find("nope").unwrap_err();
+    assert!(err.contains("team, code-review, incident"), "{err}");
+    // A file on disk, with its attachment beside it.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("prog.rs"), "fn main() {}\n").unwrap();
+    let path = tmp.path().join("mine.toml");
+    std::fs::write(&path, "title = \"mine\"\n[[step]]\npersona = \"Sam\"\nprompt = \"Review:\"\nattach = \"prog.rs\"\n").unwrap();
+    let script = find(path.to_str().unwrap()).unwrap();
+    assert_eq!(
+        script.steps[0].prompt,
+        "Review:\n\n```rs\nfn main() {}\n```"
+    );
+}
+
+#[test]
+fn f5_types_each_personas_prompts_in_order_with_the_note() {
+    let mut app = app(160, 48);
+    app.update(key(KeyCode::F(5)));
+    assert!(app.notice.as_ref().unwrap().text.contains("no demo script"));
+    app.script = Some(find("team").unwrap());
+    let shown = screen(&app);
+    assert!(
+        shown.contains("F5 types Alice's first prompt (of 2)"),
+        "{shown}"
+    );
+    type_text(&mut app, "a draft");
+    app.update(key(KeyCode::F(5)));
+    let input = app.active_tab().unwrap().input.lines().join("\n");
+    assert!(
+        input.starts_with("I just got off the phone with Acme Corp."),
+        "the draft is replaced: {input}"
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("▶ 1/2 · Alice does discovery."), "{shown}");
+    let commands = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(commands.as_slice(), [Command::StartTurn { text, .. }] if text.starts_with("I just got off the phone")),
+        "{commands:?}"
+    );
+    // John's prompts are his own.
+    app.update(alt(KeyCode::Char('2')));
+    app.update(key(KeyCode::F(5)));
+    let input = app.active_tab().unwrap().input.lines().join("\n");
+    assert!(input.starts_with("What do we know about Acme?"), "{input}");
+    app.update(alt(KeyCode::Char('1')));
+    app.update(key(KeyCode::F(5)));
+    app.update(key(KeyCode::F(5)));
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Alice has no more scripted prompts")
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("▶ 2/2 ·"), "{shown}");
+}
