@@ -722,6 +722,61 @@ fn f3_picks_the_tabs_model_for_its_next_turns() {
 }
 
 #[test]
+fn f7_switches_context_editing_and_the_gauge_shows_the_trigger() {
+    use memdeck::provider::ContextEditing;
+    let mut app = app(160, 48);
+    app.set_context_editing(ContextEditing::Off);
+    app.tabs[0].transcript.last_prompt = 2_450;
+    assert!(!screen(&app).contains("2.4k/"), "no gauge while off");
+    app.update(key(KeyCode::F(7)));
+    assert_eq!(app.context_editing, ContextEditing::Demo);
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("passes 3000 tokens")
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("✂ ████████░░ 2.4k/3.0k"), "{shown}");
+    assert!(shown.contains("✂ demo · saved 0"), "{shown}");
+    type_text(&mut app, "hi");
+    let commands = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::StartTurn {
+                context_editing: ContextEditing::Demo,
+                ..
+            }]
+        ),
+        "{commands:?}"
+    );
+    app.update(key(KeyCode::F(7)));
+    assert_eq!(app.context_editing, ContextEditing::Production);
+    app.update(key(KeyCode::F(7)));
+    assert_eq!(app.context_editing, ContextEditing::Off);
+    // Configured custom thresholds join the cycle.
+    let custom = ContextEditing::Custom {
+        trigger: 2_000,
+        keep: 1,
+        clear_at_least: 100,
+    };
+    app.set_context_editing(custom);
+    app.update(key(KeyCode::F(7)));
+    assert_eq!(app.context_editing, ContextEditing::Off);
+    for _ in 0..3 {
+        app.update(key(KeyCode::F(7)));
+    }
+    assert_eq!(app.context_editing, custom);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("██████████ 2.4k/2.0k"),
+        "past the trigger: {shown}"
+    );
+}
+
+#[test]
 fn quitting_asks_while_a_turn_streams_and_cancels_it() {
     let mut app = app(160, 48);
     assert_eq!(app.update(ctrl('q')), [Command::Quit]);

@@ -8,7 +8,7 @@ use crossterm::event::Event;
 
 use crate::chat::{AgentEvent, Conversation, Persona, TurnError};
 use crate::memory::{Expect, FileText, HistoryEntry, MemoryChange, Version};
-use crate::provider::ModelInfo;
+use crate::provider::{ContextEditing, ModelInfo};
 
 /// A tab's identity for its whole life (indexes shift when tabs close; ids never do).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -114,6 +114,8 @@ pub enum Command {
         text: String,
         /// The tab's model, when it is not the configured one.
         model: Option<String>,
+        /// Context editing as switched in the app.
+        context_editing: ContextEditing,
     },
     /// Ask the backend which models it offers (for the picker).
     ListModels,

@@ -156,9 +156,11 @@ impl Effects {
                     mut conversation,
                     text,
                     model,
+                    context_editing,
                 } => {
                     let mut options = self.options.clone();
                     options.model = model;
+                    options.context_editing = context_editing;
                     let agent = Agent {
                         provider: self.provider.clone(),
                         store: self.store.clone(),

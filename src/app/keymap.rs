@@ -40,6 +40,8 @@ pub enum Intent {
     Export,
     /// F5: type the active tab's next scripted prompt.
     NextPrompt,
+    /// F7: switch context editing (off, demo, production).
+    CycleContextEditing,
     CloseTab,
     FocusNext,
     FocusPrev,
@@ -150,6 +152,11 @@ pub const BINDINGS: &[Binding] = &[
         &["F5"],
         "demo script: type the tab's next prompt",
     ),
+    bind(
+        Everywhere,
+        &["F7"],
+        "context editing: off, demo, production",
+    ),
     bind(Everywhere, &["Ctrl+W"], "close the tab"),
     bind(Everywhere, &["Ctrl+B"], "show / hide the memory panel"),
     bind(
@@ -231,6 +238,7 @@ pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
         K::F(2) if key.modifiers.is_empty() => Some(Intent::RenameTab),
         K::F(3) if key.modifiers.is_empty() => Some(Intent::PickModel),
         K::F(5) if key.modifiers.is_empty() => Some(Intent::NextPrompt),
+        K::F(7) if key.modifiers.is_empty() => Some(Intent::CycleContextEditing),
         K::Char('q') if only_ctrl => Some(Intent::Quit),
         K::Char('z') if only_ctrl => Some(Intent::Suspend),
         _ if is_redraw(key) => Some(Intent::Redraw),

@@ -62,6 +62,7 @@ impl App {
             Intent::Redraw => self.clear = true,
             Intent::Export => return vec![Command::Export],
             Intent::NextPrompt => self.type_next_prompt(),
+            Intent::CycleContextEditing => self.cycle_context_editing(),
             Intent::PickModel => {
                 self.popup = Some(Popup::Models(ModelPicker::default()));
                 return vec![Command::ListModels];

@@ -37,7 +37,7 @@ use session::Record;
 use tab::{ChatTab, Mark};
 
 use crate::chat::{Persona, TurnError};
-use crate::provider::ProviderError;
+use crate::provider::{ContextEditing, ProviderError};
 
 /// A short message in the status bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,6 +97,10 @@ pub struct App {
     /// (the tabs with their personas; the tab in front and whether the panel shows).
     recording: bool,
     recorded: Option<RecordedLayout>,
+    /// Context editing for the turns sent from now on (F7 switches it); `configured` is the
+    /// configuration's choice, which the cycle includes when it is custom.
+    pub context_editing: ContextEditing,
+    pub configured_context_editing: ContextEditing,
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
     pub script: Option<script::Script>,
     pub script_typed: std::collections::HashMap<String, usize>,
@@ -130,6 +134,8 @@ impl App {
             recorded: None,
             script: None,
             script_typed: std::collections::HashMap::new(),
+            context_editing: ContextEditing::Off,
+            configured_context_editing: ContextEditing::Off,
         };
         for persona in team {
             app.add_tab(persona);
@@ -283,6 +289,44 @@ impl App {
             }));
         }
         self.recorded = Some((tabs, layout));
+    }
+
+    /// Start with the configuration's context editing.
+    pub fn set_context_editing(&mut self, configured: ContextEditing) {
+        self.context_editing = configured;
+        self.configured_context_editing = configured;
+    }
+
+    /// F7: off → demo → production (→ the configured custom thresholds) → off.
+    pub fn cycle_context_editing(&mut self) {
+        let custom = matches!(
+            self.configured_context_editing,
+            ContextEditing::Custom { .. }
+        )
+        .then_some(self.configured_context_editing);
+        let order: Vec<ContextEditing> = [
+            Some(ContextEditing::Off),
+            Some(ContextEditing::Demo),
+            Some(ContextEditing::Production),
+            custom,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let at = order
+            .iter()
+            .position(|c| *c == self.context_editing)
+            .unwrap_or(0);
+        self.context_editing = order[(at + 1) % order.len()];
+        let text = match self.context_editing.thresholds() {
+            None => "context editing off".to_owned(),
+            Some((trigger, keep, _)) => format!(
+                "context editing {}: old tool results are cleared once a prompt passes {trigger} tokens (the last {keep} kept)",
+                self.context_editing
+            ),
+        };
+        self.notify(text, false);
+        self.dirty = true;
     }
 
     /// Type the active tab's next scripted prompt into its input (replacing the draft); the
@@ -587,6 +631,7 @@ impl App {
             conversation: std::mem::take(&mut tab.conversation),
             text,
             model: tab.model.clone(),
+            context_editing: self.context_editing,
         }]
     }
 }

@@ -115,13 +115,27 @@ pub struct Transcript {
     pub total_input: u64,
     pub total_output: u64,
     pub saved_by_context_editing: u64,
+    /// The prompt size of the last model call (input, cache reads and writes): what context
+    /// editing's trigger is compared with.
+    pub last_prompt: u64,
 }
 
 impl Transcript {
     /// A transcript brought back from a saved session.
     pub fn restored(items: Vec<Item>, input: u64, output: u64, saved: u64) -> Self {
         let revs = vec![1; items.len()];
+        let last_prompt = items
+            .iter()
+            .rev()
+            .find_map(|item| match item {
+                Item::Usage {
+                    input, cache_read, ..
+                } => Some(input + cache_read),
+                _ => None,
+            })
+            .unwrap_or(0);
         Self {
+            last_prompt,
             items,
             revision: 1,
             revs,
@@ -323,6 +337,8 @@ impl Transcript {
             let n = |k: &str| usage[k].as_u64().unwrap_or(0);
             self.total_input += n("input_tokens");
             self.total_output += n("output_tokens");
+            self.last_prompt =
+                n("input_tokens") + n("cache_read_input_tokens") + n("cache_creation_input_tokens");
             self.push(Item::Usage {
                 input: n("input_tokens"),
                 output: n("output_tokens"),

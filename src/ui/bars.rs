@@ -118,9 +118,14 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         DIM,
     ));
+    let preset = match app.context_editing {
+        crate::provider::ContextEditing::Off => String::new(),
+        crate::provider::ContextEditing::Custom { .. } => "custom · ".to_owned(),
+        other => format!("{other} · "),
+    };
     left.push(Span::styled(
         format!(
-            "│ ✂ saved {} ",
+            "│ ✂ {preset}saved {} ",
             theme::thousands(app.saved_by_context_editing())
         ),
         DIM,

@@ -21,7 +21,15 @@ use crate::chat::Persona;
 const LIVE_LINES: usize = 8;
 
 /// Draw the active tab's chat into `area`.
-pub fn draw(tab: &ChatTab, focused: bool, now: Instant, area: Rect, buf: &mut Buffer) {
+/// `trigger`: context editing's clearing threshold, for the tab's gauge (`None` when off).
+pub fn draw(
+    tab: &ChatTab,
+    focused: bool,
+    now: Instant,
+    trigger: Option<u32>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let persona = &tab.persona;
     let mut title = vec![
         Span::styled(
@@ -39,6 +47,9 @@ pub fn draw(tab: &ChatTab, focused: bool, now: Instant, area: Rect, buf: &mut Bu
     }
     if tab.view.scroll != Scroll::Bottom {
         title.push(Span::styled("· scrolled (End follows) ", DIM));
+    }
+    if let Some(trigger) = trigger.filter(|t| *t > 0) {
+        title.extend(gauge(tab.transcript.last_prompt, u64::from(trigger)));
     }
     let inner = super::bordered(buf, area, theme::border(focused), &Line::from(title));
     if inner.width == 0 || inner.height == 0 {
@@ -239,6 +250,35 @@ fn streaming_answer(
         head,
         lines,
     }
+}
+
+/// How close the last prompt came to context editing's trigger: a ten-cell bar that ends at
+/// the trigger, so the audience sees clearing coming.
+fn gauge(prompt: u64, trigger: u64) -> Vec<Span<'static>> {
+    const CELLS: u64 = 10;
+    let filled = (prompt * CELLS / trigger).min(CELLS);
+    let style = if prompt >= trigger {
+        ERROR
+    } else if prompt * 10 >= trigger * 8 {
+        WARN
+    } else {
+        OK
+    };
+    let bar: String = (0..CELLS)
+        .map(|i| if i < filled { '█' } else { '░' })
+        .collect();
+    let short = |n: u64| {
+        if n >= 1000 {
+            format!("{}.{}k", n / 1000, n % 1000 / 100)
+        } else {
+            n.to_string()
+        }
+    };
+    vec![
+        Span::styled("· ✂ ", DIM),
+        Span::styled(bar, style),
+        Span::styled(format!(" {}/{} ", short(prompt), short(trigger)), DIM),
+    ]
 }
 
 fn remaining_secs(since: Instant, wait_ms: u64, now: Instant) -> u64 {

@@ -35,7 +35,15 @@ pub fn draw(buf: &mut Buffer, app: &App) {
         if areas.chat.width > 0
             && let Some(tab) = app.active_tab()
         {
-            chat::draw(tab, app.focus == Focus::Chat, app.now, areas.chat, buf);
+            let trigger = app.context_editing.thresholds().map(|(t, _, _)| t);
+            chat::draw(
+                tab,
+                app.focus == Focus::Chat,
+                app.now,
+                trigger,
+                areas.chat,
+                buf,
+            );
         }
         if areas.panel.width > 0 {
             panel::draw(app, areas.panel, buf);
