@@ -82,6 +82,25 @@ enum SessionsCommand {
 }
 
 #[derive(Subcommand, Debug)]
+enum SnapshotCommand {
+    /// Save the whole memory store under a name
+    Save {
+        /// The snapshot's name
+        name: String,
+    },
+    /// The saved snapshots, newest first
+    List,
+    /// Make the store what the snapshot holds (what is there now stays in the history)
+    Restore {
+        /// The snapshot's name
+        name: String,
+        /// Do it without asking (needed when not in a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum MemoryCommand {
     /// Run one memory tool command and print what the model would receive
     Exec {
@@ -101,6 +120,16 @@ enum MemoryCommand {
         /// One JSON object per line
         #[arg(long)]
         json: bool,
+    },
+    /// Snapshots of the whole store: save, list, restore
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// Reset a demo: snapshot the store, then clear every memory and the session's
+    /// conversations (both can be brought back)
+    Reset {
+        /// Do it without asking (needed when not in a terminal)
+        #[arg(long)]
+        yes: bool,
     },
     /// Bring back an earlier version of a file (also one that was deleted or renamed away)
     Restore {
@@ -219,13 +248,19 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 Failure::from(e)
                     .hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
             })?;
-            run_memory(&store, command)
+            run_memory(&config, &store, command)
         }
     }
 }
 
-fn run_memory(store: &LocalStore, command: &MemoryCommand) -> Result<ExitCode, Failure> {
+fn run_memory(
+    config: &Config,
+    store: &LocalStore,
+    command: &MemoryCommand,
+) -> Result<ExitCode, Failure> {
     match command {
+        MemoryCommand::Snapshot(command) => run_snapshot(config, store, command),
+        MemoryCommand::Reset { yes } => run_reset(config, store, *yes),
         MemoryCommand::Exec { json, actor, input } => {
             check_actor(actor)?;
             let text = if input == "-" {
@@ -395,6 +430,111 @@ fn run_ask(
         Err(e) => Err(Failure::new(1, e.to_string())
             .hint("what arrived before the failure was kept; ask again to continue")),
     }
+}
+
+/// Ask before something drastic: `--yes`, or a "y" typed at a terminal.
+fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(2, "this needs confirmation").hint("add --yes"));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure::new(1, "nothing was changed"))
+    }
+}
+
+fn run_snapshot(
+    config: &Config,
+    store: &LocalStore,
+    command: &SnapshotCommand,
+) -> Result<ExitCode, Failure> {
+    use memdeck::memory::snapshot;
+    let dir = &config.snapshots_dir;
+    match command {
+        SnapshotCommand::Save { name } => {
+            snapshot::check_name(name).map_err(|e| Failure::new(2, e))?;
+            let taken = snapshot::take(store, name, memdeck::app::session::now_ms())?;
+            let path = snapshot::save(dir, &taken, false).map_err(|e| Failure::new(1, e))?;
+            println!(
+                "saved {} file(s) as snapshot {name} ({})",
+                taken.files.len(),
+                path.display()
+            );
+        }
+        SnapshotCommand::List => {
+            let all = snapshot::list(dir).map_err(|e| Failure::new(1, e))?;
+            if all.is_empty() {
+                println!("no snapshots in {}", dir.display());
+            }
+            for s in all {
+                println!(
+                    "{:<32} {}  {} file(s)",
+                    s.name,
+                    format_utc(s.created_ms),
+                    s.files.len()
+                );
+            }
+        }
+        SnapshotCommand::Restore { name, yes } => {
+            let snap = snapshot::load(dir, name).map_err(|e| Failure::new(1, e))?;
+            confirm(
+                &format!(
+                    "Make the memory store what snapshot {name} holds ({} files)? What is there now stays in the history.",
+                    snap.files.len()
+                ),
+                *yes,
+            )?;
+            let done = snapshot::restore(store, &snap, "snapshot")?;
+            println!(
+                "restored snapshot {name}: {} written, {} deleted, {} unchanged",
+                done.written, done.deleted, done.unchanged
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Snapshot, then clear the memories and start the session over (its journal is kept under
+/// another name, so `sessions list` still has it).
+fn run_reset(config: &Config, store: &LocalStore, yes: bool) -> Result<ExitCode, Failure> {
+    use memdeck::app::session;
+    use memdeck::memory::snapshot;
+    confirm(
+        &format!(
+            "Reset the demo: snapshot the memory store, then clear every memory and the conversations of session {}?",
+            config.session
+        ),
+        yes,
+    )?;
+    let now = session::now_ms();
+    let stamp: String = format_utc(now)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let name = format!("before-reset-{stamp}");
+    let taken = snapshot::take(store, &name, now)?;
+    snapshot::save(&config.snapshots_dir, &taken, false).map_err(|e| Failure::new(1, e))?;
+    let cleared = snapshot::clear(store, "reset")?;
+    let journal = session::path(&config.sessions_dir, &config.session);
+    if journal.exists() {
+        let kept = session::path(&config.sessions_dir, &format!("{}-{name}", config.session));
+        std::fs::rename(&journal, &kept)
+            .map_err(|e| Failure::new(1, format!("cannot move {}: {e}", journal.display())))?;
+    }
+    println!(
+        "saved snapshot {name}, cleared {cleared} memory entr{}, and started session {} over",
+        if cleared == 1 { "y" } else { "ies" },
+        config.session
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_export(

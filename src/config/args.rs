@@ -119,6 +119,11 @@ pub struct Flags {
     #[arg(long, global = true, value_name = "DIR")]
     pub sessions_dir: Option<PathBuf>,
 
+    /// Where memory snapshots are saved [default: snapshots in $XDG_STATE_HOME/memdeck or
+    /// ~/.local/state/memdeck; env: MEMDECK_SNAPSHOTS_DIR]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub snapshots_dir: Option<PathBuf>,
+
     /// Log file [default: memdeck.log in $XDG_STATE_HOME/memdeck or ~/.local/state/memdeck;
     /// env: MEMDECK_LOG_FILE]
     #[arg(long, global = true, value_name = "PATH")]

@@ -59,6 +59,7 @@ pub struct FileConfig {
     pub session: Option<Located>,
     pub sessions_dir: Option<Located>,
     pub demo: Option<Located>,
+    pub snapshots_dir: Option<Located>,
     pub personas: Vec<PersonaEntry>,
     pub memory: Option<MemorySection>,
     pub log: Option<LogSection>,
@@ -87,6 +88,7 @@ struct RawFile {
     session: Raw,
     sessions_dir: Raw,
     demo: Raw,
+    snapshots_dir: Raw,
     #[serde(default)]
     persona: Vec<Spanned<RawPersona>>,
     memory: Option<RawMemory>,
@@ -199,6 +201,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         session: located("session", raw.session)?,
         sessions_dir: located("sessions_dir", raw.sessions_dir)?,
         demo: located("demo", raw.demo)?,
+        snapshots_dir: located("snapshots_dir", raw.snapshots_dir)?,
         personas: raw
             .persona
             .into_iter()

@@ -142,6 +142,8 @@ pub struct Config {
     pub sessions_dir: PathBuf,
     /// The demo script: a file or a shipped script's name.
     pub demo: Option<String>,
+    /// Where memory snapshots are kept.
+    pub snapshots_dir: PathBuf,
     /// Every setting with its origin, in the order `memdeck config` prints them.
     pub settings: Vec<Setting>,
     /// The configuration files looked for, and whether each was read.
@@ -604,6 +606,20 @@ impl Resolver<'_> {
                 None => "(none: F5 has nothing to type)".to_owned(),
             },
         )?;
+        let snapshots_dir = self.value(
+            &key(
+                "snapshots_dir",
+                "--snapshots-dir",
+                &["MEMDECK_SNAPSHOTS_DIR"],
+            ),
+            f.snapshots_dir.clone(),
+            |c| c.snapshots_dir.as_ref(),
+            crate::logging::default_path()
+                .parent()
+                .map_or_else(|| PathBuf::from("snapshots"), |d| d.join("snapshots")),
+            path,
+            |p| quote(&p.display().to_string()),
+        )?;
         let log_file = self.value(
             &key("log.file", "--log-file", &["MEMDECK_LOG_FILE"]),
             f.log_file.clone().map(Some),
@@ -647,6 +663,7 @@ impl Resolver<'_> {
             session,
             sessions_dir,
             demo,
+            snapshots_dir,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),
         })

@@ -9,6 +9,7 @@ pub mod command;
 pub mod history;
 pub mod local;
 pub mod path;
+pub mod snapshot;
 pub mod tool;
 
 use std::fmt;

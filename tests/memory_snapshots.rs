@@ -1,0 +1,172 @@
+//! Snapshots of the memory store: save, list, restore (what was there stays in the history),
+//! and "reset demo" from the command line.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+mod common;
+
+use std::process::Command;
+
+use common::Fixture;
+use memdeck::memory::snapshot::{self, check_name};
+use memdeck::memory::{MemPath, MemoryStore};
+use serde_json::json;
+
+fn files(fx: &Fixture) -> Vec<(String, String)> {
+    let s = snapshot::take(&fx.store, "probe", 0).unwrap();
+    s.files.into_iter().map(|f| (f.path, f.text)).collect()
+}
+
+#[test]
+fn restore_brings_back_exactly_the_snapshot_and_keeps_what_was_there() {
+    let fx = Fixture::new();
+    fx.ok(json!({"command": "create", "path": "/memories/acme.md", "file_text": "40 TB\n"}));
+    fx.ok(json!({"command": "create", "path": "/memories/team/dana.md", "file_text": "CTO\n"}));
+    fx.ok(json!({"command": "create", "path": "/memories/gone.md", "file_text": "old\n"}));
+    let snap = snapshot::take(&fx.store, "start", 1).unwrap();
+    let before = files(&fx);
+    assert_eq!(before.len(), 3);
+    let dir = fx.tmp.path().join("snapshots");
+    snapshot::save(&dir, &snap, false).unwrap();
+
+    // The demo runs: a file edited, one deleted, one added, a folder replaced by a file.
+    fx.ok(json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "40", "new_str": "45"}));
+    fx.ok(json!({"command": "delete", "path": "/memories/gone.md"}));
+    fx.ok(json!({"command": "create", "path": "/memories/new.md", "file_text": "new\n"}));
+    fx.ok(json!({"command": "delete", "path": "/memories/team"}));
+    fx.ok(json!({"command": "create", "path": "/memories/team", "file_text": "a file now\n"}));
+
+    let loaded = snapshot::load(&dir, "start").unwrap();
+    assert_eq!(loaded, snap);
+    let done = snapshot::restore(&fx.store, &loaded, "snapshot").unwrap();
+    assert_eq!(files(&fx), before);
+    assert_eq!((done.written, done.deleted), (3, 2), "{done:?}");
+    // What was there before the restore is in the history, and can come back.
+    let acme = MemPath::parse("/memories/acme.md").unwrap();
+    fx.store
+        .restore(
+            &acme,
+            None,
+            memdeck::memory::WriteCtx::new("you", "restore"),
+        )
+        .unwrap();
+    assert_eq!(fx.store.read(&acme).unwrap().text, "45 TB\n");
+    let log = fx.store.history(None).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.actor == "snapshot" && e.path == "/memories/new.md")
+    );
+    // Restoring again changes nothing it does not have to.
+    snapshot::restore(&fx.store, &loaded, "snapshot").unwrap();
+    let again = snapshot::restore(&fx.store, &loaded, "snapshot").unwrap();
+    assert_eq!((again.written, again.deleted, again.unchanged), (0, 0, 3));
+}
+
+#[test]
+fn names_listing_and_damage() {
+    let fx = Fixture::new();
+    let dir = fx.tmp.path().join("snapshots");
+    for bad in ["", ".x", "a/b", "../up", "sp ace"] {
+        assert!(check_name(bad).is_err(), "{bad:?}");
+    }
+    let first = snapshot::take(&fx.store, "first", 10).unwrap();
+    snapshot::save(&dir, &first, false).unwrap();
+    let err = snapshot::save(&dir, &first, false).unwrap_err();
+    assert!(err.contains("exists already"), "{err}");
+    let second = snapshot::take(&fx.store, "second", 20).unwrap();
+    snapshot::save(&dir, &second, false).unwrap();
+    let names: Vec<String> = snapshot::list(&dir)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["second", "first"], "newest first");
+    assert!(
+        snapshot::load(&dir, "nope")
+            .unwrap_err()
+            .contains("there is no snapshot")
+    );
+    std::fs::write(dir.join("first.json"), "{not json").unwrap();
+    assert!(
+        snapshot::load(&dir, "first")
+            .unwrap_err()
+            .contains("damaged")
+    );
+    assert!(
+        !std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp")),
+        "no temp files left"
+    );
+}
+
+#[test]
+fn reset_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_memdeck"))
+            .current_dir(dir)
+            .args([
+                "--provider",
+                "demo",
+                "--demo-speed",
+                "0",
+                "--sessions-dir",
+                "sessions",
+                "--snapshots-dir",
+                "snaps",
+                "--session",
+                "acme",
+            ])
+            .args(args)
+            .env("XDG_CONFIG_HOME", dir)
+            .env_remove("ANTHROPIC_API_KEY")
+            .env_remove("MEMDECK_CONFIG")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&[
+            "ask",
+            "--persona",
+            "Alice",
+            "Our customer Acme wants 40 TB migrated by March."
+        ])
+        .status
+        .success()
+    );
+    assert!(dir.join("memories/acme.md").exists());
+    let refused = run(&["memory", "reset"]);
+    assert_eq!(refused.status.code(), Some(2), "no terminal, no --yes");
+    assert!(dir.join("memories/acme.md").exists(), "nothing was changed");
+
+    let out = run(&["memory", "reset", "--yes"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.join("memories/acme.md").exists());
+    assert!(
+        !dir.join("sessions/acme.jsonl").exists(),
+        "the conversations start over"
+    );
+    let list = String::from_utf8(run(&["memory", "snapshot", "list"]).stdout).unwrap();
+    let name = list.split_whitespace().next().unwrap().to_owned();
+    assert!(name.starts_with("before-reset-"), "{list}");
+    let sessions = String::from_utf8(run(&["sessions", "list"]).stdout).unwrap();
+    assert!(
+        sessions.contains(&format!("acme-{name}")),
+        "the old conversations are kept: {sessions}"
+    );
+
+    let out = run(&["memory", "snapshot", "restore", &name, "--yes"]);
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(dir.join("memories/acme.md"))
+            .unwrap()
+            .contains("40 TB")
+    );
+}
