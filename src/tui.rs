@@ -88,6 +88,7 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
             path: session_path.clone(),
             export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
         };
+        fx.snapshots_in(config.snapshots_dir.clone());
         fx.save_session(journal, file)
             .map_err(|e| format!("cannot start saving the session: {e}"))?;
         let result =

@@ -739,6 +739,9 @@ fn f7_switches_context_editing_and_the_gauge_shows_the_trigger() {
     );
     let shown = screen(&app);
     assert!(shown.contains("✂ ████████░░ 2.4k/3.0k"), "{shown}");
+    assert!(shown.contains("passes 3000 tokens"), "the notice: {shown}");
+    app.notice = None;
+    let shown = screen(&app);
     assert!(shown.contains("✂ demo · saved 0"), "{shown}");
     type_text(&mut app, "hi");
     let commands = app.update(key(KeyCode::Enter));
@@ -774,6 +777,20 @@ fn f7_switches_context_editing_and_the_gauge_shows_the_trigger() {
         shown.contains("██████████ 2.4k/2.0k"),
         "past the trigger: {shown}"
     );
+}
+
+#[test]
+fn a_long_notice_takes_the_status_line_rather_than_vanishing() {
+    let mut app = app(80, 24);
+    let long = format!("exported to /{}", "very-long-directory/".repeat(6));
+    app.notify(long.clone(), false);
+    let shown = screen(&app);
+    let status = shown.lines().last().unwrap().trim_matches('"').to_owned();
+    assert!(
+        status.starts_with(" exported to /very-long-directory/"),
+        "{status:?}"
+    );
+    assert!(status.trim_end().ends_with('…'), "{status:?}");
 }
 
 #[test]

@@ -140,6 +140,7 @@ async fn the_panel_works_through_the_real_store_and_loop() {
         tx.clone(),
         clipboard,
     );
+    fx.snapshots_in(tmp.path().join("snapshots"));
     let sessions = tmp.path().join("sessions");
     let journal_path = memdeck::app::session::path(&sessions, "demo");
     let journal = memdeck::app::session::Journal::open(&journal_path).unwrap();
@@ -270,6 +271,61 @@ async fn the_panel_works_through_the_real_store_and_loop() {
         );
         assert!(text.contains("Alice created /memories/acme.md"), "{text}");
         assert!(text.contains("+- Our customer Acme wants 40 TB"), "{text}");
+        // F6: save a snapshot, reset the demo, bring the snapshot back.
+        driver.keys(&[KeyCode::F(6)]);
+        driver
+            .wait_for("the snapshots dialog", |s| {
+                s.contains("Memory snapshots") && s.contains("no snapshots yet")
+            })
+            .await;
+        driver.keys(&[KeyCode::Char('s')]);
+        driver
+            .wait_for("the name form", |s| s.contains("snapshot-"))
+            .await;
+        for _ in 0..20 {
+            driver.keys(&[KeyCode::Backspace]);
+        }
+        driver.text("before-demo");
+        driver.keys(&[KeyCode::Enter]);
+        driver
+            .wait_for("the snapshot saved", |s| {
+                s.contains("saved snapshot before-demo")
+            })
+            .await;
+        driver.keys(&[KeyCode::F(6), KeyCode::Char('r')]);
+        driver
+            .wait_for("the reset question", |s| s.contains("Reset the demo"))
+            .await;
+        driver.keys(&[KeyCode::Char('y')]);
+        driver
+            .wait_for("the reset", |s| {
+                s.contains("then cleared") && s.contains("Talk to Claude as Alice")
+            })
+            .await;
+        wait_for_disk("the memories cleared", || file("acme.md").is_none()).await;
+        driver.keys(&[KeyCode::F(6)]);
+        driver
+            .wait_for("both snapshots", |s| {
+                s.contains("before-demo") && s.contains("before-reset-")
+            })
+            .await;
+        // Newest first: the reset's snapshot, then ours.
+        driver.keys(&[KeyCode::Down, KeyCode::Enter]);
+        driver
+            .wait_for("the restore question", |s| {
+                s.contains("what before-demo holds")
+            })
+            .await;
+        driver.keys(&[KeyCode::Char('y')]);
+        wait_for_disk("the memories back", || {
+            file("acme.md").is_some_and(|t| t.contains("40 TB"))
+        })
+        .await;
+        driver
+            .wait_for("the restore said", |s| {
+                s.contains("restored snapshot before-demo")
+            })
+            .await;
         driver.send(ctrl('q'));
     };
     let mut suspend = NoSuspend;
@@ -281,7 +337,14 @@ async fn the_panel_works_through_the_real_store_and_loop() {
     fx.finish_session();
     let saved = memdeck::app::session::load(&journal_path).unwrap();
     assert_eq!(saved.tabs.len(), 3);
-    assert_eq!(saved.tabs[0].turns, 1, "Alice's turn is in the journal");
+    assert_eq!(
+        saved.tabs[0].turns, 0,
+        "after the reset, Alice's tab starts over in the journal"
+    );
+    assert!(
+        saved.tabs.iter().all(|t| t.id > 3),
+        "new tabs replaced the old ones"
+    );
     let history: Vec<String> = store
         .history(Some(&MemPath::parse("/memories/roadmap.md").unwrap()))
         .unwrap()

@@ -48,6 +48,12 @@ pub enum Action {
     SessionFailed(String),
     /// The session was exported to a file, or why not.
     Exported(Result<std::path::PathBuf, String>),
+    /// The snapshots, newest first.
+    Snapshots(Result<Vec<super::popup::SnapshotInfo>, String>),
+    /// A snapshot was saved or restored: what to say, or why not.
+    SnapshotDone(Result<String, String>),
+    /// The demo was reset (memories cleared after a snapshot): the conversations start over.
+    ResetDone(Result<String, String>),
     /// The models to pick from; `note` says why it is the built-in list, when it is.
     Models {
         models: Vec<ModelInfo>,
@@ -123,6 +129,12 @@ pub enum Command {
     Record(super::session::Record),
     /// Write the session as a document (after every record already sent).
     Export,
+    /// Memory snapshots: list them, save the store under a name, restore one, or reset the
+    /// demo (a snapshot, then every memory cleared).
+    ListSnapshots,
+    SaveSnapshot(String),
+    RestoreSnapshot(String),
+    ResetDemo,
     Cancel(RequestId),
     /// List the whole store (and its history, for who changed what).
     ListMemory,

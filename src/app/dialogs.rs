@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::editor::MemoryEditor;
 use super::keymap::Focus;
-use super::popup::{Form, FormKind, ModelPicker, Popup};
+use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotQuestion, SnapshotsView};
 use super::{App, Command};
 use crate::memory::MemPath;
 
@@ -34,6 +34,61 @@ impl App {
             }
             _ => self.popup = Some(Popup::Models(picker)),
         }
+    }
+
+    /// Keys in the snapshots dialog: s saves, Enter restores the selected one, r resets the
+    /// demo; both of those ask first (y / n).
+    fn on_snapshots_key(&mut self, mut view: SnapshotsView, code: KeyCode) -> Vec<Command> {
+        if let Some(question) = view.confirm.take() {
+            return match code {
+                KeyCode::Char('y' | 'Y') => match question {
+                    SnapshotQuestion::Restore(name) => vec![Command::RestoreSnapshot(name)],
+                    SnapshotQuestion::Reset => vec![Command::ResetDemo],
+                },
+                _ => {
+                    self.popup = Some(Popup::Snapshots(view));
+                    Vec::new()
+                }
+            };
+        }
+        let count = view
+            .list
+            .as_ref()
+            .and_then(|l| l.as_ref().ok())
+            .map_or(0, Vec::len);
+        match code {
+            KeyCode::Esc | KeyCode::Char('q') => return Vec::new(),
+            KeyCode::Up => view.selected = view.selected.saturating_sub(1),
+            KeyCode::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
+            KeyCode::Char('s') => {
+                let stamp: String = crate::memory::history::format_utc(self.wall_ms)
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .skip(8)
+                    .collect();
+                let form = Form::new(
+                    "Save the memory store as a snapshot",
+                    vec![Field::new("Name", &format!("snapshot-{stamp}"))],
+                );
+                self.popup = Some(Popup::Form(FormKind::SaveSnapshot, form));
+                return Vec::new();
+            }
+            KeyCode::Enter => {
+                let chosen = view
+                    .list
+                    .as_ref()
+                    .and_then(|l| l.as_ref().ok())
+                    .and_then(|l| l.get(view.selected))
+                    .map(|s| s.name.clone());
+                if let Some(name) = chosen {
+                    view.confirm = Some(SnapshotQuestion::Restore(name));
+                }
+            }
+            KeyCode::Char('r') => view.confirm = Some(SnapshotQuestion::Reset),
+            _ => {}
+        }
+        self.popup = Some(Popup::Snapshots(view));
+        Vec::new()
     }
 
     pub(super) fn on_popup_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -75,6 +130,7 @@ impl App {
                 self.popup = Some(p);
             }
             Popup::Models(picker) => self.on_model_key(picker, key.code),
+            Popup::Snapshots(view) => return self.on_snapshots_key(view, key.code),
             Popup::History(mut view) => match key.code {
                 KeyCode::Esc | KeyCode::Char('q') => {}
                 KeyCode::Up => {
@@ -125,6 +181,11 @@ impl App {
 
     fn submit(&mut self, kind: FormKind, mut form: Form) -> Vec<Command> {
         let result = match &kind {
+            FormKind::SaveSnapshot => {
+                let name = form.value(0);
+                crate::memory::snapshot::check_name(&name)
+                    .map(|()| vec![Command::SaveSnapshot(name)])
+            }
             FormKind::NewTab => self.persona_from(&form, None).map(|persona| {
                 let i = self.add_tab(persona);
                 self.select_tab(i);

@@ -34,6 +34,8 @@ pub struct Effects {
     clipboard: Box<dyn FnMut(&str) + Send>,
     /// The session journal's writer thread, when the session is saved.
     session: Option<SessionWriter>,
+    /// Where memory snapshots are kept (none: the dialog says so).
+    snapshots_dir: Option<std::path::PathBuf>,
 }
 
 /// Appends records on a thread of its own, in order, each synced before the next: the event
@@ -73,7 +75,13 @@ impl Effects {
             turns: Arc::default(),
             clipboard,
             session: None,
+            snapshots_dir: None,
         }
+    }
+
+    /// Keep memory snapshots in `dir`.
+    pub fn snapshots_in(&mut self, dir: std::path::PathBuf) {
+        self.snapshots_dir = Some(dir);
     }
 
     /// Save the session to `journal` from now on. A failure to write is said once in the
@@ -197,6 +205,10 @@ impl Effects {
                         let _ = writer.jobs.send(Job::Record(record));
                     }
                 }
+                Command::ListSnapshots
+                | Command::SaveSnapshot(_)
+                | Command::RestoreSnapshot(_)
+                | Command::ResetDemo => self.snapshot(command),
                 Command::Export => match &self.session {
                     Some(writer) => {
                         let _ = writer.jobs.send(Job::Export);
@@ -236,6 +248,70 @@ impl Effects {
     }
 
     /// Memory commands run on a blocking thread; the result comes back as an action.
+    /// Snapshot work, on a blocking thread.
+    fn snapshot(&self, command: Command) {
+        let store = self.store.clone();
+        let tx = self.tx.clone();
+        let dir = self.snapshots_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            use crate::memory::snapshot;
+            let Some(dir) = dir else {
+                let _ = tx.send(Action::SnapshotDone(Err(
+                    "snapshots are not set up".to_owned()
+                )));
+                return;
+            };
+            let now = super::session::now_ms();
+            let action = match command {
+                Command::ListSnapshots => Action::Snapshots(snapshot::list(&dir).map(|all| {
+                    all.into_iter()
+                        .map(|s| super::popup::SnapshotInfo {
+                            name: s.name,
+                            created_ms: s.created_ms,
+                            files: s.files.len(),
+                        })
+                        .collect()
+                })),
+                Command::SaveSnapshot(name) => Action::SnapshotDone(
+                    snapshot::take(store.as_ref(), &name, now)
+                        .map_err(|e| e.to_string())
+                        .and_then(|s| {
+                            snapshot::save(&dir, &s, false)?;
+                            Ok(format!("saved snapshot {name} ({} files)", s.files.len()))
+                        }),
+                ),
+                Command::RestoreSnapshot(name) => Action::SnapshotDone(
+                    snapshot::load(&dir, &name).and_then(|s| {
+                        let done = snapshot::restore(store.as_ref(), &s, HUMAN_ACTOR)
+                            .map_err(|e| e.to_string())?;
+                        Ok(format!(
+                            "restored snapshot {name}: {} written, {} deleted (the history keeps what was there)",
+                            done.written, done.deleted
+                        ))
+                    }),
+                ),
+                _ => {
+                    let stamp: String = crate::memory::history::format_utc(now)
+                        .chars()
+                        .filter(char::is_ascii_digit)
+                        .collect();
+                    let name = format!("before-reset-{stamp}");
+                    Action::ResetDone(
+                        snapshot::take(store.as_ref(), &name, now)
+                            .map_err(|e| e.to_string())
+                            .and_then(|s| snapshot::save(&dir, &s, false))
+                            .and_then(|_| {
+                                snapshot::clear(store.as_ref(), HUMAN_ACTOR)
+                                    .map_err(|e| e.to_string())
+                            })
+                            .map(|_| name),
+                    )
+                }
+            };
+            let _ = tx.send(action);
+        });
+    }
+
     fn memory(&self, command: Command) {
         let store = self.store.clone();
         let tx = self.tx.clone();

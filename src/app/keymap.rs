@@ -42,6 +42,8 @@ pub enum Intent {
     NextPrompt,
     /// F7: switch context editing (off, demo, production).
     CycleContextEditing,
+    /// F6: memory snapshots and the demo reset.
+    Snapshots,
     CloseTab,
     FocusNext,
     FocusPrev,
@@ -154,6 +156,11 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(
         Everywhere,
+        &["F6"],
+        "snapshots: save, restore, reset the demo",
+    ),
+    bind(
+        Everywhere,
         &["F7"],
         "context editing: off, demo, production",
     ),
@@ -238,6 +245,7 @@ pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
         K::F(2) if key.modifiers.is_empty() => Some(Intent::RenameTab),
         K::F(3) if key.modifiers.is_empty() => Some(Intent::PickModel),
         K::F(5) if key.modifiers.is_empty() => Some(Intent::NextPrompt),
+        K::F(6) if key.modifiers.is_empty() => Some(Intent::Snapshots),
         K::F(7) if key.modifiers.is_empty() => Some(Intent::CycleContextEditing),
         K::Char('q') if only_ctrl => Some(Intent::Quit),
         K::Char('z') if only_ctrl => Some(Intent::Suspend),

@@ -5,7 +5,7 @@ use ratatui::layout::{Position, Rect};
 
 use super::editor::EditorState;
 use super::keymap::{Focus, Intent, is_redraw, resolve};
-use super::popup::{Field, Form, FormKind, ModelPicker, Popup};
+use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotsView};
 use super::tab::{Mark, Scroll};
 use super::transcript::Item;
 use super::{App, Command};
@@ -45,6 +45,38 @@ impl App {
         }
     }
 
+    /// The presenter's keys: export, the demo script, context editing, snapshots, the model.
+    fn on_presenter_intent(&mut self, intent: Intent) -> Vec<Command> {
+        match intent {
+            Intent::Export => vec![Command::Export],
+            Intent::NextPrompt => {
+                self.type_next_prompt();
+                Vec::new()
+            }
+            Intent::CycleContextEditing => {
+                self.cycle_context_editing();
+                Vec::new()
+            }
+            Intent::Snapshots => {
+                if self.is_streaming() {
+                    self.notify(
+                        "wait for the answers to finish (or Esc) before snapshots",
+                        true,
+                    );
+                    Vec::new()
+                } else {
+                    self.popup = Some(Popup::Snapshots(SnapshotsView::default()));
+                    vec![Command::ListSnapshots]
+                }
+            }
+            Intent::PickModel => {
+                self.popup = Some(Popup::Models(ModelPicker::default()));
+                vec![Command::ListModels]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     pub(super) fn on_intent(&mut self, intent: Intent) -> Vec<Command> {
         match intent {
             Intent::Quit => {
@@ -60,13 +92,11 @@ impl App {
             }
             Intent::Suspend => return vec![Command::Suspend],
             Intent::Redraw => self.clear = true,
-            Intent::Export => return vec![Command::Export],
-            Intent::NextPrompt => self.type_next_prompt(),
-            Intent::CycleContextEditing => self.cycle_context_editing(),
-            Intent::PickModel => {
-                self.popup = Some(Popup::Models(ModelPicker::default()));
-                return vec![Command::ListModels];
-            }
+            Intent::Export
+            | Intent::NextPrompt
+            | Intent::CycleContextEditing
+            | Intent::Snapshots
+            | Intent::PickModel => return self.on_presenter_intent(intent),
             Intent::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Intent::Cancel => return self.cancel(),
             Intent::Send => return self.send(),

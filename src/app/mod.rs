@@ -291,6 +291,66 @@ impl App {
         self.recorded = Some((tabs, layout));
     }
 
+    /// Results the app only reports (and a reset, which also starts the chats over).
+    fn on_report(&mut self, action: Action) {
+        match action {
+            Action::Snapshots(result) => {
+                if let Some(Popup::Snapshots(view)) = &mut self.popup {
+                    view.list = Some(result);
+                    self.dirty = true;
+                }
+            }
+            Action::SnapshotDone(result) => {
+                match result {
+                    Ok(text) => self.notify(text, false),
+                    Err(e) => self.notify(format!("snapshot: {e}"), true),
+                }
+                self.dirty = true;
+            }
+            Action::ResetDone(result) => {
+                match result {
+                    Ok(name) => {
+                        self.start_over();
+                        self.notify(
+                            format!("demo reset: memories saved as {name}, then cleared"),
+                            false,
+                        );
+                    }
+                    Err(e) => {
+                        self.notify(format!("reset failed: {e} (the snapshot came first)"), true);
+                    }
+                }
+                self.dirty = true;
+            }
+            Action::Exported(result) => {
+                match result {
+                    Ok(path) => self.notify(format!("exported to {}", path.display()), false),
+                    Err(e) => self.notify(format!("export failed: {e}"), true),
+                }
+                self.dirty = true;
+            }
+            Action::SessionFailed(error) => {
+                self.notify(format!("the session is not being saved: {error}"), true);
+                self.dirty = true;
+            }
+            _ => {}
+        }
+    }
+
+    /// Every tab begins again with its persona and nothing said (a demo reset). The session
+    /// records the old tabs as closed and new ones opened, so the journal keeps the old
+    /// conversations. (The snapshots dialog does not open while turns run.)
+    fn start_over(&mut self) {
+        let personas: Vec<Persona> = self.tabs.iter().map(|t| t.persona.clone()).collect();
+        let active = self.active;
+        self.tabs.clear();
+        for persona in personas {
+            self.add_tab(persona);
+        }
+        self.active = active.min(self.tabs.len().saturating_sub(1));
+        self.script_typed.clear();
+    }
+
     /// Start with the configuration's context editing.
     pub fn set_context_editing(&mut self, configured: ContextEditing) {
         self.context_editing = configured;
@@ -474,17 +534,12 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Action::Exported(result) => {
-                match result {
-                    Ok(path) => self.notify(format!("exported to {}", path.display()), false),
-                    Err(e) => self.notify(format!("export failed: {e}"), true),
-                }
-                self.dirty = true;
-                Vec::new()
-            }
-            Action::SessionFailed(error) => {
-                self.notify(format!("the session is not being saved: {error}"), true);
-                self.dirty = true;
+            Action::Snapshots(_)
+            | Action::SnapshotDone(_)
+            | Action::ResetDone(_)
+            | Action::Exported(_)
+            | Action::SessionFailed(_) => {
+                self.on_report(action);
                 Vec::new()
             }
             Action::Models { models, note } => {

@@ -61,6 +61,31 @@ pub enum FormKind {
     RenameTab(TabId),
     NewFile,
     RenameFile { from: String },
+    SaveSnapshot,
+}
+
+/// A snapshot as the dialog lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    pub name: String,
+    pub created_ms: u64,
+    pub files: usize,
+}
+
+/// The snapshots dialog (F6): the list, and a question when one is pending.
+#[derive(Debug, Default)]
+pub struct SnapshotsView {
+    /// `None` while loading.
+    pub list: Option<Result<Vec<SnapshotInfo>, String>>,
+    pub selected: usize,
+    pub confirm: Option<SnapshotQuestion>,
+}
+
+/// What the snapshots dialog asks before doing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotQuestion {
+    Restore(String),
+    Reset,
 }
 
 /// The versions of a file.
@@ -108,6 +133,7 @@ pub enum Popup {
     ConfirmQuit,
     History(HistoryView),
     Models(ModelPicker),
+    Snapshots(SnapshotsView),
 }
 
 /// The model picker: row 0 is "the configured model", then the backend's list.

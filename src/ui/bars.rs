@@ -147,7 +147,24 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         theme::key_hints(&[("F1", "help")], " ")
     };
     let right_width = right.width();
-    if left.width() + right_width < width {
+    if app.notice.is_some() && left.width() + right_width >= width {
+        // A notice too long to sit beside the rest takes the whole line for its few seconds,
+        // cut at the end: what it says first matters most.
+        buf.set_style(
+            area,
+            Style::new().bg(ratatui::style::Color::Rgb(30, 30, 30)),
+        );
+        let blank = " ".repeat(width);
+        buf.set_stringn(area.x, area.y, &blank, width, Style::new());
+        let text: String = right.spans.iter().map(|s| s.content.as_ref()).collect();
+        let style = right.spans.first().map_or(Style::new(), |s| s.style);
+        let rows = super::text::wrap(&text, width.saturating_sub(1));
+        let mut shown = rows.first().cloned().unwrap_or_default();
+        if rows.len() > 1 {
+            shown.push('…');
+        }
+        buf.set_stringn(area.x, area.y, shown, width, style);
+    } else if left.width() + right_width < width {
         let x = area.x + u16::try_from(width - right_width).unwrap_or(0);
         put_line(
             buf,

@@ -11,7 +11,7 @@ use super::theme::{self, DIM, ERROR, KEY, OK, SELECTED, WARN};
 use crate::app::App;
 use crate::app::editor::{EditorState, MemoryEditor};
 use crate::app::keymap::{BINDINGS, Scope};
-use crate::app::popup::{Form, HistoryView, ModelPicker, Popup};
+use crate::app::popup::{Form, HistoryView, ModelPicker, Popup, SnapshotQuestion, SnapshotsView};
 use crate::memory::history::format_utc;
 
 /// A centred rectangle of at most `width` × `height`.
@@ -77,11 +77,81 @@ pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
             buf,
         ),
         Popup::History(view) => history(view, app.wall_ms, screen, buf),
+        Popup::Snapshots(view) => snapshots(view, screen, buf),
         Popup::Models(picker) => {
             let current = app.active_tab().and_then(|t| t.model.as_deref());
             models(picker, current, screen, buf);
         }
     }
+}
+
+fn snapshots(view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
+    let area = centered(screen, 70, screen.height.saturating_sub(4).min(18));
+    let inner = frame("Memory snapshots", area, buf);
+    let mut lines = Vec::new();
+    match &view.list {
+        None => lines.push(Line::from(Span::styled("loading…", DIM))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize(e), ERROR))),
+        Some(Ok(list)) if list.is_empty() => lines.push(Line::from(Span::styled(
+            "no snapshots yet: s saves the store as it is now",
+            DIM,
+        ))),
+        Some(Ok(list)) => {
+            for (i, s) in list.iter().enumerate() {
+                let text = format!(
+                    "{:<30} {}  {} file(s)",
+                    sanitize(&s.name),
+                    format_utc(s.created_ms),
+                    s.files
+                );
+                let style = if i == view.selected {
+                    SELECTED
+                } else {
+                    Style::new()
+                };
+                lines.push(Line::from(Span::styled(text, style)));
+            }
+        }
+    }
+    let body = Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(3),
+    );
+    let top = view
+        .selected
+        .saturating_sub(usize::from(body.height).saturating_sub(1));
+    lines_at(&lines[top.min(lines.len())..], body, buf);
+    let question = match &view.confirm {
+        Some(SnapshotQuestion::Restore(name)) => Some(format!(
+            "Make the memory store what {name} holds? What is there now stays in the history. y / n"
+        )),
+        Some(SnapshotQuestion::Reset) => Some(
+            "Reset the demo: save a snapshot, clear every memory, start every conversation over? y / n"
+                .to_owned(),
+        ),
+        None => None,
+    };
+    if let Some(question) = question {
+        let at = Rect::new(inner.x, body.bottom(), inner.width, 2);
+        let rows: Vec<Line> = wrap(&sanitize(&question), usize::from(inner.width))
+            .into_iter()
+            .take(2)
+            .map(|l| Line::from(Span::styled(l, WARN)))
+            .collect();
+        lines_at(&rows, at, buf);
+    }
+    bottom_hints(
+        &[
+            ("s", "save"),
+            ("Enter", "restore"),
+            ("r", "reset the demo"),
+            ("Esc", "close"),
+        ],
+        inner,
+        buf,
+    );
 }
 
 fn models(picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut Buffer) {
