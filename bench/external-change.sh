@@ -28,7 +28,7 @@ mkdir -p "$mem"
 printf '# Open file\n' >"$mem/a-open.md"
 tmux -L "$socket" -f /dev/null new-session -d -x 160 -y 40 \
     env -u ANTHROPIC_API_KEY TERM=xterm-256color MEMDECK_LOG_FILE="$work/memdeck.log" \
-    "$bin" --provider demo --memory-dir "$mem"
+    "$bin" --provider demo --memory-dir "$mem" --sessions-dir "$work/sessions"
 screen() { tmux -L "$socket" capture-pane -p; }
 wait_for() {
     for _ in $(seq 1000); do

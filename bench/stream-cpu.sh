@@ -52,7 +52,7 @@ for run in $(seq "$runs"); do
         env TERM=xterm-256color ANTHROPIC_API_KEY=bench-key \
         ANTHROPIC_BASE_URL="http://127.0.0.1:$port" \
         MEMDECK_LOG_FILE="$work/memdeck.log" MEMDECK_LOG="${MEMDECK_LOG:-info}" \
-        "$bin" --memory-dir "$work/memories-$run"
+        "$bin" --memory-dir "$work/memories-$run" --sessions-dir "$work/sessions-$run"
     pid=$(tmux -L "$socket" display -p '#{pane_pid}')
     # Wait for the first screen.
     for _ in $(seq 200); do

@@ -181,22 +181,9 @@ pub fn default_dir() -> PathBuf {
         .map_or_else(|| PathBuf::from("sessions"), |d| d.join("sessions"))
 }
 
-/// Session names are file names: 1 to 64 letters, digits, `-`, `_` or `.`, not starting with
-/// a dot.
+/// Session names are file names (the rule of [`crate::memory::snapshot::check_file_name`]).
 pub fn check_name(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{name:?} is not a session name: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'"
-        ))
-    }
+    crate::memory::snapshot::check_file_name("session", name)
 }
 
 /// The journal of session `name` in `dir`.

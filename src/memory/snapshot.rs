@@ -35,9 +35,14 @@ pub struct Restored {
     pub unchanged: usize,
 }
 
-/// Snapshot names are file names: 1 to 64 letters, digits, `-`, `_` or `.`, not starting with
-/// a dot.
+/// Snapshot names are file names: see [`check_file_name`].
 pub fn check_name(name: &str) -> Result<(), String> {
+    check_file_name("snapshot", name)
+}
+
+/// Names that become file names (snapshots, sessions): 1 to 64 letters, digits, `-`, `_` or
+/// `.`, not starting with a dot. `what` names the thing in the error.
+pub fn check_file_name(what: &str, name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
@@ -48,7 +53,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{name:?} is not a snapshot name: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'"
+            "{name:?} is not a {what} name: use 1 to 64 letters, digits, '-', '_' or '.', not starting with '.'"
         ))
     }
 }
