@@ -256,6 +256,21 @@ impl App {
 
     /// Records for what changed in the tabs and the layout since the last ones.
     fn record_layout(&mut self, commands: &mut Vec<Command>) {
+        // The usual case, on every streamed delta: nothing changed, and nothing is copied.
+        let now_layout = (
+            self.tabs.get(self.active).map_or(0, |t| t.id.0),
+            self.panel_shown,
+        );
+        if let Some((tabs, layout)) = &self.recorded
+            && *layout == now_layout
+            && tabs.len() == self.tabs.len()
+            && tabs
+                .iter()
+                .zip(&self.tabs)
+                .all(|((id, persona), t)| *id == t.id.0 && *persona == t.persona)
+        {
+            return;
+        }
         let tabs: Vec<(u64, Persona)> = self
             .tabs
             .iter()
