@@ -80,6 +80,8 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         app.record_session();
         app.script = script;
         app.set_context_editing(config.context_editing);
+        app.model.clone_from(&config.model);
+        app.prices = config.prices.clone();
         crate::app::run::spawn_input_thread(tx.clone())
             .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
         let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));

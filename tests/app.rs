@@ -794,6 +794,30 @@ fn a_long_notice_takes_the_status_line_rather_than_vanishing() {
 }
 
 #[test]
+fn the_status_bar_shows_what_the_tokens_cost() {
+    let mut app = app(200, 40);
+    assert!(!screen(&app).contains("≈$"), "nothing spent, nothing shown");
+    let t = &mut app.tabs[0].transcript;
+    t.total_input = 1_000_000;
+    t.total_output = 100_000;
+    t.saved_by_context_editing = 1_000_000;
+    app.tabs[1].transcript.total_output = 1_000_000;
+    app.tabs[1].model = Some("claude-haiku-4-5".into());
+    let shown = screen(&app);
+    let status = shown.lines().last().unwrap();
+    // Sonnet's default prices: $3 in, $15 out; John on Haiku: $5 out.
+    assert!(
+        status.contains("Alice ↑1,000,000 ↓100,000 ≈$4.50"),
+        "{status}"
+    );
+    assert!(status.contains("≈$9.50"), "the session: {status}");
+    assert!(status.contains("saved 1,000,000 ≈$3.00"), "{status}");
+    // A model without a price shows tokens only.
+    app.tabs[1].model = Some("local-llama".into());
+    assert!(!screen(&app).contains("≈$"));
+}
+
+#[test]
 fn quitting_asks_while_a_turn_streams_and_cancels_it() {
     let mut app = app(160, 48);
     assert_eq!(app.update(ctrl('q')), [Command::Quit]);

@@ -478,4 +478,41 @@ fn the_readme_example_loads() {
         }
     );
     assert_eq!(c.personas.len(), 1);
+    assert_eq!(c.prices.price("claude-sonnet-4-5").unwrap().cache_read, 0.3);
+}
+
+#[test]
+fn prices_change_the_defaults_and_bad_ones_say_where() {
+    let p = place();
+    let c = p.load(&Flags::default(), &[]).unwrap();
+    assert_eq!(c.prices.price("claude-sonnet-4-5").unwrap().input, 3.0);
+    p.local_file("[prices.claude-sonnet]\ninput = 2\noutput = 10.5\n\n[prices.my-model]\ninput = 0\noutput = 0\ncache_read = 0\n");
+    let c = p.load(&Flags::default(), &[]).unwrap();
+    let sonnet = c.prices.price("claude-sonnet-4-5").unwrap();
+    assert_eq!(
+        (sonnet.input, sonnet.output, sonnet.cache_read),
+        (2.0, 10.5, 0.2)
+    );
+    assert_eq!(c.prices.price("my-model-7b").unwrap().output, 0.0);
+    assert!(
+        c.describe()
+            .contains("prices: (claude-sonnet: input 2, output 10.5"),
+        "{}",
+        c.describe()
+    );
+    let file = p.cwd.join("memdeck.toml").display().to_string();
+    p.local_file("\n[prices.claude-opus]\ninput = \"cheap\"\noutput = 1\n");
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert!(
+        err.starts_with(&format!(
+            "{file}, line 2: [prices.claude-opus] input must be a price"
+        )),
+        "{err}"
+    );
+    p.local_file("[prices.claude-opus]\ninput = 1\n");
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert!(err.contains("needs input and output"), "{err}");
+    p.local_file("[prices.claude-opus]\ninput = 1\noutput = 2\nouptut = 3\n");
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert!(err.contains("has no \"ouptut\""), "{err}");
 }

@@ -97,6 +97,9 @@ pub struct App {
     /// (the tabs with their personas; the tab in front and whether the panel shows).
     recording: bool,
     recorded: Option<RecordedLayout>,
+    /// The configured model and the price table, for the cost shown in the status bar.
+    pub model: String,
+    pub prices: crate::chat::cost::PriceTable,
     /// Context editing for the turns sent from now on (F7 switches it); `configured` is the
     /// configuration's choice, which the cycle includes when it is custom.
     pub context_editing: ContextEditing,
@@ -136,6 +139,8 @@ impl App {
             script_typed: std::collections::HashMap::new(),
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
+            model: crate::provider::anthropic::DEFAULT_MODEL.to_owned(),
+            prices: crate::chat::cost::PriceTable::default(),
         };
         for persona in team {
             app.add_tab(persona);
@@ -179,6 +184,30 @@ impl App {
         self.tabs.iter().fold(self.closed_tokens, |(i, o), t| {
             (i + t.transcript.total_input, o + t.transcript.total_output)
         })
+    }
+
+    /// What a tab's conversation cost so far, at its model's price (`None`: no price known).
+    pub fn tab_cost(&self, tab: &ChatTab) -> Option<f64> {
+        let model = tab.model.as_deref().unwrap_or(&self.model);
+        let price = self.prices.price(model)?;
+        Some(price.of(crate::chat::cost::Tokens {
+            input: tab.transcript.total_input,
+            output: tab.transcript.total_output,
+            cache_read: tab.transcript.total_cache_read,
+        }))
+    }
+
+    /// The open tabs' cost, and what context editing saved, when every tab's price is known.
+    pub fn session_cost(&self) -> Option<(f64, f64)> {
+        let mut total = 0.0;
+        let mut saved = 0.0;
+        for tab in &self.tabs {
+            let model = tab.model.as_deref().unwrap_or(&self.model);
+            let price = self.prices.price(model)?;
+            total += self.tab_cost(tab)?;
+            saved += price.of_input(tab.transcript.saved_by_context_editing);
+        }
+        Some((total, saved))
     }
 
     pub fn saved_by_context_editing(&self) -> u64 {

@@ -115,6 +115,8 @@ pub struct Transcript {
     pub total_input: u64,
     pub total_output: u64,
     pub saved_by_context_editing: u64,
+    /// Tokens read from the prompt cache over the whole conversation (priced apart).
+    pub total_cache_read: u64,
     /// The prompt size of the last model call (input, cache reads and writes): what context
     /// editing's trigger is compared with.
     pub last_prompt: u64,
@@ -134,8 +136,16 @@ impl Transcript {
                 _ => None,
             })
             .unwrap_or(0);
+        let total_cache_read = items
+            .iter()
+            .map(|item| match item {
+                Item::Usage { cache_read, .. } => *cache_read,
+                _ => 0,
+            })
+            .sum();
         Self {
             last_prompt,
+            total_cache_read,
             items,
             revision: 1,
             revs,
@@ -337,6 +347,7 @@ impl Transcript {
             let n = |k: &str| usage[k].as_u64().unwrap_or(0);
             self.total_input += n("input_tokens");
             self.total_output += n("output_tokens");
+            self.total_cache_read += n("cache_read_input_tokens");
             self.last_prompt =
                 n("input_tokens") + n("cache_read_input_tokens") + n("cache_creation_input_tokens");
             self.push(Item::Usage {

@@ -4,6 +4,7 @@
 pub mod accumulate;
 pub mod agent;
 pub mod ask;
+pub mod cost;
 pub mod persona;
 
 pub use accumulate::{AccumulateError, Accumulator};

@@ -38,6 +38,9 @@ pub struct LogSection {
     pub level: Option<Located>,
 }
 
+/// A `[prices.PREFIX]` table: the prefix, its line, its keys and values.
+pub type PriceSection = (String, usize, Vec<(String, toml::Value)>);
+
 /// One configuration file, read.
 #[derive(Clone, Debug, Default)]
 pub struct FileConfig {
@@ -60,6 +63,8 @@ pub struct FileConfig {
     pub sessions_dir: Option<Located>,
     pub demo: Option<Located>,
     pub snapshots_dir: Option<Located>,
+    /// `[prices.PREFIX]` tables: `input`, `output`, `cache_read` in USD per million tokens.
+    pub prices: Vec<PriceSection>,
     pub personas: Vec<PersonaEntry>,
     pub memory: Option<MemorySection>,
     pub log: Option<LogSection>,
@@ -89,6 +94,8 @@ struct RawFile {
     sessions_dir: Raw,
     demo: Raw,
     snapshots_dir: Raw,
+    #[serde(default)]
+    prices: std::collections::BTreeMap<String, Spanned<toml::Table>>,
     #[serde(default)]
     persona: Vec<Spanned<RawPersona>>,
     memory: Option<RawMemory>,
@@ -202,6 +209,14 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         sessions_dir: located("sessions_dir", raw.sessions_dir)?,
         demo: located("demo", raw.demo)?,
         snapshots_dir: located("snapshots_dir", raw.snapshots_dir)?,
+        prices: raw
+            .prices
+            .into_iter()
+            .map(|(prefix, table)| {
+                let at = line(table.span().start);
+                (prefix, at, table.into_inner().into_iter().collect())
+            })
+            .collect(),
         personas: raw
             .persona
             .into_iter()

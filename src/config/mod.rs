@@ -144,6 +144,8 @@ pub struct Config {
     pub demo: Option<String>,
     /// Where memory snapshots are kept.
     pub snapshots_dir: PathBuf,
+    /// Token prices, for the cost shown per persona and in total.
+    pub prices: crate::chat::cost::PriceTable,
     /// Every setting with its origin, in the order `memdeck config` prints them.
     pub settings: Vec<Setting>,
     /// The configuration files looked for, and whether each was read.
@@ -620,6 +622,7 @@ impl Resolver<'_> {
             path,
             |p| quote(&p.display().to_string()),
         )?;
+        let prices = self.prices()?;
         let log_file = self.value(
             &key("log.file", "--log-file", &["MEMDECK_LOG_FILE"]),
             f.log_file.clone().map(Some),
@@ -664,6 +667,7 @@ impl Resolver<'_> {
             sessions_dir,
             demo,
             snapshots_dir,
+            prices,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),
         })
@@ -723,6 +727,72 @@ impl Resolver<'_> {
             keep,
             clear_at_least,
         })
+    }
+
+    /// The default price table with every file's `[prices.PREFIX]` over it (the highest file
+    /// last, so it wins).
+    fn prices(&mut self) -> Result<crate::chat::cost::PriceTable, ConfigError> {
+        use crate::chat::cost::{Price, PriceTable};
+        let mut table = PriceTable::default();
+        for file in self.files.iter().rev() {
+            for (prefix, line, fields) in &file.prices {
+                let at = |what: String| {
+                    ConfigError(format!(
+                        "{}, line {line}: [prices.{prefix}] {what}",
+                        file.path.display()
+                    ))
+                };
+                let mut price = Price {
+                    input: -1.0,
+                    output: -1.0,
+                    cache_read: -1.0,
+                };
+                for (key, value) in fields {
+                    #[allow(clippy::cast_precision_loss)]
+                    let number = match value {
+                        toml::Value::Float(f) => *f,
+                        toml::Value::Integer(i) => *i as f64,
+                        _ => -1.0,
+                    };
+                    if !(number.is_finite() && number >= 0.0) {
+                        return Err(at(format!(
+                            "{key} must be a price of 0 or more (US dollars per million tokens)"
+                        )));
+                    }
+                    match key.as_str() {
+                        "input" => price.input = number,
+                        "output" => price.output = number,
+                        "cache_read" => price.cache_read = number,
+                        other => {
+                            return Err(at(format!(
+                                "has no {other:?}: the keys are input, output and cache_read"
+                            )));
+                        }
+                    }
+                }
+                if price.input < 0.0 || price.output < 0.0 {
+                    return Err(at(
+                        "needs input and output (US dollars per million tokens)".to_owned()
+                    ));
+                }
+                if price.cache_read < 0.0 {
+                    price.cache_read = price.input / 10.0;
+                }
+                table.set(prefix, price);
+                self.settings.push(Setting {
+                    key: "prices",
+                    value: format!(
+                        "({prefix}: input {}, output {}, cache reads {} per million tokens)",
+                        price.input, price.output, price.cache_read
+                    ),
+                    origin: Origin::File {
+                        path: file.path.clone(),
+                        line: *line,
+                    },
+                });
+            }
+        }
+        Ok(table)
     }
 
     /// The team: the files' `[[persona]]` entries (the highest file that has any), else the

@@ -12,6 +12,7 @@ use super::theme::{self, DIM, ERROR, KEY, OK, WARN};
 use crate::app::App;
 use crate::app::keymap::Focus;
 use crate::app::tab::Mark;
+use crate::chat::cost::dollars;
 
 pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
     let mut hits = app.hits.borrow_mut();
@@ -98,13 +99,20 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         None => format!(" {} ", app.labels.provider),
     };
     let mut left = vec![Span::styled(label, Style::new().bold())];
+    let money = |amount: Option<f64>| {
+        amount
+            .filter(|a| *a > 0.0)
+            .map_or(String::new(), |a| format!("≈{} ", dollars(a)))
+    };
+    let costs = app.session_cost();
     if let Some(tab) = app.active_tab() {
         left.push(Span::styled(
             format!(
-                "│ {} ↑{} ↓{} ",
+                "│ {} ↑{} ↓{} {}",
                 tab.persona.name,
                 theme::thousands(tab.transcript.total_input),
-                theme::thousands(tab.transcript.total_output)
+                theme::thousands(tab.transcript.total_output),
+                money(costs.and_then(|_| app.tab_cost(tab)))
             ),
             Style::new(),
         ));
@@ -112,9 +120,10 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     let (total_in, total_out) = app.session_tokens();
     left.push(Span::styled(
         format!(
-            "│ session ↑{} ↓{} ",
+            "│ session ↑{} ↓{} {}",
             theme::thousands(total_in),
-            theme::thousands(total_out)
+            theme::thousands(total_out),
+            money(costs.map(|(total, _)| total))
         ),
         DIM,
     ));
@@ -125,11 +134,18 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     };
     left.push(Span::styled(
         format!(
-            "│ ✂ {preset}saved {} ",
-            theme::thousands(app.saved_by_context_editing())
+            "│ ✂ {preset}saved {} {}",
+            theme::thousands(app.saved_by_context_editing()),
+            money(costs.map(|(_, saved)| saved))
         ),
         DIM,
     ));
+    // The help key always fits: on a narrow screen the saved tokens go first, then the
+    // session's totals (the tab's own stay).
+    let help = theme::key_hints(&[("F1", "help")], " ");
+    while left.len() > 2 && left.iter().map(Span::width).sum::<usize>() + help.width() >= width {
+        left.pop();
+    }
     let left = Line::from(left);
     put_line(buf, area.x, area.y, &left, area.width);
     let right: Line = if let Some(notice) = &app.notice {
@@ -144,7 +160,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     let right = if left.width() + right.width() < width || app.notice.is_some() {
         right
     } else {
-        theme::key_hints(&[("F1", "help")], " ")
+        help
     };
     let right_width = right.width();
     if app.notice.is_some() && left.width() + right_width >= width {
