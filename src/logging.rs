@@ -24,6 +24,13 @@ pub fn default_path() -> PathBuf {
     }
 }
 
+/// memdeck's state directory (the log's): sessions and snapshots live below it.
+pub fn state_dir() -> PathBuf {
+    default_path()
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
 /// Start logging to `path` at the level in `filter` (`MEMDECK_LOG` syntax).
 pub fn init(path: &Path, filter: &str) -> Result<(), String> {
     let filter = EnvFilter::try_new(filter)

@@ -415,10 +415,7 @@ fn run_ask(
         }
     });
     if let Some(tab) = continued {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        tab.finish(now)
+        tab.finish(memdeck::memory::history::now_ms())
             .map_err(|e| Failure::new(1, format!("the turn ran but could not be saved: {e}")))?;
     }
     match result {
@@ -461,7 +458,7 @@ fn run_snapshot(
     match command {
         SnapshotCommand::Save { name } => {
             snapshot::check_name(name).map_err(|e| Failure::new(2, e))?;
-            let taken = snapshot::take(store, name, memdeck::app::session::now_ms())?;
+            let taken = snapshot::take(store, name, memdeck::memory::history::now_ms())?;
             let path = snapshot::save(dir, &taken, false).map_err(|e| Failure::new(1, e))?;
             println!(
                 "saved {} file(s) as snapshot {name} ({})",
@@ -514,15 +511,13 @@ fn run_reset(config: &Config, store: &LocalStore, yes: bool) -> Result<ExitCode,
         ),
         yes,
     )?;
-    let now = session::now_ms();
-    let stamp: String = format_utc(now)
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    let name = format!("before-reset-{stamp}");
-    let taken = snapshot::take(store, &name, now)?;
-    snapshot::save(&config.snapshots_dir, &taken, false).map_err(|e| Failure::new(1, e))?;
-    let cleared = snapshot::clear(store, "reset")?;
+    let (name, cleared) = snapshot::reset(
+        store,
+        &config.snapshots_dir,
+        "reset",
+        memdeck::memory::history::now_ms(),
+    )
+    .map_err(|e| Failure::new(1, e))?;
     let journal = session::path(&config.sessions_dir, &config.session);
     if journal.exists() {
         let kept = session::path(&config.sessions_dir, &format!("{}-{name}", config.session));
@@ -567,7 +562,7 @@ fn run_export(
         &history,
         &store,
         format,
-        session::now_ms(),
+        memdeck::memory::history::now_ms(),
     );
     match output {
         Some(file) => {

@@ -61,11 +61,8 @@ impl App {
             KeyCode::Up => view.selected = view.selected.saturating_sub(1),
             KeyCode::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
             KeyCode::Char('s') => {
-                let stamp: String = crate::memory::history::format_utc(self.wall_ms)
-                    .chars()
-                    .filter(char::is_ascii_digit)
-                    .skip(8)
-                    .collect();
+                // The time of day: hhmmss.
+                let stamp = crate::memory::history::compact_utc(self.wall_ms).split_off(8);
                 let form = Form::new(
                     "Save the memory store as a snapshot",
                     vec![Field::new("Name", &format!("snapshot-{stamp}"))],

@@ -261,7 +261,7 @@ impl Effects {
                 )));
                 return;
             };
-            let now = super::session::now_ms();
+            let now = crate::memory::history::now_ms();
             let action = match command {
                 Command::ListSnapshots => Action::Snapshots(snapshot::list(&dir).map(|all| {
                     all.into_iter()
@@ -290,23 +290,9 @@ impl Effects {
                         ))
                     }),
                 ),
-                _ => {
-                    let stamp: String = crate::memory::history::format_utc(now)
-                        .chars()
-                        .filter(char::is_ascii_digit)
-                        .collect();
-                    let name = format!("before-reset-{stamp}");
-                    Action::ResetDone(
-                        snapshot::take(store.as_ref(), &name, now)
-                            .map_err(|e| e.to_string())
-                            .and_then(|s| snapshot::save(&dir, &s, false))
-                            .and_then(|_| {
-                                snapshot::clear(store.as_ref(), HUMAN_ACTOR)
-                                    .map_err(|e| e.to_string())
-                            })
-                            .map(|_| name),
-                    )
-                }
+                _ => Action::ResetDone(
+                    snapshot::reset(store.as_ref(), &dir, HUMAN_ACTOR, now).map(|(name, _)| name),
+                ),
             };
             let _ = tx.send(action);
         });
@@ -426,7 +412,7 @@ fn export_file(file: &SessionFile, store: &dyn MemoryStore) -> Result<std::path:
     let saved = super::session::load(&file.path)
         .map_err(|e| format!("cannot read the session {}: {e}", file.path.display()))?;
     let history = store.history(None).map_err(|e| e.to_string())?;
-    let now = super::session::now_ms();
+    let now = crate::memory::history::now_ms();
     let text = super::export::document(
         &file.name,
         &saved,
@@ -435,10 +421,7 @@ fn export_file(file: &SessionFile, store: &dyn MemoryStore) -> Result<std::path:
         super::export::Format::Md,
         now,
     );
-    let stamp: String = crate::memory::history::format_utc(now)
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    let stamp = crate::memory::history::compact_utc(now);
     let path = file
         .export_dir
         .join(format!("memdeck-{}-{stamp}.md", file.name));

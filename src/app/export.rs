@@ -4,10 +4,8 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
 use super::session::{Saved, SavedTab, TurnSpan};
-use super::transcript::{Item, ToolStatus};
+use super::transcript::Item;
 use crate::memory::history::format_utc;
 use crate::memory::{HistoryEntry, MemPath, MemoryStore};
 
@@ -125,22 +123,10 @@ fn turn_blocks(tab: &SavedTab, items: &[Item], blocks: &mut Vec<Block>) {
                 text: text.trim().to_owned(),
             }),
             Item::Tool(card) => {
-                let fields = card.fields();
-                let field = |k: &str| fields.get(k).and_then(Value::as_str).unwrap_or_default();
-                let target = match (field("path"), field("old_path")) {
-                    ("", old) if !old.is_empty() => format!("{old} → {}", field("new_path")),
-                    (path, _) => path.to_owned(),
-                };
-                let outcome = match &card.status {
-                    ToolStatus::Done { summary, .. } => format!("✓ {summary}"),
-                    ToolStatus::Failed { error } => {
-                        format!("✗ {}", error.lines().next().unwrap_or_default())
-                    }
-                    _ => "– did not run".to_owned(),
-                };
+                let (command, target) = card.call();
                 blocks.push(Block::Note(format!(
-                    "memory {} {target} {outcome}",
-                    field("command")
+                    "memory {command} {target} {}",
+                    card.outcome()
                 )));
             }
             Item::ContextEdited {

@@ -643,31 +643,20 @@ impl App {
         t.conversation = conversation;
         t.transcript.on_turn_end(result.as_ref().copied());
         let from = t.retry.as_ref().map_or(0, |r| r.keep);
-        let record = Record::Turn {
-            tab: tab.0,
+        let times = session::TurnTimes {
             start_ms: wall_ms.saturating_sub(took),
             at_ms: wall_ms,
-            from,
-            messages: t
-                .conversation
-                .messages
-                .get(from..)
-                .unwrap_or_default()
-                .to_vec(),
-            items: t
-                .transcript
-                .items
-                .get(t.turn_start.saturating_sub(1)..)
-                .unwrap_or_default()
-                .iter()
-                .filter(|item| !matches!(item, transcript::Item::Retry { .. }))
-                .cloned()
-                .collect(),
-            input: t.transcript.total_input,
-            output: t.transcript.total_output,
-            saved: t.transcript.saved_by_context_editing,
-            model: t.model.clone(),
         };
+        // The turn's items begin with its user message, just before `turn_start`.
+        let record = Record::turn(
+            tab.0,
+            times,
+            &t.conversation.messages,
+            from,
+            &t.transcript,
+            t.turn_start.saturating_sub(1),
+            t.model.clone(),
+        );
         let cancelled = matches!(result, Err(TurnError::Provider(ProviderError::Cancelled)));
         if result.is_err() && !cancelled {
             t.mark = Mark::Failed;

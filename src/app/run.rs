@@ -47,9 +47,7 @@ impl Suspend for NoSuspend {
 /// Set the app's clocks before an update.
 fn stamp(app: &mut App) {
     app.now = std::time::Instant::now();
-    app.wall_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    app.wall_ms = crate::memory::history::now_ms();
 }
 
 /// Block the thread for `length`, or until something arrives in the channel while resting

@@ -52,6 +52,48 @@ pub enum Record {
     },
 }
 
+/// When a turn ran, for its record.
+#[derive(Clone, Copy, Debug)]
+pub struct TurnTimes {
+    pub start_ms: u64,
+    pub at_ms: u64,
+}
+
+impl Record {
+    /// The record of a turn of tab `tab` that ended: the conversation's messages from `from`
+    /// on, the transcript's items from `first_item` on (a retry countdown is not kept), and the
+    /// transcript's token totals.
+    pub fn turn(
+        tab: u64,
+        times: TurnTimes,
+        messages: &[Value],
+        from: usize,
+        transcript: &super::transcript::Transcript,
+        first_item: usize,
+        model: Option<String>,
+    ) -> Self {
+        Self::Turn {
+            tab,
+            start_ms: times.start_ms,
+            at_ms: times.at_ms,
+            from,
+            messages: messages.get(from..).unwrap_or_default().to_vec(),
+            items: transcript
+                .items
+                .get(first_item..)
+                .unwrap_or_default()
+                .iter()
+                .filter(|item| !matches!(item, Item::Retry { .. }))
+                .cloned()
+                .collect(),
+            input: transcript.total_input,
+            output: transcript.total_output,
+            saved: transcript.saved_by_context_editing,
+            model,
+        }
+    }
+}
+
 /// A tab as the journal leaves it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SavedTab {
@@ -166,19 +208,10 @@ pub fn apply(saved: &mut Saved, record: Record) {
     }
 }
 
-/// Milliseconds since the epoch, now.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// Where sessions are kept: `$XDG_STATE_HOME/memdeck/sessions`, else
 /// `~/.local/state/memdeck/sessions`.
 pub fn default_dir() -> PathBuf {
-    crate::logging::default_path()
-        .parent()
-        .map_or_else(|| PathBuf::from("sessions"), |d| d.join("sessions"))
+    crate::logging::state_dir().join("sessions")
 }
 
 /// Session names are file names (the rule of [`crate::memory::snapshot::check_file_name`]).
@@ -314,32 +347,25 @@ impl Continued {
             ),
             model,
             from,
-            start_ms: now_ms(),
+            start_ms: crate::memory::history::now_ms(),
         })
     }
 
     /// Record the turn that ran (also when it was cut off).
     pub fn finish(mut self, at_ms: u64) -> io::Result<()> {
-        let record = Record::Turn {
-            tab: self.tab,
+        let times = TurnTimes {
             start_ms: self.start_ms,
             at_ms,
-            from: self.from,
-            messages: self
-                .conversation
-                .messages
-                .split_off(self.from.min(self.conversation.messages.len())),
-            items: self
-                .transcript
-                .items
-                .into_iter()
-                .filter(|i| !matches!(i, Item::Retry { .. }))
-                .collect(),
-            input: self.transcript.total_input,
-            output: self.transcript.total_output,
-            saved: self.transcript.saved_by_context_editing,
-            model: self.model,
         };
+        let record = Record::turn(
+            self.tab,
+            times,
+            &self.conversation.messages,
+            self.from,
+            &self.transcript,
+            0,
+            self.model,
+        );
         self.journal.append(&record)
     }
 }
@@ -363,20 +389,8 @@ pub fn tab_markdown(tab: &SavedTab) -> String {
                 let _ = writeln!(out, "**Claude:** {}\n", text.trim());
             }
             Item::Tool(card) => {
-                let fields = card.fields();
-                let field = |k: &str| fields.get(k).and_then(Value::as_str).unwrap_or_default();
-                let target = match (field("path"), field("old_path")) {
-                    ("", old) if !old.is_empty() => format!("{old} → {}", field("new_path")),
-                    (path, _) => path.to_owned(),
-                };
-                let outcome = match &card.status {
-                    super::transcript::ToolStatus::Done { summary, .. } => format!("✓ {summary}"),
-                    super::transcript::ToolStatus::Failed { error } => {
-                        format!("✗ {}", error.lines().next().unwrap_or_default())
-                    }
-                    _ => "– did not run".to_owned(),
-                };
-                let _ = writeln!(out, "> `memory {} {target}` {outcome}\n", field("command"));
+                let (command, target) = card.call();
+                let _ = writeln!(out, "> `memory {command} {target}` {}\n", card.outcome());
             }
             Item::ContextEdited {
                 cleared_tool_uses,

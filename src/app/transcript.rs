@@ -95,6 +95,30 @@ impl ToolCard {
     pub fn fields(&self) -> Map<String, Value> {
         preview(&self.input)
     }
+
+    /// The call for a document: its command, and the path it works on (`old → new` for a
+    /// rename).
+    pub fn call(&self) -> (String, String) {
+        let fields = self.fields();
+        let field = |k: &str| fields.get(k).and_then(Value::as_str).unwrap_or_default();
+        let target = match (field("path"), field("old_path")) {
+            ("", old) if !old.is_empty() => format!("{old} → {}", field("new_path")),
+            (path, _) => path.to_owned(),
+        };
+        (field("command").to_owned(), target)
+    }
+
+    /// How the call ended, in a few words: `✓ summary`, `✗` and the error's first line, or that
+    /// it never ran.
+    pub fn outcome(&self) -> String {
+        match &self.status {
+            ToolStatus::Done { summary, .. } => format!("✓ {summary}"),
+            ToolStatus::Failed { error } => {
+                format!("✗ {}", error.lines().next().unwrap_or_default())
+            }
+            _ => "– did not run".to_owned(),
+        }
+    }
 }
 
 /// A tab's transcript.

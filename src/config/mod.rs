@@ -616,9 +616,7 @@ impl Resolver<'_> {
             ),
             f.snapshots_dir.clone(),
             |c| c.snapshots_dir.as_ref(),
-            crate::logging::default_path()
-                .parent()
-                .map_or_else(|| PathBuf::from("snapshots"), |d| d.join("snapshots")),
+            crate::logging::state_dir().join("snapshots"),
             path,
             |p| quote(&p.display().to_string()),
         )?;

@@ -121,6 +121,21 @@ pub fn pick_version(
     }
 }
 
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The UTC time as digits only, `YYYYMMDDhhmmss`, for names of files made at that moment.
+pub fn compact_utc(ts_ms: u64) -> String {
+    format_utc(ts_ms)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
 /// `YYYY-MM-DD HH:MM:SS` in UTC.
 pub fn format_utc(ts_ms: u64) -> String {
     let secs = ts_ms / 1000;

@@ -188,6 +188,22 @@ pub fn restore(
     Ok(done)
 }
 
+/// Reset a demo's memory: save the store as snapshot `before-reset-TIME` in `dir`, then clear
+/// it. Returns the snapshot's name and how many top-level entries were deleted; nothing is
+/// cleared unless the snapshot was saved.
+pub fn reset(
+    store: &dyn MemoryStore,
+    dir: &Path,
+    actor: &str,
+    now_ms: u64,
+) -> Result<(String, usize), String> {
+    let name = format!("before-reset-{}", super::history::compact_utc(now_ms));
+    let taken = take(store, &name, now_ms).map_err(|e| e.to_string())?;
+    save(dir, &taken, false)?;
+    let cleared = clear(store, actor).map_err(|e| e.to_string())?;
+    Ok((name, cleared))
+}
+
 /// Delete every memory (each kept in the history).
 pub fn clear(store: &dyn MemoryStore, actor: &str) -> Result<usize, StoreError> {
     let listing = store.list(&MemPath::root(), 1)?;

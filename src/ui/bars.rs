@@ -78,12 +78,8 @@ pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
         && area.height >= 2
         && area.width > 6
     {
-        let width = usize::from(area.width - 4);
-        let text: String = format!(" ▶ {} ", sanitize(&strip))
-            .chars()
-            .take(width)
-            .collect();
-        let line = Line::from(Span::styled(text, WARN));
+        // Clipped to the border's length by `put_line`.
+        let line = Line::from(Span::styled(format!(" ▶ {} ", sanitize(&strip)), WARN));
         put_line(buf, area.x + 2, area.bottom() - 1, &line, area.width - 4);
     }
 }

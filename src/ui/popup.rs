@@ -104,12 +104,7 @@ fn snapshots(view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
                     format_utc(s.created_ms),
                     s.files
                 );
-                let style = if i == view.selected {
-                    SELECTED
-                } else {
-                    Style::new()
-                };
-                lines.push(Line::from(Span::styled(text, style)));
+                lines.push(list_row(text, i == view.selected));
             }
         }
     }
@@ -119,10 +114,7 @@ fn snapshots(view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
         inner.width,
         inner.height.saturating_sub(3),
     );
-    let top = view
-        .selected
-        .saturating_sub(usize::from(body.height).saturating_sub(1));
-    lines_at(&lines[top.min(lines.len())..], body, buf);
+    list_lines(&lines, view.selected, body, buf);
     let question = match &view.confirm {
         Some(SnapshotQuestion::Restore(name)) => Some(format!(
             "Make the memory store what {name} holds? What is there now stays in the history. y / n"
@@ -159,14 +151,7 @@ fn models(picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut B
     let inner = frame("Model for this tab", area, buf);
     let mut lines = Vec::new();
     let mark = |on: bool| if on { "● " } else { "  " };
-    let row = |i: usize, text: String| {
-        let style = if i == picker.selected {
-            SELECTED
-        } else {
-            Style::new()
-        };
-        Line::from(Span::styled(text, style))
-    };
+    let row = |i: usize, text: String| list_row(text, i == picker.selected);
     lines.push(row(
         0,
         format!("{}the configured model", mark(current.is_none())),
@@ -192,10 +177,7 @@ fn models(picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut B
         inner.width,
         inner.height.saturating_sub(1 + note_rows),
     );
-    let top = picker
-        .selected
-        .saturating_sub(usize::from(body.height).saturating_sub(1));
-    lines_at(&lines[top.min(lines.len())..], body, buf);
+    list_lines(&lines, picker.selected, body, buf);
     if let Some(note) = &picker.note {
         let at = Rect::new(inner.x, body.y + body.height, inner.width, 2);
         let wrapped: Vec<Line> = wrap(
@@ -213,6 +195,18 @@ fn models(picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut B
         inner,
         buf,
     );
+}
+
+/// A row of a list, highlighted when it is the selected one.
+fn list_row(text: String, selected: bool) -> Line<'static> {
+    let style = if selected { SELECTED } else { Style::new() };
+    Line::from(Span::styled(text, style))
+}
+
+/// Draw a list's `lines` in `body`, scrolled so that line `selected` is in view.
+fn list_lines(lines: &[Line<'_>], selected: usize, body: Rect, buf: &mut Buffer) {
+    let top = selected.saturating_sub(usize::from(body.height).saturating_sub(1));
+    lines_at(&lines[top.min(lines.len())..], body, buf);
 }
 
 fn confirm(title: &str, text: &str, screen: Rect, buf: &mut Buffer) {
@@ -308,12 +302,7 @@ fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
                     sanitize(&entry.actor),
                     entry.op,
                 );
-                let style = if i == view.selected {
-                    SELECTED
-                } else {
-                    Style::new()
-                };
-                lines.push(Line::from(Span::styled(text, style)));
+                lines.push(list_row(text, i == view.selected));
             }
         }
     }
@@ -323,10 +312,7 @@ fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
         inner.width,
         inner.height.saturating_sub(1),
     );
-    let top = view
-        .selected
-        .saturating_sub(usize::from(body.height).saturating_sub(1));
-    lines_at(&lines[top.min(lines.len())..], body, buf);
+    list_lines(&lines, view.selected, body, buf);
     bottom_hints(
         &[
             ("↑↓", "select"),

@@ -10,8 +10,8 @@ use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::memory::history::now_ms;
 use crate::memory::{HistoryEntry, Version};
 
 use super::fs::{create_dir_all, temp_name};
@@ -343,10 +343,4 @@ impl Durable {
         }
         Ok(())
     }
-}
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
