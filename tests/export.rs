@@ -2,28 +2,12 @@
 //! (who, which file, the diff) where it happened; Markdown and HTML.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+#[path = "support/cli.rs"]
+mod cli;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memdeck"))
-        .current_dir(dir)
-        .args([
-            "--provider",
-            "demo",
-            "--demo-speed",
-            "0",
-            "--sessions-dir",
-            "sessions",
-        ])
-        .args(args)
-        .env("XDG_CONFIG_HOME", dir)
-        .env_remove("ANTHROPIC_API_KEY")
-        .env_remove("MEMDECK_CONFIG")
-        .env_remove("MEMDECK_SESSION")
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+
+use cli::run;
 
 fn ok(dir: &Path, args: &[&str]) -> String {
     let out = run(dir, args);

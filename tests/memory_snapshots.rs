@@ -2,9 +2,9 @@
 //! and "reset demo" from the command line.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
+#[path = "support/cli.rs"]
+mod cli;
 mod common;
-
-use std::process::Command;
 
 use common::Fixture;
 use memdeck::memory::snapshot::{self, check_name};
@@ -105,24 +105,9 @@ fn reset_from_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_memdeck"))
-            .current_dir(dir)
-            .args([
-                "--provider",
-                "demo",
-                "--demo-speed",
-                "0",
-                "--sessions-dir",
-                "sessions",
-                "--snapshots-dir",
-                "snaps",
-                "--session",
-                "acme",
-            ])
+        cli::memdeck(dir)
+            .args(["--snapshots-dir", "snaps", "--session", "acme"])
             .args(args)
-            .env("XDG_CONFIG_HOME", dir)
-            .env_remove("ANTHROPIC_API_KEY")
-            .env_remove("MEMDECK_CONFIG")
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap()

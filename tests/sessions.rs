@@ -3,6 +3,8 @@
 //! `memdeck ask --session` continues a tab; `memdeck sessions list|show|rm`.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/tmux.rs"]
 mod tmux;
 #[path = "support/ui.rs"]
@@ -11,6 +13,7 @@ mod ui;
 use std::path::Path;
 use std::process::Command as Process;
 
+use cli::run;
 use crossterm::event::KeyCode;
 use memdeck::app::session::{self, Record, Saved};
 use memdeck::app::transcript::Item;
@@ -152,26 +155,6 @@ fn the_app_records_what_it_restores() {
         ),
         "a fresh recorder writes the tabs once: {after:?}"
     );
-}
-
-fn run(dir: &Path, args: &[&str]) -> std::process::Output {
-    Process::new(env!("CARGO_BIN_EXE_memdeck"))
-        .current_dir(dir)
-        .args([
-            "--provider",
-            "demo",
-            "--demo-speed",
-            "0",
-            "--sessions-dir",
-            "sessions",
-        ])
-        .args(args)
-        .env("XDG_CONFIG_HOME", dir)
-        .env_remove("ANTHROPIC_API_KEY")
-        .env_remove("MEMDECK_CONFIG")
-        .env_remove("MEMDECK_SESSION")
-        .output()
-        .unwrap()
 }
 
 fn saved(dir: &Path, name: &str) -> Saved {
