@@ -10,6 +10,7 @@ use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
 use crate::config::{Config, ConfigError, Environment, ProviderKind};
 use crate::memory::MemPath;
 use crate::provider::ProviderError;
+use crate::provider::record::{Recording, Replay};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -88,7 +89,15 @@ pub async fn examine(
             };
             findings.push(found(Level::Ok, "configuration", text));
             findings.extend(check_memory(config, env));
-            findings.extend(check_provider(config).await);
+            match &config.replay {
+                Some(path) => findings.push(check_replay(path)),
+                None => {
+                    if let Some(path) = &config.record {
+                        findings.push(check_record(path));
+                    }
+                    findings.extend(check_provider(config).await);
+                }
+            }
         }
     }
     findings
@@ -334,6 +343,87 @@ fn walk(root: &Path, dir: &Path, depth: usize, visit: &mut dyn FnMut(&str, &std:
         if meta.is_dir() && depth < 16 {
             walk(root, &path, depth + 1, visit);
         }
+    }
+}
+
+/// A recording to replay: readable, and what it holds.
+fn check_replay(path: &Path) -> Finding {
+    let area = "replay";
+    match Replay::open(path) {
+        Err(e) => found(Level::Fail, area, e.to_string())
+            .fix("check the path given to --replay (or replay in the configuration)"),
+        Ok(replay) => {
+            let tabs: Vec<String> = replay
+                .prompts()
+                .iter()
+                .map(|(tab, prompts)| format!("{tab} {}", prompts.len()))
+                .collect();
+            let text = format!(
+                "{}: {} model calls recorded from {} on {} (turns per tab: {}); the provider is \
+                 not used",
+                path.display(),
+                replay.recording().calls.len(),
+                replay.recording().backend,
+                replay.recording().created,
+                if tabs.is_empty() {
+                    "none".to_owned()
+                } else {
+                    tabs.join(", ")
+                }
+            );
+            if replay.recording().torn_tail {
+                found(
+                    Level::Warn,
+                    area,
+                    format!("{text}; the last call was cut short"),
+                )
+                .fix("the cut call is left out; record that turn again if it matters")
+            } else {
+                found(Level::Ok, area, text)
+            }
+        }
+    }
+}
+
+/// A recording to write: a new file in a writable directory, or a recording to append to.
+fn check_record(path: &Path) -> Finding {
+    let area = "record";
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+        return match Recording::load(path) {
+            Ok(r) => found(
+                Level::Ok,
+                area,
+                format!(
+                    "{}: new calls are appended ({} there)",
+                    path.display(),
+                    r.calls.len()
+                ),
+            ),
+            Err(e) => found(Level::Fail, area, e.to_string())
+                .fix("give --record a new file name; memdeck only appends to its own recordings"),
+        };
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if dir.is_dir() {
+        found(
+            Level::Ok,
+            area,
+            format!("{}: a new recording", path.display()),
+        )
+    } else {
+        found(
+            Level::Fail,
+            area,
+            format!(
+                "{}: the directory {} does not exist",
+                path.display(),
+                dir.display()
+            ),
+        )
+        .fix("create the directory, or record somewhere else")
     }
 }
 

@@ -421,9 +421,11 @@ fn run_ask(
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(TurnError::Provider(ProviderError::Cancelled)) => Err(Failure::new(130, "cancelled")),
-        Err(e @ TurnError::Provider(ProviderError::Http { .. } | ProviderError::Setup(_))) => {
-            Err(Failure::new(1, e.to_string()))
-        }
+        Err(
+            e @ TurnError::Provider(
+                ProviderError::Http { .. } | ProviderError::Setup(_) | ProviderError::Replay(_),
+            ),
+        ) => Err(Failure::new(1, e.to_string())),
         Err(e) => Err(Failure::new(1, e.to_string())
             .hint("what arrived before the failure was kept; ask again to continue")),
     }

@@ -63,7 +63,7 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         let (mut guard, mut screen) =
             TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
         let mut app = App::new(team, labels, screen.size());
-        if let Some(note) = note.or(watch_note) {
+        if let Some(note) = note.or(watch_note.map(str::to_owned)) {
             app.notify(note, false);
         }
         if saved.unreadable > 0 {

@@ -35,6 +35,7 @@ fn provider(mock: &Mock, tune: impl FnOnce(&mut AnthropicConfig)) -> Anthropic {
 
 fn request() -> Request {
     Request {
+        persona: "Alice".into(),
         model: None,
         system: "You are Alice's assistant.".into(),
         messages: vec![json!({"role": "user", "content": "ACME runs 40 stores."})],

@@ -278,6 +278,17 @@ fn errors_say_where_and_what_is_allowed() {
         format!("{file}, line 4: memory.max_file_kib = 0: expected a whole number from 1 to 65536")
     );
 
+    // Recording and replaying exclude each other, wherever each was set.
+    p.local_file("record = \"take.rec\"\n");
+    let err = p
+        .load(&Flags::default(), &[("MEMDECK_REPLAY", "demo.rec")])
+        .unwrap_err()
+        .0;
+    assert_eq!(
+        err,
+        "record (take.rec) and replay (demo.rec) are both set: a session either records or replays"
+    );
+
     let err = local("thinking = \"lots\"\n");
     assert_eq!(
         err,

@@ -230,6 +230,7 @@ async fn a_late_demo_catches_up() {
         tokens_per_second: 100.0,
     };
     let request = Request {
+        persona: "Alice".into(),
         model: None,
         system: "You are Alice's assistant.".into(),
         messages: vec![serde_json::json!({"role": "user", "content": "What do we know?"})],

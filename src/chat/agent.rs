@@ -180,6 +180,7 @@ async fn run_turn(
         }
         calls += 1;
         let request = Request {
+            persona: persona.name.clone(),
             model: options.model.clone(),
             system: system.clone(),
             messages: conversation.messages.clone(),

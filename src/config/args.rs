@@ -124,6 +124,16 @@ pub struct Flags {
     #[arg(long, global = true, value_name = "DIR")]
     pub snapshots_dir: Option<PathBuf>,
 
+    /// Save every model call's stream with its timing to FILE (appended to when it is a
+    /// recording already) [env: MEMDECK_RECORD]
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+
+    /// Answer from a recording, offline and at the recorded pace, when the same prompts are
+    /// sent in the same order per tab [env: MEMDECK_REPLAY]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+
     /// Log file [default: memdeck.log in $XDG_STATE_HOME/memdeck or ~/.local/state/memdeck;
     /// env: MEMDECK_LOG_FILE]
     #[arg(long, global = true, value_name = "PATH")]

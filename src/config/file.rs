@@ -63,6 +63,8 @@ pub struct FileConfig {
     pub sessions_dir: Option<Located>,
     pub demo: Option<Located>,
     pub snapshots_dir: Option<Located>,
+    pub record: Option<Located>,
+    pub replay: Option<Located>,
     /// `[prices.PREFIX]` tables: `input`, `output`, `cache_read` in USD per million tokens.
     pub prices: Vec<PriceSection>,
     pub personas: Vec<PersonaEntry>,
@@ -94,6 +96,8 @@ struct RawFile {
     sessions_dir: Raw,
     demo: Raw,
     snapshots_dir: Raw,
+    record: Raw,
+    replay: Raw,
     #[serde(default)]
     prices: std::collections::BTreeMap<String, Spanned<toml::Table>>,
     #[serde(default)]
@@ -209,6 +213,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         sessions_dir: located("sessions_dir", raw.sessions_dir)?,
         demo: located("demo", raw.demo)?,
         snapshots_dir: located("snapshots_dir", raw.snapshots_dir)?,
+        record: located("record", raw.record)?,
+        replay: located("replay", raw.replay)?,
         prices: raw
             .prices
             .into_iter()

@@ -27,6 +27,7 @@ use crate::chat::persona::{Persona, default_team};
 use crate::memory::{LocalOptions, Retention};
 use crate::provider::anthropic::{self, Anthropic, AnthropicConfig};
 use crate::provider::demo::Demo;
+use crate::provider::record::{Recorder, Replay};
 use crate::provider::{ContextEditing, Provider, ProviderError, Thinking};
 
 /// A configuration problem, said so that the user can fix it: where, which key, what is
@@ -144,6 +145,10 @@ pub struct Config {
     pub demo: Option<String>,
     /// Where memory snapshots are kept.
     pub snapshots_dir: PathBuf,
+    /// Every model call is also saved here, with its timing.
+    pub record: Option<PathBuf>,
+    /// Calls are answered from this recording instead of a backend.
+    pub replay: Option<PathBuf>,
     /// Token prices, for the cost shown per persona and in total.
     pub prices: crate::chat::cost::PriceTable,
     /// Every setting with its origin, in the order `memdeck config` prints them.
@@ -195,8 +200,41 @@ impl Config {
             .unwrap_or_else(|| Persona::named(name))
     }
 
-    /// The backend to use, and a note for the user when it was chosen for them.
-    pub fn provider(&self) -> Result<(Arc<dyn Provider>, Option<&'static str>), ProviderError> {
+    /// The backend to use (a replay, or the configured backend, recorded when asked), and a
+    /// note for the user about it.
+    pub fn provider(&self) -> Result<(Arc<dyn Provider>, Option<String>), ProviderError> {
+        if let Some(path) = &self.replay {
+            let replay = Replay::open(path)?;
+            let note = replay.recording().torn_tail.then(|| {
+                format!(
+                    "replaying {}: its last call was cut short and is left out",
+                    path.display()
+                )
+            });
+            return Ok((Arc::new(replay), note));
+        }
+        let (backend, note) = self.backend()?;
+        let Some(path) = &self.record else {
+            return Ok((backend, note.map(str::to_owned)));
+        };
+        let secrets = self.api_key.iter().map(|k| k.expose().to_owned()).collect();
+        let recorder = Recorder::open(backend, path, secrets)?;
+        let appending = (recorder.earlier_calls > 0).then(|| {
+            format!(
+                "recording: appending to {} ({} model calls already there)",
+                path.display(),
+                recorder.earlier_calls
+            )
+        });
+        let note = match (note, appending) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.map(str::to_owned).or(b),
+        };
+        Ok((Arc::new(recorder), note))
+    }
+
+    /// The configured backend, and a note when it was chosen for the user.
+    fn backend(&self) -> Result<(Arc<dyn Provider>, Option<&'static str>), ProviderError> {
         let kind = match self.provider {
             Some(kind) => kind,
             None if self.api_key.is_none() => {
@@ -620,6 +658,35 @@ impl Resolver<'_> {
             path,
             |p| quote(&p.display().to_string()),
         )?;
+        let record = self.value(
+            &key("record", "--record", &["MEMDECK_RECORD"]),
+            f.record.clone().map(Some),
+            |c| c.record.as_ref(),
+            None,
+            |t| path(t).map(Some),
+            |p| match p {
+                Some(p) => quote(&p.display().to_string()),
+                None => "(not recording)".to_owned(),
+            },
+        )?;
+        let replay = self.value(
+            &key("replay", "--replay", &["MEMDECK_REPLAY"]),
+            f.replay.clone().map(Some),
+            |c| c.replay.as_ref(),
+            None,
+            |t| path(t).map(Some),
+            |p| match p {
+                Some(p) => quote(&p.display().to_string()),
+                None => "(not replaying)".to_owned(),
+            },
+        )?;
+        if let (Some(record), Some(replay)) = (&record, &replay) {
+            return Err(ConfigError(format!(
+                "record ({}) and replay ({}) are both set: a session either records or replays",
+                record.display(),
+                replay.display()
+            )));
+        }
         let prices = self.prices()?;
         let log_file = self.value(
             &key("log.file", "--log-file", &["MEMDECK_LOG_FILE"]),
@@ -665,6 +732,8 @@ impl Resolver<'_> {
             sessions_dir,
             demo,
             snapshots_dir,
+            record,
+            replay,
             prices,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),

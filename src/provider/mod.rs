@@ -4,6 +4,7 @@ pub mod anthropic;
 pub mod demo;
 pub mod event;
 pub mod partial_json;
+pub mod record;
 pub mod request;
 pub mod retry;
 pub mod sse;
@@ -80,7 +81,7 @@ pub trait Provider: Send + Sync {
 }
 
 /// Why a model request failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ProviderError {
     /// The API answered with an error status; `message` says what to do about it.
     #[error("{message}")]
@@ -107,4 +108,8 @@ pub enum ProviderError {
     /// The backend cannot be used as configured (no key, bad URL).
     #[error("{0}")]
     Setup(String),
+    /// A replayed session has no recorded answer for this call (a prompt that differs from
+    /// the recording's, or more turns than were recorded); the message says which.
+    #[error("{0}")]
+    Replay(String),
 }

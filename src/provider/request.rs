@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 /// One model call: the conversation so far and the options that shape the answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
+    /// Who asks: the tab's persona. Backends do not send it; recordings key calls by it.
+    pub persona: String,
     /// A model other than the backend's configured one (a tab's choice in the picker).
     pub model: Option<String>,
     pub system: String,
