@@ -377,3 +377,46 @@ fn the_app_records_and_replays_offline() {
     assert_eq!(hotel_messages.len(), 4);
     assert_eq!(venue_messages[..4], hotel_messages[..]);
 }
+
+/// A server (a misconfigured proxy) that echoes the key back in an error: the message on screen,
+/// the log and the recording (which keeps the error, to replay it) all say `<redacted>`.
+#[test]
+fn an_echoed_key_is_redacted_on_screen_in_the_log_and_in_the_recording() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body = format!(
+        r#"{{"type":"error","error":{{"type":"invalid_request_error","message":"header x-api-key={KEY} is not allowed here"}}}}"#
+    );
+    let mock = runtime.block_on(Mock::start(vec![Reply::status(400, &[], &body)]));
+    let t = tmp();
+    let rec = t.path().join("echo.rec");
+    let log = t.path().join("memdeck.log");
+    let out = memdeck(t.path())
+        .args(["--record", rec.to_str().unwrap(), "--log-level", "debug"])
+        .args(["--log-file", log.to_str().unwrap(), "ask", PROMPT])
+        .env("ANTHROPIC_API_KEY", KEY)
+        .env("ANTHROPIC_BASE_URL", mock.url())
+        .output()
+        .unwrap();
+    let (said, notes) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(said, "");
+    assert!(
+        notes.contains("header x-api-key=<redacted> is not allowed here"),
+        "{notes}"
+    );
+    let recording = std::fs::read_to_string(&rec).unwrap();
+    assert!(recording.contains("<redacted>"), "{recording}");
+    for (what, text) in [("stderr", notes), ("recording", recording)] {
+        assert!(!text.contains(KEY), "the key reached the {what}");
+    }
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!log.contains(KEY), "the key reached the log");
+
+    // Replayed, the same failure comes back, still without the key.
+    let replayed = memdeck(t.path())
+        .args(["--replay", rec.to_str().unwrap(), "ask", PROMPT])
+        .output()
+        .unwrap();
+    assert_eq!(replayed.status.code(), Some(1));
+    assert_eq!(text(&replayed).1, text(&out).1);
+}

@@ -112,6 +112,7 @@ impl Anthropic {
             .await
             .map_err(|e| ProviderError::Connection(describe(&e)))?;
         if !(200..300).contains(&status) {
+            let text = super::redact(&text, &[&self.config.api_key]);
             return Err(http_error(status, &text, request_id.as_deref()));
         }
         let page: Value = serde_json::from_str(&text)
@@ -238,6 +239,9 @@ impl Call {
                         () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
                         text = response.text() => text.unwrap_or_default(),
                     };
+                    // A proxy may echo the request back: the key never goes further.
+                    let key = self.headers.get("x-api-key").and_then(|k| k.to_str().ok());
+                    let text = super::redact(&text, &[key.unwrap_or_default()]);
                     let error = http_error(status, &text, header(&headers, "request-id"));
                     (Some(status), headers, error)
                 }

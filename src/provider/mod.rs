@@ -58,6 +58,18 @@ pub type ModelList<'a> =
 /// The events of one model call. It ends after `message_stop`, or with one error.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, ProviderError>> + Send>>;
 
+/// `text` with every occurrence of a secret (eight characters or more) replaced by
+/// `<redacted>`: for what a server or a recording might echo back.
+pub fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        if text.contains(secret) {
+            text = text.replace(secret, "<redacted>");
+        }
+    }
+    text
+}
+
 /// The events a backend's task sends, as an [`EventStream`] that ends when the task is done.
 pub(crate) fn from_channel(
     rx: tokio::sync::mpsc::Receiver<Result<StreamEvent, ProviderError>>,

@@ -110,16 +110,6 @@ fn millis(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Replace every occurrence of a secret with `<redacted>`.
-fn redact(mut text: String, secrets: &[String]) -> String {
-    for secret in secrets.iter().filter(|s| s.len() >= 8) {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "<redacted>");
-        }
-    }
-    text
-}
-
 /// A recording being written.
 struct Sink {
     file: File,
@@ -131,7 +121,10 @@ struct Sink {
 impl Sink {
     fn append(&mut self, call: &Call) {
         let line = match serde_json::to_string(call) {
-            Ok(line) => redact(line, &self.secrets),
+            Ok(line) => {
+                let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+                super::redact(&line, &secrets)
+            }
             Err(e) => {
                 tracing::error!("a recorded call could not be encoded: {e}");
                 return;
@@ -627,14 +620,5 @@ mod tests {
                 "cut at {cut}"
             );
         }
-    }
-
-    #[test]
-    fn secrets_never_reach_the_file() {
-        let line = redact(
-            "key sk-ant-123456789 and sk-ant-123456789".to_owned(),
-            &["sk-ant-123456789".to_owned(), String::new()],
-        );
-        assert_eq!(line, "key <redacted> and <redacted>");
     }
 }
