@@ -563,6 +563,7 @@ fn run_export(
         &saved,
         &history,
         &store,
+        &config.pricing(),
         format,
         memdeck::memory::history::now_ms(),
     );
@@ -619,6 +620,12 @@ fn run_sessions(config: &Config, command: &SessionsCommand) -> Result<ExitCode, 
             let saved = session::load(&path)
                 .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", path.display())))?;
             println!("# Session {name}\n");
+            let usage: Vec<_> = saved.tabs.iter().map(session::SavedTab::usage).collect();
+            println!("## Cost\n");
+            for line in config.pricing().report(&usage) {
+                println!("- {line}");
+            }
+            println!();
             for tab in &saved.tabs {
                 print!("{}", session::tab_markdown(tab));
             }

@@ -80,8 +80,7 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         app.record_session();
         app.script = script;
         app.set_context_editing(config.context_editing);
-        app.model.clone_from(&config.model);
-        app.prices = config.prices.clone();
+        app.pricing = config.pricing();
         crate::app::run::spawn_input_thread(tx.clone())
             .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
         let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));
@@ -89,6 +88,7 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
             name: config.session.clone(),
             path: session_path.clone(),
             export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
+            pricing: config.pricing(),
         };
         fx.snapshots_in(config.snapshots_dir.clone());
         fx.save_session(journal, file)

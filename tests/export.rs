@@ -124,3 +124,59 @@ fn html_is_one_escaped_page() {
     assert!(!page.contains("45 TB <b>"), "text is escaped");
     assert!(page.trim_end().ends_with("</html>"));
 }
+
+/// The document's cost section: per persona and in total, at the configured prices; `sessions
+/// show` has the same lines.
+#[test]
+fn cost_per_persona_and_in_total_at_the_configured_prices() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo(dir);
+    // A dollar per input token, nothing for output: each tab's cost is its input tokens.
+    std::fs::write(
+        dir.join("memdeck.toml"),
+        "model = \"claude-sonnet-4-5\"\n[prices.claude-sonnet]\ninput = 1000000.0\noutput = 0.0\ncache_read = 0.0\n",
+    )
+    .unwrap();
+    let saved = memdeck::app::session::load(&dir.join("sessions/acme.jsonl")).unwrap();
+    let input = |name: &str| {
+        saved
+            .tabs
+            .iter()
+            .find(|t| t.persona.name == name)
+            .unwrap()
+            .input
+    };
+    let (alice, john) = (input("Alice"), input("John"));
+    assert!(alice > 0 && john > 0);
+    let thousands = memdeck::chat::cost::thousands;
+    let expected = [
+        format!("- Alice: ≈${alice}.00 ({} in, ", thousands(alice)),
+        format!("- John: ≈${john}.00 ({} in, ", thousands(john)),
+        format!(
+            "- Total: ≈${}.00 ({} in, ",
+            alice + john,
+            thousands(alice + john)
+        ),
+    ];
+    let text = ok(dir, &["--session", "acme", "export"]);
+    let cost = position(&text, "## Cost");
+    assert!(cost < position(&text, "· Alice (Discovery)\n"), "{text}");
+    for line in &expected {
+        assert!(position(&text, line) > cost, "{line}");
+    }
+    let show = ok(dir, &["sessions", "show", "acme"]);
+    for line in &expected {
+        assert!(show.contains(line.as_str()), "{line} not in\n{show}");
+    }
+    // A model with no price: tokens only, and the total says why it has no money.
+    let priceless = ok(dir, &["--model", "local-llama", "sessions", "show", "acme"]);
+    assert!(
+        priceless.contains("- Alice: ") && priceless.contains("(local-llama has no price)"),
+        "{priceless}"
+    );
+    assert!(
+        priceless.contains("- Total: ") && !priceless.contains("≈$"),
+        "{priceless}"
+    );
+}

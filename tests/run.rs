@@ -150,6 +150,7 @@ async fn the_panel_works_through_the_real_store_and_loop() {
             name: "demo".into(),
             path: journal_path.clone(),
             export_dir: tmp.path().to_owned(),
+            pricing: memdeck::chat::cost::Pricing::default(),
         },
     )
     .unwrap();

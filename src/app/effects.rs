@@ -57,6 +57,8 @@ pub struct SessionFile {
     pub path: std::path::PathBuf,
     /// Where exports are written.
     pub export_dir: std::path::PathBuf,
+    /// The prices for the export's cost section.
+    pub pricing: crate::chat::cost::Pricing,
 }
 
 impl Effects {
@@ -418,6 +420,7 @@ fn export_file(file: &SessionFile, store: &dyn MemoryStore) -> Result<std::path:
         &saved,
         &history,
         store,
+        &file.pricing,
         super::export::Format::Md,
         now,
     );

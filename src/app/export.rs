@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::session::{Saved, SavedTab, TurnSpan};
 use super::transcript::Item;
+use crate::chat::cost::Pricing;
 use crate::memory::history::format_utc;
 use crate::memory::{HistoryEntry, MemPath, MemoryStore};
 
@@ -34,6 +35,7 @@ enum Block {
         text: String,
     },
     Note(String),
+    List(Vec<String>),
     Diff {
         title: String,
         lines: Vec<(char, String)>,
@@ -53,6 +55,7 @@ pub fn document(
     saved: &Saved,
     history: &[HistoryEntry],
     store: &dyn MemoryStore,
+    pricing: &Pricing,
     format: Format,
     exported_ms: u64,
 ) -> String {
@@ -86,6 +89,14 @@ pub fn document(
         turns.len(),
         changes.len()
     )));
+    blocks.push(Block::Heading("Cost".to_owned()));
+    let usage: Vec<_> = saved.tabs.iter().map(SavedTab::usage).collect();
+    blocks.push(Block::List(pricing.report(&usage)));
+    blocks.push(Block::Note(
+        "Estimated from the tokens each model call reported and the configured price table \
+         (USD per million tokens)."
+            .to_owned(),
+    ));
     let mut pending = changes.into_iter().peekable();
     for (tab, span) in turns {
         // Changes made before this turn began (by a person, another program, an earlier turn
@@ -224,6 +235,12 @@ fn markdown(blocks: &[Block]) -> String {
             Block::Note(text) => {
                 let _ = writeln!(out, "> {text}\n");
             }
+            Block::List(items) => {
+                for item in items {
+                    let _ = writeln!(out, "- {item}");
+                }
+                out.push('\n');
+            }
             Block::Diff { title, lines } => {
                 let _ = writeln!(out, "**Memory:** {title}\n");
                 if !lines.is_empty() {
@@ -296,6 +313,13 @@ fn html(name: &str, blocks: &[Block]) -> String {
             }
             Block::Note(text) => {
                 let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(text));
+            }
+            Block::List(items) => {
+                out.push_str("<ul>\n");
+                for item in items {
+                    let _ = writeln!(out, "<li>{}</li>", escape(item));
+                }
+                out.push_str("</ul>\n");
             }
             Block::Diff { title, lines } => {
                 let _ = writeln!(out, "<p><strong>Memory:</strong> {}</p>", escape(title));

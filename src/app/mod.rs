@@ -98,8 +98,7 @@ pub struct App {
     recording: bool,
     recorded: Option<RecordedLayout>,
     /// The configured model and the price table, for the cost shown in the status bar.
-    pub model: String,
-    pub prices: crate::chat::cost::PriceTable,
+    pub pricing: crate::chat::cost::Pricing,
     /// Context editing for the turns sent from now on (F7 switches it); `configured` is the
     /// configuration's choice, which the cycle includes when it is custom.
     pub context_editing: ContextEditing,
@@ -139,8 +138,10 @@ impl App {
             script_typed: std::collections::HashMap::new(),
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
-            model: crate::provider::anthropic::DEFAULT_MODEL.to_owned(),
-            prices: crate::chat::cost::PriceTable::default(),
+            pricing: crate::chat::cost::Pricing {
+                table: crate::chat::cost::PriceTable::default(),
+                model: crate::provider::anthropic::DEFAULT_MODEL.to_owned(),
+            },
         };
         for persona in team {
             app.add_tab(persona);
@@ -188,8 +189,8 @@ impl App {
 
     /// What a tab's conversation cost so far, at its model's price (`None`: no price known).
     pub fn tab_cost(&self, tab: &ChatTab) -> Option<f64> {
-        let model = tab.model.as_deref().unwrap_or(&self.model);
-        let price = self.prices.price(model)?;
+        let model = tab.model.as_deref().unwrap_or(&self.pricing.model);
+        let price = self.pricing.table.price(model)?;
         Some(price.of(crate::chat::cost::Tokens {
             input: tab.transcript.total_input,
             output: tab.transcript.total_output,
@@ -202,8 +203,8 @@ impl App {
         let mut total = 0.0;
         let mut saved = 0.0;
         for tab in &self.tabs {
-            let model = tab.model.as_deref().unwrap_or(&self.model);
-            let price = self.prices.price(model)?;
+            let model = tab.model.as_deref().unwrap_or(&self.pricing.model);
+            let price = self.pricing.table.price(model)?;
             total += self.tab_cost(tab)?;
             saved += price.of_input(tab.transcript.saved_by_context_editing);
         }

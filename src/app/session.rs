@@ -112,6 +112,22 @@ pub struct SavedTab {
     pub turn_log: Vec<TurnSpan>,
 }
 
+impl SavedTab {
+    /// What the tab used, for its cost.
+    pub fn usage(&self) -> crate::chat::cost::TabUsage<'_> {
+        crate::chat::cost::TabUsage {
+            persona: &self.persona.name,
+            model: self.model.as_deref(),
+            tokens: crate::chat::cost::Tokens {
+                input: self.input,
+                output: self.output,
+                cache_read: super::transcript::cache_read(&self.items),
+            },
+            saved: self.saved,
+        }
+    }
+}
+
 /// One turn of a saved tab.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TurnSpan {

@@ -160,13 +160,7 @@ impl Transcript {
                 _ => None,
             })
             .unwrap_or(0);
-        let total_cache_read = items
-            .iter()
-            .map(|item| match item {
-                Item::Usage { cache_read, .. } => *cache_read,
-                _ => 0,
-            })
-            .sum();
+        let total_cache_read = cache_read(&items);
         Self {
             last_prompt,
             total_cache_read,
@@ -408,4 +402,15 @@ impl Transcript {
             card.status = status;
         }
     }
+}
+
+/// Input tokens read from the prompt cache over `items` (each call's usage line).
+pub fn cache_read(items: &[Item]) -> u64 {
+    items
+        .iter()
+        .map(|item| match item {
+            Item::Usage { cache_read, .. } => *cache_read,
+            _ => 0,
+        })
+        .sum()
 }

@@ -76,6 +76,105 @@ impl Price {
     }
 }
 
+/// The prices and the model a tab uses when it picked none: what a saved session's cost is
+/// reckoned with.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pricing {
+    pub table: PriceTable,
+    /// The configured model.
+    pub model: String,
+}
+
+/// What one tab used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TabUsage<'a> {
+    pub persona: &'a str,
+    /// The tab's own model, when it picked one.
+    pub model: Option<&'a str>,
+    pub tokens: Tokens,
+    /// Input tokens context editing cleared.
+    pub saved: u64,
+}
+
+impl Pricing {
+    /// Cost lines for a session: one per tab, the total, and what context editing saved
+    /// (when it saved anything). Tabs whose model has no price show their tokens only.
+    pub fn report(&self, tabs: &[TabUsage<'_>]) -> Vec<String> {
+        let mut lines = Vec::with_capacity(tabs.len() + 2);
+        let mut total = 0.0;
+        let mut saved_cost = 0.0;
+        let mut unpriced = 0;
+        let mut sum = Tokens::default();
+        let mut saved = 0;
+        for tab in tabs {
+            let model = tab.model.unwrap_or(&self.model);
+            let used = format!(
+                "{} in, {} out",
+                thousands(tab.tokens.input + tab.tokens.cache_read),
+                thousands(tab.tokens.output)
+            );
+            sum.input += tab.tokens.input;
+            sum.output += tab.tokens.output;
+            sum.cache_read += tab.tokens.cache_read;
+            saved += tab.saved;
+            match self.table.price(model) {
+                Some(price) => {
+                    let cost = price.of(tab.tokens);
+                    total += cost;
+                    saved_cost += price.of_input(tab.saved);
+                    lines.push(format!(
+                        "{}: ≈{} ({used}; {model})",
+                        tab.persona,
+                        dollars(cost)
+                    ));
+                }
+                None => {
+                    unpriced += 1;
+                    lines.push(format!("{}: {used} ({model} has no price)", tab.persona));
+                }
+            }
+        }
+        let all = format!(
+            "{} in, {} out",
+            thousands(sum.input + sum.cache_read),
+            thousands(sum.output)
+        );
+        lines.push(match unpriced {
+            0 => format!("Total: ≈{} ({all})", dollars(total)),
+            n if n == tabs.len() => format!("Total: {all}"),
+            n => format!(
+                "Total: ≈{} ({all}; {n} tab(s) without a price not counted)",
+                dollars(total)
+            ),
+        });
+        if saved > 0 {
+            let money = if unpriced < tabs.len() {
+                format!("≈{}, ", dollars(saved_cost))
+            } else {
+                String::new()
+            };
+            lines.push(format!(
+                "Saved by context editing: {money}{} input tokens cleared",
+                thousands(saved)
+            ));
+        }
+        lines
+    }
+}
+
+/// A number with thousands separators: 4512 -> "4,512".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Dollars as people read them: `$0.0042`, `$0.12`, `$12.50`.
 pub fn dollars(amount: f64) -> String {
     if amount > 0.0 && amount < 0.01 {
@@ -118,5 +217,51 @@ mod tests {
         assert_eq!(dollars(0.00417), "$0.0042");
         assert_eq!(dollars(3.1), "$3.10");
         assert_eq!(dollars(0.0), "$0.00");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn a_report_per_tab_with_total_and_savings() {
+        let pricing = Pricing {
+            table: PriceTable::default(),
+            model: "claude-sonnet-4-5".to_owned(),
+        };
+        let tokens = |input, output| Tokens {
+            input,
+            output,
+            cache_read: 0,
+        };
+        let tabs = [
+            TabUsage {
+                persona: "Alice",
+                model: None,
+                tokens: tokens(100_000, 10_000),
+                saved: 20_000,
+            },
+            TabUsage {
+                persona: "John",
+                model: Some("claude-haiku-4-5"),
+                tokens: tokens(1_000_000, 0),
+                saved: 0,
+            },
+            TabUsage {
+                persona: "Sam",
+                model: Some("local-llama"),
+                tokens: tokens(5, 6),
+                saved: 0,
+            },
+        ];
+        assert_eq!(
+            pricing.report(&tabs),
+            [
+                "Alice: ≈$0.45 (100,000 in, 10,000 out; claude-sonnet-4-5)",
+                "John: ≈$1.00 (1,000,000 in, 0 out; claude-haiku-4-5)",
+                "Sam: 5 in, 6 out (local-llama has no price)",
+                "Total: ≈$1.45 (1,100,005 in, 10,006 out; 1 tab(s) without a price not counted)",
+                "Saved by context editing: ≈$0.06, 20,000 input tokens cleared",
+            ]
+        );
+        assert_eq!(pricing.report(&[]), ["Total: ≈$0.00 (0 in, 0 out)"]);
     }
 }

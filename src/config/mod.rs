@@ -191,6 +191,14 @@ impl Config {
         }
     }
 
+    /// The prices, and the model tabs use unless they picked one: for costs.
+    pub fn pricing(&self) -> crate::chat::cost::Pricing {
+        crate::chat::cost::Pricing {
+            table: self.prices.clone(),
+            model: self.model.clone(),
+        }
+    }
+
     /// The persona called `name`: one of the configured team (any case), or a new member.
     pub fn persona(&self, name: &str) -> Persona {
         self.personas

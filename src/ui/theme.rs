@@ -54,18 +54,7 @@ pub fn border(focused: bool) -> Style {
     if focused { FOCUSED_BORDER } else { BORDER }
 }
 
-/// A number with thousands separators: 4512 -> "4,512".
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::chat::cost::thousands;
 
 /// Keys and what they do, as one line: each key bold, its meaning dim, then `gap`.
 pub fn key_hints(keys: &[(&str, &str)], gap: &str) -> Line<'static> {
