@@ -527,3 +527,67 @@ fn prices_change_the_defaults_and_bad_ones_say_where() {
     let err = p.load(&Flags::default(), &[]).unwrap_err().0;
     assert!(err.contains("has no \"ouptut\""), "{err}");
 }
+
+#[test]
+fn presenters_move_keys_in_the_file_and_bad_keys_say_where() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use memdeck::app::keymap::{Focus, Intent};
+    let p = place();
+    p.user_file("[keys]\nnext_prompt = \"F9\"\nexport = \"ctrl+x\"\n");
+    p.local_file("[keys]\nnext_prompt = \"F10\"\n");
+    let config = p.load(&Flags::default(), &[]).unwrap();
+    let f10 = KeyEvent::new(KeyCode::F(10), KeyModifiers::NONE);
+    let ctrl_x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL);
+    assert_eq!(
+        config.keymap.resolve(Focus::Input, f10),
+        Some(Intent::NextPrompt)
+    );
+    assert_eq!(
+        config.keymap.resolve(Focus::Panel, ctrl_x),
+        Some(Intent::Export)
+    );
+    assert!(matches!(
+        origin(&config, "keys.next_prompt"),
+        Origin::File { line: 2, .. }
+    ));
+    assert_eq!(origin(&config, "keys.snapshots"), &Origin::Default);
+
+    let file = p
+        .local_file("\n[keys]\nexport = \"Ctrl+C\"\n")
+        .display()
+        .to_string();
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert_eq!(
+        err,
+        format!(
+            "{file}, line 3: keys.export = \"Ctrl+C\": Ctrl+C is taken: it means “cancel the turn (or clear the input)”"
+        )
+    );
+    p.local_file("[keys]\nexport = \"Ctrl+Banana\"\n");
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert!(
+        err.contains("line 2") && err.contains("write one such as F5, Ctrl+E"),
+        "{err}"
+    );
+    p.local_file("[keys]\ndance = \"F9\"\n");
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert!(
+        err.contains(
+            "line 2: keys.dance: dance is not an action whose key can change; the actions are help,"
+        ),
+        "{err}"
+    );
+    // Two actions on one key: both settings named, with where each was set.
+    let local = p
+        .local_file("[keys]\nexport = \"F6\"\n")
+        .display()
+        .to_string();
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert_eq!(
+        err,
+        format!(
+            "keys.export and keys.snapshots are both on F6; each action needs its own key \
+             (keys.export from {local}, line 2; keys.snapshots from default)"
+        )
+    );
+}

@@ -129,3 +129,50 @@ fn f5_types_each_personas_prompts_in_order_with_the_note() {
     let shown = screen(&app);
     assert!(shown.contains("▶ 2/2 ·"), "{shown}");
 }
+
+/// A presenter who moved the keys (`[keys]`): the new keys work, the old ones do nothing, and
+/// every hint on screen and the help name the new keys.
+#[test]
+fn moved_keys_work_and_every_hint_names_them() {
+    use memdeck::app::keymap::{Keymap, parse_key};
+    let mut app = app(160, 48);
+    app.keymap = Keymap::with(&[
+        ("next_prompt", parse_key("F9").unwrap()),
+        ("help", parse_key("F12").unwrap()),
+        ("toggle_panel", parse_key("Ctrl+G").unwrap()),
+        ("new_tab", parse_key("Alt+N").unwrap()),
+    ])
+    .unwrap();
+    app.script = Some(find("team").unwrap());
+    let shown = screen(&app);
+    for hint in [
+        "F9 types Alice's first prompt (of 2)",
+        "F12 help",
+        "^G hide",
+        "Alt+N new tab",
+    ] {
+        assert!(shown.contains(hint), "{hint} not in\n{shown}");
+    }
+    for stale in ["F5 types", "F1 help", "^B hide", "^T new tab"] {
+        assert!(!shown.contains(stale), "{stale} still in\n{shown}");
+    }
+    app.update(key(KeyCode::F(5)));
+    assert_eq!(app.active_tab().unwrap().input.lines().join(""), "");
+    app.update(key(KeyCode::F(9)));
+    let input = app.active_tab().unwrap().input.lines().join("\n");
+    assert!(input.starts_with("I just got off the phone"), "{input}");
+    app.update(key(KeyCode::F(12)));
+    let help = screen(&app);
+    assert!(
+        help.contains("F9") && help.contains("demo script: type the tab's next prompt"),
+        "{help}"
+    );
+    let row = help
+        .lines()
+        .find(|l| l.contains("show / hide the memory panel"))
+        .unwrap();
+    assert!(row.contains("Ctrl+G"), "{row}");
+    app.update(key(KeyCode::Esc));
+    app.update(ctrl('g'));
+    assert!(!screen(&app).contains("^G hide"), "the panel did not hide");
+}

@@ -108,11 +108,13 @@ impl Scope {
 /// One line of the help overlay.
 pub struct Binding {
     pub scope: Scope,
-    /// Every key, as [`key_label`] writes it.
+    /// Every key, as [`key_label`] writes it (none for an action a [`Keymap`] places).
     pub keys: &'static [&'static str],
     /// Shown instead of the keys when they are many.
     pub label: Option<&'static str>,
     pub what: &'static str,
+    /// An action presenters may move: its key comes from the [`Keymap`].
+    pub intent: Option<Intent>,
 }
 
 const fn bind(scope: Scope, keys: &'static [&'static str], what: &'static str) -> Binding {
@@ -121,15 +123,79 @@ const fn bind(scope: Scope, keys: &'static [&'static str], what: &'static str) -
         keys,
         label: None,
         what,
+        intent: None,
     }
 }
+
+/// A remappable action's line: everywhere, on the key the [`Keymap`] gives it.
+const fn remap(intent: Intent, what: &'static str) -> Binding {
+    Binding {
+        scope: Scope::Everywhere,
+        keys: &[],
+        label: None,
+        what,
+        intent: Some(intent),
+    }
+}
+
+/// One action presenters can move to another key, under `[keys]` in the configuration.
+pub struct Remap {
+    /// Its name in the configuration.
+    pub name: &'static str,
+    /// Its name in `memdeck config` and in messages.
+    pub setting: &'static str,
+    pub intent: Intent,
+    /// Its key unless configured, as [`parse_key`] reads it.
+    pub default: &'static str,
+}
+
+const fn remappable(
+    name: &'static str,
+    setting: &'static str,
+    intent: Intent,
+    default: &'static str,
+) -> Remap {
+    Remap {
+        name,
+        setting,
+        intent,
+        default,
+    }
+}
+
+/// The actions whose keys the configuration can change: the few a presenter reaches for.
+pub const REMAPPABLE: &[Remap] = &[
+    remappable("help", "keys.help", Intent::Help, "F1"),
+    remappable("quit", "keys.quit", Intent::Quit, "Ctrl+Q"),
+    remappable("new_tab", "keys.new_tab", Intent::NewTab, "Ctrl+T"),
+    remappable("rename_tab", "keys.rename_tab", Intent::RenameTab, "F2"),
+    remappable("pick_model", "keys.pick_model", Intent::PickModel, "F3"),
+    remappable("export", "keys.export", Intent::Export, "Ctrl+E"),
+    remappable("next_prompt", "keys.next_prompt", Intent::NextPrompt, "F5"),
+    remappable("snapshots", "keys.snapshots", Intent::Snapshots, "F6"),
+    remappable(
+        "context_editing",
+        "keys.context_editing",
+        Intent::CycleContextEditing,
+        "F7",
+    ),
+    remappable("close_tab", "keys.close_tab", Intent::CloseTab, "Ctrl+W"),
+    remappable(
+        "toggle_panel",
+        "keys.toggle_panel",
+        Intent::TogglePanel,
+        "Ctrl+B",
+    ),
+    remappable("copy", "keys.copy", Intent::Copy, "Ctrl+Y"),
+    remappable("retry", "keys.retry", Intent::Retry, "Ctrl+R"),
+];
 
 use Scope::{Chat, Editor, Everywhere, Input, Panel, Panes};
 
 /// Every key the app binds, for the help overlay.
 pub const BINDINGS: &[Binding] = &[
-    bind(Everywhere, &["F1"], "this help"),
-    bind(Everywhere, &["Ctrl+Q"], "quit"),
+    remap(Intent::Help, "this help"),
+    remap(Intent::Quit, "quit"),
     bind(Everywhere, &["Ctrl+Z"], "suspend (fg resumes)"),
     bind(Everywhere, &["Ctrl+L"], "redraw the whole screen"),
     Binding {
@@ -139,39 +205,36 @@ pub const BINDINGS: &[Binding] = &[
         ],
         label: Some("Alt+1…9"),
         what: "select a tab",
+        intent: None,
     },
     bind(
         Everywhere,
         &["Ctrl+PageDown", "Ctrl+PageUp"],
         "next / previous tab",
     ),
-    bind(Everywhere, &["Ctrl+T"], "new tab (persona)"),
-    bind(Everywhere, &["F2"], "rename the tab"),
-    bind(Everywhere, &["F3"], "choose the tab's model"),
-    bind(Everywhere, &["Ctrl+E"], "export the session (Markdown)"),
-    bind(
-        Everywhere,
-        &["F5"],
+    remap(Intent::NewTab, "new tab (persona)"),
+    remap(Intent::RenameTab, "rename the tab"),
+    remap(Intent::PickModel, "choose the tab's model"),
+    remap(Intent::Export, "export the session (Markdown)"),
+    remap(
+        Intent::NextPrompt,
         "demo script: type the tab's next prompt",
     ),
-    bind(
-        Everywhere,
-        &["F6"],
+    remap(
+        Intent::Snapshots,
         "snapshots: save, restore, reset the demo",
     ),
-    bind(
-        Everywhere,
-        &["F7"],
+    remap(
+        Intent::CycleContextEditing,
         "context editing: off, demo, production",
     ),
-    bind(Everywhere, &["Ctrl+W"], "close the tab"),
-    bind(Everywhere, &["Ctrl+B"], "show / hide the memory panel"),
-    bind(
-        Everywhere,
-        &["Ctrl+Y"],
+    remap(Intent::CloseTab, "close the tab"),
+    remap(Intent::TogglePanel, "show / hide the memory panel"),
+    remap(
+        Intent::Copy,
         "copy the last answer (in the panel: the file)",
     ),
-    bind(Everywhere, &["Ctrl+R"], "retry the failed turn"),
+    remap(Intent::Retry, "retry the failed turn"),
     bind(
         Panes,
         &["Tab", "Shift+Tab"],
@@ -209,6 +272,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &["PageUp", "PageDown", "Home", "End"],
         label: Some("PageUp / PageDown, Home / End"),
         what: "scroll the open file",
+        intent: None,
     },
     bind(Panel, &["e"], "edit the file"),
     bind(Panel, &["n"], "new file"),
@@ -230,9 +294,8 @@ pub fn is_redraw(key: KeyEvent) -> bool {
     key.code == KeyCode::Char('l') && key.modifiers == KeyModifiers::CONTROL
 }
 
-/// The app's meaning of `key` when `focus` has the keyboard; `None` leaves it to the text
-/// field that has focus (if any).
-pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
+/// The meaning of `key` among the keys no configuration moves.
+fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
     use KeyCode as K;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let alt = key.modifiers.contains(KeyModifiers::ALT);
@@ -241,21 +304,8 @@ pub fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
     let only_ctrl = key.modifiers == KeyModifiers::CONTROL;
     let only_alt = key.modifiers == KeyModifiers::ALT;
     let global = match key.code {
-        K::F(1) if key.modifiers.is_empty() => Some(Intent::Help),
-        K::F(2) if key.modifiers.is_empty() => Some(Intent::RenameTab),
-        K::F(3) if key.modifiers.is_empty() => Some(Intent::PickModel),
-        K::F(5) if key.modifiers.is_empty() => Some(Intent::NextPrompt),
-        K::F(6) if key.modifiers.is_empty() => Some(Intent::Snapshots),
-        K::F(7) if key.modifiers.is_empty() => Some(Intent::CycleContextEditing),
-        K::Char('q') if only_ctrl => Some(Intent::Quit),
         K::Char('z') if only_ctrl => Some(Intent::Suspend),
         _ if is_redraw(key) => Some(Intent::Redraw),
-        K::Char('t') if only_ctrl => Some(Intent::NewTab),
-        K::Char('w') if only_ctrl => Some(Intent::CloseTab),
-        K::Char('b') if only_ctrl => Some(Intent::TogglePanel),
-        K::Char('y') if only_ctrl => Some(Intent::Copy),
-        K::Char('r') if only_ctrl => Some(Intent::Retry),
-        K::Char('e') if only_ctrl => Some(Intent::Export),
         K::Char(c @ '1'..='9') if only_alt => Some(Intent::SelectTab(c as usize - '1' as usize)),
         K::PageDown if only_ctrl => Some(Intent::NextTab),
         K::PageUp if only_ctrl => Some(Intent::PrevTab),
@@ -351,17 +401,236 @@ pub fn key_label(key: KeyEvent) -> String {
     label + &code
 }
 
-/// Whether the help overlay lists `key` for `focus`.
-pub fn is_listed(focus: Focus, key: KeyEvent) -> bool {
+/// The keys of the remappable actions: the defaults, changed by `[keys]` in the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Keymap {
+    /// One key per entry of [`REMAPPABLE`], in its order.
+    keys: Vec<KeyEvent>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Self {
+            keys: REMAPPABLE
+                .iter()
+                .map(|r| parse_key(r.default).unwrap_or_else(|e| unreachable!("{e}")))
+                .collect(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The app's meaning of `key` when `focus` has the keyboard; `None` leaves it to the text
+    /// field that has focus (if any).
+    pub fn resolve(&self, focus: Focus, key: KeyEvent) -> Option<Intent> {
+        let moved = self
+            .keys
+            .iter()
+            .position(|k| k.code == key.code && k.modifiers == key.modifiers);
+        match moved {
+            Some(i) => Some(REMAPPABLE[i].intent),
+            None => fixed(focus, key),
+        }
+    }
+
+    /// The key of a remappable action.
+    pub fn key(&self, intent: Intent) -> Option<KeyEvent> {
+        REMAPPABLE
+            .iter()
+            .position(|r| r.intent == intent)
+            .map(|i| self.keys[i])
+    }
+
+    /// The key of a remappable action as the screen writes it, e.g. `F5` or `Ctrl+E`.
+    pub fn label(&self, intent: Intent) -> String {
+        self.key(intent).map(key_label).unwrap_or_default()
+    }
+
+    /// The same, short: `^E` for `Ctrl+E`, for hints where room is scarce.
+    pub fn short(&self, intent: Intent) -> String {
+        let label = self.label(intent);
+        match label.strip_prefix("Ctrl+") {
+            Some(rest) if !rest.contains('+') => format!("^{rest}"),
+            _ => label,
+        }
+    }
+
+    /// The keys of a help line.
+    pub fn keys_of(&self, binding: &Binding) -> String {
+        match (binding.intent, binding.label) {
+            (Some(intent), _) => self.label(intent),
+            (None, Some(label)) => label.to_owned(),
+            (None, None) => binding.keys.join(" / "),
+        }
+    }
+
+    /// Whether the help overlay lists `key` for `focus`.
+    pub fn is_listed(&self, focus: Focus, key: KeyEvent) -> bool {
+        let label = key_label(key);
+        BINDINGS.iter().any(|b| {
+            b.scope.covers(focus)
+                && match b.intent {
+                    Some(intent) => self.label(intent) == label,
+                    None => b.keys.contains(&label.as_str()),
+                }
+        })
+    }
+
+    /// Move the actions in `moves` (by [`Remap::name`]) to their keys. Refused, with the
+    /// reason: an unknown action, a key that is not one, a key that would type a character or
+    /// that something else already uses, or one key for two actions.
+    pub fn with(moves: &[(&str, KeyEvent)]) -> Result<Self, String> {
+        let mut map = Self::default();
+        for (name, key) in moves {
+            let Some(i) = REMAPPABLE.iter().position(|r| r.name == *name) else {
+                return Err(format!(
+                    "{name} is not an action whose key can change; {}",
+                    names()
+                ));
+            };
+            check_free(*key)?;
+            map.keys[i] = *key;
+        }
+        for (i, key) in map.keys.iter().enumerate() {
+            if let Some(j) = map.keys[..i].iter().position(|k| k == key) {
+                return Err(format!(
+                    "{} and {} are both on {}; each action needs its own key",
+                    REMAPPABLE[j].setting,
+                    REMAPPABLE[i].setting,
+                    key_label(*key)
+                ));
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// The actions `[keys]` may move, for messages.
+pub fn names() -> String {
+    let names: Vec<&str> = REMAPPABLE.iter().map(|r| r.name).collect();
+    format!("the actions are {}", names.join(", "))
+}
+
+/// A key as the configuration writes it: `F5`, `Ctrl+E`, `Alt+P`, `Shift+F2`, `Ctrl+Alt+X`,
+/// `Ctrl+PageDown`. Names and modifiers in any case.
+pub fn parse_key(text: &str) -> Result<KeyEvent, String> {
+    let bad = || {
+        format!(
+            "{text:?} is not a key; write one such as F5, Ctrl+E, Alt+P, Shift+F2 or Ctrl+Alt+X"
+        )
+    };
+    let mut parts: Vec<&str> = text.trim().split('+').map(str::trim).collect();
+    // "Ctrl++" is the plus key.
+    if text.trim().ends_with("++") {
+        parts.pop();
+        parts.pop();
+        parts.push("+");
+    }
+    let name = parts.pop().filter(|n| !n.is_empty()).ok_or_else(bad)?;
+    let mut modifiers = KeyModifiers::NONE;
+    for part in parts {
+        modifiers |= match part.to_ascii_lowercase().as_str() {
+            "ctrl" | "control" => KeyModifiers::CONTROL,
+            "alt" | "meta" | "option" => KeyModifiers::ALT,
+            "shift" => KeyModifiers::SHIFT,
+            _ => return Err(bad()),
+        };
+    }
+    let lower = name.to_ascii_lowercase();
+    let code = match lower.as_str() {
+        "enter" | "return" => KeyCode::Enter,
+        "esc" | "escape" => KeyCode::Esc,
+        "tab" => KeyCode::Tab,
+        "backspace" => KeyCode::Backspace,
+        "delete" | "del" => KeyCode::Delete,
+        "insert" | "ins" => KeyCode::Insert,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pageup" => KeyCode::PageUp,
+        "pagedown" => KeyCode::PageDown,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "space" => KeyCode::Char(' '),
+        f if f.starts_with('f') && f.len() > 1 && f[1..].bytes().all(|b| b.is_ascii_digit()) => {
+            match f[1..].parse::<u8>() {
+                Ok(n @ 1..=12) => KeyCode::F(n),
+                _ => return Err(bad()),
+            }
+        }
+        _ => {
+            let mut chars = name.chars();
+            match (chars.next(), chars.next()) {
+                // Letters with Ctrl or Alt arrive lower case.
+                (Some(c), None)
+                    if modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    if modifiers.contains(KeyModifiers::SHIFT) && c.is_alphabetic() {
+                        return Err(format!(
+                            "{text:?}: terminals do not tell Shift apart with Ctrl or Alt and a \
+                             letter; choose another key"
+                        ));
+                    }
+                    KeyCode::Char(c.to_ascii_lowercase())
+                }
+                (Some(c), None) => KeyCode::Char(c),
+                _ => return Err(bad()),
+            }
+        }
+    };
+    Ok(KeyEvent::new(code, modifiers))
+}
+
+/// A key as the configuration writes it, when a remappable action may take it.
+pub fn usable(text: &str) -> Result<KeyEvent, String> {
+    let key = parse_key(text)?;
+    check_free(key)?;
+    Ok(key)
+}
+
+/// Whether a remappable action may take `key`: not a character the input would type, not a
+/// key the terminal sends as another, not a key the app already uses.
+fn check_free(key: KeyEvent) -> Result<(), String> {
     let label = key_label(key);
-    BINDINGS
-        .iter()
-        .any(|b| b.scope.covers(focus) && b.keys.contains(&label.as_str()))
+    let mods = key.modifiers;
+    if let KeyCode::Char(c) = key.code {
+        if !mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+            return Err(format!(
+                "{label} alone would type into the message input; add Ctrl or Alt, or use a \
+                 function key"
+            ));
+        }
+        if mods == KeyModifiers::CONTROL && matches!(c, 'm' | 'i' | 'h' | 'j' | '[') {
+            return Err(format!(
+                "{label} reaches the app as Enter, Tab, Backspace or Esc in most terminals; \
+                 choose another key"
+            ));
+        }
+    }
+    for focus in [Focus::Input, Focus::Chat, Focus::Panel, Focus::Editor] {
+        if fixed(focus, key).is_some() {
+            let what = BINDINGS
+                .iter()
+                .find(|b| b.intent.is_none() && b.keys.contains(&label.as_str()))
+                .map_or("something else", |b| b.what);
+            return Err(format!("{label} is taken: it means “{what}”"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn resolve(focus: Focus, key: KeyEvent) -> Option<Intent> {
+        Keymap::default().resolve(focus, key)
+    }
+
+    fn is_listed(focus: Focus, key: KeyEvent) -> bool {
+        Keymap::default().is_listed(focus, key)
+    }
 
     fn universe() -> Vec<KeyEvent> {
         let mut codes: Vec<KeyCode> = ('a'..='z')
@@ -418,6 +687,13 @@ mod tests {
     #[test]
     fn every_key_in_the_help_is_bound() {
         let universe = universe();
+        for remap in REMAPPABLE {
+            assert!(
+                BINDINGS.iter().any(|b| b.intent == Some(remap.intent)),
+                "{} is not in the help",
+                remap.name
+            );
+        }
         for binding in BINDINGS {
             for label in binding.keys {
                 let bound = universe.iter().any(|&key| {
@@ -460,6 +736,109 @@ mod tests {
         assert_eq!(
             resolve(Focus::Editor, key(KeyCode::Tab, KeyModifiers::NONE)),
             None
+        );
+    }
+
+    #[test]
+    fn keys_parse_as_people_write_them() {
+        let key = |c, m| Ok(KeyEvent::new(c, m));
+        let ctrl = KeyModifiers::CONTROL;
+        assert_eq!(parse_key("F9"), key(KeyCode::F(9), KeyModifiers::NONE));
+        assert_eq!(parse_key("ctrl+e"), key(KeyCode::Char('e'), ctrl));
+        assert_eq!(parse_key(" Ctrl + E "), key(KeyCode::Char('e'), ctrl));
+        assert_eq!(
+            parse_key("Alt+P"),
+            key(KeyCode::Char('p'), KeyModifiers::ALT)
+        );
+        assert_eq!(
+            parse_key("Shift+F2"),
+            key(KeyCode::F(2), KeyModifiers::SHIFT)
+        );
+        assert_eq!(
+            parse_key("Ctrl+Alt+x"),
+            key(KeyCode::Char('x'), ctrl | KeyModifiers::ALT)
+        );
+        assert_eq!(parse_key("Ctrl+PageDown"), key(KeyCode::PageDown, ctrl));
+        assert_eq!(parse_key("Ctrl++"), key(KeyCode::Char('+'), ctrl));
+        for bad in ["", "F13", "F0", "Hyper+X", "Ctrl+", "Ctrl+Shift+E", "ab"] {
+            assert!(parse_key(bad).is_err(), "{bad:?} parsed");
+        }
+        // What parses is written back the same way.
+        for text in [
+            "F9",
+            "Ctrl+E",
+            "Alt+P",
+            "Shift+F2",
+            "Ctrl+Alt+X",
+            "Ctrl+PageDown",
+        ] {
+            assert_eq!(key_label(parse_key(text).unwrap()), text);
+        }
+    }
+
+    #[test]
+    fn a_moved_action_answers_on_its_new_key_only_and_the_help_follows() {
+        let f9 = parse_key("F9").unwrap();
+        let f5 = parse_key("F5").unwrap();
+        let map =
+            Keymap::with(&[("next_prompt", f9), ("export", parse_key("Alt+X").unwrap())]).unwrap();
+        assert_eq!(map.resolve(Focus::Input, f9), Some(Intent::NextPrompt));
+        assert_eq!(map.resolve(Focus::Input, f5), None);
+        assert_eq!(map.label(Intent::NextPrompt), "F9");
+        assert_eq!(map.short(Intent::TogglePanel), "^B");
+        assert!(map.is_listed(Focus::Chat, f9));
+        assert!(!map.is_listed(Focus::Chat, f5));
+        let line = BINDINGS
+            .iter()
+            .find(|b| b.intent == Some(Intent::Export))
+            .unwrap();
+        assert_eq!(map.keys_of(line), "Alt+X");
+        // Every key the moved map binds is still in its help.
+        for focus in [Focus::Input, Focus::Chat, Focus::Panel, Focus::Editor] {
+            for key in universe() {
+                if map.resolve(focus, key).is_some() {
+                    assert!(map.is_listed(focus, key), "{}", key_label(key));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_that_cannot_be_used_are_refused_with_the_reason() {
+        let moved = |pairs: &[(&str, &str)]| {
+            let keys: Vec<(&str, KeyEvent)> = pairs
+                .iter()
+                .map(|(name, key)| (*name, parse_key(key).unwrap()))
+                .collect();
+            Keymap::with(&keys).unwrap_err()
+        };
+        assert_eq!(
+            moved(&[("export", "x")]),
+            "x alone would type into the message input; add Ctrl or Alt, or use a function key"
+        );
+        assert_eq!(
+            moved(&[("export", "Ctrl+C")]),
+            "Ctrl+C is taken: it means “cancel the turn (or clear the input)”"
+        );
+        assert_eq!(
+            moved(&[("export", "Enter")]),
+            "Enter is taken: it means “send”"
+        );
+        assert!(moved(&[("export", "Ctrl+M")]).contains("as Enter, Tab"));
+        assert_eq!(
+            moved(&[("export", "F6")]),
+            "keys.export and keys.snapshots are both on F6; each action needs its own key"
+        );
+        assert!(moved(&[("dance", "F9")]).starts_with(
+            "dance is not an action whose key can change; the actions are help, quit,"
+        ));
+        // Swapping two actions' keys is fine.
+        assert!(
+            Keymap::with(&[
+                ("snapshots", parse_key("F7").unwrap()),
+                ("context_editing", parse_key("F6").unwrap()),
+            ])
+            .is_ok()
         );
     }
 }

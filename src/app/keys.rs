@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKin
 use ratatui::layout::{Position, Rect};
 
 use super::editor::EditorState;
-use super::keymap::{Focus, Intent, is_redraw, resolve};
+use super::keymap::{Focus, Intent, is_redraw};
 use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotsView};
 use super::tab::{Mark, Scroll};
 use super::transcript::Item;
@@ -32,7 +32,7 @@ impl App {
         if self.editor.is_some() {
             return self.on_editor_key(key);
         }
-        match resolve(self.focus, key) {
+        match self.keymap.resolve(self.focus, key) {
             Some(intent) => self.on_intent(intent),
             None => {
                 if self.focus == Focus::Input

@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::{MemoryEvent, SaveError};
 use super::editor::{Conflict, EditorState, MemoryEditor};
-use super::keymap::{Focus, Intent, resolve};
+use super::keymap::{Focus, Intent};
 use super::panel::{OpenFile, UNDO_WINDOW};
 use super::popup::{Field, Form, FormKind, HistoryView, Popup};
 use super::{App, Command};
@@ -256,6 +256,7 @@ impl App {
     }
 
     pub(super) fn on_editor_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let intent = self.keymap.resolve(Focus::Editor, key);
         let Some(editor) = self.editor.as_mut() else {
             return Vec::new();
         };
@@ -292,7 +293,7 @@ impl App {
                 }
                 Vec::new()
             }
-            EditorState::Editing => match resolve(Focus::Editor, key) {
+            EditorState::Editing => match intent {
                 Some(Intent::Save) => {
                     editor.state = EditorState::Saving;
                     editor.message = None;

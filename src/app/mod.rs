@@ -99,6 +99,8 @@ pub struct App {
     recorded: Option<RecordedLayout>,
     /// The configured model and the price table, for the cost shown in the status bar.
     pub pricing: crate::chat::cost::Pricing,
+    /// The keys of the actions presenters move (`[keys]` in the configuration).
+    pub keymap: keymap::Keymap,
     /// Context editing for the turns sent from now on (F7 switches it); `configured` is the
     /// configuration's choice, which the cycle includes when it is custom.
     pub context_editing: ContextEditing,
@@ -138,6 +140,7 @@ impl App {
             script_typed: std::collections::HashMap::new(),
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
+            keymap: keymap::Keymap::default(),
             pricing: crate::chat::cost::Pricing {
                 table: crate::chat::cost::PriceTable::default(),
                 model: crate::provider::anthropic::DEFAULT_MODEL.to_owned(),
@@ -489,8 +492,9 @@ impl App {
                 ),
                 None if total == 0 => format!("{}: nothing scripted for {persona}", script.title),
                 None => format!(
-                    "{}: F5 types {persona}'s first prompt (of {total})",
-                    script.title
+                    "{}: {} types {persona}'s first prompt (of {total})",
+                    script.title,
+                    self.keymap.label(keymap::Intent::NextPrompt)
                 ),
             },
         )

@@ -67,6 +67,8 @@ pub struct FileConfig {
     pub replay: Option<Located>,
     /// `[prices.PREFIX]` tables: `input`, `output`, `cache_read` in USD per million tokens.
     pub prices: Vec<PriceSection>,
+    /// `[keys]`: remappable actions by name, with their keys.
+    pub keys: Vec<(String, Located)>,
     pub personas: Vec<PersonaEntry>,
     pub memory: Option<MemorySection>,
     pub log: Option<LogSection>,
@@ -101,6 +103,8 @@ struct RawFile {
     #[serde(default)]
     prices: std::collections::BTreeMap<String, Spanned<toml::Table>>,
     #[serde(default)]
+    keys: std::collections::BTreeMap<String, Raw>,
+    #[serde(default)]
     persona: Vec<Spanned<RawPersona>>,
     memory: Option<RawMemory>,
     log: Option<RawLog>,
@@ -131,6 +135,63 @@ struct RawLog {
     level: Raw,
 }
 
+/// The line (from 1) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// A single value with its line; a table or array where one value belongs is an error.
+fn locate(path: &Path, text: &str, name: &str, value: Raw) -> Result<Option<Located>, ConfigError> {
+    let Some(value) = value else { return Ok(None) };
+    let at = line_of(text, value.span().start);
+    let (text, raw) = match value.into_inner() {
+        Value::String(s) => (s.clone(), quote(&s)),
+        Value::Integer(i) => (i.to_string(), i.to_string()),
+        Value::Float(f) => (f.to_string(), f.to_string()),
+        Value::Boolean(b) => (b.to_string(), b.to_string()),
+        other => {
+            return Err(ConfigError(format!(
+                "{}, line {at}: {name} must be a single value, not {}",
+                path.display(),
+                other.type_str()
+            )));
+        }
+    };
+    Ok(Some(Located {
+        text,
+        raw,
+        line: at,
+    }))
+}
+
+/// `[keys]`: only the actions whose keys can change.
+fn keys_section(
+    path: &Path,
+    text: &str,
+    keys: std::collections::BTreeMap<String, Raw>,
+) -> Result<Vec<(String, Located)>, ConfigError> {
+    let mut out = Vec::new();
+    for (name, value) in keys {
+        let setting = format!("keys.{name}");
+        let Some(located) = locate(path, text, &setting, value)? else {
+            continue;
+        };
+        if !crate::app::keymap::REMAPPABLE
+            .iter()
+            .any(|r| r.name == name)
+        {
+            return Err(ConfigError(format!(
+                "{}, line {}: {setting}: {name} is not an action whose key can change; {}",
+                path.display(),
+                located.line,
+                crate::app::keymap::names()
+            )));
+        }
+        out.push((name, located));
+    }
+    Ok(out)
+}
+
 /// Read the file at `path`; `None` when there is none.
 pub fn read(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
     let text = match std::fs::read(path) {
@@ -146,29 +207,8 @@ pub fn read(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
 pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     let raw: RawFile = toml::from_str(text)
         .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
-    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let located = |name: &str, value: Raw| -> Result<Option<Located>, ConfigError> {
-        let Some(value) = value else { return Ok(None) };
-        let at = line(value.span().start);
-        let (text, raw) = match value.into_inner() {
-            Value::String(s) => (s.clone(), quote(&s)),
-            Value::Integer(i) => (i.to_string(), i.to_string()),
-            Value::Float(f) => (f.to_string(), f.to_string()),
-            Value::Boolean(b) => (b.to_string(), b.to_string()),
-            other => {
-                return Err(ConfigError(format!(
-                    "{}, line {at}: {name} must be a single value, not {}",
-                    path.display(),
-                    other.type_str()
-                )));
-            }
-        };
-        Ok(Some(Located {
-            text,
-            raw,
-            line: at,
-        }))
-    };
+    let line = |offset: usize| line_of(text, offset);
+    let located = |name: &str, value: Raw| locate(path, text, name, value);
     if let Some(key) = raw.api_key {
         return Err(ConfigError(format!(
             "{}, line {}: api_key does not belong in a configuration file (files get shared \
@@ -193,8 +233,10 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         }),
         None => None,
     };
+    let keys = keys_section(path, text, raw.keys)?;
     Ok(FileConfig {
         path: path.to_owned(),
+        keys,
         provider: located("provider", raw.provider)?,
         model: located("model", raw.model)?,
         base_url: located("base_url", raw.base_url)?,

@@ -151,6 +151,8 @@ pub struct Config {
     pub replay: Option<PathBuf>,
     /// Token prices, for the cost shown per persona and in total.
     pub prices: crate::chat::cost::PriceTable,
+    /// The keys of the actions presenters move (`[keys]`).
+    pub keymap: crate::app::keymap::Keymap,
     /// Every setting with its origin, in the order `memdeck config` prints them.
     pub settings: Vec<Setting>,
     /// The configuration files looked for, and whether each was read.
@@ -696,6 +698,7 @@ impl Resolver<'_> {
             )));
         }
         let prices = self.prices()?;
+        let keymap = self.keymap()?;
         let log_file = self.value(
             &key("log.file", "--log-file", &["MEMDECK_LOG_FILE"]),
             f.log_file.clone().map(Some),
@@ -743,8 +746,38 @@ impl Resolver<'_> {
             record,
             replay,
             prices,
+            keymap,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),
+        })
+    }
+
+    /// `[keys]`: each remappable action's key (in files only), then the whole map checked for
+    /// one key doing two things.
+    fn keymap(&mut self) -> Result<crate::app::keymap::Keymap, ConfigError> {
+        use crate::app::keymap::{Keymap, REMAPPABLE, key_label, parse_key, usable};
+        let mut moves = Vec::new();
+        for remap in REMAPPABLE {
+            let default = parse_key(remap.default).map_err(ConfigError)?;
+            let key = self.value(
+                &key(remap.setting, "", &[]),
+                None,
+                |c| c.keys.iter().find(|(n, _)| n == remap.name).map(|(_, l)| l),
+                default,
+                usable,
+                |k| quote(&key_label(*k)),
+            )?;
+            moves.push((remap.name, key));
+        }
+        Keymap::with(&moves).map_err(|e| {
+            // Say where each of the settings the message names was set.
+            let wheres: Vec<String> = self
+                .settings
+                .iter()
+                .filter(|s| s.key.starts_with("keys.") && e.contains(s.key))
+                .map(|s| format!("{} from {}", s.key, s.origin))
+                .collect();
+            ConfigError(format!("{e} ({})", wheres.join("; ")))
         })
     }
 

@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use super::text::{put_line, sanitize};
 use super::theme::{self, DIM, ERROR, KEY, OK, WARN};
 use crate::app::App;
-use crate::app::keymap::Focus;
+use crate::app::keymap::{Focus, Intent};
 use crate::app::tab::Mark;
 use crate::chat::cost::dollars;
 
@@ -52,12 +52,12 @@ pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         buf.set_string(x, area.y, "│", DIM);
         x += 1;
     }
-    let hint = " ^T new tab ";
+    let hint = format!(" {} new tab ", app.keymap.short(Intent::NewTab));
     let hint_x = area
         .right()
         .saturating_sub(u16::try_from(hint.width()).unwrap_or(0));
     if hint_x > x {
-        buf.set_string(hint_x, area.y, hint, DIM);
+        buf.set_string(hint_x, area.y, &hint, DIM);
     }
 }
 
@@ -138,7 +138,8 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     ));
     // The help key always fits: on a narrow screen the saved tokens go first, then the
     // session's totals (the tab's own stay).
-    let help = theme::key_hints(&[("F1", "help")], " ");
+    let help_key = app.keymap.label(Intent::Help);
+    let help = theme::key_hints(&[(&help_key, "help")], " ");
     while left.len() > 2 && left.iter().map(Span::width).sum::<usize>() + help.width() >= width {
         left.pop();
     }
@@ -193,6 +194,7 @@ fn keys_line(app: &App) -> Line<'static> {
     let streaming = app
         .active_tab()
         .is_some_and(crate::app::tab::ChatTab::is_streaming);
+    let help_key = app.keymap.label(Intent::Help);
     let keys: Vec<(&str, &str)> = if app.editor.is_some() {
         vec![("^S", "save"), ("Esc", "close")]
     } else {
@@ -202,7 +204,7 @@ fn keys_line(app: &App) -> Line<'static> {
             Focus::Chat => vec![("↑↓", "select"), ("Enter", "expand")],
             Focus::Panel | Focus::Editor => vec![("↑↓", "select"), ("Enter", "open")],
         };
-        keys.extend([("Tab", "focus"), ("Alt+1…9", "tabs"), ("F1", "help")]);
+        keys.extend([("Tab", "focus"), ("Alt+1…9", "tabs"), (&help_key, "help")]);
         keys
     };
     theme::key_hints(&keys, " ")

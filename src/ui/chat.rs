@@ -10,9 +10,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
+use super::Look;
 use super::markdown;
 use super::text::{put_line, sanitize, wrap};
 use super::theme::{self, DIM, ERROR, OK, WARN};
+use crate::app::keymap::Intent;
 use crate::app::tab::{CachedItem, ChatTab, Scroll};
 use crate::app::transcript::{Item, ToolCard, ToolStatus};
 use crate::chat::Persona;
@@ -27,6 +29,7 @@ pub fn draw(
     focused: bool,
     now: Instant,
     trigger: Option<u32>,
+    look: Look<'_>,
     area: Rect,
     buf: &mut Buffer,
 ) {
@@ -72,7 +75,7 @@ pub fn draw(
         return;
     }
     let mut cache = tab.view.cache.borrow_mut();
-    refresh(&mut cache, tab, focused, now, inner.width);
+    refresh(&mut cache, tab, (focused, now), look, inner.width);
     let total: usize = cache.items.iter().map(CachedItem::len).sum();
     let height = usize::from(inner.height);
     tab.view.total_lines.set(total);
@@ -111,8 +114,8 @@ pub fn draw(
 fn refresh(
     cache: &mut crate::app::tab::LineCache,
     tab: &ChatTab,
-    focused: bool,
-    now: Instant,
+    (focused, now): (bool, Instant),
+    look: Look<'_>,
     width: u16,
 ) {
     if cache.width != width {
@@ -158,7 +161,7 @@ fn refresh(
                     &tab.persona,
                     expanded,
                     usize::from(width),
-                    now,
+                    (now, look),
                 ),
                 ..CachedItem::default()
             },
@@ -294,7 +297,7 @@ pub fn item_lines(
     persona: &Persona,
     expanded: bool,
     width: usize,
-    now: Instant,
+    (now, look): (Instant, Look<'_>),
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     match item {
@@ -375,7 +378,10 @@ pub fn item_lines(
             message,
             request_id,
             ..
-        } => error_card(message, request_id.as_deref(), width, &mut lines),
+        } => {
+            let retry = look.keymap.label(Intent::Retry);
+            error_card(message, request_id.as_deref(), &retry, width, &mut lines);
+        }
     }
     lines
 }
@@ -479,6 +485,7 @@ fn indent(lines: Vec<Line<'static>>) -> impl Iterator<Item = Line<'static>> {
 fn error_card(
     message: &str,
     request_id: Option<&str>,
+    retry: &str,
     width: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
@@ -501,7 +508,7 @@ fn error_card(
     }
     lines.push(Line::from(vec![
         bar,
-        Span::styled("Ctrl+R", theme::KEY),
+        Span::styled(retry.to_owned(), theme::KEY),
         Span::styled(" retry", DIM),
     ]));
     lines.push(Line::default());

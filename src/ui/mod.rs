@@ -18,8 +18,22 @@ use unicode_width::UnicodeWidthStr;
 use self::text::put_line;
 
 use crate::app::App;
-use crate::app::keymap::Focus;
+use crate::app::keymap::{Focus, Keymap};
 use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
+
+/// What drawing needs besides the state it draws: the names of the keys.
+#[derive(Clone, Copy)]
+pub struct Look<'a> {
+    pub keymap: &'a Keymap,
+}
+
+impl App {
+    pub fn look(&self) -> Look<'_> {
+        Look {
+            keymap: &self.keymap,
+        }
+    }
+}
 
 /// Draw the whole screen into `buf` (sized to the screen).
 pub fn draw(buf: &mut Buffer, app: &App) {
@@ -41,6 +55,7 @@ pub fn draw(buf: &mut Buffer, app: &App) {
                 app.focus == Focus::Chat,
                 app.now,
                 trigger,
+                app.look(),
                 areas.chat,
                 buf,
             );

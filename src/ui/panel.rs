@@ -14,7 +14,7 @@ use super::text::{put_line, put_str, sanitize, wrap};
 use super::theme::{self, DIM, ERROR, FLASH, OK, SELECTED, WARN};
 use crate::app::App;
 use crate::app::effects::HUMAN_ACTOR;
-use crate::app::keymap::Focus;
+use crate::app::keymap::{Focus, Intent};
 use crate::app::panel::depth;
 use crate::app::transcript::{Item, ToolStatus};
 use crate::memory::format_size;
@@ -268,6 +268,7 @@ fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
             WARN,
         );
     }
+    let hide = app.keymap.short(Intent::TogglePanel);
     let keys: &[(&str, &str)] = if focused {
         &[
             ("e", "edit"),
@@ -276,10 +277,10 @@ fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
             ("d", "delete"),
             ("h", "history"),
             ("y", "copy"),
-            ("^B", "hide"),
+            (&hide, "hide"),
         ]
     } else {
-        &[("Tab", "focus the panel"), ("^B", "hide")]
+        &[("Tab", "focus the panel"), (&hide, "hide")]
     };
     put_line(
         buf,

@@ -10,7 +10,7 @@ use super::text::{put_line, sanitize, wrap};
 use super::theme::{self, DIM, ERROR, KEY, OK, SELECTED, WARN};
 use crate::app::App;
 use crate::app::editor::{EditorState, MemoryEditor};
-use crate::app::keymap::{BINDINGS, Scope};
+use crate::app::keymap::{BINDINGS, Keymap, Scope};
 use crate::app::popup::{Form, HistoryView, ModelPicker, Popup, SnapshotQuestion, SnapshotsView};
 use crate::memory::history::format_utc;
 
@@ -46,7 +46,7 @@ fn lines_at(lines: &[Line], area: Rect, buf: &mut Buffer) {
 
 pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
     match popup {
-        Popup::Help { scroll } => help(*scroll, screen, buf),
+        Popup::Help { scroll } => help(&app.keymap, *scroll, screen, buf),
         Popup::Form(_, form) => draw_form(form, screen, buf),
         Popup::ConfirmCloseTab(id) => {
             let name = app
@@ -221,7 +221,7 @@ fn confirm(title: &str, text: &str, screen: Rect, buf: &mut Buffer) {
     lines_at(&lines, inner, buf);
 }
 
-fn help(scroll: usize, screen: Rect, buf: &mut Buffer) {
+fn help(keymap: &Keymap, scroll: usize, screen: Rect, buf: &mut Buffer) {
     let area = centered(screen, 78, screen.height.saturating_sub(2));
     let inner = frame("Keys (Esc closes, ↑↓ scroll)", area, buf);
     let mut lines = Vec::new();
@@ -237,9 +237,7 @@ fn help(scroll: usize, screen: Rect, buf: &mut Buffer) {
                 Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             )));
         }
-        let keys = binding
-            .label
-            .map_or_else(|| binding.keys.join(" / "), str::to_owned);
+        let keys = keymap.keys_of(binding);
         lines.push(Line::from(vec![
             // At least one space between the keys and what they do.
             Span::styled(format!("  {keys:<29} "), KEY),
