@@ -82,6 +82,7 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         app.set_context_editing(config.context_editing);
         app.pricing = config.pricing();
         app.keymap = config.keymap.clone();
+        app.set_theme(config.theme);
         crate::app::run::spawn_input_thread(tx.clone())
             .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
         let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));

@@ -865,3 +865,57 @@ fn mouse_clicks_select_tabs() {
     })));
     assert_eq!(app.active, 2);
 }
+
+/// The theme colours the whole screen: with `light`, nothing is drawn in the dark theme's
+/// white, hints are black, the status bar is light grey, and a yellow persona is darkened.
+#[test]
+fn the_light_theme_colours_every_part_of_the_screen() {
+    use memdeck::ui::theme::Theme;
+    use ratatui::style::Color;
+    let mut app = app(120, 30);
+    app.set_theme(Theme::find("light").unwrap());
+    let (tab, req) = send(&mut app, "hello **there**");
+    apply(
+        &mut app,
+        answer(
+            tab,
+            req,
+            "# Plan\n\nSee `code` and [docs](https://example.com).",
+        ),
+    );
+    app.update(alt(KeyCode::Char('3')));
+    let terminal = draw(&app);
+    let buffer = terminal.backend().buffer();
+    let mut foregrounds = std::collections::HashSet::new();
+    for cell in buffer.content() {
+        foregrounds.insert(cell.fg);
+    }
+    for faded in [
+        Color::White,
+        Color::Yellow,
+        Color::LightYellow,
+        Color::DarkGray,
+    ] {
+        assert!(
+            !foregrounds.contains(&faded),
+            "{faded:?} is drawn on a light theme"
+        );
+    }
+    let status = buffer.area.height - 1;
+    assert_eq!(buffer[(0, status)].bg, Color::Rgb(0xe4, 0xe4, 0xe4));
+    // Sam's yellow, darkened, on his tab's title.
+    let screen = terminal.backend().to_string();
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(" Sam "))
+        .unwrap();
+    let col = line
+        .chars()
+        .take_while(|_| true)
+        .collect::<String>()
+        .find(" Sam ")
+        .unwrap();
+    let x = line[..col].chars().count() as u16 + 1;
+    assert_eq!(buffer[(x, row as u16)].fg, Color::Rgb(0x8a, 0x5a, 0x00));
+}

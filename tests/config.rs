@@ -591,3 +591,56 @@ fn presenters_move_keys_in_the_file_and_bad_keys_say_where() {
         )
     );
 }
+
+#[test]
+fn the_theme_is_a_built_in_name_or_a_file_and_bad_ones_say_where() {
+    use memdeck::ui::theme::Theme;
+    let p = place();
+    assert_eq!(
+        p.load(&Flags::default(), &[]).unwrap().theme,
+        Theme::default()
+    );
+    p.local_file("theme = \"light\"\n");
+    let config = p.load(&Flags::default(), &[]).unwrap();
+    assert_eq!(config.theme, Theme::find("light").unwrap());
+    assert_eq!(config.theme_name, "light");
+    let config = p
+        .load(&Flags::default(), &[("MEMDECK_THEME", "high-contrast")])
+        .unwrap();
+    assert_eq!(config.theme, Theme::find("high-contrast").unwrap());
+    assert_eq!(
+        origin(&config, "theme"),
+        &Origin::Env("MEMDECK_THEME".into())
+    );
+
+    // A file of one's own: some roles, the rest from dark.
+    let mine = p.cwd.join("mine.toml");
+    std::fs::write(&mine, "# projector\ndim = \"gray\"\n").unwrap();
+    let config = p
+        .load(
+            &Flags::default(),
+            &[("MEMDECK_THEME", mine.to_str().unwrap())],
+        )
+        .unwrap();
+    assert_eq!(config.theme.dim.fg, Some(ratatui::style::Color::Gray));
+    assert_eq!(config.theme.error, Theme::default().error);
+
+    std::fs::write(&mine, "# projector\ndim = \"greyish\"\n").unwrap();
+    let file = p.local_file(&format!("theme = {:?}\n", mine.to_str().unwrap()));
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert_eq!(
+        err,
+        format!(
+            "{}, line 1: theme = {:?}: {}: line 2: dim = \"greyish\" is not a colour (a name such as darkgray, a number from 0 to 255, #rrggbb, or default)",
+            file.display(),
+            mine.to_str().unwrap(),
+            mine.display()
+        )
+    );
+    p.local_file("theme = \"sepia\"\n");
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert!(
+        err.contains("no theme called \"sepia\": the themes are dark, light, high-contrast"),
+        "{err}"
+    );
+}

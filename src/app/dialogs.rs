@@ -234,7 +234,7 @@ impl App {
         if self.panel.rows.iter().any(|r| r.path == path) {
             return Err(format!("{path} already exists"));
         }
-        self.editor = Some(MemoryEditor::open(path, None));
+        self.editor = Some(MemoryEditor::open(path, None, self.theme.dim));
         self.focus = Focus::Editor;
         Ok(Vec::new())
     }

@@ -38,11 +38,18 @@ pub struct MemoryEditor {
     /// Who changed the file on disk while it was open (shown as a warning).
     pub changed_by: Option<String>,
     pub message: Option<String>,
+    /// The style of the line numbers (the theme's dim).
+    line_numbers: ratatui::style::Style,
 }
 
 impl MemoryEditor {
-    /// Edit `path`, holding `file` (or nothing yet for a new file).
-    pub fn open(path: String, file: Option<&FileText>) -> Self {
+    /// Edit `path`, holding `file` (or nothing yet for a new file); line numbers in the
+    /// `line_numbers` style.
+    pub fn open(
+        path: String,
+        file: Option<&FileText>,
+        line_numbers: ratatui::style::Style,
+    ) -> Self {
         let text = file.map(|f| f.text.as_str()).unwrap_or_default();
         let mut editor = Self {
             path,
@@ -53,6 +60,7 @@ impl MemoryEditor {
             state: EditorState::Editing,
             changed_by: None,
             message: None,
+            line_numbers,
         };
         editor.load(text);
         editor
@@ -67,7 +75,7 @@ impl MemoryEditor {
         };
         let mut area = TextArea::new(normalized.split('\n').map(str::to_owned).collect());
         area.set_wrap_mode(WrapMode::WordOrGlyph);
-        area.set_line_number_style(ratatui::style::Style::new().dark_gray());
+        area.set_line_number_style(self.line_numbers);
         area.set_cursor_line_style(ratatui::style::Style::default());
         self.area = area;
         self.original = normalized;
@@ -152,7 +160,11 @@ mod tests {
     #[test]
     fn text_round_trips_with_trailing_newline_and_crlf() {
         for text in ["a\nb\n", "no newline", "", "x\r\ny\r\n"] {
-            let editor = MemoryEditor::open("/memories/a.md".into(), Some(&file(text)));
+            let editor = MemoryEditor::open(
+                "/memories/a.md".into(),
+                Some(&file(text)),
+                ratatui::style::Style::default(),
+            );
             assert_eq!(editor.text(), text);
             assert!(!editor.is_dirty());
         }
@@ -160,7 +172,11 @@ mod tests {
 
     #[test]
     fn a_conflict_offers_their_version_or_an_overwrite_of_it() {
-        let mut editor = MemoryEditor::open("/memories/a.md".into(), Some(&file("mine\n")));
+        let mut editor = MemoryEditor::open(
+            "/memories/a.md".into(),
+            Some(&file("mine\n")),
+            ratatui::style::Style::default(),
+        );
         editor.area.insert_str("edit ");
         assert!(editor.is_dirty());
         let theirs = file("theirs\n");

@@ -193,8 +193,9 @@ impl App {
             );
             return Vec::new();
         }
+        let hint = self.theme.dim;
         if let Some(tab) = self.active_tab_mut() {
-            tab.input = super::tab::new_input();
+            tab.input = super::tab::new_input(hint);
         }
         self.start_turn(text, None)
     }
@@ -216,6 +217,7 @@ impl App {
     }
 
     fn cancel(&mut self) -> Vec<Command> {
+        let hint = self.theme.dim;
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };
@@ -223,7 +225,7 @@ impl App {
             return vec![Command::Cancel(req)];
         }
         if !tab.input.is_empty() {
-            tab.input = super::tab::new_input();
+            tab.input = super::tab::new_input(hint);
         }
         Vec::new()
     }

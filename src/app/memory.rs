@@ -170,7 +170,8 @@ impl App {
                         .and_then(|o| o.content.as_ref());
                     match file {
                         Some(Ok(file)) => {
-                            self.editor = Some(MemoryEditor::open(row.path, Some(file)));
+                            self.editor =
+                                Some(MemoryEditor::open(row.path, Some(file), self.theme.dim));
                             self.focus = Focus::Editor;
                         }
                         Some(Err(e)) => self.panel.say(format!("cannot edit: {e}"), true),

@@ -101,6 +101,8 @@ pub struct App {
     pub pricing: crate::chat::cost::Pricing,
     /// The keys of the actions presenters move (`[keys]` in the configuration).
     pub keymap: keymap::Keymap,
+    /// The colours (`theme` in the configuration).
+    pub theme: crate::ui::theme::Theme,
     /// Context editing for the turns sent from now on (F7 switches it); `configured` is the
     /// configuration's choice, which the cycle includes when it is custom.
     pub context_editing: ContextEditing,
@@ -141,6 +143,7 @@ impl App {
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
             keymap: keymap::Keymap::default(),
+            theme: crate::ui::theme::Theme::default(),
             pricing: crate::chat::cost::Pricing {
                 table: crate::chat::cost::PriceTable::default(),
                 model: crate::provider::anthropic::DEFAULT_MODEL.to_owned(),
@@ -221,6 +224,14 @@ impl App {
             .sum()
     }
 
+    /// Draw in `theme`'s colours from now on (the text fields that exist take it too).
+    pub fn set_theme(&mut self, theme: crate::ui::theme::Theme) {
+        self.theme = theme;
+        for tab in &mut self.tabs {
+            tab.input.set_placeholder_style(theme.dim);
+        }
+    }
+
     /// The screen's areas for the current size and state.
     pub fn areas(&self) -> Option<layout::Areas> {
         // Rows the draft takes once wrapped inside the input's frame (a long scripted prompt
@@ -248,7 +259,7 @@ impl App {
     fn add_tab(&mut self, persona: Persona) -> usize {
         let id = TabId(self.next_tab);
         self.next_tab += 1;
-        self.tabs.push(ChatTab::new(id, persona));
+        self.tabs.push(ChatTab::new(id, persona, self.theme.dim));
         self.tabs.len() - 1
     }
 
@@ -461,7 +472,7 @@ impl App {
             );
             return;
         };
-        let mut input = tab::new_input();
+        let mut input = tab::new_input(self.theme.dim);
         input.insert_str(&step.prompt);
         if let Some(tab) = self.active_tab_mut() {
             tab.input = input;
@@ -508,7 +519,7 @@ impl App {
         }
         self.tabs.clear();
         for t in saved.tabs {
-            let mut tab = ChatTab::new(TabId(t.id), t.persona);
+            let mut tab = ChatTab::new(TabId(t.id), t.persona, self.theme.dim);
             tab.conversation = crate::chat::Conversation {
                 messages: t.messages,
             };

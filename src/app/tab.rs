@@ -151,7 +151,7 @@ pub struct ChatTab {
 }
 
 impl ChatTab {
-    pub fn new(id: TabId, persona: Persona) -> Self {
+    pub fn new(id: TabId, persona: Persona, hint: ratatui::style::Style) -> Self {
         Self {
             id,
             persona,
@@ -160,7 +160,7 @@ impl ChatTab {
             in_flight: None,
             started: None,
             turn_start: 0,
-            input: new_input(),
+            input: new_input(hint),
             last_sent: None,
             retry: None,
             mark: Mark::None,
@@ -208,10 +208,11 @@ impl ChatTab {
     }
 }
 
-/// The message input.
-pub fn new_input() -> TextArea<'static> {
+/// The message input, its placeholder in `hint`'s style.
+pub fn new_input(hint: ratatui::style::Style) -> TextArea<'static> {
     let mut input = TextArea::default();
     input.set_placeholder_text("Type a message · Enter sends · Alt+Enter new line");
+    input.set_placeholder_style(hint);
     input.set_cursor_line_style(ratatui::style::Style::default());
     input.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
     input

@@ -134,6 +134,10 @@ pub struct Flags {
     #[arg(long, global = true, value_name = "FILE")]
     pub replay: Option<PathBuf>,
 
+    /// Colours: dark, light, high-contrast, or a theme file [default: dark; env: MEMDECK_THEME]
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+
     /// Log file [default: memdeck.log in $XDG_STATE_HOME/memdeck or ~/.local/state/memdeck;
     /// env: MEMDECK_LOG_FILE]
     #[arg(long, global = true, value_name = "PATH")]

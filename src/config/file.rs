@@ -65,6 +65,7 @@ pub struct FileConfig {
     pub snapshots_dir: Option<Located>,
     pub record: Option<Located>,
     pub replay: Option<Located>,
+    pub theme: Option<Located>,
     /// `[prices.PREFIX]` tables: `input`, `output`, `cache_read` in USD per million tokens.
     pub prices: Vec<PriceSection>,
     /// `[keys]`: remappable actions by name, with their keys.
@@ -100,6 +101,7 @@ struct RawFile {
     snapshots_dir: Raw,
     record: Raw,
     replay: Raw,
+    theme: Raw,
     #[serde(default)]
     prices: std::collections::BTreeMap<String, Spanned<toml::Table>>,
     #[serde(default)]
@@ -257,6 +259,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         snapshots_dir: located("snapshots_dir", raw.snapshots_dir)?,
         record: located("record", raw.record)?,
         replay: located("replay", raw.replay)?,
+        theme: located("theme", raw.theme)?,
         prices: raw
             .prices
             .into_iter()

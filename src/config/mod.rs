@@ -153,6 +153,9 @@ pub struct Config {
     pub prices: crate::chat::cost::PriceTable,
     /// The keys of the actions presenters move (`[keys]`).
     pub keymap: crate::app::keymap::Keymap,
+    /// The colours, and the theme's name (or file) they came from.
+    pub theme: crate::ui::theme::Theme,
+    pub theme_name: String,
     /// Every setting with its origin, in the order `memdeck config` prints them.
     pub settings: Vec<Setting>,
     /// The configuration files looked for, and whether each was read.
@@ -699,6 +702,18 @@ impl Resolver<'_> {
         }
         let prices = self.prices()?;
         let keymap = self.keymap()?;
+        let (theme_name, theme) = self.value(
+            &key("theme", "--theme", &["MEMDECK_THEME"]),
+            f.theme
+                .as_deref()
+                .map(|t| crate::ui::theme::Theme::find(t).map(|theme| (t.to_owned(), theme)))
+                .transpose()
+                .map_err(|e| ConfigError(format!("flag --theme: {e}")))?,
+            |c| c.theme.as_ref(),
+            ("dark".to_owned(), crate::ui::theme::Theme::default()),
+            |t| crate::ui::theme::Theme::find(t).map(|theme| (t.to_owned(), theme)),
+            |(name, _)| quote(name),
+        )?;
         let log_file = self.value(
             &key("log.file", "--log-file", &["MEMDECK_LOG_FILE"]),
             f.log_file.clone().map(Some),
@@ -747,6 +762,8 @@ impl Resolver<'_> {
             replay,
             prices,
             keymap,
+            theme,
+            theme_name,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),
         })

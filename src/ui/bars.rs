@@ -8,13 +8,14 @@ use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{put_line, sanitize};
-use super::theme::{self, DIM, ERROR, KEY, OK, WARN};
+use super::theme;
 use crate::app::App;
 use crate::app::keymap::{Focus, Intent};
 use crate::app::tab::Mark;
 use crate::chat::cost::dollars;
 
 pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let mut hits = app.hits.borrow_mut();
     hits.tabs.clear();
     let mut x = area.x;
@@ -22,20 +23,20 @@ pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         let active = i == app.active;
         let mark = if let (true, Some(started)) = (tab.is_streaming(), tab.started) {
             let ms = app.now.saturating_duration_since(started).as_millis();
-            Span::styled(format!(" {}", theme::spinner(ms)), WARN)
+            Span::styled(format!(" {}", theme::spinner(ms)), t.warn)
         } else {
             match tab.mark {
-                Mark::Unseen => Span::styled(" •", OK),
-                Mark::Failed => Span::styled(" ✗", ERROR),
+                Mark::Unseen => Span::styled(" •", t.ok),
+                Mark::Failed => Span::styled(" ✗", t.error),
                 Mark::None => Span::raw(""),
             }
         };
-        let mut name = theme::persona(&tab.persona.color);
+        let mut name = t.persona(&tab.persona.color);
         if active {
             name = name.add_modifier(Modifier::REVERSED);
         }
         let spans = vec![
-            Span::styled(format!(" {} ", i + 1), if active { KEY } else { DIM }),
+            Span::styled(format!(" {} ", i + 1), if active { t.key } else { t.dim }),
             Span::styled(format!(" {} ", sanitize(&tab.persona.name)), name),
             mark,
             Span::raw(" "),
@@ -43,13 +44,13 @@ pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         let line = Line::from(spans);
         let width = u16::try_from(line.width()).unwrap_or(u16::MAX);
         if x + width > area.right() {
-            buf.set_string(area.right().saturating_sub(1), area.y, "…", DIM);
+            buf.set_string(area.right().saturating_sub(1), area.y, "…", t.dim);
             break;
         }
         put_line(buf, x, area.y, &line, width);
         hits.tabs.push((x, x + width));
         x += width;
-        buf.set_string(x, area.y, "│", DIM);
+        buf.set_string(x, area.y, "│", t.dim);
         x += 1;
     }
     let hint = format!(" {} new tab ", app.keymap.short(Intent::NewTab));
@@ -57,21 +58,22 @@ pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         .right()
         .saturating_sub(u16::try_from(hint.width()).unwrap_or(0));
     if hint_x > x {
-        buf.set_string(hint_x, area.y, &hint, DIM);
+        buf.set_string(hint_x, area.y, &hint, t.dim);
     }
 }
 
 pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let Some(tab) = app.active_tab() else { return };
     let focused = app.focus == Focus::Input && app.editor.is_none() && app.popup.is_none();
     let title = Line::from(vec![
         Span::styled(
             format!(" {} ", tab.persona.name),
-            theme::persona(&tab.persona.color),
+            t.persona(&tab.persona.color),
         ),
-        Span::styled("› ", DIM),
+        Span::styled("› ", t.dim),
     ]);
-    let inner = super::bordered(buf, area, theme::border(focused), &title);
+    let inner = super::bordered(buf, area, t.border(focused), &title);
     render_text_field(&tab.input, focused, inner, buf);
     // The demo script's strip: on the input's bottom border.
     if let Some(strip) = app.script_strip()
@@ -79,17 +81,15 @@ pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
         && area.width > 6
     {
         // Clipped to the border's length by `put_line`.
-        let line = Line::from(Span::styled(format!(" ▶ {} ", sanitize(&strip)), WARN));
+        let line = Line::from(Span::styled(format!(" ▶ {} ", sanitize(&strip)), t.warn));
         put_line(buf, area.x + 2, area.bottom() - 1, &line, area.width - 4);
     }
 }
 
 pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let width = usize::from(area.width);
-    buf.set_style(
-        area,
-        Style::new().bg(ratatui::style::Color::Rgb(30, 30, 30)),
-    );
+    buf.set_style(area, t.bar);
     let label = match app.active_tab().and_then(|t| t.model.as_deref()) {
         Some(model) => format!(" {} · {} ", app.labels.provider, sanitize(model)),
         None => format!(" {} ", app.labels.provider),
@@ -121,7 +121,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
             theme::thousands(total_out),
             money(costs.map(|(total, _)| total))
         ),
-        DIM,
+        t.dim,
     ));
     let preset = match app.context_editing {
         crate::provider::ContextEditing::Off => String::new(),
@@ -134,12 +134,12 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
             theme::thousands(app.saved_by_context_editing()),
             money(costs.map(|(_, saved)| saved))
         ),
-        DIM,
+        t.dim,
     ));
     // The help key always fits: on a narrow screen the saved tokens go first, then the
     // session's totals (the tab's own stay).
     let help_key = app.keymap.label(Intent::Help);
-    let help = theme::key_hints(&[(&help_key, "help")], " ");
+    let help = t.key_hints(&[(&help_key, "help")], " ");
     while left.len() > 2 && left.iter().map(Span::width).sum::<usize>() + help.width() >= width {
         left.pop();
     }
@@ -148,7 +148,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     let right: Line = if let Some(notice) = &app.notice {
         Line::from(Span::styled(
             format!(" {} ", sanitize(&notice.text)),
-            if notice.error { ERROR } else { OK },
+            if notice.error { t.error } else { t.ok },
         ))
     } else {
         keys_line(app)
@@ -163,10 +163,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     if app.notice.is_some() && left.width() + right_width >= width {
         // A notice too long to sit beside the rest takes the whole line for its few seconds,
         // cut at the end: what it says first matters most.
-        buf.set_style(
-            area,
-            Style::new().bg(ratatui::style::Color::Rgb(30, 30, 30)),
-        );
+        buf.set_style(area, t.bar);
         let blank = " ".repeat(width);
         buf.set_stringn(area.x, area.y, &blank, width, Style::new());
         let text: String = right.spans.iter().map(|s| s.content.as_ref()).collect();
@@ -191,6 +188,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The few keys that matter now.
 fn keys_line(app: &App) -> Line<'static> {
+    let t = &app.theme;
     let streaming = app
         .active_tab()
         .is_some_and(crate::app::tab::ChatTab::is_streaming);
@@ -207,7 +205,7 @@ fn keys_line(app: &App) -> Line<'static> {
         keys.extend([("Tab", "focus"), ("Alt+1…9", "tabs"), (&help_key, "help")]);
         keys
     };
-    theme::key_hints(&keys, " ")
+    t.key_hints(&keys, " ")
 }
 
 /// A textarea with its cursor shown only when it has focus. The textarea's own cursor style is

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::Look;
 use super::markdown;
 use super::text::{put_line, sanitize, wrap};
-use super::theme::{self, DIM, ERROR, OK, WARN};
+use super::theme::{self, Theme};
 use crate::app::keymap::Intent;
 use crate::app::tab::{CachedItem, ChatTab, Scroll};
 use crate::app::transcript::{Item, ToolCard, ToolStatus};
@@ -33,28 +33,26 @@ pub fn draw(
     area: Rect,
     buf: &mut Buffer,
 ) {
+    let t = look.theme;
     let persona = &tab.persona;
     let mut title = vec![
-        Span::styled(
-            format!(" {} ", persona.name),
-            theme::persona(&persona.color),
-        ),
-        Span::styled(format!("· {} ", persona.role), DIM),
+        Span::styled(format!(" {} ", persona.name), t.persona(&persona.color)),
+        Span::styled(format!("· {} ", persona.role), t.dim),
     ];
     if let (Some(started), true) = (tab.started, tab.is_streaming()) {
         let ms = now.saturating_duration_since(started).as_millis();
         title.push(Span::styled(
             format!("{} streaming ", theme::spinner(ms)),
-            WARN,
+            t.warn,
         ));
     }
     if tab.view.scroll != Scroll::Bottom {
-        title.push(Span::styled("· scrolled (End follows) ", DIM));
+        title.push(Span::styled("· scrolled (End follows) ", t.dim));
     }
     if let Some(trigger) = trigger.filter(|t| *t > 0) {
-        title.extend(gauge(tab.transcript.last_prompt, u64::from(trigger)));
+        title.extend(gauge(t, tab.transcript.last_prompt, u64::from(trigger)));
     }
-    let inner = super::bordered(buf, area, theme::border(focused), &Line::from(title));
+    let inner = super::bordered(buf, area, t.border(focused), &Line::from(title));
     if inner.width == 0 || inner.height == 0 {
         return;
     }
@@ -69,13 +67,13 @@ pub fn draw(
         {
             let y = inner.y + u16::try_from(i).unwrap_or(u16::MAX);
             if y < inner.bottom() {
-                buf.set_stringn(inner.x, y, row, usize::from(inner.width), DIM);
+                buf.set_stringn(inner.x, y, row, usize::from(inner.width), t.dim);
             }
         }
         return;
     }
     let mut cache = tab.view.cache.borrow_mut();
-    refresh(&mut cache, tab, (focused, now), look, inner.width);
+    refresh(t, &mut cache, tab, (focused, now), look, inner.width);
     let total: usize = cache.items.iter().map(CachedItem::len).sum();
     let height = usize::from(inner.height);
     tab.view.total_lines.set(total);
@@ -112,6 +110,7 @@ pub fn draw(
 /// Bring the cached lines up to date: only items whose revision, expansion or selection changed
 /// (or all of them, when the width changed).
 fn refresh(
+    t: &Theme,
     cache: &mut crate::app::tab::LineCache,
     tab: &ChatTab,
     (focused, now): (bool, Instant),
@@ -152,7 +151,7 @@ fn refresh(
                 old,
             ) => {
                 let old = old.map(std::mem::take).unwrap_or_default();
-                streaming_answer(text, previous, &tab.persona, usize::from(width), old)
+                streaming_answer(t, text, previous, &tab.persona, usize::from(width), old)
             }
             _ => CachedItem {
                 lines: item_lines(
@@ -174,7 +173,7 @@ fn refresh(
                 entry.head.first_mut()
             };
             if let Some(first) = first {
-                first.spans.insert(0, Span::styled("▶ ", theme::KEY));
+                first.spans.insert(0, Span::styled("▶ ", t.key));
             }
         }
         if i < cache.items.len() {
@@ -207,6 +206,7 @@ fn stable_split(text: &str) -> usize {
 /// An answer that is still streaming: its finished blocks are rendered once and kept; only the
 /// block being written is rendered again.
 fn streaming_answer(
+    t: &Theme,
     text: &str,
     previous: Option<&Item>,
     persona: &Persona,
@@ -223,13 +223,22 @@ fn streaming_answer(
             &text[old.head_len..split],
             width.saturating_sub(2),
             Style::new(),
+            t,
         );
         head.extend(indent(chunk));
         head.push(Line::default());
         head
     } else {
         let mut head = Vec::new();
-        answer_lines(&text[..split], false, previous, persona, width, &mut head);
+        answer_lines(
+            t,
+            &text[..split],
+            false,
+            previous,
+            persona,
+            width,
+            &mut head,
+        );
         // answer_lines ends a finished answer with a blank line: it separates head and tail.
         if split == 0 {
             head.pop();
@@ -237,14 +246,14 @@ fn streaming_answer(
         head
     };
     let mut lines = Vec::new();
-    let body = markdown::render(&text[split..], width.saturating_sub(2), Style::new());
+    let body = markdown::render(&text[split..], width.saturating_sub(2), Style::new(), t);
     let mut body: Vec<Line<'static>> = indent(body).collect();
     match body.last_mut() {
-        Some(last) => last.spans.push(Span::styled("▌", DIM)),
-        None => body.push(Line::from(vec![Span::raw("  "), Span::styled("▌", DIM)])),
+        Some(last) => last.spans.push(Span::styled("▌", t.dim)),
+        None => body.push(Line::from(vec![Span::raw("  "), Span::styled("▌", t.dim)])),
     }
     if split == 0 && head.is_empty() {
-        answer_header(previous, persona, &mut lines);
+        answer_header(t, previous, persona, &mut lines);
     }
     lines.extend(body);
     CachedItem {
@@ -257,15 +266,15 @@ fn streaming_answer(
 
 /// How close the last prompt came to context editing's trigger: a ten-cell bar that ends at
 /// the trigger, so the audience sees clearing coming.
-fn gauge(prompt: u64, trigger: u64) -> Vec<Span<'static>> {
+fn gauge(t: &Theme, prompt: u64, trigger: u64) -> Vec<Span<'static>> {
     const CELLS: u64 = 10;
     let filled = (prompt * CELLS / trigger).min(CELLS);
     let style = if prompt >= trigger {
-        ERROR
+        t.error
     } else if prompt * 10 >= trigger * 8 {
-        WARN
+        t.warn
     } else {
-        OK
+        t.ok
     };
     let bar: String = (0..CELLS)
         .map(|i| if i < filled { '█' } else { '░' })
@@ -278,9 +287,9 @@ fn gauge(prompt: u64, trigger: u64) -> Vec<Span<'static>> {
         }
     };
     vec![
-        Span::styled("· ✂ ", DIM),
+        Span::styled("· ✂ ", t.dim),
         Span::styled(bar, style),
-        Span::styled(format!(" {}/{} ", short(prompt), short(trigger)), DIM),
+        Span::styled(format!(" {}/{} ", short(prompt), short(trigger)), t.dim),
     ]
 }
 
@@ -299,38 +308,37 @@ pub fn item_lines(
     width: usize,
     (now, look): (Instant, Look<'_>),
 ) -> Vec<Line<'static>> {
+    let t = look.theme;
     let mut lines = Vec::new();
     match item {
         Item::User { text } => {
             lines.push(Line::from(vec![
-                Span::styled(
-                    format!("● {}", persona.name),
-                    theme::persona(&persona.color),
-                ),
-                Span::styled(format!(" ({})", persona.role), DIM),
+                Span::styled(format!("● {}", persona.name), t.persona(&persona.color)),
+                Span::styled(format!(" ({})", persona.role), t.dim),
             ]));
             lines.extend(indent(markdown::render(
                 text,
                 width.saturating_sub(2),
                 Style::new(),
+                t,
             )));
             lines.push(Line::default());
         }
         Item::Text { text, streaming } => {
-            answer_lines(text, *streaming, previous, persona, width, &mut lines);
+            answer_lines(t, text, *streaming, previous, persona, width, &mut lines);
         }
         Item::Thinking {
             text,
             streaming,
             redacted,
-        } => thinking_lines(text, *streaming, *redacted, expanded, width, &mut lines),
-        Item::Tool(card) => tool_lines(card, expanded, width, &mut lines),
+        } => thinking_lines(t, text, *streaming, *redacted, expanded, width, &mut lines),
+        Item::Tool(card) => tool_lines(t, card, expanded, width, &mut lines),
         Item::Usage {
             input,
             output,
             cache_read,
         } => {
-            lines.push(usage_line(*input, *output, *cache_read));
+            lines.push(usage_line(t, *input, *output, *cache_read));
             lines.push(Line::default());
         }
         Item::ContextEdited {
@@ -343,7 +351,7 @@ pub fn item_lines(
                     "  ✂ context edited: cleared {cleared_tool_uses} tool result{plural}, saved {} tokens",
                     theme::thousands(*cleared_tokens)
                 ),
-                WARN,
+                t.warn,
             )));
         }
         Item::Retry {
@@ -360,7 +368,7 @@ pub fn item_lines(
             };
             let text = sanitize(&format!("⟳ retry {attempt} {when}: {reason}"));
             for row in wrap(&text, width.saturating_sub(2)) {
-                lines.push(Line::from(Span::styled(format!("  {row}"), WARN)));
+                lines.push(Line::from(Span::styled(format!("  {row}"), t.warn)));
             }
         }
         Item::Error {
@@ -370,7 +378,7 @@ pub fn item_lines(
         } => {
             lines.push(Line::from(Span::styled(
                 format!("  ⊘ {} (what arrived is kept)", sanitize(message)),
-                DIM,
+                t.dim,
             )));
             lines.push(Line::default());
         }
@@ -380,13 +388,14 @@ pub fn item_lines(
             ..
         } => {
             let retry = look.keymap.label(Intent::Retry);
-            error_card(message, request_id.as_deref(), &retry, width, &mut lines);
+            error_card(t, message, request_id.as_deref(), &retry, width, &mut lines);
         }
     }
     lines
 }
 
 fn answer_lines(
+    t: &Theme,
     text: &str,
     streaming: bool,
     previous: Option<&Item>,
@@ -394,12 +403,12 @@ fn answer_lines(
     width: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
-    answer_header(previous, persona, lines);
-    let mut body = markdown::render(text, width.saturating_sub(2), Style::new());
+    answer_header(t, previous, persona, lines);
+    let mut body = markdown::render(text, width.saturating_sub(2), Style::new(), t);
     if streaming {
         match body.last_mut() {
-            Some(last) => last.spans.push(Span::styled("▌", DIM)),
-            None => body.push(Line::from(Span::styled("▌", DIM))),
+            Some(last) => last.spans.push(Span::styled("▌", t.dim)),
+            None => body.push(Line::from(Span::styled("▌", t.dim))),
         }
     }
     lines.extend(indent(body));
@@ -409,7 +418,12 @@ fn answer_lines(
 }
 
 /// "◆ Claude to Alice" above the first text of an answer.
-fn answer_header(previous: Option<&Item>, persona: &Persona, lines: &mut Vec<Line<'static>>) {
+fn answer_header(
+    t: &Theme,
+    previous: Option<&Item>,
+    persona: &Persona,
+    lines: &mut Vec<Line<'static>>,
+) {
     let first_of_answer = !matches!(
         previous,
         Some(
@@ -426,13 +440,13 @@ fn answer_header(previous: Option<&Item>, persona: &Persona, lines: &mut Vec<Lin
             Span::styled("◆ Claude", Style::new().bold()),
             Span::styled(
                 format!(" to {}", persona.name),
-                Style::new().fg(theme::color(&persona.color)),
+                Style::new().fg(t.color(&persona.color)),
             ),
         ]));
     }
 }
 
-fn usage_line(input: u64, output: u64, cache_read: u64) -> Line<'static> {
+fn usage_line(t: &Theme, input: u64, output: u64, cache_read: u64) -> Line<'static> {
     let mut text = format!(
         "  ↳ {} in · {} out",
         theme::thousands(input),
@@ -441,10 +455,11 @@ fn usage_line(input: u64, output: u64, cache_read: u64) -> Line<'static> {
     if cache_read > 0 {
         let _ = write!(text, " · {} cache read", theme::thousands(cache_read));
     }
-    Line::from(Span::styled(text, DIM))
+    Line::from(Span::styled(text, t.dim))
 }
 
 fn thinking_lines(
+    t: &Theme,
     text: &str,
     streaming: bool,
     redacted: bool,
@@ -458,7 +473,7 @@ fn thinking_lines(
         (false, false) => format!("thought · {} words", text.split_whitespace().count()),
     };
     let arrow = if expanded { "▾" } else { "▸" };
-    let style = DIM.add_modifier(Modifier::ITALIC);
+    let style = t.dim.add_modifier(Modifier::ITALIC);
     lines.push(Line::from(Span::styled(
         format!("  {arrow} {label}"),
         style,
@@ -483,6 +498,7 @@ fn indent(lines: Vec<Line<'static>>) -> impl Iterator<Item = Line<'static>> {
 }
 
 fn error_card(
+    t: &Theme,
     message: &str,
     request_id: Option<&str>,
     retry: &str,
@@ -490,26 +506,26 @@ fn error_card(
     lines: &mut Vec<Line<'static>>,
 ) {
     let inner = width.saturating_sub(4).max(8);
-    let bar = Span::styled("  ┃ ", ERROR);
+    let bar = Span::styled("  ┃ ", t.error);
     lines.push(Line::from(vec![
         bar.clone(),
-        Span::styled("✗ the turn failed", ERROR.add_modifier(Modifier::BOLD)),
+        Span::styled("✗ the turn failed", t.error.add_modifier(Modifier::BOLD)),
     ]));
     for line in message.lines() {
         for row in wrap(&sanitize(line), inner) {
-            lines.push(Line::from(vec![bar.clone(), Span::styled(row, ERROR)]));
+            lines.push(Line::from(vec![bar.clone(), Span::styled(row, t.error)]));
         }
     }
     if let Some(id) = request_id {
         lines.push(Line::from(vec![
             bar.clone(),
-            Span::styled(format!("request id {}", sanitize(id)), DIM),
+            Span::styled(format!("request id {}", sanitize(id)), t.dim),
         ]));
     }
     lines.push(Line::from(vec![
         bar,
-        Span::styled(retry.to_owned(), theme::KEY),
-        Span::styled(" retry", DIM),
+        Span::styled(retry.to_owned(), t.key),
+        Span::styled(" retry", t.dim),
     ]));
     lines.push(Line::default());
 }
@@ -524,7 +540,13 @@ fn written_text(command: &str) -> Option<&'static str> {
     }
 }
 
-fn tool_lines(card: &ToolCard, expanded: bool, width: usize, lines: &mut Vec<Line<'static>>) {
+fn tool_lines(
+    t: &Theme,
+    card: &ToolCard,
+    expanded: bool,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
     let fields = card.fields();
     let text_of = |k: &str| fields.get(k).and_then(Value::as_str).map(sanitize);
     let command = text_of("command").unwrap_or_default();
@@ -535,11 +557,11 @@ fn tool_lines(card: &ToolCard, expanded: bool, width: usize, lines: &mut Vec<Lin
         })
         .unwrap_or_default();
     let (glyph, glyph_style) = match &card.status {
-        ToolStatus::Writing => ("✎", WARN),
-        ToolStatus::Ready | ToolStatus::Running => ("⟳", WARN),
-        ToolStatus::Done { .. } => ("✓", OK),
-        ToolStatus::Failed { .. } => ("✗", ERROR),
-        ToolStatus::Dropped => ("–", DIM),
+        ToolStatus::Writing => ("✎", t.warn),
+        ToolStatus::Ready | ToolStatus::Running => ("⟳", t.warn),
+        ToolStatus::Done { .. } => ("✓", t.ok),
+        ToolStatus::Failed { .. } => ("✗", t.error),
+        ToolStatus::Dropped => ("–", t.dim),
     };
     let name = if card.name == "memory" {
         "memory".to_owned()
@@ -547,14 +569,14 @@ fn tool_lines(card: &ToolCard, expanded: bool, width: usize, lines: &mut Vec<Lin
         sanitize(&card.name)
     };
     lines.push(Line::from(vec![
-        Span::styled("  ┌ ", DIM),
+        Span::styled("  ┌ ", t.dim),
         Span::styled(format!("{glyph} "), glyph_style),
-        Span::styled(format!("{name} "), DIM),
+        Span::styled(format!("{name} "), t.dim),
         Span::styled(command.clone(), Style::new().bold()),
         Span::raw(" "),
-        Span::styled(path, Style::new().fg(ratatui::style::Color::LightBlue)),
+        Span::styled(path, t.path),
     ]));
-    let bar = || Span::styled("  │ ", DIM);
+    let bar = || Span::styled("  │ ", t.dim);
     let inner = width.saturating_sub(4).max(8);
     let writing = matches!(card.status, ToolStatus::Writing);
     if expanded {
@@ -564,16 +586,16 @@ fn tool_lines(card: &ToolCard, expanded: bool, width: usize, lines: &mut Vec<Lin
             .unwrap_or_else(|| card.input.clone());
         for line in pretty.lines() {
             for row in wrap(&sanitize(line), inner) {
-                lines.push(Line::from(vec![bar(), Span::styled(row, DIM)]));
+                lines.push(Line::from(vec![bar(), Span::styled(row, t.dim)]));
             }
         }
         let (result, style) = match &card.status {
             ToolStatus::Done { content, .. } => (content.as_str(), Style::new()),
-            ToolStatus::Failed { error } => (error.as_str(), ERROR),
-            _ => ("", DIM),
+            ToolStatus::Failed { error } => (error.as_str(), t.error),
+            _ => ("", t.dim),
         };
         if !result.is_empty() {
-            lines.push(Line::from(vec![bar(), Span::styled("result:", DIM)]));
+            lines.push(Line::from(vec![bar(), Span::styled("result:", t.dim)]));
             for line in result.lines() {
                 for row in wrap(&sanitize(line), inner) {
                     lines.push(Line::from(vec![bar(), Span::styled(row, style)]));
@@ -592,14 +614,14 @@ fn tool_lines(card: &ToolCard, expanded: bool, width: usize, lines: &mut Vec<Lin
             rows.drain(..hidden);
             lines.push(Line::from(vec![
                 bar(),
-                Span::styled(format!("… {hidden} lines above"), DIM),
+                Span::styled(format!("… {hidden} lines above"), t.dim),
             ]));
         }
         let last = rows.len().saturating_sub(1);
         for (i, row) in rows.into_iter().enumerate() {
             let mut spans = vec![bar(), Span::raw(row)];
             if i == last {
-                spans.push(Span::styled("▌", WARN));
+                spans.push(Span::styled("▌", t.warn));
             }
             lines.push(Line::from(spans));
         }
@@ -607,23 +629,23 @@ fn tool_lines(card: &ToolCard, expanded: bool, width: usize, lines: &mut Vec<Lin
     match &card.status {
         ToolStatus::Done { summary, .. } if !expanded => {
             for row in wrap(&sanitize(summary), inner).into_iter().take(1) {
-                lines.push(Line::from(vec![bar(), Span::styled(row, OK)]));
+                lines.push(Line::from(vec![bar(), Span::styled(row, t.ok)]));
             }
         }
         ToolStatus::Failed { error } if !expanded => {
             for line in error.lines().take(4) {
                 for row in wrap(&sanitize(line), inner) {
-                    lines.push(Line::from(vec![bar(), Span::styled(row, ERROR)]));
+                    lines.push(Line::from(vec![bar(), Span::styled(row, t.error)]));
                 }
             }
         }
         ToolStatus::Dropped => {
             lines.push(Line::from(vec![
                 bar(),
-                Span::styled("not run: the answer stopped first", DIM),
+                Span::styled("not run: the answer stopped first", t.dim),
             ]));
         }
         _ => {}
     }
-    lines.push(Line::from(Span::styled("  └", DIM)));
+    lines.push(Line::from(Span::styled("  └", t.dim)));
 }

@@ -5,14 +5,12 @@
 //! (and once per frame for the message that is streaming).
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{sanitize, wrap, wrap_styled};
-
-const CODE: Style = Style::new().fg(Color::LightGreen);
-const GUTTER: Style = Style::new().fg(Color::DarkGray);
+use super::theme::Theme;
 
 #[derive(Clone, Debug)]
 enum Container {
@@ -35,6 +33,7 @@ struct Table {
 struct Renderer {
     width: usize,
     base: Style,
+    theme: Theme,
     out: Vec<Line<'static>>,
     pieces: Vec<(String, Style)>,
     styles: Vec<Style>,
@@ -45,11 +44,12 @@ struct Renderer {
     blank_before_next: bool,
 }
 
-/// `text` as lines of at most `width` columns, in `base` style.
-pub fn render(text: &str, width: usize, base: Style) -> Vec<Line<'static>> {
+/// `text` as lines of at most `width` columns, in `base` style, coloured by `theme`.
+pub fn render(text: &str, width: usize, base: Style, theme: &Theme) -> Vec<Line<'static>> {
     let mut r = Renderer {
         width: width.max(8),
         base,
+        theme: *theme,
         out: Vec::new(),
         pieces: Vec::new(),
         styles: vec![base],
@@ -100,7 +100,7 @@ impl Renderer {
                 Some(code) => code.push_str(&text),
                 None => self.text(&text, self.style()),
             },
-            Event::Code(text) => self.text(&text, CODE),
+            Event::Code(text) => self.text(&text, self.theme.code),
             Event::Html(text) | Event::InlineHtml(text) => {
                 for line in text.lines() {
                     self.text(line, self.style());
@@ -111,7 +111,7 @@ impl Renderer {
             Event::Rule => {
                 self.block_start();
                 let rule = "─".repeat(self.width.saturating_sub(self.prefix_width()).min(40));
-                self.emit(vec![Span::styled(rule, GUTTER)]);
+                self.emit(vec![Span::styled(rule, self.theme.gutter)]);
                 self.block_end();
             }
             Event::TaskListMarker(done) => {
@@ -128,8 +128,9 @@ impl Renderer {
             Tag::Heading { level, .. } => {
                 self.block_start();
                 let underline = level == HeadingLevel::H1;
+                let strong = self.theme.strong;
                 self.push_style(|s| {
-                    let s = s.add_modifier(Modifier::BOLD).fg(Color::White);
+                    let s = s.patch(strong);
                     if underline {
                         s.add_modifier(Modifier::UNDERLINED)
                     } else {
@@ -150,7 +151,7 @@ impl Renderer {
                     && !lang.is_empty()
                 {
                     let label = sanitize(&lang);
-                    self.emit(vec![Span::styled(format!("╭ {label}"), GUTTER)]);
+                    self.emit(vec![Span::styled(format!("╭ {label}"), self.theme.gutter)]);
                 }
                 self.code = Some(String::new());
             }
@@ -184,7 +185,8 @@ impl Renderer {
             Tag::Strikethrough => self.push_style(|s| s.add_modifier(Modifier::CROSSED_OUT)),
             Tag::Link { dest_url, .. } => {
                 self.link = Some(dest_url.to_string());
-                self.push_style(|s| s.fg(Color::LightBlue).add_modifier(Modifier::UNDERLINED));
+                let link = self.theme.link;
+                self.push_style(|s| s.patch(link));
             }
             Tag::Table(aligns) => {
                 self.flush();
@@ -254,7 +256,7 @@ impl Renderer {
                         .map(|p| p.0.clone())
                         .collect();
                     if !url.is_empty() && shown != url && !url.starts_with('#') {
-                        self.text(&format!(" ({url})"), GUTTER);
+                        self.text(&format!(" ({url})"), self.theme.gutter);
                     }
                 }
             }
@@ -306,14 +308,14 @@ impl Renderer {
         let mut spans = Vec::new();
         for c in &mut self.containers {
             match c {
-                Container::Quote => spans.push(Span::styled("│ ", GUTTER)),
+                Container::Quote => spans.push(Span::styled("│ ", self.theme.gutter)),
                 Container::List(_) => {}
                 Container::Item { marker, shown } => {
                     if *shown {
                         spans.push(Span::raw(" ".repeat(marker.width())));
                     } else {
                         *shown = true;
-                        spans.push(Span::styled(marker.clone(), Style::new().fg(Color::Gray)));
+                        spans.push(Span::styled(marker.clone(), self.theme.marker));
                     }
                 }
             }
@@ -348,7 +350,10 @@ impl Renderer {
         let code = code.strip_suffix('\n').unwrap_or(code);
         for line in code.split('\n') {
             for row in wrap(&sanitize(line), width) {
-                self.emit(vec![Span::styled("│ ", GUTTER), Span::styled(row, CODE)]);
+                self.emit(vec![
+                    Span::styled("│ ", self.theme.gutter),
+                    Span::styled(row, self.theme.code),
+                ]);
             }
         }
     }
@@ -388,7 +393,7 @@ impl Renderer {
             let inner: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
             format!("{l}{}{r}", inner.join(m))
         };
-        self.emit(vec![Span::styled(border("┌", "┬", "┐"), GUTTER)]);
+        self.emit(vec![Span::styled(border("┌", "┬", "┐"), self.theme.gutter)]);
         for (i, row) in table.rows.iter().enumerate() {
             let cells: Vec<Vec<String>> = (0..columns)
                 .map(|c| wrap(row.get(c).map_or("", |s| s.trim()), widths[c]))
@@ -400,7 +405,7 @@ impl Renderer {
                 self.base
             };
             for line in 0..height {
-                let mut spans = vec![Span::styled("│", GUTTER)];
+                let mut spans = vec![Span::styled("│", self.theme.gutter)];
                 for (c, cell) in cells.iter().enumerate() {
                     let text = cell.get(line).map_or("", String::as_str);
                     let pad = widths[c].saturating_sub(text.width());
@@ -413,15 +418,15 @@ impl Renderer {
                         format!(" {}{text}{} ", " ".repeat(left), " ".repeat(right)),
                         style,
                     ));
-                    spans.push(Span::styled("│", GUTTER));
+                    spans.push(Span::styled("│", self.theme.gutter));
                 }
                 self.emit(spans);
             }
             if i + 1 == table.head_rows {
-                self.emit(vec![Span::styled(border("├", "┼", "┤"), GUTTER)]);
+                self.emit(vec![Span::styled(border("├", "┼", "┤"), self.theme.gutter)]);
             }
         }
-        self.emit(vec![Span::styled(border("└", "┴", "┘"), GUTTER)]);
+        self.emit(vec![Span::styled(border("└", "┴", "┘"), self.theme.gutter)]);
     }
 }
 
@@ -430,7 +435,7 @@ mod tests {
     use super::*;
 
     fn plain(text: &str, width: usize) -> Vec<String> {
-        render(text, width, Style::new())
+        render(text, width, Style::new(), &Theme::default())
             .iter()
             .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
             .collect()

@@ -21,15 +21,17 @@ use crate::app::App;
 use crate::app::keymap::{Focus, Keymap};
 use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
 
-/// What drawing needs besides the state it draws: the names of the keys.
+/// What drawing needs besides the state it draws: the colours and the names of the keys.
 #[derive(Clone, Copy)]
 pub struct Look<'a> {
+    pub theme: &'a theme::Theme,
     pub keymap: &'a Keymap,
 }
 
 impl App {
     pub fn look(&self) -> Look<'_> {
         Look {
+            theme: &self.theme,
             keymap: &self.keymap,
         }
     }
@@ -44,7 +46,7 @@ pub fn draw(buf: &mut Buffer, app: &App) {
     };
     bars::draw_tabs(app, areas.tabs, buf);
     if let Some(editor) = &app.editor {
-        popup::editor(editor, areas.body, buf);
+        popup::editor(&app.theme, editor, areas.body, buf);
     } else {
         if areas.chat.width > 0
             && let Some(tab) = app.active_tab()

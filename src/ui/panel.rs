@@ -11,7 +11,6 @@ use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{put_line, put_str, sanitize, wrap};
-use super::theme::{self, DIM, ERROR, FLASH, OK, SELECTED, WARN};
 use crate::app::App;
 use crate::app::effects::HUMAN_ACTOR;
 use crate::app::keymap::{Focus, Intent};
@@ -20,12 +19,13 @@ use crate::app::transcript::{Item, ToolStatus};
 use crate::memory::format_size;
 
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let focused = app.focus == Focus::Panel;
     let title = Line::from(vec![
         Span::styled(" Memory ", Style::new().bold()),
-        Span::styled(format!("· {} ", app.labels.store), DIM),
+        Span::styled(format!("· {} ", app.labels.store), t.dim),
     ]);
-    let inner = super::bordered(buf, area, theme::border(focused), &title);
+    let inner = super::bordered(buf, area, t.border(focused), &title);
     if inner.height < 4 || inner.width < 10 {
         return;
     }
@@ -91,16 +91,18 @@ fn age(now_ms: u64, then_ms: u64) -> String {
 
 /// The style of an actor's name: its persona's colour, or plain for you and external.
 fn actor_style(app: &App, actor: &str) -> Style {
+    let t = &app.theme;
     app.tabs
         .iter()
-        .find(|t| t.persona.name == actor)
-        .map_or(DIM, |t| Style::new().fg(theme::color(&t.persona.color)))
+        .find(|tab| tab.persona.name == actor)
+        .map_or(t.dim, |tab| Style::new().fg(t.color(&tab.persona.color)))
 }
 
-fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
+/// Instead of the tree: why there is none (an error, still loading, empty); `false` when
+/// there is a tree to draw.
+fn tree_message(app: &App, area: Rect, buf: &mut Buffer) -> bool {
+    let t = &app.theme;
     let panel = &app.panel;
-    let mut hits = app.hits.borrow_mut();
-    hits.tree.clear();
     if let Some(error) = &panel.listing_error {
         for (i, row) in wrap(&sanitize(error), usize::from(area.width))
             .into_iter()
@@ -108,23 +110,31 @@ fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
         {
             let y = area.y + u16::try_from(i).unwrap_or(u16::MAX);
             if y < area.bottom() {
-                buf.set_stringn(area.x, y, row, usize::from(area.width), ERROR);
+                buf.set_stringn(area.x, y, row, usize::from(area.width), t.error);
             }
         }
-        return;
-    }
-    if !panel.loaded {
-        buf.set_string(area.x, area.y, "loading…", DIM);
-        return;
-    }
-    if panel.rows.is_empty() {
+    } else if !panel.loaded {
+        buf.set_string(area.x, area.y, "loading…", t.dim);
+    } else if panel.rows.is_empty() {
         buf.set_stringn(
             area.x,
             area.y,
             "(empty: n creates a file)",
             usize::from(area.width),
-            DIM,
+            t.dim,
         );
+    } else {
+        return false;
+    }
+    true
+}
+
+fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let panel = &app.panel;
+    let mut hits = app.hits.borrow_mut();
+    hits.tree.clear();
+    if tree_message(app, area, buf) {
         return;
     }
     let writers = writers(app);
@@ -154,13 +164,16 @@ fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
         let left = format!("{indent}{icon}{name}{}", if row.is_dir { "/" } else { "" });
         let mut right: Vec<Span> = Vec::new();
         if let Some((who, color)) = writers.get(&row.path) {
-            right.push(Span::styled(format!("✎ {who} "), theme::persona(color)));
+            right.push(Span::styled(format!("✎ {who} "), t.persona(color)));
         } else {
             if !row.is_dir {
-                right.push(Span::styled(format!("{:>5} ", format_size(row.size)), DIM));
+                right.push(Span::styled(
+                    format!("{:>5} ", format_size(row.size)),
+                    t.dim,
+                ));
             }
             if let Some(ms) = row.changed_ms {
-                right.push(Span::styled(format!("{:>3} ", age(app.wall_ms, ms)), DIM));
+                right.push(Span::styled(format!("{:>3} ", age(app.wall_ms, ms)), t.dim));
             }
             if let Some(actor) = &row.actor {
                 let shown = if actor == HUMAN_ACTOR {
@@ -179,10 +192,10 @@ fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
             Style::new()
         };
         if panel.flashes.contains_key(&row.path) {
-            base = base.patch(FLASH);
+            base = base.patch(t.flash);
         }
         if Some(line + first) == selected {
-            base = base.patch(SELECTED);
+            base = base.patch(t.selected);
         }
         buf.set_style(Rect::new(area.x, y, area.width, 1), base);
         put_str(buf, area.x, y, &left, area.width, base);
@@ -201,9 +214,10 @@ fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn draw_open_file(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let Some(open) = &app.panel.open else { return };
     let width = usize::from(area.width);
-    buf.set_stringn(area.x, area.y, "─".repeat(width), width, DIM);
+    buf.set_stringn(area.x, area.y, "─".repeat(width), width, t.dim);
     buf.set_stringn(
         area.x,
         area.y,
@@ -219,14 +233,14 @@ fn draw_open_file(app: &App, area: Rect, buf: &mut Buffer) {
     );
     let file = match &open.content {
         None => {
-            buf.set_string(body.x, body.y, "loading…", DIM);
+            buf.set_string(body.x, body.y, "loading…", t.dim);
             return;
         }
         Some(Err(error)) => {
             for (i, row) in wrap(&sanitize(error), width).into_iter().enumerate() {
                 let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
                 if y < body.bottom() {
-                    buf.set_stringn(body.x, y, row, width, ERROR);
+                    buf.set_stringn(body.x, y, row, width, t.error);
                 }
             }
             return;
@@ -242,7 +256,10 @@ fn draw_open_file(app: &App, area: Rect, buf: &mut Buffer) {
             } else {
                 "    ".to_owned()
             };
-            rows.push(Line::from(vec![Span::styled(number, DIM), Span::raw(row)]));
+            rows.push(Line::from(vec![
+                Span::styled(number, t.dim),
+                Span::raw(row),
+            ]));
         }
     }
     let height = usize::from(body.height);
@@ -254,10 +271,11 @@ fn draw_open_file(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let width = usize::from(area.width);
     let panel = &app.panel;
     if let Some(notice) = &panel.notice {
-        let style = if notice.error { ERROR } else { OK };
+        let style = if notice.error { t.error } else { t.ok };
         buf.set_stringn(area.x, area.y, sanitize(&notice.text), width, style);
     } else if let Some((path, _)) = &panel.undo {
         buf.set_stringn(
@@ -265,7 +283,7 @@ fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
             area.y,
             format!("deleted {path} · u undoes"),
             width,
-            WARN,
+            t.warn,
         );
     }
     let hide = app.keymap.short(Intent::TogglePanel);
@@ -286,7 +304,7 @@ fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
         buf,
         area.x,
         area.y + 1,
-        &theme::key_hints(keys, "  "),
+        &t.key_hints(keys, "  "),
         area.width,
     );
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Widget};
 
 use super::text::{put_line, sanitize, wrap};
-use super::theme::{self, DIM, ERROR, KEY, OK, SELECTED, WARN};
+use super::theme::Theme;
 use crate::app::App;
 use crate::app::editor::{EditorState, MemoryEditor};
 use crate::app::keymap::{BINDINGS, Keymap, Scope};
@@ -26,10 +26,10 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn frame(title: &str, area: Rect, buf: &mut Buffer) -> Rect {
+fn frame(t: &Theme, title: &str, area: Rect, buf: &mut Buffer) -> Rect {
     Clear.render(area, buf);
     let title = Line::from(Span::styled(format!(" {title} "), Style::new().bold()));
-    super::bordered(buf, area, theme::FOCUSED_BORDER, &title)
+    super::bordered(buf, area, t.focused_border, &title)
 }
 
 fn lines_at(lines: &[Line], area: Rect, buf: &mut Buffer) {
@@ -45,9 +45,10 @@ fn lines_at(lines: &[Line], area: Rect, buf: &mut Buffer) {
 }
 
 pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     match popup {
-        Popup::Help { scroll } => help(&app.keymap, *scroll, screen, buf),
-        Popup::Form(_, form) => draw_form(form, screen, buf),
+        Popup::Help { scroll } => help(t, &app.keymap, *scroll, screen, buf),
+        Popup::Form(_, form) => draw_form(t, form, screen, buf),
         Popup::ConfirmCloseTab(id) => {
             let name = app
                 .tabs
@@ -55,6 +56,7 @@ pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
                 .find(|t| t.id == *id)
                 .map_or_else(String::new, |t| t.persona.name.clone());
             confirm(
+                t,
                 "Close tab",
                 &format!("Close {name}'s tab? Its conversation is lost (memory files stay)."),
                 screen,
@@ -62,6 +64,7 @@ pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
             );
         }
         Popup::ConfirmDelete(path) => confirm(
+            t,
             "Delete",
             &format!(
                 "Delete {}? You can undo with u for a few seconds, and restore it from the history later.",
@@ -71,30 +74,31 @@ pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
             buf,
         ),
         Popup::ConfirmQuit => confirm(
+            t,
             "Quit",
             "A turn is streaming or an edit is unsaved. Quit anyway?",
             screen,
             buf,
         ),
-        Popup::History(view) => history(view, app.wall_ms, screen, buf),
-        Popup::Snapshots(view) => snapshots(view, screen, buf),
+        Popup::History(view) => history(t, view, app.wall_ms, screen, buf),
+        Popup::Snapshots(view) => snapshots(t, view, screen, buf),
         Popup::Models(picker) => {
             let current = app.active_tab().and_then(|t| t.model.as_deref());
-            models(picker, current, screen, buf);
+            models(t, picker, current, screen, buf);
         }
     }
 }
 
-fn snapshots(view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
+fn snapshots(t: &Theme, view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
     let area = centered(screen, 70, screen.height.saturating_sub(4).min(18));
-    let inner = frame("Memory snapshots", area, buf);
+    let inner = frame(t, "Memory snapshots", area, buf);
     let mut lines = Vec::new();
     match &view.list {
-        None => lines.push(Line::from(Span::styled("loading…", DIM))),
-        Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize(e), ERROR))),
+        None => lines.push(Line::from(Span::styled("loading…", t.dim))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize(e), t.error))),
         Some(Ok(list)) if list.is_empty() => lines.push(Line::from(Span::styled(
             "no snapshots yet: s saves the store as it is now",
-            DIM,
+            t.dim,
         ))),
         Some(Ok(list)) => {
             for (i, s) in list.iter().enumerate() {
@@ -104,7 +108,7 @@ fn snapshots(view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
                     format_utc(s.created_ms),
                     s.files
                 );
-                lines.push(list_row(text, i == view.selected));
+                lines.push(list_row(t, text, i == view.selected));
             }
         }
     }
@@ -130,11 +134,12 @@ fn snapshots(view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
         let rows: Vec<Line> = wrap(&sanitize(&question), usize::from(inner.width))
             .into_iter()
             .take(2)
-            .map(|l| Line::from(Span::styled(l, WARN)))
+            .map(|l| Line::from(Span::styled(l, t.warn)))
             .collect();
         lines_at(&rows, at, buf);
     }
     bottom_hints(
+        t,
         &[
             ("s", "save"),
             ("Enter", "restore"),
@@ -146,18 +151,18 @@ fn snapshots(view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
     );
 }
 
-fn models(picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut Buffer) {
+fn models(t: &Theme, picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut Buffer) {
     let area = centered(screen, 64, screen.height.saturating_sub(4).min(20));
-    let inner = frame("Model for this tab", area, buf);
+    let inner = frame(t, "Model for this tab", area, buf);
     let mut lines = Vec::new();
     let mark = |on: bool| if on { "● " } else { "  " };
-    let row = |i: usize, text: String| list_row(text, i == picker.selected);
+    let row = |i: usize, text: String| list_row(t, text, i == picker.selected);
     lines.push(row(
         0,
         format!("{}the configured model", mark(current.is_none())),
     ));
     match &picker.models {
-        None => lines.push(Line::from(Span::styled("  loading…", DIM))),
+        None => lines.push(Line::from(Span::styled("  loading…", t.dim))),
         Some(models) => {
             for (i, m) in models.iter().enumerate() {
                 let text = format!(
@@ -186,11 +191,12 @@ fn models(picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut B
         )
         .into_iter()
         .take(2)
-        .map(|l| Line::from(Span::styled(l, DIM)))
+        .map(|l| Line::from(Span::styled(l, t.dim)))
         .collect();
         lines_at(&wrapped, at, buf);
     }
     bottom_hints(
+        t,
         &[("↑↓", "select"), ("Enter", "use it"), ("Esc", "close")],
         inner,
         buf,
@@ -198,8 +204,8 @@ fn models(picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut B
 }
 
 /// A row of a list, highlighted when it is the selected one.
-fn list_row(text: String, selected: bool) -> Line<'static> {
-    let style = if selected { SELECTED } else { Style::new() };
+fn list_row(t: &Theme, text: String, selected: bool) -> Line<'static> {
+    let style = if selected { t.selected } else { Style::new() };
     Line::from(Span::styled(text, style))
 }
 
@@ -209,21 +215,21 @@ fn list_lines(lines: &[Line<'_>], selected: usize, body: Rect, buf: &mut Buffer)
     lines_at(&lines[top.min(lines.len())..], body, buf);
 }
 
-fn confirm(title: &str, text: &str, screen: Rect, buf: &mut Buffer) {
+fn confirm(t: &Theme, title: &str, text: &str, screen: Rect, buf: &mut Buffer) {
     let area = centered(screen, 56, 7);
-    let inner = frame(title, area, buf);
+    let inner = frame(t, title, area, buf);
     let mut lines: Vec<Line> = wrap(text, usize::from(inner.width))
         .into_iter()
         .map(Line::from)
         .collect();
     lines.push(Line::default());
-    lines.push(theme::key_hints(&[("y", "yes"), ("n / Esc", "no")], "   "));
+    lines.push(t.key_hints(&[("y", "yes"), ("n / Esc", "no")], "   "));
     lines_at(&lines, inner, buf);
 }
 
-fn help(keymap: &Keymap, scroll: usize, screen: Rect, buf: &mut Buffer) {
+fn help(t: &Theme, keymap: &Keymap, scroll: usize, screen: Rect, buf: &mut Buffer) {
     let area = centered(screen, 78, screen.height.saturating_sub(2));
-    let inner = frame("Keys (Esc closes, ↑↓ scroll)", area, buf);
+    let inner = frame(t, "Keys (Esc closes, ↑↓ scroll)", area, buf);
     let mut lines = Vec::new();
     let mut scope: Option<Scope> = None;
     for binding in BINDINGS {
@@ -240,7 +246,7 @@ fn help(keymap: &Keymap, scroll: usize, screen: Rect, buf: &mut Buffer) {
         let keys = keymap.keys_of(binding);
         lines.push(Line::from(vec![
             // At least one space between the keys and what they do.
-            Span::styled(format!("  {keys:<29} "), KEY),
+            Span::styled(format!("  {keys:<29} "), t.key),
             Span::raw(binding.what),
         ]));
     }
@@ -248,10 +254,10 @@ fn help(keymap: &Keymap, scroll: usize, screen: Rect, buf: &mut Buffer) {
     lines_at(&lines[top..], inner, buf);
 }
 
-fn draw_form(form: &Form, screen: Rect, buf: &mut Buffer) {
+fn draw_form(t: &Theme, form: &Form, screen: Rect, buf: &mut Buffer) {
     let height = u16::try_from(form.fields.len() * 2 + 4).unwrap_or(12);
     let area = centered(screen, 60, height);
-    let inner = frame(&form.title, area, buf);
+    let inner = frame(t, &form.title, area, buf);
     let mut y = inner.y;
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
@@ -259,33 +265,45 @@ fn draw_form(form: &Form, screen: Rect, buf: &mut Buffer) {
             inner.x,
             y,
             format!("{}:", field.label),
-            if focused { KEY } else { DIM },
+            if focused { t.key } else { t.dim },
         );
         let input_area = Rect::new(inner.x + 2, y + 1, inner.width.saturating_sub(2), 1);
         super::bars::render_text_field(&field.input, focused, input_area, buf);
         y += 2;
     }
     if let Some(error) = &form.error {
-        buf.set_stringn(inner.x, y, sanitize(error), usize::from(inner.width), ERROR);
+        buf.set_stringn(
+            inner.x,
+            y,
+            sanitize(error),
+            usize::from(inner.width),
+            t.error,
+        );
     }
     bottom_hints(
+        t,
         &[("Enter", "ok"), ("Tab", "next field"), ("Esc", "cancel")],
         inner,
         buf,
     );
 }
 
-fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
+fn history(t: &Theme, view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
     let area = centered(screen, 80, screen.height.saturating_sub(4));
-    let inner = frame(&format!("History of {}", sanitize(&view.path)), area, buf);
+    let inner = frame(
+        t,
+        &format!("History of {}", sanitize(&view.path)),
+        area,
+        buf,
+    );
     let mut lines = Vec::new();
     match &view.entries {
-        None => lines.push(Line::from(Span::styled("loading…", DIM))),
-        Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize(e), ERROR))),
+        None => lines.push(Line::from(Span::styled("loading…", t.dim))),
+        Some(Err(e)) => lines.push(Line::from(Span::styled(sanitize(e), t.error))),
         Some(Ok(_)) => {
             let versions = view.versions();
             if versions.is_empty() {
-                lines.push(Line::from(Span::styled("no recorded versions", DIM)));
+                lines.push(Line::from(Span::styled("no recorded versions", t.dim)));
             }
             for (i, entry) in versions.iter().enumerate() {
                 let version = entry
@@ -300,7 +318,7 @@ fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
                     sanitize(&entry.actor),
                     entry.op,
                 );
-                lines.push(list_row(text, i == view.selected));
+                lines.push(list_row(t, text, i == view.selected));
             }
         }
     }
@@ -312,6 +330,7 @@ fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
     );
     list_lines(&lines, view.selected, body, buf);
     bottom_hints(
+        t,
         &[
             ("↑↓", "select"),
             ("Enter", "restore this version"),
@@ -323,8 +342,8 @@ fn history(view: &HistoryView, now_ms: u64, screen: Rect, buf: &mut Buffer) {
 }
 
 /// A dialog's keys on the last row inside it.
-fn bottom_hints(keys: &[(&str, &str)], inner: Rect, buf: &mut Buffer) {
-    let hint = theme::key_hints(keys, "  ");
+fn bottom_hints(t: &Theme, keys: &[(&str, &str)], inner: Rect, buf: &mut Buffer) {
+    let hint = t.key_hints(keys, "  ");
     put_line(
         buf,
         inner.x,
@@ -335,19 +354,19 @@ fn bottom_hints(keys: &[(&str, &str)], inner: Rect, buf: &mut Buffer) {
 }
 
 /// The editor fills the body (chat and panel).
-pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
+pub fn editor(t: &Theme, editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
     let mut title = vec![Span::styled(
         format!(" Editing {} ", sanitize(&editor.path)),
         Style::new().bold(),
     )];
     if editor.base.is_none() {
-        title.push(Span::styled("(new file) ", DIM));
+        title.push(Span::styled("(new file) ", t.dim));
     }
     if editor.is_dirty() {
-        title.push(Span::styled("● modified ", WARN));
+        title.push(Span::styled("● modified ", t.warn));
     }
     Clear.render(area, buf);
-    let inner = super::bordered(buf, area, theme::FOCUSED_BORDER, &Line::from(title));
+    let inner = super::bordered(buf, area, t.focused_border, &Line::from(title));
     if inner.height < 3 {
         return;
     }
@@ -362,8 +381,8 @@ pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
                 None => "This file was deleted since you opened it; nothing was saved.",
             };
             (
-                Line::from(Span::styled(what, ERROR.add_modifier(Modifier::BOLD))),
-                theme::key_hints(
+                Line::from(Span::styled(what, t.error.add_modifier(Modifier::BOLD))),
+                t.key_hints(
                     &[
                         ("r", "reload theirs (drop my edits)"),
                         ("o", "overwrite with mine"),
@@ -374,10 +393,10 @@ pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
             )
         }
         EditorState::ConfirmDiscard => (
-            Line::from(Span::styled("Discard the unsaved changes?", WARN)),
-            theme::key_hints(&[("y", "discard"), ("n", "keep editing")], "   "),
+            Line::from(Span::styled("Discard the unsaved changes?", t.warn)),
+            t.key_hints(&[("y", "discard"), ("n", "keep editing")], "   "),
         ),
-        EditorState::Saving => (Line::from(Span::styled("saving…", DIM)), Line::default()),
+        EditorState::Saving => (Line::from(Span::styled("saving…", t.dim)), Line::default()),
         EditorState::Editing => {
             let message = match (&editor.changed_by, &editor.message) {
                 (Some(who), _) => Line::from(Span::styled(
@@ -385,14 +404,14 @@ pub fn editor(editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
                         "{} changed this file on disk; saving will ask what to keep",
                         sanitize(who)
                     ),
-                    WARN,
+                    t.warn,
                 )),
-                (None, Some(m)) => Line::from(Span::styled(sanitize(m), OK)),
+                (None, Some(m)) => Line::from(Span::styled(sanitize(m), t.ok)),
                 (None, None) => Line::default(),
             };
             (
                 message,
-                theme::key_hints(&[("Ctrl+S", "save"), ("Esc", "close")], "   "),
+                t.key_hints(&[("Ctrl+S", "save"), ("Esc", "close")], "   "),
             )
         }
     };
