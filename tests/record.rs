@@ -379,7 +379,8 @@ fn the_app_records_and_replays_offline() {
 }
 
 /// A server (a misconfigured proxy) that echoes the key back in an error: the message on screen,
-/// the log and the recording (which keeps the error, to replay it) all say `<redacted>`.
+/// the log, the recording (which keeps the error, to replay it), the session and its export all
+/// say `<redacted>`.
 #[test]
 fn an_echoed_key_is_redacted_on_screen_in_the_log_and_in_the_recording() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -392,7 +393,8 @@ fn an_echoed_key_is_redacted_on_screen_in_the_log_and_in_the_recording() {
     let log = t.path().join("memdeck.log");
     let out = memdeck(t.path())
         .args(["--record", rec.to_str().unwrap(), "--log-level", "debug"])
-        .args(["--log-file", log.to_str().unwrap(), "ask", PROMPT])
+        .args(["--log-file", log.to_str().unwrap(), "--session", "echo"])
+        .args(["ask", PROMPT])
         .env("ANTHROPIC_API_KEY", KEY)
         .env("ANTHROPIC_BASE_URL", mock.url())
         .output()
@@ -411,6 +413,30 @@ fn an_echoed_key_is_redacted_on_screen_in_the_log_and_in_the_recording() {
     }
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(!log.contains(KEY), "the key reached the log");
+    // The failed turn is in the session (journal on disk, `sessions show`, the export) with
+    // the message, never the key.
+    let journal = std::fs::read_to_string(t.path().join("sessions/echo.jsonl")).unwrap();
+    assert!(journal.contains("is not allowed here"), "{journal}");
+    let shown = memdeck(t.path())
+        .args(["sessions", "show", "echo"])
+        .output()
+        .unwrap();
+    let exported = memdeck(t.path())
+        .args(["--session", "echo", "export", "--format", "html"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&exported).0.contains("is not allowed here"),
+        "{}",
+        text(&exported).0
+    );
+    for (what, text) in [
+        ("session journal", journal),
+        ("sessions show", text(&shown).0),
+        ("export", text(&exported).0),
+    ] {
+        assert!(!text.contains(KEY), "the key reached the {what}");
+    }
 
     // Replayed, the same failure comes back, still without the key.
     let replayed = memdeck(t.path())
