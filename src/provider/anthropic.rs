@@ -1,25 +1,16 @@
-//! The Anthropic Messages API over HTTPS with server-sent events.
-//!
-//! One spawned task per call: it sends the request, retries failures before the answer starts
-//! (the SDKs' policy, each wait announced as a [`StreamEvent::RetryWait`]), then forwards the
-//! decoded events. Failures after the answer started are not retried: the caller keeps what
-//! arrived. The API key is sent as a sensitive header and never logged or shown.
+//! The Anthropic Messages API over HTTPS with server-sent events (the call itself, with its
+//! retries, idle limit and cancellation, is [`http::spawn`]'s). The API key is sent as a
+//! sensitive header and never logged or shown.
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures_util::{StreamExt, stream};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::retry::{self, Failure};
-use super::{
-    EventStream, ModelInfo, ModelList, Provider, ProviderError, Request, StreamEvent, sse,
-};
+use super::{EventStream, ModelInfo, ModelList, Provider, ProviderError, Request, http, sse};
 
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
@@ -104,13 +95,13 @@ impl Anthropic {
             .timeout(Duration::from_secs(15))
             .send()
             .await
-            .map_err(|e| ProviderError::Connection(describe(&e)))?;
+            .map_err(|e| ProviderError::Connection(http::describe(&e)))?;
         let status = response.status().as_u16();
-        let request_id = header(response.headers(), "request-id").map(str::to_owned);
+        let request_id = http::header(response.headers(), "request-id").map(str::to_owned);
         let text = response
             .text()
             .await
-            .map_err(|e| ProviderError::Connection(describe(&e)))?;
+            .map_err(|e| ProviderError::Connection(http::describe(&e)))?;
         if !(200..300).contains(&status) {
             let text = super::redact(&text, &[&self.config.api_key]);
             return Err(http_error(status, &text, request_id.as_deref()));
@@ -187,188 +178,51 @@ impl Provider for Anthropic {
     }
 
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
-        let (tx, rx) = mpsc::channel(256);
-        let call = Call {
-            client: self.client.clone(),
+        let wire = Messages {
             url: format!("{}/v1/messages", self.config.base_url.trim_end_matches('/')),
             headers: self.headers(request),
             body: self.body(request).to_string(),
-            idle: self.config.idle_timeout,
-            tx,
-            cancel,
+            key: self.config.api_key.clone(),
         };
-        tokio::spawn(call.run());
-        super::from_channel(rx)
+        http::spawn(&self.client, Arc::new(wire), self.config.idle_timeout, cancel)
     }
 }
 
-type Sender = mpsc::Sender<Result<StreamEvent, ProviderError>>;
-
-struct Call {
-    client: reqwest::Client,
+/// One call to the Messages API.
+struct Messages {
     url: String,
     headers: HeaderMap,
     body: String,
-    idle: Duration,
-    tx: Sender,
-    cancel: CancellationToken,
+    key: String,
 }
 
-impl Call {
-    async fn run(self) {
-        let mut retries = 0;
-        loop {
-            let send = self
-                .client
-                .post(&self.url)
-                .headers(self.headers.clone())
-                .body(self.body.clone())
-                .send();
-            let response = tokio::select! {
-                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
-                response = send => response,
-            };
-            let (failure_status, headers, error) = match response {
-                Ok(response) if response.status().is_success() => {
-                    return self.forward(response).await;
-                }
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let headers = response.headers().clone();
-                    let text = tokio::select! {
-                        () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
-                        text = response.text() => text.unwrap_or_default(),
-                    };
-                    // A proxy may echo the request back: the key never goes further.
-                    let key = self.headers.get("x-api-key").and_then(|k| k.to_str().ok());
-                    let text = super::redact(&text, &[key.unwrap_or_default()]);
-                    let error = http_error(status, &text, header(&headers, "request-id"));
-                    (Some(status), headers, error)
-                }
-                Err(e) => (
-                    None,
-                    HeaderMap::new(),
-                    ProviderError::Connection(describe(&e)),
-                ),
-            };
-            let failure = Failure {
-                status: failure_status,
-                should_retry: header(&headers, "x-should-retry"),
-                retry_after_ms: header(&headers, "retry-after-ms"),
-                retry_after: header(&headers, "retry-after"),
-            };
-            let Some(wait) = retry::delay(&failure, retries, retry::jitter()) else {
-                return self.fail(error).await;
-            };
-            retries += 1;
-            let announce = StreamEvent::RetryWait {
-                attempt: retries + 1,
-                wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                reason: error.to_string(),
-            };
-            if self.tx.send(Ok(announce)).await.is_err() {
-                return;
-            }
-            tokio::select! {
-                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
-                () = tokio::time::sleep(wait) => {}
-            }
-        }
+impl http::Wire for Messages {
+    fn request(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, ProviderError> {
+        Ok(client
+            .post(&self.url)
+            .headers(self.headers.clone())
+            .body(self.body.clone()))
     }
 
-    async fn fail(&self, error: ProviderError) {
-        let _ = self.tx.send(Err(error)).await;
+    fn error(&self, status: u16, headers: &HeaderMap, body: &str) -> ProviderError {
+        // A proxy may echo the request back: the key never goes further.
+        let body = super::redact(body, &[&self.key]);
+        http_error(status, &body, http::header(headers, "request-id"))
     }
 
-    /// Forward the answer's events until `message_stop`, an error, or the end of the body.
-    async fn forward(&self, response: reqwest::Response) {
-        let stalled = Arc::new(AtomicBool::new(false));
-        let body = idle_limited(response.bytes_stream(), self.idle, stalled.clone());
-        let mut events = std::pin::pin!(sse::decode(body));
-        let mut complete = false;
-        loop {
-            let next = tokio::select! {
-                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
-                next = events.next() => next,
-            };
-            match next {
-                Some(Ok(event)) => {
-                    complete |= matches!(event, StreamEvent::MessageStop);
-                    if self.tx.send(Ok(event)).await.is_err() {
-                        return;
-                    }
-                }
-                Some(Err(error)) => {
-                    let error = if stalled.load(Ordering::Relaxed) {
-                        ProviderError::Stalled(self.idle)
-                    } else {
-                        error
-                    };
-                    return self.fail(error).await;
-                }
-                None if complete => return,
-                None => return self.fail(ProviderError::Interrupted).await,
-            }
-        }
+    fn events(&self, body: http::Body) -> http::Events {
+        Box::pin(sse::decode(body))
     }
-}
-
-/// The body's chunks, ending with an error when none arrives for `idle`.
-fn idle_limited(
-    body: impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send + Unpin + 'static,
-    idle: Duration,
-    stalled: Arc<AtomicBool>,
-) -> impl futures_util::Stream<Item = Result<bytes::Bytes, String>> + Send + 'static {
-    stream::unfold(Some(body), move |state| {
-        let stalled = stalled.clone();
-        async move {
-            let mut body = state?;
-            match tokio::time::timeout(idle, body.next()).await {
-                Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some(body))),
-                Ok(Some(Err(e))) => Some((Err(describe(&e)), None)),
-                Ok(None) => None,
-                Err(_) => {
-                    stalled.store(true, Ordering::Relaxed);
-                    Some((Err("stalled".to_owned()), None))
-                }
-            }
-        }
-    })
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// A transport error in words, with its causes (reqwest's top-level text is terse).
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// An error status as a message that says what to do, with the API's own words and request id.
 pub fn http_error(status: u16, body: &str, request_id_header: Option<&str>) -> ProviderError {
     let parsed: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let kind = parsed["error"]["type"].as_str().map(str::to_owned);
-    let api_message = parsed["error"]["message"].as_str().map(str::to_owned);
+    let (kind, said) = http::said(status, body);
     let request_id = parsed["request_id"]
         .as_str()
         .or(request_id_header)
         .map(str::to_owned);
-    let said = api_message.clone().unwrap_or_else(|| {
-        let snippet: String = body.chars().take(200).collect();
-        if snippet.trim().is_empty() {
-            format!("HTTP {status}")
-        } else {
-            snippet
-        }
-    });
     let advice = match (status, kind.as_deref()) {
         (401, _) | (_, Some("authentication_error")) => {
             format!("the API key was rejected ({said}); check ANTHROPIC_API_KEY")

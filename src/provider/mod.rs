@@ -3,6 +3,7 @@
 pub mod anthropic;
 pub mod demo;
 pub mod event;
+pub mod http;
 pub mod partial_json;
 pub mod record;
 pub mod request;

@@ -1,0 +1,229 @@
+//! One model call over HTTP, whatever the wire format: a spawned task sends the request,
+//! retries failures before the answer starts (the SDKs' policy, each wait announced as a
+//! [`StreamEvent::RetryWait`]), then forwards the decoded events until the answer is complete,
+//! the body ends, no byte arrives for the idle limit, or the caller cancels. Failures after the
+//! answer started are not retried: the caller keeps what arrived.
+//!
+//! A backend says how to build each attempt (signed anew each time, for `SigV4`), what an error
+//! status means, and how its body becomes [`StreamEvent`]s: a [`Wire`].
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, stream};
+use reqwest::header::HeaderMap;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::retry::{self, Failure};
+use super::{EventStream, ProviderError, StreamEvent};
+
+/// A response body's chunks; the idle limit ends it with an error.
+pub type Body = Pin<Box<dyn Stream<Item = Result<Bytes, String>> + Send>>;
+
+/// A body's events.
+pub type Events = Pin<Box<dyn Stream<Item = Result<StreamEvent, ProviderError>> + Send>>;
+
+/// What differs between backends that stream over HTTP.
+pub trait Wire: Send + Sync + 'static {
+    /// The request of one attempt.
+    fn request(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, ProviderError>;
+
+    /// An error status (and its body) as a message that says what to do.
+    fn error(&self, status: u16, headers: &HeaderMap, body: &str) -> ProviderError;
+
+    /// The events of a successful response's body.
+    fn events(&self, body: Body) -> Events;
+}
+
+/// Start one call; its events arrive on the returned stream.
+pub fn spawn(
+    client: &reqwest::Client,
+    wire: Arc<dyn Wire>,
+    idle: Duration,
+    cancel: CancellationToken,
+) -> EventStream {
+    let (tx, rx) = mpsc::channel(256);
+    let call = Call {
+        client: client.clone(),
+        wire,
+        idle,
+        tx,
+        cancel,
+    };
+    tokio::spawn(call.run());
+    super::from_channel(rx)
+}
+
+type Sender = mpsc::Sender<Result<StreamEvent, ProviderError>>;
+
+struct Call {
+    client: reqwest::Client,
+    wire: Arc<dyn Wire>,
+    idle: Duration,
+    tx: Sender,
+    cancel: CancellationToken,
+}
+
+impl Call {
+    async fn run(self) {
+        let mut retries = 0;
+        loop {
+            let send = match self.wire.request(&self.client) {
+                Ok(request) => request.send(),
+                Err(e) => return self.fail(e).await,
+            };
+            let response = tokio::select! {
+                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                response = send => response,
+            };
+            let (failure_status, headers, error) = match response {
+                Ok(response) if response.status().is_success() => {
+                    return self.forward(response).await;
+                }
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    let text = tokio::select! {
+                        () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                        text = response.text() => text.unwrap_or_default(),
+                    };
+                    let error = self.wire.error(status, &headers, &text);
+                    (Some(status), headers, error)
+                }
+                Err(e) => (
+                    None,
+                    HeaderMap::new(),
+                    ProviderError::Connection(describe(&e)),
+                ),
+            };
+            let failure = Failure {
+                status: failure_status,
+                should_retry: header(&headers, "x-should-retry"),
+                retry_after_ms: header(&headers, "retry-after-ms"),
+                retry_after: header(&headers, "retry-after"),
+            };
+            let Some(wait) = retry::delay(&failure, retries, retry::jitter()) else {
+                return self.fail(error).await;
+            };
+            retries += 1;
+            let announce = StreamEvent::RetryWait {
+                attempt: retries + 1,
+                wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                reason: error.to_string(),
+            };
+            if self.tx.send(Ok(announce)).await.is_err() {
+                return;
+            }
+            tokio::select! {
+                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn fail(&self, error: ProviderError) {
+        let _ = self.tx.send(Err(error)).await;
+    }
+
+    /// Forward the answer's events until `message_stop`, an error, or the end of the body.
+    async fn forward(&self, response: reqwest::Response) {
+        let stalled = Arc::new(AtomicBool::new(false));
+        let body = idle_limited(response.bytes_stream(), self.idle, stalled.clone());
+        let mut events = self.wire.events(Box::pin(body));
+        let mut complete = false;
+        loop {
+            let next = tokio::select! {
+                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                next = events.next() => next,
+            };
+            match next {
+                Some(Ok(event)) => {
+                    complete |= matches!(event, StreamEvent::MessageStop);
+                    if self.tx.send(Ok(event)).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Err(error)) => {
+                    let error = if stalled.load(Ordering::Relaxed) {
+                        ProviderError::Stalled(self.idle)
+                    } else {
+                        error
+                    };
+                    return self.fail(error).await;
+                }
+                None if complete => return,
+                None => return self.fail(ProviderError::Interrupted).await,
+            }
+        }
+    }
+}
+
+/// The body's chunks, ending with an error when none arrives for `idle`.
+fn idle_limited(
+    body: impl Stream<Item = reqwest::Result<Bytes>> + Send + Unpin + 'static,
+    idle: Duration,
+    stalled: Arc<AtomicBool>,
+) -> impl Stream<Item = Result<Bytes, String>> + Send + 'static {
+    stream::unfold(Some(body), move |state| {
+        let stalled = stalled.clone();
+        async move {
+            let mut body = state?;
+            match tokio::time::timeout(idle, body.next()).await {
+                Ok(Some(Ok(chunk))) => Some((Ok(chunk), Some(body))),
+                Ok(Some(Err(e))) => Some((Err(describe(&e)), None)),
+                Ok(None) => None,
+                Err(_) => {
+                    stalled.store(true, Ordering::Relaxed);
+                    Some((Err("stalled".to_owned()), None))
+                }
+            }
+        }
+    })
+}
+
+/// A header's value, when it is text.
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A transport error in words, with its causes (reqwest's top-level text is terse).
+pub fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// What an error body says, in its own words: the JSON error's message (the Messages API,
+/// `OpenAI` and most servers put it at `error.message`, some at `error` or `message`), else the
+/// start of the text, else the status.
+pub fn said(status: u16, body: &str) -> (Option<String>, String) {
+    let parsed: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let kind = parsed["error"]["type"]
+        .as_str()
+        .or_else(|| parsed["error"]["code"].as_str())
+        .map(str::to_owned);
+    let message = parsed["error"]["message"]
+        .as_str()
+        .or_else(|| parsed["error"].as_str())
+        .or_else(|| parsed["message"].as_str())
+        .or_else(|| parsed["Message"].as_str())
+        .map(str::to_owned);
+    let said = message.unwrap_or_else(|| {
+        let snippet: String = body.chars().take(200).collect();
+        if snippet.trim().is_empty() {
+            format!("HTTP {status}")
+        } else {
+            snippet.trim().to_owned()
+        }
+    });
+    (kind, said)
+}
