@@ -442,6 +442,7 @@ async fn check_provider(config: &Config) -> Vec<Finding> {
                 format!("the offline demo model{why}: nothing to reach"),
             )]
         }
+        ProviderKind::OpenAi => check_openai(config).await,
         ProviderKind::Anthropic => {
             let anthropic = match config.anthropic() {
                 Ok(a) => a,
@@ -476,5 +477,58 @@ async fn check_provider(config: &Config) -> Vec<Finding> {
                 Err(e) => vec![found(Level::Fail, area, e.to_string())],
             }
         }
+    }
+}
+
+/// An OpenAI-compatible server: reachable, and offering the model.
+async fn check_openai(config: &Config) -> Vec<Finding> {
+    let area = "provider";
+    let server = match config.openai() {
+        Ok(server) => server,
+        Err(e) => {
+            return vec![found(Level::Fail, area, e.to_string()).fix("check --base-url")];
+        }
+    };
+    match server.list_models().await {
+        Ok(models) => {
+            let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+            let mut out = vec![found(
+                Level::Ok,
+                area,
+                format!("{}: answers ({} models offered)", config.base_url, ids.len()),
+            )];
+            if config.model.is_empty() {
+                match ids.first() {
+                    Some(first) => out.push(found(
+                        Level::Ok,
+                        area,
+                        format!("no model configured: {first} (the server's first) answers"),
+                    )),
+                    None => out.push(
+                        found(Level::Fail, area, "the server offers no model")
+                            .fix("load or pull one (e.g. `ollama pull qwen3`), or pass --model"),
+                    ),
+                }
+            } else if ids.contains(&config.model.as_str()) {
+                out.push(found(Level::Ok, area, format!("model {} is offered", config.model)));
+            } else {
+                let some: Vec<&str> = ids.iter().take(8).copied().collect();
+                out.push(
+                    found(
+                        Level::Warn,
+                        area,
+                        format!("model {:?} is not in the server's list", config.model),
+                    )
+                    .fix(format!("check the name (offered: {})", some.join(", "))),
+                );
+            }
+            out
+        }
+        Err(e @ ProviderError::Connection(_)) => vec![
+            found(Level::Fail, area, format!("cannot reach {}: {e}", config.base_url)).fix(
+                "start the server (e.g. `ollama serve`), or point --base-url (OPENAI_BASE_URL) at it",
+            ),
+        ],
+        Err(e) => vec![found(Level::Fail, area, e.to_string())],
     }
 }

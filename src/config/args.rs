@@ -17,6 +17,9 @@ pub enum ProviderKind {
     Demo,
     /// The Anthropic Messages API (needs ANTHROPIC_API_KEY).
     Anthropic,
+    /// An OpenAI-compatible server: Ollama, llama.cpp, vLLM, LM Studio (--base-url).
+    #[value(name = "openai")]
+    OpenAi,
 }
 
 impl ProviderKind {
@@ -24,6 +27,7 @@ impl ProviderKind {
         match self {
             Self::Demo => "demo",
             Self::Anthropic => "anthropic",
+            Self::OpenAi => "openai",
         }
     }
 }
@@ -42,11 +46,13 @@ pub struct Flags {
     #[arg(long, global = true, value_enum)]
     pub provider: Option<ProviderKind>,
 
-    /// Model name for the Anthropic API [default: claude-sonnet-4-5; env: ANTHROPIC_MODEL]
+    /// Model name [default: claude-sonnet-4-5, or for openai the server's first; env:
+    /// ANTHROPIC_MODEL, OPENAI_MODEL]
     #[arg(long, global = true)]
     pub model: Option<String>,
 
-    /// API base URL [default: https://api.anthropic.com; env: ANTHROPIC_BASE_URL]
+    /// API base URL [default: https://api.anthropic.com, or for openai
+    /// http://localhost:11434/v1; env: ANTHROPIC_BASE_URL, OPENAI_BASE_URL]
     #[arg(long, global = true)]
     pub base_url: Option<String>,
 

@@ -126,6 +126,8 @@ pub struct Config {
     pub model: String,
     pub base_url: String,
     pub api_key: Option<Secret>,
+    /// `OPENAI_API_KEY`, for an OpenAI-compatible server that wants one.
+    pub openai_key: Option<Secret>,
     pub api_version: String,
     pub max_tokens: u32,
     pub max_calls: u32,
@@ -230,7 +232,12 @@ impl Config {
         let Some(path) = &self.record else {
             return Ok((backend, note.map(str::to_owned)));
         };
-        let secrets = self.api_key.iter().map(|k| k.expose().to_owned()).collect();
+        let secrets = self
+            .api_key
+            .iter()
+            .chain(&self.openai_key)
+            .map(|k| k.expose().to_owned())
+            .collect();
         let recorder = Recorder::open(backend, path, secrets)?;
         let appending = (recorder.earlier_calls > 0).then(|| {
             format!(
@@ -246,6 +253,15 @@ impl Config {
         Ok((Arc::new(recorder), note))
     }
 
+    /// The OpenAI-compatible backend as configured.
+    pub fn openai(&self) -> Result<crate::provider::openai::OpenAi, ProviderError> {
+        let mut config = crate::provider::openai::OpenAiConfig::new(self.base_url.clone());
+        config.api_key = self.openai_key.as_ref().map(|k| k.expose().to_owned());
+        config.model = Some(self.model.clone()).filter(|m| !m.is_empty());
+        config.idle_timeout = Duration::from_secs(self.idle_timeout);
+        crate::provider::openai::OpenAi::new(config)
+    }
+
     /// The configured backend, and a note when it was chosen for the user.
     fn backend(&self) -> Result<(Arc<dyn Provider>, Option<&'static str>), ProviderError> {
         let kind = match self.provider {
@@ -259,6 +275,7 @@ impl Config {
         match kind {
             ProviderKind::Demo => Ok((self.demo(), None)),
             ProviderKind::Anthropic => Ok((Arc::new(self.anthropic()?), None)),
+            ProviderKind::OpenAi => Ok((Arc::new(self.openai()?), None)),
         }
     }
 
@@ -475,22 +492,67 @@ impl Resolver<'_> {
             |t| parse_provider(t).map(Some),
             |p| quote(p.map_or("auto", ProviderKind::name)),
         )?;
-        let model = self.value(
-            &key("model", "--model", &["ANTHROPIC_MODEL", "MEMDECK_MODEL"]),
-            f.model.clone(),
-            |c| c.model.as_ref(),
-            anthropic::DEFAULT_MODEL.to_owned(),
-            non_empty,
-            |m| quote(m),
-        )?;
-        let base_url = self.value(
-            &key("base_url", "--base-url", &["ANTHROPIC_BASE_URL"]),
-            f.base_url.clone(),
-            |c| c.base_url.as_ref(),
-            anthropic::DEFAULT_BASE_URL.to_owned(),
-            parse_url,
-            |u| quote(u),
-        )?;
+        let openai = provider == Some(ProviderKind::OpenAi);
+        let (model, base_url) = if openai {
+            let model = self.value(
+                &key("model", "--model", &["OPENAI_MODEL", "MEMDECK_MODEL"]),
+                f.model.clone(),
+                |c| c.model.as_ref(),
+                String::new(),
+                non_empty,
+                |m| {
+                    if m.is_empty() {
+                        "(not set: the server's first model)".to_owned()
+                    } else {
+                        quote(m)
+                    }
+                },
+            )?;
+            let base_url = self.value(
+                &key("base_url", "--base-url", &["OPENAI_BASE_URL"]),
+                f.base_url.clone(),
+                |c| c.base_url.as_ref(),
+                crate::provider::openai::DEFAULT_BASE_URL.to_owned(),
+                parse_url,
+                |u| quote(u),
+            )?;
+            (model, base_url)
+        } else {
+            let model = self.value(
+                &key("model", "--model", &["ANTHROPIC_MODEL", "MEMDECK_MODEL"]),
+                f.model.clone(),
+                |c| c.model.as_ref(),
+                anthropic::DEFAULT_MODEL.to_owned(),
+                non_empty,
+                |m| quote(m),
+            )?;
+            let base_url = self.value(
+                &key("base_url", "--base-url", &["ANTHROPIC_BASE_URL"]),
+                f.base_url.clone(),
+                |c| c.base_url.as_ref(),
+                anthropic::DEFAULT_BASE_URL.to_owned(),
+                parse_url,
+                |u| quote(u),
+            )?;
+            (model, base_url)
+        };
+        let openai_key = self
+            .variable(&["OPENAI_API_KEY"])
+            .filter(|(k, _)| !k.trim().is_empty());
+        if openai {
+            self.settings.push(Setting {
+                key: "openai_api_key",
+                value: if openai_key.is_some() {
+                    "(set, not shown; from the environment or .env only)".to_owned()
+                } else {
+                    "(not set: OPENAI_API_KEY, if the server needs one)".to_owned()
+                },
+                origin: openai_key
+                    .as_ref()
+                    .map_or(Origin::Default, |(_, o)| o.clone()),
+            });
+        }
+        let openai_key = openai_key.map(|(k, _)| Secret(k.trim().to_owned()));
         let api_key = self
             .variable(&["ANTHROPIC_API_KEY"])
             .filter(|(k, _)| !k.trim().is_empty());
@@ -742,6 +804,7 @@ impl Resolver<'_> {
             model,
             base_url,
             api_key,
+            openai_key,
             api_version,
             max_tokens,
             max_calls,
@@ -1059,7 +1122,8 @@ fn parse_provider(text: &str) -> Result<ProviderKind, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "demo" => Ok(ProviderKind::Demo),
         "anthropic" => Ok(ProviderKind::Anthropic),
-        _ => Err("expected demo or anthropic".to_owned()),
+        "openai" => Ok(ProviderKind::OpenAi),
+        _ => Err("expected demo, anthropic or openai".to_owned()),
     }
 }
 

@@ -184,7 +184,12 @@ impl Provider for Anthropic {
             body: self.body(request).to_string(),
             key: self.config.api_key.clone(),
         };
-        http::spawn(&self.client, Arc::new(wire), self.config.idle_timeout, cancel)
+        http::spawn(
+            &self.client,
+            Arc::new(wire),
+            self.config.idle_timeout,
+            cancel,
+        )
     }
 }
 

@@ -4,6 +4,7 @@ pub mod anthropic;
 pub mod demo;
 pub mod event;
 pub mod http;
+pub mod openai;
 pub mod partial_json;
 pub mod record;
 pub mod request;

@@ -67,9 +67,21 @@ fn events_in(chunk: &[u8]) -> impl Iterator<Item = Bytes> + use<> {
     })
 }
 
-/// Decode a response body into stream events. The stream ends when the body ends; whether the
-/// answer was complete (a `message_stop` arrived) is for the consumer to check.
-pub fn decode<S, B, E>(body: S) -> impl Stream<Item = Result<StreamEvent, ProviderError>> + Send
+/// One server-sent event as it arrived.
+#[derive(Debug)]
+pub struct Frame {
+    /// Its `event:` name; empty when it has none.
+    pub event: String,
+    /// Its data lines, joined.
+    pub data: String,
+    /// The body had already ended when this event was read: if it does not parse, it was cut
+    /// short.
+    pub at_end: bool,
+}
+
+/// A response body's server-sent events. Transport failures and framing damage are errors; a
+/// body cut inside a line or a character reads as [`ProviderError::Interrupted`].
+pub fn frames<S, B, E>(body: S) -> impl Stream<Item = Result<Frame, ProviderError>> + Send
 where
     S: Stream<Item = Result<B, E>> + Send + 'static,
     B: AsRef<[u8]> + Send + 'static,
@@ -90,28 +102,47 @@ where
             seen_end.store(true, Ordering::Relaxed);
             Ok(Chunk::End)
         }));
-    pieces.eventsource().filter_map(move |item| {
-        let ended = ended.load(Ordering::Relaxed);
-        let out = match item {
-            Ok(event) => match decode_event(&event.event, event.data.trim_end_matches('\n')) {
+    pieces.eventsource().map(move |item| {
+        let at_end = ended.load(Ordering::Relaxed);
+        match item {
+            Ok(event) => Ok(Frame {
+                event: event.event,
+                data: event.data,
+                at_end,
+            }),
+            Err(EventStreamError::Transport(e)) => Err(ProviderError::Connection(e.to_string())),
+            // Cut inside a multi-byte character or a line: the body simply ended early.
+            Err(_) if at_end => Err(ProviderError::Interrupted),
+            Err(e) => Err(ProviderError::Decode(e.to_string())),
+        }
+    })
+}
+
+/// Decode a Messages API response body into stream events. The stream ends when the body
+/// ends; whether the answer was complete (a `message_stop` arrived) is for the consumer to
+/// check.
+pub fn decode<S, B, E>(body: S) -> impl Stream<Item = Result<StreamEvent, ProviderError>> + Send
+where
+    S: Stream<Item = Result<B, E>> + Send + 'static,
+    B: AsRef<[u8]> + Send + 'static,
+    E: Display + Send + 'static,
+{
+    frames(body).filter_map(|frame| {
+        let out = match frame {
+            Ok(frame) => match decode_event(&frame.event, frame.data.trim_end_matches('\n')) {
                 Ok(Decoded::Event(e)) => Some(Ok(e)),
                 Ok(Decoded::Skip) => None,
                 Ok(Decoded::Error(body)) => Some(Err(ProviderError::Stream {
                     kind: body.kind,
                     message: body.message,
                 })),
-                Err(_) if ended => Some(Err(ProviderError::Interrupted)),
+                Err(_) if frame.at_end => Some(Err(ProviderError::Interrupted)),
                 Err(e) => Some(Err(ProviderError::Decode(format!(
                     "bad `{}` event: {e}",
-                    event.event
+                    frame.event
                 )))),
             },
-            Err(EventStreamError::Transport(e)) => {
-                Some(Err(ProviderError::Connection(e.to_string())))
-            }
-            // Cut inside a multi-byte character or a line: the body simply ended early.
-            Err(_) if ended => Some(Err(ProviderError::Interrupted)),
-            Err(e) => Some(Err(ProviderError::Decode(e.to_string()))),
+            Err(e) => Some(Err(e)),
         };
         std::future::ready(out)
     })
