@@ -443,6 +443,7 @@ async fn check_provider(config: &Config) -> Vec<Finding> {
             )]
         }
         ProviderKind::OpenAi => check_openai(config).await,
+        ProviderKind::Bedrock => check_bedrock(config).await,
         ProviderKind::Anthropic => {
             let anthropic = match config.anthropic() {
                 Ok(a) => a,
@@ -531,4 +532,82 @@ async fn check_openai(config: &Config) -> Vec<Finding> {
         ],
         Err(e) => vec![found(Level::Fail, area, e.to_string())],
     }
+}
+
+/// Bedrock: credentials and region found, accepted (a signed model list), the model offered.
+#[cfg(feature = "bedrock")]
+async fn check_bedrock(config: &Config) -> Vec<Finding> {
+    let area = "provider";
+    let bedrock = match config.bedrock_backend() {
+        Ok(b) => b,
+        Err(e) => return vec![found(Level::Fail, area, e.to_string())],
+    };
+    let region = match bedrock.region().await {
+        Ok(region) => region,
+        Err(e) => {
+            return vec![
+                found(Level::Fail, area, e.to_string())
+                    .fix("e.g. `export AWS_REGION=us-east-1`, or --aws-region"),
+            ];
+        }
+    };
+    match bedrock.list_models().await {
+        Ok(models) => {
+            let mut out = vec![found(
+                Level::Ok,
+                area,
+                format!(
+                    "Bedrock in {region}: the credentials are accepted ({} Anthropic models and \
+                     inference profiles)",
+                    models.len()
+                ),
+            )];
+            if models.iter().any(|m| m.id == config.model) {
+                out.push(found(
+                    Level::Ok,
+                    area,
+                    format!("model {} is offered", config.model),
+                ));
+            } else {
+                let some: Vec<&str> = models.iter().take(6).map(|m| m.id.as_str()).collect();
+                out.push(
+                    found(
+                        Level::Warn,
+                        area,
+                        format!("model {:?} is not in the list for {region}", config.model),
+                    )
+                    .fix(format!(
+                        "check the id and the region, and enable the model in the Bedrock console \
+                         (offered: {})",
+                        some.join(", ")
+                    )),
+                );
+            }
+            out
+        }
+        Err(e @ ProviderError::Connection(_)) => vec![
+            found(
+                Level::Fail,
+                area,
+                format!("cannot reach Bedrock in {region}: {e}"),
+            )
+            .fix("check the network, a proxy, or AWS_ENDPOINT_URL_BEDROCK"),
+        ],
+        Err(e @ ProviderError::Setup(_)) => vec![
+            found(Level::Fail, area, e.to_string())
+                .fix("see `aws configure list`; with SSO, run `aws sso login`"),
+        ],
+        Err(e) => vec![found(Level::Fail, area, e.to_string())],
+    }
+}
+
+#[cfg(not(feature = "bedrock"))]
+#[allow(clippy::unused_async)]
+async fn check_bedrock(config: &Config) -> Vec<Finding> {
+    let error = config
+        .bedrock()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    vec![found(Level::Fail, "provider", error)]
 }

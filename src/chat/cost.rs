@@ -37,6 +37,11 @@ impl Default for PriceTable {
 impl PriceTable {
     /// The price of `model`, when a prefix in the table matches it.
     pub fn price(&self, model: &str) -> Option<Price> {
+        // Bedrock ids name the model after a provider prefix:
+        // `global.anthropic.claude-sonnet-4-5-20250929-v1:0`.
+        let model = model
+            .rsplit_once("anthropic.")
+            .map_or(model, |(_, name)| name);
         self.entries
             .iter()
             .filter(|(prefix, _)| model.starts_with(prefix.as_str()))
@@ -194,6 +199,12 @@ mod tests {
         let mut table = PriceTable::default();
         assert_eq!(table.price("claude-sonnet-4-5").map(|p| p.input), Some(3.0));
         assert_eq!(table.price("gpt-9"), None);
+        assert_eq!(
+            table
+                .price("global.anthropic.claude-haiku-4-5-20251001-v1:0")
+                .map(|p| p.input),
+            Some(1.0)
+        );
         table.set(
             "claude-sonnet-4-5",
             Price {

@@ -20,6 +20,8 @@ pub enum ProviderKind {
     /// An OpenAI-compatible server: Ollama, llama.cpp, vLLM, LM Studio (--base-url).
     #[value(name = "openai")]
     OpenAi,
+    /// Claude on AWS Bedrock (AWS credentials and region as the AWS CLI finds them).
+    Bedrock,
 }
 
 impl ProviderKind {
@@ -28,6 +30,7 @@ impl ProviderKind {
             Self::Demo => "demo",
             Self::Anthropic => "anthropic",
             Self::OpenAi => "openai",
+            Self::Bedrock => "bedrock",
         }
     }
 }
@@ -55,6 +58,14 @@ pub struct Flags {
     /// http://localhost:11434/v1; env: ANTHROPIC_BASE_URL, OPENAI_BASE_URL]
     #[arg(long, global = true)]
     pub base_url: Option<String>,
+
+    /// AWS region for Bedrock [default: as the AWS CLI finds it: AWS_REGION, the profile]
+    #[arg(long, global = true, value_name = "REGION")]
+    pub aws_region: Option<String>,
+
+    /// AWS profile for Bedrock [default: AWS_PROFILE, else the default profile]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub aws_profile: Option<String>,
 
     /// The anthropic-version header [default: 2023-06-01; env: MEMDECK_API_VERSION]
     #[arg(long, global = true, value_parser = ["2023-06-01", "2026-10-21"])]

@@ -66,6 +66,8 @@ pub struct FileConfig {
     pub record: Option<Located>,
     pub replay: Option<Located>,
     pub theme: Option<Located>,
+    pub aws_region: Option<Located>,
+    pub aws_profile: Option<Located>,
     /// `[prices.PREFIX]` tables: `input`, `output`, `cache_read` in USD per million tokens.
     pub prices: Vec<PriceSection>,
     /// `[keys]`: remappable actions by name, with their keys.
@@ -102,6 +104,8 @@ struct RawFile {
     record: Raw,
     replay: Raw,
     theme: Raw,
+    aws_region: Raw,
+    aws_profile: Raw,
     #[serde(default)]
     prices: std::collections::BTreeMap<String, Spanned<toml::Table>>,
     #[serde(default)]
@@ -260,6 +264,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         record: located("record", raw.record)?,
         replay: located("replay", raw.replay)?,
         theme: located("theme", raw.theme)?,
+        aws_region: located("aws_region", raw.aws_region)?,
+        aws_profile: located("aws_profile", raw.aws_profile)?,
         prices: raw
             .prices
             .into_iter()

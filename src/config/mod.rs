@@ -128,6 +128,9 @@ pub struct Config {
     pub api_key: Option<Secret>,
     /// `OPENAI_API_KEY`, for an OpenAI-compatible server that wants one.
     pub openai_key: Option<Secret>,
+    /// Bedrock's region and profile, when not as the AWS CLI would find them.
+    pub aws_region: Option<String>,
+    pub aws_profile: Option<String>,
     pub api_version: String,
     pub max_tokens: u32,
     pub max_calls: u32,
@@ -253,6 +256,32 @@ impl Config {
         Ok((Arc::new(recorder), note))
     }
 
+    /// The Bedrock backend as configured.
+    #[cfg(feature = "bedrock")]
+    pub fn bedrock(&self) -> Result<Arc<dyn Provider>, ProviderError> {
+        Ok(Arc::new(self.bedrock_backend()?))
+    }
+
+    /// The Bedrock backend itself (doctor lists its models).
+    #[cfg(feature = "bedrock")]
+    pub fn bedrock_backend(&self) -> Result<crate::provider::bedrock::Bedrock, ProviderError> {
+        let mut config = crate::provider::bedrock::BedrockConfig::new(self.model.clone());
+        config.region.clone_from(&self.aws_region);
+        config.profile.clone_from(&self.aws_profile);
+        config.idle_timeout = Duration::from_secs(self.idle_timeout);
+        crate::provider::bedrock::Bedrock::new(config)
+    }
+
+    /// Without the `bedrock` feature there is no Bedrock backend.
+    #[cfg(not(feature = "bedrock"))]
+    pub fn bedrock(&self) -> Result<Arc<dyn Provider>, ProviderError> {
+        Err(ProviderError::Setup(
+            "this memdeck was built without Bedrock; build it with the default features \
+             (cargo build --release)"
+                .to_owned(),
+        ))
+    }
+
     /// The OpenAI-compatible backend as configured.
     pub fn openai(&self) -> Result<crate::provider::openai::OpenAi, ProviderError> {
         let mut config = crate::provider::openai::OpenAiConfig::new(self.base_url.clone());
@@ -276,6 +305,7 @@ impl Config {
             ProviderKind::Demo => Ok((self.demo(), None)),
             ProviderKind::Anthropic => Ok((Arc::new(self.anthropic()?), None)),
             ProviderKind::OpenAi => Ok((Arc::new(self.openai()?), None)),
+            ProviderKind::Bedrock => Ok((self.bedrock()?, None)),
         }
     }
 
@@ -493,7 +523,17 @@ impl Resolver<'_> {
             |p| quote(p.map_or("auto", ProviderKind::name)),
         )?;
         let openai = provider == Some(ProviderKind::OpenAi);
-        let (model, base_url) = if openai {
+        let (model, base_url) = if provider == Some(ProviderKind::Bedrock) {
+            let model = self.value(
+                &key("model", "--model", &["MEMDECK_MODEL"]),
+                f.model.clone(),
+                |c| c.model.as_ref(),
+                crate::provider::BEDROCK_MODEL.to_owned(),
+                non_empty,
+                |m| quote(m),
+            )?;
+            (model, String::new())
+        } else if openai {
             let model = self.value(
                 &key("model", "--model", &["OPENAI_MODEL", "MEMDECK_MODEL"]),
                 f.model.clone(),
@@ -536,6 +576,28 @@ impl Resolver<'_> {
             )?;
             (model, base_url)
         };
+        let aws_region = self.value(
+            &key("aws_region", "--aws-region", &[]),
+            f.aws_region.clone().map(Some),
+            |c| c.aws_region.as_ref(),
+            None,
+            |t| Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty())),
+            |r| match r {
+                Some(r) => quote(r),
+                None => "(not set: as the AWS CLI finds it, AWS_REGION or the profile)".to_owned(),
+            },
+        )?;
+        let aws_profile = self.value(
+            &key("aws_profile", "--aws-profile", &[]),
+            f.aws_profile.clone().map(Some),
+            |c| c.aws_profile.as_ref(),
+            None,
+            |t| Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty())),
+            |p| match p {
+                Some(p) => quote(p),
+                None => "(not set: AWS_PROFILE, else the default profile)".to_owned(),
+            },
+        )?;
         let openai_key = self
             .variable(&["OPENAI_API_KEY"])
             .filter(|(k, _)| !k.trim().is_empty());
@@ -805,6 +867,8 @@ impl Resolver<'_> {
             base_url,
             api_key,
             openai_key,
+            aws_region,
+            aws_profile,
             api_version,
             max_tokens,
             max_calls,

@@ -123,20 +123,9 @@ impl Anthropic {
 
     /// The request body: never any sampling parameter.
     pub fn body(&self, request: &Request) -> Value {
-        let mut body = json!({
-            "model": request.model.as_deref().unwrap_or(&self.config.model),
-            "max_tokens": request.max_tokens,
-            "stream": true,
-            "system": request.system,
-            "messages": request.messages,
-            "tools": [{"type": "memory_20250818", "name": "memory"}],
-        });
-        if let Some(thinking) = request.thinking.config() {
-            body["thinking"] = thinking;
-        }
-        if let Some(cm) = request.context_editing.config(request.thinking) {
-            body["context_management"] = cm;
-        }
+        let mut body = messages_body(request);
+        body["model"] = json!(request.model.as_deref().unwrap_or(&self.config.model));
+        body["stream"] = json!(true);
         body
     }
 
@@ -149,11 +138,7 @@ impl Anthropic {
         if let Ok(version) = HeaderValue::from_str(&self.config.version) {
             headers.insert(HeaderName::from_static("anthropic-version"), version);
         }
-        let mut betas = vec![FINE_GRAINED_TOOL_STREAMING_BETA];
-        if request.context_editing.config(request.thinking).is_some() {
-            betas.insert(0, CONTEXT_MANAGEMENT_BETA);
-        }
-        if let Ok(betas) = HeaderValue::from_str(&betas.join(",")) {
+        if let Ok(betas) = HeaderValue::from_str(&betas(request).join(",")) {
             headers.insert(HeaderName::from_static("anthropic-beta"), betas);
         }
         headers.insert(
@@ -191,6 +176,34 @@ impl Provider for Anthropic {
             cancel,
         )
     }
+}
+
+/// The body of a Messages request without `model` and `stream` (Bedrock puts the model in the
+/// URL): the system prompt, the conversation, the memory tool, thinking and context editing.
+pub fn messages_body(request: &Request) -> Value {
+    let mut body = json!({
+        "max_tokens": request.max_tokens,
+        "system": request.system,
+        "messages": request.messages,
+        "tools": [{"type": "memory_20250818", "name": "memory"}],
+    });
+    if let Some(thinking) = request.thinking.config() {
+        body["thinking"] = thinking;
+    }
+    if let Some(cm) = request.context_editing.config(request.thinking) {
+        body["context_management"] = cm;
+    }
+    body
+}
+
+/// The betas a request needs: context editing when it is on, and fine-grained tool streaming
+/// (tool input arrives as it is written, for the live tool cards).
+pub fn betas(request: &Request) -> Vec<&'static str> {
+    let mut betas = vec![FINE_GRAINED_TOOL_STREAMING_BETA];
+    if request.context_editing.config(request.thinking).is_some() {
+        betas.insert(0, CONTEXT_MANAGEMENT_BETA);
+    }
+    betas
 }
 
 /// One call to the Messages API.

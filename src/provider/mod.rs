@@ -1,8 +1,11 @@
 //! Model backends. Every backend turns a [`Request`] into the same stream of [`StreamEvent`]s.
 
 pub mod anthropic;
+#[cfg(feature = "bedrock")]
+pub mod bedrock;
 pub mod demo;
 pub mod event;
+pub mod eventstream;
 pub mod http;
 pub mod openai;
 pub mod partial_json;
@@ -19,6 +22,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use event::{Delta, StreamEvent};
 pub use request::{ContextEditing, Request, Thinking};
+
+/// The Bedrock model when none is configured: Claude Sonnet 4.5 through the global inference
+/// profile.
+pub const BEDROCK_MODEL: &str = "global.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
 /// A model a backend offers.
 #[derive(Clone, Debug, PartialEq, Eq)]
