@@ -377,3 +377,64 @@ fn a_profile_from_the_shared_files_and_errors_that_say_what_to_do() {
         text(&out).1
     );
 }
+
+#[path = "support/tmux.rs"]
+mod tmux;
+
+/// The app on Bedrock: the answer and its memory write, the backend and region in the status
+/// bar, and the picker listing the region's Anthropic models.
+#[test]
+fn the_app_talks_to_bedrock() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = runtime.block_on(Mock::start(vec![
+        stream_reply(&memory_answer(), 9),
+        stream_reply(&frames(&answer(&[Block::Text("Saved to /memories/acme.md.")], "end_turn")), 5),
+        Reply::status(200, &[], r#"{"inferenceProfileSummaries":[{"inferenceProfileId":"us.anthropic.claude-haiku-4-5-20251001-v1:0","inferenceProfileName":"US Claude Haiku 4.5"}]}"#),
+        Reply::status(200, &[], r#"{"modelSummaries":[]}"#),
+    ]));
+    let t = tmp();
+    let dir = t.path().display();
+    let command = format!(
+        "env -u MEMDECK_CONFIG -u AWS_PROFILE -u AWS_DEFAULT_REGION -u AWS_ENDPOINT_URL \
+         XDG_CONFIG_HOME={dir} HOME={dir} AWS_CONFIG_FILE={dir}/none AWS_SHARED_CREDENTIALS_FILE={dir}/none \
+         AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-2 AWS_ACCESS_KEY_ID=AKIDTUI \
+         AWS_SECRET_ACCESS_KEY=tui-secret-0123456789 AWS_ENDPOINT_URL_BEDROCK_RUNTIME={url} \
+         AWS_ENDPOINT_URL_BEDROCK={url} {bin} --provider bedrock --memory-dir {dir}/memories \
+         --log-file {dir}/log --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
+        bin = env!("CARGO_BIN_EXE_memdeck"),
+        url = mock.url(),
+    );
+    let tmux = tmux::Tmux::start(150, 40, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.text("ACME runs 40 stores.");
+    tmux.keys(&["Enter"]);
+    let shown = tmux.wait_for("the answer", |s| {
+        s.contains("Saved to /memories/acme.md.") && !s.contains("streaming")
+    });
+    assert!(
+        shown.contains("✓ memory create /memories/acme.md"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Bedrock global.anthropic.claude-sonnet-4-5"),
+        "{shown}"
+    );
+    tmux.keys(&["F3"]);
+    tmux.wait_for("the region's models in the picker", |s| {
+        s.contains("us.anthropic.claude-haiku-4-5-20251001-v1:0")
+    });
+    // Esc and Ctrl+Q apart: sent together they read as Alt+Ctrl+Q.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the picker to close", |s| !s.contains("Model for this tab"));
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("memories/acme.md")).unwrap(),
+        "ACME runs 40 stores.\n"
+    );
+    let log = std::fs::read_to_string(t.path().join("log")).unwrap_or_default();
+    assert!(
+        !log.contains("tui-secret-0123456789"),
+        "the secret key reached the log"
+    );
+}

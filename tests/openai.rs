@@ -311,3 +311,70 @@ fn a_missing_model_and_a_dead_server_say_what_to_do() {
     );
     assert!(report.contains("ollama serve"), "{report}");
 }
+
+#[path = "support/tmux.rs"]
+mod tmux;
+
+/// The app on an OpenAI-compatible server: the live tool card, the memory file in the panel,
+/// the answer, the backend in the status bar, and the model picker listing the server's models.
+#[test]
+fn the_app_talks_to_an_openai_compatible_server() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let input = json!({"command": "create", "path": "/memories/acme.md", "file_text": "ACME runs 40 stores.\n"});
+    let mock = runtime.block_on(Mock::start(vec![
+        Reply::sse(
+            answer_with_tool("Noting it. ", "call_1", &input, 4).as_bytes(),
+            12,
+            Duration::from_millis(20),
+        ),
+        Reply::sse(
+            text_answer("Saved to /memories/acme.md.").as_bytes(),
+            3,
+            Duration::ZERO,
+        ),
+        Reply::status(
+            200,
+            &[],
+            r#"{"object":"list","data":[{"id":"qwen3:8b"},{"id":"llama3.2"}]}"#,
+        ),
+    ]));
+    let t = tmp();
+    let dir = t.path().display();
+    let command = format!(
+        "env -u OPENAI_API_KEY -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider openai \
+         --base-url {url}/v1 --model qwen3:8b --memory-dir {dir}/memories --log-file {dir}/log \
+         --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
+        bin = env!("CARGO_BIN_EXE_memdeck"),
+        url = mock.url(),
+    );
+    let tmux = tmux::Tmux::start(140, 40, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let shown = tmux.screen();
+    assert!(
+        shown.contains("OpenAI-compatible qwen3:8b at http://127.0.0.1:"),
+        "{shown}"
+    );
+    tmux.text("ACME runs 40 stores.");
+    tmux.keys(&["Enter"]);
+    let shown = tmux.wait_for("the answer", |s| {
+        s.contains("Saved to /memories/acme.md.") && !s.contains("streaming")
+    });
+    assert!(
+        shown.contains("✓ memory create /memories/acme.md"),
+        "{shown}"
+    );
+    assert!(shown.contains("acme.md"), "{shown}");
+    tmux.keys(&["F3"]);
+    tmux.wait_for("the server's models in the picker", |s| {
+        s.contains("qwen3:8b") && s.contains("llama3.2")
+    });
+    // Esc and Ctrl+Q apart: sent together they read as Alt+Ctrl+Q.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the picker to close", |s| !s.contains("Model for this tab"));
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("memories/acme.md")).unwrap(),
+        "ACME runs 40 stores.\n"
+    );
+}
