@@ -8,15 +8,13 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use std::sync::Arc;
-
 use clap::{Parser, Subcommand};
 use memdeck::chat::ask::{Io, Output, ask, ask_in};
 use memdeck::chat::{Agent, TurnError};
 use memdeck::config::{self, Config, Environment, Flags};
 use memdeck::logging;
 use memdeck::memory::history::format_utc;
-use memdeck::memory::{self, LocalStore, MemPath, MemoryStore, WriteCtx};
+use memdeck::memory::{self, MemPath, MemoryStore, WriteCtx};
 use memdeck::provider::ProviderError;
 use tokio_util::sync::CancellationToken;
 
@@ -244,18 +242,17 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             )
         }
         Some(Command::Memory(command)) => {
-            let store = LocalStore::open(&config.local_options()).map_err(|e| {
-                Failure::from(e)
-                    .hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
-            })?;
-            run_memory(&config, &store, command)
+            let store = config
+                .open_store()
+                .map_err(|e| Failure::from(e).hint(config.store_hint()))?;
+            run_memory(&config, store.as_ref(), command)
         }
     }
 }
 
 fn run_memory(
     config: &Config,
-    store: &LocalStore,
+    store: &dyn MemoryStore,
     command: &MemoryCommand,
 ) -> Result<ExitCode, Failure> {
     match command {
@@ -359,12 +356,12 @@ fn run_ask(
     if let Some(note) = note {
         eprintln!("memdeck: {note}");
     }
-    let store = LocalStore::open(&config.local_options()).map_err(|e| {
-        Failure::from(e).hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
-    })?;
+    let store = config
+        .open_store()
+        .map_err(|e| Failure::from(e).hint(config.store_hint()))?;
     let agent = Agent {
         provider,
-        store: Arc::new(store),
+        store,
         persona: continued
             .as_ref()
             .map_or_else(|| config.persona(persona), |c| c.persona.clone()),
@@ -452,7 +449,7 @@ fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
 
 fn run_snapshot(
     config: &Config,
-    store: &LocalStore,
+    store: &dyn MemoryStore,
     command: &SnapshotCommand,
 ) -> Result<ExitCode, Failure> {
     use memdeck::memory::snapshot;
@@ -503,7 +500,7 @@ fn run_snapshot(
 
 /// Snapshot, then clear the memories and start the session over (its journal is kept under
 /// another name, so `sessions list` still has it).
-fn run_reset(config: &Config, store: &LocalStore, yes: bool) -> Result<ExitCode, Failure> {
+fn run_reset(config: &Config, store: &dyn MemoryStore, yes: bool) -> Result<ExitCode, Failure> {
     use memdeck::app::session;
     use memdeck::memory::snapshot;
     confirm(
@@ -554,15 +551,15 @@ fn run_export(
     }
     let saved = session::load(&path)
         .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", path.display())))?;
-    let store = LocalStore::open(&config.local_options()).map_err(|e| {
-        Failure::from(e).hint("check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions")
-    })?;
+    let store = config
+        .open_store()
+        .map_err(|e| Failure::from(e).hint(config.store_hint()))?;
     let history = store.history(None)?;
     let text = memdeck::app::export::document(
         &config.session,
         &saved,
         &history,
-        &store,
+        store.as_ref(),
         &config.pricing(),
         format,
         memdeck::memory::history::now_ms(),

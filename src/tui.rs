@@ -14,13 +14,21 @@ use crate::config::Config;
 use crate::memory::{LocalStore, MemoryStore, WatchMode};
 use crate::terminal::{TerminalGuard, copy_to_clipboard};
 
-/// Run the TUI. Errors before the screen starts are returned for the caller to print; the
-/// terminal is restored before this returns, whatever happened. Returns the signal that ended
-/// the app, if one did (the caller exits with 128 + its number, as a shell expects).
-pub fn run(config: &Config) -> Result<Option<i32>, String> {
-    let (provider, note) = config.provider().map_err(|e| e.to_string())?;
+/// The memory store, watched for changes made by others, and a note when watching is degraded.
+fn open_store(config: &Config) -> Result<(Arc<dyn MemoryStore>, Option<&'static str>), String> {
+    if config.memory.redis {
+        let store = config.redis_store().map_err(|e| e.to_string())?;
+        let note = match store.watch() {
+            Ok(()) => None,
+            Err(e) => {
+                tracing::warn!("no Redis watcher: {e}");
+                Some("changes by other clients are not followed (see the log)")
+            }
+        };
+        return Ok((Arc::new(store), note));
+    }
     let store = LocalStore::open(&config.local_options()).map_err(|e| e.to_string())?;
-    let watch_note = match store.watch() {
+    let note = match store.watch() {
         Ok(WatchMode::Events) => None,
         Ok(WatchMode::Polling) => Some("watching the memory directory by polling"),
         Err(e) => {
@@ -28,7 +36,15 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
             Some("changes by other programs are not watched (see the log)")
         }
     };
-    let store: Arc<dyn MemoryStore> = Arc::new(store);
+    Ok((Arc::new(store), note))
+}
+
+/// Run the TUI. Errors before the screen starts are returned for the caller to print; the
+/// terminal is restored before this returns, whatever happened. Returns the signal that ended
+/// the app, if one did (the caller exits with 128 + its number, as a shell expects).
+pub fn run(config: &Config) -> Result<Option<i32>, String> {
+    let (provider, note) = config.provider().map_err(|e| e.to_string())?;
+    let (store, watch_note) = open_store(config)?;
     let labels = Labels {
         provider: provider.label(),
         store: store.describe(),

@@ -105,6 +105,21 @@ pub struct Flags {
     )]
     pub memory_dir: Option<PathBuf>,
 
+    /// Where memories live: local (a directory) or redis (shared by a team) [default: local;
+    /// env: MEMDECK_MEMORY_BACKEND]
+    #[arg(long, global = true, value_name = "local|redis")]
+    pub memory_backend: Option<String>,
+
+    /// The Redis server of the shared store, e.g. redis://host:6379 or rediss://user:pass@host
+    /// [env: MEMDECK_REDIS_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub redis_url: Option<String>,
+
+    /// The team's namespace on that server; teams sharing one server use different ones
+    /// [default: default; env: MEMDECK_NAMESPACE]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub namespace: Option<String>,
+
     /// Where the history of every change is kept [default: .<name>-history beside the memory
     /// directory; env: MEMDECK_HISTORY_DIR]
     #[arg(long, global = true, value_name = "DIR")]

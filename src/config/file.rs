@@ -26,6 +26,9 @@ pub struct PersonaEntry {
 
 #[derive(Clone, Debug, Default)]
 pub struct MemorySection {
+    pub backend: Option<Located>,
+    pub redis_url: Option<Located>,
+    pub namespace: Option<Located>,
     pub dir: Option<Located>,
     pub history_dir: Option<Located>,
     pub max_file_kib: Option<Located>,
@@ -128,6 +131,9 @@ struct RawPersona {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMemory {
+    backend: Raw,
+    redis_url: Raw,
+    namespace: Raw,
     dir: Raw,
     history_dir: Raw,
     max_file_kib: Raw,
@@ -225,6 +231,9 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     }
     let memory = match raw.memory {
         Some(m) => Some(MemorySection {
+            backend: located("memory.backend", m.backend)?,
+            redis_url: located("memory.redis_url", m.redis_url)?,
+            namespace: located("memory.namespace", m.namespace)?,
             dir: located("memory.dir", m.dir)?,
             history_dir: located("memory.history_dir", m.history_dir)?,
             max_file_kib: located("memory.max_file_kib", m.max_file_kib)?,

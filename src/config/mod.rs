@@ -24,7 +24,7 @@ use file::{FileConfig, Located};
 
 use crate::chat::TurnOptions;
 use crate::chat::persona::{Persona, default_team};
-use crate::memory::{LocalOptions, Retention};
+use crate::memory::{LocalOptions, LocalStore, Retention, StoreError};
 use crate::provider::anthropic::{self, Anthropic, AnthropicConfig};
 use crate::provider::demo::Demo;
 use crate::provider::record::{Recorder, Replay};
@@ -112,6 +112,10 @@ impl Environment {
 /// Where memories live and how much history is kept.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MemoryConfig {
+    /// `false`: the local directory; `true`: the Redis store at `redis_url`.
+    pub redis: bool,
+    pub redis_url: Option<String>,
+    pub namespace: String,
     pub dir: PathBuf,
     pub history_dir: Option<PathBuf>,
     pub max_file_kib: u64,
@@ -198,6 +202,42 @@ impl Config {
             context_editing: self.context_editing,
             instructions: self.instructions.clone(),
             model: None,
+        }
+    }
+
+    /// The memory store as configured: the local directory, or the team's Redis store.
+    pub fn open_store(&self) -> Result<Arc<dyn crate::memory::MemoryStore>, StoreError> {
+        if self.memory.redis {
+            Ok(Arc::new(self.redis_store()?))
+        } else {
+            Ok(Arc::new(LocalStore::open(&self.local_options())?))
+        }
+    }
+
+    /// The Redis store (`--memory-backend redis`).
+    pub fn redis_store(&self) -> Result<crate::memory::redis::RedisStore, StoreError> {
+        let url = self.memory.redis_url.clone().ok_or_else(|| {
+            StoreError::Rejected(
+                "the Redis memory store needs a server: --redis-url redis://host:6379 (or \
+                 memory.redis_url, MEMDECK_REDIS_URL)"
+                    .to_owned(),
+            )
+        })?;
+        crate::memory::redis::RedisStore::open(crate::memory::redis::RedisOptions {
+            url,
+            namespace: self.memory.namespace.clone(),
+            max_file_bytes: self.memory.max_file_kib * 1024,
+            history_keep: self.memory.history_keep,
+            host: crate::memory::redis::hostname(),
+        })
+    }
+
+    /// What to check when the store cannot be opened.
+    pub fn store_hint(&self) -> &'static str {
+        if self.memory.redis {
+            "check --redis-url (MEMDECK_REDIS_URL), that the server runs, and the namespace"
+        } else {
+            "check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions"
         }
     }
 
@@ -724,6 +764,45 @@ impl Resolver<'_> {
             |p| quote(&p.display().to_string()),
         )?;
         let memory = MemoryConfig {
+            redis: self.value(
+                &key(
+                    "memory.backend",
+                    "--memory-backend",
+                    &["MEMDECK_MEMORY_BACKEND"],
+                ),
+                f.memory_backend
+                    .as_deref()
+                    .map(parse_backend)
+                    .transpose()
+                    .map_err(|e| ConfigError(format!("flag --memory-backend: {e}")))?,
+                |c| c.memory.as_ref()?.backend.as_ref(),
+                false,
+                parse_backend,
+                |r| quote(if *r { "redis" } else { "local" }),
+            )?,
+            redis_url: self.value(
+                &key("memory.redis_url", "--redis-url", &["MEMDECK_REDIS_URL"]),
+                f.redis_url.clone().map(Some),
+                |c| c.memory.as_ref()?.redis_url.as_ref(),
+                None,
+                |t| Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty())),
+                |u| match u {
+                    Some(u) => quote(&crate::memory::redis::redact_url(u)),
+                    None => "(not set: the Redis store needs one)".to_owned(),
+                },
+            )?,
+            namespace: self.value(
+                &key("memory.namespace", "--namespace", &["MEMDECK_NAMESPACE"]),
+                f.namespace.clone(),
+                |c| c.memory.as_ref()?.namespace.as_ref(),
+                "default".to_owned(),
+                |t| {
+                    crate::memory::redis::check_namespace(t)
+                        .map(|()| t.to_owned())
+                        .map_err(|e| e.to_string())
+                },
+                |n| quote(n),
+            )?,
             dir: self.value(
                 &key("memory.dir", "--memory-dir", &["MEMDECK_MEMORY_DIR"]),
                 f.memory_dir.clone(),
@@ -1179,6 +1258,14 @@ fn number(text: &str, min: u64, max: u64) -> Result<u64, String> {
         Ok(n)
     } else {
         Err(allowed)
+    }
+}
+
+fn parse_backend(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "local" => Ok(false),
+        "redis" => Ok(true),
+        _ => Err("expected local or redis".to_owned()),
     }
 }
 

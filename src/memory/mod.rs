@@ -9,6 +9,7 @@ pub mod command;
 pub mod history;
 pub mod local;
 pub mod path;
+pub mod redis;
 pub mod snapshot;
 pub mod tool;
 

@@ -94,7 +94,8 @@ fn actor_style(app: &App, actor: &str) -> Style {
     let t = &app.theme;
     app.tabs
         .iter()
-        .find(|tab| tab.persona.name == actor)
+        // `Alice@laptop-2`: Alice, on another machine sharing the store.
+        .find(|tab| tab.persona.name == actor.split('@').next().unwrap_or(actor))
         .map_or(t.dim, |tab| Style::new().fg(t.color(&tab.persona.color)))
 }
 

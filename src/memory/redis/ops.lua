@@ -1,0 +1,125 @@
+-- The scripts' bodies, one per `-- @name` section; each runs after scripts.lua's prelude.
+
+-- @node ARGV[7] path
+local p = ARGV[7]
+if is_dir(p) then return {'dir', '4096'} end
+local m = redis.call('HGET', meta, p)
+if m then return {'file', tostring(cjson.decode(m).size)} end
+return {'none'}
+
+-- @read ARGV[7] path
+local p = ARGV[7]
+if is_dir(p) then return {'dir'} end
+local m = redis.call('HGET', meta, p)
+if m then return {'file', redis.call('HGET', content, p), cjson.decode(m).sha} end
+return {'none'}
+
+-- @list ARGV[7] directory
+local d = ARGV[7]
+if not is_dir(d) then
+  if is_file(d) then return {'notdir'} end
+  local _, blocker = ancestors(d)
+  if blocker then return {'parentfile', blocker} end
+  return {'none'}
+end
+local out = {'ok'}
+for _, p in ipairs(dirs_under(d)) do
+  table.insert(out, 'd'); table.insert(out, p); table.insert(out, '4096')
+end
+for _, p in ipairs(files_under(d)) do
+  table.insert(out, 'f'); table.insert(out, p)
+  table.insert(out, tostring(cjson.decode(redis.call('HGET', meta, p)).size))
+end
+return out
+
+-- @save ARGV[7] path, [8] text, [9] any|absent|version, [10] expected sha, [11] new sha,
+-- [12] size, [13] "1" when retrying after a lost reply
+local p, text, expect, want, new, size, retry =
+  ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+if is_dir(p) then return {'isdir'} end
+local chain, blocker = ancestors(p)
+if blocker then return {'parentfile', blocker} end
+local cur = sha_of(p)
+-- A retry whose first attempt did land: the store already holds what was asked.
+if retry == '1' and cur == new then return {'ok', '0', 'same'} end
+if expect == 'absent' and cur then return {'exists'} end
+if expect == 'version' and cur ~= want then return {'conflict', cur or ''} end
+if cur then redis.call('HSETNX', blobs, cur, redis.call('HGET', content, p)) end
+redis.call('HSET', content, p, text)
+redis.call('HSET', meta, p, cjson.encode({sha = new, size = tonumber(size), ts = tonumber(ts),
+  actor = actor, host = host}))
+redis.call('HSET', blobs, new, text)
+for _, d in ipairs(chain) do redis.call('HSET', dirs, d, '1') end
+local seq = record(p, '', cur, new, '0')
+if cur then return {'ok', tostring(seq), 'modified'} end
+return {'ok', tostring(seq), 'created'}
+
+-- @delete ARGV[7] path
+local p = ARGV[7]
+local function drop(f)
+  local old = sha_of(f)
+  redis.call('HSETNX', blobs, old, redis.call('HGET', content, f))
+  redis.call('HDEL', content, f)
+  redis.call('HDEL', meta, f)
+  record(f, '', old, '', '0')
+end
+if is_file(p) then
+  drop(p)
+  return {'ok', 'file'}
+end
+if p ~= ROOT and is_dir(p) then
+  record(p, '', '', '', '1')
+  for _, f in ipairs(files_under(p)) do drop(f) end
+  for _, d in ipairs(dirs_under(p)) do redis.call('HDEL', dirs, d) end
+  redis.call('HDEL', dirs, p)
+  return {'ok', 'dir'}
+end
+return {'none'}
+
+-- @rename ARGV[7] from, [8] to
+local from, to = ARGV[7], ARGV[8]
+local file = is_file(from)
+if not file and not (from ~= ROOT and is_dir(from)) then return {'none'} end
+if is_file(to) or is_dir(to) then return {'exists'} end
+local chain, blocker = ancestors(to)
+if blocker then return {'parentfile', blocker} end
+for _, d in ipairs(chain) do redis.call('HSET', dirs, d, '1') end
+local function move(a, b)
+  local sha = sha_of(a)
+  redis.call('HSET', content, b, redis.call('HGET', content, a))
+  redis.call('HDEL', content, a)
+  redis.call('HSET', meta, b, redis.call('HGET', meta, a))
+  redis.call('HDEL', meta, a)
+  record(a, b, sha, sha, '0')
+end
+if file then
+  move(from, to)
+  return {'ok', 'file'}
+end
+record(from, to, '', '', '1')
+for _, f in ipairs(files_under(from)) do move(f, to .. string.sub(f, #from + 1)) end
+for _, d in ipairs(dirs_under(from)) do
+  redis.call('HSET', dirs, to .. string.sub(d, #from + 1), '1')
+  redis.call('HDEL', dirs, d)
+end
+redis.call('HDEL', dirs, from)
+redis.call('HSET', dirs, to, '1')
+return {'ok', 'dir'}
+
+-- @prune (no arguments): drop the versions no history entry and no file names any more
+local live = {}
+for _, v in ipairs(redis.call('HVALS', meta)) do live[cjson.decode(v).sha] = true end
+for _, e in ipairs(redis.call('XRANGE', logk, '-', '+')) do
+  local f = e[2]
+  for i = 1, #f, 2 do
+    if (f[i] == 'old' or f[i] == 'new') and f[i + 1] ~= '' then live[f[i + 1]] = true end
+  end
+end
+local removed = 0
+for _, s in ipairs(redis.call('HKEYS', blobs)) do
+  if not live[s] then
+    redis.call('HDEL', blobs, s)
+    removed = removed + 1
+  end
+end
+return {'ok', tostring(removed)}

@@ -1,0 +1,66 @@
+-- memdeck's memory store on Redis: the prelude every script starts with.
+--
+-- Keys (all under one hash tag, so one cluster slot holds a namespace):
+--   KEYS[1] content  HASH  path -> text
+--   KEYS[2] meta     HASH  path -> JSON {sha, size, ts, actor, host}
+--   KEYS[3] dirs     HASH  directory path -> "1" (directories exist on their own, as on disk)
+--   KEYS[4] seq      STRING  the history's entry counter
+--   KEYS[5] log      STREAM  one entry per change: seq ts actor host cid op path to old new dir
+--   KEYS[6] blobs    HASH  sha -> text (every version the log names, for restore and diffs)
+-- ARGV[1] ts, ARGV[2] actor, ARGV[3] host, ARGV[4] client id, ARGV[5] op, ARGV[6] entries kept;
+-- each script's own arguments follow.
+local content, meta, dirs, seqk, logk, blobs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local ts, actor, host, cid, op, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local ROOT = '/memories'
+
+local function is_file(p) return redis.call('HEXISTS', meta, p) == 1 end
+local function is_dir(p) return p == ROOT or redis.call('HEXISTS', dirs, p) == 1 end
+local function parent(p) return string.match(p, '^(.*)/[^/]*$') end
+local function under(p, dir) return string.sub(p, 1, #dir + 1) == dir .. '/' end
+local function sha_of(p)
+  local m = redis.call('HGET', meta, p)
+  if m then return cjson.decode(m).sha end
+  return false
+end
+
+-- The directories between the root and p (exclusive), outermost first; or the file in the way.
+local function ancestors(p)
+  local chain = {}
+  local q = parent(p)
+  while q and q ~= ROOT and #q > #ROOT do
+    table.insert(chain, 1, q)
+    q = parent(q)
+  end
+  for _, a in ipairs(chain) do
+    if is_file(a) then return nil, a end
+  end
+  return chain, nil
+end
+
+-- Append one history entry; returns its sequence number.
+local function record(path, to, old, new, dir)
+  local seq = redis.call('INCR', seqk)
+  redis.call('XADD', logk, 'MAXLEN', '~', keep, '*',
+    'seq', seq, 'ts', ts, 'actor', actor, 'host', host, 'cid', cid, 'op', op,
+    'path', path, 'to', to, 'old', old or '', 'new', new or '', 'dir', dir)
+  return seq
+end
+
+-- Files below dir (full paths), sorted.
+local function files_under(dir)
+  local out = {}
+  for _, p in ipairs(redis.call('HKEYS', meta)) do
+    if under(p, dir) then table.insert(out, p) end
+  end
+  table.sort(out)
+  return out
+end
+
+local function dirs_under(dir)
+  local out = {}
+  for _, p in ipairs(redis.call('HKEYS', dirs)) do
+    if under(p, dir) then table.insert(out, p) end
+  end
+  table.sort(out)
+  return out
+end

@@ -1,0 +1,164 @@
+//! One conformance suite, two backends: every memory command (successes and each error row of
+//! the reference table) run against the local directory store and against the Redis store on a
+//! real `redis-server`; the model must get the same texts, the same error flags, and the
+//! history must record the same changes.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+#[path = "support/redis.rs"]
+mod redis_server;
+
+use memdeck::memory::{
+    Expect, LocalOptions, LocalStore, MemPath, MemoryStore, ToolResult, WriteCtx, execute,
+};
+use redis_server::RedisServer;
+use serde_json::{Value, json};
+
+/// Directory sizes differ between filesystems (and Redis lists 4096): compare them as "DIR".
+fn normalize(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.split_once('\t') {
+            Some((size, path))
+                if path.starts_with("/memories")
+                    && (path.ends_with('/') || path == "/memories")
+                    && size.chars().next().is_some_and(|c| c.is_ascii_digit()) =>
+            {
+                format!("DIR\t{path}")
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every command of the suite, in order.
+fn suite() -> Vec<Value> {
+    let notes = "/memories/notes.md";
+    vec![
+        json!({"command": "view", "path": "/memories"}),
+        json!({"command": "create", "path": notes, "file_text": "alpha\nbeta\ngamma\n"}),
+        json!({"command": "create", "path": notes, "file_text": "x"}),
+        json!({"command": "create", "path": "/memories/proj/a/b/deep.txt", "file_text": "deep"}),
+        json!({"command": "create", "path": "/memories/big.txt", "file_text": "x".repeat(2000)}),
+        json!({"command": "create", "path": "/memories/.hidden.md", "file_text": "hidden"}),
+        json!({"command": "create", "path": "/memories/proj/.cache/c.md", "file_text": "c"}),
+        json!({"command": "view", "path": "/memories"}),
+        json!({"command": "view", "path": "/memories/proj"}),
+        json!({"command": "view", "path": notes}),
+        json!({"command": "view", "path": notes, "view_range": [2, -1]}),
+        json!({"command": "view", "path": notes, "view_range": [2, 2]}),
+        json!({"command": "view", "path": notes, "view_range": [0, 1]}),
+        json!({"command": "view", "path": notes, "view_range": [3, 2]}),
+        json!({"command": "view", "path": notes, "view_range": [9, 10]}),
+        json!({"command": "view", "path": "/memories/missing.md"}),
+        json!({"command": "view", "path": "/memories/notes.md/inside"}),
+        json!({"command": "str_replace", "path": notes, "old_str": "beta", "new_str": "BETA"}),
+        json!({"command": "str_replace", "path": notes, "old_str": "zzz", "new_str": "y"}),
+        json!({"command": "str_replace", "path": notes, "old_str": "a", "new_str": "y"}),
+        json!({"command": "str_replace", "path": "/memories/missing.md", "old_str": "a", "new_str": "b"}),
+        json!({"command": "str_replace", "path": "/memories/proj", "old_str": "a", "new_str": "b"}),
+        json!({"command": "insert", "path": notes, "insert_line": 0, "insert_text": "top"}),
+        json!({"command": "insert", "path": notes, "insert_line": 2, "insert_text": "middle\n"}),
+        json!({"command": "insert", "path": notes, "insert_line": 99, "insert_text": "far"}),
+        json!({"command": "insert", "path": "/memories/missing.md", "insert_line": 0, "insert_text": "x"}),
+        json!({"command": "view", "path": notes}),
+        json!({"command": "create", "path": "/memories/notes.md/inside", "file_text": "x"}),
+        json!({"command": "create", "path": "/memories/proj", "file_text": "x"}),
+        json!({"command": "create", "path": "/memories/uni.md", "file_text": "café ✓ 日本\r\nline two\r\n"}),
+        json!({"command": "str_replace", "path": "/memories/uni.md", "old_str": "日本", "new_str": "東京"}),
+        json!({"command": "view", "path": "/memories/uni.md"}),
+        json!({"command": "rename", "old_path": notes, "new_path": "/memories/archive/2026/notes.md"}),
+        json!({"command": "rename", "old_path": notes, "new_path": "/memories/x.md"}),
+        json!({"command": "rename", "old_path": "/memories/big.txt", "new_path": "/memories/uni.md"}),
+        json!({"command": "rename", "old_path": "/memories/proj", "new_path": "/memories/proj/sub"}),
+        json!({"command": "rename", "old_path": "/memories/proj", "new_path": "/memories/project"}),
+        json!({"command": "rename", "old_path": "/memories/big.txt", "new_path": "/memories/uni.md/x"}),
+        json!({"command": "rename", "old_path": "/memories", "new_path": "/memories/x"}),
+        json!({"command": "view", "path": "/memories"}),
+        json!({"command": "view", "path": "/memories/project/a/b/deep.txt"}),
+        json!({"command": "delete", "path": "/memories/big.txt"}),
+        json!({"command": "delete", "path": "/memories/big.txt"}),
+        json!({"command": "delete", "path": "/memories/project"}),
+        json!({"command": "delete", "path": "/memories"}),
+        json!({"command": "delete", "path": "/memories/uni.md/x"}),
+        json!({"command": "view", "path": "/memories"}),
+        json!({"command": "create", "path": "/memories/too-big.md", "file_text": "x".repeat(101 * 1024)}),
+        json!({"command": "create", "path": "/memories/../etc/passwd", "file_text": "x"}),
+        json!({"command": "create", "path": "/memories/a.md"}),
+        json!({"command": "view", "path": "/memories/archive"}),
+    ]
+}
+
+fn run(store: &dyn MemoryStore) -> Vec<ToolResult> {
+    suite()
+        .iter()
+        .map(|input| execute(store, input, "Alice"))
+        .collect()
+}
+
+/// What the history says happened, without times and sequence numbers.
+fn history(store: &dyn MemoryStore) -> Vec<(String, String, Option<String>, bool, bool)> {
+    store
+        .history(None)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.op, e.path, e.new_path, e.old.is_some(), e.new.is_some()))
+        .collect()
+}
+
+#[test]
+fn every_command_answers_the_same_on_both_backends() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-conformance-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
+    let server = RedisServer::start();
+    let redis = server.store("conformance", "test-host");
+    let expected = run(&local);
+    let got = run(&redis);
+    for ((input, want), have) in suite().iter().zip(&expected).zip(&got) {
+        assert_eq!(
+            (normalize(&have.content), have.is_error),
+            (normalize(&want.content), want.is_error),
+            "{input}"
+        );
+    }
+    assert_eq!(history(&redis), history(&local));
+    // The same versions, so the same restores.
+    let uni = MemPath::parse("/memories/uni.md").unwrap();
+    let versions = |s: &dyn MemoryStore| -> Vec<String> {
+        s.history(Some(&uni))
+            .unwrap()
+            .iter()
+            .filter_map(|e| e.new.as_ref().map(|v| v.as_str().to_owned()))
+            .collect()
+    };
+    assert_eq!(versions(&redis), versions(&local));
+    for store in [&local as &dyn MemoryStore, &redis] {
+        store
+            .restore(&uni, None, WriteCtx::new("you", "restore"))
+            .unwrap();
+        assert_eq!(
+            store.read(&uni).unwrap().text,
+            "café ✓ 日本\r\nline two\r\n"
+        );
+    }
+}
+
+#[test]
+fn the_panels_compare_and_set_refuses_a_stale_save() {
+    let server = RedisServer::start();
+    let store = server.store("cas", "test-host");
+    let path = MemPath::parse("/memories/plan.md").unwrap();
+    let ctx = WriteCtx::new("you", "save");
+    let v1 = store.save(&path, "v1\n", Expect::Absent, ctx).unwrap();
+    let v2 = store
+        .save(&path, "v2\n", Expect::Version(v1.clone()), ctx)
+        .unwrap();
+    let stale = store.save(&path, "mine\n", Expect::Version(v1), ctx);
+    assert!(
+        matches!(&stale, Err(memdeck::memory::StoreError::Conflict { current: Some(c), .. }) if *c == v2),
+        "{stale:?}"
+    );
+    assert_eq!(store.read(&path).unwrap().text, "v2\n");
+}

@@ -1,0 +1,344 @@
+//! The Redis store with a real `redis-server`: clients on "two machines" see each other's
+//! changes (with the machine's name), another process's changes arrive too, concurrent writers
+//! from many connections and from two processes lose nothing, a server killed in the middle of
+//! writes leaves a consistent store, and a watcher that lost its server catches up on what it
+//! missed.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+#[path = "support/redis.rs"]
+mod redis_server;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use memdeck::memory::{
+    ChangeKind, Expect, MemPath, MemoryChange, MemoryStore, Version, WriteCtx, execute,
+};
+use redis::Commands;
+use redis_server::RedisServer;
+use serde_json::json;
+use tokio::sync::broadcast;
+
+fn path(p: &str) -> MemPath {
+    MemPath::parse(p).unwrap()
+}
+
+/// The next change, waiting up to 10 s.
+fn next(rx: &mut broadcast::Receiver<MemoryChange>) -> MemoryChange {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match rx.try_recv() {
+            Ok(change) => return change,
+            Err(broadcast::error::TryRecvError::Empty) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("no change arrived: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn two_machines_see_each_others_changes_with_who_and_where() {
+    let server = RedisServer::start();
+    let a = server.store("team", "laptop-a");
+    let b = server.store("team", "laptop-b");
+    a.watch().unwrap();
+    let mut seen_by_a = a.subscribe();
+
+    b.save(
+        &path("/memories/acme.md"),
+        "ACME runs 40 stores.\n",
+        Expect::Absent,
+        WriteCtx::new("Alice", "create"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let change = next(&mut seen_by_a);
+    eprintln!(
+        "a change on another client arrived after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(change.path, "/memories/acme.md");
+    assert_eq!(change.kind, ChangeKind::Created);
+    assert_eq!(change.actor, "Alice@laptop-b");
+    assert_eq!(change.version, Some(Version::of(b"ACME runs 40 stores.\n")));
+    assert_eq!(
+        a.read(&path("/memories/acme.md")).unwrap().text,
+        "ACME runs 40 stores.\n"
+    );
+
+    // A's own change reaches its subscribers once, without a machine name.
+    let result = execute(
+        &a,
+        &json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "40", "new_str": "45"}),
+        "John",
+    );
+    assert!(!result.is_error, "{}", result.content);
+    let change = next(&mut seen_by_a);
+    assert_eq!(
+        (change.kind, change.actor.as_str()),
+        (ChangeKind::Modified, "John")
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(seen_by_a.try_recv().is_err(), "the own change came twice");
+
+    // Renames and deletes from the other machine.
+    b.rename(
+        &path("/memories/acme.md"),
+        &path("/memories/customers/acme.md"),
+        WriteCtx::new("Sam", "rename"),
+    )
+    .unwrap();
+    let change = next(&mut seen_by_a);
+    assert_eq!(
+        change.kind,
+        ChangeKind::Renamed {
+            from: "/memories/acme.md".into()
+        }
+    );
+    assert_eq!(change.path, "/memories/customers/acme.md");
+    b.delete(&path("/memories/customers"), WriteCtx::new("Sam", "delete"))
+        .unwrap();
+    let first = next(&mut seen_by_a);
+    assert_eq!((first.kind, first.is_dir), (ChangeKind::Deleted, true));
+    // The history names the machine too.
+    let log = a.history(None).unwrap();
+    assert_eq!(log[0].actor, "Alice@laptop-b");
+    assert_eq!(log[1].actor, "John");
+}
+
+/// `memdeck` against the test's server.
+fn memdeck(server: &RedisServer, namespace: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_memdeck"));
+    command
+        .current_dir(server.dir.path())
+        .args(["--memory-backend", "redis", "--redis-url", &server.url()])
+        .args(["--namespace", namespace])
+        .env("XDG_CONFIG_HOME", server.dir.path())
+        .env_remove("MEMDECK_CONFIG");
+    command
+}
+
+#[test]
+fn another_process_changes_arrive_and_two_processes_lose_no_write() {
+    let server = RedisServer::start();
+    let here = server.store("shared", "this-machine");
+    here.watch().unwrap();
+    let mut changes = here.subscribe();
+    let out = memdeck(&server, "shared")
+        .args(["memory", "exec", "--actor", "John"])
+        .arg(r#"{"command":"create","path":"/memories/log.md","file_text":""}"#)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let change = next(&mut changes);
+    assert_eq!(change.path, "/memories/log.md");
+    assert!(change.actor.starts_with("John@"), "{}", change.actor);
+
+    // Two processes, each inserting 25 lines at the top of the same file, as fast as they can.
+    let script = |who: &str| {
+        format!(
+            "for i in $(seq 1 25); do {bin} --memory-backend redis --redis-url {url} \
+             --namespace shared memory exec --actor {who} \
+             '{{\"command\":\"insert\",\"path\":\"/memories/log.md\",\"insert_line\":0,\"insert_text\":\"{who} '$i'\"}}' \
+             >/dev/null || exit 1; done",
+            bin = env!("CARGO_BIN_EXE_memdeck"),
+            url = server.url(),
+        )
+    };
+    let one = Command::new("sh")
+        .arg("-c")
+        .arg(script("Alice"))
+        .spawn()
+        .unwrap();
+    let two = Command::new("sh")
+        .arg("-c")
+        .arg(script("Sam"))
+        .spawn()
+        .unwrap();
+    for mut child in [one, two] {
+        assert!(child.wait().unwrap().success());
+    }
+    let text = here.read(&path("/memories/log.md")).unwrap().text;
+    for who in ["Alice", "Sam"] {
+        for i in 1..=25 {
+            assert!(
+                text.lines().any(|l| l == format!("{who} {i}")),
+                "{who} {i} was lost:\n{text}"
+            );
+        }
+    }
+    assert_eq!(text.lines().count(), 50);
+    // Every accepted write is one history entry.
+    let inserts = here
+        .history(Some(&path("/memories/log.md")))
+        .unwrap()
+        .iter()
+        .filter(|e| e.op == "insert")
+        .count();
+    assert_eq!(inserts, 50);
+}
+
+#[test]
+fn many_connections_writing_one_file_lose_nothing() {
+    let server = RedisServer::start();
+    let setup = server.store("busy", "setup");
+    let file = path("/memories/counter.md");
+    setup
+        .save(&file, "", Expect::Absent, WriteCtx::new("you", "create"))
+        .unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = server.store("busy", &format!("machine-{t}"));
+            let file = file.clone();
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    let line = format!("t{t} {i}\n");
+                    store
+                        .modify(&file, WriteCtx::new("Alice", "insert"), &mut |text| {
+                            Ok(format!("{text}{line}"))
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let text = setup.read(&file).unwrap().text;
+    assert_eq!(text.lines().count(), 160, "{text}");
+    let mut conn = server.conn();
+    let seq: u64 = conn.get("mem:{busy}:seq").unwrap();
+    assert_eq!(seq, 161, "one history entry per accepted write");
+}
+
+/// Whatever happened, the store's keys agree: every file's text has the hash its metadata says,
+/// every history entry's versions are kept, every entry was counted.
+fn assert_consistent(server: &RedisServer, ns: &str) {
+    let mut conn = server.conn();
+    let content: BTreeMap<String, String> = conn.hgetall(format!("mem:{{{ns}}}:content")).unwrap();
+    let meta: BTreeMap<String, String> = conn.hgetall(format!("mem:{{{ns}}}:meta")).unwrap();
+    let blobs: BTreeMap<String, String> = conn.hgetall(format!("mem:{{{ns}}}:blobs")).unwrap();
+    assert_eq!(
+        content.keys().collect::<Vec<_>>(),
+        meta.keys().collect::<Vec<_>>()
+    );
+    for (p, text) in &content {
+        let m: serde_json::Value = serde_json::from_str(&meta[p]).unwrap();
+        assert_eq!(m["sha"], Version::of(text.as_bytes()).as_str(), "{p}");
+        assert_eq!(m["size"], text.len(), "{p}");
+    }
+    let entries: u64 = redis::cmd("XLEN")
+        .arg(format!("mem:{{{ns}}}:log"))
+        .query(&mut conn)
+        .unwrap();
+    let seq: Option<u64> = conn.get(format!("mem:{{{ns}}}:seq")).unwrap();
+    assert_eq!(entries, seq.unwrap_or(0));
+    let store = server.store(ns, "checker");
+    for entry in store.history(None).unwrap() {
+        for v in entry.old.iter().chain(&entry.new) {
+            assert!(
+                blobs.contains_key(v.as_str()),
+                "version {v} of {} is lost",
+                entry.path
+            );
+        }
+    }
+}
+
+#[test]
+fn a_server_killed_mid_write_leaves_a_consistent_store_and_clients_reconnect() {
+    let mut server = RedisServer::durable();
+    let store = Arc::new(server.store("crash", "writer"));
+    let file = path("/memories/notes.md");
+    store
+        .save(&file, "", Expect::Absent, WriteCtx::new("you", "create"))
+        .unwrap();
+    let writer = {
+        let store = store.clone();
+        let file = file.clone();
+        std::thread::spawn(move || {
+            let mut accepted = 0;
+            let mut failed = 0;
+            for i in 0..400 {
+                let result = store.modify(&file, WriteCtx::new("Alice", "insert"), &mut |t| {
+                    Ok(format!("{t}line {i}\n"))
+                });
+                match result {
+                    Ok(_) => accepted += 1,
+                    Err(e) => {
+                        assert!(
+                            e.to_string().contains("is unreachable"),
+                            "a failure that does not say what happened: {e}"
+                        );
+                        failed += 1;
+                    }
+                }
+            }
+            (accepted, failed)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(60));
+    server.kill();
+    std::thread::sleep(Duration::from_millis(200));
+    server.restart();
+    let (accepted, failed) = writer.join().unwrap();
+    assert!(failed > 0, "the kill did not interrupt any write");
+    assert!(accepted > 0);
+    assert_consistent(&server, "crash");
+    // The same store object works again once the server is back.
+    store
+        .modify(&file, WriteCtx::new("Alice", "insert"), &mut |t| {
+            Ok(format!("{t}after\n"))
+        })
+        .unwrap();
+    let text = store.read(&file).unwrap().text;
+    assert!(text.ends_with("after\n"));
+    // Nothing half-written: each line once, in order.
+    let numbers: Vec<u32> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("line ")?.parse().ok())
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+    assert_consistent(&server, "crash");
+}
+
+#[test]
+fn a_watcher_that_lost_its_server_catches_up_on_every_missed_change() {
+    let mut server = RedisServer::durable();
+    let watching = server.store("catchup", "laptop-a");
+    watching.watch().unwrap();
+    let mut changes = watching.subscribe();
+    server.kill();
+    // While the server is down, the store says so.
+    let down = watching.read(&path("/memories/x.md"));
+    assert!(
+        down.as_ref()
+            .is_err_and(|e| e.to_string().contains("unreachable")),
+        "{down:?}"
+    );
+    server.restart();
+    let writer = server.store("catchup", "laptop-b");
+    for i in 0..20 {
+        writer
+            .save(
+                &path(&format!("/memories/f{i}.md")),
+                "x",
+                Expect::Absent,
+                WriteCtx::new("Sam", "create"),
+            )
+            .unwrap();
+    }
+    let got: Vec<String> = (0..20).map(|_| next(&mut changes).path).collect();
+    let want: Vec<String> = (0..20).map(|i| format!("/memories/f{i}.md")).collect();
+    assert_eq!(got, want);
+    // And the reader works again.
+    assert!(watching.read(&path("/memories/f3.md")).is_ok());
+}

@@ -1,0 +1,125 @@
+//! A real `redis-server` of the test's own: on a Unix socket in a temp directory, persistence
+//! off, stopped when dropped. Never the machine's own instance. Needs the Debian package
+//! `redis-server` (`.ci/run` installs it).
+#![allow(dead_code, clippy::unwrap_used, clippy::pedantic)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use memdeck::memory::redis::{RedisOptions, RedisStore};
+
+pub struct RedisServer {
+    pub dir: tempfile::TempDir,
+    child: Option<Child>,
+    /// Every write synced to an append-only file, so a killed server comes back with its data.
+    durable: bool,
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        Self::with(false)
+    }
+
+    /// A server that keeps its data across a kill (`appendonly yes`, `appendfsync always`).
+    pub fn durable() -> Self {
+        Self::with(true)
+    }
+
+    fn with(durable: bool) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("memdeck-redis-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap();
+        let mut server = Self {
+            dir,
+            child: None,
+            durable,
+        };
+        server.launch();
+        server
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("redis.sock")
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis+unix://{}", self.socket().display())
+    }
+
+    fn launch(&mut self) {
+        let _ = std::fs::remove_file(self.socket());
+        let child = Command::new("redis-server")
+            .args(["--port", "0", "--unixsocket"])
+            .arg(self.socket())
+            .args(["--unixsocketperm", "700", "--save", ""])
+            .args(if self.durable {
+                ["--appendonly", "yes", "--appendfsync", "always"]
+            } else {
+                ["--appendonly", "no", "--appendfsync", "everysec"]
+            })
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(["--daemonize", "no", "--loglevel", "warning"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start redis-server ({e}): the Redis tests need it; install the \
+                     Debian package redis-server (.ci/run does)"
+                )
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.socket().exists() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Kill the server at once (no shutdown), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_file(self.socket());
+    }
+
+    /// Start it again on the same socket (with its data when durable, else empty).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    /// A store on this server.
+    pub fn store(&self, namespace: &str, host: &str) -> RedisStore {
+        RedisStore::open(self.options(namespace, host)).unwrap()
+    }
+
+    pub fn options(&self, namespace: &str, host: &str) -> RedisOptions {
+        RedisOptions {
+            url: self.url(),
+            namespace: namespace.to_owned(),
+            max_file_bytes: 100 * 1024,
+            history_keep: 10_000,
+            host: host.to_owned(),
+        }
+    }
+
+    /// A raw connection, for looking at keys and for faults.
+    pub fn conn(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
