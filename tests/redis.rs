@@ -342,3 +342,79 @@ fn a_watcher_that_lost_its_server_catches_up_on_every_missed_change() {
     // And the reader works again.
     assert!(watching.read(&path("/memories/f3.md")).is_ok());
 }
+
+#[path = "support/tmux.rs"]
+mod tmux;
+
+/// The app on the shared store: another machine's file appears in the panel with its machine;
+/// the server dies: the app keeps running and says so in the status bar, a memory command fails
+/// clearly; the server comes back: the status clears and what was written meanwhile shows.
+#[test]
+fn the_app_keeps_running_while_the_server_is_down_and_catches_up() {
+    let mut server = RedisServer::durable();
+    let other = server.store("demo", "johns-laptop");
+    other
+        .save(
+            &path("/memories/before.md"),
+            "from John\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let dir = server.dir.path().display().to_string();
+    let command = format!(
+        "env -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider demo --demo-speed 0 \
+         --memory-backend redis --redis-url {url} --namespace demo --log-file {dir}/log \
+         --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
+        bin = env!("CARGO_BIN_EXE_memdeck"),
+        url = server.url(),
+    );
+    let tmux = tmux::Tmux::start(150, 40, &command);
+    let shown = tmux.wait_for("the shared file in the panel", |s| s.contains("before.md"));
+    assert!(shown.contains("Redis redis+unix://"), "{shown}");
+    assert!(
+        shown.contains("John@johns-laptop") || shown.contains("John@johns-lap"),
+        "{shown}"
+    );
+    // A change from the other machine while the app runs.
+    other
+        .save(
+            &path("/memories/live.md"),
+            "live\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    tmux.wait_for("the live change", |s| s.contains("live.md"));
+
+    server.kill();
+    tmux.wait_for("the status bar to say the store is down", |s| {
+        s.contains("shared memory unreachable")
+    });
+    // A turn that needs memory: the tool call fails with a clear error, the app goes on.
+    tmux.text("What do we know?");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the failed memory call", |s| {
+        s.contains("✗ memory view /memories") && !s.contains("streaming")
+    });
+
+    server.restart();
+    let again = server.store("demo", "johns-laptop");
+    again
+        .save(
+            &path("/memories/while-down.md"),
+            "missed\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let shown = tmux.wait_for("the catch-up", |s| {
+        s.contains("while-down.md") && !s.contains("shared memory unreachable")
+    });
+    assert!(
+        shown.contains("live.md") && shown.contains("before.md"),
+        "{shown}"
+    );
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+}

@@ -81,6 +81,8 @@ pub enum MemoryEvent {
     Changed(MemoryChange),
     /// The change stream fell behind; the tree must be listed again.
     Lagged,
+    /// The store's server became unreachable (what is wrong), or reachable again (`None`).
+    Status(Option<String>),
     Opened {
         path: String,
         result: Result<FileText, String>,

@@ -142,6 +142,17 @@ impl Effects {
                 }
             }
         });
+        if let Some(mut status) = self.store.status() {
+            let tx = self.tx.clone();
+            tokio::spawn(async move {
+                while status.changed().await.is_ok() {
+                    let now = status.borrow_and_update().clone();
+                    if tx.send(Action::Memory(MemoryEvent::Status(now))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
     }
 
     /// Run a batch; says whether the loop goes on.

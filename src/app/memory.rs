@@ -45,6 +45,16 @@ impl App {
                 return commands;
             }
             MemoryEvent::Lagged => return self.list_memory(),
+            MemoryEvent::Status(trouble) => {
+                let back = trouble.is_none() && self.store_trouble.is_some();
+                self.store_trouble = trouble;
+                if back {
+                    // What changed meanwhile arrives from the history; the tree is listed anew
+                    // in case the server lost data.
+                    self.notify("the shared memory store is reachable again", false);
+                    return self.list_memory();
+                }
+            }
             MemoryEvent::Opened { path, result } => {
                 if let Some(open) = &mut self.panel.open
                     && open.path == path

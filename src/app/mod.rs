@@ -103,6 +103,8 @@ pub struct App {
     pub keymap: keymap::Keymap,
     /// The colours (`theme` in the configuration).
     pub theme: crate::ui::theme::Theme,
+    /// What is wrong with the memory store's server, while something is.
+    pub store_trouble: Option<String>,
     /// Context editing for the turns sent from now on (F7 switches it); `configured` is the
     /// configuration's choice, which the cycle includes when it is custom.
     pub context_editing: ContextEditing,
@@ -144,6 +146,7 @@ impl App {
             configured_context_editing: ContextEditing::Off,
             keymap: keymap::Keymap::default(),
             theme: crate::ui::theme::Theme::default(),
+            store_trouble: None,
             pricing: crate::chat::cost::Pricing {
                 table: crate::chat::cost::PriceTable::default(),
                 model: crate::provider::anthropic::DEFAULT_MODEL.to_owned(),

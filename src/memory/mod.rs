@@ -311,6 +311,12 @@ pub trait MemoryStore: Send + Sync {
     /// checkout`, an unzip) receives `RecvError::Lagged` and must reload what it shows with
     /// [`MemoryStore::list`].
     fn subscribe(&self) -> broadcast::Receiver<MemoryChange>;
+
+    /// For a store on a server: what is wrong with the connection (`None` while it is fine),
+    /// updated as it breaks and comes back. Local stores have none.
+    fn status(&self) -> Option<tokio::sync::watch::Receiver<Option<String>>> {
+        None
+    }
 }
 
 /// Sizes as the reference prints them: `0B`, `17B`, `2.0K`, `4K`, `1.5M`.

@@ -95,6 +95,9 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         None => format!(" {} ", app.labels.provider),
     };
     let mut left = vec![Span::styled(label, Style::new().bold())];
+    if let Some(trouble) = &app.store_trouble {
+        left.push(Span::styled(format!("│ ⚠ {} ", sanitize(trouble)), t.error));
+    }
     let money = |amount: Option<f64>| {
         amount
             .filter(|a| *a > 0.0)

@@ -123,6 +123,8 @@ pub struct RedisStore {
     changes: broadcast::Sender<MemoryChange>,
     writes: AtomicU64,
     stop: Arc<AtomicBool>,
+    /// What is wrong with the connection, for the status bar.
+    status: Arc<tokio::sync::watch::Sender<Option<String>>>,
 }
 
 /// What a script answered: its first element says how it went.
@@ -149,6 +151,7 @@ impl RedisStore {
             changes,
             writes: AtomicU64::new(0),
             stop: Arc::new(AtomicBool::new(false)),
+            status: Arc::new(tokio::sync::watch::channel(None).0),
             client,
             options,
         };
@@ -168,6 +171,8 @@ impl RedisStore {
             host: self.options.host.clone(),
             changes: self.changes.clone(),
             stop: self.stop.clone(),
+            status: self.status.clone(),
+            trouble: self.trouble(),
         };
         std::thread::Builder::new()
             .name("memdeck-redis-watch".to_owned())
@@ -194,7 +199,16 @@ impl RedisStore {
             .map_or_else(|| "0-0".to_owned(), |(id, _)| id))
     }
 
+    /// The status bar's words while the server cannot be reached.
+    fn trouble(&self) -> String {
+        format!(
+            "shared memory unreachable (Redis at {}): retrying",
+            self.shown_url
+        )
+    }
+
     fn unreachable(&self, e: &redis::RedisError) -> StoreError {
+        set_status(&self.status, Some(self.trouble()));
         StoreError::io(
             format!(
                 "the shared memory store (Redis at {}) is unreachable",
@@ -225,7 +239,10 @@ impl RedisStore {
             return Err(StoreError::Rejected("no Redis connection".to_owned()));
         };
         match f(conn) {
-            Ok(v) => Ok(v),
+            Ok(v) => {
+                set_status(&self.status, None);
+                Ok(v)
+            }
             Err(e) => {
                 if is_connection_error(&e) {
                     *slot = None;
@@ -600,6 +617,22 @@ impl MemoryStore for RedisStore {
     fn subscribe(&self) -> broadcast::Receiver<MemoryChange> {
         self.changes.subscribe()
     }
+
+    fn status(&self) -> Option<tokio::sync::watch::Receiver<Option<String>>> {
+        Some(self.status.subscribe())
+    }
+}
+
+/// Change the connection status, telling watchers only when it changed.
+fn set_status(status: &tokio::sync::watch::Sender<Option<String>>, value: Option<String>) {
+    status.send_if_modified(|current| {
+        if *current == value {
+            false
+        } else {
+            *current = value;
+            true
+        }
+    });
 }
 
 /// Children of `prefix` (relative, "" for the listed directory) in name order, each
@@ -731,6 +764,8 @@ struct Watcher {
     host: String,
     changes: broadcast::Sender<MemoryChange>,
     stop: Arc<AtomicBool>,
+    status: Arc<tokio::sync::watch::Sender<Option<String>>>,
+    trouble: String,
 }
 
 impl Watcher {
@@ -745,8 +780,10 @@ impl Watcher {
                         let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
                         conn = Some(c);
                         backoff = Duration::from_millis(100);
+                        set_status(&self.status, None);
                     }
                     Err(e) => {
+                        set_status(&self.status, Some(self.trouble.clone()));
                         tracing::warn!("the Redis watcher cannot connect: {e}");
                         std::thread::sleep(backoff);
                         backoff = (backoff * 2).min(Duration::from_secs(5));
@@ -785,6 +822,7 @@ impl Watcher {
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!("the Redis watcher lost its connection: {e}");
+                    set_status(&self.status, Some(self.trouble.clone()));
                     conn = None;
                     std::thread::sleep(backoff);
                     backoff = (backoff * 2).min(Duration::from_secs(5));
