@@ -122,6 +122,17 @@ enum MemoryCommand {
     /// Snapshots of the whole store: save, list, restore
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Copy the whole store, with its history, from one backend to the other (the local
+    /// directory of --memory-dir, the Redis store of --redis-url and --namespace); the
+    /// destination must be empty
+    Migrate {
+        /// Where the memories are now: local (or file) or redis
+        #[arg(long, value_name = "local|redis")]
+        from: String,
+        /// Where they go: local (or file) or redis
+        #[arg(long, value_name = "local|redis")]
+        to: String,
+    },
     /// Reset a demo: snapshot the store, then clear every memory and the session's
     /// conversations (both can be brought back)
     Reset {
@@ -241,6 +252,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 message,
             )
         }
+        Some(Command::Memory(MemoryCommand::Migrate { from, to })) => {
+            run_migrate(&config, from, to)
+        }
         Some(Command::Memory(command)) => {
             let store = config
                 .open_store()
@@ -250,6 +264,51 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     }
 }
 
+/// `memory migrate`: dump one backend, fill the other.
+fn run_migrate(config: &Config, from: &str, to: &str) -> Result<ExitCode, Failure> {
+    let backend = |name: &str| match name.trim().to_ascii_lowercase().as_str() {
+        "local" | "file" | "dir" => Ok(false),
+        "redis" => Ok(true),
+        other => Err(Failure::new(
+            2,
+            format!("{other:?} is not a memory backend: use local or redis"),
+        )),
+    };
+    let (from, to) = (backend(from)?, backend(to)?);
+    if from == to {
+        return Err(Failure::new(2, "--from and --to name the same backend"));
+    }
+    let open = |redis: bool| -> Result<Box<dyn MemoryStore>, Failure> {
+        let mut c = config.clone();
+        c.memory.redis = redis;
+        let store: Box<dyn MemoryStore> = if redis {
+            Box::new(
+                c.redis_store()
+                    .map_err(|e| Failure::from(e).hint(c.store_hint()))?,
+            )
+        } else {
+            Box::new(
+                memdeck::memory::LocalStore::open(&c.local_options())
+                    .map_err(|e| Failure::from(e).hint(c.store_hint()))?,
+            )
+        };
+        Ok(store)
+    };
+    let (source, target) = (open(from)?, open(to)?);
+    let dump = source.dump()?;
+    target.import(&dump)?;
+    println!(
+        "copied {} files, {} directories, {} history entries and {} versions\n  from {}\n  to   {}",
+        dump.files.len(),
+        dump.dirs.len(),
+        dump.history.len(),
+        dump.versions.len(),
+        source.describe(),
+        target.describe()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_memory(
     config: &Config,
     store: &dyn MemoryStore,
@@ -257,6 +316,7 @@ fn run_memory(
 ) -> Result<ExitCode, Failure> {
     match command {
         MemoryCommand::Snapshot(command) => run_snapshot(config, store, command),
+        MemoryCommand::Migrate { from, to } => run_migrate(config, from, to),
         MemoryCommand::Reset { yes } => run_reset(config, store, *yes),
         MemoryCommand::Exec { json, actor, input } => {
             check_actor(actor)?;

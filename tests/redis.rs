@@ -418,3 +418,152 @@ fn the_app_keeps_running_while_the_server_is_down_and_catches_up() {
     tmux.keys(&["C-q"]);
     tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
 }
+
+/// `memory migrate`: a local store with its history copied to Redis and back; the copies hold
+/// the same files (empty directories included, hidden names left out), the same history (who, when, what)
+/// and the same versions, so restores work; a store that is not empty is never overwritten.
+#[test]
+fn migrate_copies_a_store_with_its_history_both_ways() {
+    let server = RedisServer::start();
+    let dir = server.dir.path().join("memories");
+    let local =
+        memdeck::memory::LocalStore::open(&memdeck::memory::LocalOptions::new(&dir)).unwrap();
+    for (actor, input) in [
+        (
+            "Alice",
+            json!({"command": "create", "path": "/memories/acme.md", "file_text": "ACME: 40 stores\n"}),
+        ),
+        (
+            "John",
+            json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "40", "new_str": "45"}),
+        ),
+        (
+            "Sam",
+            json!({"command": "create", "path": "/memories/notes/plan.md", "file_text": "plan ✓\n"}),
+        ),
+        (
+            "Alice",
+            json!({"command": "create", "path": "/memories/old.md", "file_text": "old"}),
+        ),
+        (
+            "Alice",
+            json!({"command": "rename", "old_path": "/memories/old.md", "new_path": "/memories/archive/old.md"}),
+        ),
+        (
+            "John",
+            json!({"command": "delete", "path": "/memories/archive/old.md"}),
+        ),
+    ] {
+        let r = execute(&local, &input, actor);
+        assert!(!r.is_error, "{input}: {}", r.content);
+    }
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    // Hidden names are memdeck's own (an editor's swap file here): never copied.
+    std::fs::write(dir.join(".notes.md.swp"), "swap").unwrap();
+    let local_history = local.history(None).unwrap();
+    drop(local);
+
+    let migrate = |memory_dir: &std::path::Path, from: &str, to: &str| {
+        memdeck(&server, "moved")
+            .arg("--memory-dir")
+            .arg(memory_dir)
+            .args(["memory", "migrate", "--from", from, "--to", to])
+            .output()
+            .unwrap()
+    };
+    let out = migrate(&dir, "file", "redis");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.starts_with("copied 2 files, 3 directories, 6 history entries"),
+        "{said}"
+    );
+
+    let shared = server.store("moved", "elsewhere");
+    let strip = |h: Vec<memdeck::memory::HistoryEntry>| -> Vec<_> {
+        h.into_iter()
+            .map(|e| (e.ts_ms, e.actor, e.op, e.path, e.new_path, e.old, e.new))
+            .collect()
+    };
+    let own_host = memdeck::memory::redis::hostname();
+    let shared_history: Vec<_> = strip(shared.history(None).unwrap())
+        .into_iter()
+        .map(|mut e| {
+            // Seen from another machine, the copy's actors carry the migrating machine's name.
+            e.1 = e.1.trim_end_matches(&format!("@{own_host}")).to_owned();
+            e
+        })
+        .collect();
+    assert_eq!(shared_history, strip(local_history.clone()));
+    assert_eq!(
+        shared.read(&path("/memories/acme.md")).unwrap().text,
+        "ACME: 45 stores\n"
+    );
+    let mut copied: Vec<String> = server.conn().hkeys("mem:{moved}:content").unwrap();
+    copied.sort();
+    assert_eq!(copied, ["/memories/acme.md", "/memories/notes/plan.md"]);
+    assert!(matches!(
+        shared.node(&path("/memories/empty")).unwrap(),
+        Some((memdeck::memory::NodeKind::Dir, _))
+    ));
+    // An old version and a deleted file come back from the copied versions.
+    shared
+        .restore(
+            &path("/memories/acme.md"),
+            None,
+            WriteCtx::new("you", "restore"),
+        )
+        .unwrap();
+    assert_eq!(
+        shared.read(&path("/memories/acme.md")).unwrap().text,
+        "ACME: 40 stores\n"
+    );
+    shared
+        .restore(
+            &path("/memories/archive/old.md"),
+            None,
+            WriteCtx::new("you", "restore"),
+        )
+        .unwrap();
+
+    // Into a store that is not empty: refused, nothing touched.
+    let again = migrate(&dir, "local", "redis");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr)
+            .contains("is not empty; migrate into an empty namespace"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // And back, into a new directory.
+    let back_dir = server.dir.path().join("back");
+    let out = migrate(&back_dir, "redis", "local");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back =
+        memdeck::memory::LocalStore::open(&memdeck::memory::LocalOptions::new(&back_dir)).unwrap();
+    assert_eq!(
+        back.read(&path("/memories/acme.md")).unwrap().text,
+        "ACME: 40 stores\n"
+    );
+    assert_eq!(
+        back.read(&path("/memories/archive/old.md")).unwrap().text,
+        "old"
+    );
+    assert_eq!(
+        back.history(None).unwrap().len(),
+        shared.history(None).unwrap().len()
+    );
+    assert!(back_dir.join("empty").is_dir());
+    let plan = std::fs::metadata(back_dir.join("notes/plan.md")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(plan.permissions().mode() & 0o777, 0o600);
+}

@@ -312,10 +312,71 @@ pub trait MemoryStore: Send + Sync {
     /// [`MemoryStore::list`].
     fn subscribe(&self) -> broadcast::Receiver<MemoryChange>;
 
+    /// Everything the store holds, for `memdeck memory migrate`.
+    fn dump(&self) -> Result<Dump, StoreError> {
+        Err(StoreError::Rejected(format!(
+            "{} cannot be copied",
+            self.describe()
+        )))
+    }
+
+    /// Fill an empty store with a dump: files, directories, the history as it was (actors,
+    /// times, operations) and every version it names. Refused when the store is not empty.
+    fn import(&self, _dump: &Dump) -> Result<(), StoreError> {
+        Err(StoreError::Rejected(format!(
+            "{} cannot be filled",
+            self.describe()
+        )))
+    }
+
     /// For a store on a server: what is wrong with the connection (`None` while it is fine),
     /// updated as it breaks and comes back. Local stores have none.
     fn status(&self) -> Option<tokio::sync::watch::Receiver<Option<String>>> {
         None
+    }
+}
+
+/// A whole store: what `memory migrate` copies.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dump {
+    /// Directories, `/memories/...`, parents before children.
+    pub dirs: Vec<String>,
+    /// Files and their texts.
+    pub files: Vec<(String, String)>,
+    pub history: Vec<HistoryEntry>,
+    /// The text of every version the history names and the store still keeps.
+    pub versions: Vec<(Version, String)>,
+}
+
+impl Dump {
+    /// The dump of a store with these directories and files: its history and the versions it
+    /// names are read through the store.
+    pub fn of(
+        store: &dyn MemoryStore,
+        mut dirs: Vec<String>,
+        mut files: Vec<(String, String)>,
+    ) -> Result<Self, StoreError> {
+        dirs.sort();
+        files.sort();
+        let history = store.history(None)?;
+        let mut versions: Vec<(Version, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for entry in &history {
+            let path = MemPath::parse(&entry.path).unwrap_or_else(|_| MemPath::root());
+            for version in entry.old.iter().chain(&entry.new) {
+                if seen.insert(version.clone())
+                    && let Some(text) = store.version_text(&path, version)?
+                {
+                    versions.push((version.clone(), text));
+                }
+            }
+        }
+        Ok(Self {
+            dirs,
+            files,
+            history,
+            versions,
+        })
     }
 }
 

@@ -94,6 +94,32 @@ impl History {
         Ok(history)
     }
 
+    /// The history's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Append entries copied from another store as they were (actor, time, operation,
+    /// versions), numbered on from this log's last; synced before returning.
+    pub fn import(&mut self, entries: &[HistoryEntry]) -> io::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut buf = Vec::new();
+        if self.torn {
+            buf.push(b'\n');
+        }
+        for (i, entry) in entries.iter().enumerate() {
+            let mut entry = entry.clone();
+            entry.seq = self.last_seq + 1 + i as u64;
+            serde_json::to_writer(&mut buf, &entry).map_err(io::Error::other)?;
+            buf.push(b'\n');
+        }
+        self.file.write_all(&buf)?;
+        self.file.sync_data()?;
+        self.refresh()
+    }
+
     /// Read what other processes appended since we last looked.
     pub fn refresh(&mut self) -> io::Result<()> {
         self.pack.refresh()?;

@@ -9,6 +9,7 @@
 
 mod fs;
 mod log;
+mod migrate;
 mod pack;
 mod watch;
 mod write;
@@ -481,6 +482,27 @@ impl MemoryStore for LocalStore {
 
     fn subscribe(&self) -> broadcast::Receiver<MemoryChange> {
         self.inner.changes.subscribe()
+    }
+
+    fn dump(&self) -> Result<super::Dump, StoreError> {
+        self.dump_local()
+    }
+
+    fn import(&self, dump: &super::Dump) -> Result<(), StoreError> {
+        self.import_local(dump)
+    }
+}
+
+impl LocalStore {
+    /// Where the history is kept.
+    fn history_dir(&self) -> PathBuf {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .history
+            .dir()
+            .to_owned()
     }
 }
 

@@ -621,6 +621,112 @@ impl MemoryStore for RedisStore {
     fn status(&self) -> Option<tokio::sync::watch::Receiver<Option<String>>> {
         Some(self.status.subscribe())
     }
+
+    fn dump(&self) -> Result<super::Dump, StoreError> {
+        let [content, _, dirs, ..] = &self.keys.all;
+        let (files, dirs): (BTreeMap<String, String>, Vec<String>) = self.with_conn(|c| {
+            let files = redis::cmd("HGETALL").arg(content).query(c)?;
+            let dirs = redis::cmd("HKEYS").arg(dirs).query(c)?;
+            Ok((files, dirs))
+        })?;
+        super::Dump::of(self, dirs, files.into_iter().collect())
+    }
+
+    fn import(&self, dump: &super::Dump) -> Result<(), StoreError> {
+        let [content, meta, dirs, seq, log, blobs] = &self.keys.all;
+        let used: (u64, u64, u64) = self.with_conn(|c| {
+            redis::pipe()
+                .cmd("HLEN")
+                .arg(meta)
+                .cmd("HLEN")
+                .arg(dirs)
+                .cmd("XLEN")
+                .arg(log)
+                .query(c)
+        })?;
+        if used != (0, 0, 0) {
+            return Err(StoreError::Rejected(format!(
+                "{} is not empty; migrate into an empty namespace",
+                self.describe()
+            )));
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for dir in &dump.dirs {
+            pipe.cmd("HSET").arg(dirs).arg(dir).arg("1").ignore();
+        }
+        let now = now_ms();
+        for (path, text) in &dump.files {
+            let version = Version::of(text.as_bytes());
+            let record = serde_json::json!({
+                "sha": version.as_str(),
+                "size": text.len(),
+                "ts": now,
+                "actor": "migrate",
+                "host": self.options.host,
+            });
+            pipe.cmd("HSET").arg(content).arg(path).arg(text).ignore();
+            pipe.cmd("HSET")
+                .arg(meta)
+                .arg(path)
+                .arg(record.to_string())
+                .ignore();
+            pipe.cmd("HSET")
+                .arg(blobs)
+                .arg(version.as_str())
+                .arg(text)
+                .ignore();
+        }
+        for (version, text) in &dump.versions {
+            pipe.cmd("HSET")
+                .arg(blobs)
+                .arg(version.as_str())
+                .arg(text)
+                .ignore();
+        }
+        for (i, entry) in dump.history.iter().enumerate() {
+            let version = |v: &Option<Version>| v.as_ref().map_or("", Version::as_str).to_owned();
+            // Actors from another machine came as `name@host`: keep the two apart again.
+            let (actor, host) = entry.actor.split_once('@').map_or(
+                (entry.actor.as_str(), self.options.host.as_str()),
+                |(a, h)| (a, h),
+            );
+            let is_dir = entry.old.is_none()
+                && entry.new.is_none()
+                && dump
+                    .dirs
+                    .iter()
+                    .any(|d| *d == entry.path || Some(d) == entry.new_path.as_ref());
+            pipe.cmd("XADD")
+                .arg(log)
+                .arg("*")
+                .arg("seq")
+                .arg(i + 1)
+                .arg("ts")
+                .arg(entry.ts_ms)
+                .arg("actor")
+                .arg(actor)
+                .arg("host")
+                .arg(host)
+                .arg("cid")
+                .arg(&self.cid)
+                .arg("op")
+                .arg(&entry.op)
+                .arg("path")
+                .arg(&entry.path)
+                .arg("to")
+                .arg(entry.new_path.as_deref().unwrap_or_default())
+                .arg("old")
+                .arg(version(&entry.old))
+                .arg("new")
+                .arg(version(&entry.new))
+                .arg("dir")
+                .arg(if is_dir { "1" } else { "0" })
+                .ignore();
+        }
+        pipe.cmd("SET").arg(seq).arg(dump.history.len()).ignore();
+        self.with_conn(|c| pipe.query::<()>(c))
+    }
 }
 
 /// Change the connection status, telling watchers only when it changed.
