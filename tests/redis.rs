@@ -567,3 +567,37 @@ fn migrate_copies_a_store_with_its_history_both_ways() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(plan.permissions().mode() & 0o777, 0o600);
 }
+
+/// Connections killed by the server (`CLIENT KILL`, as a failover or a proxy would) cost the
+/// store nothing: reads and saves go on on a new connection, each save applied once.
+#[test]
+fn killed_connections_are_replaced_without_an_error_or_a_double_write() {
+    let server = RedisServer::start();
+    let store = server.store("kill", "laptop");
+    let file = path("/memories/a.md");
+    store
+        .save(&file, "1\n", Expect::Absent, WriteCtx::new("you", "create"))
+        .unwrap();
+    let mut admin = server.conn();
+    for i in 2..=6 {
+        let _: redis::Value = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("normal")
+            .arg("SKIPME")
+            .arg("yes")
+            .query(&mut admin)
+            .unwrap();
+        let current = store.read(&file).unwrap();
+        store
+            .save(
+                &file,
+                &format!("{}{i}\n", current.text),
+                Expect::Version(current.version),
+                WriteCtx::new("you", "save"),
+            )
+            .unwrap();
+    }
+    assert_eq!(store.read(&file).unwrap().text, "1\n2\n3\n4\n5\n6\n");
+    assert_eq!(store.history(Some(&file)).unwrap().len(), 6);
+}

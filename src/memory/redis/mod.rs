@@ -285,6 +285,15 @@ impl RedisStore {
         })
     }
 
+    /// A read-only script, tried again once on a fresh connection when the first broke (a
+    /// server restart or a killed client connection costs no error).
+    fn read_only(&self, script: &Script, args: &[&str]) -> Result<Reply, StoreError> {
+        match self.run(script, None, args) {
+            Err(StoreError::Io { .. }) => self.run(script, None, args),
+            other => other,
+        }
+    }
+
     fn emit(&self, change: MemoryChange) {
         let _ = self.changes.send(change);
     }
@@ -372,7 +381,7 @@ impl MemoryStore for RedisStore {
     }
 
     fn node(&self, path: &MemPath) -> Result<Option<(NodeKind, u64)>, StoreError> {
-        let reply = self.run(&self.scripts.node, None, &[&path.to_string()])?;
+        let reply = self.read_only(&self.scripts.node, &[&path.to_string()])?;
         let size = || reply.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
         match reply.first().map(String::as_str) {
             Some("dir") => Ok(Some((NodeKind::Dir, size()))),
@@ -383,7 +392,7 @@ impl MemoryStore for RedisStore {
     }
 
     fn read(&self, path: &MemPath) -> Result<FileText, StoreError> {
-        let reply = self.run(&self.scripts.read, None, &[&path.to_string()])?;
+        let reply = self.read_only(&self.scripts.read, &[&path.to_string()])?;
         match (
             reply.first().map(String::as_str),
             reply.get(1),
@@ -399,7 +408,7 @@ impl MemoryStore for RedisStore {
 
     fn list(&self, dir: &MemPath, depth: usize) -> Result<Listing, StoreError> {
         let base = dir.to_string();
-        let reply = self.run(&self.scripts.list, None, &[&base])?;
+        let reply = self.read_only(&self.scripts.list, &[&base])?;
         if reply.first().map(String::as_str) != Some("ok") {
             return Err(refused(&reply, dir));
         }
