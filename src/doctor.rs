@@ -205,6 +205,9 @@ fn check_terminal(env: &Environment, terminal: &TerminalInfo) -> Vec<Finding> {
 
 fn check_memory(config: &Config, env: &Environment) -> Vec<Finding> {
     let area = "memory";
+    if config.memory.redis {
+        return vec![check_redis(config)];
+    }
     let dir = if config.memory.dir.is_absolute() {
         config.memory.dir.clone()
     } else {
@@ -343,6 +346,27 @@ fn walk(root: &Path, dir: &Path, depth: usize, visit: &mut dyn FnMut(&str, &std:
         if meta.is_dir() && depth < 16 {
             walk(root, &path, depth + 1, visit);
         }
+    }
+}
+
+/// The shared Redis store: reachable, and what the namespace holds.
+fn check_redis(config: &Config) -> Finding {
+    use crate::memory::MemoryStore as _;
+    let area = "memory";
+    match config.redis_store() {
+        Ok(store) => match store.history(None) {
+            Ok(history) => found(
+                Level::Ok,
+                area,
+                format!(
+                    "{}: reachable, {} history entries",
+                    store.describe(),
+                    history.len()
+                ),
+            ),
+            Err(e) => found(Level::Fail, area, e.to_string()).fix(config.store_hint()),
+        },
+        Err(e) => found(Level::Fail, area, e.to_string()).fix(config.store_hint()),
     }
 }
 

@@ -601,3 +601,26 @@ fn killed_connections_are_replaced_without_an_error_or_a_double_write() {
     assert_eq!(store.read(&file).unwrap().text, "1\n2\n3\n4\n5\n6\n");
     assert_eq!(store.history(Some(&file)).unwrap().len(), 6);
 }
+
+#[test]
+fn doctor_checks_the_shared_store() {
+    let mut server = RedisServer::start();
+    let out = memdeck(&server, "team")
+        .args(["--provider", "demo", "doctor"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        report.contains("namespace team: reachable, 0 history entries"),
+        "{report}"
+    );
+    server.kill();
+    let out = memdeck(&server, "team")
+        .args(["--provider", "demo", "doctor"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("is unreachable"), "{report}");
+    assert!(report.contains("check --redis-url"), "{report}");
+}
