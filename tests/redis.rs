@@ -624,3 +624,33 @@ fn doctor_checks_the_shared_store() {
     assert!(report.contains("is unreachable"), "{report}");
     assert!(report.contains("check --redis-url"), "{report}");
 }
+
+#[test]
+fn a_tls_url_is_refused_with_advice_and_passwords_never_show() {
+    let server = RedisServer::start();
+    let plain = |url: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_memdeck"))
+            .current_dir(server.dir.path())
+            .env("XDG_CONFIG_HOME", server.dir.path())
+            .env_remove("MEMDECK_CONFIG")
+            .args(["--memory-backend", "redis", "--redis-url", url])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = plain("rediss://alice:hunter2@db.example:6380", &["memory", "log"]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("does not speak TLS to Redis yet; reach the server through an SSH tunnel"),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2"), "{said}");
+    let config = plain("redis://alice:hunter2@db.example:6380", &["config"]);
+    let shown = String::from_utf8_lossy(&config.stdout).into_owned();
+    assert!(
+        shown.contains("redis://alice:<redacted>@db.example:6380"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+}

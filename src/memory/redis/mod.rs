@@ -42,7 +42,7 @@ const DIR_SIZE: u64 = 4096;
 /// How to reach the shared store.
 #[derive(Clone, Debug)]
 pub struct RedisOptions {
-    /// `redis://[user:password@]host[:port][/db]`, `rediss://…`, `redis+unix:///path`.
+    /// `redis://[user:password@]host[:port][/db]` or `redis+unix:///path` (not TLS yet).
     pub url: String,
     /// The team's namespace: letters, digits, `.`, `_`, `-`.
     pub namespace: String,
@@ -134,9 +134,16 @@ impl RedisStore {
     /// Connect and check the namespace. Fails when Redis cannot be reached.
     pub fn open(options: RedisOptions) -> Result<Self, StoreError> {
         check_namespace(&options.namespace)?;
+        if options.url.starts_with("rediss://") {
+            return Err(StoreError::Rejected(format!(
+                "{}: this memdeck does not speak TLS to Redis yet; reach the server through an \
+                 SSH tunnel or a TLS proxy (stunnel, spiped) and give its redis:// address",
+                redact_url(&options.url)
+            )));
+        }
         let client = redis::Client::open(options.url.as_str()).map_err(|e| {
             StoreError::Rejected(format!(
-                "{} is not a Redis URL ({e}); use redis://host:6379, rediss://… or \
+                "{} is not a Redis URL ({e}); use redis://host:6379 or \
                  redis+unix:///path/to/redis.sock",
                 redact_url(&options.url)
             ))
