@@ -625,31 +625,175 @@ fn doctor_checks_the_shared_store() {
     assert!(report.contains("check --redis-url"), "{report}");
 }
 
+/// A server that speaks only TLS, with a certificate from a test authority: memdeck talks to it
+/// with `rediss://` when the authority is trusted (`SSL_CERT_FILE`), refuses it otherwise;
+/// passwords in Redis URLs never show.
 #[test]
-fn a_tls_url_is_refused_with_advice_and_passwords_never_show() {
-    let server = RedisServer::start();
-    let plain = |url: &str, args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_memdeck"))
-            .current_dir(server.dir.path())
-            .env("XDG_CONFIG_HOME", server.dir.path())
-            .env_remove("MEMDECK_CONFIG")
-            .args(["--memory-backend", "redis", "--redis-url", url])
+fn tls_to_redis_verifies_the_server_and_passwords_never_show() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-redis-tls-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let dir = tmp.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir)
             .args(args)
             .output()
-            .unwrap()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
-    let out = plain("rediss://alice:hunter2@db.example:6380", &["memory", "log"]);
-    let said = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(
-        said.contains("does not speak TLS to Redis yet; reach the server through an SSH tunnel"),
-        "{said}"
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=memdeck test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("redis-server")
+        .current_dir(dir)
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .args([
+            "--tls-cert-file",
+            "server.pem",
+            "--tls-key-file",
+            "server.key",
+        ])
+        .args(["--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no"])
+        .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+        .arg("--dir")
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "redis-server with TLS did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = format!("rediss://localhost:{port}");
+    let run = |ca: Option<&std::path::Path>, url: &str, args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_memdeck"));
+        command
+            .current_dir(dir)
+            .env("XDG_CONFIG_HOME", dir)
+            .env_remove("MEMDECK_CONFIG")
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR")
+            .args([
+                "--memory-backend",
+                "redis",
+                "--redis-url",
+                url,
+                "--namespace",
+                "tls",
+            ])
+            .args(args);
+        if let Some(ca) = ca {
+            command.env("SSL_CERT_FILE", ca);
+        }
+        command.output().unwrap()
+    };
+    let ca = dir.join("ca.pem");
+    let created = run(
+        Some(&ca),
+        &url,
+        &[
+            "memory",
+            "exec",
+            "--actor",
+            "Alice",
+            r#"{"command":"create","path":"/memories/tls.md","file_text":"over TLS\n"}"#,
+        ],
     );
-    assert!(!said.contains("hunter2"), "{said}");
-    let config = plain("redis://alice:hunter2@db.example:6380", &["config"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let viewed = run(
+        Some(&ca),
+        &url,
+        &[
+            "memory",
+            "exec",
+            r#"{"command":"view","path":"/memories/tls.md"}"#,
+        ],
+    );
+    assert!(String::from_utf8_lossy(&viewed.stdout).contains("over TLS"));
+    // The test authority is not trusted: no connection.
+    let untrusted = run(None, &url, &["memory", "log"]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&untrusted.stderr).into_owned();
+    assert!(said.contains("is unreachable"), "{said}");
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let config = run(None, "rediss://alice:hunter2@db.example:6380", &["config"]);
     let shown = String::from_utf8_lossy(&config.stdout).into_owned();
     assert!(
-        shown.contains("redis://alice:<redacted>@db.example:6380"),
+        shown.contains("rediss://alice:<redacted>@db.example:6380"),
         "{shown}"
     );
     assert!(!shown.contains("hunter2"), "{shown}");

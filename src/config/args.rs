@@ -110,7 +110,7 @@ pub struct Flags {
     #[arg(long, global = true, value_name = "local|redis")]
     pub memory_backend: Option<String>,
 
-    /// The Redis server of the shared store, e.g. redis://host:6379 or redis://user:pass@host
+    /// The Redis server of the shared store, e.g. redis://host:6379 or rediss://user:pass@host:6380 (TLS)
     /// [env: MEMDECK_REDIS_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub redis_url: Option<String>,

@@ -73,7 +73,17 @@ impl RedisServer {
             });
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.socket().exists() {
+        // Up when it answers PING: the socket exists while a durable server still loads its
+        // data (and answers LOADING).
+        loop {
+            let ready = self.socket().exists()
+                && redis::Client::open(self.url())
+                    .and_then(|c| c.get_connection())
+                    .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
+                    .is_ok();
+            if ready {
+                break;
+            }
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(10));
         }

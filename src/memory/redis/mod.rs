@@ -34,15 +34,17 @@ const OPS: &str = include_str!("ops.lua");
 /// How a command waits for Redis before calling it unreachable.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// Conflicting writers: how many times a read-modify-write is tried.
-const MODIFY_ATTEMPTS: usize = 20;
+/// Conflicting writers: how many times a read-modify-write is tried (with a growing, jittered
+/// pause between tries, a few seconds in all at worst).
+const MODIFY_ATTEMPTS: u32 = 60;
 /// Directories have no size of their own; they list as a disk's would.
 const DIR_SIZE: u64 = 4096;
 
 /// How to reach the shared store.
 #[derive(Clone, Debug)]
 pub struct RedisOptions {
-    /// `redis://[user:password@]host[:port][/db]` or `redis+unix:///path` (not TLS yet).
+    /// `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS, verified against the
+    /// system's certificate authorities, or `SSL_CERT_FILE`), `redis+unix:///path`.
     pub url: String,
     /// The team's namespace: letters, digits, `.`, `_`, `-`.
     pub namespace: String,
@@ -135,16 +137,14 @@ impl RedisStore {
     pub fn open(options: RedisOptions) -> Result<Self, StoreError> {
         check_namespace(&options.namespace)?;
         if options.url.starts_with("rediss://") {
-            return Err(StoreError::Rejected(format!(
-                "{}: this memdeck does not speak TLS to Redis yet; reach the server through an \
-                 SSH tunnel or a TLS proxy (stunnel, spiped) and give its redis:// address",
-                redact_url(&options.url)
-            )));
+            // More than one TLS crypto provider is built in (the HTTP clients bring theirs):
+            // name one for the Redis connection. Installing it twice is harmless.
+            let _ = rustls::crypto::ring::default_provider().install_default();
         }
         let client = redis::Client::open(options.url.as_str()).map_err(|e| {
             StoreError::Rejected(format!(
-                "{} is not a Redis URL ({e}); use redis://host:6379 or \
-                 redis+unix:///path/to/redis.sock",
+                "{} is not a Redis URL ({e}); use redis://host:6379, rediss://host:6380 (TLS) \
+                 or redis+unix:///path/to/redis.sock",
                 redact_url(&options.url)
             ))
         })?;
@@ -491,7 +491,10 @@ impl MemoryStore for RedisStore {
             return Err(StoreError::IsDir(path.clone()));
         }
         let limit = self.options.max_file_bytes;
-        for _ in 0..MODIFY_ATTEMPTS {
+        for attempt in 0..MODIFY_ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(contention_pause(attempt));
+            }
             let current = self.read(path)?;
             let text = edit(&current.text).map_err(StoreError::Rejected)?;
             if text.len() as u64 > limit {
@@ -952,6 +955,19 @@ impl Watcher {
             }
         }
     }
+}
+
+/// A pause before trying a contended write again: up to 2^attempt ms (at most 100), at random so
+/// that writers that collided do not collide again.
+fn contention_pause(attempt: u32) -> Duration {
+    let ceiling = 1u64 << attempt.min(7);
+    let noise = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos()),
+    );
+    let spread = noise.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    Duration::from_millis((spread % ceiling).min(100) + 1)
 }
 
 fn is_connection_error(e: &redis::RedisError) -> bool {
