@@ -476,7 +476,17 @@ impl MemoryStore for RedisStore {
                 self.after_write();
                 Ok(version)
             }
-            Some("same") => Ok(version),
+            // A retry found its first attempt landed: the change happened, say so once.
+            Some("same") => {
+                self.emit(MemoryChange {
+                    path: path.to_string(),
+                    kind: ChangeKind::Modified,
+                    actor: ctx.actor.to_owned(),
+                    version: Some(version.clone()),
+                    is_dir: false,
+                });
+                Ok(version)
+            }
             _ => Err(refused(&reply, path)),
         }
     }
