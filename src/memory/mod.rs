@@ -233,6 +233,19 @@ impl StoreError {
     }
 }
 
+/// Refuse a new text over the store's size limit for a file.
+pub(crate) fn within_limit(path: &MemPath, text: &str, limit: u64) -> Result<(), StoreError> {
+    let size = text.len() as u64;
+    if size > limit {
+        return Err(StoreError::ContentTooLarge {
+            path: path.clone(),
+            size,
+            limit,
+        });
+    }
+    Ok(())
+}
+
 /// The store every tab, the panel and the CLI share.
 ///
 /// Methods block (they do file or network I/O); async callers run them with

@@ -164,9 +164,11 @@ impl Provider for Anthropic {
 
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
         let wire = Messages {
-            url: format!("{}/v1/messages", self.config.base_url.trim_end_matches('/')),
-            headers: self.headers(request),
-            body: self.body(request).to_string(),
+            post: http::Post {
+                url: format!("{}/v1/messages", self.config.base_url.trim_end_matches('/')),
+                headers: self.headers(request),
+                body: self.body(request).to_string(),
+            },
             key: self.config.api_key.clone(),
         };
         http::spawn(
@@ -208,18 +210,13 @@ pub fn betas(request: &Request) -> Vec<&'static str> {
 
 /// One call to the Messages API.
 struct Messages {
-    url: String,
-    headers: HeaderMap,
-    body: String,
+    post: http::Post,
     key: String,
 }
 
 impl http::Wire for Messages {
     fn request(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, ProviderError> {
-        Ok(client
-            .post(&self.url)
-            .headers(self.headers.clone())
-            .body(self.body.clone()))
+        Ok(self.post.request(client))
     }
 
     fn error(&self, status: u16, headers: &HeaderMap, body: &str) -> ProviderError {

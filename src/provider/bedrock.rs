@@ -17,7 +17,6 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use base64::Engine as _;
-use bytes::Bytes;
 use futures_util::{StreamExt, stream};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
@@ -164,7 +163,7 @@ impl Inner {
                         "no AWS credentials ({}); set AWS_ACCESS_KEY_ID and \
                          AWS_SECRET_ACCESS_KEY, choose a profile (AWS_PROFILE or --aws-profile), \
                          or run `aws sso login`",
-                        error_chain(&e)
+                        http::describe(&e)
                     ))
                 })?;
                 *self.cached.lock().unwrap_or_else(PoisonError::into_inner) = Some(c.clone());
@@ -272,31 +271,23 @@ impl Provider for Bedrock {
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
         let inner = self.inner.clone();
         let request = request.clone();
-        Box::pin(
-            stream::once(async move {
-                let (credentials, region) = inner.credentials().await?;
-                let model = request.model.as_deref().unwrap_or(&inner.config.model);
-                let url = inner.runtime_url(&region, model);
-                let wire = Invoke {
-                    url,
-                    body: body(&request).to_string(),
-                    credentials,
-                    region,
-                };
-                Ok(http::spawn(
-                    &inner.client,
-                    Arc::new(wire),
-                    inner.config.idle_timeout,
-                    cancel,
-                ))
-            })
-            .flat_map(
-                |started: Result<EventStream, ProviderError>| match started {
-                    Ok(events) => events,
-                    Err(e) => Box::pin(stream::iter([Err(e)])),
-                },
-            ),
-        )
+        http::deferred(async move {
+            let (credentials, region) = inner.credentials().await?;
+            let model = request.model.as_deref().unwrap_or(&inner.config.model);
+            let url = inner.runtime_url(&region, model);
+            let wire = Invoke {
+                url,
+                body: body(&request).to_string(),
+                credentials,
+                region,
+            };
+            Ok(http::spawn(
+                &inner.client,
+                Arc::new(wire),
+                inner.config.idle_timeout,
+                cancel,
+            ))
+        })
     }
 }
 
@@ -631,18 +622,6 @@ pub fn events(body: Body) -> Events {
     }))
 }
 
-/// An error and its causes in words.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// Test helpers: an event-stream frame as Bedrock sends it.
 pub fn chunk_frame(event_json: &str) -> Vec<u8> {
     use super::eventstream::Value as V;
@@ -672,13 +651,6 @@ pub fn exception_frame(kind: &str, message: &str) -> Vec<u8> {
         payload: json!({"message": message}).to_string().into_bytes(),
     }
     .encode()
-}
-
-/// Bytes as a body (for tests of [`events`]).
-pub fn body_of(chunks: Vec<Vec<u8>>) -> Body {
-    Box::pin(stream::iter(
-        chunks.into_iter().map(|c| Ok::<_, String>(Bytes::from(c))),
-    ))
 }
 
 #[cfg(test)]

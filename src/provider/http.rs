@@ -39,6 +39,33 @@ pub trait Wire: Send + Sync + 'static {
     fn events(&self, body: Body) -> Events;
 }
 
+/// A POST with a fixed body: what most wires send on every attempt.
+pub struct Post {
+    pub url: String,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Post {
+    pub fn request(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
+        client
+            .post(&self.url)
+            .headers(self.headers.clone())
+            .body(self.body.clone())
+    }
+}
+
+/// A call that needs async work before it can start (credentials, the server's model): its
+/// events, or that work's error as the stream's one item.
+pub fn deferred(
+    start: impl std::future::Future<Output = Result<EventStream, ProviderError>> + Send + 'static,
+) -> EventStream {
+    Box::pin(stream::once(start).flat_map(|started| match started {
+        Ok(events) => events,
+        Err(e) => Box::pin(stream::iter([Err(e)])),
+    }))
+}
+
 /// Start one call; its events arrive on the returned stream.
 pub fn spawn(
     client: &reqwest::Client,
@@ -190,8 +217,8 @@ pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// A transport error in words, with its causes (reqwest's top-level text is terse).
-pub fn describe(error: &reqwest::Error) -> String {
+/// An error in words, with its causes (reqwest's and the AWS SDK's top-level texts are terse).
+pub fn describe(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

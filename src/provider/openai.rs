@@ -204,53 +204,42 @@ impl Provider for OpenAi {
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
         let inner = self.inner.clone();
         let request = request.clone();
-        Box::pin(
-            stream::once(async move {
-                let model = inner.model(&request).await?;
-                let mut headers = inner.auth();
-                headers.insert(
-                    reqwest::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                let wire = Completions {
+        http::deferred(async move {
+            let model = inner.model(&request).await?;
+            let mut headers = inner.auth();
+            headers.insert(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            let wire = Completions {
+                post: http::Post {
                     url: inner.url("chat/completions"),
                     headers,
                     body: body(&request, &model).to_string(),
-                    key: inner.config.api_key.clone(),
-                    model,
-                };
-                Ok(http::spawn(
-                    &inner.client,
-                    Arc::new(wire),
-                    inner.config.idle_timeout,
-                    cancel,
-                ))
-            })
-            .flat_map(
-                |started: Result<EventStream, ProviderError>| match started {
-                    Ok(events) => events,
-                    Err(e) => Box::pin(stream::iter([Err(e)])),
                 },
-            ),
-        )
+                key: inner.config.api_key.clone(),
+                model,
+            };
+            Ok(http::spawn(
+                &inner.client,
+                Arc::new(wire),
+                inner.config.idle_timeout,
+                cancel,
+            ))
+        })
     }
 }
 
 /// One chat-completions call.
 struct Completions {
-    url: String,
-    headers: HeaderMap,
-    body: String,
+    post: http::Post,
     key: Option<String>,
     model: String,
 }
 
 impl http::Wire for Completions {
     fn request(&self, client: &reqwest::Client) -> Result<reqwest::RequestBuilder, ProviderError> {
-        Ok(client
-            .post(&self.url)
-            .headers(self.headers.clone())
-            .body(self.body.clone()))
+        Ok(self.post.request(client))
     }
 
     fn error(&self, status: u16, _headers: &HeaderMap, body: &str) -> ProviderError {

@@ -16,6 +16,7 @@ use super::{HISTORY_BLOB_MAX, Inner, Locked, Seen};
 use crate::memory::history::pick_version;
 use crate::memory::{
     ChangeKind, Expect, FileText, MemPath, MemoryChange, StoreError, Version, WriteCtx,
+    within_limit,
 };
 
 /// A file about to be replaced.
@@ -101,14 +102,7 @@ impl Inner {
         if path.is_root() {
             return Err(StoreError::IsDir(path.clone()));
         }
-        let limit = self.max_file_bytes;
-        if text.len() as u64 > limit {
-            return Err(StoreError::ContentTooLarge {
-                path: path.clone(),
-                size: text.len() as u64,
-                limit,
-            });
-        }
+        within_limit(path, text, self.max_file_bytes)?;
         let mut locked = self.lock()?;
         let root = self.open_root()?;
         let name = path.name().unwrap_or_default();
@@ -170,13 +164,7 @@ impl Inner {
             });
         };
         let new_text = edit(text).map_err(StoreError::Rejected)?;
-        if new_text.len() as u64 > limit {
-            return Err(StoreError::ContentTooLarge {
-                path: path.clone(),
-                size: new_text.len() as u64,
-                limit,
-            });
-        }
+        within_limit(path, &new_text, limit)?;
         // Unchanged since we last wrote or saw it: the recorded hash is still right.
         let known = locked
             .state

@@ -25,7 +25,7 @@ use tokio::sync::broadcast;
 use super::history::{HistoryEntry, now_ms, pick_version};
 use super::{
     ChangeKind, Entry, Expect, FileText, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
-    StoreError, Version, WriteCtx,
+    StoreError, Version, WriteCtx, within_limit,
 };
 
 const PRELUDE: &str = include_str!("scripts.lua");
@@ -451,44 +451,26 @@ impl MemoryStore for RedisStore {
         if path.is_root() {
             return Err(StoreError::IsDir(path.clone()));
         }
-        let limit = self.options.max_file_bytes;
-        if text.len() as u64 > limit {
-            return Err(StoreError::ContentTooLarge {
-                path: path.clone(),
-                size: text.len() as u64,
-                limit,
-            });
-        }
+        within_limit(path, text, self.options.max_file_bytes)?;
         let (reply, version) = self.save_script(path, text, &expect, ctx)?;
-        match reply.get(2).map(String::as_str) {
-            Some(how @ ("created" | "modified")) if reply[0] == "ok" => {
-                self.emit(MemoryChange {
-                    path: path.to_string(),
-                    kind: if how == "created" {
-                        ChangeKind::Created
-                    } else {
-                        ChangeKind::Modified
-                    },
-                    actor: ctx.actor.to_owned(),
-                    version: Some(version.clone()),
-                    is_dir: false,
-                });
-                self.after_write();
-                Ok(version)
-            }
-            // A retry found its first attempt landed: the change happened, say so once.
-            Some("same") => {
-                self.emit(MemoryChange {
-                    path: path.to_string(),
-                    kind: ChangeKind::Modified,
-                    actor: ctx.actor.to_owned(),
-                    version: Some(version.clone()),
-                    is_dir: false,
-                });
-                Ok(version)
-            }
-            _ => Err(refused(&reply, path)),
-        }
+        let kind = match (
+            reply.first().map(String::as_str),
+            reply.get(2).map(String::as_str),
+        ) {
+            (Some("ok"), Some("created")) => ChangeKind::Created,
+            // "same": a retry found its first attempt landed; the change happened, said once.
+            (Some("ok"), Some("modified" | "same")) => ChangeKind::Modified,
+            _ => return Err(refused(&reply, path)),
+        };
+        self.emit(MemoryChange {
+            path: path.to_string(),
+            kind,
+            actor: ctx.actor.to_owned(),
+            version: Some(version.clone()),
+            is_dir: false,
+        });
+        self.after_write();
+        Ok(version)
     }
 
     fn modify(
@@ -500,20 +482,13 @@ impl MemoryStore for RedisStore {
         if path.is_root() {
             return Err(StoreError::IsDir(path.clone()));
         }
-        let limit = self.options.max_file_bytes;
         for attempt in 0..MODIFY_ATTEMPTS {
             if attempt > 0 {
                 std::thread::sleep(contention_pause(attempt));
             }
             let current = self.read(path)?;
             let text = edit(&current.text).map_err(StoreError::Rejected)?;
-            if text.len() as u64 > limit {
-                return Err(StoreError::ContentTooLarge {
-                    path: path.clone(),
-                    size: text.len() as u64,
-                    limit,
-                });
-            }
+            // The save refuses a text over the limit.
             match self.save(path, &text, Expect::Version(current.version), ctx) {
                 Ok(version) => return Ok(FileText { text, version }),
                 // Someone else wrote in between: read again and redo the edit.

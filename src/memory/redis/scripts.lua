@@ -46,21 +46,15 @@ local function record(path, to, old, new, dir)
   return seq
 end
 
--- Files below dir (full paths), sorted.
-local function files_under(dir)
+-- The fields of a hash below dir (full paths), sorted.
+local function fields_under(hash, dir)
   local out = {}
-  for _, p in ipairs(redis.call('HKEYS', meta)) do
+  for _, p in ipairs(redis.call('HKEYS', hash)) do
     if under(p, dir) then table.insert(out, p) end
   end
   table.sort(out)
   return out
 end
 
-local function dirs_under(dir)
-  local out = {}
-  for _, p in ipairs(redis.call('HKEYS', dirs)) do
-    if under(p, dir) then table.insert(out, p) end
-  end
-  table.sort(out)
-  return out
-end
+local function files_under(dir) return fields_under(meta, dir) end
+local function dirs_under(dir) return fields_under(dirs, dir) end
