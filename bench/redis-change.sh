@@ -39,22 +39,8 @@ tmux -L "$socket" -f /dev/null new-session -d -x 160 -y 40 \
     env -u ANTHROPIC_API_KEY TERM=xterm-256color MEMDECK_LOG_FILE="$work/memdeck.log" \
     "$bin" --provider demo --memory-backend redis --redis-url "$url" --namespace bench \
     --sessions-dir "$work/sessions"
-screen() { tmux -L "$socket" capture-pane -p; }
-wait_for() {
-    for _ in $(seq 1000); do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.005
-    done
-    echo "never shown: $1" >&2
-    exit 1
-}
-now_ns() { date +%s%N; }
-
-wait_for 'a-open.md'
-tmux -L "$socket" send-keys Tab Tab
-wait_for 'e edit'
-tmux -L "$socket" send-keys Down Enter
-wait_for '─ /memories/a-open.md'
+. bench/lib/panel.sh
+open_first_file
 
 latencies=()
 for i in $(seq "$changes"); do
@@ -75,7 +61,4 @@ for i in $(seq "$changes"); do
     sleep 0.2
 done
 
-printf '%s\n' "${latencies[@]}" | sort -n | awk '
-    { v[NR] = $1 }
-    END { printf "shown after: min %d ms, median %d ms, max %d ms (target 500 ms)\n",
-          v[1], v[int((NR + 1) / 2)], v[NR] }'
+summary "${latencies[@]}"

@@ -5,6 +5,8 @@
 #![cfg(feature = "bedrock")]
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
+#[path = "support/decode.rs"]
+mod decoded;
 #[path = "support/mock.rs"]
 mod mock;
 #[path = "support/script.rs"]
@@ -14,9 +16,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use memdeck::chat::Accumulator;
-use memdeck::provider::bedrock::{body_of, chunk_frame, events, exception_frame};
+use memdeck::provider::bedrock::{chunk_frame, events, exception_frame};
 use memdeck::provider::{ProviderError, StreamEvent};
 use mock::{Mock, Reply};
 use script::{Block, answer, tool};
@@ -45,26 +45,7 @@ fn memory_answer() -> Vec<u8> {
 }
 
 fn decode(chunks: Vec<Vec<u8>>) -> (Vec<StreamEvent>, Option<ProviderError>, Value) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let items: Vec<_> = rt.block_on(events(body_of(chunks)).collect());
-    let mut acc = Accumulator::new();
-    let mut out = Vec::new();
-    let mut error = None;
-    for item in items {
-        match item {
-            Ok(e) => {
-                acc.apply(&e).unwrap();
-                out.push(e);
-            }
-            Err(e) => {
-                error = Some(e);
-                break;
-            }
-        }
-    }
-    (out, error, acc.message().unwrap_or(Value::Null))
+    decoded::run(events(decoded::body(chunks)))
 }
 
 #[test]

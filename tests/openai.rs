@@ -4,6 +4,8 @@
 //! loopback mock of such a server, the memory tool working through it.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
+#[path = "support/decode.rs"]
+mod decoded;
 #[path = "support/mock.rs"]
 mod mock;
 
@@ -11,9 +13,6 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use bytes::Bytes;
-use futures_util::{StreamExt, stream};
-use memdeck::chat::Accumulator;
 use memdeck::provider::openai::events;
 use memdeck::provider::{ProviderError, StreamEvent};
 use mock::{Mock, Reply};
@@ -73,29 +72,7 @@ fn text_answer(text: &str) -> String {
 
 /// Decode a body given in these chunks; the events, the first error, and the message.
 fn decode(chunks: Vec<Vec<u8>>) -> (Vec<StreamEvent>, Option<ProviderError>, Value) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let body = Box::pin(stream::iter(
-        chunks.into_iter().map(|c| Ok::<_, String>(Bytes::from(c))),
-    ));
-    let items: Vec<_> = rt.block_on(events(body, "qwen3".into()).collect());
-    let mut acc = Accumulator::new();
-    let mut out = Vec::new();
-    let mut error = None;
-    for item in items {
-        match item {
-            Ok(e) => {
-                acc.apply(&e).unwrap();
-                out.push(e);
-            }
-            Err(e) => {
-                error = Some(e);
-                break;
-            }
-        }
-    }
-    (out, error, acc.message().unwrap_or(Value::Null))
+    decoded::run(events(decoded::body(chunks), "qwen3".into()))
 }
 
 #[test]
