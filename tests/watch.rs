@@ -6,6 +6,7 @@ mod common;
 
 use std::fs;
 use std::io::Write;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use common::Fixture;
@@ -39,7 +40,21 @@ fn collect(
     }
 }
 
-fn watched() -> (Fixture, Receiver<MemoryChange>) {
+/// Watcher tests run side by side, except the one that finds its watcher thread by name: it holds
+/// this for writing, the others for reading, so no other watcher starts while it looks.
+static WATCHERS: RwLock<()> = RwLock::new(());
+
+fn watched() -> (
+    Fixture,
+    Receiver<MemoryChange>,
+    RwLockReadGuard<'static, ()>,
+) {
+    let side_by_side = WATCHERS.read().unwrap_or_else(PoisonError::into_inner);
+    let (f, rx) = start_watching();
+    (f, rx, side_by_side)
+}
+
+fn start_watching() -> (Fixture, Receiver<MemoryChange>) {
     let f = Fixture::new();
     f.write("a.md", "first\n");
     assert_eq!(f.store.watch().unwrap(), WatchMode::Events);
@@ -52,7 +67,7 @@ const SETTLE: Duration = Duration::from_millis(400);
 
 #[test]
 fn a_plain_external_write_is_one_change() {
-    let (f, mut rx) = watched();
+    let (f, mut rx, _side_by_side) = watched();
     fs::write(f.mem.join("new.md"), "hello\n").unwrap();
     let (changes, after) = collect(&mut rx, LIMIT, SETTLE);
     assert!(after < LIMIT, "no change within 500 ms");
@@ -85,7 +100,7 @@ fn a_plain_external_write_is_one_change() {
 
 #[test]
 fn a_vim_style_rename_save_is_one_change() {
-    let (f, mut rx) = watched();
+    let (f, mut rx, _side_by_side) = watched();
     // What vim does by default: probe file, rename the original to a backup, write a new file,
     // remove the backup.
     fs::write(f.mem.join("4913"), "").unwrap();
@@ -106,7 +121,7 @@ fn a_vim_style_rename_save_is_one_change() {
 
 #[test]
 fn own_writes_are_not_echoed_as_external() {
-    let (f, mut rx) = watched();
+    let (f, mut rx, _side_by_side) = watched();
     let path = MemPath::parse("/memories/tab.md").unwrap();
     f.store
         .save(
@@ -123,7 +138,7 @@ fn own_writes_are_not_echoed_as_external() {
 
 #[test]
 fn renames_and_deletes_by_others() {
-    let (f, mut rx) = watched();
+    let (f, mut rx, _side_by_side) = watched();
     fs::rename(f.mem.join("a.md"), f.mem.join("b.md")).unwrap();
     let (changes, _) = collect(&mut rx, LIMIT, SETTLE);
     assert_eq!(changes.len(), 1, "{changes:?}");
@@ -148,7 +163,7 @@ fn renames_and_deletes_by_others() {
 
 #[test]
 fn another_process_writes_are_seen_and_recorded_once() {
-    let (f, mut rx) = watched();
+    let (f, mut rx, _side_by_side) = watched();
     let other = LocalStore::open(&LocalOptions::new(&f.mem)).unwrap();
     let path = MemPath::parse("/memories/a.md").unwrap();
     other
@@ -184,25 +199,25 @@ fn threads(name: &str) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// A thread's voluntary context switches so far.
-fn switches(thread: &std::path::Path) -> u64 {
-    let status = fs::read_to_string(thread.join("status")).unwrap();
+/// A thread's voluntary context switches so far, or `None` once the thread has ended (another
+/// test's watcher, taken as a candidate, ends when that test does).
+fn switches(thread: &std::path::Path) -> Option<u64> {
+    let status = fs::read_to_string(thread.join("status")).ok()?;
     let line = status
         .lines()
-        .find(|l| l.starts_with("voluntary_ctxt_switches:"))
-        .unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+        .find(|l| l.starts_with("voluntary_ctxt_switches:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Reading the store (its rescans open directories, and inotify reports opens) is not a change:
 /// once things are quiet the watcher sleeps instead of rescanning in a loop.
 #[test]
 fn reading_does_not_wake_the_watcher() {
+    let alone = WATCHERS.write().unwrap_or_else(PoisonError::into_inner);
     let others = threads("memdeck-watch");
-    let (f, _rx) = watched();
-    // This test's watcher thread: new since the test began (another test starting at the same
-    // moment may add its own; the quietest new one is taken).
-    // A thread takes its name a moment after it starts.
+    let (f, _rx) = start_watching();
+    // This test's watcher thread: the one new since the test began (no other test starts a
+    // watcher meanwhile). A thread takes its name a moment after it starts.
     let deadline = Instant::now() + Duration::from_secs(5);
     let ours: Vec<_> = loop {
         let new: Vec<_> = threads("memdeck-watch")
@@ -215,18 +230,20 @@ fn reading_does_not_wake_the_watcher() {
         assert!(Instant::now() < deadline, "no watcher thread appeared");
         std::thread::sleep(Duration::from_millis(10));
     };
+    drop(alone);
     f.write("notes.md", "hello\n");
     for _ in 0..5 {
         f.ok(serde_json::json!({"command": "view", "path": "/memories"}));
     }
     std::thread::sleep(Duration::from_millis(600));
-    let before: Vec<u64> = ours.iter().map(|t| switches(t)).collect();
+    let before: Vec<Option<u64>> = ours.iter().map(|t| switches(t)).collect();
     std::thread::sleep(Duration::from_secs(1));
+    // Threads that ended in between are not ours: ours lives as long as `f`.
     let woke = ours
         .iter()
         .zip(before)
-        .map(|(t, b)| switches(t) - b)
+        .filter_map(|(t, b)| Some(switches(t)? - b?))
         .min()
-        .unwrap();
+        .expect("this test's watcher thread ended while its store was open");
     assert!(woke <= 2, "the idle watcher woke {woke} times in a second");
 }
