@@ -8,7 +8,8 @@
 mod redis_server;
 
 use memdeck::memory::{
-    Expect, LocalOptions, LocalStore, MemPath, MemoryStore, ToolResult, WriteCtx, execute,
+    Expect, LocalOptions, LocalStore, MemPath, MemoryStore, Retention, ToolResult, WriteCtx,
+    execute, redis::RedisStore,
 };
 use redis_server::RedisServer;
 use serde_json::{Value, json};
@@ -161,4 +162,106 @@ fn the_panels_compare_and_set_refuses_a_stale_save() {
         "{stale:?}"
     );
     assert_eq!(store.read(&path).unwrap().text, "v2\n");
+}
+
+/// The history's retention is the same setting with the same rule on both backends: after a
+/// long run of changes over a few files they keep exactly the same entries (the newest ones,
+/// and each path's newest few however old), and every version those entries name still reads.
+#[test]
+fn both_backends_keep_the_same_history_under_one_retention() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-retention-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let keep = 12;
+    let mut options = LocalOptions::new(tmp.path().join("memories"));
+    options.retention = Retention {
+        max_entries: keep,
+        ..Retention::default()
+    };
+    let local = LocalStore::open(&options).unwrap();
+    let server = RedisServer::start();
+    let mut redis_options = server.options("retention", "test-host");
+    redis_options.history_keep = keep as u64;
+    let redis = RedisStore::open(redis_options).unwrap();
+
+    let mut steps = vec![
+        json!({"command": "create", "path": "/memories/old.md", "file_text": "old\n"}),
+        json!({"command": "create", "path": "/memories/team/a.md", "file_text": "a0\n"}),
+        json!({"command": "create", "path": "/memories/team/b.md", "file_text": "b0\n"}),
+    ];
+    for i in 0..30 {
+        // The team's directory is renamed to crew/ at step 20.
+        let dir = if i > 20 { "crew" } else { "team" };
+        steps.push(
+            json!({"command": "str_replace", "path": format!("/memories/{dir}/a.md"),
+            "old_str": format!("a{i}\n"), "new_str": format!("a{}\n", i + 1)}),
+        );
+        if i % 7 == 3 {
+            steps.push(
+                json!({"command": "insert", "path": format!("/memories/{dir}/b.md"),
+                "insert_line": 0, "insert_text": format!("b{i}\n")}),
+            );
+        }
+        if i == 20 {
+            steps.push(json!({"command": "rename", "old_path": "/memories/team",
+                "new_path": "/memories/crew"}));
+        }
+    }
+    steps.push(json!({"command": "delete", "path": "/memories/crew/b.md"}));
+    for store in [&local as &dyn MemoryStore, &redis] {
+        for step in &steps {
+            let done = execute(store, step, "Alice");
+            assert!(!done.is_error, "{step}: {}", done.content);
+        }
+    }
+    let kept = history(&redis);
+    assert_eq!(kept, history(&local));
+    // Pruned: about `keep` entries plus a quarter, and old.md's only entry survived as its
+    // newest.
+    let total = steps.len() + 2; // the directory rename also records its two files
+    assert!(kept.len() < total, "nothing was pruned: {}", kept.len());
+    let paths: std::collections::HashSet<&String> = kept.iter().map(|e| &e.1).collect();
+    assert!(
+        kept.len() <= keep + keep / 4 + Retention::default().keep_per_path * paths.len(),
+        "{} entries kept",
+        kept.len()
+    );
+    assert!(kept.iter().any(|e| e.1 == "/memories/old.md"));
+    for store in [&local as &dyn MemoryStore, &redis] {
+        for entry in store.history(None).unwrap() {
+            for version in [&entry.old, &entry.new].into_iter().flatten() {
+                let path = MemPath::parse(&entry.path).unwrap();
+                assert!(
+                    store.version_text(&path, version).unwrap().is_some(),
+                    "{} {} lost version {}",
+                    entry.op,
+                    entry.path,
+                    version.short()
+                );
+            }
+        }
+    }
+    // Redis keeps no version that neither an entry nor a file names.
+    let mut named: std::collections::HashSet<String> = redis
+        .history(None)
+        .unwrap()
+        .into_iter()
+        .flat_map(|e| [e.old, e.new])
+        .flatten()
+        .map(|v| v.as_str().to_owned())
+        .collect();
+    for file in ["/memories/old.md", "/memories/crew/a.md"] {
+        let text = redis.read(&MemPath::parse(file).unwrap()).unwrap().text;
+        named.insert(
+            memdeck::memory::Version::of(text.as_bytes())
+                .as_str()
+                .to_owned(),
+        );
+    }
+    let stored: usize = redis::cmd("HLEN")
+        .arg("mem:{retention}:blobs")
+        .query(&mut server.conn())
+        .unwrap();
+    assert_eq!(stored, named.len());
 }

@@ -27,6 +27,16 @@ pub struct Retention {
     pub keep_per_path: usize,
 }
 
+impl Retention {
+    /// Whether the entry numbered `seq` is the one after which the history is pruned: each time
+    /// the numbering passes a quarter of `max_entries`, so the log stays under `max_entries` and
+    /// a quarter more (plus each path's newest). The Redis store prunes on the same entries, so
+    /// both keep the same history.
+    pub fn due(&self, seq: u64) -> bool {
+        seq.is_multiple_of((self.max_entries as u64 / 4).max(1))
+    }
+}
+
 impl Default for Retention {
     fn default() -> Self {
         Self {
@@ -57,7 +67,6 @@ pub struct History {
     /// Bytes of the log already read into the fields below.
     offset: u64,
     last_seq: u64,
-    count: usize,
     /// The log ends in a partial line (a writer was killed mid-append): the next append must
     /// start on a new line so the torn one cannot swallow it.
     torn: bool,
@@ -83,7 +92,6 @@ impl History {
             ino,
             offset: 0,
             last_seq: 0,
-            count: 0,
             torn: false,
             unsynced: Pending::default(),
             last_by_path: HashMap::new(),
@@ -130,7 +138,6 @@ impl History {
             self.ino = ino;
             self.offset = 0;
             self.last_seq = 0;
-            self.count = 0;
             self.last_by_path.clear();
         }
         self.file.seek(SeekFrom::Start(self.offset))?;
@@ -153,7 +160,6 @@ impl History {
 
     fn note(&mut self, entry: &HistoryEntry) {
         self.last_seq = self.last_seq.max(entry.seq);
-        self.count += 1;
         match &entry.new_path {
             Some(new_path) => {
                 self.last_by_path.insert(entry.path.clone(), None);
@@ -287,7 +293,7 @@ impl History {
                 self.note(entry);
             }
         }
-        if self.count > self.retention.max_entries + self.retention.max_entries / 4 {
+        if written.iter().any(|e| self.retention.due(e.seq)) {
             self.prune()?;
         }
         Ok(written)

@@ -15,7 +15,7 @@
 //! commit. Remote changes name their machine: `Alice@laptop-2`.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ use tokio::sync::broadcast;
 use super::history::{HistoryEntry, now_ms, pick_version};
 use super::{
     ChangeKind, Entry, Expect, FileText, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
-    StoreError, Version, WriteCtx, within_limit,
+    Retention, StoreError, Version, WriteCtx, within_limit,
 };
 
 const PRELUDE: &str = include_str!("scripts.lua");
@@ -49,7 +49,8 @@ pub struct RedisOptions {
     /// The team's namespace: letters, digits, `.`, `_`, `-`.
     pub namespace: String,
     pub max_file_bytes: u64,
-    /// History entries kept (the stream is trimmed to about this many).
+    /// History entries kept, as the local store keeps them ([`Retention`], with its per-path
+    /// minimum).
     pub history_keep: u64,
     /// This machine's name, recorded with every change.
     pub host: String,
@@ -88,15 +89,25 @@ struct Scripts {
     save: Script,
     delete: Script,
     rename: Script,
-    prune: Script,
 }
 
 impl Scripts {
     fn load() -> Self {
+        let prelude = PRELUDE.replace(
+            "@KEEP_PER_PATH@",
+            &Retention::default().keep_per_path.to_string(),
+        );
         let mut bodies: BTreeMap<&str, String> = BTreeMap::new();
         for section in OPS.split("\n-- @").skip(1) {
             let name = section.split_whitespace().next().unwrap_or_default();
-            bodies.insert(name, format!("{PRELUDE}\n-- @{section}"));
+            // The body is a function so that the history's retention can run after any return.
+            bodies.insert(
+                name,
+                format!(
+                    "{prelude}\nlocal function body()\n-- @{section}\nend\n\
+                     local reply = body()\nif retain_due then retain() end\nreturn reply\n"
+                ),
+            );
         }
         let script = |name: &str| Script::new(bodies.get(name).map_or("", String::as_str));
         Self {
@@ -106,7 +117,6 @@ impl Scripts {
             save: script("save"),
             delete: script("delete"),
             rename: script("rename"),
-            prune: script("prune"),
         }
     }
 }
@@ -123,7 +133,6 @@ pub struct RedisStore {
     /// This process's id on the history entries, so its watcher skips what it already sent.
     cid: String,
     changes: broadcast::Sender<MemoryChange>,
-    writes: AtomicU64,
     stop: Arc<AtomicBool>,
     /// What is wrong with the connection, for the status bar.
     status: Arc<tokio::sync::watch::Sender<Option<String>>>,
@@ -156,7 +165,6 @@ impl RedisStore {
             conn: Mutex::new(None),
             cid: format!("{}-{}-{}", options.host, std::process::id(), now_ms()),
             changes,
-            writes: AtomicU64::new(0),
             stop: Arc::new(AtomicBool::new(false)),
             status: Arc::new(tokio::sync::watch::channel(None).0),
             client,
@@ -303,16 +311,6 @@ impl RedisStore {
 
     fn emit(&self, change: MemoryChange) {
         let _ = self.changes.send(change);
-    }
-
-    /// Every so many writes, drop the versions the trimmed history no longer names.
-    fn after_write(&self) {
-        let n = self.writes.fetch_add(1, Ordering::Relaxed) + 1;
-        if n.is_multiple_of(200)
-            && let Err(e) = self.run(&self.scripts.prune, None, &[])
-        {
-            tracing::warn!("pruning the Redis history's versions failed: {e}");
-        }
     }
 
     /// A save, retried once when the reply was lost (the retry accepts its own landed write).
@@ -469,7 +467,6 @@ impl MemoryStore for RedisStore {
             version: Some(version.clone()),
             is_dir: false,
         });
-        self.after_write();
         Ok(version)
     }
 
@@ -518,7 +515,6 @@ impl MemoryStore for RedisStore {
             version: None,
             is_dir: reply.get(1).map(String::as_str) == Some("dir"),
         });
-        self.after_write();
         Ok(())
     }
 
@@ -558,7 +554,6 @@ impl MemoryStore for RedisStore {
             version,
             is_dir,
         });
-        self.after_write();
         Ok(())
     }
 
@@ -1011,7 +1006,6 @@ mod tests {
             &scripts.save,
             &scripts.delete,
             &scripts.rename,
-            &scripts.prune,
         ] {
             assert_ne!(s.get_hash(), Script::new("").get_hash());
         }

@@ -106,20 +106,3 @@ redis.call('HDEL', dirs, from)
 redis.call('HSET', dirs, to, '1')
 return {'ok', 'dir'}
 
--- @prune (no arguments): drop the versions no history entry and no file names any more
-local live = {}
-for _, v in ipairs(redis.call('HVALS', meta)) do live[cjson.decode(v).sha] = true end
-for _, e in ipairs(redis.call('XRANGE', logk, '-', '+')) do
-  local f = e[2]
-  for i = 1, #f, 2 do
-    if (f[i] == 'old' or f[i] == 'new') and f[i + 1] ~= '' then live[f[i + 1]] = true end
-  end
-end
-local removed = 0
-for _, s in ipairs(redis.call('HKEYS', blobs)) do
-  if not live[s] then
-    redis.call('HDEL', blobs, s)
-    removed = removed + 1
-  end
-end
-return {'ok', tostring(removed)}

@@ -37,13 +37,46 @@ local function ancestors(p)
   return chain, nil
 end
 
+-- The history's retention, the file store's rule: beyond `keep` entries the oldest go, except
+-- each path's newest KEEP_PER_PATH; then the versions that no entry and no file name any more.
+-- It runs when the entry counter passes a multiple of a quarter of `keep`, whichever client
+-- wrote (a short `memdeck ask` as much as the app), so the log stays under `keep` and a quarter
+-- more, plus those per-path entries.
+local KEEP_PER_PATH = tonumber('@KEEP_PER_PATH@')
+local retain_due = false
+
 -- Append one history entry; returns its sequence number.
 local function record(path, to, old, new, dir)
   local seq = redis.call('INCR', seqk)
-  redis.call('XADD', logk, 'MAXLEN', '~', keep, '*',
+  redis.call('XADD', logk, '*',
     'seq', seq, 'ts', ts, 'actor', actor, 'host', host, 'cid', cid, 'op', op,
     'path', path, 'to', to, 'old', old or '', 'new', new or '', 'dir', dir)
+  if seq % math.max(1, math.floor(tonumber(keep) / 4)) == 0 then retain_due = true end
   return seq
+end
+
+local function retain()
+  local entries = redis.call('XRANGE', logk, '-', '+')
+  local cut = #entries - tonumber(keep)
+  local live, seen, gone = {}, {}, {}
+  for _, v in ipairs(redis.call('HVALS', meta)) do live[cjson.decode(v).sha] = true end
+  for i = #entries, 1, -1 do
+    local f, e = entries[i][2], {}
+    for j = 1, #f, 2 do e[f[j]] = f[j + 1] end
+    seen[e.path] = (seen[e.path] or 0) + 1
+    if i > cut or seen[e.path] <= KEEP_PER_PATH then
+      if e.old ~= '' then live[e.old] = true end
+      if e.new ~= '' then live[e.new] = true end
+    else
+      table.insert(gone, entries[i][1])
+    end
+  end
+  for i = 1, #gone, 1000 do
+    redis.call('XDEL', logk, unpack(gone, i, math.min(i + 999, #gone)))
+  end
+  for _, s in ipairs(redis.call('HKEYS', blobs)) do
+    if not live[s] then redis.call('HDEL', blobs, s) end
+  end
 end
 
 -- The fields of a hash below dir (full paths), sorted.
