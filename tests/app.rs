@@ -587,6 +587,27 @@ fn store_changes_flash_reload_the_open_file_and_coalesce_listings() {
     assert!(app.panel.rows.is_empty());
 }
 
+#[test]
+fn a_store_that_comes_back_is_listed_and_the_open_file_read_again() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    let status =
+        |trouble: Option<&str>| Action::Memory(MemoryEvent::Status(trouble.map(str::to_owned)));
+    assert!(
+        app.update(status(Some("shared memory unreachable")))
+            .is_empty()
+    );
+    assert_eq!(
+        app.update(status(None)),
+        [
+            Command::ListMemory,
+            Command::OpenFile("/memories/acme.md".into())
+        ]
+    );
+    // Only a return is news: a store that was never away asks for nothing.
+    assert!(app.update(status(None)).is_empty());
+}
+
 fn renamed(from: &str, to: &str, actor: &str) -> Action {
     Action::Memory(MemoryEvent::Changed(MemoryChange {
         path: to.into(),

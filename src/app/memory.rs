@@ -49,10 +49,15 @@ impl App {
                 let back = trouble.is_none() && self.store_trouble.is_some();
                 self.store_trouble = trouble;
                 if back {
-                    // What changed meanwhile arrives from the history; the tree is listed anew
-                    // in case the server lost data.
+                    // What changed meanwhile arrives from the history; the tree is listed and
+                    // the open file read anew in case the server lost data or the history
+                    // was pruned past what this client saw.
                     self.notify("the shared memory store is reachable again", false);
-                    return self.list_memory();
+                    let mut commands = self.list_memory();
+                    if let Some(open) = &self.panel.open {
+                        commands.push(Command::OpenFile(open.path.clone()));
+                    }
+                    return commands;
                 }
             }
             MemoryEvent::Opened { path, result } => {
