@@ -798,3 +798,199 @@ fn tls_to_redis_verifies_the_server_and_passwords_never_show() {
     );
     assert!(!shown.contains("hunter2"), "{shown}");
 }
+
+/// The README's ACL for a team, set on a real server: that user can do everything memdeck does
+/// in its own namespace (commands, history, the watcher's blocking reads), is refused another
+/// team's with a message that says why, and a wrong password is said to be one. The password
+/// never shows.
+#[test]
+fn a_team_acl_user_works_in_its_namespace_and_nowhere_else() {
+    let server = RedisServer::start();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find_map(|l| {
+            l.split('`')
+                .find(|part| part.starts_with("ACL SETUSER acme"))
+        })
+        .expect("the README shows an ACL SETUSER line");
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(|w| w.replace(">PASSWORD", ">team-secret-9"))
+        .collect();
+    let mut admin = server.conn();
+    let mut acl = redis::cmd(&words[0]);
+    for w in &words[1..] {
+        acl.arg(w);
+    }
+    let _: () = acl.query(&mut admin).unwrap();
+
+    let url = |pass: &str| format!("{}?user=acme&pass={pass}", server.url());
+    let open = |namespace: &str, pass: &str| {
+        let mut options = server.options(namespace, "laptop-1");
+        options.url = url(pass);
+        memdeck::memory::redis::RedisStore::open(options)
+    };
+    let ours = open("acme", "team-secret-9").unwrap();
+    ours.watch().unwrap();
+    let mut rx = ours.subscribe();
+    let other_machine = open("acme", "team-secret-9").unwrap();
+    let notes = json!({"command": "create", "path": "/memories/notes.md", "file_text": "hi\n"});
+    let done = execute(&other_machine, &notes, "John");
+    assert!(!done.is_error, "{}", done.content);
+    assert_eq!(next(&mut rx).path, "/memories/notes.md");
+    for input in [
+        json!({"command": "str_replace", "path": "/memories/notes.md", "old_str": "hi", "new_str": "hello"}),
+        json!({"command": "view", "path": "/memories"}),
+        json!({"command": "rename", "old_path": "/memories/notes.md", "new_path": "/memories/n.md"}),
+        json!({"command": "delete", "path": "/memories/n.md"}),
+    ] {
+        let done = execute(&ours, &input, "Alice");
+        assert!(!done.is_error, "{input}: {}", done.content);
+    }
+    assert_eq!(ours.history(None).unwrap().len(), 4);
+
+    let refused = open("globex", "team-secret-9")
+        .err()
+        .expect("another team's namespace");
+    let message = refused.to_string();
+    assert!(
+        message.contains("may not use namespace globex"),
+        "{message}"
+    );
+    assert!(message.contains("mem:{globex}:*"), "{message}");
+    assert!(!message.contains("team-secret-9"), "{message}");
+
+    let wrong = open("acme", "not-it").err().expect("a wrong password");
+    let message = wrong.to_string();
+    assert!(
+        message.contains("refused the user name or password"),
+        "{message}"
+    );
+    assert!(!message.contains("not-it"), "{message}");
+}
+
+/// A server whose `maxmemory` is reached (with `noeviction`, as the README asks) refuses the
+/// write that would not fit, with a message that says so; nothing is half-written or evicted,
+/// and reads still work.
+#[test]
+fn a_full_server_refuses_writes_clearly_and_loses_nothing() {
+    let server = RedisServer::start();
+    let store = server.store("full", "laptop-1");
+    let mut admin = server.conn();
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut admin).unwrap();
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(used + 3 * 1024 * 1024)
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query(&mut admin)
+        .unwrap();
+    let mut written = Vec::new();
+    let refusal = loop {
+        let i = written.len();
+        assert!(i < 200, "the server never filled up");
+        let text = format!("{i}\n{}\n", "x".repeat(90 * 1024));
+        let input =
+            json!({"command": "create", "path": format!("/memories/f{i}.md"), "file_text": text});
+        let done = execute(&store, &input, "Alice");
+        if done.is_error {
+            break done.content;
+        }
+        written.push(text);
+    };
+    assert!(
+        refusal.contains("the shared memory store is full"),
+        "{refusal}"
+    );
+    assert!(refusal.contains("maxmemory"), "{refusal}");
+    assert!(written.len() >= 3, "{} files fitted", written.len());
+    for (i, text) in written.iter().enumerate() {
+        assert_eq!(
+            &store
+                .read(&path(&format!("/memories/f{i}.md")))
+                .unwrap()
+                .text,
+            text
+        );
+    }
+    let refused = path(&format!("/memories/f{}.md", written.len()));
+    assert!(store.read(&refused).is_err());
+    assert_eq!(store.history(None).unwrap().len(), written.len());
+    assert_consistent(&server, "full");
+    let view = execute(
+        &store,
+        &json!({"command": "view", "path": "/memories/f0.md"}),
+        "Sam",
+    );
+    assert!(!view.is_error, "{}", view.content);
+}
+
+/// Renaming and deleting a directory of 500 files is one step for every other client: a reader
+/// polling the keys meanwhile sees all 500 under the old name or all under the new one.
+#[test]
+fn a_big_directory_moves_and_goes_in_one_step() {
+    let server = RedisServer::start();
+    let store = server.store("bulk", "laptop-1");
+    for i in 0..500 {
+        store
+            .save(
+                &path(&format!("/memories/big/sub{}/f{i}.md", i % 7)),
+                &format!("{i}\n"),
+                Expect::Absent,
+                WriteCtx::new("Alice", "create"),
+            )
+            .unwrap();
+    }
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let done = done.clone();
+        let mut conn = server.conn();
+        std::thread::spawn(move || {
+            let mut looks = 0;
+            let mut seen = std::collections::BTreeSet::new();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) || looks == 0 {
+                let paths: Vec<String> = conn.hkeys("mem:{bulk}:meta").unwrap();
+                let old = paths
+                    .iter()
+                    .filter(|p| p.starts_with("/memories/big/"))
+                    .count();
+                let new = paths
+                    .iter()
+                    .filter(|p| p.starts_with("/memories/moved/"))
+                    .count();
+                seen.insert((old, new));
+                looks += 1;
+            }
+            seen
+        })
+    };
+    store
+        .rename(
+            &path("/memories/big"),
+            &path("/memories/moved"),
+            WriteCtx::new("Alice", "rename"),
+        )
+        .unwrap();
+    store
+        .delete(&path("/memories/moved"), WriteCtx::new("Alice", "delete"))
+        .unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = watcher.join().unwrap();
+    for state in &seen {
+        assert!(
+            [(500, 0), (0, 500), (0, 0)].contains(state),
+            "another client saw a half-done step: {seen:?}"
+        );
+    }
+    assert_consistent(&server, "bulk");
+}

@@ -170,8 +170,10 @@ impl RedisStore {
             client,
             options,
         };
-        // Reach it now: a wrong URL is reported before anything else happens.
-        store.with_conn(|c| redis::cmd("PING").query::<String>(c))?;
+        // Reach it now, reading a key of the namespace: a wrong URL, password or ACL is
+        // reported before anything else happens.
+        let log = store.keys.log().to_owned();
+        store.with_conn(|c| redis::cmd("XLEN").arg(&log).query::<u64>(c))?;
         Ok(store)
     }
 
@@ -233,6 +235,32 @@ impl RedisStore {
         )
     }
 
+    /// What the server refused, said so that a person knows what to change.
+    fn refused(&self, e: &redis::RedisError) -> StoreError {
+        let ns = &self.options.namespace;
+        let message = if e.kind() == redis::ErrorKind::AuthenticationFailed {
+            format!(
+                "Redis at {} refused the user name or password in --redis-url (redis_url)",
+                self.shown_url
+            )
+        } else {
+            match e.code() {
+                Some("NOPERM") => format!(
+                    "the Redis user may not use namespace {ns}: its ACL must allow the keys                      mem:{{{ns}}}:* and the commands memdeck runs ({})",
+                    e.detail().unwrap_or("no permission")
+                ),
+                Some("OOM") => "the shared memory store is full: Redis reached its maxmemory                                 limit, so nothing was written (free memory on the server or                                 raise maxmemory; keep maxmemory-policy noeviction)"
+                    .to_owned(),
+                Some("READONLY") => format!(
+                    "Redis at {} is a read-only replica; point --redis-url at the primary",
+                    self.shown_url
+                ),
+                _ => format!("Redis refused the command: {e}"),
+            }
+        };
+        StoreError::Rejected(message)
+    }
+
     /// Run `f` on the command connection, connecting first when needed; a broken connection is
     /// dropped (the next command reconnects).
     fn with_conn<T>(
@@ -244,7 +272,13 @@ impl RedisStore {
             let conn = self
                 .client
                 .get_connection_with_timeout(CONNECT_TIMEOUT)
-                .map_err(|e| self.unreachable(&e))?;
+                .map_err(|e| {
+                    if e.kind() == redis::ErrorKind::AuthenticationFailed {
+                        self.refused(&e)
+                    } else {
+                        self.unreachable(&e)
+                    }
+                })?;
             conn.set_read_timeout(Some(RESPONSE_TIMEOUT))
                 .and_then(|()| conn.set_write_timeout(Some(RESPONSE_TIMEOUT)))
                 .map_err(|e| self.unreachable(&e))?;
@@ -263,9 +297,7 @@ impl RedisStore {
                     *slot = None;
                     Err(self.unreachable(&e))
                 } else {
-                    Err(StoreError::Rejected(format!(
-                        "Redis refused the command: {e}"
-                    )))
+                    Err(self.refused(&e))
                 }
             }
         }
@@ -972,16 +1004,34 @@ pub fn check_namespace(ns: &str) -> Result<(), StoreError> {
 
 /// A Redis URL with any password replaced.
 pub fn redact_url(url: &str) -> String {
-    match url.split_once("://") {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let mut shown = match base.split_once("://") {
         Some((scheme, rest)) => match rest.split_once('@') {
             Some((auth, host)) if !auth.contains('/') => {
                 let user = auth.split(':').next().unwrap_or_default();
                 format!("{scheme}://{user}:<redacted>@{host}")
             }
-            _ => url.to_owned(),
+            _ => base.to_owned(),
         },
-        None => url.to_owned(),
+        None => base.to_owned(),
+    };
+    // Unix-socket URLs carry the password as a parameter: `redis+unix:///path?pass=…`.
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((name, _)) if matches!(name, "pass" | "password") => {
+                    format!("{name}=<redacted>")
+                }
+                _ => param.to_owned(),
+            })
+            .collect();
+        shown.push('?');
+        shown.push_str(&params.join("&"));
     }
+    shown
 }
 
 /// This machine's name, for the history.
@@ -1024,6 +1074,14 @@ mod tests {
         assert_eq!(
             redact_url("redis+unix:///tmp/r.sock"),
             "redis+unix:///tmp/r.sock"
+        );
+        assert_eq!(
+            redact_url("redis+unix:///tmp/r.sock?db=2&user=acme&pass=s3cret"),
+            "redis+unix:///tmp/r.sock?db=2&user=acme&pass=<redacted>"
+        );
+        assert_eq!(
+            redact_url("unix:///tmp/r.sock?password=s3cret"),
+            "unix:///tmp/r.sock?password=<redacted>"
         );
     }
 
