@@ -994,3 +994,42 @@ fn a_big_directory_moves_and_goes_in_one_step() {
     }
     assert_consistent(&server, "bulk");
 }
+
+/// A server that stalls for less than memdeck's response timeout (3 s) only delays a write; one
+/// that stalls past the write's two tries (one retry on a fresh connection) fails it clearly, and
+/// the next write after the stall works.
+#[test]
+fn a_stalled_server_delays_or_fails_a_write_cleanly() {
+    let server = RedisServer::start();
+    let store = server.store("stall", "laptop-1");
+    let file = path("/memories/notes.md");
+    let write = |text: &str| store.save(&file, text, Expect::Any, WriteCtx::new("Alice", "save"));
+    write("before\n").unwrap();
+    let mut admin = server.conn();
+    let pause = |ms: u64, admin: &mut redis::Connection| {
+        let _: () = redis::cmd("CLIENT")
+            .arg("PAUSE")
+            .arg(ms)
+            .arg("WRITE")
+            .query(admin)
+            .unwrap();
+    };
+    pause(1500, &mut admin);
+    let started = Instant::now();
+    write("during a short stall\n").unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(1000));
+
+    pause(10_000, &mut admin);
+    let failed = write("during a long stall\n").unwrap_err().to_string();
+    assert!(failed.contains("is unreachable"), "{failed}");
+    let _: () = redis::cmd("CLIENT")
+        .arg("UNPAUSE")
+        .query(&mut admin)
+        .unwrap();
+    // The write that timed out may still run once the server resumes (it was sent); either way
+    // the store holds one whole version and the history agrees with it.
+    std::thread::sleep(Duration::from_millis(200));
+    write("after\n").unwrap();
+    assert_eq!(store.read(&file).unwrap().text, "after\n");
+    assert_consistent(&server, "stall");
+}
