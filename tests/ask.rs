@@ -227,3 +227,72 @@ fn choosing_the_api_without_a_key_is_a_usage_error() {
     .unwrap();
     assert!(!text(&out).0.contains("do-not-print"));
 }
+
+/// A model that tries to save a key it was shown gets an error result that says why (without
+/// the key); nothing reaches the memory directory or its history, and the log notes the refusal
+/// without the key either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_the_model_tries_to_remember_is_refused() {
+    let pasted = "sk-ant-api03-PastedByTheUserXyZ0123456789abcdefGHIJ";
+    let mock = Mock::start(vec![
+        Reply::sse(
+            &answer(
+                &[tool(
+                    "toolu_1",
+                    json!({"command": "create", "path": "/memories/creds.md",
+                        "file_text": format!("# Credentials\n\nstaging key: {pasted}\n")}),
+                )],
+                "tool_use",
+            ),
+            4,
+            Duration::ZERO,
+        ),
+        Reply::sse(
+            &answer(&[Block::Text("I will not store the key.")], "end_turn"),
+            4,
+            Duration::ZERO,
+        ),
+    ])
+    .await;
+    let url = mock.url();
+    let t = tmp();
+    let dir = t.path().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        memdeck(
+            &dir,
+            &[
+                ("ANTHROPIC_API_KEY", "sk-ant-the-apps-own"),
+                ("ANTHROPIC_BASE_URL", &url),
+            ],
+            &["--log-file", "memdeck.log", "ask", "remember this key"],
+        )
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("[memory] create /memories/creds.md … error"),
+        "{stdout}"
+    );
+    let got = mock.received();
+    let result = &got[1].json()["messages"][2]["content"][0];
+    assert_eq!(result["type"], "tool_result");
+    assert_eq!(result["is_error"], true);
+    let said = result["content"].to_string();
+    assert!(said.contains("an Anthropic API key (sk-ant-…)"), "{said}");
+    assert!(said.contains("secrets are never stored"), "{said}");
+    assert!(!said.contains(pasted), "{said}");
+    let memories = t.path().join("memories");
+    assert!(memories.is_dir(), "the store is not where the test looks");
+    assert!(!memories.join("creds.md").exists());
+    let history =
+        std::fs::read_to_string(t.path().join(".memories-history/log.jsonl")).unwrap_or_default();
+    assert!(!history.contains("creds.md"), "{history}");
+    let log = std::fs::read_to_string(t.path().join("memdeck.log")).unwrap();
+    assert!(log.contains("refused"), "{log}");
+    assert!(!log.contains(pasted), "{log}");
+    assert!(!stdout.contains(pasted) && !stderr.contains(pasted));
+}

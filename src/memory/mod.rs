@@ -10,6 +10,7 @@ pub mod history;
 pub mod local;
 pub mod path;
 pub mod redis;
+pub mod secrets;
 pub mod snapshot;
 pub mod tool;
 

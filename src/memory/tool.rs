@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::command::Command;
+use super::secrets;
 use super::{MemPath, MemoryStore, NodeKind, StoreError, WriteCtx};
 
 /// Line numbers are right-aligned to the width of 999,999.
@@ -64,6 +65,9 @@ pub fn execute(store: &dyn MemoryStore, input: &Value, actor: &str) -> ToolResul
 
 /// Run one parsed command.
 pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResult {
+    if let Some(refusal) = refuse_secret(command, actor) {
+        return ToolResult::error(refusal);
+    }
     let ctx = WriteCtx::new(actor, command.name());
     let outcome = match command {
         Command::View { path, view_range } => view(store, path, *view_range),
@@ -85,6 +89,32 @@ pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResul
         Ok(content) => ToolResult::ok(content),
         Err(message) => ToolResult::error(message),
     }
+}
+
+/// A write whose new text holds a credential is refused before it reaches the store (memory is
+/// shared with every tab and, on Redis, every machine). The log notes the refusal, never the
+/// secret.
+fn refuse_secret(command: &Command, actor: &str) -> Option<String> {
+    let (path, text) = match command {
+        Command::Create { path, file_text } => (path, file_text),
+        Command::StrReplace { path, new_str, .. } => (path, new_str),
+        Command::Insert {
+            path, insert_text, ..
+        } => (path, insert_text),
+        Command::View { .. } | Command::Delete { .. } | Command::Rename { .. } => return None,
+    };
+    let secret = secrets::find(text)?;
+    tracing::warn!(
+        "refused {actor}'s {} of {path}: the text holds {}",
+        command.name(),
+        secret.kind
+    );
+    Some(format!(
+        "Nothing was written to {path}: the text contains {}. Memory is shared with every tab \
+         and teammate, so secrets are never stored there; write down where the secret is kept \
+         instead, without the secret itself.",
+        secret.kind
+    ))
 }
 
 fn does_not_exist(raw: &str) -> String {
