@@ -283,7 +283,8 @@ async fn a_secret_the_model_tries_to_remember_is_refused() {
     assert_eq!(result["is_error"], true);
     let said = result["content"].to_string();
     assert!(said.contains("an Anthropic API key (sk-ant-…)"), "{said}");
-    assert!(said.contains("secrets are never stored"), "{said}");
+    assert!(said.contains("so secrets are never stored there"), "{said}");
+    assert!(!said.contains("  "), "{said}");
     assert!(!said.contains(pasted), "{said}");
     let memories = t.path().join("memories");
     assert!(memories.is_dir(), "the store is not where the test looks");

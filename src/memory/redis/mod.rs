@@ -246,10 +246,13 @@ impl RedisStore {
         } else {
             match e.code() {
                 Some("NOPERM") => format!(
-                    "the Redis user may not use namespace {ns}: its ACL must allow the keys                      mem:{{{ns}}}:* and the commands memdeck runs ({})",
+                    "the Redis user may not use namespace {ns}: its ACL must allow the keys \
+                     mem:{{{ns}}}:* and the commands memdeck runs ({})",
                     e.detail().unwrap_or("no permission")
                 ),
-                Some("OOM") => "the shared memory store is full: Redis reached its maxmemory                                 limit, so nothing was written (free memory on the server or                                 raise maxmemory; keep maxmemory-policy noeviction)"
+                Some("OOM") => "the shared memory store is full: Redis reached its maxmemory \
+                                limit, so nothing was written (free memory on the server or \
+                                raise maxmemory; keep maxmemory-policy noeviction)"
                     .to_owned(),
                 Some("READONLY") => format!(
                     "Redis at {} is a read-only replica; point --redis-url at the primary",
