@@ -106,19 +106,7 @@ impl Anthropic {
             let text = super::redact(&text, &[&self.config.api_key]);
             return Err(http_error(status, &text, request_id.as_deref()));
         }
-        let page: Value = serde_json::from_str(&text)
-            .map_err(|e| ProviderError::Decode(format!("the model list: {e}")))?;
-        let models = page["data"]
-            .as_array()
-            .ok_or_else(|| ProviderError::Decode("the model list has no data".to_owned()))?;
-        Ok(models
-            .iter()
-            .filter_map(|m| {
-                let id = m["id"].as_str()?.to_owned();
-                let display_name = m["display_name"].as_str().unwrap_or(&id).to_owned();
-                Some(ModelInfo { id, display_name })
-            })
-            .collect())
+        http::model_page(&text)
     }
 
     /// The request body: never any sampling parameter.

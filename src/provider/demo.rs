@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{Delta, EventStream, Provider, ProviderError, Request, StreamEvent};
+use super::{Delta, EventStream, Provider, Request, StreamEvent};
 
 pub const LABEL: &str = "demo model (offline)";
 
@@ -59,23 +59,10 @@ impl Provider for Demo {
             // sent without waiting, as a network's buffered bytes would arrive together.
             let mut due = tokio::time::Instant::now();
             for (event, tokens) in events {
-                let pause = per_token * tokens;
-                due += pause;
                 // Unpaced, everything is due at once: the channel's capacity hands the events
                 // over in batches, as a network's buffered bytes arrive.
-                let cancelled = if per_token.is_zero() || due <= tokio::time::Instant::now() {
-                    cancel.is_cancelled()
-                } else {
-                    tokio::select! {
-                        () = cancel.cancelled() => true,
-                        () = tokio::time::sleep_until(due) => false,
-                    }
-                };
-                if cancelled {
-                    let _ = tx.send(Err(ProviderError::Cancelled)).await;
-                    return;
-                }
-                if tx.send(Ok(event)).await.is_err() {
+                due += per_token * tokens;
+                if !super::send_when_due(&tx, due, &cancel, Ok(event)).await {
                     return;
                 }
             }

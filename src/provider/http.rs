@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::retry::{self, Failure};
-use super::{EventStream, ProviderError, StreamEvent};
+use super::{EventStream, ModelInfo, ProviderError, StreamEvent};
 
 /// A response body's chunks; the idle limit ends it with an error.
 pub type Body = Pin<Box<dyn Stream<Item = Result<Bytes, String>> + Send>>;
@@ -210,6 +210,24 @@ fn idle_limited(
             }
         }
     })
+}
+
+/// A model list page, `{"data": [{"id": …, "display_name"?: …}, …]}`, as the Messages API and
+/// OpenAI-compatible servers both send it (the latter without display names: the id is shown).
+pub fn model_page(text: &str) -> Result<Vec<ModelInfo>, ProviderError> {
+    let page: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| ProviderError::Decode(format!("the model list: {e}")))?;
+    let models = page["data"]
+        .as_array()
+        .ok_or_else(|| ProviderError::Decode("the model list has no data".to_owned()))?;
+    Ok(models
+        .iter()
+        .filter_map(|m| {
+            let id = m["id"].as_str()?.to_owned();
+            let display_name = m["display_name"].as_str().unwrap_or(&id).to_owned();
+            Some(ModelInfo { id, display_name })
+        })
+        .collect())
 }
 
 /// A header's value, when it is text.

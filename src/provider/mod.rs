@@ -88,6 +88,31 @@ pub(crate) fn from_channel(
     }))
 }
 
+/// Hand `item` to a backend task's channel at `due` (at once when that has passed, so what is
+/// overdue goes together, as a network's buffered bytes arrive), unless `cancel` comes first,
+/// which ends the stream with `Cancelled`. False when the stream is over (cancelled, or nobody
+/// reads it any more).
+pub(crate) async fn send_when_due(
+    tx: &tokio::sync::mpsc::Sender<Result<StreamEvent, ProviderError>>,
+    due: tokio::time::Instant,
+    cancel: &CancellationToken,
+    item: Result<StreamEvent, ProviderError>,
+) -> bool {
+    let cancelled = if due <= tokio::time::Instant::now() {
+        cancel.is_cancelled()
+    } else {
+        tokio::select! {
+            () = cancel.cancelled() => true,
+            () = tokio::time::sleep_until(due) => false,
+        }
+    };
+    if cancelled {
+        let _ = tx.send(Err(ProviderError::Cancelled)).await;
+        return false;
+    }
+    tx.send(item).await.is_ok()
+}
+
 /// A model backend.
 pub trait Provider: Send + Sync {
     /// How the backend is shown to the user, e.g. `Anthropic claude-sonnet-4-5`.

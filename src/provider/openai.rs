@@ -145,21 +145,7 @@ impl Inner {
         if !(200..300).contains(&status) {
             return Err(error(status, &text, self.config.api_key.as_deref()));
         }
-        let page: Value = serde_json::from_str(&text)
-            .map_err(|e| ProviderError::Decode(format!("the model list: {e}")))?;
-        let models = page["data"]
-            .as_array()
-            .ok_or_else(|| ProviderError::Decode("the model list has no data".to_owned()))?;
-        Ok(models
-            .iter()
-            .filter_map(|m| {
-                let id = m["id"].as_str()?.to_owned();
-                Some(ModelInfo {
-                    display_name: id.clone(),
-                    id,
-                })
-            })
-            .collect())
+        http::model_page(&text)
     }
 
     /// The model to ask: the request's, the configured one, or the server's first.

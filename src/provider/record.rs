@@ -490,19 +490,7 @@ impl Provider for Replay {
                 .chain(call.error.map(|e| (call.end_ms, Err(e))));
             for (at, item) in items {
                 let due = start + Duration::from_millis(at);
-                let cancelled = if due <= tokio::time::Instant::now() {
-                    cancel.is_cancelled()
-                } else {
-                    tokio::select! {
-                        () = cancel.cancelled() => true,
-                        () = tokio::time::sleep_until(due) => false,
-                    }
-                };
-                if cancelled {
-                    let _ = tx.send(Err(ProviderError::Cancelled)).await;
-                    return;
-                }
-                if tx.send(item).await.is_err() {
+                if !super::send_when_due(&tx, due, &cancel, item).await {
                     return;
                 }
             }
