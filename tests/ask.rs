@@ -81,7 +81,7 @@ fn without_a_key_the_demo_model_answers_and_says_so() {
     );
     assert_eq!(
         stdout,
-        "Let me check our shared memory first.\n[memory] view /memories … ok\nNothing on ACME yet; I'll create /memories/acme.md.\n[memory] create /memories/acme.md … ok\nNoted. I saved this to /memories/acme.md so the whole team can use it:\n- ACME runs 40 stores (from Alice)\n"
+        "Let me check our shared memory first.\n[memory] view /memories … ok\nNothing on ACME in memory yet; I'll create /memories/acme.md.\n[memory] create /memories/acme.md … ok\nSaved to /memories/acme.md for the whole team:\n\n- Runs 40 stores\n"
     );
     assert!(t.path().join("memories/acme.md").exists());
     let out = memdeck(
@@ -100,7 +100,7 @@ fn without_a_key_the_demo_model_answers_and_says_so() {
     .unwrap();
     let (stdout, _) = text(&out);
     assert!(
-        stdout.contains("> ACME runs 40 stores (from Alice)"),
+        stdout.contains("From /memories/acme.md (written by Alice):\n\n- Runs 40 stores (Alice)\n"),
         "{stdout}"
     );
 }

@@ -30,31 +30,39 @@ fn alice_tells_john_asks_a_person_edits() {
     tmux.text("Our customer Acme Corp wants to migrate 40 TB to the cloud by March.");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Alice's tool card", |s| {
-        s.contains("memory create /memories/acme.md")
+        s.contains("memory create /memories/acme_corp.md")
     });
     let screen = tmux.wait_for("her file in the panel", |s| {
-        s.contains("acme.md") && s.contains("Alice│") && s.contains("↳")
+        s.contains("acme_corp.md") && s.contains("Alice│") && s.contains("↳")
     });
     assert!(screen.contains("● Alice (Discovery)"), "{screen}");
-    let acme = memories.join("acme.md");
-    wait_for_file(&acme, "acme.md on disk", |t| t.contains("40 TB"));
+    let acme = memories.join("acme_corp.md");
+    wait_for_file(&acme, "acme_corp.md on disk", |t| {
+        t.contains("- Scope: migrate 40 TB to the cloud (from Alice)")
+            && t.contains("- Deadline: March (from Alice)")
+    });
 
     tmux.keys(&["M-2"]);
     tmux.wait_for("John's tab", |s| s.contains("John · Solution Architect"));
     tmux.text("What do we know about the customer?");
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("John's answer from memory", |s| {
-        s.contains("From /memories/acme.md") && s.contains("40 TB to the cloud by March")
+        s.contains("From /memories/acme_corp.md") && s.contains("Scope: migrate 40 TB to the cloud")
     });
-    assert!(screen.contains("memory view /memories/acme.md"), "{screen}");
+    assert!(
+        screen.contains("memory view /memories/acme_corp.md"),
+        "{screen}"
+    );
 
     // Focus the panel, open the file, edit it, save.
     tmux.keys(&["Tab", "Tab"]);
     tmux.wait_for("the panel's keys", |s| s.contains("e edit"));
     tmux.keys(&["Down", "Enter"]);
-    tmux.wait_for("the open file", |s| s.contains("─ /memories/acme.md"));
+    tmux.wait_for("the open file", |s| s.contains("─ /memories/acme_corp.md"));
     tmux.keys(&["e"]);
-    tmux.wait_for("the editor", |s| s.contains("Editing /memories/acme.md"));
+    tmux.wait_for("the editor", |s| {
+        s.contains("Editing /memories/acme_corp.md")
+    });
     tmux.text("Decision maker: Dana (CTO). ");
     tmux.keys(&["C-s"]);
     tmux.wait_for("saved", |s| s.contains("saved"));
@@ -68,7 +76,7 @@ fn alice_tells_john_asks_a_person_edits() {
             memories.to_str().unwrap(),
             "memory",
             "log",
-            "/memories/acme.md",
+            "/memories/acme_corp.md",
         ])
         .output()
         .unwrap();

@@ -69,7 +69,7 @@ fn markdown_in_time_order_with_diffs() {
     assert!(text.starts_with("# memdeck session “acme”\n"), "{text}");
     assert!(
         text.contains(
-            "Alice (Discovery), John (Solution Architect) · 2 turn(s) · 2 memory change(s)"
+            "Alice (Discovery), John (Solution Architect) · 2 turn(s) · 3 memory change(s)"
         ),
         "{text}"
     );
@@ -78,12 +78,15 @@ fn markdown_in_time_order_with_diffs() {
         "**Alice:** Our customer Acme wants 40 TB migrated by March.",
         "> memory create /memories/acme.md ✓",
         "Alice created /memories/acme.md",
-        "+- Our customer Acme wants 40 TB migrated by March (from Alice)",
+        "+- Wants 40 TB migrated (from Alice)",
+        "+- Deadline: March (from Alice)",
         "you changed /memories/acme.md",
-        "-- Our customer Acme wants 40 TB",
-        "+- Our customer Acme wants 45 TB <b>",
+        "-- Wants 40 TB migrated",
+        "+- Wants 45 TB <b> migrated",
         "· John (Solution Architect)",
         "**John:** Propose an architecture",
+        "John created /memories/acme_architecture.md",
+        "+- Data: 45 TB",
     ];
     let positions: Vec<usize> = order.iter().map(|n| position(&text, n)).collect();
     assert!(
@@ -118,7 +121,7 @@ fn html_is_one_escaped_page() {
     assert!(page.starts_with("<!doctype html>"), "{page}");
     assert!(
         page.contains("<h2>")
-            && page.contains("<span class=\"add\">+- Our customer Acme wants 45 TB &lt;b&gt;"),
+            && page.contains("<span class=\"add\">+- Wants 45 TB &lt;b&gt; migrated"),
         "{page}"
     );
     assert!(!page.contains("45 TB <b>"), "text is escaped");

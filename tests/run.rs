@@ -251,7 +251,9 @@ async fn the_panel_works_through_the_real_store_and_loop() {
         .await;
         driver
             .wait_for("the end of her turn", |s| {
-                s.contains("acme.md") && s.contains("• Our customer") && !s.contains("streaming")
+                s.contains("acme.md")
+                    && s.contains("• Wants 40 TB migrated")
+                    && !s.contains("streaming")
             })
             .await;
         // Ctrl+E writes the session, this turn included, with the memory changes.
@@ -271,7 +273,10 @@ async fn the_panel_works_through_the_real_store_and_loop() {
             "{text}"
         );
         assert!(text.contains("Alice created /memories/acme.md"), "{text}");
-        assert!(text.contains("+- Our customer Acme wants 40 TB"), "{text}");
+        assert!(
+            text.contains("+- Wants 40 TB migrated (from Alice)"),
+            "{text}"
+        );
         // F6: save a snapshot, reset the demo, bring the snapshot back.
         driver.keys(&[KeyCode::F(6)]);
         driver

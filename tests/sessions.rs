@@ -275,7 +275,7 @@ fn a_killed_app_loses_at_most_the_turn_in_flight() {
     tmux.text("Our customer Acme wants 40 TB migrated by March.");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the end of the first turn", |s| {
-        s.contains("• Our customer") && !s.contains("streaming")
+        s.contains("• Wants 40 TB migrated") && !s.contains("streaming")
     });
     tmux.keys(&["M-2"]);
     tmux.wait_for("John's tab", |s| s.contains("John · Solution Architect"));
@@ -288,7 +288,7 @@ fn a_killed_app_loses_at_most_the_turn_in_flight() {
     });
     tmux.keys(&["M-1"]);
     tmux.wait_for("Alice's first turn", |s| {
-        s.contains("• Our customer Acme wants 40 TB")
+        s.contains("• Wants 40 TB migrated")
     });
     tmux.text("The budget is 2M.");
     tmux.keys(&["Enter"]);
@@ -309,7 +309,7 @@ fn a_killed_app_loses_at_most_the_turn_in_flight() {
     let tmux = Tmux::start(140, 40, &app(10));
     tmux.keys(&["M-1"]);
     let screen = tmux.wait_for("Alice's first turn", |s| {
-        s.contains("• Our customer Acme wants 40 TB")
+        s.contains("• Wants 40 TB migrated")
     });
     assert!(
         !screen.contains("The budget is 2M."),

@@ -44,7 +44,7 @@ fn mid_stream(tmux: &Tmux) {
 
 /// Alice's turn has ended: her closing summary is shown and no tab streams.
 fn finished(screen: &str) -> bool {
-    screen.contains("• Our customer Acme wants 40 TB") && !screen.contains("streaming")
+    screen.contains("• Wants 40 TB migrated") && !screen.contains("streaming")
 }
 
 /// The app has exited with `code` and left every terminal mode as it found it.

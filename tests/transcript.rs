@@ -114,7 +114,9 @@ async fn context_edits_and_errors_are_shown() {
     let mut transcript = Transcript::default();
     let mut conversation = Conversation::default();
     for text in [
-        "ACME runs 40 stores. ".repeat(200),
+        (0..200)
+            .map(|i| format!("ACME store {i} opened in {}. ", 1900 + i))
+            .collect::<String>(),
         "What do we know about ACME?".to_owned(),
     ] {
         transcript.push_user(&text);

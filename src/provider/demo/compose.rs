@@ -1,0 +1,1443 @@
+//! What the demo model writes: facts files, answers quoted from memory, an architecture shaped
+//! by the stored facts (stack, counts, timeline, constraints), a proposal that combines the
+//! customer's facts with the architecture, a post-incident review, a reviewers' checklist and
+//! a code review. Everything is built from what the files hold; nothing is looked up.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use super::code::Finding;
+use super::plan::{Reads, stem};
+use super::words::{self, TECHNOLOGIES};
+
+/// A line of a memory file's list: the fact and who said it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub text: String,
+    pub who: Option<String>,
+}
+
+impl Note {
+    pub fn new(text: &str, who: Option<&str>) -> Self {
+        Self {
+            text: text.to_owned(),
+            who: who.map(str::to_owned),
+        }
+    }
+
+    /// As a file's list line: `- Budget: $500K (from Alice)`.
+    pub fn line(&self) -> String {
+        match &self.who {
+            Some(who) => format!("- {} (from {who})", self.text),
+            None => format!("- {}", self.text),
+        }
+    }
+
+    /// `("Budget", "$500K")` for a labelled fact.
+    pub fn label(&self) -> Option<(&str, &str)> {
+        let (label, value) = self.text.split_once(": ")?;
+        (label.split_whitespace().count() <= 2 && !label.chars().any(|c| c.is_ascii_digit()))
+            .then_some((label, value))
+    }
+
+    fn low(&self) -> String {
+        self.text.to_lowercase()
+    }
+}
+
+/// A document to write and the sentence said before writing it.
+pub struct Doc {
+    pub intro: String,
+    pub text: String,
+}
+
+/// The text of a file from a `view` result (line numbers and the header taken off).
+pub fn file_text(view: &str) -> String {
+    view.lines()
+        .skip(1)
+        .map(|l| l.split_once('\t').map_or(l, |(_, t)| t))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The list lines of a file as notes (`- fact (from X)`).
+pub fn notes(text: &str) -> Vec<Note> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .map(|item| {
+            let item = item.trim();
+            match item.rsplit_once(" (from ") {
+                Some((fact, who)) if who.ends_with(')') => Note {
+                    text: fact.trim().to_owned(),
+                    who: Some(who.trim_end_matches(')').to_owned()),
+                },
+                _ => Note {
+                    text: item.to_owned(),
+                    who: None,
+                },
+            }
+        })
+        .collect()
+}
+
+/// How many lines an insert at the end goes after.
+pub fn line_count(text: &str) -> usize {
+    text.lines().count()
+}
+
+/// The notes as a Markdown list.
+pub fn bullets(notes: &[Note]) -> String {
+    notes
+        .iter()
+        .map(|n| format!("- {}", n.text))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A new facts file.
+pub fn facts_file(title: &str, intro: &str, notes: &[Note]) -> String {
+    let mut out = format!("# {title}\n\n{intro}\n\n");
+    for n in notes {
+        out.push_str(&n.line());
+        out.push('\n');
+    }
+    out
+}
+
+/// Changes that bring new facts into an existing file: a labelled fact that replaces one of the
+/// same label is a `str_replace` of that line; the rest are added at the end in one insert.
+pub struct Edit {
+    pub calls: Vec<Value>,
+    pub summary: String,
+}
+
+/// Labels that hold one value: a new one replaces the old.
+const SINGLE: [&str; 8] = [
+    "Budget", "Timeline", "Deadline", "Status", "Priority", "Severity", "Project", "Stack",
+];
+
+pub fn merge_facts(path: &str, current: &str, new: &[Note]) -> Edit {
+    let existing = notes(current);
+    let mut calls = Vec::new();
+    let mut added: Vec<&Note> = Vec::new();
+    let mut summary = Vec::new();
+    for note in new {
+        if existing
+            .iter()
+            .any(|e| e.text.eq_ignore_ascii_case(&note.text))
+        {
+            continue;
+        }
+        let replaced = note.label().and_then(|(label, _)| {
+            SINGLE.contains(&label).then(|| {
+                existing
+                    .iter()
+                    .find(|e| e.label().is_some_and(|(l, _)| l == label))
+            })?
+        });
+        match replaced {
+            Some(old) => {
+                let old_line = current
+                    .lines()
+                    .find(|l| {
+                        l.trim() == old.line() || l.trim().starts_with(&format!("- {}", old.text))
+                    })
+                    .unwrap_or_default()
+                    .to_owned();
+                if old_line.is_empty() || current.matches(&old_line).count() != 1 {
+                    added.push(note);
+                    continue;
+                }
+                calls.push(json!({"command": "str_replace", "path": path, "old_str": old_line, "new_str": note.line()}));
+                summary.push(format!("- {} (was: {})", note.text, old.text));
+            }
+            None => added.push(note),
+        }
+    }
+    if !added.is_empty() {
+        let text: String = added.iter().map(|n| n.line() + "\n").collect();
+        calls.push(json!({"command": "insert", "path": path, "insert_line": line_count(current), "insert_text": text}));
+        summary.extend(added.iter().map(|n| format!("- {}", n.text)));
+    }
+    Edit {
+        calls,
+        summary: summary.join("\n"),
+    }
+}
+
+/// What a question asks for, by the words in it.
+#[derive(Clone, Copy, PartialEq)]
+enum Aspect {
+    Budget,
+    When,
+    Who,
+    Stack,
+    Left,
+    State,
+    Risks,
+}
+
+fn aspects(lower: &str) -> Vec<Aspect> {
+    let has = |ws: &[&str]| ws.iter().any(|w| lower.contains(w));
+    let mut out = Vec::new();
+    if has(&[
+        "budget", "cost", "money", "price", "spend", "afford", "how much",
+    ]) {
+        out.push(Aspect::Budget);
+    }
+    if has(&[
+        "when", "deadline", "timeline", "date", "go-live", "schedule", "how long",
+    ]) {
+        out.push(Aspect::When);
+    }
+    if has(&[
+        "who ",
+        "contact",
+        "sign off",
+        "signs off",
+        "sponsor",
+        "decision maker",
+        "approve",
+    ]) {
+        out.push(Aspect::Who);
+    }
+    if has(&[
+        "stack",
+        "technolog",
+        "tech ",
+        "systems do",
+        "databases",
+        "languages",
+    ]) {
+        out.push(Aspect::Stack);
+    }
+    if has(&[
+        "current state",
+        "status",
+        "where are we",
+        "what happened",
+        "state of",
+    ]) {
+        out.push(Aspect::State);
+    }
+    if has(&[
+        "left to do",
+        "to do",
+        "todo",
+        "open action",
+        "next step",
+        "remaining",
+        "still need",
+        "what is left",
+        "what's left",
+        "follow-up",
+        "follow up",
+    ]) {
+        out.push(Aspect::Left);
+    }
+    if has(&["risk", "constraint", "concern", "worr", "blocker"]) {
+        out.push(Aspect::Risks);
+    }
+    out
+}
+
+fn fits(note: &Note, aspect: Aspect) -> bool {
+    let low = note.low();
+    let label = note.label().map(|(l, _)| l).unwrap_or_default();
+    match aspect {
+        Aspect::Budget => label == "Budget" || note.text.split_whitespace().any(words::is_money),
+        Aspect::When => {
+            matches!(label, "Timeline" | "Deadline")
+                || low.contains(" months")
+                || low.contains(" weeks")
+                || is_clocked(note)
+        }
+        Aspect::Who => {
+            label == "Contact"
+                || ["(cto)", "(cio)", "(ceo)", "(cfo)", "(vp", "sign", "(head"]
+                    .iter()
+                    .any(|w| low.contains(w))
+        }
+        Aspect::Stack => {
+            label == "Stack"
+                || words::tokens(&low)
+                    .iter()
+                    .any(|w| TECHNOLOGIES.contains(&w.as_str()))
+        }
+        Aspect::Left => label == "To do",
+        Aspect::State => label != "To do",
+        Aspect::Risks => {
+            matches!(label, "Constraint" | "Risk")
+                || ["must", "cannot", "can't", "no more than", "risk"]
+                    .iter()
+                    .any(|w| low.contains(w))
+        }
+    }
+}
+
+fn is_clocked(note: &Note) -> bool {
+    note.text
+        .split_once(" — ")
+        .is_some_and(|(t, _)| t.contains(':') && t.len() <= 6)
+}
+
+fn aspect_title(a: Aspect) -> &'static str {
+    match a {
+        Aspect::Budget => "Budget",
+        Aspect::When => "Timing",
+        Aspect::Who => "People",
+        Aspect::Stack => "Systems",
+        Aspect::Left => "Left to do",
+        Aspect::State => "Current state",
+        Aspect::Risks => "Constraints and risks",
+    }
+}
+
+/// A quoted fact: `- Budget: $500K (Alice)` (no name when the fact already says it).
+fn quote(n: &Note) -> String {
+    match &n.who {
+        Some(who) if !n.text.contains(who.as_str()) => format!("- {} ({who})", n.text),
+        _ => format!("- {}", n.text),
+    }
+}
+
+/// An answer from the files read, as lists, naming each file; the parts a question asks for
+/// (budget, timing, people, what is left…) first, under their own headings.
+pub fn answer(lower: &str, files: &[String], reads: &Reads) -> String {
+    let wanted = aspects(lower);
+    let mut out = String::new();
+    let mut any = false;
+    for file in files {
+        let Some(text) = reads.text(file) else {
+            continue;
+        };
+        let list = notes(text);
+        let list: Vec<&Note> = list.iter().collect();
+        let writers = writers(&notes(text));
+        let by = if writers.is_empty() {
+            String::new()
+        } else {
+            format!(" (written by {writers})")
+        };
+        if list.is_empty() {
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .unwrap_or("(empty)");
+            let _ = write!(out, "\nFrom {file}{by}:\n\n> {}\n", first.trim());
+            any = true;
+            continue;
+        }
+        let _ = write!(out, "\nFrom {file}{by}:\n");
+        let mut shown = false;
+        for &aspect in &wanted {
+            let matching: Vec<&&Note> = list.iter().filter(|n| fits(n, aspect)).collect();
+            if matching.is_empty() {
+                continue;
+            }
+            let _ = write!(out, "\n**{}**\n\n", aspect_title(aspect));
+            for n in matching {
+                if aspect == Aspect::Left {
+                    let value = n.label().map_or(n.text.as_str(), |(_, v)| v);
+                    out.push_str(&quote(&Note::new(
+                        &words::capitalise(value),
+                        n.who.as_deref(),
+                    )));
+                } else {
+                    out.push_str(&quote(n));
+                }
+                out.push('\n');
+            }
+            shown = true;
+        }
+        if !shown {
+            out.push('\n');
+            for n in &list {
+                out.push_str(&quote(n));
+                out.push('\n');
+            }
+        }
+        any = true;
+    }
+    if !any {
+        return "I looked, but those files are gone or unreadable now; nothing to quote."
+            .to_owned();
+    }
+    format!("Here is what our shared memory says:\n{out}")
+}
+
+/// What a facts file holds, quoted as a list under its name, to lead a longer answer.
+pub fn quoted(path: &str, text: &str) -> String {
+    let list = notes(text);
+    if list.is_empty() {
+        return String::new();
+    }
+    let by = writers(&list);
+    let by = if by.is_empty() {
+        String::new()
+    } else {
+        format!(" ({by})")
+    };
+    let mut out = format!("What the team stored in {path}{by}:\n\n");
+    for n in &list {
+        out.push_str(&quote(n));
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+/// "Alice and John" from the notes' authors, in order of appearance.
+fn writers(notes: &[Note]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for n in notes {
+        if let Some(w) = n.who.as_deref()
+            && !names.contains(&w)
+        {
+            names.push(w);
+        }
+    }
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The figures an architecture is shaped by, read from the customer's facts.
+#[derive(Debug, Default)]
+struct Shape {
+    title: String,
+    project: Option<String>,
+    apps: Option<(u64, String)>,
+    volume: Option<String>,
+    sites: Option<(u64, String)>,
+    techs: Vec<String>,
+    months: Option<u64>,
+    timeline: Option<String>,
+    deadline: Option<String>,
+    budget: Option<String>,
+    constraints: Vec<String>,
+    scope: Vec<String>,
+    approver: Option<String>,
+    residency: Option<String>,
+    downtime: Option<String>,
+    /// Systems named in the facts ("warehouse system", "billing platform").
+    systems: Vec<String>,
+    sources: String,
+}
+
+/// The title of a facts file: its `# heading`, or its name.
+fn title_of(path: &str, text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .map_or_else(|| stem(path).replace('_', " "), |t| t.trim().to_owned())
+}
+
+/// `N <unit>` in a text, for a unit among `units`, with up to two words between (`50
+/// applications`, `1,200 stores`, `60 legacy COBOL programs`).
+fn count_of(text: &str, units: &[&str]) -> Option<(u64, String)> {
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    for (i, w) in ws.iter().enumerate() {
+        let Ok(n) = w.replace(',', "").parse::<u64>() else {
+            continue;
+        };
+        for gap in 1..=3 {
+            let Some(next) = ws.get(i + gap) else { break };
+            let unit = words::core(next);
+            if units.iter().any(|u| unit.to_lowercase().starts_with(u)) {
+                return Some((n, unit.to_owned()));
+            }
+            if next.ends_with([',', '.', ';', ':']) {
+                break;
+            }
+        }
+    }
+    None
+}
+
+/// Months in a duration: `9 months`, `6 weeks`, `2 years`, `a year`, `18-month`.
+fn months_in(text: &str) -> Option<u64> {
+    let low = text.to_lowercase().replace('-', " ");
+    let ws: Vec<&str> = low.split_whitespace().collect();
+    for pair in ws.windows(2) {
+        let n = match pair[0] {
+            "a" | "one" => Some(1),
+            "two" => Some(2),
+            "three" => Some(3),
+            "six" => Some(6),
+            "nine" => Some(9),
+            "twelve" => Some(12),
+            other => other.parse::<u64>().ok(),
+        };
+        let Some(n) = n else { continue };
+        let unit = words::core(pair[1]);
+        if unit.starts_with("month") {
+            return Some(n);
+        }
+        if unit.starts_with("year") {
+            return Some(n * 12);
+        }
+        if unit.starts_with("week") {
+            return Some(n.div_ceil(4).max(1));
+        }
+    }
+    None
+}
+
+/// What one note adds to the shape: its label's value, a constraint, an approver, where
+/// data must stay, a downtime limit.
+fn read_note(s: &mut Shape, n: &Note) {
+    let low = n.low();
+    match n.label() {
+        Some(("Project", v)) => s.project = Some(v.to_owned()),
+        Some(("Budget", v)) => s.budget = Some(v.to_owned()),
+        Some(("Timeline", v)) => {
+            s.timeline = Some(v.to_owned());
+            s.months = s.months.or_else(|| months_in(v));
+        }
+        Some(("Deadline", v)) => s.deadline = Some(v.to_owned()),
+        Some(("Scope", v)) => s.scope.push(v.to_owned()),
+        Some(("Constraint" | "Risk", v)) => s.constraints.push(v.to_owned()),
+        _ => {}
+    }
+    if [
+        "must",
+        "cannot",
+        "can't",
+        "no more than",
+        "at most",
+        "only",
+        "required",
+        "comply",
+        "compliance",
+    ]
+    .iter()
+    .any(|w| low.contains(w))
+        && n.label()
+            .is_none_or(|(l, _)| !matches!(l, "Constraint" | "Risk" | "To do"))
+    {
+        s.constraints.push(n.text.clone());
+    }
+    if low.contains("sign") || low.contains("approv") {
+        s.approver = Some(n.text.clone());
+    }
+    if (low.contains("data") || low.contains("resid") || low.contains("sovereign"))
+        && low.contains(" in ")
+    {
+        let place = n.text.rsplit(" in ").next().map(|p| {
+            let p = p.trim_end_matches(['.', ')']);
+            p.strip_prefix("the ").unwrap_or(p).to_owned()
+        });
+        s.residency = place.filter(|p| p.chars().next().is_some_and(char::is_uppercase));
+    }
+    if low.contains("down for") || low.contains("downtime") || low.contains("outage window") {
+        s.downtime = Some(n.text.clone());
+    }
+}
+
+fn shape(path: &str, text: &str) -> Shape {
+    let list = notes(text);
+    let mut s = Shape {
+        title: title_of(path, text),
+        ..Shape::default()
+    };
+    let all: String = list
+        .iter()
+        .map(|n| n.text.clone())
+        .collect::<Vec<_>>()
+        .join(". ");
+    s.sources = writers(&list);
+    for n in &list {
+        read_note(&mut s, n);
+    }
+    if s.months.is_none() {
+        s.months = months_in(&all);
+    }
+    s.apps = count_of(
+        &all,
+        &[
+            "application",
+            "app",
+            "service",
+            "microservice",
+            "workload",
+            "program",
+            "system",
+            "vm",
+            "server",
+        ],
+    );
+    s.sites = count_of(
+        &all,
+        &[
+            "store",
+            "site",
+            "branch",
+            "office",
+            "warehouse",
+            "plant",
+            "clinic",
+            "hospital",
+            "shop",
+        ],
+    );
+    let ws: Vec<&str> = all.split_whitespace().collect();
+    s.volume = ws.windows(2).find_map(|p| {
+        let unit = words::core(p[1]);
+        (matches!(unit, "TB" | "PB" | "GB") && p[0].chars().all(|c| c.is_ascii_digit() || c == '.'))
+            .then(|| format!("{} {unit}", p[0]))
+    });
+    for w in all.split(|c: char| c.is_whitespace() || c == '/') {
+        let c = words::core(w);
+        let low = c.to_lowercase();
+        let raw = w.trim_end_matches([',', ';', ')', '.']).to_lowercase();
+        if raw.starts_with(".net") && !s.techs.iter().any(|t| t == ".NET") {
+            s.techs.push(".NET".to_owned());
+            continue;
+        }
+        if TECHNOLOGIES.contains(&low.as_str())
+            && !matches!(
+                low.as_str(),
+                "cloud" | "server" | "sql" | "net" | "google" | "go"
+            )
+            && !s.techs.iter().any(|t| t.eq_ignore_ascii_case(c))
+        {
+            s.techs.push(c.to_owned());
+        }
+    }
+    s.systems = named_systems(&all);
+    if all.contains("SQL Server") {
+        s.techs.retain(|t| t != "SQL");
+        s.techs.push("SQL Server".to_owned());
+    }
+    s
+}
+
+/// "their warehouse system" -> "warehouse system": a noun or two before system, platform, ERP.
+fn named_systems(text: &str) -> Vec<String> {
+    const HEADS: [&str; 6] = ["system", "systems", "platform", "erp", "portal", "app"];
+    const NOT: [&str; 14] = [
+        "the", "their", "our", "its", "a", "an", "this", "that", "whole", "entire", "existing",
+        "old", "new", "legacy",
+    ];
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::new();
+    for (i, w) in ws.iter().enumerate() {
+        let head = words::core(w).to_lowercase();
+        if !HEADS.contains(&head.as_str()) || i == 0 {
+            continue;
+        }
+        let mut start = i;
+        while start > 0 && i - start < 2 {
+            let prev = words::core(ws[start - 1]);
+            let low = prev.to_lowercase();
+            if prev.is_empty()
+                || NOT.contains(&low.as_str())
+                || prev.chars().any(|c| c.is_ascii_digit())
+                || ws[start - 1].ends_with([',', '.', ':'])
+                || low == "and"
+                || low == "of"
+            {
+                break;
+            }
+            start -= 1;
+        }
+        if start < i {
+            let name: Vec<&str> = ws[start..=i].iter().map(|w| words::core(w)).collect();
+            let name = name.join(" ");
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// How each kind of system is carried to the cloud: the part of the design and the choice.
+fn target_for(tech: &str) -> Option<(&'static str, &'static str)> {
+    Some(match tech.to_lowercase().as_str() {
+        "java" | "spring" | "tomcat" | "websphere" | "weblogic" | "jboss" => (
+            "Applications",
+            "Java applications run in containers on a managed Kubernetes service, one namespace per application team",
+        ),
+        ".net" | "c#" => (
+            "Applications",
+            ".NET applications run in containers (Windows node pools for those still on the full framework)",
+        ),
+        "oracle" => (
+            "Databases",
+            "Oracle databases move to a managed Oracle-compatible database service, kept in sync by change data capture until each wave's cutover; each is checked in the pilot for a later move to PostgreSQL",
+        ),
+        "sql server" => (
+            "Databases",
+            "SQL Server databases move to a managed SQL Server service, replicated until cutover",
+        ),
+        "postgres" | "postgresql" | "mysql" | "mariadb" => (
+            "Databases",
+            "relational databases move to the managed service of the same engine, replicated until cutover",
+        ),
+        "mongodb" | "cassandra" => (
+            "Databases",
+            "document and wide-column stores move to managed, compatible services",
+        ),
+        "sap" | "hana" => (
+            "SAP",
+            "SAP moves to certified cloud instances in a separate landing-zone account",
+        ),
+        "mainframe" | "cobol" | "db2" => (
+            "Mainframe",
+            "mainframe workloads are rehosted on an emulation platform first, then refactored service by service",
+        ),
+        "kafka" | "rabbitmq" => ("Messaging", "a managed Kafka (or broker) service"),
+        "vmware" => (
+            "Virtual machines",
+            "the VMware estate moves as it is onto a cloud VMware service, then is modernised",
+        ),
+        "windows" => (
+            "Servers",
+            "Windows servers are rehosted on cloud VMs, patched and backed up centrally",
+        ),
+        "python" | "node" | "node.js" | "php" | "ruby" | "rails" | "go" | "golang" => (
+            "Services",
+            "web services are containerised and deployed through the same pipelines",
+        ),
+        "salesforce" | "servicenow" | "workday" => (
+            "SaaS",
+            "SaaS systems stay where they are; integrations move behind an API gateway",
+        ),
+        _ => return None,
+    })
+}
+
+/// Phases within the timeline: foundation and pilot, migration waves, cutover.
+fn phases(s: &Shape) -> Vec<String> {
+    let apps = s.apps.as_ref().map(|(n, _)| *n);
+    let unit = s
+        .apps
+        .as_ref()
+        .map_or_else(|| "applications".to_owned(), |(_, u)| plural(u));
+    let pilot = apps.map(|n| (n / 10).clamp(1, 5));
+    let (found, waves_m, cut) = match s.months {
+        Some(m) if m >= 3 => {
+            // A fifth of the months each for the foundation and the cutover, rounded.
+            let f = ((m * 2 + 5) / 10).max(1);
+            let c = f;
+            (Some((1, f)), Some((f + 1, m - c)), Some((m - c + 1, m)))
+        }
+        _ => (None, None, None),
+    };
+    let span = |r: Option<(u64, u64)>| match r {
+        Some((a, b)) if a == b => format!(" (month {a})"),
+        Some((a, b)) => format!(" (months {a}–{b})"),
+        None => String::new(),
+    };
+    let wave_count = waves_m.map_or(3, |(a, b)| ((b + 1 - a).div_ceil(2)).clamp(1, 6));
+    let mut out = Vec::new();
+    out.push(format!(
+        "Foundation and pilot{}: landing zone, pipelines and monitoring{}",
+        span(found),
+        pilot.map_or_else(String::new, |p| format!(
+            ", then a pilot wave of {p} {}",
+            one_or_many(p, &unit)
+        ))
+    ));
+    let waves = match (apps, pilot) {
+        (Some(n), Some(p)) if n > p => {
+            let per = (n - p).div_ceil(wave_count);
+            format!(
+                "Migration waves{}: {wave_count} {} of about {per} {} each, the simplest first",
+                span(waves_m),
+                one_or_many(wave_count, "waves"),
+                one_or_many(per, &unit)
+            )
+        }
+        _ => format!(
+            "Migration waves{}: {wave_count} {}, the simplest systems first",
+            span(waves_m),
+            one_or_many(wave_count, "waves")
+        ),
+    };
+    out.push(waves);
+    let mut cutover = format!(
+        "Cutover and decommission{}: final data sync, cutover",
+        span(cut)
+    );
+    if let Some(d) = &s.downtime {
+        let _ = write!(cutover, " inside the agreed window ({})", lower_first(d));
+    }
+    cutover.push_str(", then the old estate is retired");
+    if let Some(d) = &s.deadline {
+        let _ = write!(cutover, "; done by {d}");
+    }
+    out.push(cutover);
+    out
+}
+
+/// "1 application", "5 applications".
+fn one_or_many(n: u64, plural_unit: &str) -> String {
+    if n == 1 {
+        plural_unit
+            .strip_suffix('s')
+            .unwrap_or(plural_unit)
+            .to_owned()
+    } else {
+        plural(plural_unit)
+    }
+}
+
+fn plural(unit: &str) -> String {
+    if unit.ends_with('s') {
+        unit.to_owned()
+    } else {
+        format!("{unit}s")
+    }
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        Some(c) => std::iter::once(c).chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The target design's lines.
+fn targets(s: &Shape) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut zone = "Landing zone: one cloud organisation with separate production and test accounts, a hub network, single sign-on and central logging".to_owned();
+    if let Some(place) = &s.residency {
+        let _ = write!(
+            zone,
+            "; data that must stay in {place} lives only in a {place} region"
+        );
+    }
+    out.push(zone);
+    let mut seen: Vec<&str> = Vec::new();
+    for t in &s.techs {
+        if let Some((part, choice)) = target_for(t)
+            && !seen.contains(&choice)
+        {
+            seen.push(choice);
+            let counted = out
+                .iter()
+                .any(|l: &String| l.starts_with("Applications: all"));
+            let choice = match &s.apps {
+                Some((n, _)) if part == "Applications" && !counted => {
+                    format!("all {n} of them: {choice}")
+                }
+                _ => choice.to_owned(),
+            };
+            out.push(format!("{part}: {choice}"));
+        }
+    }
+    if seen.is_empty() && s.systems.is_empty() {
+        let what = s.apps.as_ref().map_or_else(
+            || "Existing systems".to_owned(),
+            |(n, u)| format!("{n} {}", plural(u)),
+        );
+        out.push(format!(
+            "{what} are rehosted on cloud VMs first (lift and shift), then modernised where it pays"
+        ));
+    }
+    if let Some(v) = &s.volume {
+        out.push(format!(
+            "Bulk data: the {v} is copied with an offline transfer appliance, then kept in sync by replication until cutover"
+        ));
+    }
+    for system in &s.systems {
+        let mut line = format!(
+            "{}: rehosted as it is first, with a tested rollback, then modernised",
+            words::capitalise(system)
+        );
+        if s.downtime
+            .as_deref()
+            .is_some_and(|d| d.to_lowercase().contains(&system.to_lowercase()))
+        {
+            line.push_str("; its cutover is rehearsed to fit the downtime window");
+        }
+        out.push(line);
+    }
+    if let Some((n, unit)) = &s.sites {
+        out.push(format!(
+            "Sites: the {n} {} connect over site-to-site VPN (or a private link for the largest), with local caching for when the link is down",
+            plural(unit)
+        ));
+    }
+    out.push("Operations: everything as code, one CI/CD pipeline per team, backups and alerts set up before each wave".to_owned());
+    out
+}
+
+/// An architecture built from a customer's facts.
+pub fn architecture(path: &str, text: &str, person: &str) -> Doc {
+    let s = shape(path, text);
+    let what = s
+        .project
+        .clone()
+        .unwrap_or_else(|| "cloud migration".to_owned());
+    let mut out = format!("# {}: {} architecture\n\n", s.title, what);
+    let by = if s.sources.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}'s notes)", s.sources)
+    };
+    let _ = writeln!(out, "Designed by {person} from {path}{by}.\n");
+    out.push_str("## Starting point\n\n");
+    let mut start = Vec::new();
+    for scope in &s.scope {
+        start.push(words::capitalise(scope));
+    }
+    if let Some((n, unit)) = &s.apps {
+        start.push(format!("Scale: {n} {}", one_or_many(*n, unit)));
+    }
+    if let Some(v) = &s.volume {
+        start.push(format!("Data: {v}"));
+    }
+    if !s.techs.is_empty() {
+        start.push(format!("Systems: {}", s.techs.join(", ")));
+    }
+    if let Some(t) = &s.timeline {
+        start.push(format!("Timeline: {t}"));
+    }
+    if let Some(d) = &s.deadline {
+        start.push(format!("Deadline: {d}"));
+    }
+    if let Some(b) = &s.budget {
+        start.push(format!("Budget: {b}"));
+    }
+    if start.is_empty() {
+        start.push("Few facts are stored yet; the design below is the general shape, to be sized once discovery is done".to_owned());
+    }
+    for l in start {
+        let _ = writeln!(out, "- {l}");
+    }
+    out.push_str("\n## Target\n\n");
+    for l in targets(&s) {
+        let _ = writeln!(out, "- {l}");
+    }
+    out.push_str("\n## Phases\n\n");
+    for (i, p) in phases(&s).iter().enumerate() {
+        let _ = writeln!(out, "{}. {p}", i + 1);
+    }
+    if !s.constraints.is_empty() {
+        out.push_str("\n## Constraints it honours\n\n");
+        for c in &s.constraints {
+            let _ = writeln!(out, "- {}: {}", words::capitalise(c), honour(c));
+        }
+    }
+    if let Some(b) = &s.budget {
+        let _ = write!(out, "\n## Budget fit\n\n- {}\n", split_budget(b));
+    }
+    Doc {
+        intro: format!("I read {path}; here is an architecture shaped by those facts."),
+        text: out,
+    }
+}
+
+/// How the design meets a constraint.
+fn honour(constraint: &str) -> &'static str {
+    let low = constraint.to_lowercase();
+    if low.contains("data") && low.contains(" in ") {
+        "in-region storage and backups, enforced by an organisation policy"
+    } else if low.contains("down") || low.contains("outage") {
+        "replicate ahead, rehearse the cutover, switch in the window with a tested rollback"
+    } else if low.contains("budget") || low.contains("cost") || low.contains("sign") {
+        "tracked per phase, with a go/no-go before each wave"
+    } else if low.contains("comply")
+        || low.contains("compliance")
+        || low.contains("gdpr")
+        || low.contains("hipaa")
+        || low.contains("pci")
+    {
+        "controls mapped in the landing zone and checked by the auditors before go-live"
+    } else {
+        "an explicit acceptance check in the pilot, repeated in each wave"
+    }
+}
+
+/// "$500K" -> "$500K: about $100K foundation, $300K waves, $100K cutover and hypercare".
+fn split_budget(budget: &str) -> String {
+    let amount = budget.split_whitespace().find(|w| words::is_money(w));
+    let Some((value, word)) = amount.and_then(|w| words::money_value(w).map(|v| (v, w))) else {
+        return format!(
+            "{budget}: split about 20% foundation, 60% migration waves, 20% cutover and hypercare"
+        );
+    };
+    let symbol: String = word
+        .chars()
+        .take_while(|c| matches!(c, '$' | '€' | '£'))
+        .collect();
+    let part = |share: f64| money(value * share, &symbol);
+    format!(
+        "{budget}: about {} for the foundation, {} for the migration waves and {} for cutover and hypercare",
+        part(0.2),
+        part(0.6),
+        part(0.2)
+    )
+}
+
+/// `$100K`, `€1.2M`.
+fn money(value: f64, symbol: &str) -> String {
+    if value >= 1e6 {
+        let m = value / 1e6;
+        if (m - m.round()).abs() < 0.05 {
+            format!("{symbol}{}M", m.round())
+        } else {
+            format!("{symbol}{m:.1}M")
+        }
+    } else if value >= 1e3 {
+        format!("{symbol}{}K", (value / 1e3).round())
+    } else {
+        format!("{symbol}{}", value.round())
+    }
+}
+
+/// The decisions an architecture holds, as a section to add; `None` when already recorded.
+pub fn decisions(arch: &str, person: &str) -> Option<String> {
+    if arch.contains("## Decisions") {
+        return None;
+    }
+    let mut section = String::from("\n## Decisions\n\n");
+    let mut n = 0;
+    let mut in_target = false;
+    for line in arch.lines() {
+        if line.starts_with("## ") {
+            in_target = line.trim() == "## Target";
+            continue;
+        }
+        if !in_target {
+            continue;
+        }
+        if let Some(item) = line.strip_prefix("- ") {
+            n += 1;
+            let (topic, choice) = item.split_once(": ").unwrap_or(("Design", item));
+            let _ = writeln!(section, "- D{n} {topic}: {choice} (decided by {person})");
+        }
+    }
+    if let Some(phases) = arch.split("## Phases").nth(1) {
+        let count = phases
+            .lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+            .count();
+        if count > 0 {
+            n += 1;
+            let _ = writeln!(
+                section,
+                "- D{n} Delivery: in {count} phases as listed above, with a go/no-go review between them (decided by {person})"
+            );
+        }
+    }
+    (n > 0).then_some(section)
+}
+
+/// A proposal from the customer's facts and, when stored, the architecture.
+pub fn proposal(customer: &str, facts: &str, arch: Option<(&str, &str)>, person: &str) -> Doc {
+    let s = shape(customer, facts);
+    let what = s
+        .project
+        .clone()
+        .unwrap_or_else(|| "cloud migration".to_owned());
+    let mut out = format!("# Proposal: {} {what}\n\n", s.title);
+    let mut sources = customer.to_owned();
+    if !s.sources.is_empty() {
+        let _ = write!(sources, " ({})", s.sources);
+    }
+    if let Some((path, text)) = arch {
+        let _ = write!(sources, " and {path}");
+        let arch_writers = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Designed by "))
+            .and_then(|l| l.split_whitespace().next());
+        if let Some(w) = arch_writers {
+            let _ = write!(sources, " ({w})");
+        }
+    }
+    let _ = writeln!(out, "Prepared by {person} from {sources}.\n");
+    out.push_str("## What you need\n\n");
+    for n in notes(facts)
+        .iter()
+        .filter(|n| n.label().is_none_or(|(l, _)| l != "To do"))
+    {
+        let _ = writeln!(out, "- {}", n.text);
+    }
+    out.push_str("\n## What we propose\n\n");
+    let (target, plan, decided) = match arch {
+        Some((_, text)) => (
+            section(text, "## Target"),
+            numbered(&section(text, "## Phases")),
+            section(text, "## Decisions"),
+        ),
+        None => (targets(&s), phases(&s), Vec::new()),
+    };
+    for t in &target {
+        let _ = writeln!(out, "- {t}");
+    }
+    if !decided.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThe architecture's {} recorded decisions (D1–D{}) are the basis of this scope.",
+            decided.len(),
+            decided.len()
+        );
+    }
+    let timing = match (&s.timeline, &s.deadline) {
+        (Some(t), Some(d)) => format!(" ({t}, done by {d})"),
+        (Some(t), None) => format!(" ({t})"),
+        (None, Some(d)) => format!(" (done by {d})"),
+        (None, None) => String::new(),
+    };
+    let _ = write!(out, "\n## Plan{timing}\n\n");
+    let plan = if plan.is_empty() { phases(&s) } else { plan };
+    for (i, p) in plan.iter().enumerate() {
+        let _ = writeln!(out, "{}. {p}", i + 1);
+    }
+    out.push_str("\n## Investment\n\n");
+    match &s.budget {
+        Some(b) => {
+            let _ = writeln!(out, "- Within your budget of {}", lower_first(&split_budget(b)));
+        }
+        None => out.push_str("- To be sized with you once the budget is known; we price per phase, so each phase can be approved on its own\n"),
+    }
+    if let Some(a) = &s.approver {
+        let _ = writeln!(out, "- Approval: {a}");
+    }
+    out.push_str("\n## Risks and how we handle them\n\n");
+    for r in risks(&s) {
+        let _ = writeln!(out, "- {r}");
+    }
+    out.push_str("\n## Next steps\n\n");
+    let who = s
+        .approver
+        .as_deref()
+        .and_then(|a| a.split(" (").next())
+        .filter(|a| a.split_whitespace().count() <= 3)
+        .map_or_else(|| s.title.clone(), str::to_owned);
+    let _ = writeln!(
+        out,
+        "1. Walk through this proposal with {who} and confirm the scope"
+    );
+    out.push_str("2. Agree the pilot and start the foundation phase\n");
+    Doc {
+        intro: format!(
+            "I'll combine what the team stored into a proposal for {}.",
+            s.title
+        ),
+        text: out,
+    }
+}
+
+/// The list items of a Markdown section (`## Target` … up to the next `## `).
+fn section(text: &str, heading: &str) -> Vec<String> {
+    let Some(body) = text.split(heading).nth(1) else {
+        return Vec::new();
+    };
+    body.lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("- ").map(str::to_owned).or_else(|| {
+                let (n, rest) = l.split_once(". ")?;
+                n.chars()
+                    .all(|c| c.is_ascii_digit())
+                    .then(|| rest.to_owned())
+            })
+        })
+        .collect()
+}
+
+fn numbered(items: &[String]) -> Vec<String> {
+    items.to_vec()
+}
+
+/// Risks that follow from the facts.
+fn risks(s: &Shape) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &s.constraints {
+        out.push(format!("{}: {}", words::capitalise(c), honour(c)));
+    }
+    if s.techs.iter().any(|t| t.eq_ignore_ascii_case("oracle")) {
+        out.push("Oracle licensing and compatibility: every database is assessed in the pilot, before its wave is planned".to_owned());
+    }
+    if let (Some((n, unit)), Some(m)) = (&s.apps, s.months) {
+        let per_month = n.div_ceil(m.max(1));
+        if per_month >= 5 {
+            out.push(format!(
+                "Pace: about {per_month} {} a month; the pilot measures the real rate and a second team is ready if it is slower",
+                plural(unit)
+            ));
+        }
+    }
+    if let Some(v) = &s.volume {
+        out.push(format!(
+            "Moving {v}: the bulk copy starts early so that cutover only syncs the changes"
+        ));
+    }
+    if out.is_empty() {
+        out.push(
+            "Unknowns from a short discovery: the pilot is sized to surface them early".to_owned(),
+        );
+    }
+    out
+}
+
+/// A post-incident review from an incident log.
+pub fn incident_review(path: &str, text: &str, person: &str) -> Doc {
+    let list = notes(text);
+    let title = title_of(path, text);
+    let mut out = format!("# Post-incident review: {title}\n\n");
+    let by = writers(&list);
+    let _ = writeln!(
+        out,
+        "Written by {person} from {path}{}.\n",
+        if by.is_empty() {
+            String::new()
+        } else {
+            format!(" ({by}'s log)")
+        }
+    );
+    let timeline: Vec<&Note> = list.iter().filter(|n| is_clocked(n)).collect();
+    out.push_str("## Timeline\n\n");
+    if timeline.is_empty() {
+        out.push_str("- No times were logged; add them from the monitoring graphs\n");
+    }
+    for n in &timeline {
+        let _ = writeln!(out, "- {}", n.text);
+    }
+    let impact: Vec<&Note> = list.iter().filter(|n| is_impact(n)).collect();
+    out.push_str("\n## Impact\n\n");
+    if impact.is_empty() {
+        out.push_str("- Not recorded in the log; to be filled in from the dashboards\n");
+    }
+    for n in &impact {
+        let _ = writeln!(out, "- {}", strip_clock(&n.text));
+    }
+    let well: Vec<&Note> = list.iter().filter(|n| went_well(n)).collect();
+    out.push_str("\n## What went well\n\n");
+    if well.is_empty() {
+        out.push_str("- The log was kept as it happened, so the handover needed no call\n");
+    }
+    for n in &well {
+        let _ = writeln!(out, "- {}", strip_clock(&n.text));
+    }
+    if list
+        .iter()
+        .any(|n| n.low().contains("off shift") || n.low().contains("taking over"))
+    {
+        out.push_str(
+            "- The handover went through shared memory: nobody had to be reached off shift\n",
+        );
+    }
+    out.push_str("\n## Follow-up actions\n\n");
+    let todo: Vec<&Note> = list
+        .iter()
+        .filter(|n| n.label().is_some_and(|(l, _)| l == "To do"))
+        .collect();
+    for n in &todo {
+        let (_, v) = n.label().unwrap_or(("", &n.text));
+        let _ = writeln!(out, "- [ ] {}", words::capitalise(v));
+    }
+    let cause = list.iter().find(|n| {
+        n.low().contains("timing out") || n.low().contains("cause") || n.low().contains("failing")
+    });
+    if let Some(c) = cause {
+        let _ = writeln!(
+            out,
+            "- [ ] Find out why: {}",
+            lower_first(&strip_clock(&c.text))
+        );
+    }
+    out.push_str("- [ ] Agree an owner and a date for each action above\n");
+    Doc {
+        intro: format!("I'll write the review from the log in {path}."),
+        text: out,
+    }
+}
+
+/// A note that says what the incident cost: error rates, failures, extra charges.
+fn is_impact(n: &Note) -> bool {
+    let low = n.low();
+    let recovered = ["dropped", "recovered", "restored", "back to normal"]
+        .iter()
+        .any(|w| low.contains(w));
+    let harm = [
+        "%",
+        "error",
+        "fail",
+        "down",
+        "timing out",
+        "charges",
+        "cost",
+    ]
+    .iter()
+    .any(|w| low.contains(w));
+    harm && n.label().is_none_or(|(l, _)| l != "To do")
+        && !(recovered && !low.contains("jumped") && !low.contains("rose"))
+}
+
+/// A note that says what someone did that helped.
+fn went_well(n: &Note) -> bool {
+    let low = n.low();
+    [
+        "switched",
+        "failover",
+        "failed over",
+        "restored",
+        "recovered",
+        "dropped",
+        "rolled back",
+        "mitigat",
+        "fixed",
+    ]
+    .iter()
+    .any(|w| low.contains(w))
+}
+
+fn strip_clock(text: &str) -> String {
+    match text.split_once(" — ") {
+        Some((t, rest)) if t.contains(':') && t.len() <= 6 => format!("{rest} (at {t})"),
+        _ => text.to_owned(),
+    }
+}
+
+/// `Inventory.reserve()` for a function in the code (with its class, when there is one).
+pub fn place(code: &str, function: &str) -> String {
+    let mut class = None;
+    for line in code.lines() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("class ") {
+            class = Some(
+                rest.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect::<String>(),
+            );
+        }
+        if t.starts_with(&format!("def {function}(")) || t.contains(&format!("fn {function}(")) {
+            break;
+        }
+    }
+    match class {
+        Some(c) => format!("{c}.{function}()"),
+        None => format!("{function}()"),
+    }
+}
+
+/// The general pattern, as a memory file: what to look for, why, how to fix; no code.
+pub fn pattern_file(place: &str, person: &str) -> String {
+    format!(
+        "# Thread-safety patterns\n\n\
+         ## Check-then-act across a lock release\n\n\
+         - Smell: a condition read under a lock (or through a method that takes it), the lock released, then the state changed under a second acquisition\n\
+         - Why it breaks: another thread can change the state between the check and the act, so the act runs on a stale answer (oversold stock, limits exceeded)\n\
+         - Fix: hold one lock across the check and the act; inside it, call helpers that expect the lock held (a plain lock is not re-entrant)\n\
+         - Seen in: {place} (found by {person})\n"
+    )
+}
+
+/// The answer to a code review.
+pub fn code_review(
+    code: &str,
+    finding: Option<&Finding>,
+    pattern: Option<&str>,
+    person: &str,
+) -> String {
+    let _ = person;
+    let Some(f) = finding else {
+        let mut out = String::from(
+            "I read the code for thread-safety problems and found no check-then-act race: every condition that decides a change is read in the same locked section as the change.",
+        );
+        if let Some(p) = pattern {
+            let _ = write!(out, " I checked it against the team's pattern in {p}.");
+        }
+        return out;
+    };
+    let at = place(code, &f.function);
+    let mut out = String::new();
+    if let Some(p) = pattern {
+        let _ = write!(
+            out,
+            "The team's note in {p} describes the check-then-act pattern, and {at} has it.\n\n"
+        );
+    } else {
+        let _ = write!(out, "**Bug: check-then-act race in {at}.**\n\n");
+    }
+    let via = f.helper.as_deref().map_or_else(String::new, |h| {
+        format!(" (through `{h}()`, which takes the lock and lets it go)")
+    });
+    let _ = write!(
+        out,
+        "- The check `{}` reads the state{via}.\n- The lock is released, then taken again for `{}`.\n- Between the two, another thread can pass the same check, so both act on a stale answer.\n",
+        f.check, f.act
+    );
+    match &f.fix {
+        Some(fix) => {
+            let _ = write!(
+                out,
+                "\n**Fix:** hold the lock across the check and the act{}:\n\n```python\n{fix}\n```\n",
+                if f.helper.is_some() {
+                    "; the check calls an unlocked twin of the helper, because the lock is not re-entrant"
+                } else {
+                    ""
+                }
+            );
+        }
+        None => out.push_str("\n**Fix:** hold one lock across the check and the act.\n"),
+    }
+    out
+}
+
+/// A reviewers' checklist from the stored patterns.
+pub fn checklist(patterns: &[String], reads: &Reads, person: &str) -> Doc {
+    let mut out = String::from("# Code review checklist\n\n");
+    let _ = writeln!(out, "Compiled by {person} from {}.\n", patterns.join(", "));
+    let mut n = 0;
+    for p in patterns {
+        let Some(text) = reads.text(p) else { continue };
+        let mut name = String::new();
+        let mut smell = String::new();
+        let mut fix = String::new();
+        let mut seen = Vec::new();
+        let mut flush = |name: &str, smell: &str, fix: &str, seen: &[String], out: &mut String| {
+            if smell.is_empty() {
+                return;
+            }
+            n += 1;
+            let _ = write!(out, "- [ ] **{name}**: look for {}", lower_first(smell));
+            if !fix.is_empty() {
+                let _ = write!(out, ". If found: {}", lower_first(fix));
+            }
+            if !seen.is_empty() {
+                let _ = write!(out, " (seen in {})", seen.join(", "));
+            }
+            out.push('\n');
+        };
+        for line in text.lines() {
+            if let Some(h) = line.strip_prefix("## ") {
+                flush(&name, &smell, &fix, &seen, &mut out);
+                h.trim().clone_into(&mut name);
+                smell.clear();
+                fix.clear();
+                seen.clear();
+            } else if let Some(v) = line.strip_prefix("- Smell: ") {
+                v.trim().clone_into(&mut smell);
+            } else if let Some(v) = line.strip_prefix("- Fix: ") {
+                v.trim().clone_into(&mut fix);
+            } else if let Some(v) = line.strip_prefix("- Seen in: ") {
+                seen.push(v.split(" (").next().unwrap_or(v).to_owned());
+            }
+        }
+        flush(&name, &smell, &fix, &seen, &mut out);
+    }
+    if n == 0 {
+        out.push_str("- [ ] The stored patterns hold no smells in list form yet\n");
+    }
+    out.push_str("- [ ] Every shared field: which lock guards it, and is it held for the whole read-modify-write?\n");
+    Doc {
+        intro: "I'll turn the stored patterns into a checklist.".to_owned(),
+        text: out,
+    }
+}

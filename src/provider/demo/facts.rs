@@ -1,0 +1,1272 @@
+//! The demo model's facts grammar: a statement's sentences cut into clauses, each clause
+//! cleaned (greetings, introductions, filler and the subject's own name dropped, `I` made the
+//! speaker, `they` the subject) and, when it states a known quantity, labelled: "Budget:
+//! $500K", "Timeline: 9 months", "Deadline: end of March", "Scope: migrate 50 applications",
+//! "Stack: mostly Java with Oracle databases", "Contact: Maria Lopez (VP of IT)", "To do: …",
+//! "14:05 — checkout errors jumped to 30%".
+
+use super::words::{
+    NOT_NAMES, ROLES, TECHNOLOGIES, capitalise, capitalised, core, is_money, lower, names,
+    sentences,
+};
+
+/// Labels a fact may carry, with the words that introduce them.
+const LABELS: &[(&str, &[&str])] = &[
+    (
+        "Budget",
+        &["budget", "total budget", "budget cap", "total", "spend"],
+    ),
+    (
+        "Timeline",
+        &[
+            "timeline",
+            "time frame",
+            "timeframe",
+            "duration",
+            "schedule",
+        ],
+    ),
+    (
+        "Deadline",
+        &[
+            "deadline",
+            "go-live",
+            "go live",
+            "golive",
+            "launch",
+            "cutover",
+            "due date",
+            "target date",
+        ],
+    ),
+    (
+        "Stack",
+        &["stack", "tech stack", "technology", "platform", "tech"],
+    ),
+    (
+        "Contact",
+        &[
+            "contact",
+            "main contact",
+            "sponsor",
+            "decision maker",
+            "champion",
+        ],
+    ),
+    ("Priority", &["priority", "top priority", "main priority"]),
+    ("Goal", &["goal", "objective", "aim"]),
+    ("Scope", &["scope"]),
+    (
+        "Risk",
+        &[
+            "risk",
+            "main risk",
+            "biggest risk",
+            "concern",
+            "worry",
+            "blocker",
+        ],
+    ),
+    ("Team", &["team size", "headcount"]),
+    (
+        "Region",
+        &["region", "location", "data center", "datacenter"],
+    ),
+    ("Impact", &["impact"]),
+    ("Root cause", &["root cause", "cause"]),
+    ("Status", &["status", "current status"]),
+    ("Severity", &["severity"]),
+];
+
+/// Labels whose value may follow without a verb ("deadline March 2027", "budget $3M") or come
+/// first ("$800k budget", "9 month timeline").
+const VALUE_LABELS: [&str; 3] = ["Budget", "Timeline", "Deadline"];
+
+/// Openers that carry no fact.
+const FILLERS: &[&str] = &[
+    "one more thing from the call",
+    "one more thing",
+    "another thing",
+    "also",
+    "and",
+    "but",
+    "so",
+    "plus",
+    "oh",
+    "btw",
+    "by the way",
+    "fyi",
+    "ps",
+    "note that",
+    "please note that",
+    "please remember that",
+    "remember that",
+    "keep in mind that",
+    "just so you know",
+    "for the record",
+    "heads up",
+    "in addition",
+    "additionally",
+    "finally",
+    "lastly",
+    "importantly",
+    "apparently",
+    "basically",
+    "please remember",
+    "remember",
+    "please note",
+    "note",
+    "okay",
+    "ok",
+    "well",
+];
+
+/// Verbs that move things (scope).
+const SCOPE_VERBS: &[&str] = &[
+    "migrate",
+    "move",
+    "modernize",
+    "modernise",
+    "replatform",
+    "re-platform",
+    "rehost",
+    "consolidate",
+    "replace",
+    "upgrade",
+    "build",
+    "launch",
+    "roll",
+    "deploy",
+    "integrate",
+    "automate",
+    "retire",
+    "get",
+    "lift",
+];
+
+/// Month and period words that make "by …" a deadline.
+const DATE_WORDS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "h1",
+    "h2",
+    "end",
+    "year-end",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "fall",
+    "christmas",
+    "next",
+    "mid",
+    "early",
+    "late",
+    "the",
+    "black",
+];
+
+/// Words a list of technologies may also hold ("mostly Java, Oracle and DB2").
+const LIST_WORDS: [&str; 12] = [
+    "and",
+    "with",
+    "on",
+    "mostly",
+    "mainly",
+    "primarily",
+    "all",
+    "some",
+    "plus",
+    "databases",
+    "database",
+    "framework",
+];
+
+/// The facts a statement holds, each a clean line; greetings and introductions are left out,
+/// `I` becomes the speaker and `they` the subject.
+pub fn facts(prose: &str, speaker: &str, us: Option<&str>, subject: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for sentence in sentences(prose) {
+        let sentence = people_first(&sentence);
+        for (clause, head) in clauses(&sentence) {
+            // About our own company ("account lead at TechCorp"): not a fact about the subject.
+            if us.is_some_and(|us| {
+                clause.to_lowercase().contains(&us.to_lowercase())
+                    && !clause.chars().any(|c| c.is_ascii_digit())
+            }) {
+                continue;
+            }
+            for fact in fact_of(&clause, head, speaker, subject) {
+                if !out.iter().any(|f| f.eq_ignore_ascii_case(&fact)) {
+                    out.push(fact);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Rewrite "their CTO, Dana Ortiz, signs …" and "Maria Lopez, VP of IT" as "Dana Ortiz (CTO)
+/// signs …" and "Maria Lopez (VP of IT)", so a person and their role stay together.
+fn people_first(sentence: &str) -> String {
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
+    for name in names(&words) {
+        // The role before: "their CTO, Dana Ortiz", "head of IT Sam Lee"; never across a verb.
+        let role_before = (name.start.saturating_sub(3)..name.start).find(|&i| {
+            ROLES.contains(&lows[i].as_str())
+                && !lows[i..name.start].iter().any(|w| {
+                    matches!(
+                        w.as_str(),
+                        "is" | "was" | "are" | "be" | "at" | "from" | "with" | "for"
+                    )
+                })
+        });
+        if let Some(r) = role_before {
+            let mut from = r;
+            while from > 0 && matches!(lows[from - 1].as_str(), "their" | "the" | "our" | "its") {
+                from -= 1;
+            }
+            let role: Vec<&str> = words[r..name.start].iter().map(|w| core(w)).collect();
+            let role = role.join(" ");
+            let mut rebuilt: Vec<String> = words[..from].iter().map(|w| (*w).to_owned()).collect();
+            let last = words[name.end - 1];
+            let tail = if last.ends_with(',') {
+                ""
+            } else {
+                last_punct(last)
+            };
+            rebuilt.push(format!("{} ({role}){tail}", name.text));
+            rebuilt.extend(words[name.end..].iter().map(|w| (*w).to_owned()));
+            return rebuilt.join(" ");
+        }
+        // The role after: "Dana Ortiz, their CTO, signs" / "Maria Lopez, VP of IT."
+        if words[name.end - 1].ends_with(',') {
+            let mut j = name.end;
+            while j < words.len() && matches!(lows[j].as_str(), "their" | "the" | "our" | "its") {
+                j += 1;
+            }
+            if j < words.len() && ROLES.contains(&lows[j].as_str()) {
+                let mut k = j;
+                while k + 1 < words.len() && k < j + 4 && !words[k].ends_with([',', '.', ';']) {
+                    k += 1;
+                }
+                let role: Vec<&str> = words[j..=k].iter().map(|w| core(w)).collect();
+                let mut rebuilt: Vec<String> = words[..name.start]
+                    .iter()
+                    .map(|w| (*w).to_owned())
+                    .collect();
+                rebuilt.push(format!("{} ({})", name.text, role.join(" ")));
+                rebuilt.extend(words[k + 1..].iter().map(|w| (*w).to_owned()));
+                return rebuilt.join(" ");
+            }
+        }
+    }
+    sentence.to_owned()
+}
+
+fn last_punct(word: &str) -> &str {
+    let trimmed = word.trim_end_matches([',', ';', ':', '.', '!', '?']);
+    &word[trimmed.len()..]
+}
+
+/// Clauses of a sentence, each marked when it is the head before a colon ("Call notes,
+/// Aperture Science: …"). Split at `;`, at a colon after a head that is no label, at commas
+/// that start a new statement, and at "and"/"but" before a new subject or a label.
+fn clauses(sentence: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for part in sentence.split(';') {
+        let (head, body) = match part.split_once(": ") {
+            Some((head, body)) if colon_splits(head) && !body.trim().is_empty() => {
+                (Some(head), body)
+            }
+            _ => (None, part),
+        };
+        if let Some(head) = head {
+            out.push((head.trim().to_owned(), true));
+        }
+        for piece in split_commas(body) {
+            let piece = piece.trim();
+            if piece.is_empty() {
+                continue;
+            }
+            out.extend(split_conjunction(piece).into_iter().map(|c| (c, false)));
+        }
+    }
+    out
+}
+
+/// Does a colon after this head start the facts ("Key facts: …"), rather than give a value
+/// ("Budget: $2M", "at 14:05")?
+fn colon_splits(head: &str) -> bool {
+    let low = head.trim().to_lowercase();
+    let words = low.split_whitespace().count();
+    let last = low.split_whitespace().last().unwrap_or_default();
+    !(low.chars().any(|c| c.is_ascii_digit())
+        || label_of(&low).is_some()
+        || label_of(last).is_some() && words <= 3
+        || low.ends_with("to do")
+        || low.ends_with("todo")
+        || low.ends_with("action")
+        || low.ends_with("action item")
+        || low.ends_with("next step")
+        || low.ends_with("next steps")
+        || low.ends_with("follow up"))
+}
+
+/// The label whose opener is exactly this text.
+fn label_of(text: &str) -> Option<&'static str> {
+    let t = text
+        .trim()
+        .trim_start_matches("the ")
+        .trim_start_matches("our ")
+        .trim_start_matches("their ");
+    LABELS
+        .iter()
+        .find(|(_, openers)| openers.contains(&t))
+        .map(|(l, _)| *l)
+}
+
+/// Split at commas, but keep lists ("Java, .NET and Oracle"), short tails and numbers whole.
+fn split_commas(part: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut last_is_list = false;
+    for piece in part.split(", ") {
+        let words: Vec<&str> = piece.split_whitespace().collect();
+        let has_digit = piece.chars().any(|c| c.is_ascii_digit());
+        let technical = is_tech_list(&words);
+        let short = words.len() <= 2 && !has_digit && !technical && !starts_by(piece);
+        match out.last_mut() {
+            Some(last) if short || (technical && last_is_list) => {
+                last.push_str(", ");
+                last.push_str(piece);
+            }
+            _ => {
+                out.push(piece.to_owned());
+                last_is_list = technical || words.iter().any(|w| is_tech(w));
+            }
+        }
+        if short {
+            // A name joined to a list keeps it a list ("Java, Kafka, PostgreSQL").
+            last_is_list = last_is_list || words.iter().any(|w| is_tech(w));
+        }
+    }
+    out
+}
+
+/// "by Q4", "before Black Friday": a deadline on its own.
+fn starts_by(piece: &str) -> bool {
+    let low = piece.trim().to_lowercase();
+    low.starts_with("by ") || low.starts_with("before ")
+}
+
+fn is_tech(word: &str) -> bool {
+    let low = word
+        .trim_matches(|c: char| matches!(c, ',' | ';' | ')' | '(' | '!' | '?'))
+        .trim_end_matches('.')
+        .to_lowercase();
+    TECHNOLOGIES.contains(&low.as_str())
+        || low.starts_with(".net")
+        || low
+            .split('/')
+            .all(|part| TECHNOLOGIES.contains(&part) && !part.is_empty())
+}
+
+/// Words all technologies (or list glue, versions, product names): "mostly Java", "Oracle and
+/// DB2", "SQL Server 2012 databases".
+fn is_tech_list(words: &[&str]) -> bool {
+    words.iter().any(|w| is_tech(w))
+        && words.iter().all(|w| {
+            is_tech(w)
+                || LIST_WORDS.contains(&lower(w).as_str())
+                || capitalised(w)
+                || core(w).chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
+}
+
+/// "I switched traffic … and errors dropped" -> two clauses; "the budget is $2M and the
+/// timeline is 9 months" -> two; "Java and Oracle" stays one.
+fn split_conjunction(piece: &str) -> Vec<String> {
+    let words: Vec<&str> = piece.split_whitespace().collect();
+    // A timed event keeps its consequence: "at 14:20 … and errors dropped to 2%".
+    if words.iter().any(|w| is_clock(core(w))) {
+        return vec![piece.to_owned()];
+    }
+    for (i, w) in words.iter().enumerate().skip(2) {
+        if !matches!(lower(w).as_str(), "and" | "but" | "while" | "whereas") {
+            continue;
+        }
+        let rest: Vec<String> = words[i + 1..].iter().map(|n| lower(n)).collect();
+        let next = rest.first().cloned().unwrap_or_default();
+        let then = rest.get(1).cloned().unwrap_or_default();
+        let after_det = if matches!(
+            next.as_str(),
+            "the" | "their" | "our" | "its" | "a" | "an" | "total"
+        ) {
+            rest.get(1..).unwrap_or_default().to_vec()
+        } else {
+            rest.clone()
+        };
+        let label_next =
+            (1..=2).any(|n| after_det.len() > n && label_of(&after_det[..n].join(" ")).is_some());
+        let starts_clause = matches!(
+            next.as_str(),
+            "i" | "we" | "they" | "he" | "she" | "it" | "errors" | "traffic" | "latency"
+        ) || label_next
+            || (!next.is_empty()
+                && matches!(
+                    then.as_str(),
+                    "dropped"
+                        | "rose"
+                        | "fell"
+                        | "went"
+                        | "jumped"
+                        | "recovered"
+                        | "is"
+                        | "are"
+                        | "was"
+                        | "were"
+                        | "has"
+                        | "have"
+                        | "must"
+                        | "cannot"
+                        | "can't"
+                        | "needs"
+                        | "wants"
+                        | "will"
+                ));
+        if starts_clause && i + 2 < words.len() {
+            let mut out = vec![words[..i].join(" ")];
+            out.extend(split_conjunction(&words[i + 1..].join(" ")));
+            return out;
+        }
+    }
+    vec![piece.to_owned()]
+}
+
+/// The fact (or facts) in one clause.
+fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Vec<String> {
+    let mut text = clause
+        .trim()
+        .trim_end_matches(['.', '!', '?', ',', ';'])
+        .trim()
+        .to_owned();
+    loop {
+        let lowered = text.to_lowercase();
+        let Some(filler) = FILLERS.iter().find(|f| {
+            lowered.starts_with(**f)
+                && lowered[f.len()..].starts_with([' ', ',', ':'])
+                && lowered.len() > f.len() + 1
+        }) else {
+            break;
+        };
+        text = text[filler.len()..]
+            .trim_start_matches([' ', ',', ':'])
+            .to_owned();
+    }
+    let people = person_with_role(&text);
+    if is_social(&text, speaker, subject) {
+        return Vec::new();
+    }
+    if let Some(kept) = relation_only(&text, subject) {
+        return kept
+            .into_iter()
+            .chain(people.map(|p| format!("Contact: {p}")))
+            .collect();
+    }
+    let digits = text.chars().any(|c| c.is_ascii_digit());
+    if head && text.split_whitespace().count() <= 3 && !digits {
+        return Vec::new();
+    }
+    if let Some(single) = single_value(&text) {
+        return vec![single];
+    }
+    if text.split_whitespace().count() == 1 && is_tech(&text) {
+        return vec![format!("Stack: {text}")];
+    }
+    if text.split_whitespace().count() < 2 {
+        return Vec::new();
+    }
+    let text = pronouns(&text, speaker);
+    let text = without_subject(&text, subject);
+    if let Some(labelled) = labelled(&text) {
+        return vec![labelled];
+    }
+    let mut out = Vec::new();
+    let (text, deadline) = split_deadline(&text);
+    if let Some(t) = timestamped(&text) {
+        out.push(t);
+    } else if let Some(todo) = to_do(&text) {
+        out.push(todo);
+    } else if let Some(scope) = scope(&text) {
+        out.push(scope);
+    } else if let Some(stack) = stack(&text) {
+        out.push(stack);
+    } else if text.split_whitespace().count() >= 2 || text.chars().any(|c| c.is_ascii_digit()) {
+        out.push(capitalise(&text));
+    }
+    if let Some(d) = deadline {
+        out.push(format!("Deadline: {d}"));
+    }
+    out
+}
+
+/// "Gavin Belson (CIO)" in a clause.
+fn person_with_role(text: &str) -> Option<String> {
+    let open = text.find(" (")?;
+    let close = text[open..].find(')')? + open;
+    let role = &text[open + 2..close];
+    if !role
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| ROLES.contains(&w.to_lowercase().as_str()))
+    {
+        return None;
+    }
+    let before: Vec<&str> = text[..open].split_whitespace().collect();
+    let name: Vec<&str> = before
+        .iter()
+        .rev()
+        .take_while(|w| {
+            capitalised(w) && !NOT_NAMES.contains(&lower(w).as_str()) && !w.ends_with("'s")
+        })
+        .copied()
+        .collect();
+    if name.is_empty() || name.len() > 3 {
+        return None;
+    }
+    let name: Vec<&str> = name.into_iter().rev().collect();
+    Some(format!("{} ({role})", name.join(" ")))
+}
+
+/// A clause that is only a figure: "$1.8M" (a budget), "10 months" (a timeline), "by Q4" or
+/// "before Black Friday" (a deadline).
+fn single_value(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let low = text.to_lowercase();
+    let currency = |w: &str| {
+        matches!(
+            lower(w).as_str(),
+            "dollars" | "euros" | "pounds" | "usd" | "eur" | "gbp" | "chf" | "cad" | "aud"
+        )
+    };
+    if words.first().is_some_and(|w| is_money(w))
+        && (words.len() == 1 || (words.len() == 2 && currency(words[1])))
+    {
+        return Some(format!("Budget: {text}"));
+    }
+    if words.len() == 2
+        && words[0].chars().all(|c| c.is_ascii_digit())
+        && matches!(
+            lower(words[1]).trim_end_matches('s'),
+            "month" | "week" | "year" | "day"
+        )
+    {
+        return Some(format!("Timeline: {text}"));
+    }
+    for by in ["by ", "before "] {
+        if let Some(rest) = low.strip_prefix(by)
+            && words.len() <= 5
+        {
+            let first = rest.split_whitespace().next().unwrap_or_default();
+            if DATE_WORDS.contains(&first)
+                || first.chars().next().is_some_and(|c| c.is_ascii_digit())
+            {
+                let value = &text[by.len()..];
+                let value = if by == "before " { text } else { value };
+                return Some(format!("Deadline: {value}"));
+            }
+        }
+    }
+    None
+}
+
+/// Greetings, introductions and sign-offs: no fact.
+fn is_social(text: &str, speaker: &str, subject: Option<&str>) -> bool {
+    let low = text.to_lowercase();
+    let words: Vec<&str> = low.split_whitespace().collect();
+    let first = words.first().map_or("", |w| core(w));
+    let introduces = |ws: &[&str]| {
+        ws.iter().any(|w| {
+            matches!(
+                core(w),
+                "i'm" | "i’m" | "am" | "here" | "from" | "at" | "this"
+            )
+        })
+    };
+    if matches!(
+        first,
+        "hi" | "hello" | "hey" | "thanks" | "cheers" | "greetings" | "morning" | "evening"
+    ) || low.starts_with("good morning")
+        || low.starts_with("good afternoon")
+        || low.starts_with("thank you")
+    {
+        return words.len() <= 4 || introduces(&words);
+    }
+    // "Alice here from CloudWorks", "Alice from TechCorp again", "John here".
+    if first == speaker.to_lowercase() && words.len() <= 6 && introduces(&words) {
+        return true;
+    }
+    // "I'm Alice from TechCorp", "I am the account lead": no fact about the subject (an
+    // off-shift or taking-over note is kept).
+    let intro = low.starts_with("i'm ") || low.starts_with("i’m ") || low.starts_with("i am ");
+    if intro {
+        let next = text.split_whitespace().nth(1).unwrap_or_default();
+        let rest = words.get(2).copied().unwrap_or_default();
+        if capitalised(next) || matches!(rest, "from" | "at") || words.contains(&"at") {
+            return subject.is_none_or(|s| !low.contains(&s.to_lowercase()));
+        }
+    }
+    low.starts_with("this is ") && words.len() <= 5
+}
+
+/// A clause that only relates us to the subject ("We're working with ACME Corp on a cloud
+/// migration project", "Met with Stark Industries today", "We have a new prospect, Prestige
+/// Worldwide"): `Some` of what is worth keeping (the project's name, if any), `None` for a
+/// clause that states a fact.
+fn relation_only(text: &str, subject: Option<&str>) -> Option<Vec<String>> {
+    const RELATIONAL: [&str; 26] = [
+        "working with",
+        "work with",
+        "got off the phone",
+        "off a call",
+        "had a call",
+        "call with",
+        "meeting with",
+        "met with",
+        "met ",
+        "spoke with",
+        "spoke to",
+        "talked to",
+        "talked with",
+        "partnering with",
+        "visited",
+        "signed",
+        "prospect",
+        "customer",
+        "client",
+        "workshop with",
+        "recap",
+        "notes",
+        "update from",
+        "news from",
+        "helping",
+        "engagement with",
+    ];
+    let low = text.to_lowercase();
+    let subject = subject?;
+    let key = subject.to_lowercase();
+    let first_word = key.split_whitespace().next().unwrap_or_default();
+    let mentions = low.contains(&key) || (first_word.len() > 2 && low.contains(first_word));
+    if !mentions || low.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let acts = low.split_whitespace().any(|w| {
+        SCOPE_VERBS.iter().any(|v| w.starts_with(v))
+            || matches!(
+                w,
+                "wants"
+                    | "want"
+                    | "needs"
+                    | "need"
+                    | "must"
+                    | "runs"
+                    | "uses"
+                    | "has"
+                    | "have"
+                    | "plans"
+                    | "cannot"
+            )
+    });
+    if acts {
+        return None;
+    }
+    let relational = RELATIONAL.iter().any(|r| low.contains(r));
+    let bare = low.split_whitespace().count() <= key.split_whitespace().count() + 4
+        && !low.contains(" must ")
+        && !low.contains(" need");
+    (relational || bare).then(|| project_of(text).into_iter().collect())
+}
+
+/// "on a cloud migration project" -> "Project: cloud migration".
+fn project_of(text: &str) -> Option<String> {
+    let low = text.to_lowercase();
+    for marker in [
+        "project",
+        "engagement",
+        "initiative",
+        "program",
+        "programme",
+        "migration",
+    ] {
+        let Some(at) = low.find(&format!(" {marker}")) else {
+            continue;
+        };
+        let head = &text[..at];
+        let head_low = head.to_lowercase();
+        let start = [
+            "on a ",
+            "on the ",
+            "on an ",
+            "for a ",
+            "for the ",
+            "about a ",
+            "about the ",
+            "on ",
+            "wants a ",
+            "needs a ",
+            "signed a ",
+            "signed for a ",
+        ]
+        .iter()
+        .filter_map(|m| head_low.rfind(m).map(|p| p + m.len()))
+        .max()?;
+        let mut name = head[start..].trim().to_owned();
+        if marker == "migration" {
+            name.push_str(" migration");
+        }
+        if !name.is_empty() && name.split_whitespace().count() <= 5 {
+            return Some(format!("Project: {name}"));
+        }
+    }
+    None
+}
+
+/// `I` becomes the speaker, a leading "they" or "their" the subject's own words.
+fn pronouns(text: &str, speaker: &str) -> String {
+    let mut words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    if words.is_empty() {
+        return String::new();
+    }
+    let first = lower(&words[0]);
+    let mut dropped_subject = false;
+    match first.as_str() {
+        "they" | "it" | "he" | "she" if words.len() > 1 => {
+            words.remove(0);
+            words[0] = third_person(&words[0]);
+            dropped_subject = true;
+        }
+        "they're" | "they’re" | "it's" | "it’s" => {
+            "is".clone_into(&mut words[0]);
+            dropped_subject = true;
+        }
+        "their" | "its" if words.len() > 1 => {
+            words.remove(0);
+        }
+        _ => {}
+    }
+    if dropped_subject {
+        conjugate_after_and(&mut words);
+        drop_progressive(&mut words);
+    }
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    for w in words {
+        let c = core(&w);
+        let replaced = match c {
+            "I" | "me" => Some(speaker.to_owned()),
+            "I'm" | "I’m" => Some(format!("{speaker} is")),
+            "I've" | "I’ve" => Some(format!("{speaker} has")),
+            "I'll" | "I’ll" => Some(format!("{speaker} will")),
+            "my" | "My" => Some(format!("{speaker}'s")),
+            _ => None,
+        };
+        match replaced {
+            Some(r) => out.push(w.replacen(c, &r, 1)),
+            None => out.push(w),
+        }
+    }
+    out.join(" ")
+}
+
+/// "Runs SAP on-prem and want to move" -> "… and wants to move" (the subject was dropped).
+fn conjugate_after_and(words: &mut [String]) {
+    const BASE: [&str; 12] = [
+        "want", "need", "plan", "have", "run", "use", "expect", "require", "hope", "prefer",
+        "intend", "aim",
+    ];
+    for i in 1..words.len() {
+        if lower(&words[i - 1]) == "and" && BASE.contains(&lower(&words[i]).as_str()) {
+            words[i] = third_person(&words[i]);
+        }
+    }
+}
+
+/// "is looking to migrate" -> "looking to migrate".
+fn drop_progressive(words: &mut Vec<String>) {
+    if words.len() > 1
+        && matches!(lower(&words[0]).as_str(), "is" | "are")
+        && lower(&words[1]).ends_with("ing")
+    {
+        words.remove(0);
+    }
+}
+
+/// "Our customer Globex needs to move …" -> "needs to move …"; "Wonka Foods is moving …" ->
+/// "moving …" (the file is the subject's, so its name need not open each fact).
+fn without_subject(text: &str, subject: Option<&str>) -> String {
+    let Some(subject) = subject else {
+        return text.to_owned();
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut i = 0;
+    while i < words.len()
+        && matches!(
+            lower(words[i]).as_str(),
+            "our"
+                | "the"
+                | "their"
+                | "new"
+                | "customer"
+                | "client"
+                | "prospect"
+                | "we're"
+                | "we’re"
+                | "we"
+                | "are"
+                | "helping"
+                | "help"
+        )
+    {
+        i += 1;
+    }
+    let name: Vec<String> = subject.split_whitespace().map(str::to_lowercase).collect();
+    let mut j = 0;
+    while j < name.len()
+        && i + j < words.len()
+        && core(words[i + j]).to_lowercase().trim_end_matches("'s") == name[j]
+    {
+        j += 1;
+    }
+    // The whole name, or its first word when that is how people say it ("Wonka" for "Wonka
+    // Foods").
+    if j == 0 || i + j >= words.len() || words[i + j - 1].ends_with([',', ':']) {
+        return text.to_owned();
+    }
+    let mut rest: Vec<String> = words[i + j..].iter().map(|w| (*w).to_owned()).collect();
+    if rest.len() > 2
+        && matches!(
+            lower(&rest[0]).as_str(),
+            "also" | "still" | "now" | "really"
+        )
+    {
+        rest.remove(0);
+    }
+    let verb = lower(&rest[0]);
+    if matches!(verb.as_str(), "is" | "are" | "was")
+        && !rest.get(1).is_some_and(|w| lower(w).ends_with("ing"))
+    {
+        return text.to_owned();
+    }
+    drop_progressive(&mut rest);
+    conjugate_after_and(&mut rest);
+    rest.join(" ")
+}
+
+/// "want" -> "wants", "have" -> "has", "are" -> "is".
+fn third_person(verb: &str) -> String {
+    let low = verb.to_lowercase();
+    match low.as_str() {
+        "have" => "has".to_owned(),
+        "are" | "'re" => "is".to_owned(),
+        "were" => "was".to_owned(),
+        "do" => "does".to_owned(),
+        "go" => "goes".to_owned(),
+        "can" | "must" | "will" | "should" | "would" | "could" | "may" | "might" | "cannot"
+        | "can't" | "won't" | "shouldn't" | "had" | "was" | "did" | "also" | "still" | "only"
+        | "already" | "just" | "currently" | "never" | "always" | "is" | "has" => low,
+        v if v.ends_with("ed") && !v.ends_with("eed") => low,
+        v if v.ends_with("ing") => low,
+        v if v.ends_with(['s', 'x']) || v.ends_with("sh") || v.ends_with("ch") => {
+            format!("{low}es")
+        }
+        v if v.ends_with('y') && !v.ends_with("ay") && !v.ends_with("ey") => {
+            format!("{}ies", &low[..low.len() - 1])
+        }
+        _ => format!("{low}s"),
+    }
+}
+
+/// "the budget is $500K" -> "Budget: $500K"; "deadline March 2027"; "$800k budget"; "go-live
+/// before Black Friday"; "a budget of $2M" inside a clause.
+fn labelled(text: &str) -> Option<String> {
+    let low = text.to_lowercase();
+    for (label, openers) in LABELS {
+        for opener in *openers {
+            for det in ["", "the ", "our ", "their ", "its ", "a ", "total "] {
+                let head = format!("{det}{opener}");
+                let Some(rest) = low.strip_prefix(&head) else {
+                    continue;
+                };
+                if let Some(value) = label_value(label, text, rest) {
+                    return Some(format!("{label}: {value}"));
+                }
+            }
+        }
+    }
+    // Value first: "$800k budget", "9 month timeline", "12-month timeline".
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if let Some(last) = words.last()
+        && words.len() <= 4
+    {
+        let label = label_of(&lower(last)).filter(|l| VALUE_LABELS.contains(l));
+        let value = words[..words.len() - 1].join(" ");
+        if let Some(label) = label
+            && value.chars().any(|c| c.is_ascii_digit())
+        {
+            return Some(format!("{label}: {value}"));
+        }
+    }
+    // "has a budget of $2M" / "budget around $5M" inside a clause: the amount near "budget".
+    if let Some(at) = low.find("budget")
+        && !low.contains("over budget")
+    {
+        let after = &text[at + "budget".len()..];
+        if let Some(amount) = after.split_whitespace().take(4).find(|w| is_money(w)) {
+            let at_amount = after.find(amount).unwrap_or(0);
+            let tail: String = after[at_amount..]
+                .split_whitespace()
+                .take_while(|w| !matches!(lower(w).as_str(), "and" | "but" | "which" | "so"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Some(format!("Budget: {}", tail.trim_end_matches(['.', ','])));
+        }
+    }
+    None
+}
+
+/// The value after a label's opener: " is $500K", ": 9 months", " of $2M", " March 2027", " before
+/// Black Friday".
+fn label_value<'t>(label: &str, text: &'t str, rest_low: &str) -> Option<&'t str> {
+    let start = text.len() - rest_low.len();
+    let links = [
+        " is ",
+        " are ",
+        " was ",
+        " will be ",
+        " of ",
+        ": ",
+        " = ",
+        " - ",
+        " — ",
+        ":",
+    ];
+    for link in links {
+        if rest_low.starts_with(link) {
+            let value = text[start + link.len()..].trim();
+            let value = value.strip_prefix("about ").unwrap_or(value);
+            let value = value.trim_end_matches(['.', ',']);
+            return (!value.is_empty()).then_some(value);
+        }
+    }
+    if !VALUE_LABELS.contains(&label) || !rest_low.starts_with(' ') {
+        return None;
+    }
+    let value = text[start..].trim();
+    let first = lower(value.split_whitespace().next().unwrap_or_default());
+    let dated = first.chars().any(|c| c.is_ascii_digit())
+        || is_money(&first)
+        || DATE_WORDS.contains(&first.as_str())
+        || matches!(
+            first.as_str(),
+            "around"
+                | "roughly"
+                | "approximately"
+                | "about"
+                | "under"
+                | "over"
+                | "before"
+                | "by"
+                | "in"
+                | "within"
+        );
+    (dated && !value.is_empty()).then(|| value.trim_end_matches(['.', ',']))
+}
+
+/// "… to the cloud by the end of March" -> ("… to the cloud", Some("end of March")).
+fn split_deadline(text: &str) -> (String, Option<String>) {
+    let low = text.to_lowercase();
+    for marker in [" by ", " before ", " no later than "] {
+        let Some(at) = low.rfind(marker) else {
+            continue;
+        };
+        let tail = &text[at + marker.len()..];
+        let first = lower(tail.split_whitespace().next().unwrap_or_default());
+        let dated = DATE_WORDS.contains(&first.as_str())
+            || (!first.is_empty()
+                && first
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '/' || c == '-'));
+        let words = tail.split_whitespace().count();
+        if dated && words <= 6 && at > 0 {
+            let head = text[..at].trim().to_owned();
+            let tail = tail.trim();
+            let tail = tail
+                .strip_prefix("the ")
+                .or_else(|| tail.strip_prefix("The "))
+                .unwrap_or(tail);
+            let tail = if marker == " before " {
+                format!("before {tail}")
+            } else {
+                tail.to_owned()
+            };
+            if head.split_whitespace().count() >= 2 {
+                return (head, Some(tail));
+            }
+        }
+    }
+    (text.to_owned(), None)
+}
+
+/// "at 14:05 checkout errors jumped to 30%" -> "14:05 — Checkout errors jumped to 30%".
+fn timestamped(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let at = words.iter().position(|w| is_clock(core(w)))?;
+    let time = core(words[at]).to_owned();
+    let mut rest: Vec<&str> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if i == at || (i + 1 == at && matches!(lower(w).as_str(), "at" | "around" | "by")) {
+            continue;
+        }
+        rest.push(w);
+    }
+    let rest = rest.join(" ");
+    let rest = rest.trim_end_matches([',', '.']);
+    if rest.split_whitespace().count() < 2 {
+        return None;
+    }
+    Some(format!("{time} — {}", capitalise(rest)))
+}
+
+/// `14:05`, `9:30`, `14:05Z`.
+pub fn is_clock(word: &str) -> bool {
+    let w = word.trim_end_matches(['Z', 'z']);
+    let Some((h, m)) = w.split_once(':') else {
+        return false;
+    };
+    (1..=2).contains(&h.len())
+        && m.len() == 2
+        && h.chars().all(|c| c.is_ascii_digit())
+        && m.chars().all(|c| c.is_ascii_digit())
+}
+
+/// "we need to move back once …" -> "To do: move back once …".
+fn to_do(text: &str) -> Option<String> {
+    let low = text.to_lowercase();
+    for opener in [
+        "we need to ",
+        "we have to ",
+        "we must ",
+        "we should ",
+        "we still need to ",
+        "the team needs to ",
+        "someone needs to ",
+        "need to ",
+        "todo: ",
+        "to do: ",
+        "action: ",
+        "action item: ",
+        "follow up: ",
+        "next step: ",
+        "next step is to ",
+        "next steps: ",
+    ] {
+        if let Some(rest) = low.strip_prefix(opener) {
+            let value = &text[text.len() - rest.len()..];
+            return Some(format!("To do: {}", value.trim()));
+        }
+    }
+    None
+}
+
+/// "Wants to move 40 TB …" / "needs to migrate 50 applications" / "looking to migrate 25
+/// applications" -> "Scope: …".
+fn scope(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
+    let opener = matches!(
+        lows.first().map(String::as_str),
+        Some(
+            "wants"
+                | "needs"
+                | "plans"
+                | "has"
+                | "want"
+                | "need"
+                | "plan"
+                | "have"
+                | "looking"
+                | "planning"
+                | "hoping"
+                | "aiming"
+                | "intends"
+                | "expects"
+        )
+    );
+    let to = lows.get(1).is_some_and(|w| w == "to");
+    let verb = lows.get(2).map(String::as_str).unwrap_or_default();
+    if opener && to && SCOPE_VERBS.iter().any(|v| verb.starts_with(v)) {
+        return Some(format!("Scope: {}", words[2..].join(" ")));
+    }
+    // "move their platform to Azure" (after "helping X"), "migrate 40 applications"
+    if lows
+        .first()
+        .is_some_and(|w| SCOPE_VERBS.contains(&w.as_str()))
+        && words.len() >= 3
+    {
+        return Some(format!("Scope: {}", words.join(" ")));
+    }
+    // "moving its ERP and 20 apps to the cloud"
+    let moving = lows.first().is_some_and(|w| {
+        SCOPE_VERBS
+            .iter()
+            .any(|v| w.starts_with(&v[..v.len().min(4)]) && w.ends_with("ing"))
+    });
+    if moving && words.len() >= 3 {
+        return Some(format!("Scope: {}", words.join(" ")));
+    }
+    None
+}
+
+/// "mostly Java with Oracle databases" -> "Stack: mostly Java with Oracle databases".
+fn stack(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
+    let first = lows.first()?.as_str();
+    let techs = words.iter().filter(|w| is_tech(w)).count();
+    let wants = lows
+        .iter()
+        .any(|w| matches!(w.as_str(), "want" | "wants" | "need" | "needs" | "to"));
+    let opener = matches!(
+        first,
+        "mostly"
+            | "mainly"
+            | "primarily"
+            | "largely"
+            | "all"
+            | "everything"
+            | "running"
+            | "runs"
+            | "using"
+            | "uses"
+            | "built"
+            | "written"
+            | "on"
+            | "a"
+            | "some"
+            | "systems"
+    ) || is_tech(words[0]);
+    (techs > 0 && !wants && (opener || techs >= 2 || is_tech_list(&words)))
+        .then(|| format!("Stack: {text}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(text: &str) -> Vec<String> {
+        facts(text, "Alice", Some("TechCorp"), Some("ACME Corp"))
+    }
+
+    #[test]
+    fn the_seed_demo_prompt() {
+        assert_eq!(
+            f(
+                "I'm Alice from TechCorp. We're working with ACME Corp on a cloud migration project. Budget is $500K, timeline is 9 months, they need to migrate 50 applications, mostly Java with Oracle databases."
+            ),
+            [
+                "Project: cloud migration",
+                "Budget: $500K",
+                "Timeline: 9 months",
+                "Scope: migrate 50 applications",
+                "Stack: mostly Java with Oracle databases"
+            ]
+        );
+    }
+
+    #[test]
+    fn people_keep_their_roles() {
+        assert_eq!(
+            f("Their CTO, Dana Ortiz, signs off on anything over 500k."),
+            ["Dana Ortiz (CTO) signs off on anything over 500k"]
+        );
+        assert_eq!(
+            f("Contact is Maria Lopez, VP of IT."),
+            ["Contact: Maria Lopez (VP of IT)"]
+        );
+    }
+
+    #[test]
+    fn labels_before_and_after_values() {
+        assert_eq!(
+            f("12 apps, 9 month timeline, $800k budget, go-live before Black Friday."),
+            [
+                "12 apps",
+                "Timeline: 9 month",
+                "Budget: $800k",
+                "Deadline: before Black Friday"
+            ]
+        );
+        assert_eq!(
+            f("deadline March 2027, budget $3M"),
+            ["Deadline: March 2027", "Budget: $3M"]
+        );
+        assert_eq!(
+            f("Timeline is 3 months and the budget is $90K."),
+            ["Timeline: 3 months", "Budget: $90K"]
+        );
+    }
+
+    #[test]
+    fn incident_lines() {
+        assert_eq!(
+            facts(
+                "Incident log: at 14:05 checkout errors jumped to 30%. I switched traffic to the backup provider at 14:20 and errors dropped to 2%.",
+                "Alice",
+                None,
+                None
+            ),
+            [
+                "14:05 — Checkout errors jumped to 30%",
+                "14:20 — Alice switched traffic to the backup provider and errors dropped to 2%"
+            ]
+        );
+        assert_eq!(
+            facts(
+                "Update: the backup provider charges 0.4% more per transaction. We need to move back once the main provider is healthy.",
+                "Alice",
+                None,
+                None
+            ),
+            [
+                "The backup provider charges 0.4% more per transaction",
+                "To do: move back once the main provider is healthy"
+            ]
+        );
+    }
+}

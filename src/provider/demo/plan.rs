@@ -1,0 +1,1057 @@
+//! The demo model's next answer, decided from the conversation: what the person wants (store
+//! facts, ask, an architecture, a proposal, a review, a code review, forget), which files that
+//! needs read, and what to write. Every call of a turn plans again from the tool results so
+//! far, so a turn is: view `/memories`, view the files that matter, write, then answer.
+
+use serde_json::{Value, json};
+
+use super::code;
+use super::compose::{self, Doc, Note};
+use super::words::{self, Subject};
+use crate::provider::Request;
+
+/// What the demo model answers: text and tool calls, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub blocks: Vec<PlannedBlock>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlannedBlock {
+    Text(String),
+    Tool(Value),
+}
+
+/// A tool call of this turn and what came back.
+pub(super) struct Done {
+    pub input: Value,
+    pub result: String,
+    pub is_error: bool,
+}
+
+/// What the person wants from this message.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Intent {
+    Forget,
+    CodeReview,
+    Decisions,
+    Proposal,
+    Architecture,
+    IncidentReview,
+    Checklist,
+    Ask,
+    Remember,
+}
+
+/// The work of one turn: files to read, then what to write (in order) and say.
+struct Work {
+    reads: Vec<String>,
+    outcome: Box<dyn Fn(&Reads) -> Outcome>,
+}
+
+/// The files read this turn: path -> text.
+pub(super) struct Reads {
+    files: Vec<(String, String)>,
+}
+
+impl Reads {
+    pub fn text(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.as_str())
+    }
+}
+
+enum Outcome {
+    Say(String),
+    Write {
+        before: String,
+        calls: Vec<Value>,
+        after: String,
+    },
+}
+
+/// Decide the next answer from the conversation.
+pub fn plan(request: &Request) -> Plan {
+    let person = person_name(&request.system);
+    let (prompt, done, earlier) = current_turn(&request.messages);
+    let Some(listing) = done
+        .iter()
+        .find(|d| d.input["command"] == "view" && d.input["path"] == "/memories")
+    else {
+        return Plan {
+            blocks: vec![
+                PlannedBlock::Text("Let me check our shared memory first.".to_owned()),
+                PlannedBlock::Tool(json!({"command": "view", "path": "/memories"})),
+            ],
+        };
+    };
+    let files = listed_files(&listing.result);
+    let ctx = Context::new(&prompt, &person, files, &earlier);
+    let work = ctx.work();
+    // Read what is needed, one file per call, as a careful model would.
+    for path in &work.reads {
+        let viewed = done
+            .iter()
+            .any(|d| d.input["command"] == "view" && d.input["path"] == path.as_str());
+        if !viewed {
+            return Plan {
+                blocks: vec![PlannedBlock::Tool(json!({"command": "view", "path": path}))],
+            };
+        }
+    }
+    let reads = Reads {
+        files: work
+            .reads
+            .iter()
+            .filter_map(|p| {
+                done.iter()
+                    .find(|d| d.input["command"] == "view" && d.input["path"] == p.as_str())
+                    .filter(|d| !d.is_error)
+                    .map(|d| (p.clone(), compose::file_text(&d.result)))
+            })
+            .collect(),
+    };
+    match (work.outcome)(&reads) {
+        Outcome::Say(text) => Plan {
+            blocks: vec![PlannedBlock::Text(text)],
+        },
+        Outcome::Write {
+            before,
+            calls,
+            after,
+        } => {
+            for (i, call) in calls.iter().enumerate() {
+                match done.iter().find(|d| d.input == *call) {
+                    Some(d) if d.is_error => {
+                        return Plan {
+                            blocks: vec![PlannedBlock::Text(format!(
+                                "I could not save that: {}\nNothing else was changed; tell me \
+                                 and I will try again.",
+                                d.result.trim()
+                            ))],
+                        };
+                    }
+                    Some(_) => {}
+                    None => {
+                        let mut blocks = Vec::new();
+                        if i == 0 && !before.is_empty() {
+                            blocks.push(PlannedBlock::Text(before));
+                        }
+                        blocks.push(PlannedBlock::Tool(call.clone()));
+                        return Plan { blocks };
+                    }
+                }
+            }
+            Plan {
+                blocks: vec![PlannedBlock::Text(after)],
+            }
+        }
+    }
+}
+
+/// The person named in our system prompt ("… talking with Alice (Discovery). …").
+fn person_name(system: &str) -> String {
+    system
+        .split_once("talking with ")
+        .and_then(|(_, rest)| rest.split(['(', ',', '.']).next())
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map_or_else(|| "the user".to_owned(), str::to_owned)
+}
+
+/// The text of the last plain user message, the tool calls made since, and the paths this
+/// conversation wrote in earlier turns (oldest first).
+fn current_turn(messages: &[Value]) -> (String, Vec<Done>, Vec<String>) {
+    let start = messages
+        .iter()
+        .rposition(|m| m["role"] == "user" && m["content"].is_string())
+        .unwrap_or(0);
+    let prompt = messages
+        .get(start)
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let mut earlier = Vec::new();
+    for m in &messages[..start.min(messages.len())] {
+        for block in m["content"].as_array().into_iter().flatten() {
+            let command = block["input"]["command"].as_str().unwrap_or_default();
+            if block["type"] == "tool_use"
+                && matches!(command, "create" | "insert" | "str_replace")
+                && let Some(path) = block["input"]["path"].as_str()
+            {
+                earlier.retain(|p| p != path);
+                earlier.push(path.to_owned());
+            }
+        }
+    }
+    let mut done = Vec::new();
+    for pair in messages[start.min(messages.len())..].windows(2) {
+        let (asked, answered) = (&pair[0], &pair[1]);
+        if asked["role"] != "assistant" {
+            continue;
+        }
+        for block in asked["content"].as_array().into_iter().flatten() {
+            if block["type"] != "tool_use" {
+                continue;
+            }
+            let result = answered["content"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|r| r["tool_use_id"] == block["id"]);
+            if let Some(r) = result {
+                done.push(Done {
+                    input: block["input"].clone(),
+                    result: result_text(&r["content"]),
+                    is_error: r["is_error"] == true,
+                });
+            }
+        }
+    }
+    (prompt, done, earlier)
+}
+
+/// A tool result's text (a string, or text blocks).
+fn result_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(blocks) => blocks
+            .iter()
+            .filter_map(|b| b["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+/// Files (not directories) in a `view /memories` listing.
+fn listed_files(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_once('\t').map(|(_, p)| p.to_owned()))
+        .filter(|p| !p.ends_with('/'))
+        .collect()
+}
+
+/// What kind of file a path is, by its name.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Kind {
+    /// Facts about a customer or topic.
+    Facts,
+    Architecture,
+    Proposal,
+    Review,
+    Pattern,
+    Checklist,
+}
+
+pub(super) fn kind(path: &str) -> Kind {
+    let stem = stem(path);
+    if path.starts_with("/memories/patterns/") || stem.contains("pattern") {
+        Kind::Pattern
+    } else if stem.ends_with("_architecture") || stem == "architecture" {
+        Kind::Architecture
+    } else if stem.ends_with("_proposal") || stem == "proposal" {
+        Kind::Proposal
+    } else if stem.ends_with("_review") {
+        Kind::Review
+    } else if stem.contains("checklist") {
+        Kind::Checklist
+    } else {
+        Kind::Facts
+    }
+}
+
+/// `/memories/acme_corp_architecture.md` -> `acme_corp_architecture`.
+pub(super) fn stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".md")
+        .or_else(|| name.strip_suffix(".txt"))
+        .unwrap_or(name)
+}
+
+/// The subject part of a file's stem: `acme_corp_architecture` -> `acme_corp`.
+pub(super) fn base_of(path: &str) -> &str {
+    let s = stem(path);
+    for suffix in ["_architecture", "_proposal", "_review"] {
+        if let Some(b) = s.strip_suffix(suffix) {
+            return b;
+        }
+    }
+    s
+}
+
+/// Everything known about the turn.
+struct Context {
+    person: String,
+    author: String,
+    company: Option<String>,
+    prose: String,
+    lower: String,
+    code: Vec<words::Code>,
+    subject: Option<Subject>,
+    files: Vec<String>,
+    /// Facts files this conversation wrote before (most recent last).
+    earlier: Vec<String>,
+    intent: Intent,
+}
+
+impl Context {
+    fn new(prompt: &str, person: &str, files: Vec<String>, earlier: &[String]) -> Self {
+        let parts = words::split_code(prompt);
+        let speaker = words::speaker(&parts.prose);
+        let subject = words::subject(&parts.prose, &speaker, person);
+        let lower = parts.prose.to_lowercase();
+        let intent = intent(&lower, !parts.code.is_empty());
+        Self {
+            person: person.to_owned(),
+            author: speaker.name.clone().unwrap_or_else(|| person.to_owned()),
+            company: speaker.company,
+            prose: parts.prose,
+            lower,
+            code: parts.code,
+            subject,
+            files,
+            earlier: earlier.to_vec(),
+            intent,
+        }
+    }
+
+    /// The facts file the message is about: the customer it names, else the file this
+    /// conversation has been writing (a named topic only when it has a file or nothing else
+    /// was written), else the only facts file memory holds when the message says "they".
+    fn facts_file(&self) -> Option<String> {
+        let facts: Vec<&String> = self
+            .files
+            .iter()
+            .filter(|f| kind(f) == Kind::Facts)
+            .collect();
+        let named = |subject: &Subject| {
+            let slug = words::slug(subject.title());
+            facts
+                .iter()
+                .find(|f| stem(f) == slug)
+                .or_else(|| {
+                    facts
+                        .iter()
+                        .find(|f| words::same_name(stem(f), subject.title()))
+                })
+                .or_else(|| {
+                    // "Nakatomi" for nakatomi_trading.md, when only one file starts so.
+                    let key = words::name_key(subject.title());
+                    let mut starting = facts.iter().filter(|f| {
+                        let file_key = words::name_key(stem(f));
+                        file_key.len() > key.len() && file_key.starts_with(&key)
+                    });
+                    match (starting.next(), starting.next()) {
+                        (Some(one), None) => Some(one),
+                        _ => None,
+                    }
+                })
+                .map(|f| (*f).clone())
+                .ok_or_else(|| format!("/memories/{slug}.md"))
+        };
+        let continued = self
+            .earlier
+            .iter()
+            .rev()
+            .map(|p| format!("/memories/{}.md", base_of(p)))
+            .find(|p| self.files.contains(p));
+        match &self.subject {
+            Some(s @ Subject::Customer(_)) => Some(named(s).unwrap_or_else(|new| new)),
+            Some(s @ Subject::Topic(_)) => match (named(s), continued) {
+                (Ok(file), _) | (Err(_), Some(file)) => Some(file),
+                (Err(new), None) => Some(new),
+            },
+            None => continued.or_else(|| {
+                let refers = ["they", "their", "them", "the customer", "the client", "it "]
+                    .iter()
+                    .any(|w| self.lower.contains(w));
+                match facts.as_slice() {
+                    [one] if refers => Some((*one).clone()),
+                    _ => None,
+                }
+            }),
+        }
+    }
+
+    /// Facts files that fit the message, most relevant first.
+    fn relevant(&self) -> Vec<String> {
+        let mut chosen: Vec<String> = Vec::new();
+        if let Some(file) = self.facts_file().filter(|f| self.files.contains(f)) {
+            let base = base_of(&file).to_owned();
+            chosen.push(file);
+            for f in &self.files {
+                if base_of(f) == base && !chosen.contains(f) {
+                    chosen.push(f.clone());
+                }
+            }
+            return chosen;
+        }
+        if self.subject.is_some() && matches!(self.subject, Some(Subject::Customer(_))) {
+            // A named customer that memory does not hold: nothing fits.
+            return chosen;
+        }
+        let asked = words::tokens(&self.lower);
+        let stemmed = |w: &str| w.trim_end_matches('s').to_owned();
+        let asked: Vec<String> = asked.iter().map(|w| stemmed(w)).collect();
+        let mut scored: Vec<(usize, &String)> = self
+            .files
+            .iter()
+            .map(|f| {
+                let hits = stem(f)
+                    .split(['_', '-', '.'])
+                    .filter(|w| w.len() > 2)
+                    .filter(|w| asked.contains(&stemmed(w)))
+                    .count();
+                (hits, f)
+            })
+            .filter(|(hits, _)| *hits > 0)
+            .collect();
+        scored.sort_by_key(|(hits, _)| std::cmp::Reverse(*hits));
+        chosen.extend(scored.into_iter().map(|(_, f)| f.clone()));
+        chosen
+    }
+
+    /// The customer a proposal or architecture is for when the message names none: the
+    /// only one in memory, or the one with an architecture.
+    fn only_customer(&self) -> Result<String, Vec<String>> {
+        let customers: Vec<&String> = self
+            .files
+            .iter()
+            .filter(|f| kind(f) == Kind::Facts && !f.starts_with("/memories/patterns/"))
+            .collect();
+        if let [one] = customers.as_slice() {
+            return Ok((*one).clone());
+        }
+        let with_architecture: Vec<&&String> = customers
+            .iter()
+            .filter(|c| {
+                self.files
+                    .iter()
+                    .any(|f| kind(f) == Kind::Architecture && base_of(f) == base_of(c))
+            })
+            .collect();
+        if let [one] = with_architecture.as_slice() {
+            return Ok((**one).clone());
+        }
+        Err(customers.into_iter().cloned().collect())
+    }
+
+    fn work(&self) -> Work {
+        match self.intent {
+            Intent::Forget => self.forget(),
+            Intent::CodeReview => self.code_review(),
+            Intent::Decisions => self.decisions(),
+            Intent::Proposal => self.proposal(),
+            Intent::Architecture => self.architecture(),
+            Intent::IncidentReview => self.incident_review(),
+            Intent::Checklist => self.checklist(),
+            Intent::Ask => self.ask(),
+            Intent::Remember => self.remember(),
+        }
+    }
+
+    fn remember(&self) -> Work {
+        let file = self.facts_file();
+        let subject = self.subject.as_ref().map(Subject::title);
+        let facts =
+            super::facts::facts(&self.prose, &self.author, self.company.as_deref(), subject);
+        if facts.is_empty() {
+            let greeting = format!(
+                "Hello {}! Tell me about the customer or the work, and I'll keep the facts in \
+                 our shared memory for the team.",
+                self.author
+            );
+            return say(greeting);
+        }
+        let path = file.unwrap_or_else(|| "/memories/team_notes.md".to_owned());
+        let author = self.author.clone();
+        let notes: Vec<Note> = facts.iter().map(|f| Note::new(f, Some(&author))).collect();
+        if !self.files.contains(&path) {
+            let title = self
+                .subject
+                .as_ref()
+                .map_or_else(|| "Team notes".to_owned(), |s| heading(s.title()));
+            let customer = matches!(self.subject, Some(Subject::Customer(_)));
+            let about = match &self.subject {
+                Some(Subject::Topic(t)) => format!("the {t}"),
+                _ => title.clone(),
+            };
+            let intro = match (&self.company, customer) {
+                (Some(us), true) => format!("Customer of {us}. "),
+                _ => String::new(),
+            };
+            let text = compose::facts_file(&title, &format!("{intro}Notes from the team."), &notes);
+            let list = compose::bullets(&notes);
+            return Work {
+                reads: Vec::new(),
+                outcome: Box::new(move |_| Outcome::Write {
+                    before: format!("Nothing on {about} in memory yet; I'll create {path}."),
+                    calls: vec![json!({"command": "create", "path": path, "file_text": text})],
+                    after: format!("Saved to {path} for the whole team:\n\n{list}"),
+                }),
+            };
+        }
+        let read = path.clone();
+        Work {
+            reads: vec![path],
+            outcome: Box::new(move |reads| {
+                let current = reads.text(&read).unwrap_or_default();
+                let edit = compose::merge_facts(&read, current, &notes);
+                if edit.calls.is_empty() {
+                    return Outcome::Say(format!(
+                        "{read} already holds all of that; nothing to add."
+                    ));
+                }
+                Outcome::Write {
+                    before: format!("{read} exists; I'll add to it rather than start a new file."),
+                    calls: edit.calls,
+                    after: format!("Updated {read} for the whole team:\n\n{}", edit.summary),
+                }
+            }),
+        }
+    }
+
+    fn ask(&self) -> Work {
+        let mut reads = self.relevant();
+        if reads.is_empty() && !matches!(self.subject, Some(Subject::Customer(_))) {
+            // A general question ("what do we know?"): every facts file, then the rest.
+            let mut all: Vec<String> = self
+                .files
+                .iter()
+                .filter(|f| kind(f) == Kind::Facts)
+                .cloned()
+                .collect();
+            all.extend(
+                self.files
+                    .iter()
+                    .filter(|f| kind(f) != Kind::Facts)
+                    .cloned(),
+            );
+            reads = all;
+        }
+        reads.truncate(4);
+        if reads.is_empty() {
+            let what = self
+                .subject
+                .as_ref()
+                .map_or_else(|| "that".to_owned(), |s| s.title().to_owned());
+            return say(format!(
+                "Our shared memory has nothing on {what} yet. Tell me the facts and I'll save \
+                 them for the team."
+            ));
+        }
+        let lower = self.lower.clone();
+        let files = reads.clone();
+        Work {
+            reads,
+            outcome: Box::new(move |r| Outcome::Say(compose::answer(&lower, &files, r))),
+        }
+    }
+
+    /// The customer's facts file for an architecture or proposal, or what to say instead.
+    fn customer_file(&self) -> Result<String, String> {
+        if let Some(file) = self.facts_file() {
+            if self.files.contains(&file) {
+                return Ok(file);
+            }
+            let who = self
+                .subject
+                .as_ref()
+                .map_or_else(|| stem(&file).to_owned(), |s| s.title().to_owned());
+            return Err(format!(
+                "Our shared memory has nothing on {who} yet, so I have nothing to build on. \
+                 Ask whoever met them (Alice, in the demo team) to tell me the requirements \
+                 first."
+            ));
+        }
+        match self.only_customer() {
+            Ok(file) => Ok(file),
+            Err(many) if many.is_empty() => Err(
+                "Our shared memory holds no customer requirements yet. Tell me about the \
+                 customer first (who they are, budget, timeline, systems), and I'll save them."
+                    .to_owned(),
+            ),
+            Err(many) => Err(format!(
+                "Memory holds several customers ({}). Which one is this for?",
+                many.iter()
+                    .map(|f| stem(f).to_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    fn architecture(&self) -> Work {
+        let customer = match self.customer_file() {
+            Ok(file) => file,
+            Err(text) => return say(text),
+        };
+        let target = format!("/memories/{}_architecture.md", base_of(&customer));
+        let mut reads = vec![customer.clone()];
+        if self.files.contains(&target) {
+            reads.push(target.clone());
+        }
+        let person = self.person.clone();
+        Work {
+            reads,
+            outcome: Box::new(move |r| {
+                let facts = r.text(&customer).unwrap_or_default();
+                let doc = compose::architecture(&customer, facts, &person);
+                let lead = compose::quoted(&customer, facts);
+                write_doc_after(
+                    &target,
+                    r.text(&target),
+                    &doc,
+                    &lead,
+                    &format!(
+                        "Here is the architecture, built from {customer}; I saved it as {target} so Sam can cite it."
+                    ),
+                )
+            }),
+        }
+    }
+
+    fn decisions(&self) -> Work {
+        let arch = self
+            .earlier
+            .iter()
+            .rev()
+            .find(|p| kind(p) == Kind::Architecture && self.files.contains(p))
+            .cloned()
+            .or_else(|| {
+                let customer = self.customer_file().ok()?;
+                let target = format!("/memories/{}_architecture.md", base_of(&customer));
+                self.files.contains(&target).then_some(target)
+            });
+        let Some(arch) = arch else {
+            // No architecture yet: design one, decisions included.
+            return self.architecture();
+        };
+        let person = self.person.clone();
+        let read = arch.clone();
+        Work {
+            reads: vec![arch],
+            outcome: Box::new(move |r| {
+                let current = r.text(&read).unwrap_or_default();
+                match compose::decisions(current, &person) {
+                    None => Outcome::Say(format!(
+                        "The decisions are already recorded in {read}; nothing to add."
+                    )),
+                    Some(section) => {
+                        let line = compose::line_count(current);
+                        Outcome::Write {
+                            before: format!(
+                                "I'll record the decisions in {read}, where the proposal will look."
+                            ),
+                            calls: vec![
+                                json!({"command": "insert", "path": read, "insert_line": line, "insert_text": section}),
+                            ],
+                            after: format!("Recorded in {read}:\n\n{}", section.trim()),
+                        }
+                    }
+                }
+            }),
+        }
+    }
+
+    fn proposal(&self) -> Work {
+        let customer = match self.customer_file() {
+            Ok(file) => file,
+            Err(text) => return say(text),
+        };
+        let base = base_of(&customer).to_owned();
+        let arch = format!("/memories/{base}_architecture.md");
+        let target = format!("/memories/{base}_proposal.md");
+        let mut reads = vec![customer.clone()];
+        if self.files.contains(&arch) {
+            reads.push(arch.clone());
+        }
+        if self.files.contains(&target) {
+            reads.push(target.clone());
+        }
+        let person = self.person.clone();
+        Work {
+            reads,
+            outcome: Box::new(move |r| {
+                let doc = compose::proposal(
+                    &customer,
+                    r.text(&customer).unwrap_or_default(),
+                    r.text(&arch).map(|t| (arch.as_str(), t)),
+                    &person,
+                );
+                let sources = if r.text(&arch).is_some() {
+                    format!("{customer} and {arch}")
+                } else {
+                    format!(
+                        "{customer} (no architecture is stored yet, so the solution follows \
+                         from the requirements alone)"
+                    )
+                };
+                write_doc(
+                    &target,
+                    r.text(&target),
+                    &doc,
+                    &format!("The proposal draws on {sources}; I saved it as {target}."),
+                )
+            }),
+        }
+    }
+
+    fn incident_review(&self) -> Work {
+        let mut reads: Vec<String> = self
+            .relevant()
+            .into_iter()
+            .filter(|f| kind(f) == Kind::Facts)
+            .collect();
+        if reads.is_empty() {
+            reads = self
+                .files
+                .iter()
+                .filter(|f| kind(f) == Kind::Facts && stem(f).contains("incident"))
+                .cloned()
+                .collect();
+        }
+        let Some(log) = reads.first().cloned() else {
+            return say(
+                "Our shared memory holds no incident notes to review. Tell me what happened \
+                 (times, impact, what was done) and I'll keep the log."
+                    .to_owned(),
+            );
+        };
+        let target = format!("/memories/{}_review.md", base_of(&log));
+        let person = self.person.clone();
+        let mut all = vec![log.clone()];
+        if self.files.contains(&target) {
+            all.push(target.clone());
+        }
+        Work {
+            reads: all,
+            outcome: Box::new(move |r| {
+                let doc = compose::incident_review(&log, r.text(&log).unwrap_or_default(), &person);
+                write_doc(
+                    &target,
+                    r.text(&target),
+                    &doc,
+                    &format!("Written from the log in {log}; saved as {target}."),
+                )
+            }),
+        }
+    }
+
+    fn checklist(&self) -> Work {
+        let patterns: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| kind(f) == Kind::Pattern)
+            .cloned()
+            .collect();
+        if patterns.is_empty() {
+            return say(
+                "The team has stored no review patterns yet. Review some code with me first, \
+                 and I'll store what we learn."
+                    .to_owned(),
+            );
+        }
+        let target = "/memories/review_checklist.md".to_owned();
+        let mut reads = patterns.clone();
+        if self.files.contains(&target) {
+            reads.push(target.clone());
+        }
+        let person = self.person.clone();
+        Work {
+            reads,
+            outcome: Box::new(move |r| {
+                let doc = compose::checklist(&patterns, r, &person);
+                write_doc(
+                    &target,
+                    r.text(&target),
+                    &doc,
+                    &format!("Built from {}; saved as {target}.", patterns.join(", ")),
+                )
+            }),
+        }
+    }
+
+    fn code_review(&self) -> Work {
+        let patterns: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| kind(f) == Kind::Pattern)
+            .cloned()
+            .collect();
+        let code = self.code.first().map(|c| (c.text.clone(), c.lang.clone()));
+        let person = self.person.clone();
+        let target = "/memories/patterns/thread_safety.md".to_owned();
+        let target_taken = self.files.contains(&target);
+        Work {
+            reads: patterns.clone(),
+            outcome: Box::new(move |r| {
+                let Some((text, lang)) = &code else {
+                    return Outcome::Say("There is no code in the message to review.".to_owned());
+                };
+                let finding = code::review(text, lang);
+                let stored = patterns.iter().find_map(|p| {
+                    r.text(p)
+                        .filter(|t| t.contains("heck-then-act"))
+                        .map(|t| (p.clone(), t.to_owned()))
+                });
+                let review = compose::code_review(
+                    text,
+                    finding.as_ref(),
+                    stored.as_ref().map(|(p, _)| p.as_str()),
+                    &person,
+                );
+                let Some(finding) = finding else {
+                    return Outcome::Say(review);
+                };
+                let place = compose::place(text, &finding.function);
+                match stored {
+                    Some((path, current)) => {
+                        let seen = format!("- Seen in: {place} (found by {person})\n");
+                        if current.contains(&seen) {
+                            return Outcome::Say(review);
+                        }
+                        Outcome::Write {
+                            before: String::new(),
+                            calls: vec![
+                                json!({"command": "insert", "path": path, "insert_line": compose::line_count(&current), "insert_text": seen}),
+                            ],
+                            after: format!(
+                                "{review}\n\nI added this case to {path}, so the pattern's list of sightings grows."
+                            ),
+                        }
+                    }
+                    None => {
+                        let text = compose::pattern_file(&place, &person);
+                        let path = if target_taken {
+                            "/memories/patterns/check_then_act.md".to_owned()
+                        } else {
+                            target.clone()
+                        };
+                        Outcome::Write {
+                            before: String::new(),
+                            calls: vec![
+                                json!({"command": "create", "path": path, "file_text": text}),
+                            ],
+                            after: format!(
+                                "{review}\n\nI stored the general pattern (not this code) in {path} so the team can look for it elsewhere."
+                            ),
+                        }
+                    }
+                }
+            }),
+        }
+    }
+
+    fn forget(&self) -> Work {
+        let mut targets = self.relevant();
+        targets.retain(|f| self.files.contains(f));
+        if targets.is_empty() {
+            return say("I couldn't find that in our shared memory.".to_owned());
+        }
+        let calls: Vec<Value> = targets
+            .iter()
+            .map(|t| json!({"command": "delete", "path": t}))
+            .collect();
+        let list = targets.join(", ");
+        Work {
+            reads: Vec::new(),
+            outcome: Box::new(move |_| Outcome::Write {
+                before: String::new(),
+                calls: calls.clone(),
+                after: format!("Done: I deleted {list} from our shared memory."),
+            }),
+        }
+    }
+}
+
+fn say(text: String) -> Work {
+    Work {
+        reads: Vec::new(),
+        outcome: Box::new(move |_| Outcome::Say(text.clone())),
+    }
+}
+
+/// A document written as a new file, or in place of the old one (the history keeps it).
+fn write_doc(target: &str, current: Option<&str>, doc: &Doc, after: &str) -> Outcome {
+    write_doc_after(target, current, doc, "", after)
+}
+
+/// The same, with `lead` said before the document in the final answer.
+fn write_doc_after(
+    target: &str,
+    current: Option<&str>,
+    doc: &Doc,
+    lead: &str,
+    after: &str,
+) -> Outcome {
+    let call = match current {
+        None => json!({"command": "create", "path": target, "file_text": doc.text}),
+        Some("") => {
+            json!({"command": "insert", "path": target, "insert_line": 0, "insert_text": doc.text})
+        }
+        Some(old) => {
+            json!({"command": "str_replace", "path": target, "old_str": old, "new_str": doc.text})
+        }
+    };
+    Outcome::Write {
+        before: doc.intro.clone(),
+        calls: vec![call],
+        after: format!("{lead}{}\n\n{after}", doc.text.trim_end()),
+    }
+}
+
+/// A heading for a subject: names keep their case, topics get a capital.
+fn heading(title: &str) -> String {
+    words::capitalise(title)
+}
+
+const REVIEW_WORDS: [&str; 6] = [
+    "post-incident",
+    "postmortem",
+    "post-mortem",
+    "retrospective",
+    "incident review",
+    "incident report",
+];
+
+/// Words that ask for something to be stored.
+const MAKING: [&str; 8] = [
+    "record",
+    "save",
+    "store",
+    "write down",
+    "note ",
+    "log ",
+    "capture",
+    "document",
+];
+
+/// Words that ask for something to be made.
+const CREATING: [&str; 21] = [
+    "create",
+    "draft",
+    "write",
+    "prepare",
+    "put together",
+    "make",
+    "build",
+    "produce",
+    "design",
+    "propose",
+    "sketch",
+    "outline",
+    "suggest",
+    "come up with",
+    "recommend",
+    "work out",
+    "give me",
+    "i need",
+    "we need a",
+    "can you",
+    "could you",
+];
+
+/// First words of a question or a request for what memory holds.
+const QUESTION_WORDS: [&str; 27] = [
+    "what",
+    "who",
+    "when",
+    "where",
+    "which",
+    "how",
+    "why",
+    "can",
+    "could",
+    "do",
+    "does",
+    "is",
+    "are",
+    "should",
+    "would",
+    "will",
+    "tell",
+    "remind",
+    "summarize",
+    "summarise",
+    "recap",
+    "list",
+    "check",
+    "show",
+    "give",
+    "explain",
+    "any",
+];
+
+/// Does every sentence about `topic` ask about one that exists ("what architecture did John
+/// propose?"), rather than ask for a new one?
+fn asks_back(lower: &str, topic: &str) -> bool {
+    words::sentences(lower)
+        .iter()
+        .filter(|s| s.contains(topic))
+        .all(|s| {
+            let w = s.split_whitespace().next().unwrap_or_default();
+            matches!(
+                w,
+                "what" | "who" | "when" | "where" | "which" | "how" | "did" | "does" | "is"
+            ) && [" did ", " was ", " is in ", " does "]
+                .iter()
+                .any(|v| s.contains(v))
+        })
+}
+
+/// What the person wants, from the words of the message.
+pub fn intent(lower: &str, has_code: bool) -> Intent {
+    let has = |w: &str| lower.contains(w);
+    let first = lower
+        .split_whitespace()
+        .next()
+        .map(words::core)
+        .unwrap_or_default();
+    if matches!(first, "forget" | "delete" | "remove" | "erase")
+        || has("please forget")
+        || (has("remove") && has("from memory"))
+    {
+        return Intent::Forget;
+    }
+    if has_code {
+        return Intent::CodeReview;
+    }
+    if has("decision") && MAKING.iter().any(|w| has(w)) {
+        return Intent::Decisions;
+    }
+    let creating = CREATING.iter().any(|w| has(w));
+    if REVIEW_WORDS.iter().any(|w| has(w)) && creating {
+        return Intent::IncidentReview;
+    }
+    if has("checklist") && creating {
+        return Intent::Checklist;
+    }
+    if (has("proposal") || has("statement of work") || has(" sow"))
+        && creating
+        && !asks_back(lower, "proposal")
+    {
+        return Intent::Proposal;
+    }
+    let designs = [
+        "architecture",
+        "solution design",
+        "technical design",
+        "migration plan",
+        "target design",
+    ]
+    .iter()
+    .any(|w| has(w));
+    if designs && creating && !asks_back(lower, "architecture") {
+        return Intent::Architecture;
+    }
+    if lower.contains('?') || QUESTION_WORDS.contains(&first) {
+        return Intent::Ask;
+    }
+    Intent::Remember
+}

@@ -1,0 +1,1206 @@
+//! The demo model's grammar of what people say in team demos: sentences that keep numbers
+//! whole, who is speaking and for which company, and the customer or topic a message is
+//! about (the facts themselves are `facts.rs`).
+//!
+//! It is a small, hand-written grammar over words (no weights, no tables of sentences): a
+//! name is a run of capitalised words; a subject is the name after a relation ("working
+//! with", "our customer", "about"), the name a sentence is about ("Globex wants …"), or a
+//! topic such as an incident.
+
+/// A message split into prose and attached code blocks.
+#[derive(Debug, Default, PartialEq)]
+pub struct Parts {
+    pub prose: String,
+    pub code: Vec<Code>,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct Code {
+    /// The fence's language tag (`py`, `rust`), possibly empty.
+    pub lang: String,
+    pub text: String,
+}
+
+/// Separate fenced code blocks (```lang … ```) from the prose around them.
+pub fn split_code(message: &str) -> Parts {
+    let mut parts = Parts::default();
+    let mut lines = message.lines();
+    while let Some(line) = lines.next() {
+        let Some(tag) = line.trim_start().strip_prefix("```") else {
+            parts.prose.push_str(line);
+            parts.prose.push('\n');
+            continue;
+        };
+        let mut text = String::new();
+        for body in lines.by_ref() {
+            if body.trim_start().starts_with("```") {
+                break;
+            }
+            text.push_str(body);
+            text.push('\n');
+        }
+        parts.code.push(Code {
+            lang: tag.trim().to_owned(),
+            text,
+        });
+    }
+    parts
+}
+
+/// Abbreviations after which a full stop does not end a sentence.
+const ABBREVIATIONS: [&str; 12] = [
+    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "approx", "no", "st", "jr",
+];
+
+/// Sentences of prose. A `.`, `!` or `?` ends one only when a space or the end follows, so
+/// `0.4%`, `$2.4M`, `.NET`, `Node.js` and `14:05` stay whole; a line break ends one too.
+pub fn sentences(prose: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = prose.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\n' {
+            push_sentence(&mut out, &mut current);
+            continue;
+        }
+        current.push(c);
+        if matches!(c, '.' | '!' | '?') && chars.get(i + 1).is_none_or(|n| n.is_whitespace()) {
+            let last_word = current
+                .trim_end_matches(['.', '!', '?'])
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or_default()
+                .to_lowercase();
+            if c == '.' && ABBREVIATIONS.contains(&last_word.as_str()) {
+                continue;
+            }
+            push_sentence(&mut out, &mut current);
+        }
+    }
+    push_sentence(&mut out, &mut current);
+    out
+}
+
+fn push_sentence(out: &mut Vec<String>, current: &mut String) {
+    let s = current.trim();
+    if !s.is_empty() {
+        out.push(s.to_owned());
+    }
+    current.clear();
+}
+
+/// A word with the punctuation around it taken off (inner `.`, `&`, `-`, `'` and `:` kept).
+pub fn core(word: &str) -> &str {
+    word.trim_matches(|c: char| !(c.is_alphanumeric() || matches!(c, '$' | '€' | '£' | '%')))
+}
+
+/// The word's letters in lower case, for comparisons.
+pub(super) fn lower(word: &str) -> String {
+    core(word).to_lowercase()
+}
+
+/// Capitalised words that never name a customer: pronouns, sentence openers, question and
+/// request words, days, months, units and roles.
+pub(super) const NOT_NAMES: &[&str] = &[
+    "i",
+    "i'm",
+    "i've",
+    "i'll",
+    "i'd",
+    "we",
+    "we're",
+    "we've",
+    "we'll",
+    "our",
+    "ours",
+    "us",
+    "they",
+    "they're",
+    "their",
+    "them",
+    "he",
+    "she",
+    "his",
+    "her",
+    "it",
+    "its",
+    "it's",
+    "this",
+    "that",
+    "these",
+    "those",
+    "the",
+    "a",
+    "an",
+    "please",
+    "remember",
+    "hi",
+    "hello",
+    "hey",
+    "thanks",
+    "thank",
+    "also",
+    "update",
+    "note",
+    "fyi",
+    "one",
+    "based",
+    "let",
+    "let's",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "what",
+    "who",
+    "when",
+    "where",
+    "which",
+    "how",
+    "why",
+    "is",
+    "are",
+    "do",
+    "does",
+    "did",
+    "tell",
+    "propose",
+    "design",
+    "draft",
+    "write",
+    "create",
+    "summarize",
+    "summarise",
+    "record",
+    "save",
+    "store",
+    "before",
+    "after",
+    "then",
+    "and",
+    "but",
+    "so",
+    "or",
+    "if",
+    "incident",
+    "log",
+    "yes",
+    "no",
+    "ok",
+    "okay",
+    "good",
+    "great",
+    "just",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "now",
+    "here",
+    "there",
+    "quick",
+    "sure",
+    "btw",
+    "ps",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "h1",
+    "h2",
+    "fy",
+    "cto",
+    "cio",
+    "ceo",
+    "cfo",
+    "coo",
+    "ciso",
+    "cpo",
+    "vp",
+    "svp",
+    "evp",
+    "it",
+    "hr",
+    "api",
+    "apis",
+    "sla",
+    "slo",
+    "rto",
+    "rpo",
+    "tb",
+    "gb",
+    "pb",
+    "mb",
+    "kpi",
+    "roi",
+    "poc",
+    "pov",
+    "mvp",
+    "sow",
+    "rfp",
+    "rfi",
+    "eta",
+    "utc",
+    "est",
+    "pst",
+    "cet",
+    "gdpr",
+    "hipaa",
+    "pci",
+    "sox",
+    "iso",
+    "soc",
+    "dr",
+    "ha",
+    "ui",
+    "ux",
+    "ai",
+    "ml",
+    "llm",
+    "saas",
+    "paas",
+    "iaas",
+    "erp",
+    "crm",
+    "wms",
+    "etl",
+    "cdn",
+    "vpn",
+    "sso",
+    "mfa",
+    "team",
+    "everyone",
+    "all",
+    "some",
+    "any",
+    "next",
+    "last",
+    "first",
+    "second",
+    "third",
+    "new",
+    "old",
+    "more",
+    "another",
+    "plus",
+    "meanwhile",
+    "currently",
+    "finally",
+    "overall",
+    "per",
+    "re",
+    "regarding",
+    "customer",
+    "client",
+    "project",
+    "budget",
+    "timeline",
+    "deadline",
+    "risk",
+    "risks",
+    "scope",
+    "status",
+    "action",
+    "actions",
+    "todo",
+    "decision",
+    "decisions",
+    "background",
+    "context",
+    "summary",
+    "goal",
+    "goals",
+    "requirements",
+    "requirement",
+    "vms",
+    "vm",
+    "apps",
+    "app",
+    "tbs",
+    "dbs",
+    "db",
+    "os",
+    "ids",
+    "usd",
+    "eur",
+    "gbp",
+    "key",
+    "big",
+    "quick",
+    "fresh",
+    "call",
+    "notes",
+    "news",
+    "meeting",
+    "recap",
+    "talked",
+    "met",
+    "spoke",
+    "had",
+    "got",
+    "using",
+    "use",
+    "pull",
+    "put",
+    "sketch",
+    "prepare",
+    "build",
+    "give",
+    "make",
+    "send",
+    "check",
+    "look",
+    "find",
+    "read",
+    "review",
+    "draft",
+    "help",
+];
+
+/// Technologies: named in a stack, never a customer unless a customer word names them.
+pub const TECHNOLOGIES: &[&str] = &[
+    "java",
+    "oracle",
+    ".net",
+    "net",
+    "c#",
+    "sql",
+    "server",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "mongodb",
+    "cassandra",
+    "kafka",
+    "rabbitmq",
+    "kubernetes",
+    "k8s",
+    "docker",
+    "openshift",
+    "aws",
+    "azure",
+    "gcp",
+    "google",
+    "cloud",
+    "sap",
+    "hana",
+    "salesforce",
+    "mainframe",
+    "cobol",
+    "db2",
+    "python",
+    "node",
+    "node.js",
+    "javascript",
+    "typescript",
+    "react",
+    "angular",
+    "php",
+    "ruby",
+    "rails",
+    "go",
+    "golang",
+    "rust",
+    "scala",
+    "spark",
+    "hadoop",
+    "snowflake",
+    "databricks",
+    "redis",
+    "elasticsearch",
+    "terraform",
+    "ansible",
+    "vmware",
+    "windows",
+    "linux",
+    "unix",
+    "solaris",
+    "aix",
+    "websphere",
+    "weblogic",
+    "jboss",
+    "tomcat",
+    "spring",
+    "teradata",
+    "informatica",
+    "tableau",
+    "sharepoint",
+    "exchange",
+    "dynamics",
+    "servicenow",
+    "workday",
+    "jenkins",
+    "gitlab",
+    "github",
+    "okta",
+    "citrix",
+    "netezza",
+    "bigquery",
+    "redshift",
+    "dynamodb",
+    "s3",
+    "lambda",
+    "ec2",
+    "cosmos",
+    "iis",
+    "nginx",
+];
+
+/// Company suffixes: part of a name, not its core (`ACME Corp` and `Acme` are one customer).
+const SUFFIXES: &[&str] = &[
+    "industries",
+    "enterprises",
+    "systems",
+    "technologies",
+    "solutions",
+    "labs",
+    "international",
+    "worldwide",
+    "corp",
+    "corporation",
+    "inc",
+    "incorporated",
+    "ltd",
+    "limited",
+    "llc",
+    "llp",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "bv",
+    "nv",
+    "plc",
+    "co",
+    "company",
+    "group",
+    "holdings",
+    "ab",
+    "oy",
+    "as",
+    "pty",
+    "srl",
+    "spa",
+    "kk",
+];
+
+/// Words that say the customer comes next.
+const CUSTOMER_WORDS: &[&str] = &["customer", "client", "prospect", "account"];
+
+/// Places: a name after "in"/"across" is where, not who.
+const PLACE_WORDS: &[&str] = &["in", "into", "across", "throughout", "within", "near"];
+
+/// Relations after which a name is who the message is about.
+const RELATIONS: &[&[&str]] = &[
+    &["working", "with"],
+    &["work", "with"],
+    &["partnering", "with"],
+    &["engagement", "with"],
+    &["deal", "with"],
+    &["phone", "with"],
+    &["call", "with"],
+    &["meeting", "with"],
+    &["met", "with"],
+    &["spoke", "with"],
+    &["spoke", "to"],
+    &["talked", "to"],
+    &["talked", "with"],
+    &["talking", "to"],
+    &["heard", "from"],
+    &["email", "from"],
+    &["met"],
+    &["visited"],
+    &["signed"],
+    &["onboarded"],
+    &["won"],
+    &["helping"],
+    &["from"],
+    &["on"],
+    &["about"],
+    &["for"],
+    &["on", "behalf", "of"],
+    &["regarding"],
+    &["re"],
+    &["with"],
+];
+
+/// Role words that mark a name next to them as a person.
+pub(super) const ROLES: &[&str] = &[
+    "cto",
+    "cio",
+    "ceo",
+    "cfo",
+    "coo",
+    "ciso",
+    "cpo",
+    "vp",
+    "head",
+    "director",
+    "manager",
+    "lead",
+    "sponsor",
+    "contact",
+    "architect",
+    "engineer",
+    "owner",
+    "champion",
+    "buyer",
+    "president",
+    "chief",
+    "officer",
+];
+
+/// Is this word capitalised (or all capitals, or a digit-led brand like 3M)?
+pub(super) fn capitalised(word: &str) -> bool {
+    let c = core(word);
+    let mut chars = c.chars();
+    match chars.next() {
+        Some(first) if first.is_uppercase() => true,
+        Some(first) if first.is_ascii_digit() => {
+            c.chars().any(char::is_uppercase) && !c.chars().any(char::is_lowercase)
+        }
+        _ => false,
+    }
+}
+
+/// A run of capitalised words in a sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Name {
+    pub text: String,
+    /// Index of its first and one past its last word.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The names in a sentence's words: runs of capitalised words (joined by `&`, `of`, `and` only
+/// between two capitalised words), ended by punctuation or a possessive.
+pub(super) fn names(words: &[&str]) -> Vec<Name> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if !capitalised(words[i]) || NOT_NAMES.contains(&lower(words[i]).as_str()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut parts = vec![name_word(words[i])];
+        let mut end = i + 1;
+        let mut stopped = ends_phrase(words[i]);
+        while !stopped && end < words.len() {
+            let w = words[end];
+            let joiner = matches!(core(w), "&" | "of" | "and") || w == "&";
+            if joiner
+                && words
+                    .get(end + 1)
+                    .is_some_and(|n| capitalised(n) && !NOT_NAMES.contains(&lower(n).as_str()))
+            {
+                parts.push(core(w).to_owned());
+                end += 1;
+                continue;
+            }
+            if !capitalised(w) || NOT_NAMES.contains(&lower(w).as_str()) {
+                break;
+            }
+            parts.push(name_word(w));
+            end += 1;
+            stopped = ends_phrase(w);
+        }
+        out.push(Name {
+            text: parts.join(" "),
+            start,
+            end,
+        });
+        i = end;
+    }
+    out
+}
+
+/// A word of a name without its possessive `'s` or trailing punctuation.
+fn name_word(word: &str) -> String {
+    let c = core(word);
+    c.strip_suffix("'s")
+        .or_else(|| c.strip_suffix("’s"))
+        .unwrap_or(c)
+        .trim_end_matches('.')
+        .to_owned()
+}
+
+/// Punctuation or a possessive after this word ends the name it is in.
+fn ends_phrase(word: &str) -> bool {
+    word.ends_with([',', ';', ':', '.', '!', '?', ')'])
+        || core(word).ends_with("'s")
+        || core(word).ends_with("’s")
+}
+
+/// Who is speaking and for which company, from "I'm Alice from `TechCorp`", "This is John at
+/// Initech", "Priya here, from Contoso", "we at `TechCorp`".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Speaker {
+    pub name: Option<String>,
+    pub company: Option<String>,
+}
+
+pub fn speaker(prose: &str) -> Speaker {
+    let mut found = Speaker::default();
+    for sentence in sentences(prose) {
+        let words: Vec<&str> = sentence.split_whitespace().collect();
+        let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
+        for i in 0..words.len() {
+            let intro = match lows[i].as_str() {
+                "i'm" | "i’m" | "im" => Some(i + 1),
+                "i" if lows.get(i + 1).is_some_and(|w| w == "am") => Some(i + 2),
+                "this" if lows.get(i + 1).is_some_and(|w| w == "is") => Some(i + 2),
+                "it's" | "it’s" if i == 0 => Some(i + 1),
+                // "Priya here, from Contoso" / "Alice from TechCorp again"
+                _ if i == 0
+                    && capitalised(words[0])
+                    && !NOT_NAMES.contains(&lows[0].as_str())
+                    && lows.get(1).is_some_and(|w| w == "here" || w == "from") =>
+                {
+                    Some(0)
+                }
+                _ => None,
+            };
+            if let Some(at) = intro
+                && let Some(word) = words.get(at)
+                && capitalised(word)
+                && !NOT_NAMES.contains(&lower(word).as_str())
+                && found.name.is_none()
+            {
+                found.name = Some(name_word(word));
+                if let Some(company) = company_after(&words, &lows, at + 1) {
+                    found.company = Some(company);
+                }
+            }
+            // "Priya here, from Contoso" / "we at TechCorp" / "here at TechCorp"
+            if matches!(lows[i].as_str(), "we" | "here" | "us")
+                && lows.get(i + 1).is_some_and(|w| w == "at")
+                && found.company.is_none()
+            {
+                found.company = name_at(&words, i + 2);
+            }
+        }
+    }
+    found
+}
+
+/// "from X", "at X", ", X's", "with X" right after a speaker's name (skipping a role: "I'm
+/// Alice, account manager at `TechCorp`").
+fn company_after(words: &[&str], lows: &[String], from: usize) -> Option<String> {
+    let mut i = from;
+    let limit = (from + 6).min(words.len());
+    while i < limit {
+        // A sentence of its own starts: no company here.
+        if i > 0 && words[i - 1].ends_with(['.', '!', '?']) {
+            return None;
+        }
+        if matches!(lows[i].as_str(), "from" | "at" | "with") {
+            return name_at(words, i + 1);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The name starting at word `at`, if one does.
+fn name_at(words: &[&str], at: usize) -> Option<String> {
+    let rest = words.get(at..)?;
+    names(rest)
+        .into_iter()
+        .find(|n| n.start == 0)
+        .map(|n| n.text)
+}
+
+/// The core of a name for comparing: lower case, company suffixes dropped.
+pub fn name_key(name: &str) -> Vec<String> {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric() && c != '&')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let kept: Vec<String> = words
+        .iter()
+        .filter(|w| !SUFFIXES.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    if kept.is_empty() { words } else { kept }
+}
+
+/// Do two names name the same company? (`ACME Corp` = `Acme` = `acme_corp`)
+pub fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (name_key(a), name_key(b));
+    !a.is_empty() && a == b
+}
+
+/// A file name for a subject: `ACME Corp` -> `acme_corp`, `AT&T` -> `at_and_t`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.replace('&', " and ").chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    if out.is_empty() {
+        "team_notes".to_owned()
+    } else {
+        out
+    }
+}
+
+/// What a message is about: a customer (or other named party) or a topic such as an incident.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Subject {
+    Customer(String),
+    Topic(String),
+}
+
+impl Subject {
+    pub fn title(&self) -> &str {
+        match self {
+            Subject::Customer(t) | Subject::Topic(t) => t,
+        }
+    }
+}
+
+/// The customer (or topic) a message is about, never the speaker's own company or a person.
+pub fn subject(prose: &str, speaker: &Speaker, person: &str) -> Option<Subject> {
+    subjects(prose, speaker, person).into_iter().next()
+}
+
+/// Every party the message could be about, the likeliest first (a topic such as an incident
+/// last, when no party is named).
+pub fn subjects(prose: &str, speaker: &Speaker, person: &str) -> Vec<Subject> {
+    let mut found: Vec<(i32, usize, String)> = Vec::new();
+    let mut order = 0;
+    for sentence in sentences(prose) {
+        let words: Vec<&str> = sentence.split_whitespace().collect();
+        let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
+        let mut named = names(&words);
+        if named.is_empty() {
+            named.extend(lower_case_customer(&words, &lows));
+        }
+        for name in named {
+            order += 1;
+            let Some(score) = score(&name, &words, &lows, speaker, person) else {
+                continue;
+            };
+            if score < 1 {
+                continue;
+            }
+            match found.iter_mut().find(|(_, _, n)| same_name(n, &name.text)) {
+                Some(seen) => seen.0 = seen.0.max(score),
+                None => found.push((score, order, name.text.clone())),
+            }
+        }
+    }
+    // Highest score first; among equals, the first mentioned.
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut out: Vec<Subject> = found
+        .into_iter()
+        .map(|(_, _, n)| Subject::Customer(n))
+        .collect();
+    out.extend(topic(prose));
+    out
+}
+
+/// "working with acme on …": a lower-case name right after a strong relation.
+fn lower_case_customer(words: &[&str], lows: &[String]) -> Option<Name> {
+    for (i, w) in lows.iter().enumerate() {
+        let strong = CUSTOMER_WORDS.contains(&w.as_str())
+            || (w == "with"
+                && i > 0
+                && matches!(
+                    lows[i - 1].as_str(),
+                    "working" | "call" | "meeting" | "phone"
+                ));
+        let Some(next) = words.get(i + 1) else {
+            continue;
+        };
+        let low = lower(next);
+        if strong
+            && low.len() > 2
+            && low.chars().all(|c| c.is_alphanumeric() || c == '-')
+            && !NOT_NAMES.contains(&low.as_str())
+            && !COMMON_NOUNS.contains(&low.as_str())
+        {
+            return Some(Name {
+                text: capitalise(&low),
+                start: i + 1,
+                end: i + 2,
+            });
+        }
+    }
+    None
+}
+
+/// Lower-case words after "customer" that are not a customer's name.
+const COMMON_NOUNS: &[&str] = &[
+    "on",
+    "in",
+    "for",
+    "about",
+    "is",
+    "was",
+    "and",
+    "to",
+    "who",
+    "that",
+    "proposal",
+    "requirements",
+    "requirement",
+    "information",
+    "info",
+    "data",
+    "notes",
+    "file",
+    "files",
+    "architecture",
+    "memory",
+    "details",
+    "facts",
+    "story",
+    "list",
+    "success",
+    "service",
+    "support",
+    "experience",
+    "base",
+    "side",
+    "team",
+    "call",
+    "meeting",
+    "feedback",
+    "request",
+    "requests",
+    "names",
+    "name",
+    "needs",
+    "journey",
+    "portal",
+    "account",
+    "accounts",
+    "calls",
+    "wants",
+    "has",
+    "had",
+    "will",
+    "would",
+    "said",
+    "asked",
+    "told",
+];
+
+/// Verbs that, right after a sentence's first word, make that word its subject ("Globex
+/// wants …", "Initech signed …").
+const SUBJECT_VERBS: &[&str] = &[
+    "wants",
+    "needs",
+    "is",
+    "has",
+    "runs",
+    "uses",
+    "signed",
+    "plans",
+    "operates",
+    "asked",
+    "called",
+    "said",
+    "will",
+    "would",
+    "just",
+    "currently",
+    "already",
+    "also",
+    "must",
+    "requires",
+    "expects",
+    "hopes",
+    "have",
+    "are",
+    "was",
+    "were",
+    "agreed",
+    "approved",
+    "decided",
+    "moved",
+    "relies",
+    "depends",
+    "wants",
+    "employs",
+    "sells",
+    "owns",
+    "builds",
+    "makes",
+    "ships",
+    "serves",
+    "opened",
+    "closed",
+    "confirmed",
+    "chose",
+    "picked",
+];
+
+/// How strongly a name is the message's subject; `None` when it cannot be.
+fn score(
+    name: &Name,
+    words: &[&str],
+    lows: &[String],
+    speaker: &Speaker,
+    person: &str,
+) -> Option<i32> {
+    let key = name_key(&name.text);
+    let is = |other: &str| same_name(&name.text, other);
+    if is(person)
+        || speaker.name.as_deref().is_some_and(is)
+        || speaker.company.as_deref().is_some_and(is)
+    {
+        return None;
+    }
+    let before = |n: usize| -> Option<&str> {
+        name.start
+            .checked_sub(n)
+            .and_then(|i| lows.get(i))
+            .map(String::as_str)
+    };
+    let multiword = name.text.split_whitespace().count() > 1;
+    let has_suffix = key.len() < name.text.split_whitespace().count();
+    let after_customer_word = before(1).is_some_and(|w| CUSTOMER_WORDS.contains(&w))
+        || (before(1).is_some_and(|w| w == "is" || w == "called" || w == "named")
+            && before(2).is_some_and(|w| CUSTOMER_WORDS.contains(&w)))
+        || words.get(name.end).is_some_and(|w| {
+            w.starts_with('(')
+                && CUSTOMER_WORDS.iter().any(|c| {
+                    lower(w).contains(c) || words.get(name.end + 1).is_some_and(|n| lower(n) == *c)
+                })
+        });
+    let technology = key.iter().all(|w| TECHNOLOGIES.contains(&w.as_str()));
+    if technology && !after_customer_word && !has_suffix {
+        return None;
+    }
+    // Next to a role ("their CTO, Dana Ortiz", "Dana Ortiz, CTO"): a person.
+    let near_role = |range: std::ops::Range<usize>| {
+        range
+            .filter_map(|i| lows.get(i))
+            .any(|w| ROLES.contains(&w.as_str()))
+    };
+    let possessive = words
+        .get(name.end.saturating_sub(1))
+        .is_some_and(|w| core(w).ends_with("'s") || core(w).ends_with("’s"));
+    if !possessive
+        && (near_role(name.start.saturating_sub(2)..name.start)
+            || near_role(name.end..name.end + 2))
+    {
+        return None;
+    }
+    if before(1).is_some_and(|w| PLACE_WORDS.contains(&w)) && !has_suffix && !after_customer_word {
+        return None;
+    }
+    let mut score = 1;
+    if after_customer_word {
+        score += 6;
+    }
+    let relation = RELATIONS.iter().any(|rel| {
+        rel.iter()
+            .rev()
+            .enumerate()
+            .all(|(k, w)| before(k + 1) == Some(*w))
+    });
+    if relation {
+        score += 4;
+    }
+    if has_suffix {
+        score += 2;
+    }
+    if possessive {
+        score += 2;
+    }
+    // A sentence's first word is capitalised anyway: it names the subject only when a verb
+    // follows ("Globex wants …"), or when it is a longer or all-capital name.
+    let opens = name.start == 0
+        || (name.start == 1 && matches!(lows[0].as_str(), "and" | "also" | "so" | "fyi"));
+    if opens {
+        let verb_next = lows
+            .get(name.end)
+            .is_some_and(|w| SUBJECT_VERBS.contains(&w.as_str()));
+        let all_caps = name.text.len() > 1 && name.text.chars().all(|c| !c.is_lowercase());
+        if verb_next || possessive {
+            score += 2;
+        } else if !(multiword || all_caps || has_suffix || after_customer_word) {
+            return Some(0);
+        }
+    }
+    if name.text.len() > 1 && name.text.chars().all(|c| !c.is_lowercase()) {
+        score += 1;
+    }
+    Some(score)
+}
+
+/// A topic without a named party: an incident ("checkout errors", "the payments outage").
+fn topic(prose: &str) -> Option<Subject> {
+    const EVENTS: [&str; 5] = ["incident", "outage", "errors", "failures", "degradation"];
+    const NOT_TOPICS: [&str; 12] = [
+        "the", "an", "a", "our", "their", "this", "that", "log:", "log", "of", "its", "major",
+    ];
+    let lows: Vec<String> = prose
+        .split_whitespace()
+        .map(|w| core(w).to_lowercase())
+        .collect();
+    let mentions_event = lows.iter().any(|w| EVENTS.contains(&w.as_str()));
+    if !mentions_event {
+        return None;
+    }
+    for (i, w) in lows.iter().enumerate() {
+        if !EVENTS.contains(&w.as_str()) || i == 0 {
+            continue;
+        }
+        let before = &lows[i - 1];
+        if before.is_empty()
+            || NOT_TOPICS.contains(&before.as_str())
+            || before.chars().any(|c| c.is_ascii_digit())
+            || before.len() < 3
+        {
+            continue;
+        }
+        return Some(Subject::Topic(format!("{before} incident")));
+    }
+    Some(Subject::Topic("incident".to_owned()))
+}
+
+/// "$500K", "2.4M", "€1.2m", "500k", "$500,000", "USD": money-looking words.
+pub fn is_money(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ')' | '('));
+    if w.starts_with(['$', '€', '£']) {
+        return w.chars().any(|c| c.is_ascii_digit());
+    }
+    let digits = w.trim_end_matches(['k', 'K', 'm', 'M', 'b', 'B']);
+    digits.len() < w.len()
+        && !digits.is_empty()
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && digits.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+fn core_money(word: &str) -> &str {
+    word.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ')' | '('))
+}
+
+/// The amount in dollars (or whatever currency) that a money word stands for.
+pub fn money_value(word: &str) -> Option<f64> {
+    let w = core_money(word);
+    let w = w.trim_start_matches(['$', '€', '£']);
+    let (digits, scale) = match w.chars().last()? {
+        'k' | 'K' => (&w[..w.len() - 1], 1e3),
+        'm' | 'M' => (&w[..w.len() - 1], 1e6),
+        'b' | 'B' => (&w[..w.len() - 1], 1e9),
+        _ => (w, 1.0),
+    };
+    digits
+        .replace(',', "")
+        .parse::<f64>()
+        .ok()
+        .map(|v| v * scale)
+}
+
+/// First letter in capitals.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Lower-case words of a text (letters, digits, inner `-`, `.` and `#`), for matching.
+pub fn tokens(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '#' | '.' | '&')))
+        .map(|w| w.trim_matches(['.', '-']).to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_keep_numbers_whole() {
+        assert_eq!(
+            sentences(
+                "The backup provider charges 0.4% more. We use .NET and Node.js. Done at 14:05."
+            ),
+            [
+                "The backup provider charges 0.4% more.",
+                "We use .NET and Node.js.",
+                "Done at 14:05."
+            ]
+        );
+        assert_eq!(
+            sentences("Budget is $2.4M, e.g. for licences. Timeline 14 months"),
+            ["Budget is $2.4M, e.g. for licences.", "Timeline 14 months"]
+        );
+    }
+
+    #[test]
+    fn the_speaker_and_their_company() {
+        let s = speaker("I'm Alice from TechCorp. We're working with ACME Corp.");
+        assert_eq!(s.name.as_deref(), Some("Alice"));
+        assert_eq!(s.company.as_deref(), Some("TechCorp"));
+        let s = speaker("Hi, this is Priya at Contoso Ltd, quick update.");
+        assert_eq!(s.company.as_deref(), Some("Contoso Ltd"));
+        let s = speaker("We at Northwind are helping Globex.");
+        assert_eq!(s.company.as_deref(), Some("Northwind"));
+    }
+
+    #[test]
+    fn money_values() {
+        assert_eq!(money_value("$500K"), Some(500_000.0));
+        assert_eq!(money_value("$2.4M,"), Some(2_400_000.0));
+        assert_eq!(money_value("$500,000"), Some(500_000.0));
+        assert!(is_money("750k") && !is_money("14:05") && !is_money("50"));
+    }
+
+    #[test]
+    fn slugs_and_names() {
+        assert_eq!(slug("ACME Corp"), "acme_corp");
+        assert_eq!(slug("AT&T"), "at_and_t");
+        assert!(same_name("ACME Corp", "Acme"));
+        assert!(same_name("acme_corp", "ACME Corporation"));
+        assert!(!same_name("Globex", "Acme"));
+    }
+}
