@@ -297,3 +297,57 @@ async fn a_secret_the_model_tries_to_remember_is_refused() {
     assert!(!log.contains(pasted), "{log}");
     assert!(!stdout.contains(pasted) && !stderr.contains(pasted));
 }
+
+/// The seed demo's three prompts as three `memdeck ask` runs (one per persona): Alice's facts go
+/// to the customer's file, John's architecture is built from it and saved, Sam's proposal reads
+/// both.
+#[test]
+fn the_seed_story_through_ask() {
+    let t = tmp();
+    let ask = |persona: &str, message: &str| {
+        let out = memdeck(
+            t.path(),
+            &[],
+            &["ask", "--persona", persona, "--demo-speed", "0", message],
+        )
+        .output()
+        .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        stdout
+    };
+    let alice = ask(
+        "Alice",
+        "I'm Alice from TechCorp. We're working with ACME Corp on a cloud migration project. Budget is $500K, timeline is 9 months, they need to migrate 50 applications, mostly Java with Oracle databases.",
+    );
+    assert!(
+        alice.contains("[memory] create /memories/acme_corp.md … ok"),
+        "{alice}"
+    );
+    let john = ask(
+        "John",
+        "Hi, I'm John from TechCorp. Based on the customer information in memory about ACME Corp, please design a cloud migration architecture.",
+    );
+    assert!(
+        john.contains("[memory] view /memories/acme_corp.md … ok")
+            && john.contains("[memory] create /memories/acme_corp_architecture.md … ok"),
+        "{john}"
+    );
+    let sam = ask(
+        "Sam",
+        "Create a proposal based on the customer requirements and solution architecture you have in memory.",
+    );
+    assert!(
+        sam.contains("[memory] view /memories/acme_corp_architecture.md … ok")
+            && sam.contains("[memory] create /memories/acme_corp_proposal.md … ok"),
+        "{sam}"
+    );
+    let read = |name: &str| std::fs::read_to_string(t.path().join("memories").join(name)).unwrap();
+    assert!(read("acme_corp.md").contains("- Timeline: 9 months (from Alice)"));
+    assert!(read("acme_corp_architecture.md").contains("3 waves of about 15 applications each"));
+    let proposal = read("acme_corp_proposal.md");
+    assert!(
+        proposal.contains("Within your budget of $500K") && proposal.contains("all 50 of them"),
+        "{proposal}"
+    );
+}

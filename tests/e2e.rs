@@ -167,3 +167,72 @@ fn changes_made_outside_the_app_show_in_the_panel() {
         eprintln!("{what}: on screen after {} ms", after.as_millis());
     }
 }
+
+/// The seed demo's three prompts typed into the three tabs as a presenter would: Alice's facts
+/// land in a customer-named file, John's architecture is built from it and saved, Sam's
+/// proposal reads both; each answer is on screen and each file on disk.
+#[test]
+fn the_seed_story_in_three_tabs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let memories = tmp.path().join("memories");
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 0)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+
+    tmux.text("I'm Alice from TechCorp. We're working with ACME Corp on a cloud migration project. Budget is $500K, timeline is 9 months, they need to migrate 50 applications, mostly Java with Oracle databases.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Alice's answer", |s| {
+        s.contains("Saved to /memories/acme_corp.md") && !s.contains("streaming")
+    });
+    let facts = wait_for_file(&memories.join("acme_corp.md"), "the customer file", |t| {
+        t.contains("- Budget: $500K (from Alice)")
+    });
+    assert!(
+        !facts.contains("I'm Alice") && !facts.contains("techcorp.md"),
+        "{facts}"
+    );
+    assert!(!memories.join("techcorp.md").exists());
+
+    tmux.keys(&["M-2"]);
+    tmux.wait_for("John's tab", |s| s.contains("John ›"));
+    tmux.text("Hi, I'm John from TechCorp. Based on the customer information in memory about ACME Corp, please design a cloud migration architecture.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("John's architecture", |s| {
+        s.contains("so Sam can cite it") && !s.contains("streaming")
+    });
+    let design = wait_for_file(
+        &memories.join("acme_corp_architecture.md"),
+        "the architecture",
+        |t| t.contains("## Phases"),
+    );
+    assert!(
+        design.contains("all 50 of them") && design.contains("Oracle"),
+        "{design}"
+    );
+
+    tmux.keys(&["M-3"]);
+    tmux.wait_for("Sam's tab", |s| s.contains("Sam ›"));
+    tmux.text("Create a proposal based on the customer requirements and solution architecture you have in memory.");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Sam's proposal", |s| {
+        s.contains("saved it as /memories/acme_corp_proposal.md") && !s.contains("streaming")
+    });
+    assert!(
+        screen.contains("draws on /memories/acme_corp.md and /memories/acme_corp_architecture.md"),
+        "{screen}"
+    );
+    let proposal = wait_for_file(
+        &memories.join("acme_corp_proposal.md"),
+        "the proposal",
+        |t| t.contains("## Investment"),
+    );
+    assert!(
+        proposal.contains("$500K") && proposal.contains("all 50 of them"),
+        "{proposal}"
+    );
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+}
