@@ -729,3 +729,181 @@ async fn every_variant_tells_the_story() {
         failed.join("\n\n")
     );
 }
+
+/// A question, an update or a "forget" after Alice stored two customers: which files are read
+/// or changed, and what the answer must (and must not) say.
+struct Turn {
+    persona: &'static str,
+    prompt: &'static str,
+    tools: &'static [&'static str],
+    says: &'static [&'static str],
+    never: &'static [&'static str],
+}
+
+const SETUP: [&str; 2] = [
+    "I'm Alice from TechCorp. We're working with ACME Corp on a cloud migration project. Budget is $500K, timeline is 9 months, they need to migrate 50 applications, mostly Java with Oracle databases. Their CTO, Dana Ortiz, signs off on anything over 100k.",
+    "Quick update on Globex: they have 20 .NET apps and a $1M budget, deadline is June 2027.",
+];
+
+const TURNS: &[Turn] = &[
+    Turn {
+        persona: "John",
+        prompt: "What's the budget for ACME?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &["**Budget**", "- Budget: $500K (Alice)"],
+        never: &["Globex", "$1M"],
+    },
+    Turn {
+        persona: "John",
+        prompt: "When is the Globex deadline?",
+        tools: &["view /memories", "view /memories/globex.md"],
+        says: &["**Timing**", "- Deadline: June 2027 (Alice)"],
+        never: &["ACME", "$500K"],
+    },
+    Turn {
+        persona: "Sam",
+        prompt: "Who signs off at Acme?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &[
+            "**People**",
+            "- Dana Ortiz (CTO) signs off on anything over 100k (Alice)",
+        ],
+        never: &["Budget: $500K"],
+    },
+    Turn {
+        persona: "John",
+        prompt: "What tech stack does Acme use?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &["- Stack: mostly Java with Oracle databases (Alice)"],
+        never: &["Project: cloud migration"],
+    },
+    Turn {
+        persona: "Sam",
+        prompt: "Which customers do we have in memory?",
+        tools: &[
+            "view /memories",
+            "view /memories/acme_corp.md",
+            "view /memories/globex.md",
+        ],
+        says: &[
+            "From /memories/acme_corp.md",
+            "From /memories/globex.md",
+            "- Budget: $1M (Alice)",
+        ],
+        never: &[],
+    },
+    Turn {
+        persona: "John",
+        prompt: "What do we know about Initech?",
+        tools: &["view /memories"],
+        says: &["Our shared memory has nothing on Initech yet."],
+        never: &["ACME", "Globex"],
+    },
+    Turn {
+        persona: "Alice",
+        prompt: "ACME's budget went up to $700K.",
+        tools: &[
+            "view /memories",
+            "view /memories/acme_corp.md",
+            "str_replace /memories/acme_corp.md",
+        ],
+        says: &["- Budget: $700K (was: Budget: $500K)"],
+        never: &[],
+    },
+    Turn {
+        persona: "Alice",
+        prompt: "Update on ACME: the timeline is now 12 months.",
+        tools: &[
+            "view /memories",
+            "view /memories/acme_corp.md",
+            "str_replace /memories/acme_corp.md",
+        ],
+        says: &["- Timeline: 12 months (was: Timeline: 9 months)"],
+        never: &[],
+    },
+    Turn {
+        persona: "Alice",
+        prompt: "Globex also wants single sign-on with Okta.",
+        tools: &[
+            "view /memories",
+            "view /memories/globex.md",
+            "insert /memories/globex.md",
+        ],
+        says: &["- Wants single sign-on with Okta"],
+        never: &["ACME"],
+    },
+    Turn {
+        persona: "John",
+        prompt: "Remind me what Globex wants.",
+        tools: &["view /memories", "view /memories/globex.md"],
+        says: &[
+            "- Wants single sign-on with Okta (Alice)",
+            "- Has 20 .NET apps (Alice)",
+        ],
+        never: &["ACME"],
+    },
+    Turn {
+        persona: "Sam",
+        prompt: "Forget Globex.",
+        tools: &["view /memories", "delete /memories/globex.md"],
+        says: &["Done: I deleted /memories/globex.md from our shared memory."],
+        never: &["acme_corp"],
+    },
+    Turn {
+        persona: "John",
+        prompt: "What is ACME's budget now?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &["- Budget: $700K (Alice)"],
+        never: &["$500K"],
+    },
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_updates_and_forgets_use_the_right_file() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-story-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let store: Arc<dyn MemoryStore> =
+        Arc::new(LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap());
+    for text in SETUP {
+        say(&agent(&store, "Alice"), &mut Conversation::default(), text).await;
+    }
+    let mut failed = Vec::new();
+    for (i, turn) in TURNS.iter().enumerate() {
+        let (text, tools) = say(
+            &agent(&store, turn.persona),
+            &mut Conversation::default(),
+            turn.prompt,
+        )
+        .await;
+        let mut problems = Vec::new();
+        if tools != turn.tools {
+            problems.push(format!("tools {tools:?}"));
+        }
+        for want in turn.says {
+            if !text.contains(want) {
+                problems.push(format!("lacks {want:?}"));
+            }
+        }
+        for not in turn.never {
+            if text.contains(not) {
+                problems.push(format!("says {not:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            failed.push(format!(
+                "turn {i} {:?}: {}\n{text}",
+                turn.prompt,
+                problems.join("; ")
+            ));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} turns failed:\n{}",
+        failed.len(),
+        TURNS.len(),
+        failed.join("\n\n")
+    );
+}

@@ -261,9 +261,10 @@ fn fits(note: &Note, aspect: Aspect) -> bool {
         }
         Aspect::Stack => {
             label == "Stack"
-                || words::tokens(&low)
-                    .iter()
-                    .any(|w| TECHNOLOGIES.contains(&w.as_str()))
+                || words::tokens(&low).iter().any(|w| {
+                    TECHNOLOGIES.contains(&w.as_str())
+                        && !matches!(w.as_str(), "cloud" | "server" | "go" | "google")
+                })
         }
         Aspect::Left => label == "To do",
         Aspect::State => label != "To do",

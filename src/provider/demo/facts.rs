@@ -433,8 +433,12 @@ fn split_conjunction(piece: &str) -> Vec<String> {
         } else {
             rest.clone()
         };
-        let label_next =
-            (1..=2).any(|n| after_det.len() > n && label_of(&after_det[..n].join(" ")).is_some());
+        // "… and the budget is $2M", "… and a $1M budget"
+        let label_next = (1..=2)
+            .any(|n| after_det.len() > n && label_of(&after_det[..n].join(" ")).is_some())
+            || (after_det.len() == 2
+                && after_det[0].chars().any(|c| c.is_ascii_digit())
+                && label_of(&after_det[1]).is_some_and(|l| VALUE_LABELS.contains(&l)));
         let starts_clause = matches!(
             next.as_str(),
             "i" | "we" | "they" | "he" | "she" | "it" | "errors" | "traffic" | "latency"
@@ -935,7 +939,14 @@ fn labelled(text: &str) -> Option<String> {
         && words.len() <= 4
     {
         let label = label_of(&lower(last)).filter(|l| VALUE_LABELS.contains(l));
-        let value = words[..words.len() - 1].join(" ");
+        let start = usize::from(
+            words.len() > 2
+                && matches!(
+                    lower(words[0]).as_str(),
+                    "a" | "an" | "the" | "our" | "their"
+                ),
+        );
+        let value = words[start..words.len() - 1].join(" ");
         if let Some(label) = label
             && value.chars().any(|c| c.is_ascii_digit())
         {
@@ -980,6 +991,7 @@ fn label_value<'t>(label: &str, text: &'t str, rest_low: &str) -> Option<&'t str
         if rest_low.starts_with(link) {
             let value = text[start + link.len()..].trim();
             let value = value.strip_prefix("about ").unwrap_or(value);
+            let value = value.strip_prefix("now ").unwrap_or(value);
             let value = value.trim_end_matches(['.', ',']);
             return (!value.is_empty()).then_some(value);
         }

@@ -386,6 +386,21 @@ pub(super) const NOT_NAMES: &[&str] = &[
     "review",
     "draft",
     "help",
+    "forget",
+    "delete",
+    "remove",
+    "erase",
+    "show",
+    "list",
+    "compare",
+    "add",
+    "change",
+    "rename",
+    "clear",
+    "describe",
+    "explain",
+    "confirm",
+    "remind",
 ];
 
 /// Technologies: named in a stack, never a customer unless a customer word names them.
