@@ -588,6 +588,41 @@ const VARIANTS: &[Variant] = &[
         architecture: &["mainframe workloads", "all 100 of them"],
         proposal: &["$4.2M"],
     },
+    Variant {
+        alice: "Hey team, just wrapped up discovery with Northwind Traders. They're running SAP on-prem across 12 warehouses and want everything on Azure before end of 2027. Budget ceiling is around 3.5 million euros. Key contact: Jane Smith, their CIO.",
+        john: "Hey, can you pull together a high-level architecture for Northwind Traders?",
+        sam: "Could you write up a proposal for Northwind based on what's in memory?",
+        slug: "northwind_traders",
+        us: None,
+        facts: &[
+            "Running SAP on-prem across 12 warehouses",
+            "Deadline: before end of 2027",
+            "Budget: around 3.5 million euros",
+            "Contact: Jane Smith (CIO)",
+        ],
+        architecture: &[
+            "SAP moves to certified cloud instances",
+            "the 12 warehouses connect",
+        ],
+        proposal: &["about €700K for the foundation", "done before end of 2027"],
+    },
+    Variant {
+        alice: "Good call with Initech Labs this afternoon. They need to lift 75 workloads out of their Dallas data center in 10 months; budget is $1.2 million. Must keep PCI scope unchanged.",
+        john: "Please propose the migration architecture for Initech Labs.",
+        sam: "Draft our proposal for Initech Labs.",
+        slug: "initech_labs",
+        us: None,
+        facts: &[
+            "Scope: lift 75 workloads out of their Dallas data center in 10 months",
+            "Budget: $1.2 million",
+            "Must keep PCI scope unchanged",
+        ],
+        architecture: &["Scale: 75 workloads", "(months 1–2)"],
+        proposal: &[
+            "about $240K for the foundation",
+            "Must keep PCI scope unchanged",
+        ],
+    },
 ];
 
 /// One variant through the three tabs; failures are collected, not panicked, so the report

@@ -770,10 +770,23 @@ fn phases(s: &Shape) -> Vec<String> {
     }
     cutover.push_str(", then the old estate is retired");
     if let Some(d) = &s.deadline {
-        let _ = write!(cutover, "; done by {d}");
+        let _ = write!(cutover, "; done {}", by_date(d));
     }
     out.push(cutover);
     out
+}
+
+/// "by end of March", "before Black Friday" (a deadline that says its own preposition).
+fn by_date(deadline: &str) -> String {
+    let low = deadline.to_lowercase();
+    if ["before ", "by ", "in ", "within ", "no later than "]
+        .iter()
+        .any(|p| low.starts_with(p))
+    {
+        deadline.to_owned()
+    } else {
+        format!("by {deadline}")
+    }
 }
 
 /// "1 application", "5 applications".
@@ -962,17 +975,12 @@ fn honour(constraint: &str) -> &'static str {
 
 /// "$500K" -> "$500K: about $100K foundation, $300K waves, $100K cutover and hypercare".
 fn split_budget(budget: &str) -> String {
-    let amount = budget.split_whitespace().find(|w| words::is_money(w));
-    let Some((value, word)) = amount.and_then(|w| words::money_value(w).map(|v| (v, w))) else {
+    let Some((value, sign, suffix)) = words::amount(budget) else {
         return format!(
             "{budget}: split about 20% foundation, 60% migration waves, 20% cutover and hypercare"
         );
     };
-    let symbol: String = word
-        .chars()
-        .take_while(|c| matches!(c, '$' | '€' | '£'))
-        .collect();
-    let part = |share: f64| money(value * share, &symbol);
+    let part = |share: f64| format!("{}{suffix}", money(value * share, &sign));
     format!(
         "{budget}: about {} for the foundation, {} for the migration waves and {} for cutover and hypercare",
         part(0.2),
@@ -1086,9 +1094,9 @@ pub fn proposal(customer: &str, facts: &str, arch: Option<(&str, &str)>, person:
         );
     }
     let timing = match (&s.timeline, &s.deadline) {
-        (Some(t), Some(d)) => format!(" ({t}, done by {d})"),
+        (Some(t), Some(d)) => format!(" ({t}, done {})", by_date(d)),
         (Some(t), None) => format!(" ({t})"),
-        (None, Some(d)) => format!(" (done by {d})"),
+        (None, Some(d)) => format!(" (done {})", by_date(d)),
         (None, None) => String::new(),
     };
     let _ = write!(out, "\n## Plan{timing}\n\n");

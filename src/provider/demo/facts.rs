@@ -11,70 +11,40 @@ use super::words::{
 };
 
 /// Labels a fact may carry, with the words that introduce them.
+#[rustfmt::skip]
 const LABELS: &[(&str, &[&str])] = &[
     (
         "Budget",
-        &["budget", "total budget", "budget cap", "total", "spend"],
-    ),
-    (
-        "Timeline",
         &[
-            "timeline",
-            "time frame",
-            "timeframe",
-            "duration",
-            "schedule",
+            "budget ceiling", "budget cap", "budget limit", "max budget", "maximum budget",
+            "approved budget", "overall budget", "total budget", "budget", "total", "spend",
         ],
     ),
+    ("Timeline", &["timeline", "time frame", "timeframe", "duration", "schedule"]),
     (
         "Deadline",
         &[
-            "deadline",
-            "go-live",
-            "go live",
-            "golive",
-            "launch",
-            "cutover",
-            "due date",
+            "deadline", "go-live", "go live", "golive", "launch", "cutover", "due date",
             "target date",
         ],
     ),
-    (
-        "Stack",
-        &["stack", "tech stack", "technology", "platform", "tech"],
-    ),
+    ("Stack", &["tech stack", "stack", "technology", "platform", "tech"]),
     (
         "Contact",
         &[
-            "contact",
-            "main contact",
-            "sponsor",
-            "decision maker",
-            "champion",
+            "key contact", "main contact", "primary contact", "point of contact", "contact",
+            "sponsor", "decision maker", "champion",
         ],
     ),
-    ("Priority", &["priority", "top priority", "main priority"]),
+    ("Priority", &["top priority", "main priority", "priority"]),
     ("Goal", &["goal", "objective", "aim"]),
     ("Scope", &["scope"]),
-    (
-        "Risk",
-        &[
-            "risk",
-            "main risk",
-            "biggest risk",
-            "concern",
-            "worry",
-            "blocker",
-        ],
-    ),
+    ("Risk", &["main risk", "biggest risk", "risk", "concern", "worry", "blocker"]),
     ("Team", &["team size", "headcount"]),
-    (
-        "Region",
-        &["region", "location", "data center", "datacenter"],
-    ),
+    ("Region", &["region", "location", "data center", "datacenter"]),
     ("Impact", &["impact"]),
     ("Root cause", &["root cause", "cause"]),
-    ("Status", &["status", "current status"]),
+    ("Status", &["current status", "status"]),
     ("Severity", &["severity"]),
 ];
 
@@ -83,112 +53,31 @@ const LABELS: &[(&str, &[&str])] = &[
 const VALUE_LABELS: [&str; 3] = ["Budget", "Timeline", "Deadline"];
 
 /// Openers that carry no fact.
+#[rustfmt::skip]
 const FILLERS: &[&str] = &[
-    "one more thing from the call",
-    "one more thing",
-    "another thing",
-    "also",
-    "and",
-    "but",
-    "so",
-    "plus",
-    "oh",
-    "btw",
-    "by the way",
-    "fyi",
-    "ps",
-    "note that",
-    "please note that",
-    "please remember that",
-    "remember that",
-    "keep in mind that",
-    "just so you know",
-    "for the record",
-    "heads up",
-    "in addition",
-    "additionally",
-    "finally",
-    "lastly",
-    "importantly",
-    "apparently",
-    "basically",
-    "please remember",
-    "remember",
-    "please note",
-    "note",
-    "okay",
-    "ok",
-    "well",
+    "one more thing from the call", "one more thing", "another thing", "also", "and", "but", "so",
+    "plus", "oh", "btw", "by the way", "fyi", "ps", "note that", "please note that",
+    "please remember that", "remember that", "keep in mind that", "just so you know",
+    "for the record", "heads up", "in addition", "additionally", "finally", "lastly",
+    "importantly", "apparently", "basically", "please remember", "remember", "please note", "note",
+    "okay", "ok", "well",
 ];
 
 /// Verbs that move things (scope).
+#[rustfmt::skip]
 const SCOPE_VERBS: &[&str] = &[
-    "migrate",
-    "move",
-    "modernize",
-    "modernise",
-    "replatform",
-    "re-platform",
-    "rehost",
-    "consolidate",
-    "replace",
-    "upgrade",
-    "build",
-    "launch",
-    "roll",
-    "deploy",
-    "integrate",
-    "automate",
-    "retire",
-    "get",
-    "lift",
+    "migrate", "move", "modernize", "modernise", "replatform", "re-platform", "rehost",
+    "consolidate", "replace", "upgrade", "build", "launch", "roll", "deploy", "integrate",
+    "automate", "retire", "get", "lift",
 ];
 
 /// Month and period words that make "by …" a deadline.
+#[rustfmt::skip]
 const DATE_WORDS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-    "q1",
-    "q2",
-    "q3",
-    "q4",
-    "h1",
-    "h2",
-    "end",
-    "year-end",
-    "summer",
-    "winter",
-    "spring",
-    "autumn",
-    "fall",
-    "christmas",
-    "next",
-    "mid",
-    "early",
-    "late",
-    "the",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "q1", "q2", "q3", "q4", "h1", "h2", "end", "year-end", "summer",
+    "winter", "spring", "autumn", "fall", "christmas", "next", "mid", "early", "late", "the",
     "black",
 ];
 
@@ -241,6 +130,7 @@ fn people_first(sentence: &str) -> String {
         // The role before: "their CTO, Dana Ortiz", "head of IT Sam Lee"; never across a verb.
         let role_before = (name.start.saturating_sub(3)..name.start).find(|&i| {
             ROLES.contains(&lows[i].as_str())
+                && !words[i].ends_with(':')
                 && !lows[i..name.start].iter().any(|w| {
                     matches!(
                         w.as_str(),
@@ -715,7 +605,17 @@ fn relation_only(text: &str, subject: Option<&str>) -> Option<Vec<String>> {
     let bare = low.split_whitespace().count() <= key.split_whitespace().count() + 4
         && !low.contains(" must ")
         && !low.contains(" need");
-    (relational || bare).then(|| project_of(text).into_iter().collect())
+    // "… discovery with Northwind Traders (today)": the clause ends on the name.
+    let ends_on_name = {
+        let trimmed = low
+            .trim_end_matches(" today")
+            .trim_end_matches(" yesterday")
+            .trim_end_matches(" this morning")
+            .trim_end_matches(" this afternoon")
+            .trim_end_matches(" this week");
+        trimmed.ends_with(&key)
+    };
+    (relational || bare || ends_on_name).then(|| project_of(text).into_iter().collect())
 }
 
 /// "on a cloud migration project" -> "Project: cloud migration".
