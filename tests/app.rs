@@ -860,6 +860,60 @@ fn the_status_bar_shows_what_the_tokens_cost() {
     assert!(!screen(&app).contains("≈$"));
 }
 
+/// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).
+#[test]
+fn a_closed_tab_still_counts_in_the_session_cost() {
+    let mut app = app(200, 40);
+    app.tabs[0].transcript.total_input = 1_000_000;
+    app.tabs[1].transcript.total_input = 1_000_000;
+    assert!(
+        screen(&app)
+            .lines()
+            .last()
+            .unwrap()
+            .contains("session ↑2,000,000 ↓0 ≈$6.00")
+    );
+    app.active = 1;
+    app.update(ctrl('w'));
+    if matches!(app.popup, Some(Popup::ConfirmCloseTab(_))) {
+        app.update(key(KeyCode::Char('y')));
+    }
+    assert_eq!(app.tabs.len(), 2);
+    let status = screen(&app);
+    let status = status.lines().last().unwrap();
+    assert!(status.contains("session ↑2,000,000 ↓0 ≈$6.00"), "{status}");
+}
+
+/// On the demo model nothing is billed: the status bar says so and shows no dollars.
+#[test]
+fn the_demo_model_costs_nothing_and_says_so() {
+    let mut app = app(200, 40);
+    app.pricing.free = true;
+    app.tabs[0].transcript.total_input = 1_000_000;
+    app.tabs[0].transcript.total_output = 1_000;
+    let shown = screen(&app);
+    let status = shown.lines().last().unwrap();
+    assert!(!status.contains('$'), "{status}");
+    assert!(status.contains("no cost (demo)"), "{status}");
+    let report = app.pricing.report(&[memdeck::chat::cost::TabUsage {
+        persona: "Alice",
+        model: None,
+        tokens: memdeck::chat::cost::Tokens {
+            input: 1_000,
+            output: 10,
+            cache_read: 0,
+        },
+        saved: 0,
+    }]);
+    assert_eq!(
+        report,
+        [
+            "Alice: 1,000 in, 10 out (demo model: no cost)",
+            "Total: 1,000 in, 10 out; the offline demo model costs nothing"
+        ]
+    );
+}
+
 #[test]
 fn quitting_asks_while_a_turn_streams_and_cancels_it() {
     let mut app = app(160, 48);

@@ -19,6 +19,28 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The binary as it is run against the API (no demo flag, a key set), for what costs money;
+/// these commands never call the API.
+fn priced(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        .current_dir(dir)
+        .args(["--sessions-dir", "sessions"])
+        .args(args)
+        .env("XDG_CONFIG_HOME", dir)
+        .env("ANTHROPIC_API_KEY", "sk-ant-test-not-used")
+        .env_remove("MEMDECK_CONFIG")
+        .env_remove("MEMDECK_SESSION")
+        .env_remove("MEMDECK_PROVIDER")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Alice tells, a person corrects the file, John asks: the document says so in that order.
 fn demo(dir: &Path) {
     ok(
@@ -135,7 +157,16 @@ fn cost_per_persona_and_in_total_at_the_configured_prices() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     demo(dir);
-    // A dollar per input token, nothing for output: each tab's cost is its input tokens.
+    // On the demo model (no key) the document says nothing was billed.
+    let free = ok(dir, &["--session", "acme", "export"]);
+    assert!(
+        free.contains("(demo model: no cost)")
+            && free.contains("the offline demo model costs nothing")
+            && !free.contains("≈$"),
+        "{free}"
+    );
+    // With the API as the backend: a dollar per input token, nothing for output, so each
+    // tab's cost is its input tokens.
     std::fs::write(
         dir.join("memdeck.toml"),
         "model = \"claude-sonnet-4-5\"\n[prices.claude-sonnet]\ninput = 1000000.0\noutput = 0.0\ncache_read = 0.0\n",
@@ -162,18 +193,18 @@ fn cost_per_persona_and_in_total_at_the_configured_prices() {
             thousands(alice + john)
         ),
     ];
-    let text = ok(dir, &["--session", "acme", "export"]);
+    let text = priced(dir, &["--session", "acme", "export"]);
     let cost = position(&text, "## Cost");
     assert!(cost < position(&text, "· Alice (Discovery)\n"), "{text}");
     for line in &expected {
         assert!(position(&text, line) > cost, "{line}");
     }
-    let show = ok(dir, &["sessions", "show", "acme"]);
+    let show = priced(dir, &["sessions", "show", "acme"]);
     for line in &expected {
         assert!(show.contains(line.as_str()), "{line} not in\n{show}");
     }
     // A model with no price: tokens only, and the total says why it has no money.
-    let priceless = ok(dir, &["--model", "local-llama", "sessions", "show", "acme"]);
+    let priceless = priced(dir, &["--model", "local-llama", "sessions", "show", "acme"]);
     assert!(
         priceless.contains("- Alice: ") && priceless.contains("(local-llama has no price)"),
         "{priceless}"

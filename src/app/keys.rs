@@ -244,8 +244,7 @@ impl App {
             return Vec::new();
         }
         let tab = self.tabs.remove(self.active);
-        self.closed_tokens.0 += tab.transcript.total_input;
-        self.closed_tokens.1 += tab.transcript.total_output;
+        self.count_closed(&tab);
         self.active = self.active.min(self.tabs.len() - 1);
         tab.in_flight.map(Command::Cancel).into_iter().collect()
     }

@@ -81,6 +81,8 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Tokens of tabs that were closed, so the session total does not shrink.
     closed_tokens: (u64, u64),
+    /// What the closed tabs cost (`None` once a closed tab had no price).
+    closed_cost: Option<f64>,
     /// The terminal's size at the last resize.
     pub size: Rect,
     /// The loop's clock, set before each update.
@@ -131,6 +133,7 @@ impl App {
             labels,
             notice: None,
             closed_tokens: (0, 0),
+            closed_cost: Some(0.0),
             size,
             now: Instant::now(),
             wall_ms: 0,
@@ -150,6 +153,7 @@ impl App {
             pricing: crate::chat::cost::Pricing {
                 table: crate::chat::cost::PriceTable::default(),
                 model: crate::provider::anthropic::DEFAULT_MODEL.to_owned(),
+                free: false,
             },
         };
         for persona in team {
@@ -189,6 +193,14 @@ impl App {
         self.is_streaming() || self.panel.is_animating() || self.notice.is_some()
     }
 
+    /// Count a tab that is being closed in the session's tokens and cost.
+    pub(super) fn count_closed(&mut self, tab: &ChatTab) {
+        self.closed_tokens.0 += tab.transcript.total_input;
+        self.closed_tokens.1 += tab.transcript.total_output;
+        let cost = self.tab_cost(tab);
+        self.closed_cost = self.closed_cost.zip(cost).map(|(a, b)| a + b);
+    }
+
     /// Tokens in and out over the whole session.
     pub fn session_tokens(&self) -> (u64, u64) {
         self.tabs.iter().fold(self.closed_tokens, |(i, o), t| {
@@ -196,8 +208,12 @@ impl App {
         })
     }
 
-    /// What a tab's conversation cost so far, at its model's price (`None`: no price known).
+    /// What a tab's conversation cost so far, at its model's price (`None`: no price known;
+    /// nothing when the demo model answered).
     pub fn tab_cost(&self, tab: &ChatTab) -> Option<f64> {
+        if self.pricing.free {
+            return Some(0.0);
+        }
         let model = tab.model.as_deref().unwrap_or(&self.pricing.model);
         let price = self.pricing.table.price(model)?;
         Some(price.of(crate::chat::cost::Tokens {
@@ -209,7 +225,7 @@ impl App {
 
     /// The open tabs' cost, and what context editing saved, when every tab's price is known.
     pub fn session_cost(&self) -> Option<(f64, f64)> {
-        let mut total = 0.0;
+        let mut total = self.closed_cost?;
         let mut saved = 0.0;
         for tab in &self.tabs {
             let model = tab.model.as_deref().unwrap_or(&self.pricing.model);

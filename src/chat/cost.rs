@@ -88,6 +88,8 @@ pub struct Pricing {
     pub table: PriceTable,
     /// The configured model.
     pub model: String,
+    /// The offline demo model answered: nothing was billed, whatever the model's price.
+    pub free: bool,
 }
 
 /// What one tab used.
@@ -105,6 +107,9 @@ impl Pricing {
     /// Cost lines for a session: one per tab, the total, and what context editing saved
     /// (when it saved anything). Tabs whose model has no price show their tokens only.
     pub fn report(&self, tabs: &[TabUsage<'_>]) -> Vec<String> {
+        if self.free {
+            return Self::free_report(tabs);
+        }
         let mut lines = Vec::with_capacity(tabs.len() + 2);
         let mut total = 0.0;
         let mut saved_cost = 0.0;
@@ -163,6 +168,30 @@ impl Pricing {
                 thousands(saved)
             ));
         }
+        lines
+    }
+}
+
+impl Pricing {
+    /// The demo model's report: the tokens it pretended to use, and that nothing was billed.
+    fn free_report(tabs: &[TabUsage<'_>]) -> Vec<String> {
+        let mut lines = Vec::with_capacity(tabs.len() + 1);
+        let mut sum = Tokens::default();
+        for tab in tabs {
+            sum.input += tab.tokens.input + tab.tokens.cache_read;
+            sum.output += tab.tokens.output;
+            lines.push(format!(
+                "{}: {} in, {} out (demo model: no cost)",
+                tab.persona,
+                thousands(tab.tokens.input + tab.tokens.cache_read),
+                thousands(tab.tokens.output)
+            ));
+        }
+        lines.push(format!(
+            "Total: {} in, {} out; the offline demo model costs nothing",
+            thousands(sum.input),
+            thousands(sum.output)
+        ));
         lines
     }
 }
@@ -237,6 +266,7 @@ mod tests {
         let pricing = Pricing {
             table: PriceTable::default(),
             model: "claude-sonnet-4-5".to_owned(),
+            free: false,
         };
         let tokens = |input, output| Tokens {
             input,

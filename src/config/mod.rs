@@ -246,6 +246,7 @@ impl Config {
         crate::chat::cost::Pricing {
             table: self.prices.clone(),
             model: self.model.clone(),
+            free: self.provider_kind() == ProviderKind::Demo && self.replay.is_none(),
         }
     }
 

@@ -98,9 +98,10 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(trouble) = &app.store_trouble {
         left.push(Span::styled(format!("│ ⚠ {} ", sanitize(trouble)), t.error));
     }
+    let free = app.pricing.free;
     let money = |amount: Option<f64>| {
         amount
-            .filter(|a| *a > 0.0)
+            .filter(|a| *a > 0.0 && !free)
             .map_or(String::new(), |a| format!("≈{} ", dollars(a)))
     };
     let costs = app.session_cost();
@@ -122,7 +123,11 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
             "│ session ↑{} ↓{} {}",
             theme::thousands(total_in),
             theme::thousands(total_out),
-            money(costs.map(|(total, _)| total))
+            if free {
+                "· no cost (demo) ".to_owned()
+            } else {
+                money(costs.map(|(total, _)| total))
+            }
         ),
         t.dim,
     ));
