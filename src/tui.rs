@@ -63,6 +63,7 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         .as_deref()
         .map(crate::app::script::find)
         .transpose()?;
+    let notes = config.notes.as_deref().map(open_notes).transpose()?;
     let session_path = session::path(&config.sessions_dir, &config.session);
     let saved = session::load(&session_path)
         .map_err(|e| format!("cannot read the session {}: {e}", session_path.display()))?;
@@ -109,6 +110,9 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
             pricing: config.pricing(),
         };
         fx.snapshots_in(config.snapshots_dir.clone());
+        if let Some(out) = notes {
+            fx.notes_to(out);
+        }
         fx.save_session(journal, file)
             .map_err(|e| format!("cannot start saving the session: {e}"))?;
         let result =
@@ -170,4 +174,27 @@ fn panic_on_request() {
             );
         });
     }
+}
+
+/// Where `--notes` sends the speaker notes: `-` is standard error, which must not be the
+/// terminal the app draws on; anything else is a file (or a terminal's device) appended to.
+fn open_notes(target: &str) -> Result<Box<dyn std::io::Write + Send>, String> {
+    use std::io::IsTerminal as _;
+    if target == "-" {
+        if std::io::stderr().is_terminal() {
+            return Err(
+                "--notes -: standard error is this terminal, so the notes would land on the \
+                 audience's screen; redirect it (2>notes.txt, or 2>/dev/pts/N for another \
+                 terminal) or give a file"
+                    .to_owned(),
+            );
+        }
+        return Ok(Box::new(std::io::stderr()));
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(target)
+        .map(|f| Box::new(f) as Box<dyn std::io::Write + Send>)
+        .map_err(|e| format!("--notes {target}: cannot open it for writing: {e}"))
 }

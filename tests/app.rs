@@ -307,17 +307,17 @@ fn a_failed_turn_shows_an_error_card_and_ctrl_r_sends_it_again() {
 fn a_moved_retry_key_is_the_one_the_error_card_names() {
     use memdeck::app::keymap::{Keymap, parse_key};
     let mut app = app(160, 48);
-    app.keymap = Keymap::with(&[("retry", parse_key("F8").unwrap())]).unwrap();
+    app.keymap = Keymap::with(&[("retry", parse_key("F9").unwrap())]).unwrap();
     let (tab, req) = send(&mut app, "hello");
     let error = ProviderError::Connection("no route to host".into());
     app.update(ended(tab, req, Err(TurnError::Provider(error))));
     let shown = screen(&app);
     assert!(
-        shown.contains("F8 retry") && !shown.contains("Ctrl+R retry"),
+        shown.contains("F9 retry") && !shown.contains("Ctrl+R retry"),
         "{shown}"
     );
     assert!(app.update(ctrl('r')).is_empty());
-    let commands = app.update(key(KeyCode::F(8)));
+    let commands = app.update(key(KeyCode::F(9)));
     assert!(
         matches!(commands.as_slice(), [Command::StartTurn { text, .. }] if text == "hello"),
         "{commands:?}"

@@ -87,7 +87,7 @@ fn bad_scripts_say_where() {
 }
 
 #[test]
-fn f5_types_each_personas_prompts_in_order_with_the_note() {
+fn f5_types_each_personas_prompts_in_order_and_keeps_the_note_off_screen() {
     let mut app = app(160, 48);
     app.update(key(KeyCode::F(5)));
     assert!(app.notice.as_ref().unwrap().text.contains("no demo script"));
@@ -98,14 +98,27 @@ fn f5_types_each_personas_prompts_in_order_with_the_note() {
         "{shown}"
     );
     type_text(&mut app, "a draft");
-    app.update(key(KeyCode::F(5)));
+    let commands = app.update(key(KeyCode::F(5)));
     let input = app.active_tab().unwrap().input.lines().join("\n");
     assert!(
         input.starts_with("I just got off the phone with Acme Corp."),
         "the draft is replaced: {input}"
     );
+    // The note goes to the presenter's notes (--notes), never to the audience's screen…
+    assert!(
+        matches!(commands.as_slice(), [Command::SpeakerNote(note)]
+            if note.starts_with("Acme's migration: from first call to proposal · Alice 1/2: Alice does discovery.")),
+        "{commands:?}"
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("▶ 1/2 · notes hidden (F8)"), "{shown}");
+    assert!(!shown.contains("Alice does discovery"), "{shown}");
+    // … unless the presenter shows it (F8), and hides it again.
+    app.update(key(KeyCode::F(8)));
     let shown = screen(&app);
     assert!(shown.contains("▶ 1/2 · Alice does discovery."), "{shown}");
+    app.update(key(KeyCode::F(8)));
+    assert!(!screen(&app).contains("Alice does discovery"));
     let commands = app.update(key(KeyCode::Enter));
     assert!(
         matches!(commands.as_slice(), [Command::StartTurn { text, .. }] if text.starts_with("I just got off the phone")),

@@ -236,3 +236,46 @@ fn the_seed_story_in_three_tabs() {
     tmux.keys(&["C-q"]);
     tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
 }
+
+/// The speaker notes stay off the audience's screen: F5 types the prompt and the note goes to
+/// the presenter's notes file; `--notes -` is refused while standard error is the screen.
+#[test]
+fn speaker_notes_go_to_the_presenters_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes.txt");
+    let command = format!(
+        "{} --demo team --notes {}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 0),
+        notes.display()
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the script's strip", |s| {
+        s.contains("F5 types Alice's first prompt")
+    });
+    tmux.keys(&["F5"]);
+    let screen = tmux.wait_for("the first prompt typed", |s| {
+        s.contains("I just got off the phone") && s.contains("notes hidden (F8)")
+    });
+    assert!(!screen.contains("Alice does discovery"), "{screen}");
+    let text = wait_for_file(&notes, "the note", |t| t.contains("Alice does discovery"));
+    assert!(
+        text.starts_with("Acme's migration: from first call to proposal · Alice 1/2: "),
+        "{text}"
+    );
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+
+    let refused = Tmux::start(
+        120,
+        20,
+        &format!(
+            "{} --demo team --notes -; echo memdeck exited $?; sleep 30",
+            memdeck(tmp.path(), 0)
+        ),
+    );
+    let screen = refused.wait_for("the refusal", |s| s.contains("memdeck exited"));
+    assert!(
+        screen.contains("standard error is this terminal") && screen.contains("memdeck exited 1"),
+        "{screen}"
+    );
+}

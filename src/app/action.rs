@@ -159,6 +159,8 @@ pub enum Command {
     LoadHistory(String),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// A demo script step's speaker note, for the presenter's notes file (`--notes`).
+    SpeakerNote(String),
     Suspend,
     Quit,
 }

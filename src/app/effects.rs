@@ -2,6 +2,7 @@
 //! results back to the loop as [`Action`]s. The only place in the app that spawns.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{broadcast, mpsc};
@@ -36,6 +37,8 @@ pub struct Effects {
     session: Option<SessionWriter>,
     /// Where memory snapshots are kept (none: the dialog says so).
     snapshots_dir: Option<std::path::PathBuf>,
+    /// Where the demo script's speaker notes go (`--notes`), if anywhere.
+    notes: Option<Box<dyn std::io::Write + Send>>,
 }
 
 /// Appends records on a thread of its own, in order, each synced before the next: the event
@@ -78,6 +81,25 @@ impl Effects {
             clipboard,
             session: None,
             snapshots_dir: None,
+            notes: None,
+        }
+    }
+
+    /// Write the speaker notes of the steps typed from now on to `out` (a file, another
+    /// terminal, or standard error redirected away from the screen).
+    pub fn notes_to(&mut self, out: Box<dyn std::io::Write + Send>) {
+        self.notes = Some(out);
+    }
+
+    /// One note, on a line of its own; a failed write is logged once and stops the notes.
+    fn speaker_note(&mut self, note: &str) {
+        let Some(out) = &mut self.notes else {
+            return;
+        };
+        let line = crate::ui::text::sanitize(note);
+        if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+            tracing::warn!(error = %e, "cannot write the speaker notes; no more are written");
+            self.notes = None;
         }
     }
 
@@ -164,6 +186,7 @@ impl Effects {
                 Command::Suspend if flow == Flow::Continue => flow = Flow::Suspend,
                 Command::Suspend => {}
                 Command::Copy(text) => (self.clipboard)(&text),
+                Command::SpeakerNote(note) => self.speaker_note(&note),
                 Command::Cancel(req) => {
                     let token = self.lock_turns().remove(&req);
                     if let Some(token) = token {

@@ -44,6 +44,8 @@ pub enum Intent {
     CycleContextEditing,
     /// F6: memory snapshots and the demo reset.
     Snapshots,
+    /// F8: show or hide the demo script's speaker notes on the main screen.
+    ToggleNotes,
     CloseTab,
     FocusNext,
     FocusPrev,
@@ -179,6 +181,7 @@ pub const REMAPPABLE: &[Remap] = &[
         Intent::CycleContextEditing,
         "F7",
     ),
+    remappable("notes", "keys.notes", Intent::ToggleNotes, "F8"),
     remappable("close_tab", "keys.close_tab", Intent::CloseTab, "Ctrl+W"),
     remappable(
         "toggle_panel",
@@ -227,6 +230,10 @@ pub const BINDINGS: &[Binding] = &[
     remap(
         Intent::CycleContextEditing,
         "context editing: off, demo, production",
+    ),
+    remap(
+        Intent::ToggleNotes,
+        "demo script: show / hide the speaker notes",
     ),
     remap(Intent::CloseTab, "close the tab"),
     remap(Intent::TogglePanel, "show / hide the memory panel"),

@@ -49,8 +49,20 @@ impl App {
     fn on_presenter_intent(&mut self, intent: Intent) -> Vec<Command> {
         match intent {
             Intent::Export => vec![Command::Export],
-            Intent::NextPrompt => {
-                self.type_next_prompt();
+            Intent::NextPrompt => self.type_next_prompt(),
+            Intent::ToggleNotes => {
+                self.notes_shown = !self.notes_shown;
+                let key = self.keymap.label(Intent::ToggleNotes);
+                if self.script.is_none() {
+                    self.notify("no demo script is running (--demo NAME)", true);
+                } else if self.notes_shown {
+                    self.notify(
+                        format!("speaker notes shown under the input ({key} hides them)"),
+                        false,
+                    );
+                } else {
+                    self.notify(format!("speaker notes hidden ({key} shows them)"), false);
+                }
                 Vec::new()
             }
             Intent::CycleContextEditing => {
@@ -94,6 +106,7 @@ impl App {
             Intent::Redraw => self.clear = true,
             Intent::Export
             | Intent::NextPrompt
+            | Intent::ToggleNotes
             | Intent::CycleContextEditing
             | Intent::Snapshots
             | Intent::PickModel => return self.on_presenter_intent(intent),

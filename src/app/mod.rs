@@ -81,6 +81,9 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Tokens of tabs that were closed, so the session total does not shrink.
     closed_tokens: (u64, u64),
+    /// Whether the demo script's speaker notes show under the input (off: the audience sees
+    /// the screen; `--notes` sends them elsewhere).
+    pub notes_shown: bool,
     /// What the closed tabs cost (`None` once a closed tab had no price).
     closed_cost: Option<f64>,
     /// The terminal's size at the last resize.
@@ -134,6 +137,7 @@ impl App {
             notice: None,
             closed_tokens: (0, 0),
             closed_cost: Some(0.0),
+            notes_shown: false,
             size,
             now: Instant::now(),
             wall_ms: 0,
@@ -468,29 +472,36 @@ impl App {
     }
 
     /// Type the active tab's next scripted prompt into its input (replacing the draft); the
-    /// presenter reads the note and presses Enter.
-    pub fn type_next_prompt(&mut self) {
+    /// presenter presses Enter. The step's note goes to the presenter's notes file (if any).
+    pub fn type_next_prompt(&mut self) -> Vec<Command> {
         let Some(script) = &self.script else {
             self.notify(
                 "no demo script: start with --demo FILE, or --demo team, code-review or incident",
                 true,
             );
-            return;
+            return Vec::new();
         };
         let Some(tab) = self.tabs.get(self.active) else {
-            return;
+            return Vec::new();
         };
         let persona = tab.persona.name.clone();
         let key = persona.to_lowercase();
         let typed = self.script_typed.get(&key).copied().unwrap_or(0);
+        let total = script.steps_of(&persona).count();
         let Some(step) = script.steps_of(&persona).nth(typed) else {
-            let total = script.steps_of(&persona).count();
             self.notify(
                 format!("{persona} has no more scripted prompts ({total} typed)"),
                 false,
             );
-            return;
+            return Vec::new();
         };
+        let note = step.note.as_ref().map(|note| {
+            Command::SpeakerNote(format!(
+                "{} · {persona} {}/{total}: {note}",
+                script.title,
+                typed + 1
+            ))
+        });
         let mut input = tab::new_input(self.theme.dim);
         input.insert_str(&step.prompt);
         if let Some(tab) = self.active_tab_mut() {
@@ -499,6 +510,7 @@ impl App {
         self.script_typed.insert(key, typed + 1);
         self.focus = Focus::Input;
         self.dirty = true;
+        note.into_iter().collect()
     }
 
     /// What the strip under the input says about the script for the active tab.
@@ -516,9 +528,13 @@ impl App {
                 .checked_sub(1)
                 .and_then(|i| script.steps_of(persona).nth(i))
             {
-                Some(step) => format!(
+                Some(step) if self.notes_shown => format!(
                     "{typed}/{total} · {}",
                     step.note.as_deref().unwrap_or("(no note)")
+                ),
+                Some(_) => format!(
+                    "{typed}/{total} · notes hidden ({})",
+                    self.keymap.label(keymap::Intent::ToggleNotes)
                 ),
                 None if total == 0 => format!("{}: nothing scripted for {persona}", script.title),
                 None => format!(

@@ -141,6 +141,12 @@ pub struct Flags {
     #[arg(long, global = true, value_name = "FILE|NAME")]
     pub demo: Option<String>,
 
+    /// Where the demo script's speaker notes go as each step is typed: a file, another
+    /// terminal (/dev/pts/N), or - for standard error when it is redirected; they are never on
+    /// the main screen unless F8 shows them
+    #[arg(long, global = true, value_name = "FILE|-")]
+    pub notes: Option<String>,
+
     /// The saved session to continue (several demos can be kept apart) [default: default;
     /// env: MEMDECK_SESSION]
     #[arg(long, global = true, value_name = "NAME")]

@@ -152,6 +152,8 @@ pub struct Config {
     pub sessions_dir: PathBuf,
     /// The demo script: a file or a shipped script's name.
     pub demo: Option<String>,
+    /// Where the speaker notes go (`--notes`): a path, or `-` for standard error.
+    pub notes: Option<String>,
     /// Where memory snapshots are kept.
     pub snapshots_dir: PathBuf,
     /// Every model call is also saved here, with its timing.
@@ -964,6 +966,7 @@ impl Resolver<'_> {
             session,
             sessions_dir,
             demo,
+            notes: f.notes.clone(),
             snapshots_dir,
             record,
             replay,
