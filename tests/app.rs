@@ -860,6 +860,31 @@ fn the_status_bar_shows_what_the_tokens_cost() {
     assert!(!screen(&app).contains("≈$"));
 }
 
+/// Esc while a draft is typed during a stream clears the draft (it can come back) and says that a
+/// second Esc stops the answer; only that second Esc cancels.
+#[test]
+fn esc_clears_a_draft_before_it_stops_the_answer() {
+    let mut app = app(160, 48);
+    let (_, req) = send(&mut app, "hello");
+    type_text(&mut app, "a question for later");
+    assert!(screen(&app).contains("Esc clear the draft"));
+    assert!(
+        app.update(key(KeyCode::Esc)).is_empty(),
+        "the answer goes on"
+    );
+    assert_eq!(app.active_tab().unwrap().input.lines().join(""), "");
+    let notice = &app.notice.as_ref().unwrap().text;
+    assert!(notice.contains("Esc again stops the answer"), "{notice}");
+    assert!(screen(&app).contains("Esc again stops the answer"));
+    app.update(key(KeyCode::Up));
+    assert_eq!(
+        app.active_tab().unwrap().input.lines().join(""),
+        "a question for later"
+    );
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.update(key(KeyCode::Esc)), [Command::Cancel(req)]);
+}
+
 /// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).
 #[test]
 fn a_closed_tab_still_counts_in_the_session_cost() {

@@ -23,7 +23,7 @@ pub enum Intent {
     /// Ctrl+L: clear the terminal and draw the whole screen again.
     Redraw,
     Help,
-    /// Esc / Ctrl+C: cancel the active tab's turn (or clear the input).
+    /// Esc / Ctrl+C: clear the input's draft; with none, cancel the active tab's turn.
     Cancel,
     Send,
     Newline,
@@ -253,7 +253,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         Input,
         &["Esc", "Ctrl+C"],
-        "cancel the turn (or clear the input)",
+        "clear the draft (↑ brings it back); with none, stop the answer",
     ),
     bind(Input, &["PageUp", "PageDown"], "scroll the chat"),
     bind(Chat, &["Esc", "Ctrl+C"], "cancel the turn"),
@@ -825,7 +825,7 @@ mod tests {
         );
         assert_eq!(
             moved(&[("export", "Ctrl+C")]),
-            "Ctrl+C is taken: it means “cancel the turn (or clear the input)”"
+            "Ctrl+C is taken: it means “clear the draft (↑ brings it back); with none, stop the answer”"
         );
         assert_eq!(
             moved(&[("export", "Enter")]),

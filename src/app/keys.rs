@@ -121,7 +121,9 @@ impl App {
             Intent::RecallLast => {
                 if let Some(tab) = self.active_tab_mut() {
                     if tab.input.is_empty() {
-                        if let Some(last) = tab.last_sent.clone() {
+                        if let Some(draft) = tab.cleared_draft.take() {
+                            tab.input.insert_str(draft);
+                        } else if let Some(last) = tab.last_sent.clone() {
                             tab.input.insert_str(last);
                         }
                     } else {
@@ -234,11 +236,25 @@ impl App {
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };
+        // A draft typed while the answer streams goes first: the answer is stopped only by a
+        // second Esc, so clearing a typo never costs the audience the answer.
+        if !tab.input.is_empty() {
+            let draft = tab.input.lines().join("\n");
+            tab.input = super::tab::new_input(hint);
+            let streaming = tab.in_flight.is_some();
+            if !draft.trim().is_empty() {
+                tab.cleared_draft = Some(draft);
+            }
+            if streaming {
+                self.notify(
+                    "draft cleared (↑ brings it back) · Esc again stops the answer",
+                    false,
+                );
+            }
+            return Vec::new();
+        }
         if let Some(req) = tab.in_flight {
             return vec![Command::Cancel(req)];
-        }
-        if !tab.input.is_empty() {
-            tab.input = super::tab::new_input(hint);
         }
         Vec::new()
     }

@@ -762,6 +762,7 @@ impl App {
         tab.started = Some(now);
         tab.mark = Mark::None;
         tab.last_sent = Some(text.clone());
+        tab.cleared_draft = None;
         tab.view.scroll = tab::Scroll::Bottom;
         vec![Command::StartTurn {
             tab: tab.id,

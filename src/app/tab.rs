@@ -143,6 +143,8 @@ pub struct ChatTab {
     pub input: TextArea<'static>,
     /// The last message sent, for Up in an empty input.
     pub last_sent: Option<String>,
+    /// The draft Esc last cleared (↑ in an empty input brings it back).
+    pub cleared_draft: Option<String>,
     pub retry: Option<Retry>,
     pub mark: Mark,
     pub view: ChatView,
@@ -162,6 +164,7 @@ impl ChatTab {
             turn_start: 0,
             input: new_input(hint),
             last_sent: None,
+            cleared_draft: None,
             retry: None,
             mark: Mark::None,
             view: ChatView::default(),

@@ -200,12 +200,14 @@ fn keys_line(app: &App) -> Line<'static> {
     let streaming = app
         .active_tab()
         .is_some_and(crate::app::tab::ChatTab::is_streaming);
+    let has_draft = app.active_tab().is_some_and(|t| !t.input.is_empty());
     let help_key = app.keymap.label(Intent::Help);
     let keys: Vec<(&str, &str)> = if app.editor.is_some() {
         vec![("^S", "save"), ("Esc", "close")]
     } else {
         let mut keys = match app.focus {
-            Focus::Input if streaming => vec![("Esc", "cancel")],
+            Focus::Input if streaming && has_draft => vec![("Esc", "clear the draft")],
+            Focus::Input if streaming => vec![("Esc", "stop the answer")],
             Focus::Input => vec![("Enter", "send")],
             Focus::Chat => vec![("↑↓", "select"), ("Enter", "expand")],
             Focus::Panel | Focus::Editor => vec![("↑↓", "select"), ("Enter", "open")],
