@@ -539,6 +539,11 @@ fn panel_actions_rename_delete_undo_history_and_new_file() {
         }]
     );
 
+    // The delete closed the file: open it again for the letter keys.
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        [Command::OpenFile("/memories/acme.md".into())]
+    );
     assert_eq!(
         app.update(key(KeyCode::Char('h'))),
         [Command::LoadHistory("/memories/acme.md".into())]
@@ -551,6 +556,61 @@ fn panel_actions_rename_delete_undo_history_and_new_file() {
     let editor = app.editor.as_ref().unwrap();
     assert_eq!(editor.path, "/memories/new.md");
     assert_eq!(editor.expect(), Expect::Absent);
+}
+
+/// With the panel focused and no file open, a presenter who starts typing types the message:
+/// `e`, `y`, `?` and the rest run no panel command and nothing reaches a memory file.
+#[test]
+fn typing_with_the_panel_focused_and_no_file_open_goes_to_the_message() {
+    let mut app = app(160, 48);
+    app.start();
+    app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![row(
+        "/memories/acme.md",
+        false,
+        Some("Alice"),
+    )]))));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    assert_eq!(app.focus, Focus::Panel);
+    let commands = type_text(&mut app, "every deadline? yes.");
+    assert!(commands.is_empty(), "{commands:?}");
+    assert!(app.editor.is_none() && app.popup.is_none());
+    assert_eq!(app.focus, Focus::Input);
+    assert_eq!(
+        app.active_tab().unwrap().input.lines().join(""),
+        "every deadline? yes."
+    );
+    // Ctrl+N still makes a new file from the panel.
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(ctrl('n'));
+    assert!(matches!(app.popup, Some(Popup::Form(..))));
+}
+
+/// `e` on a file that is selected but not open opens it and edits it once it has arrived
+/// (it used to say "the file is still loading" forever).
+#[test]
+fn e_on_a_selected_file_opens_it_for_editing() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    assert_eq!(
+        app.update(key(KeyCode::Char('e'))),
+        [Command::OpenFile("/memories/team/notes.md".into())]
+    );
+    assert!(app.editor.is_none());
+    app.update(Action::Memory(MemoryEvent::Opened {
+        path: "/memories/team/notes.md".into(),
+        result: Ok(file("- standup at 9\n")),
+    }));
+    let editor = app
+        .editor
+        .as_ref()
+        .expect("the editor opens when the file arrives");
+    assert_eq!(editor.path, "/memories/team/notes.md");
+    assert_eq!(app.focus, Focus::Editor);
 }
 
 #[test]
@@ -867,7 +927,7 @@ fn esc_clears_a_draft_before_it_stops_the_answer() {
     let mut app = app(160, 48);
     let (_, req) = send(&mut app, "hello");
     type_text(&mut app, "a question for later");
-    assert!(screen(&app).contains("Esc clear the draft"));
+    assert!(screen(&app).contains("Esc clear draft"));
     assert!(
         app.update(key(KeyCode::Esc)).is_empty(),
         "the answer goes on"
@@ -883,6 +943,26 @@ fn esc_clears_a_draft_before_it_stops_the_answer() {
     );
     app.update(key(KeyCode::Esc));
     assert_eq!(app.update(key(KeyCode::Esc)), [Command::Cancel(req)]);
+}
+
+/// F1 at 160×48 shows every key (it used to cut the last lines without saying so); where it
+/// cannot, the last line says how much more there is.
+#[test]
+fn the_help_fits_a_presenters_screen_or_says_what_is_below() {
+    let mut wide = app(160, 48);
+    wide.update(key(KeyCode::F(1)));
+    let shown = screen(&wide);
+    for last in [
+        "close the editor (asks if unsaved)",
+        "copy the file",
+        "speaker notes",
+    ] {
+        assert!(shown.contains(last), "{last} not in\n{shown}");
+    }
+    assert!(!shown.contains("more line(s)"), "{shown}");
+    let mut small = app(80, 24);
+    small.update(key(KeyCode::F(1)));
+    assert!(screen(&small).contains("more line(s): ↓ or PageDown scrolls"));
 }
 
 /// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).
@@ -919,7 +999,7 @@ fn the_demo_model_costs_nothing_and_says_so() {
     let shown = screen(&app);
     let status = shown.lines().last().unwrap();
     assert!(!status.contains('$'), "{status}");
-    assert!(status.contains("no cost (demo)"), "{status}");
+    assert!(status.contains("session ↑1,000,000 ↓1,000 free"), "{status}");
     let report = app.pricing.report(&[memdeck::chat::cost::TabUsage {
         persona: "Alice",
         model: None,

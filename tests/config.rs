@@ -560,7 +560,7 @@ fn presenters_move_keys_in_the_file_and_bad_keys_say_where() {
     assert_eq!(
         err,
         format!(
-            "{file}, line 3: keys.export = \"Ctrl+C\": Ctrl+C is taken: it means “cancel the turn (or clear the input)”"
+            "{file}, line 3: keys.export = \"Ctrl+C\": Ctrl+C is taken: it means “clear the draft, else stop the answer”"
         )
     );
     p.local_file("[keys]\nexport = \"Ctrl+Banana\"\n");

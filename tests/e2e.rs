@@ -56,7 +56,7 @@ fn alice_tells_john_asks_a_person_edits() {
 
     // Focus the panel, open the file, edit it, save.
     tmux.keys(&["Tab", "Tab"]);
-    tmux.wait_for("the panel's keys", |s| s.contains("e edit"));
+    tmux.wait_for("the panel's keys", |s| s.contains("Enter open"));
     tmux.keys(&["Down", "Enter"]);
     tmux.wait_for("the open file", |s| s.contains("─ /memories/acme_corp.md"));
     tmux.keys(&["e"]);
@@ -111,7 +111,7 @@ fn changes_made_outside_the_app_show_in_the_panel() {
         s.contains("old.md") && s.contains("team.md")
     });
     tmux.keys(&["Tab", "Tab"]);
-    tmux.wait_for("the panel's keys", |s| s.contains("e edit"));
+    tmux.wait_for("the panel's keys", |s| s.contains("Enter open"));
     tmux.keys(&["Down", "Down", "Enter"]);
     tmux.wait_for("the open file", |s| {
         s.contains("─ /memories/team.md") && s.contains("Budget: unknown")

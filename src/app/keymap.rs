@@ -253,7 +253,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         Input,
         &["Esc", "Ctrl+C"],
-        "clear the draft (↑ brings it back); with none, stop the answer",
+        "clear the draft, else stop the answer",
     ),
     bind(Input, &["PageUp", "PageDown"], "scroll the chat"),
     bind(Chat, &["Esc", "Ctrl+C"], "cancel the turn"),
@@ -282,7 +282,7 @@ pub const BINDINGS: &[Binding] = &[
         intent: None,
     },
     bind(Panel, &["e"], "edit the file"),
-    bind(Panel, &["n"], "new file"),
+    bind(Panel, &["n", "Ctrl+N"], "new file"),
     bind(Panel, &["r"], "rename"),
     bind(Panel, &["d", "Delete"], "delete (then u undoes)"),
     bind(Panel, &["u"], "undo the delete"),
@@ -357,6 +357,7 @@ fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
             K::Left if key.modifiers.is_empty() => Some(Intent::Left),
             K::Right if key.modifiers.is_empty() => Some(Intent::Right),
             K::Delete if key.modifiers.is_empty() => Some(Intent::DeleteFile),
+            K::Char('n') if only_ctrl => Some(Intent::NewFile),
             K::Char(c) if key.modifiers.is_empty() => match c {
                 'e' => Some(Intent::Edit),
                 'n' => Some(Intent::NewFile),
@@ -825,7 +826,7 @@ mod tests {
         );
         assert_eq!(
             moved(&[("export", "Ctrl+C")]),
-            "Ctrl+C is taken: it means “clear the draft (↑ brings it back); with none, stop the answer”"
+            "Ctrl+C is taken: it means “clear the draft, else stop the answer”"
         );
         assert_eq!(
             moved(&[("export", "Enter")]),

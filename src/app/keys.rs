@@ -1,6 +1,6 @@
 //! Keys, paste and mouse: the app's keys first, then whatever text field has focus.
 
-use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
 use super::editor::EditorState;
@@ -32,6 +32,19 @@ impl App {
         if self.editor.is_some() {
             return self.on_editor_key(key);
         }
+        if self.types_into_the_panel(key) {
+            // With no file open the panel's letters have nothing to act on: a presenter who
+            // starts typing means the message, never a memory file.
+            self.focus = Focus::Input;
+            if let Some(tab) = self.active_tab_mut() {
+                tab.input.input(key);
+            }
+            self.notify(
+                "typing goes to the message; open a file (Enter) to use the panel's letter keys",
+                false,
+            );
+            return Vec::new();
+        }
         match self.keymap.resolve(self.focus, key) {
             Some(intent) => self.on_intent(intent),
             None => {
@@ -43,6 +56,20 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// A printable key while the panel has focus and no file is open (other than `u` while a
+    /// delete can be undone).
+    fn types_into_the_panel(&self, key: KeyEvent) -> bool {
+        let KeyCode::Char(c) = key.code else {
+            return false;
+        };
+        self.focus == Focus::Panel
+            && self.panel.open.is_none()
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            && !(c == 'u' && self.panel.undo.is_some())
     }
 
     /// The presenter's keys: export, the demo script, context editing, snapshots, the model.

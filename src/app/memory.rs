@@ -61,9 +61,25 @@ impl App {
                 }
             }
             MemoryEvent::Opened { path, result } => {
-                if let Some(open) = &mut self.panel.open
-                    && open.path == path
-                {
+                if self.panel.open.as_ref().is_none_or(|o| o.path != path) {
+                    return Vec::new();
+                }
+                let edit = self
+                    .panel
+                    .edit_when_loaded
+                    .take_if(|p| *p == path)
+                    .is_some();
+                match (&result, edit && self.editor.is_none()) {
+                    (Ok(file), true) => {
+                        self.editor =
+                            Some(MemoryEditor::open(path.clone(), Some(file), self.theme.dim));
+                        self.focus = Focus::Editor;
+                        self.panel.notice = None;
+                    }
+                    (Err(e), true) => self.panel.say(format!("cannot edit: {e}"), true),
+                    _ => {}
+                }
+                if let Some(open) = &mut self.panel.open {
                     open.content = Some(result);
                 }
             }
@@ -175,26 +191,7 @@ impl App {
                     return self.click_tree_row(i);
                 }
             }
-            Intent::Edit => match selected {
-                Some(row) if !row.is_dir => {
-                    let file = self
-                        .panel
-                        .open
-                        .as_ref()
-                        .filter(|o| o.path == row.path)
-                        .and_then(|o| o.content.as_ref());
-                    match file {
-                        Some(Ok(file)) => {
-                            self.editor =
-                                Some(MemoryEditor::open(row.path, Some(file), self.theme.dim));
-                            self.focus = Focus::Editor;
-                        }
-                        Some(Err(e)) => self.panel.say(format!("cannot edit: {e}"), true),
-                        None => self.panel.say("the file is still loading", false),
-                    }
-                }
-                _ => self.panel.say("select a file to edit", false),
-            },
+            Intent::Edit => return self.edit_selected(selected),
             Intent::NewFile => {
                 let dir = match &selected {
                     Some(r) if r.is_dir => format!("{}/", r.path),
@@ -260,6 +257,45 @@ impl App {
             scroll: 0,
         });
         vec![Command::OpenFile(row.path)]
+    }
+
+    /// `e`: edit the selected file; one not loaded yet is opened and edited when it arrives.
+    fn edit_selected(&mut self, selected: Option<super::TreeRow>) -> Vec<Command> {
+        match selected {
+            Some(row) if !row.is_dir => {
+                let file = self
+                    .panel
+                    .open
+                    .as_ref()
+                    .filter(|o| o.path == row.path)
+                    .and_then(|o| o.content.as_ref());
+                match file {
+                    Some(Ok(file)) => {
+                        self.editor =
+                            Some(MemoryEditor::open(row.path, Some(file), self.theme.dim));
+                        self.focus = Focus::Editor;
+                    }
+                    Some(Err(e)) => self.panel.say(format!("cannot edit: {e}"), true),
+                    None => {
+                        // Not open yet (or still loading): open it, and edit it when it
+                        // arrives.
+                        self.panel.say("opening the file to edit it…", false);
+                        self.panel.edit_when_loaded = Some(row.path.clone());
+                        let loading = self.panel.open.as_ref().is_some_and(|o| o.path == row.path);
+                        if !loading {
+                            self.panel.open = Some(OpenFile {
+                                path: row.path.clone(),
+                                content: None,
+                                scroll: 0,
+                            });
+                            return vec![Command::OpenFile(row.path)];
+                        }
+                    }
+                }
+            }
+            _ => self.panel.say("select a file to edit", false),
+        }
+        Vec::new()
     }
 
     /// Delete after the confirmation; `u` can bring it back for a few seconds.

@@ -50,6 +50,8 @@ pub struct Panel {
     pub notice: Option<Notice>,
     /// The last delete, which `u` can undo until the instant.
     pub undo: Option<(String, Instant)>,
+    /// `e` was pressed on a file that was not loaded yet: edit it when it arrives.
+    pub edit_when_loaded: Option<String>,
 }
 
 impl Panel {

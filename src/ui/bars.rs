@@ -124,7 +124,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
             theme::thousands(total_in),
             theme::thousands(total_out),
             if free {
-                "· no cost (demo) ".to_owned()
+                "free ".to_owned()
             } else {
                 money(costs.map(|(total, _)| total))
             }
@@ -206,8 +206,8 @@ fn keys_line(app: &App) -> Line<'static> {
         vec![("^S", "save"), ("Esc", "close")]
     } else {
         let mut keys = match app.focus {
-            Focus::Input if streaming && has_draft => vec![("Esc", "clear the draft")],
-            Focus::Input if streaming => vec![("Esc", "stop the answer")],
+            Focus::Input if streaming && has_draft => vec![("Esc", "clear draft")],
+            Focus::Input if streaming => vec![("Esc", "stop")],
             Focus::Input => vec![("Enter", "send")],
             Focus::Chat => vec![("↑↓", "select"), ("Enter", "expand")],
             Focus::Panel | Focus::Editor => vec![("↑↓", "select"), ("Enter", "open")],

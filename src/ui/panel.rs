@@ -288,7 +288,16 @@ fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
         );
     }
     let hide = app.keymap.short(Intent::TogglePanel);
-    let keys: &[(&str, &str)] = if focused {
+    let keys: &[(&str, &str)] = if focused && panel.open.is_none() {
+        // Letters type the message until a file is open (see App::on_key).
+        &[
+            ("↑↓", "select"),
+            ("Enter", "open"),
+            ("^N", "new"),
+            ("Del", "delete"),
+            (&hide, "hide"),
+        ]
+    } else if focused {
         &[
             ("e", "edit"),
             ("n", "new"),

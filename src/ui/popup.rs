@@ -227,9 +227,59 @@ fn confirm(t: &Theme, title: &str, text: &str, screen: Rect, buf: &mut Buffer) {
     lines_at(&lines, inner, buf);
 }
 
+/// Width of one column of the help.
+const HELP_COLUMN: u16 = 76;
+
+/// The help: every key by where it applies. On a wide screen it is two columns, split at a
+/// section; whatever does not fit says so on its last line and scrolls.
 fn help(t: &Theme, keymap: &Keymap, scroll: usize, screen: Rect, buf: &mut Buffer) {
-    let area = centered(screen, 78, screen.height.saturating_sub(2));
+    let lines = help_lines(t, keymap);
+    let two = screen.width >= HELP_COLUMN * 2 + 4;
+    let width = if two {
+        HELP_COLUMN * 2 + 3
+    } else {
+        HELP_COLUMN + 2
+    };
+    let columns: Vec<&[Line]> = if two {
+        let (left, right) = lines.split_at(help_split(&lines));
+        vec![left, right]
+    } else {
+        vec![&lines[..]]
+    };
+    let tallest = columns.iter().map(|c| c.len()).max().unwrap_or(0);
+    let fits = u16::try_from(tallest + 2).unwrap_or(u16::MAX);
+    let area = centered(screen, width, fits.min(screen.height.saturating_sub(2)));
     let inner = frame(t, "Keys (Esc closes, ↑↓ scroll)", area, buf);
+    let height = usize::from(inner.height);
+    // A line is kept for "more below" when the columns do not fit.
+    let shown = if tallest > height {
+        height.saturating_sub(1)
+    } else {
+        height
+    };
+    let top = scroll.min(tallest.saturating_sub(shown));
+    for (i, column) in columns.iter().enumerate() {
+        let offset = u16::try_from(i).unwrap_or(0) * (HELP_COLUMN + 1);
+        let rect = Rect::new(
+            inner.x + offset,
+            inner.y,
+            inner.width.saturating_sub(offset).min(HELP_COLUMN),
+            u16::try_from(shown).unwrap_or(inner.height),
+        );
+        lines_at(column.get(top..).unwrap_or_default(), rect, buf);
+    }
+    if top + shown < tallest {
+        let more = tallest - top - shown;
+        let line = Line::from(Span::styled(
+            format!("↓ {more} more line(s): ↓ or PageDown scrolls"),
+            t.warn,
+        ));
+        put_line(buf, inner.x, inner.y + inner.height - 1, &line, inner.width);
+    }
+}
+
+/// The help's lines: a title per scope, then its keys and what they do.
+fn help_lines(t: &Theme, keymap: &Keymap) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut scope: Option<Scope> = None;
     for binding in BINDINGS {
@@ -250,8 +300,16 @@ fn help(t: &Theme, keymap: &Keymap, scroll: usize, screen: Rect, buf: &mut Buffe
             Span::raw(binding.what),
         ]));
     }
-    let top = scroll.min(lines.len().saturating_sub(usize::from(inner.height)));
-    lines_at(&lines[top..], inner, buf);
+    lines
+}
+
+/// Where the second column starts: the section title nearest the middle.
+fn help_split(lines: &[Line]) -> usize {
+    let middle = lines.len() / 2;
+    (1..lines.len())
+        .filter(|&i| lines[i - 1].spans.is_empty() && !lines[i].spans.is_empty())
+        .min_by_key(|&i| i.abs_diff(middle))
+        .unwrap_or(middle)
 }
 
 fn draw_form(t: &Theme, form: &Form, screen: Rect, buf: &mut Buffer) {
