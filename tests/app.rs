@@ -965,6 +965,62 @@ fn the_help_fits_a_presenters_screen_or_says_what_is_below() {
     assert!(screen(&small).contains("more line(s): ↓ or PageDown scrolls"));
 }
 
+/// Ctrl+R after Esc sends the cancelled turn again (it used to say "nothing to retry").
+#[test]
+fn ctrl_r_sends_a_cancelled_turn_again() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "design it");
+    assert_eq!(app.update(key(KeyCode::Esc)), [Command::Cancel(req)]);
+    app.update(ended(
+        tab,
+        req,
+        Err(TurnError::Provider(ProviderError::Cancelled)),
+    ));
+    let commands = app.update(ctrl('r'));
+    assert!(
+        matches!(commands.as_slice(), [Command::StartTurn { text, .. }] if text == "design it"),
+        "{commands:?}"
+    );
+}
+
+/// A note at the bottom of the panel goes away by itself (it stayed up for minutes).
+#[test]
+fn panel_notices_go_away_by_themselves() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Char('e')));
+    assert!(
+        app.panel.notice.is_some(),
+        "the team folder cannot be edited: says so"
+    );
+    app.update(Action::Tick);
+    app.now += std::time::Duration::from_secs(7);
+    app.update(Action::Tick);
+    assert!(app.panel.notice.is_none());
+}
+
+/// The snapshot's suggested name is replaced by what is typed (it used to be appended to).
+#[test]
+fn a_typed_snapshot_name_replaces_the_suggestion() {
+    let mut app = app(160, 48);
+    assert_eq!(app.update(key(KeyCode::F(6))), [Command::ListSnapshots]);
+    app.update(key(KeyCode::Char('s')));
+    type_text(&mut app, "before-acme");
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        [Command::SaveSnapshot("before-acme".into())]
+    );
+    // Enter at once keeps the suggestion.
+    app.update(key(KeyCode::F(6)));
+    app.update(key(KeyCode::Char('s')));
+    let commands = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(commands.as_slice(), [Command::SaveSnapshot(name)] if name.starts_with("snapshot-")),
+        "{commands:?}"
+    );
+}
+
 /// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).
 #[test]
 fn a_closed_tab_still_counts_in_the_session_cost() {
@@ -999,7 +1055,10 @@ fn the_demo_model_costs_nothing_and_says_so() {
     let shown = screen(&app);
     let status = shown.lines().last().unwrap();
     assert!(!status.contains('$'), "{status}");
-    assert!(status.contains("session ↑1,000,000 ↓1,000 free"), "{status}");
+    assert!(
+        status.contains("session ↑1,000,000 ↓1,000 free"),
+        "{status}"
+    );
     let report = app.pricing.report(&[memdeck::chat::cost::TabUsage {
         persona: "Alice",
         model: None,

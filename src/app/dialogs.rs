@@ -65,7 +65,7 @@ impl App {
                 let stamp = crate::memory::history::compact_utc(self.wall_ms).split_off(8);
                 let form = Form::new(
                     "Save the memory store as a snapshot",
-                    vec![Field::new("Name", &format!("snapshot-{stamp}"))],
+                    vec![Field::suggested("Name", &format!("snapshot-{stamp}"))],
                 );
                 self.popup = Some(Popup::Form(FormKind::SaveSnapshot, form));
                 return Vec::new();

@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect};
 use super::editor::EditorState;
 use super::keymap::{Focus, Intent, is_redraw};
 use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotsView};
-use super::tab::{Mark, Scroll};
+use super::tab::{Mark, Retry, Scroll};
 use super::transcript::Item;
 use super::{App, Command};
 use crate::chat::Persona;
@@ -247,12 +247,32 @@ impl App {
             return Vec::new();
         };
         match (&tab.retry, tab.mark, tab.is_streaming()) {
-            (Some(retry), Mark::Failed, false) => {
+            (Some(retry), Mark::Failed, false)
+            | (
+                Some(
+                    retry @ Retry {
+                        cancelled: true, ..
+                    },
+                ),
+                _,
+                false,
+            ) => {
                 let (text, keep) = (retry.text.clone(), retry.keep);
                 self.start_turn(text, Some(keep))
             }
+            (_, _, true) => {
+                let key = self.keymap.label(Intent::Retry);
+                self.notify(
+                    format!("the turn is still running: Esc stops it, then {key} sends it again"),
+                    false,
+                );
+                Vec::new()
+            }
             _ => {
-                self.notify("nothing to retry: the last turn did not fail", false);
+                self.notify(
+                    "nothing to retry: the last turn neither failed nor was cancelled",
+                    false,
+                );
                 Vec::new()
             }
         }

@@ -711,6 +711,14 @@ impl App {
         let cancelled = matches!(result, Err(TurnError::Provider(ProviderError::Cancelled)));
         if result.is_err() && !cancelled {
             t.mark = Mark::Failed;
+        } else if cancelled {
+            // Ctrl+R sends a cancelled turn again, as it does a failed one.
+            if let Some(retry) = &mut t.retry {
+                retry.cancelled = true;
+            }
+            if t.mark == Mark::Failed {
+                t.mark = Mark::None;
+            }
         } else {
             t.retry = None;
             if i != active && t.mark == Mark::None {
@@ -755,6 +763,7 @@ impl App {
         tab.retry = Some(tab::Retry {
             text: text.clone(),
             keep: tab.conversation.messages.len(),
+            cancelled: false,
         });
         tab.transcript.push_user(&text);
         tab.turn_start = tab.transcript.items.len();

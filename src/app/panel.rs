@@ -30,7 +30,12 @@ pub struct OpenFile {
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// When it was first on screen (set by the first tick after it was said).
+    pub since: Option<Instant>,
 }
+
+/// How long a panel notice stays up.
+pub const NOTICE_FOR: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// The panel's state.
 #[derive(Debug, Default)]
@@ -126,18 +131,27 @@ impl Panel {
         if undo_over {
             self.undo = None;
         }
-        before != self.flashes.len() || undo_over
+        let mut notice_over = false;
+        if let Some(notice) = &mut self.notice {
+            let since = *notice.since.get_or_insert(now);
+            if now.saturating_duration_since(since) >= NOTICE_FOR {
+                self.notice = None;
+                notice_over = true;
+            }
+        }
+        before != self.flashes.len() || undo_over || notice_over
     }
 
     /// Whether something in the panel changes with time alone.
     pub fn is_animating(&self) -> bool {
-        !self.flashes.is_empty() || self.undo.is_some()
+        !self.flashes.is_empty() || self.undo.is_some() || self.notice.is_some()
     }
 
     pub fn say(&mut self, text: impl Into<String>, error: bool) {
         self.notice = Some(Notice {
             text: text.into(),
             error,
+            since: None,
         });
     }
 }

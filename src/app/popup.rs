@@ -21,6 +21,14 @@ impl Field {
         Self { label, input }
     }
 
+    /// A field whose value is a suggestion: it is selected, so what is typed replaces it
+    /// (End or an arrow keeps it and edits it).
+    pub fn suggested(label: &'static str, value: &str) -> Self {
+        let mut field = Self::new(label, value);
+        field.input.select_all();
+        field
+    }
+
     pub fn value(&self) -> String {
         self.input.lines().concat().trim().to_owned()
     }

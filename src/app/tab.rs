@@ -126,6 +126,8 @@ pub struct Retry {
     pub text: String,
     /// The conversation's length before the failed turn, to drop what it left.
     pub keep: usize,
+    /// The turn was cancelled (Esc) rather than failed: Ctrl+R sends it again too.
+    pub cancelled: bool,
 }
 
 /// A persona's tab.
