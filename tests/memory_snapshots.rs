@@ -155,3 +155,34 @@ fn reset_from_the_command_line() {
             .contains("40 TB")
     );
 }
+
+/// A restored snapshot keeps who wrote each file: the history says "Alice, restored by you",
+/// not "you" for every file (as it did).
+#[test]
+fn a_restore_keeps_who_wrote_each_file() {
+    let fx = Fixture::new();
+    let write = |actor: &str, path: &str, text: &str| {
+        let input = json!({"command": "create", "path": path, "file_text": text});
+        let r = memdeck::memory::tool::execute(&fx.store, &input, actor);
+        assert!(!r.is_error, "{}", r.content);
+    };
+    write("Alice", "/memories/acme.md", "40 TB\n");
+    write("John", "/memories/acme_architecture.md", "containers\n");
+    let snap = snapshot::take(&fx.store, "start", 1).unwrap();
+    snapshot::clear(&fx.store, "you").unwrap();
+    snapshot::restore(&fx.store, &snap, "you").unwrap();
+    let last = |path: &str| {
+        let p = MemPath::parse(path).unwrap();
+        fx.store.history(Some(&p)).unwrap().pop().unwrap().actor
+    };
+    assert_eq!(last("/memories/acme.md"), "Alice, restored by you");
+    assert_eq!(
+        last("/memories/acme_architecture.md"),
+        "John, restored by you"
+    );
+    // Restored again after another restore: still the author, not a chain of restorers.
+    let again = snapshot::take(&fx.store, "again", 2).unwrap();
+    snapshot::clear(&fx.store, "you").unwrap();
+    snapshot::restore(&fx.store, &again, "Sam").unwrap();
+    assert_eq!(last("/memories/acme.md"), "Alice, restored by Sam");
+}

@@ -25,6 +25,9 @@ pub struct SnapshotFile {
     /// `/memories/...`
     pub path: String,
     pub text: String,
+    /// Who last wrote it when the snapshot was taken (older snapshots lack it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
 }
 
 /// What a restore did.
@@ -62,13 +65,21 @@ pub fn check_file_name(what: &str, name: &str) -> Result<(), String> {
 pub fn take(store: &dyn MemoryStore, name: &str, now_ms: u64) -> Result<Snapshot, StoreError> {
     let root = MemPath::root();
     let listing = store.list(&root, 8)?;
+    // Who wrote each file last, so that a restore can say so (not only who restored it).
+    let mut authors = std::collections::HashMap::new();
+    for entry in store.history(None)? {
+        let path = entry.new_path.unwrap_or(entry.path);
+        authors.insert(path, entry.actor);
+    }
     let mut files = Vec::new();
     for entry in listing.entries.iter().filter(|e| e.kind == NodeKind::File) {
         let path = MemPath::parse(&format!("/memories/{}", entry.relative))?;
         let file = store.read(&path)?;
+        let author = authors.get(&path.to_string()).cloned();
         files.push(SnapshotFile {
             path: path.to_string(),
             text: file.text,
+            author,
         });
     }
     Ok(Snapshot {
@@ -143,7 +154,9 @@ pub fn list(dir: &Path) -> Result<Vec<Snapshot>, String> {
 }
 
 /// Make the store hold exactly what `snapshot` holds: files it lacks are deleted, its files
-/// written (unchanged ones left alone). Every change is recorded in the history as `actor`'s.
+/// written (unchanged ones left alone). Every change is recorded in the history as `actor`'s;
+/// a file whose author the snapshot knows is recorded as "AUTHOR, restored by ACTOR", so the
+/// panel still says who wrote it.
 pub fn restore(
     store: &dyn MemoryStore,
     snapshot: &Snapshot,
@@ -177,12 +190,17 @@ pub fn restore(
             done.unchanged += 1;
             continue;
         }
-        store.save(
-            path,
-            &file.text,
-            Expect::Any,
-            WriteCtx::new(actor, "restore"),
-        )?;
+        let by = match file.author.as_deref() {
+            Some(author) if author != actor && !author.contains("restored by") => {
+                format!("{author}, restored by {actor}")
+            }
+            Some(author) if author.contains("restored by") => {
+                let first = author.split(", restored by").next().unwrap_or(author);
+                format!("{first}, restored by {actor}")
+            }
+            _ => actor.to_owned(),
+        };
+        store.save(path, &file.text, Expect::Any, WriteCtx::new(&by, "restore"))?;
         done.written += 1;
     }
     Ok(done)
