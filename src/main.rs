@@ -50,6 +50,10 @@ enum Command {
     /// Work on the memory store directly, as the model would
     #[command(subcommand)]
     Memory(MemoryCommand),
+    /// Demo scripts without the app: play one through the configured backend, or record it
+    /// for the venue
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// One message, answered with the memory tool on the shared store, streamed to stdout
     Ask {
         /// Who is speaking (Alice, John and Sam have roles; anyone else is a team member)
@@ -60,6 +64,27 @@ enum Command {
         json: bool,
         /// The message
         message: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DemoCommand {
+    /// Play every step of a script in order (one conversation per persona) on the memory
+    /// store, printing each turn as `ask` does; with --replay FILE, from a recording
+    Run {
+        /// A shipped script (team, code-review, incident) or a script file
+        #[arg(value_name = "NAME|FILE")]
+        script: String,
+    },
+    /// Play a script through the configured backend (Claude) from empty memory and save every
+    /// call to FILE; at the venue, `memdeck --demo NAME --replay FILE` answers from it offline
+    Record {
+        /// A shipped script (team, code-review, incident) or a script file
+        #[arg(value_name = "NAME|FILE")]
+        script: String,
+        /// The recording to write (it must not exist yet)
+        #[arg(long, short, value_name = "FILE")]
+        output: std::path::PathBuf,
     },
 }
 
@@ -234,6 +259,14 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 .and_then(|n| u8::try_from(128 + n).ok())
                 .map_or(ExitCode::SUCCESS, ExitCode::from))
         }
+        Some(Command::Demo(command)) => {
+            if let Some(path) = &config.log_file
+                && let Err(e) = logging::init(path, &config.log_level)
+            {
+                eprintln!("memdeck: warning: {e}; logging is off");
+            }
+            run_demo(&config, command)
+        }
         Some(Command::Ask {
             persona,
             json,
@@ -385,6 +418,103 @@ fn run_memory(
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `memdeck demo run|record`.
+fn run_demo(config: &Config, command: &DemoCommand) -> Result<ExitCode, Failure> {
+    let (name, record) = match command {
+        DemoCommand::Run { script } => (script, None),
+        DemoCommand::Record { script, output } => (script, Some(output)),
+    };
+    let script = memdeck::app::script::find(name).map_err(|e| Failure::new(2, e))?;
+    let mut config = config.clone();
+    if let Some(output) = record {
+        if config.replay.is_some() || config.record.is_some() {
+            return Err(Failure::new(
+                2,
+                "demo record makes its own recording: leave out --record and --replay",
+            ));
+        }
+        if output.exists() {
+            return Err(Failure::new(
+                2,
+                format!("{} exists already; record to a new file", output.display()),
+            ));
+        }
+        config.record = Some(output.clone());
+    }
+    let store = config
+        .open_store()
+        .map_err(|e| Failure::from(e).hint(config.store_hint()))?;
+    if record.is_some() && !store.list(&MemPath::root(), 1)?.entries.is_empty() {
+        return Err(Failure::new(
+            2,
+            "the memory store is not empty: a recording made on it would not match the venue's",
+        )
+        .hint("record from empty memory: `memdeck memory reset --yes` (a snapshot keeps what was there), or --memory-dir a new directory"));
+    }
+    let (provider, note) = config
+        .provider()
+        .map_err(|e| Failure::new(2, e.to_string()))?;
+    if let Some(note) = note {
+        eprintln!("memdeck: {note}");
+    }
+    let agent_for = |persona: &str| Agent {
+        provider: provider.clone(),
+        store: store.clone(),
+        persona: config.persona(persona),
+        options: config.turn_options(),
+    };
+    let steps: Vec<memdeck::chat::play::Step<'_>> = script
+        .steps
+        .iter()
+        .map(|s| memdeck::chat::play::Step {
+            persona: &s.persona,
+            prompt: &s.prompt,
+        })
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(1, format!("cannot start the async runtime: {e}")))?;
+    let result = runtime.block_on(async {
+        let cancel = CancellationToken::new();
+        let on_ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_ctrl_c.cancel();
+            }
+        });
+        memdeck::chat::play::play(
+            &steps,
+            &agent_for,
+            &cancel,
+            Output::Text,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )
+        .await
+    });
+    drop(provider);
+    if let Err(stopped) = result {
+        let message = format!(
+            "step {} ({}) did not complete: {}",
+            stopped.step, stopped.persona, stopped.error
+        );
+        return Err(match stopped.error {
+            TurnError::Provider(ProviderError::Cancelled) => Failure::new(130, "cancelled"),
+            _ => Failure::new(1, message),
+        });
+    }
+    if let Some(output) = record {
+        let shown = output.display();
+        eprintln!(
+            "memdeck: recorded {} step(s) to {shown}; at the venue, from empty memory: memdeck --demo {name} --replay {shown}",
+            steps.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_ask(

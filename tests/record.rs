@@ -446,3 +446,174 @@ fn an_echoed_key_is_redacted_on_screen_in_the_log_and_in_the_recording() {
     assert_eq!(replayed.status.code(), Some(1));
     assert_eq!(text(&replayed).1, text(&out).1);
 }
+
+/// From script to venue: `memdeck demo record` plays every step of a script against the API
+/// (the loopback mock) into a recording; with the server gone, `demo run --replay` gives the
+/// same transcript and the same memory files, and `demo record` refuses what would not match.
+#[test]
+fn a_script_recorded_at_the_hotel_replays_at_the_venue() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let create = json!({"command": "create", "path": "/memories/globex.md", "file_text": "- Budget: $2M (from Alice)\n"});
+    let view = json!({"command": "view", "path": "/memories/globex.md"});
+    let quick = |body: Vec<u8>| Reply::sse(&body, 3, Duration::from_millis(10));
+    let mock = runtime.block_on(Mock::start(vec![
+        quick(answer(
+            &[Block::Text("Saving. "), tool("toolu_1", create)],
+            "tool_use",
+        )),
+        quick(answer(
+            &[Block::Text("Saved to /memories/globex.md.")],
+            "end_turn",
+        )),
+        quick(answer(&[tool("toolu_2", view)], "tool_use")),
+        quick(answer(
+            &[Block::Text("Globex's budget is $2M (Alice).")],
+            "end_turn",
+        )),
+    ]));
+    let t = tmp();
+    let script = t.path().join("pitch.toml");
+    std::fs::write(
+        &script,
+        "title = \"Globex pitch\"\n\
+         [[step]]\npersona = \"Alice\"\nprompt = \"Globex has a $2M budget.\"\nnote = \"n\"\n\
+         [[step]]\npersona = \"John\"\nprompt = \"What is Globex's budget?\"\nnote = \"n\"\n",
+    )
+    .unwrap();
+    let rec = t.path().join("pitch.jsonl");
+    let hotel = t.path().join("hotel");
+    std::fs::create_dir(&hotel).unwrap();
+    let recorded = memdeck(&hotel)
+        .args(["demo", "record", script.to_str().unwrap(), "--output"])
+        .arg(&rec)
+        .env("ANTHROPIC_API_KEY", KEY)
+        .env("ANTHROPIC_BASE_URL", mock.url())
+        .output()
+        .unwrap();
+    let (said, notes) = text(&recorded);
+    assert!(recorded.status.success(), "{notes}");
+    assert_eq!(
+        said,
+        "── 1/2 · Alice ──\n> Globex has a $2M budget.\nSaving. \n[memory] create /memories/globex.md … ok\nSaved to /memories/globex.md.\n\n\
+         ── 2/2 · John ──\n> What is Globex's budget?\n[memory] view /memories/globex.md … ok\nGlobex's budget is $2M (Alice).\n\n"
+    );
+    assert!(notes.contains("--demo "), "{notes}");
+    assert_eq!(mock.received().len(), 4);
+    assert!(!std::fs::read_to_string(&rec).unwrap().contains(KEY));
+    let calls: Vec<(String, usize)> = Recording::load(&rec)
+        .unwrap()
+        .calls
+        .iter()
+        .map(|c| (c.tab.clone(), c.step))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("Alice".to_owned(), 0),
+            ("Alice".to_owned(), 1),
+            ("John".to_owned(), 0),
+            ("John".to_owned(), 1)
+        ]
+    );
+
+    // The venue: no server, no key; the same transcript and memory from the recording.
+    drop(mock);
+    let venue = t.path().join("venue");
+    std::fs::create_dir(&venue).unwrap();
+    let replayed = memdeck(&venue)
+        .args(["--replay", rec.to_str().unwrap(), "demo", "run"])
+        .arg(&script)
+        .env("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let (again, notes) = text(&replayed);
+    assert!(replayed.status.success(), "{notes}");
+    assert_eq!(again, said);
+    assert_eq!(
+        files(&venue.join("memories")),
+        files(&hotel.join("memories"))
+    );
+
+    // Recording again: on a memory that is not empty, or over the file, is refused.
+    let refused = memdeck(&hotel)
+        .args([
+            "demo",
+            "record",
+            script.to_str().unwrap(),
+            "--output",
+            "again.jsonl",
+        ])
+        .env("ANTHROPIC_API_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused).1.contains("the memory store is not empty"));
+    let over = memdeck(&venue.join("..").join("hotel"))
+        .args([
+            "--memory-dir",
+            "empty",
+            "demo",
+            "record",
+            script.to_str().unwrap(),
+            "--output",
+        ])
+        .arg(&rec)
+        .output()
+        .unwrap();
+    assert_eq!(over.status.code(), Some(2));
+    assert!(
+        text(&over).1.contains("exists already"),
+        "{}",
+        text(&over).1
+    );
+}
+
+/// The app at the venue: `--demo team --replay FILE` with a recording made by `demo record`;
+/// F5 types each tab's prompt and Enter answers it from the recording (offline, named so).
+#[test]
+fn the_app_replays_a_recorded_script_step_by_step() {
+    let t = tmp();
+    let rec = t.path().join("team.jsonl");
+    let hotel = t.path().join("hotel");
+    std::fs::create_dir(&hotel).unwrap();
+    let recorded = memdeck(&hotel)
+        .args([
+            "--provider",
+            "demo",
+            "--demo-speed",
+            "0",
+            "demo",
+            "record",
+            "team",
+            "--output",
+        ])
+        .arg(&rec)
+        .output()
+        .unwrap();
+    assert!(recorded.status.success(), "{}", text(&recorded).1);
+    let venue = t.path().join("venue");
+    std::fs::create_dir(&venue).unwrap();
+    let command = format!(
+        "{} --demo team --replay {}; echo memdeck exited $?; sleep 30",
+        tmux::memdeck(&venue, 0),
+        rec.display()
+    );
+    let app = Tmux::start(160, 48, &command);
+    app.wait_for("the replay named", |s| s.contains("replay of"));
+    app.keys(&["F5"]);
+    app.wait_for("Alice's prompt", |s| s.contains("I just got off the phone"));
+    app.keys(&["Enter"]);
+    app.wait_for("Alice's recorded answer", |s| {
+        s.contains("Saved to /memories/acme_corp.md") && !s.contains("streaming")
+    });
+    app.keys(&["F5", "Enter"]);
+    app.wait_for("her second step", |s| {
+        s.contains("Updated /memories/acme_corp.md") && !s.contains("streaming")
+    });
+    let hotel_file = std::fs::read_to_string(hotel.join("memories/acme_corp.md")).unwrap();
+    tmux::wait_for_file(&venue.join("memories/acme_corp.md"), "the same file", |t| {
+        t == hotel_file
+    });
+    app.keys(&["C-q"]);
+    app.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+}

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod ask;
 pub mod cost;
 pub mod persona;
+pub mod play;
 
 pub use accumulate::{AccumulateError, Accumulator};
 pub use agent::{Agent, AgentEvent, Conversation, TurnError, TurnOptions, TurnSummary};
