@@ -219,3 +219,36 @@ fn retry_waits_are_kept_with_their_start() {
         }]
     );
 }
+
+/// A network that keeps failing is said once: the retries share one line (the latest attempt),
+/// and when the turn fails the error card alone says why (it used to be said three times).
+#[test]
+fn a_failing_network_is_said_once() {
+    use memdeck::chat::TurnError;
+    use memdeck::provider::ProviderError;
+    let mut transcript = Transcript::default();
+    let now = Instant::now();
+    let reason = "the connection failed: cannot connect to 127.0.0.1:9: Connection refused";
+    for attempt in 2..=3 {
+        transcript.on_event(
+            &AgentEvent::Stream(StreamEvent::RetryWait {
+                attempt,
+                wait_ms: 400,
+                reason: reason.into(),
+            }),
+            now,
+        );
+    }
+    assert_eq!(transcript.items.len(), 1);
+    assert!(matches!(
+        transcript.items[0],
+        Item::Retry { attempt: 3, .. }
+    ));
+    let error = TurnError::Provider(ProviderError::Connection(
+        "cannot connect to 127.0.0.1:9: Connection refused".into(),
+    ));
+    transcript.on_turn_end(Err(&error));
+    let said = format!("{:?}", transcript.items);
+    assert_eq!(said.matches("Connection refused").count(), 1, "{said}");
+    assert!(matches!(transcript.items.last(), Some(Item::Error { .. })));
+}

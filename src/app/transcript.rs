@@ -248,6 +248,11 @@ impl Transcript {
             }
         }
         if let Err(error) = result {
+            // The error card says why; the retry line before it would say it again.
+            if matches!(self.items.last(), Some(Item::Retry { .. })) {
+                self.items.pop();
+                self.revs.pop();
+            }
             let request_id = match error {
                 TurnError::Provider(ProviderError::Http { request_id, .. }) => request_id.clone(),
                 _ => None,
@@ -351,12 +356,26 @@ impl Transcript {
                 attempt,
                 wait_ms,
                 reason,
-            } => self.push(Item::Retry {
+            } => self.on_retry(Item::Retry {
                 attempt: *attempt,
                 wait_ms: *wait_ms,
                 since: now,
                 reason: reason.clone(),
             }),
+        }
+    }
+
+    /// One line for a run of retries: the next attempt replaces the last one's line, so a
+    /// failing network is said once, not once per attempt.
+    fn on_retry(&mut self, retry: Item) {
+        let last = self.items.len().checked_sub(1);
+        match last.filter(|&i| matches!(self.items[i], Item::Retry { .. })) {
+            Some(i) => {
+                if let Some(item) = self.touch(i) {
+                    *item = retry;
+                }
+            }
+            None => self.push(retry),
         }
     }
 

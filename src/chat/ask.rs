@@ -59,6 +59,7 @@ pub async fn ask_in(
         output: io.output,
         out: io.out,
         notes: io.notes,
+        last_retry: None,
         mid_line: false,
         acc: Accumulator::new(),
     };
@@ -79,6 +80,8 @@ struct Printer<'a> {
     output: Output,
     out: &'a mut (dyn Write + Send),
     notes: &'a mut (dyn Write + Send),
+    /// The reason of the last retry said, so that the next one for it is short.
+    last_retry: Option<String>,
     /// Text was printed without a newline yet.
     mid_line: bool,
     /// The current model call's message, for the JSON output's message lines.
@@ -137,10 +140,19 @@ impl Printer<'_> {
             }) => {
                 #[allow(clippy::cast_precision_loss)]
                 let secs = *wait_ms as f64 / 1000.0;
-                let _ = writeln!(
-                    self.notes,
-                    "memdeck: {reason}; attempt {attempt} in {secs:.1} s"
-                );
+                // The reason once; later attempts for the same reason only say when.
+                if self.last_retry.as_deref() == Some(reason.as_str()) {
+                    let _ = writeln!(
+                        self.notes,
+                        "memdeck: attempt {attempt} in {secs:.1} s (the same error)"
+                    );
+                } else {
+                    let _ = writeln!(
+                        self.notes,
+                        "memdeck: {reason}; attempt {attempt} in {secs:.1} s"
+                    );
+                    self.last_retry = Some(reason.clone());
+                }
             }
             AgentEvent::ToolStarted { name, input, .. } => {
                 if self.mid_line {

@@ -236,12 +236,44 @@ pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// An error in words, with its causes (reqwest's and the AWS SDK's top-level texts are terse).
-pub fn describe(error: &dyn std::error::Error) -> String {
+pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    // A connection that could not be made or timed out: where, and the innermost cause
+    // ("Connection refused"), rather than the client library's layers around it.
+    if let Some(e) = error.downcast_ref::<reqwest::Error>()
+        && (e.is_connect() || e.is_timeout())
+    {
+        let place = e.url().map_or_else(String::new, |u| {
+            let host = u.host_str().unwrap_or_default();
+            match u.port_or_known_default() {
+                Some(port) => format!(" to {host}:{port}"),
+                None => format!(" to {host}"),
+            }
+        });
+        let mut root = None;
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            root = Some(cause.to_string());
+            source = cause.source();
+        }
+        let what = if e.is_timeout() {
+            "timed out connecting"
+        } else {
+            "cannot connect"
+        };
+        return match root {
+            Some(cause) => format!("{what}{place}: {cause}"),
+            None => format!("{what}{place}"),
+        };
+    }
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        // Client libraries often repeat their cause in their own message: say it once.
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
         source = cause.source();
     }
     text
