@@ -99,10 +99,37 @@ fn tabs_are_selected_by_alt_digit_ctrl_page_and_keep_their_own_drafts() {
     assert_eq!(app.tabs[1].input.lines(), ["for john"]);
 }
 
+/// Ctrl+T is a quick "add a chat": the team's personas are offered first, a closed one
+/// preselected; Enter on one with a tab goes to it.
+#[test]
+fn ctrl_t_offers_the_team_first() {
+    let mut app = app(160, 48);
+    app.active = 2;
+    app.update(ctrl('w'));
+    assert_eq!(app.tabs.len(), 2, "Sam's empty tab closes without asking");
+    app.update(ctrl('t'));
+    assert!(matches!(app.popup, Some(Popup::Personas { selected: 2 })));
+    assert!(screen(&app).contains("Someone new"));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.tabs.len(), 3);
+    assert_eq!(app.active_tab().unwrap().persona.name, "Sam");
+    assert_eq!(app.active_tab().unwrap().persona.role, "Proposal Writer");
+    app.update(ctrl('t'));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.tabs.len(), 3, "Alice's tab was open: no second one");
+    assert_eq!(app.active, 0);
+}
+
 #[test]
 fn a_new_persona_is_asked_for_and_checked() {
     let mut app = app(160, 48);
     app.update(ctrl('t'));
+    // Every team member has a tab: the picker starts on "someone new".
+    assert!(matches!(app.popup, Some(Popup::Personas { selected: 3 })));
+    app.update(key(KeyCode::Enter));
     assert!(matches!(app.popup, Some(Popup::Form(..))));
     type_text(&mut app, "john");
     app.update(key(KeyCode::Tab));
@@ -1019,6 +1046,31 @@ fn a_typed_snapshot_name_replaces_the_suggestion() {
         matches!(commands.as_slice(), [Command::SaveSnapshot(name)] if name.starts_with("snapshot-")),
         "{commands:?}"
     );
+}
+
+/// F6 c clears the memories (a snapshot first) and keeps the conversations; F6 r still starts
+/// everything over.
+#[test]
+fn clearing_the_memories_keeps_the_conversations() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "hello");
+    apply(&mut app, answer(tab, req, "hi"));
+    app.update(ended(tab, req, Ok(())));
+    app.update(key(KeyCode::F(6)));
+    app.update(key(KeyCode::Char('c')));
+    assert!(screen(&app).contains("the conversations stay"));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y'))),
+        [Command::ClearMemories]
+    );
+    app.update(Action::SnapshotDone(Ok(
+        "memories cleared (2 entries), conversations kept; snapshot before-reset-x has what was there".into(),
+    )));
+    assert!(
+        app.tabs[0].has_history(),
+        "Alice's conversation is still there"
+    );
+    assert!(screen(&app).contains("conversations kept"));
 }
 
 /// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).

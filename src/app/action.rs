@@ -137,6 +137,8 @@ pub enum Command {
     SaveSnapshot(String),
     RestoreSnapshot(String),
     ResetDemo,
+    /// Snapshot, then clear the memory store only: the conversations stay.
+    ClearMemories,
     Cancel(RequestId),
     /// List the whole store (and its history, for who changed what).
     ListMemory,

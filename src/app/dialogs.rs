@@ -36,6 +36,66 @@ impl App {
         }
     }
 
+    /// Ctrl+T: the picker, on the first team member without a tab (else "someone new").
+    pub(super) fn open_persona_picker(&mut self) {
+        let selected = self
+            .team
+            .iter()
+            .position(|p| !self.has_tab_for(&p.name))
+            .unwrap_or(self.team.len());
+        self.popup = Some(Popup::Personas { selected });
+    }
+
+    /// Whether a tab talks with `name` already.
+    pub(super) fn has_tab_for(&self, name: &str) -> bool {
+        self.tabs
+            .iter()
+            .any(|t| t.persona.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Keys in the persona picker: Enter opens a tab for the team member (or goes to theirs),
+    /// or asks for someone new on the last row.
+    fn on_personas_key(&mut self, selected: usize, code: KeyCode) {
+        let rows = self.team.len() + 1;
+        match code {
+            KeyCode::Esc => {}
+            KeyCode::Up => {
+                self.popup = Some(Popup::Personas {
+                    selected: selected.saturating_sub(1),
+                });
+            }
+            KeyCode::Down => {
+                self.popup = Some(Popup::Personas {
+                    selected: (selected + 1).min(rows - 1),
+                });
+            }
+            KeyCode::Enter => match self.team.get(selected).cloned() {
+                Some(persona) => {
+                    if let Some(i) = self
+                        .tabs
+                        .iter()
+                        .position(|t| t.persona.name.eq_ignore_ascii_case(&persona.name))
+                    {
+                        self.select_tab(i);
+                        self.notify(format!("{}'s tab is open: here it is", persona.name), false);
+                    } else {
+                        let i = self.add_tab(persona);
+                        self.select_tab(i);
+                    }
+                    self.focus = Focus::Input;
+                }
+                None => {
+                    let form = Form::new(
+                        "New persona",
+                        vec![Field::new("Name", ""), Field::new("Role", "")],
+                    );
+                    self.popup = Some(Popup::Form(FormKind::NewTab, form));
+                }
+            },
+            _ => self.popup = Some(Popup::Personas { selected }),
+        }
+    }
+
     /// Keys in the snapshots dialog: s saves, Enter restores the selected one, r resets the
     /// demo; both of those ask first (y / n).
     fn on_snapshots_key(&mut self, mut view: SnapshotsView, code: KeyCode) -> Vec<Command> {
@@ -44,6 +104,7 @@ impl App {
                 KeyCode::Char('y' | 'Y') => match question {
                     SnapshotQuestion::Restore(name) => vec![Command::RestoreSnapshot(name)],
                     SnapshotQuestion::Reset => vec![Command::ResetDemo],
+                    SnapshotQuestion::Clear => vec![Command::ClearMemories],
                 },
                 _ => {
                     self.popup = Some(Popup::Snapshots(view));
@@ -82,6 +143,7 @@ impl App {
                 }
             }
             KeyCode::Char('r') => view.confirm = Some(SnapshotQuestion::Reset),
+            KeyCode::Char('c') => view.confirm = Some(SnapshotQuestion::Clear),
             _ => {}
         }
         self.popup = Some(Popup::Snapshots(view));
@@ -127,6 +189,7 @@ impl App {
                 self.popup = Some(p);
             }
             Popup::Models(picker) => self.on_model_key(picker, key.code),
+            Popup::Personas { selected } => self.on_personas_key(selected, key.code),
             Popup::Snapshots(view) => return self.on_snapshots_key(view, key.code),
             Popup::History(mut view) => match key.code {
                 KeyCode::Esc | KeyCode::Char('q') => {}

@@ -244,7 +244,8 @@ impl Effects {
                 Command::ListSnapshots
                 | Command::SaveSnapshot(_)
                 | Command::RestoreSnapshot(_)
-                | Command::ResetDemo => self.snapshot(command),
+                | Command::ResetDemo
+                | Command::ClearMemories => self.snapshot(command),
                 Command::Export => match &self.session {
                     Some(writer) => {
                         let _ = writer.jobs.send(Job::Export);
@@ -326,9 +327,21 @@ impl Effects {
                         ))
                     }),
                 ),
-                _ => Action::ResetDone(
+                Command::ClearMemories => Action::SnapshotDone(
+                    snapshot::reset(store.as_ref(), &dir, HUMAN_ACTOR, now).map(|(name, n)| {
+                        format!(
+                            "memories cleared ({n} entr{}), conversations kept; snapshot {name} has what was there",
+                            if n == 1 { "y" } else { "ies" }
+                        )
+                    }),
+                ),
+                Command::ResetDemo => Action::ResetDone(
                     snapshot::reset(store.as_ref(), &dir, HUMAN_ACTOR, now).map(|(name, _)| name),
                 ),
+                other => {
+                    tracing::error!(?other, "not a snapshot command");
+                    return;
+                }
             };
             let _ = tx.send(action);
         });

@@ -165,13 +165,7 @@ impl App {
                 self.select_tab((self.active + n - 1) % n);
             }
             Intent::SelectTab(i) => self.select_tab(i),
-            Intent::NewTab => {
-                let form = Form::new(
-                    "New persona",
-                    vec![Field::new("Name", ""), Field::new("Role", "")],
-                );
-                self.popup = Some(Popup::Form(FormKind::NewTab, form));
-            }
+            Intent::NewTab => self.open_persona_picker(),
             Intent::RenameTab => {
                 if let Some(tab) = self.active_tab() {
                     let form = Form::new(

@@ -81,6 +81,8 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Tokens of tabs that were closed, so the session total does not shrink.
     closed_tokens: (u64, u64),
+    /// The configured team, offered by Ctrl+T (whatever tabs are open now).
+    pub team: Vec<Persona>,
     /// Whether the demo script's speaker notes show under the input (off: the audience sees
     /// the screen; `--notes` sends them elsewhere).
     pub notes_shown: bool,
@@ -138,6 +140,7 @@ impl App {
             closed_tokens: (0, 0),
             closed_cost: Some(0.0),
             notes_shown: false,
+            team: team.clone(),
             size,
             now: Instant::now(),
             wall_ms: 0,

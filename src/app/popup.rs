@@ -94,6 +94,8 @@ pub struct SnapshotsView {
 pub enum SnapshotQuestion {
     Restore(String),
     Reset,
+    /// Clear the memories only (the conversations stay).
+    Clear,
 }
 
 /// The versions of a file.
@@ -134,7 +136,9 @@ impl HistoryView {
 /// The dialog on top, if any.
 #[derive(Debug)]
 pub enum Popup {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Form(FormKind, Form),
     ConfirmCloseTab(TabId),
     ConfirmDelete(String),
@@ -142,6 +146,10 @@ pub enum Popup {
     History(HistoryView),
     Models(ModelPicker),
     Snapshots(SnapshotsView),
+    /// Ctrl+T: the team's personas to open a tab for, then "someone new".
+    Personas {
+        selected: usize,
+    },
 }
 
 /// The model picker: row 0 is "the configured model", then the backend's list.

@@ -82,6 +82,7 @@ pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
         ),
         Popup::History(view) => history(t, view, app.wall_ms, screen, buf),
         Popup::Snapshots(view) => snapshots(t, view, screen, buf),
+        Popup::Personas { selected } => personas(app, *selected, screen, buf),
         Popup::Models(picker) => {
             let current = app.active_tab().and_then(|t| t.model.as_deref());
             models(t, picker, current, screen, buf);
@@ -127,6 +128,10 @@ fn snapshots(t: &Theme, view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
             "Reset the demo: save a snapshot, clear every memory, start every conversation over? y / n"
                 .to_owned(),
         ),
+        Some(SnapshotQuestion::Clear) => Some(
+            "Clear the memories: save a snapshot, then delete every memory file; the conversations stay? y / n"
+                .to_owned(),
+        ),
         None => None,
     };
     if let Some(question) = question {
@@ -143,12 +148,45 @@ fn snapshots(t: &Theme, view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
         &[
             ("s", "save"),
             ("Enter", "restore"),
+            ("c", "clear memories"),
             ("r", "reset the demo"),
             ("Esc", "close"),
         ],
         inner,
         buf,
     );
+}
+
+/// Ctrl+T: the team, marked where a tab is open, then "someone new".
+fn personas(app: &App, selected: usize, screen: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let rows = u16::try_from(app.team.len() + 4).unwrap_or(u16::MAX);
+    let area = centered(screen, 56, rows.min(screen.height.saturating_sub(2)));
+    let inner = frame(t, "New tab (Enter opens, Esc closes)", area, buf);
+    let mut lines = Vec::new();
+    for (i, p) in app.team.iter().enumerate() {
+        let open = app
+            .tabs
+            .iter()
+            .any(|tab| tab.persona.name.eq_ignore_ascii_case(&p.name));
+        let text = format!(
+            "{:<12} {}{}",
+            sanitize(&p.name),
+            sanitize(&p.role),
+            if open {
+                "  (open: Enter goes to it)"
+            } else {
+                ""
+            }
+        );
+        lines.push(list_row(t, text, i == selected));
+    }
+    lines.push(list_row(
+        t,
+        "Someone new… (a name and a role)".to_owned(),
+        selected == app.team.len(),
+    ));
+    list_lines(&lines, selected, inner, buf);
 }
 
 fn models(t: &Theme, picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut Buffer) {
