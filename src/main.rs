@@ -409,12 +409,23 @@ fn run_memory(
         } => {
             check_actor(actor)?;
             let path = parse_path(path)?;
-            let restored = store
-                .restore(&path, version.as_deref(), WriteCtx::new(actor, "restore"))
-                .map_err(|e| {
-                    Failure::from(e).hint(format!("`memdeck memory log {path}` lists its versions"))
-                })?;
-            println!("Restored {path} to version {}", restored.short());
+            let restored = memory::history::restore_path(
+                store,
+                &path,
+                version.as_deref(),
+                WriteCtx::new(actor, "restore"),
+            )
+            .map_err(|e| {
+                Failure::from(e).hint(format!("`memdeck memory log {path}` lists its versions"))
+            })?;
+            match restored {
+                memory::history::Restored::File(v) => {
+                    println!("Restored {path} to version {}", v.short());
+                }
+                memory::history::Restored::Folder { files } => {
+                    println!("Restored the folder {path}: {files} file(s)");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

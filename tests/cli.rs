@@ -256,3 +256,28 @@ fn no_subcommand_without_a_terminal_says_what_to_use() {
     assert!(err.contains("memdeck ask"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// `memory restore` of a folder that was deleted whole brings back every file it held (it
+/// said "has no recorded versions").
+#[test]
+fn a_deleted_folder_is_restored_whole() {
+    let t = tmp();
+    let exec = |input: &str| {
+        let out = memdeck(t.path(), &["memory", "exec", input]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    exec(r#"{"command":"create","path":"/memories/team/a.md","file_text":"a\n"}"#);
+    exec(r#"{"command":"create","path":"/memories/team/sub/b.md","file_text":"b\n"}"#);
+    exec(r#"{"command":"delete","path":"/memories/team"}"#);
+    let out = memdeck(t.path(), &["memory", "restore", "/memories/team"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "Restored the folder /memories/team: 2 file(s)\n"
+    );
+    let read = |p: &str| std::fs::read_to_string(t.path().join("memories").join(p)).unwrap();
+    assert_eq!(
+        (read("team/a.md"), read("team/sub/b.md")),
+        ("a\n".into(), "b\n".into())
+    );
+}

@@ -265,3 +265,39 @@ fn both_backends_keep_the_same_history_under_one_retention() {
         .unwrap();
     assert_eq!(stored, named.len());
 }
+
+/// A folder deleted whole comes back with every file it held, at the versions the delete
+/// removed, on both backends (`u` in the panel and `memdeck memory restore` use this); a file
+/// recreated since is left as it is.
+#[test]
+fn a_deleted_folder_comes_back_whole_on_both_backends() {
+    use memdeck::memory::history::{Restored, restore_path};
+    let server = RedisServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
+    let redis = server.store("folder", "test-host");
+    for store in [&local as &dyn MemoryStore, &redis as &dyn MemoryStore] {
+        let write = |input: Value| assert!(!execute(store, &input, "Alice").is_error);
+        write(json!({"command": "create", "path": "/memories/team/a.md", "file_text": "a1\n"}));
+        write(
+            json!({"command": "str_replace", "path": "/memories/team/a.md", "old_str": "a1", "new_str": "a2"}),
+        );
+        write(json!({"command": "create", "path": "/memories/team/sub/b.md", "file_text": "b\n"}));
+        write(json!({"command": "create", "path": "/memories/team/c.md", "file_text": "c\n"}));
+        write(json!({"command": "delete", "path": "/memories/team"}));
+        write(json!({"command": "create", "path": "/memories/team/c.md", "file_text": "new c\n"}));
+        let folder = MemPath::parse("/memories/team").unwrap();
+        let done = restore_path(store, &folder, None, WriteCtx::new("you", "restore")).unwrap();
+        assert_eq!(done, Restored::Folder { files: 2 });
+        let read = |p: &str| store.read(&MemPath::parse(p).unwrap()).unwrap().text;
+        assert_eq!(read("/memories/team/a.md"), "a2\n");
+        assert_eq!(read("/memories/team/sub/b.md"), "b\n");
+        assert_eq!(read("/memories/team/c.md"), "new c\n");
+        // A path that never was a folder: the store's own answer.
+        let never = MemPath::parse("/memories/never").unwrap();
+        assert!(matches!(
+            restore_path(store, &never, None, WriteCtx::new("you", "restore")),
+            Err(memdeck::memory::StoreError::NoVersion(_))
+        ));
+    }
+}

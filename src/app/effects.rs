@@ -398,10 +398,15 @@ fn run_memory(store: &dyn MemoryStore, command: Command) -> Option<MemoryEvent> 
             Ok(format!("deleted {path} · u undoes"))
         })()),
         Command::Restore { path, version } => done((|| {
-            let restored = store
-                .restore(&parse(&path)?, version.as_deref(), ctx("restore"))
+            use crate::memory::history::{Restored, restore_path};
+            let restored = restore_path(store, &parse(&path)?, version.as_deref(), ctx("restore"))
                 .map_err(text)?;
-            Ok(format!("restored {path} (version {})", restored.short()))
+            Ok(match restored {
+                Restored::File(v) => format!("restored {path} (version {})", v.short()),
+                Restored::Folder { files } => {
+                    format!("restored the folder {path} ({files} file(s))")
+                }
+            })
         })()),
         Command::LoadHistory(path) => MemoryEvent::History {
             result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(text)),

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MemPath, StoreError, Version};
+use super::{MemPath, MemoryStore, StoreError, Version, WriteCtx};
 
 /// One recorded change to one path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +60,61 @@ impl HistoryEntry {
         }
         out
     }
+}
+
+/// What restoring a path brought back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Restored {
+    /// A file, at this version.
+    File(Version),
+    /// A folder deleted whole: this many files, each at the version the delete removed.
+    Folder { files: usize },
+}
+
+/// Restore `path`: a file to a version (see [`MemoryStore::restore`]); or, when `path` names a
+/// folder that was deleted whole and no version is asked for, every file the delete removed,
+/// each at the version it had (a file recreated since is left as it is now).
+pub fn restore_path(
+    store: &dyn MemoryStore,
+    path: &MemPath,
+    version: Option<&str>,
+    ctx: WriteCtx<'_>,
+) -> Result<Restored, StoreError> {
+    let err = match store.restore(path, version, ctx) {
+        Ok(v) => return Ok(Restored::File(v)),
+        Err(e @ (StoreError::NoVersion(_) | StoreError::IsDir(_))) if version.is_none() => e,
+        Err(e) => return Err(e),
+    };
+    let entries = store.history(None)?;
+    let Some(files) = deleted_folder(&entries, path) else {
+        return Err(err);
+    };
+    let mut restored = 0;
+    for (file, version) in files {
+        if store.node(&file)?.is_some() {
+            continue;
+        }
+        store.restore(&file, Some(version.as_str()), ctx)?;
+        restored += 1;
+    }
+    Ok(Restored::Folder { files: restored })
+}
+
+/// The files (and their versions) that the last delete of the folder `path` removed: the
+/// entries after its folder entry (a delete of `path` with no content), for paths below it.
+fn deleted_folder(entries: &[HistoryEntry], path: &MemPath) -> Option<Vec<(MemPath, Version)>> {
+    let key = path.to_string();
+    let below = format!("{key}/");
+    let at = entries
+        .iter()
+        .rposition(|e| e.path == key && e.op == "delete" && e.old.is_none() && e.new.is_none())?;
+    let marker = &entries[at];
+    let files: Vec<(MemPath, Version)> = entries[at + 1..]
+        .iter()
+        .take_while(|e| e.op == marker.op && e.actor == marker.actor && e.path.starts_with(&below))
+        .filter_map(|e| Some((MemPath::parse(&e.path).ok()?, e.old.clone()?)))
+        .collect();
+    (!files.is_empty()).then_some(files)
 }
 
 /// Choose the version of `path` to restore: the one whose hash starts with `wanted`, or by
