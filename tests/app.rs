@@ -1073,6 +1073,55 @@ fn clearing_the_memories_keeps_the_conversations() {
     assert!(screen(&app).contains("conversations kept"));
 }
 
+/// A save conflict shows who changed the file and how, offers a merge when the two changes
+/// touch different lines, and says that overwriting keeps their version in the history.
+#[test]
+fn a_conflict_shows_their_change_and_merges_when_it_can() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, "Budget 2M. ");
+    app.update(Action::Memory(MemoryEvent::Changed(
+        memdeck::memory::MemoryChange {
+            path: "/memories/acme.md".into(),
+            kind: memdeck::memory::ChangeKind::Modified,
+            actor: "John".into(),
+            version: None,
+            is_dir: false,
+        },
+    )));
+    app.update(ctrl('s'));
+    let theirs = file("# ACME\n\n- 40 TB by March\n- CTO: Dana\n");
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/acme.md".into(),
+        result: Err(SaveError::Conflict(Some(theirs.clone()))),
+    }));
+    let shown = screen(&app);
+    for part in [
+        "John changed the file while you edited it; their change:",
+        "+ - CTO: Dana",
+        "m merge both",
+        "theirs stays in the history",
+    ] {
+        assert!(shown.contains(part), "{part} not in\n{shown}");
+    }
+    app.update(key(KeyCode::Char('m')));
+    let editor = app.editor.as_ref().unwrap();
+    assert_eq!(editor.state, EditorState::Editing);
+    assert_eq!(
+        editor.text(),
+        "Budget 2M. # ACME\n\n- 40 TB by March\n- CTO: Dana\n"
+    );
+    assert_eq!(
+        app.update(ctrl('s')),
+        [Command::SaveFile {
+            path: "/memories/acme.md".into(),
+            text: "Budget 2M. # ACME\n\n- 40 TB by March\n- CTO: Dana\n".into(),
+            expect: Expect::Version(theirs.version),
+        }]
+    );
+}
+
 /// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).
 #[test]
 fn a_closed_tab_still_counts_in_the_session_cost() {

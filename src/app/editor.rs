@@ -91,6 +91,11 @@ impl MemoryEditor {
         }
     }
 
+    /// The text the editor opened (line ends as `\n`), the base of a merge.
+    pub fn original_text(&self) -> &str {
+        &self.original
+    }
+
     pub fn is_dirty(&self) -> bool {
         self.area.lines().join("\n") != self.original
     }
@@ -134,6 +139,39 @@ impl MemoryEditor {
         self.changed_by = None;
     }
 
+    /// Their change and mine, both made to the text I opened, merged line by line when they
+    /// touch different lines; `None` when they overlap (or the file was deleted).
+    pub fn merged(&self) -> Option<String> {
+        let EditorState::Conflict(conflict) = &self.state else {
+            return None;
+        };
+        let theirs = conflict.theirs.as_ref()?;
+        let theirs = theirs.text.replace("\r\n", "\n");
+        merge3(&self.original, &self.area.lines().join("\n"), &theirs)
+    }
+
+    /// Take the merge: the text is both changes, based on their version (saving overwrites
+    /// only that version).
+    pub fn take_merge(&mut self) -> bool {
+        let (Some(text), EditorState::Conflict(conflict)) = (self.merged(), &self.state) else {
+            return false;
+        };
+        let Some(theirs) = conflict.theirs.clone() else {
+            return false;
+        };
+        let mut area = TextArea::new(text.split('\n').map(str::to_owned).collect());
+        area.set_wrap_mode(WrapMode::WordOrGlyph);
+        area.set_line_number_style(self.line_numbers);
+        area.set_cursor_line_style(ratatui::style::Style::default());
+        self.area = area;
+        self.original = theirs.text.replace("\r\n", "\n");
+        self.base = Some(theirs.version);
+        self.state = EditorState::Editing;
+        self.changed_by = None;
+        self.message = Some("merged their change with yours; Ctrl+S saves".to_owned());
+        true
+    }
+
     /// The precondition that overwrites their version (and nothing newer).
     pub fn overwrite_expect(&self) -> Option<Expect> {
         let EditorState::Conflict(conflict) = &self.state else {
@@ -146,6 +184,61 @@ impl MemoryEditor {
     }
 }
 
+/// One side's changes to the base: (the base lines it replaces, the lines it puts there).
+fn changes(base: &str, side: &str) -> Vec<(std::ops::Range<usize>, Vec<String>)> {
+    let diff = similar::TextDiff::from_lines(base, side);
+    let new_lines: Vec<&str> = diff.new_slices().to_vec();
+    diff.ops()
+        .iter()
+        .filter(|op| !matches!(op, similar::DiffOp::Equal { .. }))
+        .map(|op| {
+            let lines = new_lines[op.new_range()]
+                .iter()
+                .map(|l| (*l).to_owned())
+                .collect();
+            (op.old_range(), lines)
+        })
+        .collect()
+}
+
+/// Merge two edits of `base`: both sets of changed lines when no line is changed by both (and
+/// no two insertions meet at one place); `None` otherwise.
+pub fn merge3(base: &str, mine: &str, theirs: &str) -> Option<String> {
+    // Compare line by line with each line's end, so the last line merges like the others.
+    let with_end = |t: &str| format!("{t}\n");
+    let (base, mine, theirs) = (with_end(base), with_end(mine), with_end(theirs));
+    let mut all = changes(&base, &mine);
+    let their_changes = changes(&base, &theirs);
+    for (range, _) in &their_changes {
+        let clash = all.iter().any(|(r, _)| {
+            r.start < range.end && range.start < r.end
+                || (r.start == range.start && (r.is_empty() || range.is_empty()))
+        });
+        if clash {
+            return None;
+        }
+    }
+    all.extend(their_changes);
+    all.sort_by_key(|(r, _)| (r.start, r.end));
+    let base_lines: Vec<&str> = base.split_inclusive('\n').collect();
+    let mut out = String::new();
+    let mut at = 0;
+    for (range, lines) in all {
+        for line in &base_lines[at..range.start] {
+            out.push_str(line);
+        }
+        for line in lines {
+            out.push_str(&line);
+        }
+        at = range.end;
+    }
+    for line in &base_lines[at..] {
+        out.push_str(line);
+    }
+    out.pop();
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +248,21 @@ mod tests {
             text: text.to_owned(),
             version: Version::of(text.as_bytes()),
         }
+    }
+
+    #[test]
+    fn edits_to_different_lines_merge_and_overlapping_ones_do_not() {
+        let base = "# ACME\n\n- 40 TB\n- March\n";
+        let mine = "# ACME\n\n- 45 TB\n- March\n";
+        let theirs = "# ACME\n\n- 40 TB\n- March\n- CTO: Dana\n";
+        assert_eq!(
+            merge3(base, mine, theirs).as_deref(),
+            Some("# ACME\n\n- 45 TB\n- March\n- CTO: Dana\n")
+        );
+        assert_eq!(merge3(base, mine, "# ACME\n\n- 50 TB\n- March\n"), None);
+        assert_eq!(merge3(base, base, base).as_deref(), Some(base));
+        // Both added a line at the end: where they go is a choice, so no merge.
+        assert_eq!(merge3("a\n", "a\nb\n", "a\nc\n"), None);
     }
 
     #[test]

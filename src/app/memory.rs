@@ -91,6 +91,7 @@ impl App {
                     Ok(version) => editor.saved(version),
                     Err(SaveError::Conflict(theirs)) => {
                         editor.state = EditorState::Conflict(Conflict { theirs });
+                        editor.message = None;
                     }
                     Err(SaveError::Failed(e)) => {
                         editor.state = EditorState::Editing;
@@ -317,6 +318,14 @@ impl App {
             EditorState::Conflict(_) => match key.code {
                 KeyCode::Char('r') => {
                     editor.reload_theirs();
+                    Vec::new()
+                }
+                KeyCode::Char('m') => {
+                    if !editor.take_merge() {
+                        editor.message = Some(
+                            "the two changes touch the same lines: choose r, o or k".to_owned(),
+                        );
+                    }
                     Vec::new()
                 }
                 KeyCode::Char('o') => {

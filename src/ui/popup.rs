@@ -157,6 +157,52 @@ fn snapshots(t: &Theme, view: &SnapshotsView, screen: Rect, buf: &mut Buffer) {
     );
 }
 
+/// The other side of a save conflict: who changed the file and how (their lines against the
+/// text this editor opened), so the choice is made knowing what is lost.
+fn conflict_diff(
+    t: &Theme,
+    editor: &crate::app::editor::MemoryEditor,
+    conflict: &crate::app::editor::Conflict,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let who = editor
+        .changed_by
+        .as_deref()
+        .map_or_else(|| "someone else".to_owned(), sanitize);
+    let mut lines = Vec::new();
+    match &conflict.theirs {
+        None => lines.push(Line::from(Span::styled(
+            format!("{who} deleted the file. Your text is kept: o saves it as a new file."),
+            t.warn,
+        ))),
+        Some(theirs) => {
+            lines.push(Line::from(Span::styled(
+                format!("{who} changed the file while you edited it; their change:"),
+                t.warn,
+            )));
+            let theirs = theirs.text.replace("\r\n", "\n");
+            let diff = similar::TextDiff::from_lines(editor.original_text(), theirs.as_str());
+            for change in diff.iter_all_changes() {
+                let text = change.value().trim_end_matches('\n');
+                let (sign, style) = match change.tag() {
+                    similar::ChangeTag::Delete => ("- ", t.error),
+                    similar::ChangeTag::Insert => ("+ ", t.ok),
+                    similar::ChangeTag::Equal => continue,
+                };
+                lines.push(Line::from(Span::styled(
+                    format!("{sign}{}", sanitize(text)),
+                    style,
+                )));
+            }
+            if lines.len() == 1 {
+                lines.push(Line::from(Span::styled("(the same text as yours)", t.dim)));
+            }
+        }
+    }
+    lines_at(&lines, area, buf);
+}
+
 /// Ctrl+T: the team, marked where a tab is open, then "someone new".
 fn personas(app: &App, selected: usize, screen: Rect, buf: &mut Buffer) {
     let t = &app.theme;
@@ -468,24 +514,38 @@ pub fn editor(t: &Theme, editor: &MemoryEditor, area: Rect, buf: &mut Buffer) {
     }
     let bar_height = 2;
     let text = Rect::new(inner.x, inner.y, inner.width, inner.height - bar_height);
-    editor.area.render(text, buf);
+    if let EditorState::Conflict(conflict) = &editor.state {
+        conflict_diff(t, editor, conflict, text, buf);
+    } else {
+        editor.area.render(text, buf);
+    }
     let bar = Rect::new(inner.x, text.bottom(), inner.width, bar_height);
     let (message, keys): (Line, Line) = match &editor.state {
         EditorState::Conflict(conflict) => {
-            let what = match &conflict.theirs {
-                Some(_) => "This file changed since you opened it; nothing was saved.",
-                None => "This file was deleted since you opened it; nothing was saved.",
+            let what = match (&conflict.theirs, &editor.message) {
+                (_, Some(m)) => m.clone(),
+                (Some(_), None) => {
+                    "This file changed since you opened it; nothing was saved.".to_owned()
+                }
+                (None, None) => {
+                    "This file was deleted since you opened it; nothing was saved.".to_owned()
+                }
             };
+            let mut keys = Vec::new();
+            if editor.merged().is_some() {
+                keys.push(("m", "merge both (different lines)"));
+            }
+            keys.extend([
+                ("r", "take theirs"),
+                ("o", "overwrite (theirs stays in the history)"),
+                ("k", "keep editing"),
+            ]);
             (
-                Line::from(Span::styled(what, t.error.add_modifier(Modifier::BOLD))),
-                t.key_hints(
-                    &[
-                        ("r", "reload theirs (drop my edits)"),
-                        ("o", "overwrite with mine"),
-                        ("k", "keep editing"),
-                    ],
-                    "   ",
-                ),
+                Line::from(Span::styled(
+                    sanitize(&what),
+                    t.error.add_modifier(Modifier::BOLD),
+                )),
+                t.key_hints(&keys, "   "),
             )
         }
         EditorState::ConfirmDiscard => (
