@@ -431,6 +431,27 @@ fn run_memory(
     }
 }
 
+/// The runtime of a command-line turn (`ask`, `demo`): two workers, as the machine has.
+fn cli_runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(1, format!("cannot start the async runtime: {e}")))
+}
+
+/// A token that Ctrl+C cancels (the turn keeps what arrived); call inside the runtime.
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    cancel
+}
+
 /// `memdeck demo run|record`.
 fn run_demo(config: &Config, command: &DemoCommand) -> Result<ExitCode, Failure> {
     let (name, record) = match command {
@@ -484,19 +505,9 @@ fn run_demo(config: &Config, command: &DemoCommand) -> Result<ExitCode, Failure>
             prompt: &s.prompt,
         })
         .collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new(1, format!("cannot start the async runtime: {e}")))?;
+    let runtime = cli_runtime()?;
     let result = runtime.block_on(async {
-        let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
+        let cancel = cancel_on_ctrl_c();
         memdeck::chat::play::play(
             &steps,
             &agent_for,
@@ -572,20 +583,10 @@ fn run_ask(
             options
         },
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::new(1, format!("cannot start the async runtime: {e}")))?;
+    let runtime = cli_runtime()?;
     let output = if json { Output::Json } else { Output::Text };
     let result = runtime.block_on(async {
-        let cancel = CancellationToken::new();
-        let on_ctrl_c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                on_ctrl_c.cancel();
-            }
-        });
+        let cancel = cancel_on_ctrl_c();
         let mut out = std::io::stdout();
         let mut notes = std::io::stderr();
         match continued.as_mut() {

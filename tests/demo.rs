@@ -5,54 +5,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use memdeck::chat::agent::check_history;
-use memdeck::chat::{Agent, AgentEvent, Conversation, Persona, TurnOptions};
+#[path = "support/demo.rs"]
+mod demo;
+
+use demo::{agent, say};
+use memdeck::chat::{AgentEvent, Conversation};
 use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
 use memdeck::provider::demo::Demo;
 use memdeck::provider::{ContextEditing, StreamEvent};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
-
-fn agent(store: &Arc<dyn MemoryStore>, name: &str, role: &str) -> Agent {
-    Agent {
-        provider: Arc::new(Demo {
-            tokens_per_second: 0.0,
-        }),
-        store: store.clone(),
-        persona: Persona {
-            name: name.into(),
-            role: role.into(),
-            color: "cyan".into(),
-        },
-        options: TurnOptions::default(),
-    }
-}
-
-/// Run a turn; return the final answer's text and the tool commands used.
-async fn say(agent: &Agent, conversation: &mut Conversation, text: &str) -> (String, Vec<String>) {
-    let mut tools = Vec::new();
-    agent
-        .run_turn(conversation, text, &CancellationToken::new(), &mut |e| {
-            if let AgentEvent::ToolStarted { input, .. } = e {
-                tools.push(format!(
-                    "{} {}",
-                    input["command"].as_str().unwrap(),
-                    input["path"].as_str().unwrap()
-                ));
-            }
-        })
-        .await
-        .unwrap();
-    check_history(&conversation.messages).unwrap();
-    let last = conversation.messages.last().unwrap();
-    let text = last["content"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|b| b["text"].as_str())
-        .collect::<String>();
-    (text, tools)
-}
 
 async fn scenario() -> (Vec<(String, Vec<String>)>, String, Vec<Value>) {
     let tmp = tempfile::Builder::new()

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+#[path = "support/demo.rs"]
+mod demo;
+
 use memdeck::app::script::find;
-use memdeck::chat::agent::check_history;
-use memdeck::chat::{Agent, AgentEvent, Conversation, Persona, TurnOptions};
+use memdeck::chat::Conversation;
 use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
-use memdeck::provider::demo::Demo;
-use tokio_util::sync::CancellationToken;
 
 /// One step as it happened: the answer, the tool calls ("view /memories/x.md"), the files after.
 struct Played {
@@ -84,45 +84,9 @@ async fn play(name: &str) -> Run {
     let mut tabs: HashMap<String, Conversation> = HashMap::new();
     let mut steps = Vec::new();
     for step in &script.steps {
-        let agent = Agent {
-            provider: Arc::new(Demo {
-                tokens_per_second: 0.0,
-            }),
-            store: store.clone(),
-            persona: Persona {
-                name: step.persona.clone(),
-                role: "team member".into(),
-                color: "cyan".into(),
-            },
-            options: TurnOptions::default(),
-        };
+        let agent = demo::agent(&store, &step.persona, "team member");
         let conversation = tabs.entry(step.persona.clone()).or_default();
-        let mut tools = Vec::new();
-        agent
-            .run_turn(
-                conversation,
-                &step.prompt,
-                &CancellationToken::new(),
-                &mut |e| {
-                    if let AgentEvent::ToolStarted { input, .. } = e {
-                        tools.push(format!(
-                            "{} {}",
-                            input["command"].as_str().unwrap(),
-                            input["path"].as_str().unwrap()
-                        ));
-                    }
-                },
-            )
-            .await
-            .unwrap();
-        check_history(&conversation.messages).unwrap();
-        let last = conversation.messages.last().unwrap();
-        let answer = last["content"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|b| b["text"].as_str())
-            .collect::<String>();
+        let (answer, tools) = demo::say(&agent, conversation, &step.prompt).await;
         steps.push(Played {
             note: step.note.clone().unwrap_or_default(),
             answer,

@@ -7,51 +7,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use memdeck::chat::agent::check_history;
-use memdeck::chat::{Agent, AgentEvent, Conversation, Persona, TurnOptions};
+#[path = "support/demo.rs"]
+mod demo;
+
+use demo::say;
+use memdeck::chat::Conversation;
 use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
-use memdeck::provider::demo::Demo;
-use tokio_util::sync::CancellationToken;
 
-fn agent(store: &Arc<dyn MemoryStore>, name: &str) -> Agent {
-    Agent {
-        provider: Arc::new(Demo {
-            tokens_per_second: 0.0,
-        }),
-        store: store.clone(),
-        persona: Persona {
-            name: name.into(),
-            role: "team member".into(),
-            color: "cyan".into(),
-        },
-        options: TurnOptions::default(),
-    }
-}
-
-/// Run a turn; the final answer's text and the tool commands used ("view /memories/x.md").
-async fn say(agent: &Agent, conversation: &mut Conversation, text: &str) -> (String, Vec<String>) {
-    let mut tools = Vec::new();
-    agent
-        .run_turn(conversation, text, &CancellationToken::new(), &mut |e| {
-            if let AgentEvent::ToolStarted { input, .. } = e {
-                tools.push(format!(
-                    "{} {}",
-                    input["command"].as_str().unwrap_or("?"),
-                    input["path"].as_str().unwrap_or("?")
-                ));
-            }
-        })
-        .await
-        .unwrap();
-    check_history(&conversation.messages).unwrap();
-    let last = conversation.messages.last().unwrap();
-    let text = last["content"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|b| b["text"].as_str())
-        .collect::<String>();
-    (text, tools)
+fn agent(store: &Arc<dyn MemoryStore>, name: &str) -> memdeck::chat::Agent {
+    demo::agent(store, name, "team member")
 }
 
 struct Variant {

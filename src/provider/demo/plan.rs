@@ -441,6 +441,17 @@ impl Context {
         Err(customers.into_iter().cloned().collect())
     }
 
+    /// `reads`, then each of `more` that memory holds (a document to replace, the
+    /// architecture a proposal cites).
+    fn and_existing(&self, mut reads: Vec<String>, more: &[&String]) -> Vec<String> {
+        reads.extend(
+            more.iter()
+                .filter(|p| self.files.contains(p))
+                .map(|p| (*p).clone()),
+        );
+        reads
+    }
+
     fn work(&self) -> Work {
         match self.intent {
             Intent::Forget => self.forget(),
@@ -592,10 +603,7 @@ impl Context {
             Err(text) => return say(text),
         };
         let target = format!("/memories/{}_architecture.md", base_of(&customer));
-        let mut reads = vec![customer.clone()];
-        if self.files.contains(&target) {
-            reads.push(target.clone());
-        }
+        let reads = self.and_existing(vec![customer.clone()], &[&target]);
         let person = self.person.clone();
         Work {
             reads,
@@ -667,13 +675,7 @@ impl Context {
         let base = base_of(&customer).to_owned();
         let arch = format!("/memories/{base}_architecture.md");
         let target = format!("/memories/{base}_proposal.md");
-        let mut reads = vec![customer.clone()];
-        if self.files.contains(&arch) {
-            reads.push(arch.clone());
-        }
-        if self.files.contains(&target) {
-            reads.push(target.clone());
-        }
+        let reads = self.and_existing(vec![customer.clone()], &[&arch, &target]);
         let person = self.person.clone();
         Work {
             reads,
@@ -725,12 +727,8 @@ impl Context {
         };
         let target = format!("/memories/{}_review.md", base_of(&log));
         let person = self.person.clone();
-        let mut all = vec![log.clone()];
-        if self.files.contains(&target) {
-            all.push(target.clone());
-        }
         Work {
-            reads: all,
+            reads: self.and_existing(vec![log.clone()], &[&target]),
             outcome: Box::new(move |r| {
                 let doc = compose::incident_review(&log, r.text(&log).unwrap_or_default(), &person);
                 write_doc(
@@ -758,10 +756,7 @@ impl Context {
             );
         }
         let target = "/memories/review_checklist.md".to_owned();
-        let mut reads = patterns.clone();
-        if self.files.contains(&target) {
-            reads.push(target.clone());
-        }
+        let reads = self.and_existing(patterns.clone(), &[&target]);
         let person = self.person.clone();
         Work {
             reads,

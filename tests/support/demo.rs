@@ -1,0 +1,57 @@
+//! The offline demo model through the real tool loop: an agent per persona on a shared store,
+//! and a turn that returns the final answer and the tool commands used.
+#![allow(dead_code, clippy::unwrap_used, clippy::pedantic)]
+
+use std::sync::Arc;
+
+use memdeck::chat::agent::check_history;
+use memdeck::chat::{Agent, AgentEvent, Conversation, Persona, TurnOptions};
+use memdeck::memory::MemoryStore;
+use memdeck::provider::demo::Demo;
+use tokio_util::sync::CancellationToken;
+
+/// `name`'s agent on `store`, on the demo model streaming as fast as it can.
+pub fn agent(store: &Arc<dyn MemoryStore>, name: &str, role: &str) -> Agent {
+    Agent {
+        provider: Arc::new(Demo {
+            tokens_per_second: 0.0,
+        }),
+        store: store.clone(),
+        persona: Persona {
+            name: name.into(),
+            role: role.into(),
+            color: "cyan".into(),
+        },
+        options: TurnOptions::default(),
+    }
+}
+
+/// Run a turn; the final answer's text and the tool commands used (`view /memories/x.md`).
+pub async fn say(
+    agent: &Agent,
+    conversation: &mut Conversation,
+    text: &str,
+) -> (String, Vec<String>) {
+    let mut tools = Vec::new();
+    agent
+        .run_turn(conversation, text, &CancellationToken::new(), &mut |e| {
+            if let AgentEvent::ToolStarted { input, .. } = e {
+                tools.push(format!(
+                    "{} {}",
+                    input["command"].as_str().unwrap_or("?"),
+                    input["path"].as_str().unwrap_or("?")
+                ));
+            }
+        })
+        .await
+        .unwrap();
+    check_history(&conversation.messages).unwrap();
+    let last = conversation.messages.last().unwrap();
+    let text = last["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["text"].as_str())
+        .collect::<String>();
+    (text, tools)
+}
