@@ -1122,6 +1122,35 @@ fn a_conflict_shows_their_change_and_merges_when_it_can() {
     );
 }
 
+/// Below 100 columns the panel cannot sit beside the chat: the status bar says how to see it,
+/// and Ctrl+B opens it over the chat and closes it again, each said (it flipped a hidden
+/// switch before).
+#[test]
+fn the_narrow_layout_says_where_the_panel_is() {
+    let mut narrow = app(90, 30);
+    let status = |app: &memdeck::app::App| screen(app).lines().last().unwrap().to_owned();
+    assert!(status(&narrow).contains("^B memory"), "{}", status(&narrow));
+    narrow.update(ctrl('b'));
+    assert_eq!(narrow.focus, Focus::Panel);
+    let shown = screen(&narrow);
+    assert!(
+        shown.contains("Memory ·"),
+        "the panel covers the chat:\n{shown}"
+    );
+    assert!(shown.contains("covers the chat"), "{shown}");
+    narrow.update(ctrl('b'));
+    assert_eq!(narrow.focus, Focus::Input);
+    assert!(
+        status(&narrow).contains("memory panel closed"),
+        "{}",
+        status(&narrow)
+    );
+    // Wide: Ctrl+B still hides and shows it beside the chat.
+    let mut wide = app(160, 48);
+    wide.update(ctrl('b'));
+    assert!(!wide.panel_shown);
+}
+
 /// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).
 #[test]
 fn a_closed_tab_still_counts_in_the_session_cost() {

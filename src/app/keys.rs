@@ -58,6 +58,31 @@ impl App {
         }
     }
 
+    /// Ctrl+B. Beside the chat it shows or hides the panel. On a narrow screen the panel can
+    /// only cover the chat, so Ctrl+B opens it over the chat (with the keys) and closes it
+    /// again; both are said, so nothing flips out of sight.
+    fn toggle_panel(&mut self) {
+        let key = self.keymap.short(Intent::TogglePanel);
+        if self.size.width >= super::layout::SIDE_BY_SIDE_WIDTH {
+            self.panel_shown = !self.panel_shown;
+            if !self.panel_shown && self.focus == Focus::Panel {
+                self.focus = Focus::Input;
+            }
+            return;
+        }
+        if self.focus == Focus::Panel {
+            self.focus = Focus::Input;
+            self.notify(format!("memory panel closed ({key} opens it)"), false);
+        } else {
+            self.panel_shown = true;
+            self.focus = Focus::Panel;
+            self.notify(
+                format!("narrow screen: the memory panel covers the chat ({key} or Tab goes back)"),
+                false,
+            );
+        }
+    }
+
     /// A printable key while the panel has focus and no file is open (other than `u` while a
     /// delete can be undone).
     fn types_into_the_panel(&self, key: KeyEvent) -> bool {
@@ -192,12 +217,7 @@ impl App {
                 };
                 self.focus = order[(at + step) % order.len()];
             }
-            Intent::TogglePanel => {
-                self.panel_shown = !self.panel_shown;
-                if !self.panel_shown && self.focus == Focus::Panel {
-                    self.focus = Focus::Input;
-                }
-            }
+            Intent::TogglePanel => self.toggle_panel(),
             Intent::Copy => return self.copy(),
             Intent::PageUp | Intent::PageDown | Intent::Top | Intent::Bottom
                 if self.focus != Focus::Panel =>

@@ -86,18 +86,11 @@ pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
+/// The usage part of the status bar: the tab's and the session's tokens and cost, where the
+/// panel is on a narrow screen, and what context editing saved.
+fn usage_spans(app: &App) -> Vec<Span<'static>> {
     let t = &app.theme;
-    let width = usize::from(area.width);
-    buf.set_style(area, t.bar);
-    let label = match app.active_tab().and_then(|t| t.model.as_deref()) {
-        Some(model) => format!(" {} · {} ", app.labels.provider, sanitize(model)),
-        None => format!(" {} ", app.labels.provider),
-    };
-    let mut left = vec![Span::styled(label, Style::new().bold())];
-    if let Some(trouble) = &app.store_trouble {
-        left.push(Span::styled(format!("│ ⚠ {} ", sanitize(trouble)), t.error));
-    }
+    let mut left = Vec::new();
     let free = app.pricing.free;
     let money = |amount: Option<f64>| {
         amount
@@ -116,6 +109,12 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
             ),
             Style::new(),
         ));
+    }
+    // On a narrow screen the panel is out of sight unless it has focus: say how to see it.
+    let narrow = app.size.width < crate::app::layout::SIDE_BY_SIDE_WIDTH;
+    if narrow && app.focus != Focus::Panel && app.editor.is_none() {
+        let key = app.keymap.short(Intent::TogglePanel);
+        left.push(Span::styled(format!("│ {key} memory "), t.key));
     }
     let (total_in, total_out) = app.session_tokens();
     left.push(Span::styled(
@@ -144,6 +143,22 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         t.dim,
     ));
+    left
+}
+
+pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let width = usize::from(area.width);
+    buf.set_style(area, t.bar);
+    let label = match app.active_tab().and_then(|t| t.model.as_deref()) {
+        Some(model) => format!(" {} · {} ", app.labels.provider, sanitize(model)),
+        None => format!(" {} ", app.labels.provider),
+    };
+    let mut left = vec![Span::styled(label, Style::new().bold())];
+    if let Some(trouble) = &app.store_trouble {
+        left.push(Span::styled(format!("│ ⚠ {} ", sanitize(trouble)), t.error));
+    }
+    left.extend(usage_spans(app));
     // The help key always fits: on a narrow screen the saved tokens go first, then the
     // session's totals (the tab's own stay).
     let help_key = app.keymap.label(Intent::Help);
