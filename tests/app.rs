@@ -1151,6 +1151,64 @@ fn the_narrow_layout_says_where_the_panel_is() {
     assert!(!wide.panel_shown);
 }
 
+/// F4 puts tabs side by side for the audience: the active one and the next ones in columns,
+/// each streaming its own answer; a click on another column makes its tab the active one.
+#[test]
+fn side_by_side_shows_several_tabs_streaming_at_once() {
+    let mut app = app(220, 48);
+    let (alice, alice_req) = send(&mut app, "Acme wants 40 TB");
+    apply(
+        &mut app,
+        text_then_tool(alice, alice_req, "Alice's answer so far", ""),
+    );
+    app.update(alt(KeyCode::Char('2')));
+    let (john, john_req) = send(&mut app, "Design it");
+    apply(
+        &mut app,
+        text_then_tool(john, john_req, "John's answer so far", ""),
+    );
+    app.update(alt(KeyCode::Char('1')));
+    assert!(
+        !screen(&app).contains("John's answer so far"),
+        "one tab at a time by default"
+    );
+    app.update(key(KeyCode::F(4)));
+    let shown = screen(&app);
+    for part in ["Alice's answer so far", "John's answer so far", " Sam · "] {
+        assert!(shown.contains(part), "{part} not in\n{shown}");
+    }
+    let alice_row = shown
+        .lines()
+        .find(|l| l.contains("Alice's answer so far"))
+        .unwrap();
+    assert!(alice_row.contains("│"), "columns side by side: {alice_row}");
+    // A click in the second column makes John the active tab.
+    draw(&app);
+    let areas = app.areas().unwrap();
+    app.update(Action::Term(Event::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: areas.chat.x + areas.chat.width / 3 + 5,
+        row: areas.chat.y + 3,
+        modifiers: KeyModifiers::NONE,
+    })));
+    assert_eq!(app.active, 1);
+    // Too narrow for two columns: it says so.
+    let mut small = app_narrow();
+    small.update(key(KeyCode::F(4)));
+    assert!(
+        small
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("needs a wider screen")
+    );
+}
+
+fn app_narrow() -> memdeck::app::App {
+    app(100, 30)
+}
+
 /// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).
 #[test]
 fn a_closed_tab_still_counts_in_the_session_cost() {

@@ -46,6 +46,8 @@ pub enum Intent {
     Snapshots,
     /// F8: show or hide the demo script's speaker notes on the main screen.
     ToggleNotes,
+    /// F4: side by side: the active tab and the next ones, each streaming, in columns.
+    ToggleSplit,
     CloseTab,
     FocusNext,
     FocusPrev,
@@ -182,6 +184,7 @@ pub const REMAPPABLE: &[Remap] = &[
         "F7",
     ),
     remappable("notes", "keys.notes", Intent::ToggleNotes, "F8"),
+    remappable("split", "keys.split", Intent::ToggleSplit, "F4"),
     remappable("close_tab", "keys.close_tab", Intent::CloseTab, "Ctrl+W"),
     remappable(
         "toggle_panel",
@@ -234,6 +237,10 @@ pub const BINDINGS: &[Binding] = &[
     remap(
         Intent::ToggleNotes,
         "demo script: show / hide the speaker notes",
+    ),
+    remap(
+        Intent::ToggleSplit,
+        "side by side: this tab and the next ones in columns",
     ),
     remap(Intent::CloseTab, "close the tab"),
     remap(Intent::TogglePanel, "show / hide the memory panel"),

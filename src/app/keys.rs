@@ -58,6 +58,13 @@ impl App {
         }
     }
 
+    /// Which of the side-by-side columns (`shown`, in `chat`) holds screen column `x`.
+    fn column_at(chat: Rect, shown: &[usize], x: u16) -> usize {
+        let columns = u16::try_from(shown.len()).unwrap_or(1).max(1);
+        let width = (chat.width / columns).max(1);
+        usize::from((x.saturating_sub(chat.x) / width).min(columns - 1))
+    }
+
     /// Ctrl+B. Beside the chat it shows or hides the panel. On a narrow screen the panel can
     /// only cover the chat, so Ctrl+B opens it over the chat (with the keys) and closes it
     /// again; both are said, so nothing flips out of sight.
@@ -102,6 +109,33 @@ impl App {
         match intent {
             Intent::Export => vec![Command::Export],
             Intent::NextPrompt => self.type_next_prompt(),
+            Intent::ToggleSplit => {
+                self.split = !self.split;
+                let shown = self
+                    .areas()
+                    .map_or(1, |a| self.shown_tabs(a.chat.width).len());
+                let key = self.keymap.label(Intent::ToggleSplit);
+                if !self.split {
+                    self.notify(
+                        format!("one tab at a time ({key} shows them side by side)"),
+                        false,
+                    );
+                } else if shown < 2 {
+                    self.notify(
+                        format!(
+                            "side by side needs a wider screen (or {} to hide the panel)",
+                            self.keymap.short(Intent::TogglePanel)
+                        ),
+                        true,
+                    );
+                } else {
+                    self.notify(
+                        format!("side by side: {shown} tabs, the active one on the left ({key} goes back)"),
+                        false,
+                    );
+                }
+                Vec::new()
+            }
             Intent::ToggleNotes => {
                 self.notes_shown = !self.notes_shown;
                 let key = self.keymap.label(Intent::ToggleNotes);
@@ -159,6 +193,7 @@ impl App {
             Intent::Export
             | Intent::NextPrompt
             | Intent::ToggleNotes
+            | Intent::ToggleSplit
             | Intent::CycleContextEditing
             | Intent::Snapshots
             | Intent::PickModel => return self.on_presenter_intent(intent),
@@ -446,7 +481,10 @@ impl App {
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
                 let up = mouse.kind == MouseEventKind::ScrollUp;
                 if inside(areas.chat) {
-                    if let Some(tab) = self.active_tab_mut() {
+                    // Side by side: the wheel scrolls the column it is over.
+                    let shown = self.shown_tabs(areas.chat.width);
+                    let i = Self::column_at(areas.chat, &shown, mouse.column);
+                    if let Some(tab) = shown.get(i).and_then(|&t| self.tabs.get_mut(t)) {
                         tab.view.scroll_by(if up { 3 } else { -3 });
                     }
                 } else if inside(areas.panel)
@@ -475,6 +513,13 @@ impl App {
                 } else if inside(areas.input) {
                     self.focus = Focus::Input;
                 } else if inside(areas.chat) {
+                    let shown = self.shown_tabs(areas.chat.width);
+                    let column = Self::column_at(areas.chat, &shown, mouse.column);
+                    if column > 0 {
+                        // Another column: its tab becomes the active one.
+                        self.select_tab(shown[column]);
+                        return Vec::new();
+                    }
                     self.focus = Focus::Chat;
                     self.click_chat(mouse.row.saturating_sub(areas.chat.y + 1));
                 } else if inside(areas.panel) {

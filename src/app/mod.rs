@@ -81,6 +81,8 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Tokens of tabs that were closed, so the session total does not shrink.
     closed_tokens: (u64, u64),
+    /// Side by side (F4): the active tab and the ones after it, each in a column.
+    pub split: bool,
     /// The configured team, offered by Ctrl+T (whatever tabs are open now).
     pub team: Vec<Persona>,
     /// Whether the demo script's speaker notes show under the input (off: the audience sees
@@ -121,6 +123,9 @@ pub struct App {
     pub script_typed: std::collections::HashMap<String, usize>,
 }
 
+/// The narrowest chat column of the side-by-side view.
+pub const SPLIT_COLUMN: u16 = 44;
+
 type RecordedLayout = (Vec<(u64, Persona)>, (u64, bool));
 
 impl App {
@@ -141,6 +146,7 @@ impl App {
             closed_cost: Some(0.0),
             notes_shown: false,
             team: team.clone(),
+            split: false,
             size,
             now: Instant::now(),
             wall_ms: 0,
@@ -198,6 +204,21 @@ impl App {
     /// Whether the screen changes with time alone (spinners, countdowns, flashes).
     pub fn needs_ticks(&self) -> bool {
         self.is_streaming() || self.panel.is_animating() || self.notice.is_some()
+    }
+
+    /// The tabs shown in the chat area, left to right: the active one, then (side by side)
+    /// the next ones, as many as fit at `width` columns (each needs 44).
+    pub fn shown_tabs(&self, width: u16) -> Vec<usize> {
+        let n = self.tabs.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let columns = if self.split {
+            usize::from(width / SPLIT_COLUMN).clamp(1, 3).min(n)
+        } else {
+            1
+        };
+        (0..columns).map(|i| (self.active + i) % n).collect()
     }
 
     /// Count a tab that is being closed in the session's tokens and cost.

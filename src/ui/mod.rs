@@ -48,19 +48,35 @@ pub fn draw(buf: &mut Buffer, app: &App) {
     if let Some(editor) = &app.editor {
         popup::editor(&app.theme, editor, areas.body, buf);
     } else {
-        if areas.chat.width > 0
-            && let Some(tab) = app.active_tab()
-        {
+        if areas.chat.width > 0 {
             let trigger = app.context_editing.thresholds().map(|(t, _, _)| t);
-            chat::draw(
-                tab,
-                app.focus == Focus::Chat,
-                app.now,
-                trigger,
-                app.look(),
-                areas.chat,
-                buf,
-            );
+            let shown = app.shown_tabs(areas.chat.width);
+            let columns = u16::try_from(shown.len()).unwrap_or(1).max(1);
+            let column = areas.chat.width / columns;
+            for (i, &tab) in shown.iter().enumerate() {
+                let i = u16::try_from(i).unwrap_or(0);
+                // The last column takes what the division left over.
+                let width = if i + 1 == columns {
+                    areas.chat.width - column * i
+                } else {
+                    column
+                };
+                let area = Rect::new(
+                    areas.chat.x + column * i,
+                    areas.chat.y,
+                    width,
+                    areas.chat.height,
+                );
+                chat::draw(
+                    &app.tabs[tab],
+                    i == 0 && app.focus == Focus::Chat,
+                    app.now,
+                    trigger,
+                    app.look(),
+                    area,
+                    buf,
+                );
+            }
         }
         if areas.panel.width > 0 {
             panel::draw(app, areas.panel, buf);
