@@ -587,6 +587,30 @@ const VARIANTS: &[Variant] = &[
             "Must keep PCI scope unchanged",
         ],
     },
+    Variant {
+        alice: "Morning! Alice from Contoso here. Spent the afternoon with St. Mary's Hospital: they run Epic on 80 VMware VMs and want to be on Azure within 12 months. Budget is about $2 million. HIPAA applies, so patient data must stay in the US.",
+        john: "What architecture would you propose for St. Mary's Hospital?",
+        sam: "Write the proposal for St. Mary's Hospital.",
+        slug: "st_mary_s_hospital",
+        us: Some("Contoso"),
+        facts: &[
+            "80 VMware VMs",
+            "12 months",
+            "Budget: $2 million",
+            "Compliance: HIPAA",
+            "Patient data must stay in the US",
+        ],
+        architecture: &[
+            "Scale: 80 VMs",
+            "VMware estate",
+            "US region",
+            "(months 1–2)",
+        ],
+        proposal: &[
+            "about $400K for the foundation",
+            "Patient data must stay in the US",
+        ],
+    },
 ];
 
 /// One variant through the three tabs; failures are collected, not panicked, so the report
@@ -619,7 +643,8 @@ async fn run(v: &Variant, dir: &Path) -> Vec<String> {
         let greeting = [
             "- i'm ",
             "- i am ",
-            "- hi",
+            "- hi ",
+            "- hi,",
             "- hello",
             "- good morning",
             "- this is ",

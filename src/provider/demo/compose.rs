@@ -447,7 +447,12 @@ fn count_of(text: &str, units: &[&str]) -> Option<(u64, String)> {
         for gap in 1..=3 {
             let Some(next) = ws.get(i + gap) else { break };
             let unit = words::core(next);
-            if units.iter().any(|u| unit.to_lowercase().starts_with(u)) {
+            let low = unit.to_lowercase();
+            // The unit itself or its plural ("VMs", "branches"), not a longer word ("VMware").
+            let plural = |u: &&str| {
+                low == **u || low.strip_suffix('s') == Some(u) || low.strip_suffix("es") == Some(u)
+            };
+            if units.iter().any(plural) {
                 return Some((n, unit.to_owned()));
             }
             if next.ends_with([',', '.', ';', ':']) {

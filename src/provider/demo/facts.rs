@@ -401,6 +401,9 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
     if let Some(single) = single_value(&text) {
         return vec![single];
     }
+    if let Some(rule) = compliance(&text) {
+        return vec![rule];
+    }
     if text.split_whitespace().count() == 1 && is_tech(&text) {
         return vec![format!("Stack: {text}")];
     }
@@ -495,6 +498,24 @@ fn single_value(text: &str) -> Option<String> {
                 let value = &text[by.len()..];
                 let value = if by == "before " { text } else { value };
                 return Some(format!("Deadline: {value}"));
+            }
+        }
+    }
+    None
+}
+
+/// "HIPAA applies", "we must comply with GDPR", "subject to PCI DSS" -> "Compliance: …".
+fn compliance(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let low = text.to_lowercase();
+    if words.len() == 2 && matches!(lower(words[1]).as_str(), "applies" | "apply") {
+        return Some(format!("Compliance: {}", core(words[0])));
+    }
+    for marker in ["comply with ", "compliant with ", "subject to "] {
+        if let Some(at) = low.find(marker) {
+            let rule = text[at + marker.len()..].trim();
+            if !rule.is_empty() && rule.split_whitespace().count() <= 4 {
+                return Some(format!("Compliance: {rule}"));
             }
         }
     }

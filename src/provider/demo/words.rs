@@ -238,9 +238,9 @@ pub(super) fn names(words: &[&str]) -> Vec<Name> {
             continue;
         }
         let start = i;
-        let mut parts = vec![name_word(words[i])];
+        let (part, mut stopped) = name_part(words, i);
+        let mut parts = vec![part];
         let mut end = i + 1;
-        let mut stopped = ends_phrase(words[i]);
         while !stopped && end < words.len() {
             let w = words[end];
             let joiner = matches!(core(w), "&" | "of" | "and") || w == "&";
@@ -256,9 +256,10 @@ pub(super) fn names(words: &[&str]) -> Vec<Name> {
             if !capitalised(w) || NOT_NAMES.contains(&lower(w).as_str()) {
                 break;
             }
-            parts.push(name_word(w));
+            let (part, stop) = name_part(words, end);
+            parts.push(part);
             end += 1;
-            stopped = ends_phrase(w);
+            stopped = stop;
         }
         out.push(Name {
             text: parts.join(" "),
@@ -268,6 +269,44 @@ pub(super) fn names(words: &[&str]) -> Vec<Name> {
         i = end;
     }
     out
+}
+
+/// Abbreviations that open a name ("St. Mary's Hospital", "Mt. Sinai").
+const TITLES: [&str; 6] = ["st", "mt", "ft", "dr", "pt", "sr"];
+
+/// Nouns that make a possessive part of a name ("St. Mary's Hospital", "Wendy's Foods").
+const ORG_NOUNS: [&str; 16] = [
+    "hospital",
+    "clinic",
+    "college",
+    "university",
+    "school",
+    "church",
+    "foods",
+    "kitchen",
+    "bakery",
+    "pharmacy",
+    "restaurants",
+    "restaurant",
+    "health",
+    "care",
+    "bank",
+    "stores",
+];
+
+/// The word at `i` as part of a name, and whether the name ends with it.
+fn name_part(words: &[&str], i: usize) -> (String, bool) {
+    let w = words[i];
+    let next = words.get(i + 1).filter(|n| capitalised(n));
+    let low = core(w).to_lowercase();
+    if w.ends_with('.') && TITLES.contains(&low.as_str()) && next.is_some() {
+        return (format!("{}.", core(w)), false);
+    }
+    let possessive = low.ends_with("'s") || low.ends_with("’s");
+    if possessive && next.is_some_and(|n| ORG_NOUNS.contains(&lower(n).as_str())) {
+        return (core(w).to_owned(), false);
+    }
+    (name_word(w), ends_phrase(w))
 }
 
 /// A word of a name without its possessive `'s` or trailing punctuation.
