@@ -611,6 +611,33 @@ const VARIANTS: &[Variant] = &[
             "Patient data must stay in the US",
         ],
     },
+    Variant {
+        alice: "we are working with müller logistik on moving their 1,200 stores to a new POS platform. budget $1.5bn over 3 years.",
+        john: "Design the architecture for Müller Logistik.",
+        sam: "Draft a proposal for Müller Logistik.",
+        slug: "müller_logistik",
+        us: None,
+        facts: &[
+            "Scope: moving their 1,200 stores to a new POS platform",
+            "Budget: $1.5bn over 3 years",
+        ],
+        architecture: &[
+            "POS platform: rehosted",
+            "the 1200 stores connect",
+            "(months 1–7)",
+        ],
+        proposal: &["about $300M for the foundation"],
+    },
+    Variant {
+        alice: "Our customer Oracle wants to move 30 apps off Solaris by Q1 2028. Budget is $900K.",
+        john: "Propose an architecture for Oracle.",
+        sam: "Write the proposal for Oracle.",
+        slug: "oracle",
+        us: None,
+        facts: &["Scope: move 30 apps off Solaris", "Deadline: Q1 2028"],
+        architecture: &["Scale: 30 apps", "Q1 2028"],
+        proposal: &["$900K"],
+    },
 ];
 
 /// One variant through the three tabs; failures are collected, not panicked, so the report

@@ -599,7 +599,21 @@ fn relation_only(text: &str, subject: Option<&str>) -> Option<Vec<String>> {
     let key = subject.to_lowercase();
     let first_word = key.split_whitespace().next().unwrap_or_default();
     let mentions = low.contains(&key) || (first_word.len() > 2 && low.contains(first_word));
-    if !mentions || low.chars().any(|c| c.is_ascii_digit()) {
+    if !mentions {
+        return None;
+    }
+    // "working with X on moving their 1,200 stores …": the work is the fact.
+    if let Some(at) = low.find(&key)
+        && RELATIONAL.iter().any(|r| low[..at].contains(r))
+        && let Some(on) = low[at..].find(" on ")
+    {
+        let tail = text[at + on + 4..].trim();
+        let first = tail.split_whitespace().next().unwrap_or_default();
+        if first.ends_with("ing") && tail.split_whitespace().count() >= 2 {
+            return Some(vec![format!("Scope: {tail}")]);
+        }
+    }
+    if low.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
     let acts = low.split_whitespace().any(|w| {

@@ -473,9 +473,8 @@ pub fn subjects(prose: &str, speaker: &Speaker, person: &str) -> Vec<Subject> {
         let words: Vec<&str> = sentence.split_whitespace().collect();
         let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
         let mut named = names(&words);
-        if named.is_empty() {
-            named.extend(lower_case_customer(&words, &lows));
-        }
+        // A customer typed in lower case after a strong relation counts as well.
+        named.extend(lower_case_customer(&words, &lows));
         for name in named {
             order += 1;
             let Some(score) = score(&name, &words, &lows, speaker, person) else {
@@ -503,27 +502,39 @@ pub fn subjects(prose: &str, speaker: &Speaker, person: &str) -> Vec<Subject> {
 /// "working with acme on …": a lower-case name right after a strong relation.
 fn lower_case_customer(words: &[&str], lows: &[String]) -> Option<Name> {
     for (i, w) in lows.iter().enumerate() {
-        let strong = CUSTOMER_WORDS.contains(&w.as_str())
+        let strong = matches!(w.as_str(), "customer" | "client" | "prospect")
             || (w == "with"
                 && i > 0
                 && matches!(
                     lows[i - 1].as_str(),
                     "working" | "call" | "meeting" | "phone"
                 ));
-        let Some(next) = words.get(i + 1) else {
+        if !strong {
             continue;
-        };
-        let low = lower(next);
-        if strong
-            && low.len() > 2
-            && low.chars().all(|c| c.is_alphanumeric() || c == '-')
-            && !NOT_NAMES.contains(&low.as_str())
-            && !COMMON_NOUNS.contains(&low.as_str())
-        {
+        }
+        // Up to three lower-case words ("müller logistik"), to a preposition or punctuation.
+        let mut parts: Vec<String> = Vec::new();
+        for (k, next) in words.iter().enumerate().skip(i + 1).take(3) {
+            let low = lower(next);
+            let plain = low.len() > 1 && low.chars().all(|c| c.is_alphanumeric() || c == '-');
+            if !plain
+                || capitalised(next)
+                || NOT_NAMES.contains(&low.as_str())
+                || COMMON_NOUNS.contains(&low.as_str())
+                || ROLES.contains(&low.as_str())
+            {
+                break;
+            }
+            parts.push(capitalise(&low));
+            if next.ends_with([',', '.', ';', ':']) || k == i + 3 {
+                break;
+            }
+        }
+        if !parts.is_empty() && parts.join("").len() > 2 {
             return Some(Name {
-                text: capitalise(&low),
+                text: parts.join(" "),
                 start: i + 1,
-                end: i + 2,
+                end: i + 1 + parts.len(),
             });
         }
     }
@@ -644,6 +655,10 @@ fn score(
     if name.text.len() > 1 && name.text.chars().all(|c| !c.is_lowercase()) {
         score += 1;
     }
+    // Typed in lower case: a name only when nothing capitalised says otherwise.
+    if words.get(name.start).is_some_and(|w| !capitalised(w)) {
+        score -= 1;
+    }
     Some(score)
 }
 
@@ -684,7 +699,12 @@ pub fn is_money(word: &str) -> bool {
     if w.starts_with(['$', '€', '£']) {
         return w.chars().any(|c| c.is_ascii_digit());
     }
-    let digits = w.trim_end_matches(['k', 'K', 'm', 'M', 'b', 'B']);
+    let lowered = w.to_lowercase();
+    let unit = ["bn", "mn", "mm", "k", "m", "b"]
+        .iter()
+        .find(|u| lowered.ends_with(**u))
+        .map_or(0, |u| u.len());
+    let digits = &w[..w.len() - unit];
     digits.len() < w.len()
         && !digits.is_empty()
         && digits
@@ -745,12 +765,18 @@ pub fn amount(text: &str) -> Option<(f64, String, String)> {
 pub fn money_value(word: &str) -> Option<f64> {
     let w = core_money(word);
     let w = w.trim_start_matches(['$', '€', '£']);
-    let (digits, scale) = match w.chars().last()? {
-        'k' | 'K' => (&w[..w.len() - 1], 1e3),
-        'm' | 'M' => (&w[..w.len() - 1], 1e6),
-        'b' | 'B' => (&w[..w.len() - 1], 1e9),
-        _ => (w, 1.0),
-    };
+    let lowered = w.to_lowercase();
+    let (digits, scale) = [
+        ("bn", 1e9),
+        ("mn", 1e6),
+        ("mm", 1e6),
+        ("k", 1e3),
+        ("m", 1e6),
+        ("b", 1e9),
+    ]
+    .iter()
+    .find(|(u, _)| lowered.ends_with(u))
+    .map_or((w, 1.0), |(u, scale)| (&w[..w.len() - u.len()], *scale));
     digits
         .replace(',', "")
         .parse::<f64>()
@@ -813,6 +839,7 @@ mod tests {
         assert_eq!(money_value("$500K"), Some(500_000.0));
         assert_eq!(money_value("$2.4M,"), Some(2_400_000.0));
         assert_eq!(money_value("$500,000"), Some(500_000.0));
+        assert_eq!(money_value("$1.5bn"), Some(1_500_000_000.0));
         assert!(is_money("750k") && !is_money("14:05") && !is_money("50"));
     }
 
