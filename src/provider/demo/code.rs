@@ -7,9 +7,8 @@
 #[derive(Debug)]
 struct Function {
     name: String,
-    /// The `def`/`fn` line's index and indentation.
+    /// The `def`/`fn` line's index.
     line: usize,
-    indent: usize,
     /// Indices of the body's lines (blank lines included).
     body: std::ops::Range<usize>,
 }
@@ -87,7 +86,6 @@ fn functions(lines: &[&str]) -> Vec<Function> {
         out.push(Function {
             name,
             line: i,
-            indent,
             body: i + 1..end,
         });
     }
@@ -240,7 +238,6 @@ fn python_fix(
         out.push('\n');
     }
     trim_blank_tail(&mut out);
-    let _ = f.indent;
     Some(out)
 }
 
