@@ -60,9 +60,10 @@ impl App {
 
     /// Which of the side-by-side columns (`shown`, in `chat`) holds screen column `x`.
     fn column_at(chat: Rect, shown: &[usize], x: u16) -> usize {
-        let columns = u16::try_from(shown.len()).unwrap_or(1).max(1);
-        let width = (chat.width / columns).max(1);
-        usize::from((x.saturating_sub(chat.x) / width).min(columns - 1))
+        super::layout::columns(chat, shown.len())
+            .iter()
+            .position(|c| (c.x..c.right()).contains(&x))
+            .unwrap_or(0)
     }
 
     /// Ctrl+B. Beside the chat it shows or hides the panel. On a narrow screen the panel can
@@ -70,7 +71,7 @@ impl App {
     /// again; both are said, so nothing flips out of sight.
     fn toggle_panel(&mut self) {
         let key = self.keymap.short(Intent::TogglePanel);
-        if self.size.width >= super::layout::SIDE_BY_SIDE_WIDTH {
+        if super::layout::panel_beside(self.size.width) {
             self.panel_shown = !self.panel_shown;
             if !self.panel_shown && self.focus == Focus::Panel {
                 self.focus = Focus::Input;

@@ -42,7 +42,7 @@ pub fn areas(size: Rect, input_lines: usize, panel: bool, panel_focused: bool) -
     let input = Rect::new(size.x, body.bottom(), size.width, input_height);
     let (chat, panel) = if !panel {
         (body, Rect::new(body.right(), body.y, 0, body.height))
-    } else if size.width >= SIDE_BY_SIDE_WIDTH {
+    } else if panel_beside(size.width) {
         let panel_width = (size.width * 2 / 5).clamp(40, 72);
         let chat = Rect {
             width: body.width - panel_width,
@@ -67,6 +67,26 @@ pub fn areas(size: Rect, input_lines: usize, panel: bool, panel_focused: bool) -
     })
 }
 
+/// Whether the memory panel fits beside the chat at this terminal width (narrower, it can only
+/// cover the chat).
+pub fn panel_beside(width: u16) -> bool {
+    width >= SIDE_BY_SIDE_WIDTH
+}
+
+/// The chat area cut into `n` side-by-side columns, left to right; the last takes what the
+/// division leaves over.
+pub fn columns(chat: Rect, n: usize) -> Vec<Rect> {
+    let n = u16::try_from(n.max(1)).unwrap_or(1);
+    let width = chat.width / n;
+    (0..n)
+        .map(|i| {
+            let x = chat.x + width * i;
+            let w = if i + 1 == n { chat.right() - x } else { width };
+            Rect::new(x, chat.y, w, chat.height)
+        })
+        .collect()
+}
+
 /// Columns of the chat's text inside its frame.
 pub fn chat_text_width(chat: Rect) -> u16 {
     chat.width.saturating_sub(2)
@@ -75,6 +95,18 @@ pub fn chat_text_width(chat: Rect) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn side_by_side_columns_cover_the_chat_without_gaps() {
+        let chat = Rect::new(3, 2, 100, 20);
+        let cols = columns(chat, 3);
+        assert_eq!(
+            cols.iter().map(|c| c.width).collect::<Vec<_>>(),
+            [33, 33, 34]
+        );
+        assert_eq!((cols[0].x, cols[2].right()), (3, 103));
+        assert_eq!(columns(chat, 1), [chat]);
+    }
 
     #[test]
     fn the_panel_sits_beside_the_chat_when_wide() {

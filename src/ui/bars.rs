@@ -111,7 +111,7 @@ fn usage_spans(app: &App) -> Vec<Span<'static>> {
         ));
     }
     // On a narrow screen the panel is out of sight unless it has focus: say how to see it.
-    let narrow = app.size.width < crate::app::layout::SIDE_BY_SIDE_WIDTH;
+    let narrow = !crate::app::layout::panel_beside(app.size.width);
     if narrow && app.focus != Focus::Panel && app.editor.is_none() {
         let key = app.keymap.short(Intent::TogglePanel);
         left.push(Span::styled(format!("│ {key} memory "), t.key));

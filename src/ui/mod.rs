@@ -51,22 +51,8 @@ pub fn draw(buf: &mut Buffer, app: &App) {
         if areas.chat.width > 0 {
             let trigger = app.context_editing.thresholds().map(|(t, _, _)| t);
             let shown = app.shown_tabs(areas.chat.width);
-            let columns = u16::try_from(shown.len()).unwrap_or(1).max(1);
-            let column = areas.chat.width / columns;
-            for (i, &tab) in shown.iter().enumerate() {
-                let i = u16::try_from(i).unwrap_or(0);
-                // The last column takes what the division left over.
-                let width = if i + 1 == columns {
-                    areas.chat.width - column * i
-                } else {
-                    column
-                };
-                let area = Rect::new(
-                    areas.chat.x + column * i,
-                    areas.chat.y,
-                    width,
-                    areas.chat.height,
-                );
+            let columns = crate::app::layout::columns(areas.chat, shown.len());
+            for (i, (&tab, &area)) in shown.iter().zip(&columns).enumerate() {
                 chat::draw(
                     &app.tabs[tab],
                     i == 0 && app.focus == Focus::Chat,
