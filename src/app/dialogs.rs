@@ -46,11 +46,16 @@ impl App {
         self.popup = Some(Popup::Personas { selected });
     }
 
-    /// Whether a tab talks with `name` already.
-    pub(super) fn has_tab_for(&self, name: &str) -> bool {
+    /// The tab that talks with `name`, if one does.
+    fn tab_for(&self, name: &str) -> Option<usize> {
         self.tabs
             .iter()
-            .any(|t| t.persona.name.eq_ignore_ascii_case(name))
+            .position(|t| t.persona.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a tab talks with `name` already.
+    pub(super) fn has_tab_for(&self, name: &str) -> bool {
+        self.tab_for(name).is_some()
     }
 
     /// Keys in the persona picker: Enter opens a tab for the team member (or goes to theirs),
@@ -71,11 +76,7 @@ impl App {
             }
             KeyCode::Enter => match self.team.get(selected).cloned() {
                 Some(persona) => {
-                    if let Some(i) = self
-                        .tabs
-                        .iter()
-                        .position(|t| t.persona.name.eq_ignore_ascii_case(&persona.name))
-                    {
+                    if let Some(i) = self.tab_for(&persona.name) {
                         self.select_tab(i);
                         self.notify(format!("{}'s tab is open: here it is", persona.name), false);
                     } else {

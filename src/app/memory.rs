@@ -8,7 +8,7 @@ use super::keymap::{Focus, Intent};
 use super::panel::{OpenFile, UNDO_WINDOW};
 use super::popup::{Field, Form, FormKind, HistoryView, Popup};
 use super::{App, Command};
-use crate::memory::ChangeKind;
+use crate::memory::{ChangeKind, FileText};
 
 impl App {
     pub(super) fn on_memory(&mut self, event: MemoryEvent) -> Vec<Command> {
@@ -71,9 +71,7 @@ impl App {
                     .is_some();
                 match (&result, edit && self.editor.is_none()) {
                     (Ok(file), true) => {
-                        self.editor =
-                            Some(MemoryEditor::open(path.clone(), Some(file), self.theme.dim));
-                        self.focus = Focus::Editor;
+                        self.start_editing(path.clone(), file);
                         self.panel.notice = None;
                     }
                     (Err(e), true) => self.panel.say(format!("cannot edit: {e}"), true),
@@ -252,12 +250,23 @@ impl App {
             }
             return Vec::new();
         }
+        self.open_in_panel(row.path)
+    }
+
+    /// Show `path` in the panel (loading) and ask the store for it.
+    fn open_in_panel(&mut self, path: String) -> Vec<Command> {
         self.panel.open = Some(OpenFile {
-            path: row.path.clone(),
+            path: path.clone(),
             content: None,
             scroll: 0,
         });
-        vec![Command::OpenFile(row.path)]
+        vec![Command::OpenFile(path)]
+    }
+
+    /// Open the editor on `path`, holding `file`.
+    fn start_editing(&mut self, path: String, file: &FileText) {
+        self.editor = Some(MemoryEditor::open(path, Some(file), self.theme.dim));
+        self.focus = Focus::Editor;
     }
 
     /// `e`: edit the selected file; one not loaded yet is opened and edited when it arrives.
@@ -272,9 +281,8 @@ impl App {
                     .and_then(|o| o.content.as_ref());
                 match file {
                     Some(Ok(file)) => {
-                        self.editor =
-                            Some(MemoryEditor::open(row.path, Some(file), self.theme.dim));
-                        self.focus = Focus::Editor;
+                        let file = file.clone();
+                        self.start_editing(row.path, &file);
                     }
                     Some(Err(e)) => self.panel.say(format!("cannot edit: {e}"), true),
                     None => {
@@ -284,12 +292,7 @@ impl App {
                         self.panel.edit_when_loaded = Some(row.path.clone());
                         let loading = self.panel.open.as_ref().is_some_and(|o| o.path == row.path);
                         if !loading {
-                            self.panel.open = Some(OpenFile {
-                                path: row.path.clone(),
-                                content: None,
-                                scroll: 0,
-                            });
-                            return vec![Command::OpenFile(row.path)];
+                            return self.open_in_panel(row.path);
                         }
                     }
                 }
