@@ -12,6 +12,13 @@ pub struct Conflict {
     pub theirs: Option<FileText>,
 }
 
+impl Conflict {
+    /// Their text with line ends as `\n`, as the editor holds text (`None`: deleted).
+    pub fn their_text(&self) -> Option<String> {
+        self.theirs.as_ref().map(|f| f.text.replace("\r\n", "\n"))
+    }
+}
+
 /// What the editor is waiting for or asking.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EditorState {
@@ -73,12 +80,17 @@ impl MemoryEditor {
         } else {
             text.to_owned()
         };
-        let mut area = TextArea::new(normalized.split('\n').map(str::to_owned).collect());
+        self.area = self.text_area(&normalized);
+        self.original = normalized;
+    }
+
+    /// A text area holding `text` (line ends as `\n`), set up as the editor shows it.
+    fn text_area(&self, text: &str) -> TextArea<'static> {
+        let mut area = TextArea::new(text.split('\n').map(str::to_owned).collect());
         area.set_wrap_mode(WrapMode::WordOrGlyph);
         area.set_line_number_style(self.line_numbers);
         area.set_cursor_line_style(ratatui::style::Style::default());
-        self.area = area;
-        self.original = normalized;
+        area
     }
 
     /// The text as it would be saved.
@@ -145,9 +157,11 @@ impl MemoryEditor {
         let EditorState::Conflict(conflict) = &self.state else {
             return None;
         };
-        let theirs = conflict.theirs.as_ref()?;
-        let theirs = theirs.text.replace("\r\n", "\n");
-        merge3(&self.original, &self.area.lines().join("\n"), &theirs)
+        merge3(
+            &self.original,
+            &self.area.lines().join("\n"),
+            &conflict.their_text()?,
+        )
     }
 
     /// Take the merge: the text is both changes, based on their version (saving overwrites
@@ -156,15 +170,12 @@ impl MemoryEditor {
         let (Some(text), EditorState::Conflict(conflict)) = (self.merged(), &self.state) else {
             return false;
         };
-        let Some(theirs) = conflict.theirs.clone() else {
+        let (Some(theirs), Some(their_text)) = (conflict.theirs.clone(), conflict.their_text())
+        else {
             return false;
         };
-        let mut area = TextArea::new(text.split('\n').map(str::to_owned).collect());
-        area.set_wrap_mode(WrapMode::WordOrGlyph);
-        area.set_line_number_style(self.line_numbers);
-        area.set_cursor_line_style(ratatui::style::Style::default());
-        self.area = area;
-        self.original = theirs.text.replace("\r\n", "\n");
+        self.area = self.text_area(&text);
+        self.original = their_text;
         self.base = Some(theirs.version);
         self.state = EditorState::Editing;
         self.changed_by = None;

@@ -190,11 +190,9 @@ pub fn restore(
             done.unchanged += 1;
             continue;
         }
+        // The author who wrote it, also through earlier restores ("Alice, restored by Sam").
         let by = match file.author.as_deref() {
-            Some(author) if author != actor && !author.contains("restored by") => {
-                format!("{author}, restored by {actor}")
-            }
-            Some(author) if author.contains("restored by") => {
+            Some(author) if author != actor => {
                 let first = author.split(", restored by").next().unwrap_or(author);
                 format!("{first}, restored by {actor}")
             }

@@ -176,12 +176,12 @@ fn conflict_diff(
             format!("{who} deleted the file. Your text is kept: o saves it as a new file."),
             t.warn,
         ))),
-        Some(theirs) => {
+        Some(_) => {
             lines.push(Line::from(Span::styled(
                 format!("{who} changed the file while you edited it; their change:"),
                 t.warn,
             )));
-            let theirs = theirs.text.replace("\r\n", "\n");
+            let theirs = conflict.their_text().unwrap_or_default();
             let diff = similar::TextDiff::from_lines(editor.original_text(), theirs.as_str());
             for change in diff.iter_all_changes() {
                 let text = change.value().trim_end_matches('\n');
