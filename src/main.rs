@@ -260,11 +260,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 .map_or(ExitCode::SUCCESS, ExitCode::from))
         }
         Some(Command::Demo(command)) => {
-            if let Some(path) = &config.log_file
-                && let Err(e) = logging::init(path, &config.log_level)
-            {
-                eprintln!("memdeck: warning: {e}; logging is off");
-            }
+            log_if_asked(&config);
             run_demo(&config, command)
         }
         Some(Command::Ask {
@@ -272,11 +268,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             json,
             message,
         }) => {
-            if let Some(path) = &config.log_file
-                && let Err(e) = logging::init(path, &config.log_level)
-            {
-                eprintln!("memdeck: warning: {e}; logging is off");
-            }
+            log_if_asked(&config);
             run_ask(
                 &config,
                 cli.flags.session.as_deref(),
@@ -431,6 +423,28 @@ fn run_memory(
     }
 }
 
+/// Log to the configured file, when there is one (`ask`, `demo`: stdout is the output).
+fn log_if_asked(config: &Config) {
+    if let Some(path) = &config.log_file
+        && let Err(e) = logging::init(path, &config.log_level)
+    {
+        eprintln!("memdeck: warning: {e}; logging is off");
+    }
+}
+
+/// The backend of a command-line turn; its note (such as "using the demo model") on stderr.
+fn cli_provider(
+    config: &Config,
+) -> Result<std::sync::Arc<dyn memdeck::provider::Provider>, Failure> {
+    let (provider, note) = config
+        .provider()
+        .map_err(|e| Failure::new(2, e.to_string()))?;
+    if let Some(note) = note {
+        eprintln!("memdeck: {note}");
+    }
+    Ok(provider)
+}
+
 /// The runtime of a command-line turn (`ask`, `demo`): two workers, as the machine has.
 fn cli_runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
@@ -485,12 +499,7 @@ fn run_demo(config: &Config, command: &DemoCommand) -> Result<ExitCode, Failure>
         )
         .hint("record from empty memory: `memdeck memory reset --yes` (a snapshot keeps what was there), or --memory-dir a new directory"));
     }
-    let (provider, note) = config
-        .provider()
-        .map_err(|e| Failure::new(2, e.to_string()))?;
-    if let Some(note) = note {
-        eprintln!("memdeck: {note}");
-    }
+    let provider = cli_provider(&config)?;
     let agent_for = |persona: &str| Agent {
         provider: provider.clone(),
         store: store.clone(),
@@ -562,12 +571,7 @@ fn run_ask(
         }
         None => None,
     };
-    let (provider, note) = config
-        .provider()
-        .map_err(|e| Failure::new(2, e.to_string()))?;
-    if let Some(note) = note {
-        eprintln!("memdeck: {note}");
-    }
+    let provider = cli_provider(config)?;
     let store = config
         .open_store()
         .map_err(|e| Failure::from(e).hint(config.store_hint()))?;

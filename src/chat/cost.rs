@@ -118,11 +118,7 @@ impl Pricing {
         let mut saved = 0;
         for tab in tabs {
             let model = tab.model.unwrap_or(&self.model);
-            let used = format!(
-                "{} in, {} out",
-                thousands(tab.tokens.input + tab.tokens.cache_read),
-                thousands(tab.tokens.output)
-            );
+            let used = used(tab.tokens);
             sum.input += tab.tokens.input;
             sum.output += tab.tokens.output;
             sum.cache_read += tab.tokens.cache_read;
@@ -144,11 +140,7 @@ impl Pricing {
                 }
             }
         }
-        let all = format!(
-            "{} in, {} out",
-            thousands(sum.input + sum.cache_read),
-            thousands(sum.output)
-        );
+        let all = used(sum);
         lines.push(match unpriced {
             0 => format!("Total: ≈{} ({all})", dollars(total)),
             n if n == tabs.len() => format!("Total: {all}"),
@@ -170,30 +162,36 @@ impl Pricing {
         }
         lines
     }
-}
 
-impl Pricing {
     /// The demo model's report: the tokens it pretended to use, and that nothing was billed.
     fn free_report(tabs: &[TabUsage<'_>]) -> Vec<String> {
         let mut lines = Vec::with_capacity(tabs.len() + 1);
         let mut sum = Tokens::default();
         for tab in tabs {
-            sum.input += tab.tokens.input + tab.tokens.cache_read;
+            sum.input += tab.tokens.input;
             sum.output += tab.tokens.output;
+            sum.cache_read += tab.tokens.cache_read;
             lines.push(format!(
-                "{}: {} in, {} out (demo model: no cost)",
+                "{}: {} (demo model: no cost)",
                 tab.persona,
-                thousands(tab.tokens.input + tab.tokens.cache_read),
-                thousands(tab.tokens.output)
+                used(tab.tokens)
             ));
         }
         lines.push(format!(
-            "Total: {} in, {} out; the offline demo model costs nothing",
-            thousands(sum.input),
-            thousands(sum.output)
+            "Total: {}; the offline demo model costs nothing",
+            used(sum)
         ));
         lines
     }
+}
+
+/// Tokens as the cost lines say them: "1,041 in, 84 out" (cache reads count as input).
+fn used(tokens: Tokens) -> String {
+    format!(
+        "{} in, {} out",
+        thousands(tokens.input + tokens.cache_read),
+        thousands(tokens.output)
+    )
 }
 
 /// A number with thousands separators: 4512 -> "4,512".
