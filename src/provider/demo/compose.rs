@@ -278,9 +278,13 @@ fn fits(note: &Note, aspect: Aspect) -> bool {
 }
 
 fn is_clocked(note: &Note) -> bool {
-    note.text
-        .split_once(" — ")
-        .is_some_and(|(t, _)| t.contains(':') && t.len() <= 6)
+    clock_prefix(&note.text).is_some()
+}
+
+/// A timed line's time and event: "14:05 — Checkout errors…" -> ("14:05", "Checkout errors…").
+fn clock_prefix(text: &str) -> Option<(&str, &str)> {
+    text.split_once(" — ")
+        .filter(|(t, _)| t.contains(':') && t.len() <= 6)
 }
 
 fn aspect_title(a: Aspect) -> &'static str {
@@ -1312,10 +1316,7 @@ fn went_well(n: &Note) -> bool {
 }
 
 fn strip_clock(text: &str) -> String {
-    match text.split_once(" — ") {
-        Some((t, rest)) if t.contains(':') && t.len() <= 6 => format!("{rest} (at {t})"),
-        _ => text.to_owned(),
-    }
+    clock_prefix(text).map_or_else(|| text.to_owned(), |(t, rest)| format!("{rest} (at {t})"))
 }
 
 /// `Inventory.reserve()` for a function in the code (with its class, when there is one).

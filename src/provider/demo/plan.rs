@@ -452,6 +452,24 @@ impl Context {
         reads
     }
 
+    /// A turn that writes one document to `target`: read `reads` (and `target` when memory
+    /// holds it, to replace it), then `make` composes, from what was read, the document and
+    /// what the answer says before and after it.
+    fn document(
+        &self,
+        reads: Vec<String>,
+        target: String,
+        make: impl Fn(&Reads) -> (Doc, String, String) + 'static,
+    ) -> Work {
+        Work {
+            reads: self.and_existing(reads, &[&target]),
+            outcome: Box::new(move |r| {
+                let (doc, lead, after) = make(r);
+                write_doc(&target, r.text(&target), &doc, &lead, &after)
+            }),
+        }
+    }
+
     fn work(&self) -> Work {
         match self.intent {
             Intent::Forget => self.forget(),
@@ -486,7 +504,7 @@ impl Context {
             let title = self
                 .subject
                 .as_ref()
-                .map_or_else(|| "Team notes".to_owned(), |s| heading(s.title()));
+                .map_or_else(|| "Team notes".to_owned(), |s| words::capitalise(s.title()));
             let customer = matches!(self.subject, Some(Subject::Customer(_)));
             let about = match &self.subject {
                 Some(Subject::Topic(t)) => format!("the {t}"),
@@ -603,25 +621,18 @@ impl Context {
             Err(text) => return say(text),
         };
         let target = format!("/memories/{}_architecture.md", base_of(&customer));
-        let reads = self.and_existing(vec![customer.clone()], &[&target]);
         let person = self.person.clone();
-        Work {
-            reads,
-            outcome: Box::new(move |r| {
-                let facts = r.text(&customer).unwrap_or_default();
-                let doc = compose::architecture(&customer, facts, &person);
-                let lead = compose::quoted(&customer, facts);
-                write_doc_after(
-                    &target,
-                    r.text(&target),
-                    &doc,
-                    &lead,
-                    &format!(
-                        "Here is the architecture, built from {customer}; I saved it as {target} so Sam can cite it."
-                    ),
-                )
-            }),
-        }
+        let said_target = target.clone();
+        self.document(vec![customer.clone()], target, move |r| {
+            let facts = r.text(&customer).unwrap_or_default();
+            (
+                compose::architecture(&customer, facts, &person),
+                compose::quoted(&customer, facts),
+                format!(
+                    "Here is the architecture, built from {customer}; I saved it as {said_target} so Sam can cite it."
+                ),
+            )
+        })
     }
 
     fn decisions(&self) -> Work {
@@ -675,33 +686,27 @@ impl Context {
         let base = base_of(&customer).to_owned();
         let arch = format!("/memories/{base}_architecture.md");
         let target = format!("/memories/{base}_proposal.md");
-        let reads = self.and_existing(vec![customer.clone()], &[&arch, &target]);
+        let reads = self.and_existing(vec![customer.clone()], &[&arch]);
         let person = self.person.clone();
-        Work {
-            reads,
-            outcome: Box::new(move |r| {
-                let doc = compose::proposal(
-                    &customer,
-                    r.text(&customer).unwrap_or_default(),
-                    r.text(&arch).map(|t| (arch.as_str(), t)),
-                    &person,
-                );
-                let sources = if r.text(&arch).is_some() {
-                    format!("{customer} and {arch}")
-                } else {
-                    format!(
-                        "{customer} (no architecture is stored yet, so the solution follows \
-                         from the requirements alone)"
-                    )
-                };
-                write_doc(
-                    &target,
-                    r.text(&target),
-                    &doc,
-                    &format!("The proposal draws on {sources}; I saved it as {target}."),
+        let said_target = target.clone();
+        self.document(reads, target, move |r| {
+            let doc = compose::proposal(
+                &customer,
+                r.text(&customer).unwrap_or_default(),
+                r.text(&arch).map(|t| (arch.as_str(), t)),
+                &person,
+            );
+            let sources = if r.text(&arch).is_some() {
+                format!("{customer} and {arch}")
+            } else {
+                format!(
+                    "{customer} (no architecture is stored yet, so the solution follows \
+                     from the requirements alone)"
                 )
-            }),
-        }
+            };
+            let after = format!("The proposal draws on {sources}; I saved it as {said_target}.");
+            (doc, String::new(), after)
+        })
     }
 
     fn incident_review(&self) -> Work {
@@ -727,18 +732,11 @@ impl Context {
         };
         let target = format!("/memories/{}_review.md", base_of(&log));
         let person = self.person.clone();
-        Work {
-            reads: self.and_existing(vec![log.clone()], &[&target]),
-            outcome: Box::new(move |r| {
-                let doc = compose::incident_review(&log, r.text(&log).unwrap_or_default(), &person);
-                write_doc(
-                    &target,
-                    r.text(&target),
-                    &doc,
-                    &format!("Written from the log in {log}; saved as {target}."),
-                )
-            }),
-        }
+        let after = format!("Written from the log in {log}; saved as {target}.");
+        self.document(vec![log.clone()], target, move |r| {
+            let doc = compose::incident_review(&log, r.text(&log).unwrap_or_default(), &person);
+            (doc, String::new(), after.clone())
+        })
     }
 
     fn checklist(&self) -> Work {
@@ -756,20 +754,12 @@ impl Context {
             );
         }
         let target = "/memories/review_checklist.md".to_owned();
-        let reads = self.and_existing(patterns.clone(), &[&target]);
         let person = self.person.clone();
-        Work {
-            reads,
-            outcome: Box::new(move |r| {
-                let doc = compose::checklist(&patterns, r, &person);
-                write_doc(
-                    &target,
-                    r.text(&target),
-                    &doc,
-                    &format!("Built from {}; saved as {target}.", patterns.join(", ")),
-                )
-            }),
-        }
+        let after = format!("Built from {}; saved as {target}.", patterns.join(", "));
+        self.document(patterns.clone(), target, move |r| {
+            let doc = compose::checklist(&patterns, r, &person);
+            (doc, String::new(), after.clone())
+        })
     }
 
     fn code_review(&self) -> Work {
@@ -872,19 +862,9 @@ fn say(text: String) -> Work {
     }
 }
 
-/// A document written as a new file, or in place of the old one (the history keeps it).
-fn write_doc(target: &str, current: Option<&str>, doc: &Doc, after: &str) -> Outcome {
-    write_doc_after(target, current, doc, "", after)
-}
-
-/// The same, with `lead` said before the document in the final answer.
-fn write_doc_after(
-    target: &str,
-    current: Option<&str>,
-    doc: &Doc,
-    lead: &str,
-    after: &str,
-) -> Outcome {
+/// A document written as a new file, or in place of the old one (the history keeps it); the
+/// answer says `lead`, the document, then `after`.
+fn write_doc(target: &str, current: Option<&str>, doc: &Doc, lead: &str, after: &str) -> Outcome {
     let call = match current {
         None => json!({"command": "create", "path": target, "file_text": doc.text}),
         Some("") => {
@@ -899,11 +879,6 @@ fn write_doc_after(
         calls: vec![call],
         after: format!("{lead}{}\n\n{after}", doc.text.trim_end()),
     }
-}
-
-/// A heading for a subject: names keep their case, topics get a capital.
-fn heading(title: &str) -> String {
-    words::capitalise(title)
 }
 
 const REVIEW_WORDS: [&str; 6] = [
