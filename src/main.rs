@@ -383,12 +383,19 @@ fn run_memory(
                 let what = path.map_or_else(|| "the store".to_owned(), |p| p.to_string());
                 eprintln!("no history yet for {what}");
             }
-            for entry in &entries {
-                let line = if *json {
-                    serde_json::to_string(entry).map_err(|e| Failure::new(1, e.to_string()))?
-                } else {
-                    format_entry(entry)
-                };
+            let mut lines = Vec::new();
+            if *json {
+                for entry in &entries {
+                    lines.push(
+                        serde_json::to_string(entry).map_err(|e| Failure::new(1, e.to_string()))?,
+                    );
+                }
+            } else {
+                for op in memory::history::operations(&entries) {
+                    lines.extend(format_operation(op));
+                }
+            }
+            for line in lines {
                 writeln!(out, "{line}")
                     .map_err(|e| Failure::new(1, format!("cannot write: {e}")))?;
             }
@@ -882,23 +889,56 @@ fn check_actor(actor: &str) -> Result<(), Failure> {
 }
 
 /// One history entry as a line: sequence, time, actor, command, path, versions.
-fn format_entry(entry: &memory::HistoryEntry) -> String {
+/// One operation of the history as lines: a file's change on one line; a folder's as the
+/// folder's line (with how many files) and one indented line per file.
+fn format_operation(op: &[memory::HistoryEntry]) -> Vec<String> {
     let short =
         |v: &Option<memory::Version>| v.as_ref().map_or("-".to_owned(), |v| v.short().to_owned());
-    let target = match &entry.new_path {
+    let target = |entry: &memory::HistoryEntry| match &entry.new_path {
         Some(to) => format!("{} -> {to}", entry.path),
         None => entry.path.clone(),
     };
-    let line = format!(
-        "#{:<5} {}  {:<10} {:<11} {}  {} -> {}",
-        entry.seq,
-        format_utc(entry.ts_ms),
-        entry.actor,
-        entry.op,
-        target,
-        short(&entry.old),
-        short(&entry.new),
-    );
+    let Some((entry, members)) = op.split_first() else {
+        return Vec::new();
+    };
+    let line = if entry.group == Some(entry.seq) {
+        let n = members.len();
+        format!(
+            "#{:<5} {}  {:<10} {:<11} {}  (folder, {n} file{})",
+            entry.seq,
+            format_utc(entry.ts_ms),
+            entry.actor,
+            entry.op,
+            target(entry),
+            if n == 1 { "" } else { "s" },
+        )
+    } else {
+        format!(
+            "#{:<5} {}  {:<10} {:<11} {}  {} -> {}",
+            entry.seq,
+            format_utc(entry.ts_ms),
+            entry.actor,
+            entry.op,
+            target(entry),
+            short(&entry.old),
+            short(&entry.new),
+        )
+    };
+    let mut lines = vec![printable(&line)];
+    for member in members {
+        lines.push(printable(&format!(
+            "{:28}└ {}  {} -> {}",
+            "",
+            target(member),
+            short(&member.old),
+            short(&member.new),
+        )));
+    }
+    lines
+}
+
+/// A line with every control or format character shown as `?`.
+fn printable(line: &str) -> String {
     // Paths and actors were checked on the way in, but a log edited by hand could hold anything.
     line.chars()
         .map(|c| {

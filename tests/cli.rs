@@ -280,4 +280,23 @@ fn a_deleted_folder_is_restored_whole() {
         (read("team/a.md"), read("team/sub/b.md")),
         ("a\n".into(), "b\n".into())
     );
+    // The log shows the delete and the restore each as one entry, its files below it.
+    let out = memdeck(t.path(), &["memory", "log"]);
+    let log = text(&out.stdout);
+    let heads: Vec<&str> = log.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(heads.len(), 4, "{log}");
+    assert!(
+        heads[2].contains("delete      /memories/team  (folder, 2 files)"),
+        "{log}"
+    );
+    assert!(
+        heads[3].contains("restore     /memories/team  (folder, 2 files)"),
+        "{log}"
+    );
+    let files: Vec<&str> = log.lines().filter(|l| l.contains('└')).collect();
+    assert_eq!(files.len(), 4, "{log}");
+    assert!(
+        files[0].trim_start().starts_with("└ /memories/team/"),
+        "{log}"
+    );
 }

@@ -186,10 +186,23 @@ fn both_backends_keep_the_same_history_under_one_retention() {
     let redis = RedisStore::open(redis_options).unwrap();
 
     let mut steps = vec![
+        // A folder deleted, then a file of the same name changed often: the delete's own entry
+        // is its path's only one, its file's entry is old among many for that path.
+        json!({"command": "create", "path": "/memories/tmp/x.md", "file_text": "x0\n"}),
+        json!({"command": "delete", "path": "/memories/tmp"}),
+        json!({"command": "create", "path": "/memories/tmp/x.md", "file_text": "x0\n"}),
+    ];
+    for i in 0..8 {
+        steps.push(
+            json!({"command": "str_replace", "path": "/memories/tmp/x.md",
+            "old_str": format!("x{i}\n"), "new_str": format!("x{}\n", i + 1)}),
+        );
+    }
+    steps.extend([
         json!({"command": "create", "path": "/memories/old.md", "file_text": "old\n"}),
         json!({"command": "create", "path": "/memories/team/a.md", "file_text": "a0\n"}),
         json!({"command": "create", "path": "/memories/team/b.md", "file_text": "b0\n"}),
-    ];
+    ]);
     for i in 0..30 {
         // The team's directory is renamed to crew/ at step 20.
         let dir = if i > 20 { "crew" } else { "team" };
@@ -217,9 +230,25 @@ fn both_backends_keep_the_same_history_under_one_retention() {
     }
     let kept = history(&redis);
     assert_eq!(kept, history(&local));
+    // A folder's operation is kept whole: the delete of tmp/ keeps its file's entry although
+    // newer changes to that file outnumber it, because the folder's own entry is kept.
+    for store in [&local as &dyn MemoryStore, &redis] {
+        let entries = store.history(None).unwrap();
+        let ops: Vec<(String, usize)> = memdeck::memory::history::operations(&entries)
+            .filter(|op| op[0].group.is_some())
+            .map(|op| (op[0].op.clone(), op.len()))
+            .collect();
+        assert!(ops.contains(&("delete".to_owned(), 2)), "{ops:?}");
+        assert!(
+            ops.iter()
+                .all(|(op, n)| *n == if op == "delete" { 2 } else { 3 }),
+            "{ops:?}"
+        );
+    }
     // Pruned: about `keep` entries plus a quarter, and old.md's only entry survived as its
     // newest.
-    let total = steps.len() + 2; // the directory rename also records its two files
+    // The folder delete and rename also record the folder's own entry.
+    let total = steps.len() + 3;
     assert!(kept.len() < total, "nothing was pruned: {}", kept.len());
     let paths: std::collections::HashSet<&String> = kept.iter().map(|e| &e.1).collect();
     assert!(
@@ -293,6 +322,58 @@ fn a_deleted_folder_comes_back_whole_on_both_backends() {
         assert_eq!(read("/memories/team/a.md"), "a2\n");
         assert_eq!(read("/memories/team/sub/b.md"), "b\n");
         assert_eq!(read("/memories/team/c.md"), "new c\n");
+        // The delete and the restore are each one operation in the history: the folder's entry,
+        // then its files', all marked with the folder entry's number.
+        let history = store.history(None).unwrap();
+        let ops: Vec<&[memdeck::memory::HistoryEntry]> =
+            memdeck::memory::history::operations(&history).collect();
+        let summary = |op: &[memdeck::memory::HistoryEntry]| {
+            let head = &op[0];
+            assert!(op.iter().all(|e| e.group == Some(head.seq)), "{op:?}");
+            let mut files: Vec<String> = op[1..].iter().map(|e| e.path.clone()).collect();
+            files.sort_unstable();
+            (
+                head.op.clone(),
+                head.actor.clone(),
+                head.path.clone(),
+                files,
+            )
+        };
+        let n = ops.len();
+        let (op, actor, path, files) = summary(ops[n - 3]);
+        assert_eq!(
+            (op.as_str(), actor.as_str(), path.as_str(), files.join(" ")),
+            (
+                "delete",
+                "Alice",
+                "/memories/team",
+                "/memories/team/a.md /memories/team/c.md /memories/team/sub/b.md".to_owned()
+            )
+        );
+        assert_eq!(ops[n - 2].len(), 1, "the new c.md is a change on its own");
+        let (op, actor, path, files) = summary(ops[n - 1]);
+        assert_eq!(
+            (op.as_str(), actor.as_str(), path.as_str(), files.join(" ")),
+            (
+                "restore",
+                "you",
+                "/memories/team",
+                "/memories/team/a.md /memories/team/sub/b.md".to_owned()
+            )
+        );
+        // Nothing left to bring back: the folder is whole again, and says so.
+        let again = restore_path(store, &folder, None, WriteCtx::new("you", "restore"));
+        assert_eq!(again.unwrap(), Restored::Folder { files: 0 });
+        // A folder's rename is one operation too.
+        let moved = MemPath::parse("/memories/crew").unwrap();
+        store
+            .rename(&folder, &moved, WriteCtx::new("Sam", "rename"))
+            .unwrap();
+        let history = store.history(None).unwrap();
+        let last = memdeck::memory::history::operations(&history)
+            .last()
+            .unwrap();
+        assert_eq!((last[0].op.as_str(), last.len()), ("rename", 4), "{last:?}");
         // A path that never was a folder: the store's own answer.
         let never = MemPath::parse("/memories/never").unwrap();
         assert!(matches!(

@@ -66,12 +66,11 @@ pub fn document(
         .collect();
     turns.sort_by_key(|(_, span)| (span.start_ms, span.end_ms));
     let first = turns.first().map_or(0, |(_, s)| s.start_ms);
-    let mut changes: Vec<Change> = history
-        .iter()
-        .filter(|e| e.ts_ms >= first)
-        .map(|e| Change {
-            at_ms: e.ts_ms,
-            block: change_block(e, store),
+    let mut changes: Vec<Change> = crate::memory::history::operations(history)
+        .filter(|op| op[0].ts_ms >= first)
+        .map(|op| Change {
+            at_ms: op[0].ts_ms,
+            block: change_block(op, store),
         })
         .collect();
     changes.sort_by_key(|c| c.at_ms);
@@ -159,7 +158,9 @@ fn turn_blocks(tab: &SavedTab, items: &[Item], blocks: &mut Vec<Block>) {
 }
 
 /// "Alice changed /memories/acme.md" and the lines that changed.
-fn change_block(entry: &HistoryEntry, store: &dyn MemoryStore) -> Block {
+/// One operation as a block: a file's change with its diff, or a folder's with each file's.
+fn change_block(op: &[HistoryEntry], store: &dyn MemoryStore) -> Block {
+    let entry = &op[0];
     let what = match (entry.op.as_str(), &entry.new_path) {
         (_, Some(to)) => format!("renamed {} to {to}", entry.path),
         ("delete", _) => format!("deleted {}", entry.path),
@@ -167,8 +168,13 @@ fn change_block(entry: &HistoryEntry, store: &dyn MemoryStore) -> Block {
         ("restore", _) => format!("restored {}", entry.path),
         _ => format!("changed {}", entry.path),
     };
+    let files = match op.len() {
+        1 => String::new(),
+        2 => " (the folder and its 1 file)".to_owned(),
+        n => format!(" (the folder and its {} files)", n - 1),
+    };
     let title = format!(
-        "{} · {} {what}",
+        "{} · {} {what}{files}",
         format_utc(entry.ts_ms),
         if entry.actor.is_empty() {
             "someone"
@@ -176,6 +182,22 @@ fn change_block(entry: &HistoryEntry, store: &dyn MemoryStore) -> Block {
             &entry.actor
         }
     );
+    let lines = match op {
+        [one] => change_lines(one, store),
+        [_, members @ ..] => members
+            .iter()
+            .flat_map(|e| {
+                let name = e.new_path.as_deref().unwrap_or(&e.path);
+                std::iter::once((' ', format!("── {name}"))).chain(change_lines(e, store))
+            })
+            .collect(),
+        [] => Vec::new(),
+    };
+    Block::Diff { title, lines }
+}
+
+/// What one entry did to its file's text.
+fn change_lines(entry: &HistoryEntry, store: &dyn MemoryStore) -> Vec<(char, String)> {
     let text = |path: &str, version: &Option<crate::memory::Version>| -> Option<String> {
         let version = version.as_ref()?;
         let path = MemPath::parse(path).ok()?;
@@ -184,7 +206,7 @@ fn change_block(entry: &HistoryEntry, store: &dyn MemoryStore) -> Block {
     let old = text(&entry.path, &entry.old);
     let new = text(entry.new_path.as_deref().unwrap_or(&entry.path), &entry.new);
     let moved_only = entry.new_path.is_some() && entry.old == entry.new;
-    let lines = if moved_only || (entry.old.is_none() && entry.new.is_none()) {
+    if moved_only || (entry.old.is_none() && entry.new.is_none()) {
         Vec::new()
     } else if old.is_some() || new.is_some() {
         diff(old.as_deref().unwrap_or(""), new.as_deref().unwrap_or(""))
@@ -193,8 +215,7 @@ fn change_block(entry: &HistoryEntry, store: &dyn MemoryStore) -> Block {
             ' ',
             "(the history no longer holds these versions)".to_owned(),
         )]
-    };
-    Block::Diff { title, lines }
+    }
 }
 
 /// A line diff: `+` added, `-` removed, ` ` unchanged (only a few lines around each change).

@@ -31,6 +31,11 @@ pub struct HistoryEntry {
     /// Content after the change (`None`: deleted, or a directory).
     #[serde(default)]
     pub new: Option<Version>,
+    /// A change to a whole folder (delete, rename, restore) is one operation: the folder's own
+    /// entry comes first and every file's entry follows it, all carrying the folder entry's
+    /// `seq` here, so that they are listed, kept and undone as one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<u64>,
 }
 
 impl HistoryEntry {
@@ -62,6 +67,12 @@ impl HistoryEntry {
     }
 }
 
+/// The history as operations, oldest first: a folder's operation (its entry and its files'
+/// entries, which are always written together) as one slice, every other entry on its own.
+pub fn operations(entries: &[HistoryEntry]) -> impl Iterator<Item = &[HistoryEntry]> {
+    entries.chunk_by(|a, b| a.group.is_some() && a.group == b.group)
+}
+
 /// What restoring a path brought back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Restored {
@@ -73,7 +84,8 @@ pub enum Restored {
 
 /// Restore `path`: a file to a version (see [`MemoryStore::restore`]); or, when `path` names a
 /// folder that was deleted whole and no version is asked for, every file the delete removed,
-/// each at the version it had (a file recreated since is left as it is now).
+/// each at the version it had, as one operation (see [`MemoryStore::restore_folder`]; a file
+/// recreated since is left as it is now).
 pub fn restore_path(
     store: &dyn MemoryStore,
     path: &MemPath,
@@ -85,33 +97,38 @@ pub fn restore_path(
         Err(e @ (StoreError::NoVersion(_) | StoreError::IsDir(_))) if version.is_none() => e,
         Err(e) => return Err(e),
     };
-    let entries = store.history(None)?;
+    let entries = store.history(Some(path))?;
     let Some(files) = deleted_folder(&entries, path) else {
         return Err(err);
     };
-    let mut restored = 0;
-    for (file, version) in files {
-        if store.node(&file)?.is_some() {
-            continue;
-        }
-        store.restore(&file, Some(version.as_str()), ctx)?;
-        restored += 1;
-    }
-    Ok(Restored::Folder { files: restored })
+    let files = store.restore_folder(path, &files, ctx)?;
+    Ok(Restored::Folder { files })
 }
 
 /// The files (and their versions) that the last delete of the folder `path` removed: the
-/// entries after its folder entry (a delete of `path` with no content), for paths below it.
+/// members of its operation (see [`HistoryEntry::group`]). A log written before operations were
+/// grouped has no marks: there the delete's files are the entries right after the folder's,
+/// by the same actor, below it.
 fn deleted_folder(entries: &[HistoryEntry], path: &MemPath) -> Option<Vec<(MemPath, Version)>> {
     let key = path.to_string();
     let below = format!("{key}/");
     let at = entries
         .iter()
         .rposition(|e| e.path == key && e.op == "delete" && e.old.is_none() && e.new.is_none())?;
-    let marker = &entries[at];
-    let files: Vec<(MemPath, Version)> = entries[at + 1..]
-        .iter()
-        .take_while(|e| e.op == marker.op && e.actor == marker.actor && e.path.starts_with(&below))
+    let head = &entries[at];
+    let members: Vec<&HistoryEntry> = match head.group {
+        Some(group) => entries[at + 1..]
+            .iter()
+            .filter(|e| e.group == Some(group))
+            .collect(),
+        None => entries[at + 1..]
+            .iter()
+            .take_while(|e| e.op == head.op && e.actor == head.actor && e.path.starts_with(&below))
+            .collect(),
+    };
+    let files: Vec<(MemPath, Version)> = members
+        .into_iter()
+        .filter(|e| e.path.starts_with(&below))
         .filter_map(|e| Some((MemPath::parse(&e.path).ok()?, e.old.clone()?)))
         .collect();
     (!files.is_empty()).then_some(files)
@@ -234,6 +251,7 @@ mod tests {
             new_path: new_path.map(Into::into),
             old: old.map(|v| Version::from_hex(v.into())),
             new: new.map(|v| Version::from_hex(v.into())),
+            group: None,
         }
     }
 

@@ -306,6 +306,18 @@ pub trait MemoryStore: Send + Sync {
         ctx: WriteCtx<'_>,
     ) -> Result<Version, StoreError>;
 
+    /// Bring back the files of the folder `folder` (each below it, at a version the history
+    /// holds) as one operation: one history entry for the folder, carrying one per file (see
+    /// [`HistoryEntry::group`]). A file that exists now is left as it is; nothing is written when
+    /// any version is gone from the history or a file's place is taken by something else.
+    /// Returns how many files came back.
+    fn restore_folder(
+        &self,
+        folder: &MemPath,
+        files: &[(MemPath, Version)],
+        ctx: WriteCtx<'_>,
+    ) -> Result<usize, StoreError>;
+
     /// The text of `version` of `path`, for diffs: from the history when it holds the version,
     /// else from the file when that is its current content; `None` when neither has it (the
     /// history was pruned) or it is not UTF-8.

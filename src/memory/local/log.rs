@@ -253,9 +253,23 @@ impl History {
         self.pack.read(version)
     }
 
-    /// Append entries with one write and one sync.
+    /// Append entries, each its own change, with one write (synced by the flusher).
     /// The caller holds the store lock, whose taking read the log up to date.
     pub fn append(&mut self, entries: Vec<NewEntry>) -> io::Result<Vec<HistoryEntry>> {
+        self.append_entries(entries, false)
+    }
+
+    /// Append the entries of one folder operation: the folder's entry first, then its files',
+    /// all marked with the folder entry's number (see [`HistoryEntry::group`]).
+    pub fn append_group(&mut self, entries: Vec<NewEntry>) -> io::Result<Vec<HistoryEntry>> {
+        self.append_entries(entries, true)
+    }
+
+    fn append_entries(
+        &mut self,
+        entries: Vec<NewEntry>,
+        grouped: bool,
+    ) -> io::Result<Vec<HistoryEntry>> {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
@@ -275,6 +289,7 @@ impl History {
                 new_path: e.new_path,
                 old: e.old,
                 new: e.new,
+                group: grouped.then_some(self.last_seq + 1),
             };
             serde_json::to_writer(&mut buf, &entry).map_err(io::Error::other)?;
             buf.push(b'\n');
@@ -324,6 +339,16 @@ impl History {
             let seen = per_path.entry(entry.path.as_str()).or_default();
             *seen += 1;
             keep[i] = i >= cut || *seen <= self.retention.keep_per_path;
+        }
+        // An operation is kept whole or not at all: a folder's delete without its files (or
+        // files without their folder) could not be undone as one.
+        let mut start = 0;
+        for op in crate::memory::history::operations(&entries) {
+            let range = start..start + op.len();
+            if keep[range.clone()].iter().any(|&k| k) {
+                keep[range.clone()].fill(true);
+            }
+            start = range.end;
         }
         let kept: Vec<&HistoryEntry> = entries
             .iter()

@@ -480,6 +480,15 @@ impl MemoryStore for LocalStore {
         self.inner.restore(path, version, ctx)
     }
 
+    fn restore_folder(
+        &self,
+        folder: &MemPath,
+        files: &[(MemPath, Version)],
+        ctx: WriteCtx<'_>,
+    ) -> Result<usize, StoreError> {
+        self.inner.restore_folder(folder, files, ctx)
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<MemoryChange> {
         self.inner.changes.subscribe()
     }

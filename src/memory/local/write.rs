@@ -231,11 +231,13 @@ impl Inner {
             // A link or a special file holds no memory: remove the name, record the removal.
             Kind::Symlink | Kind::Other => vec![deleted(path.to_string(), None)],
         };
-        locked
-            .state
-            .history
-            .append(entries)
-            .map_err(|e| StoreError::io("cannot append to the history log", e))?;
+        let history = &mut locked.state.history;
+        let appended = if meta.kind == Kind::Dir {
+            history.append_group(entries)
+        } else {
+            history.append(entries)
+        };
+        appended.map_err(|e| StoreError::io("cannot append to the history log", e))?;
         fs::remove_tree(dir.as_fd(), name.as_bytes())
             .map_err(|e| StoreError::io(format!("cannot delete {path}"), e))?;
         fs::sync_dir(dir.as_fd()).map_err(|e| StoreError::io("cannot sync the directory", e))?;
@@ -306,11 +308,13 @@ impl Inner {
             );
         }
         let to_dir = fs::walk(root.as_fd(), to, false, true)?;
-        locked
-            .state
-            .history
-            .append(entries)
-            .map_err(|e| StoreError::io("cannot append to the history log", e))?;
+        let history = &mut locked.state.history;
+        let appended = if meta.kind == Kind::Dir {
+            history.append_group(entries)
+        } else {
+            history.append(entries)
+        };
+        appended.map_err(|e| StoreError::io("cannot append to the history log", e))?;
         let to_name = to.name().unwrap_or_default();
         match fs::rename_no_replace(from_dir.as_fd(), from_name, to_dir.as_fd(), to_name) {
             Ok(()) => {}
@@ -385,6 +389,98 @@ impl Inner {
             &bytes,
             ctx,
         )
+    }
+}
+
+impl Inner {
+    pub(super) fn restore_folder(
+        &self,
+        folder: &MemPath,
+        files: &[(MemPath, Version)],
+        ctx: WriteCtx<'_>,
+    ) -> Result<usize, StoreError> {
+        let mut locked = self.lock()?;
+        let root = self.open_root()?;
+        // Everything is checked before anything is written.
+        let mut todo = Vec::new();
+        for (path, version) in files {
+            if !path.starts_with(folder) || path == folder {
+                return Err(StoreError::Rejected(format!(
+                    "{path} is not inside the folder {folder}"
+                )));
+            }
+            match fs::walk(root.as_fd(), path, false, false) {
+                Ok(dir) => {
+                    let name = path.name().unwrap_or_default();
+                    let here = fs::meta_at(dir.as_fd(), name)
+                        .map_err(|e| StoreError::io(format!("cannot examine {path}"), e))?;
+                    if here.is_some() {
+                        continue;
+                    }
+                }
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+            let bytes = locked.state.history.blob(version).map_err(|e| {
+                StoreError::io(
+                    format!(
+                        "the history no longer holds version {} of {path}",
+                        version.short()
+                    ),
+                    e,
+                )
+            })?;
+            todo.push((path, version, bytes));
+        }
+        if todo.is_empty() {
+            return Ok(0);
+        }
+        let entry = |path: String, new: Option<Version>| NewEntry {
+            actor: ctx.actor.to_owned(),
+            op: ctx.op.to_owned(),
+            path,
+            new_path: None,
+            old: None,
+            new,
+        };
+        let mut entries = vec![entry(folder.to_string(), None)];
+        entries.extend(
+            todo.iter()
+                .map(|(path, version, _)| entry(path.to_string(), Some((*version).clone()))),
+        );
+        locked
+            .state
+            .history
+            .append_group(entries)
+            .map_err(|e| StoreError::io("cannot append to the history log", e))?;
+        for (path, version, bytes) in &todo {
+            let dir = fs::walk(root.as_fd(), path, false, true)?;
+            let name = path.name().unwrap_or_default();
+            match fs::write_atomic(dir.as_fd(), name, bytes, fs::FILE_MODE, true) {
+                Ok(()) => {}
+                Err(e) if e.raw_os_error() == Some(Errno::EXIST.raw_os_error()) => {
+                    return Err(StoreError::Exists((*path).clone()));
+                }
+                Err(e) => return Err(StoreError::io(format!("cannot write {path}"), e)),
+            }
+            if let Ok(Some(meta)) = fs::meta_at(dir.as_fd(), name) {
+                locked.state.snapshot.insert(
+                    path.to_string(),
+                    Seen {
+                        meta,
+                        version: Some((*version).clone()),
+                    },
+                );
+            }
+            self.emit(MemoryChange {
+                path: path.to_string(),
+                kind: ChangeKind::Created,
+                actor: ctx.actor.to_owned(),
+                version: Some((*version).clone()),
+                is_dir: false,
+            });
+        }
+        Ok(todo.len())
     }
 }
 

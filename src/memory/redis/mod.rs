@@ -89,6 +89,7 @@ struct Scripts {
     save: Script,
     delete: Script,
     rename: Script,
+    restore_folder: Script,
 }
 
 impl Scripts {
@@ -117,6 +118,7 @@ impl Scripts {
             save: script("save"),
             delete: script("delete"),
             rename: script("rename"),
+            restore_folder: script("restore_folder"),
         }
     }
 }
@@ -634,6 +636,57 @@ impl MemoryStore for RedisStore {
         self.save(path, &text, expect, ctx)
     }
 
+    fn restore_folder(
+        &self,
+        folder: &MemPath,
+        files: &[(MemPath, Version)],
+        ctx: WriteCtx<'_>,
+    ) -> Result<usize, StoreError> {
+        let key = folder.to_string();
+        let mut args: Vec<String> = vec![key];
+        for (path, version) in files {
+            if !path.starts_with(folder) || path == folder {
+                return Err(StoreError::Rejected(format!(
+                    "{path} is not inside the folder {folder}"
+                )));
+            }
+            args.push(path.to_string());
+            args.push(version.as_str().to_owned());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let reply = self.run(&self.scripts.restore_folder, Some(ctx), &args)?;
+        let at = |i: usize| reply.get(i).map_or("", String::as_str);
+        match at(0) {
+            "ok" => {}
+            "gone" => {
+                return Err(StoreError::NoVersion(format!(
+                    "the history no longer holds version {} of {}",
+                    Version::from_hex(at(2).to_owned()).short(),
+                    at(1)
+                )));
+            }
+            _ => {
+                let path = MemPath::parse(at(2)).unwrap_or_else(|_| folder.clone());
+                return Err(refused(&reply, &path));
+            }
+        }
+        let restored = &reply[1..];
+        for (path, version) in files {
+            let path = path.to_string();
+            if !restored.contains(&path) {
+                continue;
+            }
+            self.emit(MemoryChange {
+                path,
+                kind: ChangeKind::Created,
+                actor: ctx.actor.to_owned(),
+                version: Some(version.clone()),
+                is_dir: false,
+            });
+        }
+        Ok(restored.len())
+    }
+
     fn version_text(
         &self,
         _path: &MemPath,
@@ -874,6 +927,7 @@ fn entry_of(fields: &BTreeMap<String, String>, host: &str) -> Option<HistoryEntr
         new_path: fields.get("to").filter(|t| !t.is_empty()).cloned(),
         old: version("old"),
         new: version("new"),
+        group: fields.get("grp").and_then(|g| g.parse().ok()),
     })
 }
 
@@ -883,6 +937,8 @@ fn change_of(fields: &BTreeMap<String, String>, host: &str) -> Option<MemoryChan
     let is_dir = fields.get("dir").map(String::as_str) == Some("1");
     let (path, kind) = match (&entry.new_path, &entry.old, &entry.new) {
         (Some(to), ..) => (to.clone(), ChangeKind::Renamed { from: entry.path }),
+        // A folder brought back: the head of the operation, its files follow.
+        (None, None, None) if is_dir && entry.op == "restore" => (entry.path, ChangeKind::Created),
         (None, _, None) => (entry.path, ChangeKind::Deleted),
         (None, None, Some(_)) => (entry.path, ChangeKind::Created),
         (None, Some(_), Some(_)) => (entry.path, ChangeKind::Modified),

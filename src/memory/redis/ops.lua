@@ -56,20 +56,20 @@ return {'ok', tostring(seq), 'created'}
 
 -- @delete ARGV[7] path
 local p = ARGV[7]
-local function drop(f)
+local function drop(f, grp)
   local old = sha_of(f)
   redis.call('HSETNX', blobs, old, redis.call('HGET', content, f))
   redis.call('HDEL', content, f)
   redis.call('HDEL', meta, f)
-  record(f, '', old, '', '0')
+  record(f, '', old, '', '0', grp)
 end
 if is_file(p) then
   drop(p)
   return {'ok', 'file'}
 end
 if p ~= ROOT and is_dir(p) then
-  record(p, '', '', '', '1')
-  for _, f in ipairs(files_under(p)) do drop(f) end
+  local head = record(p, '', '', '', '1', true)
+  for _, f in ipairs(files_under(p)) do drop(f, head) end
   for _, d in ipairs(dirs_under(p)) do redis.call('HDEL', dirs, d) end
   redis.call('HDEL', dirs, p)
   return {'ok', 'dir'}
@@ -84,20 +84,20 @@ if is_file(to) or is_dir(to) then return {'exists'} end
 local chain, blocker = ancestors(to)
 if blocker then return {'parentfile', blocker} end
 for _, d in ipairs(chain) do redis.call('HSET', dirs, d, '1') end
-local function move(a, b)
+local function move(a, b, grp)
   local sha = sha_of(a)
   redis.call('HSET', content, b, redis.call('HGET', content, a))
   redis.call('HDEL', content, a)
   redis.call('HSET', meta, b, redis.call('HGET', meta, a))
   redis.call('HDEL', meta, a)
-  record(a, b, sha, sha, '0')
+  record(a, b, sha, sha, '0', grp)
 end
 if file then
   move(from, to)
   return {'ok', 'file'}
 end
-record(from, to, '', '', '1')
-for _, f in ipairs(files_under(from)) do move(f, to .. string.sub(f, #from + 1)) end
+local head = record(from, to, '', '', '1', true)
+for _, f in ipairs(files_under(from)) do move(f, to .. string.sub(f, #from + 1), head) end
 for _, d in ipairs(dirs_under(from)) do
   redis.call('HSET', dirs, to .. string.sub(d, #from + 1), '1')
   redis.call('HDEL', dirs, d)
@@ -106,3 +106,34 @@ redis.call('HDEL', dirs, from)
 redis.call('HSET', dirs, to, '1')
 return {'ok', 'dir'}
 
+
+-- @restore_folder ARGV[7] folder, then pairs from ARGV[8]: a file below it, the version to bring
+-- back. Files that exist are skipped; nothing is written unless every other one can come back.
+-- Answers 'ok' and the paths restored.
+local folder = ARGV[7]
+local todo = {}
+for i = 8, #ARGV, 2 do
+  local p, sha = ARGV[i], ARGV[i + 1]
+  if not (is_file(p) or is_dir(p)) then
+    local _, blocker = ancestors(p)
+    if blocker then return {'parentfile', blocker, p} end
+    local text = redis.call('HGET', blobs, sha)
+    if not text then return {'gone', p, sha} end
+    table.insert(todo, {p, sha, text})
+  end
+end
+local out = {'ok'}
+if #todo == 0 then return out end
+local head = record(folder, '', '', '', '1', true)
+for _, t in ipairs(todo) do
+  local p, sha, text = t[1], t[2], t[3]
+  local chain = ancestors(p)
+  for _, d in ipairs(chain) do redis.call('HSET', dirs, d, '1') end
+  redis.call('HSET', content, p, text)
+  redis.call('HSET', meta, p, cjson.encode({sha = sha, size = string.len(text), ts = tonumber(ts),
+    actor = actor, host = host}))
+  record(p, '', '', sha, '0', head)
+  table.insert(out, p)
+end
+redis.call('HSET', dirs, folder, '1')
+return out

@@ -45,12 +45,16 @@ end
 local KEEP_PER_PATH = tonumber('@KEEP_PER_PATH@')
 local retain_due = false
 
--- Append one history entry; returns its sequence number.
-local function record(path, to, old, new, dir)
+-- Append one history entry; returns its sequence number. `grp`: the number of the folder entry
+-- that heads the operation this entry belongs to ('' for a change on its own); a folder's own
+-- entry passes true and is numbered as its own head.
+local function record(path, to, old, new, dir, grp)
   local seq = redis.call('INCR', seqk)
+  if grp == true then grp = seq end
   redis.call('XADD', logk, '*',
     'seq', seq, 'ts', ts, 'actor', actor, 'host', host, 'cid', cid, 'op', op,
-    'path', path, 'to', to, 'old', old or '', 'new', new or '', 'dir', dir)
+    'path', path, 'to', to, 'old', old or '', 'new', new or '', 'dir', dir,
+    'grp', grp or '')
   if seq % math.max(1, math.floor(tonumber(keep) / 4)) == 0 then retain_due = true end
   return seq
 end
@@ -60,11 +64,19 @@ local function retain()
   local cut = #entries - tonumber(keep)
   local live, seen, gone = {}, {}, {}
   for _, v in ipairs(redis.call('HVALS', meta)) do live[cjson.decode(v).sha] = true end
+  local fields, keep_entry, keep_group = {}, {}, {}
   for i = #entries, 1, -1 do
     local f, e = entries[i][2], {}
     for j = 1, #f, 2 do e[f[j]] = f[j + 1] end
+    fields[i] = e
     seen[e.path] = (seen[e.path] or 0) + 1
-    if i > cut or seen[e.path] <= KEEP_PER_PATH then
+    keep_entry[i] = i > cut or seen[e.path] <= KEEP_PER_PATH
+    -- A folder's operation is kept whole or not at all.
+    if keep_entry[i] and (e.grp or '') ~= '' then keep_group[e.grp] = true end
+  end
+  for i = 1, #entries do
+    local e = fields[i]
+    if keep_entry[i] or ((e.grp or '') ~= '' and keep_group[e.grp]) then
       if e.old ~= '' then live[e.old] = true end
       if e.new ~= '' then live[e.new] = true end
     else
