@@ -322,6 +322,17 @@ fn run_migrate(config: &Config, from: &str, to: &str) -> Result<ExitCode, Failur
     let (source, target) = (open(from)?, open(to)?);
     let dump = source.dump()?;
     target.import(&dump)?;
+    if !dump.refused.is_empty() {
+        eprintln!(
+            "memdeck: left out {} entr{} whose path is not a valid memory path (nothing was \
+             written for them):",
+            dump.refused.len(),
+            if dump.refused.len() == 1 { "y" } else { "ies" }
+        );
+        for (path, why) in &dump.refused {
+            eprintln!("  {path}: {why}");
+        }
+    }
     println!(
         "copied {} files, {} directories, {} history entries and {} versions\n  from {}\n  to   {}",
         dump.files.len(),

@@ -1038,3 +1038,116 @@ fn a_stalled_server_delays_or_fails_a_write_cleanly() {
     assert_eq!(store.read(&file).unwrap().text, "after\n");
     assert_consistent(&server, "stall");
 }
+
+/// Keys planted in a shared namespace by anyone with write access (hidden from the tools,
+/// which never make such paths) never make memdeck write outside a migration's destination,
+/// and never break or escape `view`: they are skipped and reported, the rest is listed.
+#[test]
+fn planted_keys_are_refused_by_migrate_and_skipped_by_view() {
+    let server = RedisServer::start();
+    let store = server.store("planted", "test-host");
+    let made = execute(
+        &store,
+        &json!({"command": "create", "path": "/memories/good.md", "file_text": "good\n"}),
+        "Alice",
+    );
+    assert!(!made.is_error, "{}", made.content);
+    let outside = tempfile::tempdir().unwrap();
+    let absolute = outside.path().join("pwned.md");
+    let planted_files = [
+        "/memories/../escape.md".to_owned(),
+        format!("/memories/{}", absolute.display()),
+        "/memories/evil\u{1b}]0;pwned\u{7}.md".to_owned(),
+        "/memories/a/../../up.md".to_owned(),
+        "/memories/broken.md".to_owned(),
+    ];
+    let mut conn = server.conn();
+    for key in &planted_files {
+        let meta = if key.ends_with("broken.md") {
+            "not json".to_owned()
+        } else {
+            r#"{"sha":"00","size":3}"#.to_owned()
+        };
+        let _: () = conn.hset("mem:{planted}:content", key, "bad").unwrap();
+        let _: () = conn.hset("mem:{planted}:meta", key, meta).unwrap();
+    }
+    let _: () = conn
+        .hset("mem:{planted}:dirs", "/memories/../outdir", "1")
+        .unwrap();
+
+    // `view` lists the good file, skips the rest, and says so without raw control characters.
+    let view = execute(
+        &store,
+        &json!({"command": "view", "path": "/memories"}),
+        "Sam",
+    );
+    assert!(!view.is_error, "{}", view.content);
+    assert!(
+        view.content.contains("/memories/good.md"),
+        "{}",
+        view.content
+    );
+    assert!(!view.content.contains('\u{1b}'), "{}", view.content);
+    let listed: Vec<&str> = view.content.lines().filter(|l| l.contains('\t')).collect();
+    assert_eq!(listed.len(), 3, "{}", view.content);
+    assert!(
+        view.content
+            .contains("not shown, not valid memory paths: /memories/../outdir"),
+        "the skipped entries are reported: {}",
+        view.content
+    );
+
+    // Migrating to a local directory writes only inside it, and reports what it left out.
+    let dest = server.dir.path().join("copy");
+    let out = memdeck(&server, "planted")
+        .arg("--memory-dir")
+        .arg(&dest)
+        .args(["memory", "migrate", "--from", "redis", "--to", "local"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("left out"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+    assert!(!absolute.exists(), "migrate wrote {}", absolute.display());
+    for escaped in ["escape.md", "up.md", "outdir"] {
+        assert!(!server.dir.path().join(escaped).exists(), "{escaped}");
+    }
+    let mut copied: Vec<String> = std::fs::read_dir(&dest)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    copied.sort();
+    assert_eq!(copied, ["broken.md", "good.md"]);
+
+    // A history entry planted with such a path is no change for a watching client.
+    let watcher = server.store("planted", "watching");
+    watcher.watch().unwrap();
+    let mut changes = watcher.subscribe();
+    let _: () = redis::cmd("XADD")
+        .arg("mem:{planted}:log")
+        .arg("*")
+        .arg(&[
+            ("seq", "900"),
+            ("ts", "1"),
+            ("actor", "mallory"),
+            ("host", "x"),
+            ("cid", "x"),
+            ("op", "create"),
+            ("path", "/memories/../evil\u{1b}[2J.md"),
+            ("to", ""),
+            ("old", ""),
+            ("new", "00"),
+            ("dir", "0"),
+        ])
+        .query(&mut conn)
+        .unwrap();
+    let made = execute(
+        &store,
+        &json!({"command": "create", "path": "/memories/after.md", "file_text": "x\n"}),
+        "Alice",
+    );
+    assert!(!made.is_error, "{}", made.content);
+    assert_eq!(next(&mut changes).path, "/memories/after.md");
+}

@@ -151,6 +151,9 @@ pub struct Entry {
 pub struct Listing {
     pub size: u64,
     pub entries: Vec<Entry>,
+    /// Entries left out because their names are not valid memory paths (keys set by hand in a
+    /// shared store), shown safely, for the listing to mention.
+    pub skipped: Vec<String>,
 }
 
 /// Why a store operation failed. The tool layer turns these into the model's texts.
@@ -372,6 +375,9 @@ pub struct Dump {
     pub history: Vec<HistoryEntry>,
     /// The text of every version the history names and the store still keeps.
     pub versions: Vec<(Version, String)>,
+    /// What was left out because its path is not a valid memory path (a key planted in a shared
+    /// store, a name no tool call could make): the path shown safely, and why.
+    pub refused: Vec<(String, String)>,
 }
 
 impl Dump {
@@ -384,7 +390,19 @@ impl Dump {
     ) -> Result<Self, StoreError> {
         dirs.sort();
         files.sort();
-        let history = store.history(None)?;
+        let mut refused = Vec::new();
+        let mut keep = |path: &str| match check_stored_path(path) {
+            Ok(()) => true,
+            Err(why) => {
+                let shown = |s: &str| path::display_disk_name(s.as_bytes());
+                refused.push((shown(path), shown(&why)));
+                false
+            }
+        };
+        dirs.retain(|d| keep(d));
+        files.retain(|(f, _)| keep(f));
+        let mut history = store.history(None)?;
+        history.retain(|e| keep(&e.path) && e.new_path.as_deref().is_none_or(&mut keep));
         let mut versions: Vec<(Version, String)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for entry in &history {
@@ -402,7 +420,39 @@ impl Dump {
             files,
             history,
             versions,
+            refused,
         })
+    }
+
+    /// Check every path before a store is filled: a dump holds only valid memory paths (see
+    /// [`Dump::of`]), and anything else is refused before anything is written.
+    pub fn check(&self) -> Result<(), StoreError> {
+        let paths = self
+            .dirs
+            .iter()
+            .chain(self.files.iter().map(|(f, _)| f))
+            .chain(self.history.iter().map(|e| &e.path))
+            .chain(self.history.iter().filter_map(|e| e.new_path.as_ref()));
+        for path in paths {
+            if let Err(why) = check_stored_path(path) {
+                return Err(StoreError::Rejected(format!(
+                    "{} cannot be copied: {why}; nothing was written",
+                    path::display_disk_name(path.as_bytes())
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a path read from a store (not typed by a model) is one a tool call could have
+/// made: the tool's own validation, in its canonical spelling, below the root.
+pub fn check_stored_path(raw: &str) -> Result<(), String> {
+    match MemPath::parse(raw) {
+        Ok(p) if p.is_root() => Err("it is the memory root itself".to_owned()),
+        Ok(p) if p.to_string() != raw => Err(format!("it is not written the canonical way ({p})")),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -159,6 +159,13 @@ fn view(store: &dyn MemoryStore, raw: &str, range: Option<(i64, i64)>) -> Result
                     entry.relative
                 );
             }
+            if !listing.skipped.is_empty() {
+                let _ = write!(
+                    out,
+                    "\n(not shown, not valid memory paths: {})",
+                    listing.skipped.join(", ")
+                );
+            }
             Ok(out)
         }
         NodeKind::File => {

@@ -65,6 +65,7 @@ impl LocalStore {
     }
 
     pub(super) fn import_local(&self, dump: &Dump) -> Result<(), StoreError> {
+        dump.check()?;
         let inner: &Inner = &self.inner;
         let mut locked = inner.lock()?;
         let history_dir = locked.state.history.dir().to_owned();

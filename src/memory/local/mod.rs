@@ -410,7 +410,11 @@ impl MemoryStore for LocalStore {
                 size: f.meta.size,
             })
             .collect();
-        Ok(Listing { size, entries })
+        Ok(Listing {
+            size,
+            entries,
+            skipped: Vec::new(),
+        })
     }
 
     fn save(

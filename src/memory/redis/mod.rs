@@ -442,7 +442,12 @@ impl MemoryStore for RedisStore {
         ) {
             (Some("file"), Some(text), Some(sha)) => Ok(FileText {
                 text: text.clone(),
-                version: Version::from_hex(sha.clone()),
+                // Metadata set by hand may lack the hash: the text's own is the truth.
+                version: if sha.len() == 64 {
+                    Version::from_hex(sha.clone())
+                } else {
+                    Version::of(text.as_bytes())
+                },
             }),
             _ => Err(refused(&reply, path)),
         }
@@ -456,8 +461,20 @@ impl MemoryStore for RedisStore {
         }
         // Every node below, relative, with its kind and size.
         let mut nodes: BTreeMap<String, (NodeKind, u64)> = BTreeMap::new();
+        let mut skipped = Vec::new();
         for item in reply[1..].chunks(3) {
             let [kind, path, size] = item else { continue };
+            // A key no tool call could make (planted by hand in the shared namespace) is left
+            // out and reported, never listed raw.
+            if let Err(why) = super::check_stored_path(path) {
+                tracing::warn!(
+                    "skipping the Redis entry {}: {}",
+                    super::path::display_disk_name(path.as_bytes()),
+                    super::path::display_disk_name(why.as_bytes())
+                );
+                skipped.push(super::path::display_disk_name(path.as_bytes()));
+                continue;
+            }
             let Some(relative) = path.strip_prefix(&format!("{base}/")) else {
                 continue;
             };
@@ -473,6 +490,7 @@ impl MemoryStore for RedisStore {
         Ok(Listing {
             size: DIR_SIZE,
             entries,
+            skipped,
         })
     }
 
@@ -720,6 +738,7 @@ impl MemoryStore for RedisStore {
     }
 
     fn import(&self, dump: &super::Dump) -> Result<(), StoreError> {
+        dump.check()?;
         let [content, meta, dirs, seq, log, blobs] = &self.keys.all;
         let used: (u64, u64, u64) = self.with_conn(|c| {
             redis::pipe()
@@ -934,6 +953,11 @@ fn entry_of(fields: &BTreeMap<String, String>, host: &str) -> Option<HistoryEntr
 /// The change a stream entry reports.
 fn change_of(fields: &BTreeMap<String, String>, host: &str) -> Option<MemoryChange> {
     let entry = entry_of(fields, host)?;
+    // An entry added by hand with a path no tool call could make is no change to show.
+    let valid = |p: &str| p == "/memories" || super::check_stored_path(p).is_ok();
+    if !valid(&entry.path) || !entry.new_path.as_deref().is_none_or(valid) {
+        return None;
+    }
     let is_dir = fields.get("dir").map(String::as_str) == Some("1");
     let (path, kind) = match (&entry.new_path, &entry.old, &entry.new) {
         (Some(to), ..) => (to.clone(), ChangeKind::Renamed { from: entry.path }),

@@ -3,15 +3,14 @@
 -- @node ARGV[7] path
 local p = ARGV[7]
 if is_dir(p) then return {'dir', '4096'} end
-local m = redis.call('HGET', meta, p)
-if m then return {'file', tostring(cjson.decode(m).size)} end
+if is_file(p) then return {'file', size_of(p)} end
 return {'none'}
 
 -- @read ARGV[7] path
 local p = ARGV[7]
 if is_dir(p) then return {'dir'} end
-local m = redis.call('HGET', meta, p)
-if m then return {'file', redis.call('HGET', content, p), cjson.decode(m).sha} end
+-- Without a hash in its metadata (set by hand), the reader computes it from the text.
+if is_file(p) then return {'file', redis.call('HGET', content, p) or '', sha_of(p) or ''} end
 return {'none'}
 
 -- @list ARGV[7] directory
@@ -28,7 +27,7 @@ for _, p in ipairs(dirs_under(d)) do
 end
 for _, p in ipairs(files_under(d)) do
   table.insert(out, 'f'); table.insert(out, p)
-  table.insert(out, tostring(cjson.decode(redis.call('HGET', meta, p)).size))
+  table.insert(out, size_of(p))
 end
 return out
 

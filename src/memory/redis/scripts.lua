@@ -17,10 +17,25 @@ local function is_file(p) return redis.call('HEXISTS', meta, p) == 1 end
 local function is_dir(p) return p == ROOT or redis.call('HEXISTS', dirs, p) == 1 end
 local function parent(p) return string.match(p, '^(.*)/[^/]*$') end
 local function under(p, dir) return string.sub(p, 1, #dir + 1) == dir .. '/' end
-local function sha_of(p)
-  local m = redis.call('HGET', meta, p)
-  if m then return cjson.decode(m).sha end
+-- A file's metadata as a table; false when there is none, or it is not the JSON memdeck
+-- writes (a value set by hand must not break every script that meets it).
+local function decoded(m)
+  if not m then return false end
+  local ok, value = pcall(cjson.decode, m)
+  if ok and type(value) == 'table' then return value end
   return false
+end
+local function meta_of(p) return decoded(redis.call('HGET', meta, p)) end
+local function sha_of(p)
+  local m = meta_of(p)
+  if m and type(m.sha) == 'string' then return m.sha end
+  return false
+end
+-- The size a file lists with: its metadata's, else its text's length.
+local function size_of(p)
+  local m = meta_of(p)
+  if m and tonumber(m.size) then return tostring(m.size) end
+  return tostring(redis.call('HSTRLEN', content, p))
 end
 
 -- The directories between the root and p (exclusive), outermost first; or the file in the way.
@@ -63,7 +78,10 @@ local function retain()
   local entries = redis.call('XRANGE', logk, '-', '+')
   local cut = #entries - tonumber(keep)
   local live, seen, gone = {}, {}, {}
-  for _, v in ipairs(redis.call('HVALS', meta)) do live[cjson.decode(v).sha] = true end
+  for _, v in ipairs(redis.call('HVALS', meta)) do
+    local m = decoded(v)
+    if m and type(m.sha) == 'string' then live[m.sha] = true end
+  end
   local fields, keep_entry, keep_group = {}, {}, {}
   for i = #entries, 1, -1 do
     local f, e = entries[i][2], {}
