@@ -300,3 +300,60 @@ fn a_deleted_folder_is_restored_whole() {
         "{log}"
     );
 }
+
+/// A write that fails (here: the file-size limit, which refuses even root, as a full disk
+/// would) is not recorded as a change, and `memory restore` never brings back its text.
+#[test]
+fn a_failed_write_leaves_no_history_entry() {
+    let t = tmp();
+    let exec = |input: &str| memdeck(t.path(), &["memory", "exec", input]);
+    let out = exec(r#"{"command":"create","path":"/memories/a.md","file_text":"one\n"}"#);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let big = "x".repeat(40_000);
+    // Each command runs with writes past 24 KiB refused (EFBIG, the signal ignored).
+    let limited = |input: String| {
+        Command::new("bash")
+            .arg("-c")
+            .arg(r#"trap '' XFSZ; ulimit -f 24; exec "$0" memory exec "$1""#)
+            .arg(env!("CARGO_BIN_EXE_memdeck"))
+            .arg(input)
+            .current_dir(t.path())
+            .env_remove("MEMDECK_MEMORY_DIR")
+            .env_remove("MEMDECK_CONFIG")
+            .env("XDG_CONFIG_HOME", t.path())
+            .output()
+            .unwrap()
+    };
+    let attempts = [
+        serde_json::json!({"command": "create", "path": "/memories/big.md", "file_text": big}),
+        serde_json::json!({"command": "insert", "path": "/memories/a.md", "insert_line": 1,
+            "insert_text": big}),
+        serde_json::json!({"command": "str_replace", "path": "/memories/a.md", "old_str": "one",
+            "new_str": big}),
+    ];
+    for attempt in attempts {
+        let out = limited(attempt.to_string());
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{attempt}: {}",
+            text(&out.stdout)
+        );
+        assert!(
+            text(&out.stdout).contains("cannot write"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    assert!(!t.path().join("memories/big.md").exists());
+    let log = memdeck(t.path(), &["memory", "log"]);
+    let log = text(&log.stdout);
+    assert_eq!(log.lines().count(), 1, "only the create happened:\n{log}");
+    // Nothing to restore: the only version is the current one.
+    let out = memdeck(t.path(), &["memory", "restore", "/memories/a.md"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("memories/a.md")).unwrap(),
+        "one\n"
+    );
+}

@@ -249,3 +249,82 @@ fn retention_is_bounded_but_keeps_each_files_newest_versions() {
 fn drop_and_flush(_f: &Fixture) {
     std::thread::sleep(std::time::Duration::from_millis(400));
 }
+
+/// What a process killed between writing a change's intent and making the change leaves in the
+/// log, settled by the next process to take the lock: an entry whose change is on disk is
+/// confirmed, one whose change never happened is dropped (and `restore` never brings back its
+/// text), and a folder delete killed midway records only the files it removed, not the folder.
+#[test]
+fn intents_left_by_a_killed_writer_are_settled_against_the_disk() {
+    let f = Fixture::new();
+    f.ok(json!({"command": "create", "path": "/memories/a.md", "file_text": "one\n"}));
+    f.ok(json!({"command": "create", "path": "/memories/team/x.md", "file_text": "x\n"}));
+    f.ok(json!({"command": "create", "path": "/memories/team/y.md", "file_text": "y\n"}));
+    let before = f.store.history(None).unwrap();
+    let next = before.last().unwrap().seq + 1;
+    let v = |text: &str| Version::of(text.as_bytes()).as_str().to_owned();
+    // The killed writers' lines, as they wrote them: an edit that never reached the file, a
+    // create that did, and a folder
+    // delete that removed y.md and was killed before x.md.
+    std::fs::write(f.mem.join("b.md"), "bee\n").unwrap();
+    std::fs::remove_file(f.mem.join("team/y.md")).unwrap();
+    let lines = [
+        json!({"seq": next, "ts_ms": 1, "actor": "Alice", "op": "str_replace",
+            "path": "/memories/a.md", "old": v("one\n"), "new": v("never written\n"),
+            "pending": true}),
+        json!({"seq": next + 1, "ts_ms": 1, "actor": "John", "op": "create",
+            "path": "/memories/b.md", "old": null, "new": v("bee\n"), "pending": true}),
+        json!({"seq": next + 2, "ts_ms": 1, "actor": "Sam", "op": "delete",
+            "path": "/memories/team", "old": null, "new": null, "group": next + 2,
+            "pending": true}),
+        json!({"seq": next + 3, "ts_ms": 1, "actor": "Sam", "op": "delete",
+            "path": "/memories/team/x.md", "old": v("x\n"), "new": null, "group": next + 2,
+            "pending": true}),
+        json!({"seq": next + 4, "ts_ms": 1, "actor": "Sam", "op": "delete",
+            "path": "/memories/team/y.md", "old": v("y\n"), "new": null, "group": next + 2,
+            "pending": true}),
+    ];
+    let log = f.tmp.path().join(".memories-history/log.jsonl");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    for line in &lines {
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&log, text).unwrap();
+
+    let after = f.store.history(None).unwrap();
+    let added: Vec<(u64, &str, &str)> = after[before.len()..]
+        .iter()
+        .map(|e| (e.seq, e.op.as_str(), e.path.as_str()))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            (next + 1, "create", "/memories/b.md"),
+            (next + 4, "delete", "/memories/team/y.md"),
+        ]
+    );
+    // The edit that never happened is no version of a.md: nothing to restore.
+    assert!(matches!(
+        restore(&f, "/memories/a.md", None),
+        Err(StoreError::NoVersion(_))
+    ));
+    let phantom = v("never written\n");
+    assert!(matches!(
+        restore(&f, "/memories/a.md", Some(&phantom[..12])),
+        Err(StoreError::NoVersion(_))
+    ));
+    assert_eq!(f.read("a.md"), "one\n");
+    // The deleted file comes back; the log says how each intent was settled, once.
+    restore(&f, "/memories/team/y.md", None).unwrap();
+    let settled = std::fs::read_to_string(&log).unwrap();
+    let outcome = format!(
+        r#"{{"done":[{},{}],"dropped":[{},{},{}]}}"#,
+        next + 1,
+        next + 4,
+        next,
+        next + 2,
+        next + 3
+    );
+    assert_eq!(settled.matches(&outcome).count(), 1, "{settled}");
+}

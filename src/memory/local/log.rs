@@ -4,12 +4,21 @@
 //! `log.jsonl` holds one [`HistoryEntry`] per line, `blobs.pack` each version's bytes under its
 //! SHA-256 (see [`Pack`]), `lock` is the file every process locks while it changes the store.
 //! Every method here is called with that lock held.
+//!
+//! A change is written as an intent and then confirmed: its entries go to the log marked
+//! `"pending": true` before the memory directory changes, and a `{"done": [seq…]}` line follows
+//! once it has. Only confirmed entries (and entries written without the mark: imports, changes
+//! seen by the watcher, logs from before) are the history. A change that failed leaves its
+//! intent unconfirmed; one killed midway is settled by the next process to take the lock, which
+//! confirms each entry whose change is on disk and drops the rest (see [`History::dangling`]).
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 use crate::memory::history::now_ms;
 use crate::memory::{HistoryEntry, Version};
@@ -46,6 +55,55 @@ impl Default for Retention {
     }
 }
 
+/// One line of the log: an entry (confirmed unless `pending`), or the outcome of pending ones.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Record {
+    Outcome {
+        /// Pending entries whose change happened.
+        done: Vec<u64>,
+        /// Pending entries whose change did not happen (found after a crash).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        dropped: Vec<u64>,
+    },
+    Entry {
+        #[serde(flatten)]
+        entry: HistoryEntry,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pending: bool,
+    },
+}
+
+/// The history in a log's bytes: confirmed entries in log order, and the pending entries no
+/// outcome line settles (in order).
+fn read_records(bytes: &[u8]) -> (Vec<HistoryEntry>, Vec<HistoryEntry>) {
+    let records: Vec<Record> = bytes
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| serde_json::from_slice(line).ok())
+        .collect();
+    let mut done = HashSet::new();
+    let mut settled = HashSet::new();
+    for record in &records {
+        if let Record::Outcome { done: d, dropped } = record {
+            done.extend(d.iter().copied());
+            settled.extend(d.iter().chain(dropped).copied());
+        }
+    }
+    let mut entries = Vec::new();
+    let mut dangling = Vec::new();
+    for record in records {
+        if let Record::Entry { entry, pending } = record {
+            if !pending || done.contains(&entry.seq) {
+                entries.push(entry);
+            } else if !settled.contains(&entry.seq) {
+                dangling.push(entry);
+            }
+        }
+    }
+    (entries, dangling)
+}
+
 /// What a caller records; the log adds `seq` and `ts_ms`.
 #[derive(Clone, Debug)]
 pub struct NewEntry {
@@ -75,6 +133,9 @@ pub struct History {
     unsynced: Pending,
     /// The newest recorded content of each path (`None`: deleted).
     last_by_path: HashMap<String, Option<Version>>,
+    /// Entries written as an intent whose outcome is not in the log yet: the change in progress
+    /// in this process, or one whose writer died or failed (settled at the next lock).
+    dangling: Vec<HistoryEntry>,
     retention: Retention,
 }
 
@@ -95,6 +156,7 @@ impl History {
             torn: false,
             unsynced: Pending::default(),
             last_by_path: HashMap::new(),
+            dangling: Vec::new(),
             retention,
         };
         // Read by `refresh` under the store lock, at the first use: reading here, unlocked,
@@ -139,6 +201,7 @@ impl History {
             self.offset = 0;
             self.last_seq = 0;
             self.last_by_path.clear();
+            self.dangling.clear();
         }
         self.file.seek(SeekFrom::Start(self.offset))?;
         let mut fresh = Vec::new();
@@ -149,8 +212,17 @@ impl History {
             if line.is_empty() {
                 continue;
             }
-            if let Ok(entry) = serde_json::from_slice::<HistoryEntry>(line) {
-                self.note(&entry);
+            match serde_json::from_slice::<Record>(line) {
+                Ok(Record::Entry { entry, pending }) => {
+                    self.last_seq = self.last_seq.max(entry.seq);
+                    if pending {
+                        self.dangling.push(entry);
+                    } else {
+                        self.note(&entry);
+                    }
+                }
+                Ok(Record::Outcome { done, dropped }) => self.settle(&done, &dropped),
+                Err(_) => {}
             }
         }
         self.offset += whole as u64;
@@ -171,6 +243,42 @@ impl History {
                     .insert(entry.path.clone(), entry.new.clone());
             }
         }
+    }
+
+    /// Take pending entries out of `dangling`: those `done` become history.
+    fn settle(&mut self, done: &[u64], dropped: &[u64]) {
+        let dangling = std::mem::take(&mut self.dangling);
+        for entry in dangling {
+            if done.contains(&entry.seq) {
+                self.note(&entry);
+            } else if !dropped.contains(&entry.seq) {
+                self.dangling.push(entry);
+            }
+        }
+    }
+
+    /// Entries written as an intent and never settled, oldest first: after taking the lock
+    /// these are a failed or killed change's, for the store to settle against the disk.
+    pub fn dangling(&self) -> &[HistoryEntry] {
+        &self.dangling
+    }
+
+    /// Write the outcome of pending entries: those `done` become history, the rest are dropped.
+    pub fn conclude(&mut self, done: Vec<u64>, dropped: Vec<u64>) -> io::Result<()> {
+        if done.is_empty() && dropped.is_empty() {
+            return Ok(());
+        }
+        let mut buf = Vec::new();
+        if self.torn {
+            buf.push(b'\n');
+        }
+        serde_json::to_writer(&mut buf, &Record::Outcome { done, dropped })
+            .map_err(io::Error::other)?;
+        buf.push(b'\n');
+        self.file.write_all(&buf)?;
+        self.unsynced.log = true;
+        // Read it back like any other line (this also settles `dangling`).
+        self.refresh()
     }
 
     /// The newest recorded content of `path`: `None` if never recorded, `Some(None)` if its
@@ -253,22 +361,31 @@ impl History {
         self.pack.read(version)
     }
 
-    /// Append entries, each its own change, with one write (synced by the flusher).
+    /// Append entries for changes that have already happened (seen by the watcher), each its
+    /// own change, with one write (synced by the flusher).
     /// The caller holds the store lock, whose taking read the log up to date.
     pub fn append(&mut self, entries: Vec<NewEntry>) -> io::Result<Vec<HistoryEntry>> {
-        self.append_entries(entries, false)
+        self.append_entries(entries, false, false)
     }
 
-    /// Append the entries of one folder operation: the folder's entry first, then its files',
-    /// all marked with the folder entry's number (see [`HistoryEntry::group`]).
-    pub fn append_group(&mut self, entries: Vec<NewEntry>) -> io::Result<Vec<HistoryEntry>> {
-        self.append_entries(entries, true)
+    /// Append the intent of a change about to be made, each entry its own change; the caller
+    /// confirms the entries whose change happened with [`History::conclude`] (an intent left
+    /// unconfirmed is settled at the next lock).
+    pub fn intend(&mut self, entries: Vec<NewEntry>) -> io::Result<Vec<HistoryEntry>> {
+        self.append_entries(entries, false, true)
+    }
+
+    /// [`History::intend`] for one folder operation: the folder's entry first, then its
+    /// files', all marked with the folder entry's number (see [`HistoryEntry::group`]).
+    pub fn intend_group(&mut self, entries: Vec<NewEntry>) -> io::Result<Vec<HistoryEntry>> {
+        self.append_entries(entries, true, true)
     }
 
     fn append_entries(
         &mut self,
         entries: Vec<NewEntry>,
         grouped: bool,
+        pending: bool,
     ) -> io::Result<Vec<HistoryEntry>> {
         if entries.is_empty() {
             return Ok(Vec::new());
@@ -291,7 +408,11 @@ impl History {
                 new: e.new,
                 group: grouped.then_some(self.last_seq + 1),
             };
-            serde_json::to_writer(&mut buf, &entry).map_err(io::Error::other)?;
+            let record = Record::Entry {
+                entry: entry.clone(),
+                pending,
+            };
+            serde_json::to_writer(&mut buf, &record).map_err(io::Error::other)?;
             buf.push(b'\n');
             written.push(entry);
         }
@@ -305,7 +426,12 @@ impl History {
         } else {
             self.offset += buf.len() as u64;
             for entry in &written {
-                self.note(entry);
+                self.last_seq = self.last_seq.max(entry.seq);
+                if pending {
+                    self.dangling.push(entry.clone());
+                } else {
+                    self.note(entry);
+                }
             }
         }
         if written.iter().any(|e| self.retention.due(e.seq)) {
@@ -321,18 +447,15 @@ impl History {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        Ok(text
-            .split(|&b| b == b'\n')
-            .filter(|line| !line.is_empty())
-            .filter_map(|line| serde_json::from_slice(line).ok())
-            .collect())
+        Ok(read_records(&text).0)
     }
 
     /// Drop the oldest entries beyond the retention, keep each path's newest ones, and delete
     /// blobs no remaining entry names.
     pub fn prune(&mut self) -> io::Result<()> {
         let entries = self.entries()?;
-        let cut = entries.len().saturating_sub(self.retention.max_entries);
+        // The change in progress (pending) is the newest and counts against the limit.
+        let cut = (entries.len() + self.dangling.len()).saturating_sub(self.retention.max_entries);
         let mut per_path: HashMap<&str, usize> = HashMap::new();
         let mut keep = vec![false; entries.len()];
         for (i, entry) in entries.iter().enumerate().rev() {
@@ -356,8 +479,15 @@ impl History {
             .filter_map(|(e, &k)| k.then_some(e))
             .collect();
         let mut buf = Vec::new();
-        for entry in &kept {
-            serde_json::to_writer(&mut buf, entry).map_err(io::Error::other)?;
+        let confirmed = kept.iter().map(|e| (*e, false));
+        // A change in progress (this one's own entries among them) stays an intent.
+        let intents = self.dangling.iter().map(|e| (e, true));
+        for (entry, pending) in confirmed.chain(intents) {
+            let record = Record::Entry {
+                entry: entry.clone(),
+                pending,
+            };
+            serde_json::to_writer(&mut buf, &record).map_err(io::Error::other)?;
             buf.push(b'\n');
         }
         let temp = self.dir.join(temp_name());
@@ -368,6 +498,8 @@ impl History {
         File::open(&self.dir)?.sync_all()?;
         let referenced: HashSet<&Version> = kept
             .iter()
+            .copied()
+            .chain(&self.dangling)
             .flat_map(|e| [e.old.as_ref(), e.new.as_ref()])
             .flatten()
             .collect();

@@ -304,6 +304,11 @@ impl Inner {
             .history
             .refresh()
             .map_err(|e| StoreError::io("cannot read the history log", e))?;
+        // A change that failed or was killed after writing its intent: settle it now, before
+        // anyone reads the history or writes after it.
+        if !locked.state.history.dangling().is_empty() {
+            self.settle(&mut locked)?;
+        }
         Ok(locked)
     }
 

@@ -1,8 +1,8 @@
 //! The mutations of the local store: save, modify, delete, rename and restore.
 //!
 //! Each runs under the store lock and follows one order: keep the old and new content in the
-//! history, append the history entry, change the memory directory atomically, update the
-//! snapshot, broadcast the change.
+//! history, append the history entry as an intent, change the memory directory atomically,
+//! confirm the entry (see [`Inner::conclude`]), update the snapshot, broadcast the change.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -15,8 +15,8 @@ use super::log::{History, NewEntry};
 use super::{HISTORY_BLOB_MAX, Inner, Locked, Seen};
 use crate::memory::history::pick_version;
 use crate::memory::{
-    ChangeKind, Expect, FileText, MemPath, MemoryChange, StoreError, Version, WriteCtx,
-    within_limit,
+    ChangeKind, Expect, FileText, HistoryEntry, MemPath, MemoryChange, StoreError, Version,
+    WriteCtx, within_limit,
 };
 
 /// A file about to be replaced.
@@ -51,24 +51,27 @@ impl Inner {
                 .map_err(keep)?;
         }
         history.defer_blob(bytes.to_vec(), &version);
-        history
-            .append(vec![NewEntry {
+        let intent = intend(
+            history,
+            vec![NewEntry {
                 actor: ctx.actor.to_owned(),
                 op: ctx.op.to_owned(),
                 path: path.to_string(),
                 new_path: None,
                 old: current.map(|c| c.version.clone()),
                 new: Some(version.clone()),
-            }])
-            .map_err(|e| StoreError::io("cannot append to the history log", e))?;
+            }],
+            false,
+        )?;
         let mode = current.map_or(fs::FILE_MODE, |c| c.mode);
-        match fs::write_atomic(dir, name, bytes, mode, current.is_none()) {
-            Ok(()) => {}
+        let written = match fs::write_atomic(dir, name, bytes, mode, current.is_none()) {
+            Ok(()) => Ok(()),
             Err(e) if e.raw_os_error() == Some(Errno::EXIST.raw_os_error()) => {
-                return Err(StoreError::Exists(path.clone()));
+                Err(StoreError::Exists(path.clone()))
             }
-            Err(e) => return Err(StoreError::io(format!("cannot write {path}"), e)),
-        }
+            Err(e) => Err(StoreError::io(format!("cannot write {path}"), e)),
+        };
+        self.conclude(locked, &intent, written)?;
         if let Ok(Some(meta)) = fs::meta_at(dir, name) {
             locked.state.snapshot.insert(
                 path.to_string(),
@@ -231,16 +234,14 @@ impl Inner {
             // A link or a special file holds no memory: remove the name, record the removal.
             Kind::Symlink | Kind::Other => vec![deleted(path.to_string(), None)],
         };
-        let history = &mut locked.state.history;
-        let appended = if meta.kind == Kind::Dir {
-            history.append_group(entries)
-        } else {
-            history.append(entries)
-        };
-        appended.map_err(|e| StoreError::io("cannot append to the history log", e))?;
-        fs::remove_tree(dir.as_fd(), name.as_bytes())
-            .map_err(|e| StoreError::io(format!("cannot delete {path}"), e))?;
-        fs::sync_dir(dir.as_fd()).map_err(|e| StoreError::io("cannot sync the directory", e))?;
+        let intent = intend(&mut locked.state.history, entries, meta.kind == Kind::Dir)?;
+        let removed = fs::remove_tree(dir.as_fd(), name.as_bytes())
+            .map_err(|e| StoreError::io(format!("cannot delete {path}"), e))
+            .and_then(|()| {
+                fs::sync_dir(dir.as_fd())
+                    .map_err(|e| StoreError::io("cannot sync the directory", e))
+            });
+        self.conclude(&mut locked, &intent, removed)?;
         let key = path.to_string();
         locked
             .state
@@ -308,31 +309,23 @@ impl Inner {
             );
         }
         let to_dir = fs::walk(root.as_fd(), to, false, true)?;
-        let history = &mut locked.state.history;
-        let appended = if meta.kind == Kind::Dir {
-            history.append_group(entries)
-        } else {
-            history.append(entries)
-        };
-        appended.map_err(|e| StoreError::io("cannot append to the history log", e))?;
+        let intent = intend(&mut locked.state.history, entries, meta.kind == Kind::Dir)?;
         let to_name = to.name().unwrap_or_default();
-        match fs::rename_no_replace(from_dir.as_fd(), from_name, to_dir.as_fd(), to_name) {
-            Ok(()) => {}
-            Err(Errno::EXIST | Errno::NOTEMPTY) => return Err(StoreError::Exists(to.clone())),
-            Err(Errno::INVAL) => {
-                return Err(StoreError::IntoItself {
-                    from: from.clone(),
-                    to: to.clone(),
-                });
-            }
-            Err(Errno::NOENT) => return Err(StoreError::NotFound(from.clone())),
-            Err(e) => return Err(StoreError::io(format!("cannot rename {from} to {to}"), e)),
-        }
         let sync = |d: BorrowedFd<'_>| {
             fs::sync_dir(d).map_err(|e| StoreError::io("cannot sync the directory", e))
         };
-        sync(from_dir.as_fd())?;
-        sync(to_dir.as_fd())?;
+        let moved =
+            match fs::rename_no_replace(from_dir.as_fd(), from_name, to_dir.as_fd(), to_name) {
+                Ok(()) => sync(from_dir.as_fd()).and_then(|()| sync(to_dir.as_fd())),
+                Err(Errno::EXIST | Errno::NOTEMPTY) => Err(StoreError::Exists(to.clone())),
+                Err(Errno::INVAL) => Err(StoreError::IntoItself {
+                    from: from.clone(),
+                    to: to.clone(),
+                }),
+                Err(Errno::NOENT) => Err(StoreError::NotFound(from.clone())),
+                Err(e) => Err(StoreError::io(format!("cannot rename {from} to {to}"), e)),
+            };
+        self.conclude(&mut locked, &intent, moved)?;
         let (from_key, to_key) = (from.to_string(), to.to_string());
         rebase_snapshot(&mut locked.state.snapshot, &from_key, &to_key);
         self.emit(MemoryChange {
@@ -448,22 +441,34 @@ impl Inner {
             todo.iter()
                 .map(|(path, version, _)| entry(path.to_string(), Some((*version).clone()))),
         );
-        locked
-            .state
-            .history
-            .append_group(entries)
-            .map_err(|e| StoreError::io("cannot append to the history log", e))?;
-        for (path, version, bytes) in &todo {
-            let dir = fs::walk(root.as_fd(), path, false, true)?;
+        let intent = intend(&mut locked.state.history, entries, true)?;
+        let mut written = Vec::new();
+        let mut outcome = Ok(());
+        for (path, _, bytes) in &todo {
+            let dir = match fs::walk(root.as_fd(), path, false, true) {
+                Ok(dir) => dir,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
             let name = path.name().unwrap_or_default();
             match fs::write_atomic(dir.as_fd(), name, bytes, fs::FILE_MODE, true) {
-                Ok(()) => {}
+                Ok(()) => written.push(fs::meta_at(dir.as_fd(), name).ok().flatten()),
                 Err(e) if e.raw_os_error() == Some(Errno::EXIST.raw_os_error()) => {
-                    return Err(StoreError::Exists((*path).clone()));
+                    outcome = Err(StoreError::Exists((*path).clone()));
+                    break;
                 }
-                Err(e) => return Err(StoreError::io(format!("cannot write {path}"), e)),
+                Err(e) => {
+                    outcome = Err(StoreError::io(format!("cannot write {path}"), e));
+                    break;
+                }
             }
-            if let Ok(Some(meta)) = fs::meta_at(dir.as_fd(), name) {
+        }
+        // The files written before a failure are kept (and recorded): each is whole.
+        let concluded = self.conclude(&mut locked, &intent, outcome);
+        for ((path, version, _), meta) in todo.iter().zip(written) {
+            if let Some(meta) = meta {
                 locked.state.snapshot.insert(
                     path.to_string(),
                     Seen {
@@ -480,7 +485,109 @@ impl Inner {
                 is_dir: false,
             });
         }
+        concluded?;
         Ok(todo.len())
+    }
+
+    /// After a change's intent and its attempt: confirm every entry when it succeeded; when it
+    /// failed, settle each against the disk (part of a folder may have changed) and return the
+    /// failure.
+    pub(super) fn conclude(
+        &self,
+        locked: &mut Locked<'_>,
+        intent: &[HistoryEntry],
+        outcome: Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        match outcome {
+            Ok(()) => locked
+                .state
+                .history
+                .conclude(intent.iter().map(|e| e.seq).collect(), Vec::new())
+                .map_err(|e| StoreError::io("cannot append to the history log", e)),
+            Err(failure) => {
+                if let Err(e) = self.settle(locked) {
+                    tracing::warn!("cannot settle the history after a failed change: {e}");
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    /// Settle every intent left unconfirmed (a failed change, or a process killed midway):
+    /// confirm the entries whose change is on disk, drop the rest.
+    pub(super) fn settle(&self, locked: &mut Locked<'_>) -> Result<(), StoreError> {
+        let dangling = locked.state.history.dangling().to_vec();
+        if dangling.is_empty() {
+            return Ok(());
+        }
+        let root = self.open_root()?;
+        let (mut done, mut dropped) = (Vec::new(), Vec::new());
+        for entry in &dangling {
+            if happened(root.as_fd(), entry) {
+                done.push(entry.seq);
+            } else {
+                dropped.push(entry.seq);
+            }
+        }
+        tracing::info!(
+            "settled {} unconfirmed history entries: {} happened, {} did not",
+            dangling.len(),
+            done.len(),
+            dropped.len()
+        );
+        locked
+            .state
+            .history
+            .conclude(done, dropped)
+            .map_err(|e| StoreError::io("cannot append to the history log", e))
+    }
+}
+
+/// Append a change's intent (a folder operation's as one group).
+fn intend(
+    history: &mut History,
+    entries: Vec<NewEntry>,
+    group: bool,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    let appended = if group {
+        history.intend_group(entries)
+    } else {
+        history.intend(entries)
+    };
+    appended.map_err(|e| StoreError::io("cannot append to the history log", e))
+}
+
+/// What is at `path` on disk now: `None` when nothing (or it cannot be reached), else whether
+/// it is a file and, when it is one small enough to keep, its version.
+fn on_disk(root: BorrowedFd<'_>, path: &str) -> Option<(Kind, Option<Version>)> {
+    let path = MemPath::parse(path).ok()?;
+    let name = path.name()?;
+    let dir = fs::walk(root, &path, false, false).ok()?;
+    let meta = fs::meta_at(dir.as_fd(), name).ok()??;
+    let version = if meta.kind == Kind::File {
+        current_file(dir.as_fd(), name, &path)
+            .ok()
+            .flatten()
+            .map(|c| c.version)
+    } else {
+        None
+    };
+    Some((meta.kind, version))
+}
+
+/// Whether the change an unconfirmed entry describes is what the disk shows.
+fn happened(root: BorrowedFd<'_>, entry: &HistoryEntry) -> bool {
+    let here = |p: &str| on_disk(root, p);
+    match (&entry.new_path, &entry.new) {
+        (Some(to), _) => here(&entry.path).is_none() && here(to).is_some(),
+        (None, Some(version)) => {
+            here(&entry.path).is_some_and(|(_, v)| v.as_ref() == Some(version))
+        }
+        // A folder brought back: it is there again.
+        (None, None) if entry.group == Some(entry.seq) && entry.op == "restore" => {
+            here(&entry.path).is_some()
+        }
+        (None, None) => here(&entry.path).is_none(),
     }
 }
 
