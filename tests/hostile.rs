@@ -503,3 +503,58 @@ fn row28_invalid_utf8_names_are_listed_escaped() {
         "{listing}"
     );
 }
+
+/// A directory delete never destroys what the model cannot see and no restore could bring
+/// back (hidden files, editor leftovers, names no memory path can spell): those stay, with
+/// the folders holding them, and the result names them; every file it did remove restores.
+#[test]
+fn deleting_a_directory_spares_what_no_memory_path_can_name() {
+    let f = seeded();
+    f.write("team/notes.md", "notes\n");
+    f.write("team/deep/plan.md", "plan\n");
+    f.write("team/.notes.md.swp", "swap bytes");
+    f.write("team/deep/plan.md~", "backup");
+    f.write("team/odd:name.md", "colon");
+    f.write("team/empty/.keep", "");
+    fs::write(f.mem.join("team").join("bad\u{7}bell.md"), "bell").unwrap();
+    let done = f.ok(json!({"command": "delete", "path": "/memories/team"}));
+    assert!(
+        done.starts_with("Successfully deleted /memories/team, except 5 items"),
+        "{done}"
+    );
+    for shown in [
+        ".notes.md.swp",
+        "deep/plan.md~",
+        "odd:name.md",
+        "empty/.keep",
+        "\\u{0007}",
+    ] {
+        assert!(done.contains(shown), "{shown} not named: {done}");
+    }
+    assert!(!done.contains('\u{7}'), "{done}");
+    // The spared bytes are where they were; the visible files are gone.
+    assert_eq!(f.read("team/.notes.md.swp"), "swap bytes");
+    assert_eq!(f.read("team/deep/plan.md~"), "backup");
+    assert_eq!(f.read("team/odd:name.md"), "colon");
+    assert!(f.mem.join("team/empty/.keep").exists());
+    assert!(!f.mem.join("team/notes.md").exists());
+    assert!(!f.mem.join("team/deep/plan.md").exists());
+    // A folder of visible files only goes entirely.
+    f.ok(json!({"command": "delete", "path": "/memories/sub"}));
+    assert!(!f.mem.join("sub").exists());
+    // Every file the delete removed comes back with the folder.
+    let folder = memdeck::memory::MemPath::parse("/memories/team").unwrap();
+    let back = memdeck::memory::history::restore_path(
+        &f.store,
+        &folder,
+        None,
+        memdeck::memory::WriteCtx::new("you", "restore"),
+    )
+    .unwrap();
+    assert_eq!(
+        back,
+        memdeck::memory::history::Restored::Folder { files: 2 }
+    );
+    assert_eq!(f.read("team/notes.md"), "notes\n");
+    assert_eq!(f.read("team/deep/plan.md"), "plan\n");
+}

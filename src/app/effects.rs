@@ -394,8 +394,15 @@ fn run_memory(store: &dyn MemoryStore, command: Command) -> Option<MemoryEvent> 
             Ok(format!("renamed {from} to {to}"))
         })()),
         Command::Delete(path) => done((|| {
-            store.delete(&parse(&path)?, ctx("delete")).map_err(text)?;
-            Ok(format!("deleted {path} · u undoes"))
+            let kept = store.delete(&parse(&path)?, ctx("delete")).map_err(text)?;
+            Ok(match kept.len() {
+                0 => format!("deleted {path} · u undoes"),
+                n => format!(
+                    "deleted {path} except {n} hidden or unnamed item{} left in the folder · u \
+                     undoes",
+                    if n == 1 { "" } else { "s" }
+                ),
+            })
         })()),
         Command::Restore { path, version } => done((|| {
             use crate::memory::history::{Restored, restore_path};

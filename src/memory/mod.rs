@@ -291,8 +291,11 @@ pub trait MemoryStore: Send + Sync {
         edit: &mut dyn FnMut(&str) -> Result<String, String>,
     ) -> Result<FileText, StoreError>;
 
-    /// Delete a file or a directory tree; every file's content is kept in the history.
-    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError>;
+    /// Delete a file or a directory tree; every file's content is kept in the history. What a
+    /// directory holds under names no tool call could make (hidden files, editor leftovers,
+    /// invalid names: nothing `restore` could bring back) is left in place, and returned, shown
+    /// safely, relative to `path`; a directory still holding such entries stays.
+    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<Vec<String>, StoreError>;
 
     /// Move a file or directory; never overwrites an existing destination.
     fn rename(&self, from: &MemPath, to: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError>;

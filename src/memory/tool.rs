@@ -431,7 +431,14 @@ fn delete(store: &dyn MemoryStore, raw: &str, ctx: WriteCtx<'_>) -> Result<Strin
         return Err("Cannot delete the /memories directory itself".to_owned());
     }
     match store.delete(&path, ctx) {
-        Ok(()) => Ok(format!("Successfully deleted {raw}")),
+        Ok(kept) if kept.is_empty() => Ok(format!("Successfully deleted {raw}")),
+        Ok(kept) => Ok(format!(
+            "Successfully deleted {raw}, except {} item{} memory paths cannot name, left in \
+             place for a person to handle: {}",
+            kept.len(),
+            if kept.len() == 1 { "" } else { "s" },
+            kept.join(", ")
+        )),
         Err(StoreError::NotFound(_)) => Err(format!("The path {raw} does not exist")),
         Err(e) => Err(e.to_string()),
     }

@@ -372,6 +372,116 @@ pub fn remove_tree(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
     }
 }
 
+/// The name of a directory entry as text, when it is valid UTF-8 that needs no escaping.
+fn plain_name(name: &[u8]) -> Option<&str> {
+    std::str::from_utf8(name)
+        .ok()
+        .filter(|n| !n.chars().any(crate::memory::path::is_control_or_format))
+}
+
+/// Called with a file's directory, raw name, relative path and metadata.
+pub type VisitFile<'v> = dyn FnMut(BorrowedFd<'_>, &[u8], &str, &Meta) + 'v;
+
+/// Walk below `dir` for a delete that spares what memdeck does not show: every entry whose path
+/// relative to `dir` (`/`-separated) `removable` accepts is visited (files, links and special
+/// files through `visit`, directories walked into); every other entry is added to `kept`,
+/// shown safely, and left alone with everything below it.
+pub fn walk_removable(
+    dir: BorrowedFd<'_>,
+    prefix: &str,
+    removable: &dyn Fn(&str) -> bool,
+    visit: &mut VisitFile<'_>,
+    kept: &mut Vec<String>,
+) -> io::Result<()> {
+    for name in read_names(dir)? {
+        let join = |n: &str| {
+            if prefix.is_empty() {
+                n.to_owned()
+            } else {
+                format!("{prefix}/{n}")
+            }
+        };
+        let Some(relative) = plain_name(&name).map(join).filter(|r| removable(r)) else {
+            kept.push(join(&crate::memory::path::display_disk_name(&name)));
+            continue;
+        };
+        let meta = match rfs::statat(dir, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Meta::from_stat(&st),
+            Err(Errno::NOENT) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if meta.kind == Kind::Dir {
+            let sub = rfs::openat(dir, name.as_slice(), DIR_FLAGS, Mode::empty())?;
+            walk_removable(sub.as_fd(), &relative, removable, visit, kept)?;
+        } else {
+            visit(dir, &name, &relative, &meta);
+        }
+    }
+    Ok(())
+}
+
+/// Remove the directory `name` in `dir` except what `removable` spares (see
+/// [`walk_removable`]), one directory descriptor per level so that no link is followed:
+/// directories still holding something spared stay. Returns whether `name` itself is gone.
+pub fn remove_except(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    removable: &dyn Fn(&str) -> bool,
+) -> io::Result<bool> {
+    let sub = rfs::openat(dir, name, DIR_FLAGS, Mode::empty())?;
+    if !remove_below(sub.as_fd(), "", removable)? {
+        return Ok(false);
+    }
+    match rfs::unlinkat(dir, name, AtFlags::REMOVEDIR) {
+        Ok(()) | Err(Errno::NOENT) => Ok(true),
+        Err(Errno::NOTEMPTY | Errno::EXIST) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Remove what `removable` accepts below `dir`; whether `dir` is now empty.
+fn remove_below(
+    dir: BorrowedFd<'_>,
+    prefix: &str,
+    removable: &dyn Fn(&str) -> bool,
+) -> io::Result<bool> {
+    let mut emptied = true;
+    for name in read_names(dir)? {
+        let relative = plain_name(&name).map(|n| {
+            if prefix.is_empty() {
+                n.to_owned()
+            } else {
+                format!("{prefix}/{n}")
+            }
+        });
+        let Some(relative) = relative.filter(|r| removable(r)) else {
+            emptied = false;
+            continue;
+        };
+        let kind = match rfs::statat(dir, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Meta::from_stat(&st).kind,
+            Err(Errno::NOENT) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let removed = if kind == Kind::Dir {
+            let sub = rfs::openat(dir, name.as_slice(), DIR_FLAGS, Mode::empty())?;
+            remove_below(sub.as_fd(), &relative, removable)?
+                && match rfs::unlinkat(dir, name.as_slice(), AtFlags::REMOVEDIR) {
+                    Ok(()) | Err(Errno::NOENT) => true,
+                    Err(Errno::NOTEMPTY | Errno::EXIST) => false,
+                    Err(e) => return Err(e.into()),
+                }
+        } else {
+            match rfs::unlinkat(dir, name.as_slice(), AtFlags::empty()) {
+                Ok(()) | Err(Errno::NOENT) => true,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        emptied &= removed;
+    }
+    Ok(emptied)
+}
+
 /// Rename without ever replacing the destination.
 pub fn rename_no_replace(
     from_dir: BorrowedFd<'_>,

@@ -441,7 +441,7 @@ impl MemoryStore for LocalStore {
         self.inner.modify(path, ctx, edit)
     }
 
-    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError> {
+    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<Vec<String>, StoreError> {
         self.inner.delete(path, ctx)
     }
 

@@ -194,7 +194,11 @@ impl Inner {
         })
     }
 
-    pub(super) fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError> {
+    pub(super) fn delete(
+        &self,
+        path: &MemPath,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Vec<String>, StoreError> {
         if path.is_root() {
             return Err(StoreError::Rejected(
                 "Cannot delete the /memories directory itself".to_owned(),
@@ -215,6 +219,10 @@ impl Inner {
             old: v,
             new: None,
         };
+        // What no tool call could name stays: its bytes could never be restored.
+        let base = path.to_string();
+        let removable = |relative: &str| MemPath::parse(&format!("{base}/{relative}")).is_ok();
+        let mut kept = Vec::new();
         let history = &mut locked.state.history;
         let entries = match meta.kind {
             Kind::File => {
@@ -224,7 +232,7 @@ impl Inner {
             Kind::Dir => {
                 let sub = fs::open_dir_at(dir.as_fd(), name)
                     .map_err(|e| StoreError::io(format!("cannot open {path}"), e))?;
-                let files = files_below(sub.as_fd(), path, true)?;
+                let files = removable_files(sub.as_fd(), path, &removable, &mut kept)?;
                 let mut entries = vec![deleted(path.to_string(), None)];
                 entries.extend(record_files(history, files, true, &|p, v| {
                     deleted(p, Some(v))
@@ -235,7 +243,12 @@ impl Inner {
             Kind::Symlink | Kind::Other => vec![deleted(path.to_string(), None)],
         };
         let intent = intend(&mut locked.state.history, entries, meta.kind == Kind::Dir)?;
-        let removed = fs::remove_tree(dir.as_fd(), name.as_bytes())
+        let removed = if meta.kind == Kind::Dir {
+            fs::remove_except(dir.as_fd(), name.as_bytes(), &removable).map(|_| ())
+        } else {
+            fs::remove_tree(dir.as_fd(), name.as_bytes())
+        };
+        let removed = removed
             .map_err(|e| StoreError::io(format!("cannot delete {path}"), e))
             .and_then(|()| {
                 fs::sync_dir(dir.as_fd())
@@ -243,10 +256,12 @@ impl Inner {
             });
         self.conclude(&mut locked, &intent, removed)?;
         let key = path.to_string();
-        locked
-            .state
-            .snapshot
-            .retain(|k, _| k != &key && !k.starts_with(&format!("{key}/")));
+        let below = format!("{key}/");
+        let root_fd = root.as_fd();
+        locked.state.snapshot.retain(|k, _| {
+            (k != &key && !k.starts_with(&below))
+                || (!kept.is_empty() && on_disk(root_fd, k).is_some())
+        });
         self.emit(MemoryChange {
             path: key,
             kind: ChangeKind::Deleted,
@@ -254,7 +269,7 @@ impl Inner {
             version: None,
             is_dir: meta.kind == Kind::Dir,
         });
-        Ok(())
+        Ok(kept)
     }
 
     pub(super) fn rename(
@@ -653,6 +668,47 @@ fn files_below(
         &mut on_file,
     )
     .map_err(|e| StoreError::io(format!("cannot read the directory {base}"), e))?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(files),
+    }
+}
+
+/// Every regular file below `dir` (the folder `base`) that `removable` accepts, with its
+/// content, for the history of a delete; what it spares is added to `kept`. Files too large to
+/// keep make the delete fail.
+fn removable_files(
+    dir: BorrowedFd<'_>,
+    base: &MemPath,
+    removable: &dyn Fn(&str) -> bool,
+    kept: &mut Vec<String>,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let mut files = Vec::new();
+    let mut failure = None;
+    let mut visit = |d: BorrowedFd<'_>, name: &[u8], relative: &str, meta: &Meta| {
+        if failure.is_some() || meta.kind != Kind::File {
+            return;
+        }
+        let path = format!("{base}/{relative}");
+        if meta.size > HISTORY_BLOB_MAX {
+            failure = Some(StoreError::Rejected(format!(
+                "{path} is {} bytes, too large to keep in the history; move it out of the \
+                 memory directory first",
+                meta.size
+            )));
+            return;
+        }
+        let read = fs::open_raw_regular(d, name).and_then(|(mut file, _)| {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map(|_| bytes)
+        });
+        match read {
+            Ok(bytes) => files.push((path, bytes)),
+            Err(e) => failure = Some(StoreError::io(format!("cannot read {path}"), e)),
+        }
+    };
+    fs::walk_removable(dir, "", removable, &mut visit, kept)
+        .map_err(|e| StoreError::io(format!("cannot read the directory {base}"), e))?;
     match failure {
         Some(e) => Err(e),
         None => Ok(files),

@@ -553,7 +553,7 @@ impl MemoryStore for RedisStore {
         )))
     }
 
-    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError> {
+    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<Vec<String>, StoreError> {
         if path.is_root() {
             return Err(StoreError::Rejected(
                 "Cannot delete the /memories directory itself".to_owned(),
@@ -570,7 +570,8 @@ impl MemoryStore for RedisStore {
             version: None,
             is_dir: reply.get(1).map(String::as_str) == Some("dir"),
         });
-        Ok(())
+        // Every key a tool can reach is a valid path: nothing is hidden from it here.
+        Ok(Vec::new())
     }
 
     fn rename(&self, from: &MemPath, to: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError> {
