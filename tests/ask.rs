@@ -205,6 +205,44 @@ async fn api_failures_are_one_clear_line_and_never_show_the_key() {
     assert!(!stderr.contains("secret"));
 }
 
+/// A server (or a proxy) that echoes the key back, in a `request-id` header, in its error or in
+/// the answer itself: the key is redacted in the one place every call's strings pass through,
+/// so it reaches neither stderr nor stdout (nor, through the same errors and events, the
+/// screen, the session journal or an export).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_echoed_by_the_server_is_never_shown() {
+    let key = "sk-ant-echoed-secret-0123456789";
+    let mock = Mock::start(vec![Reply::status(
+        400,
+        &[("request-id", key)],
+        &format!(
+            r#"{{"type":"error","error":{{"type":"invalid_request_error","message":"bad key {key}"}}}}"#
+        ),
+    )])
+    .await;
+    let out = ask_api(&mock, key, &["ask", "hi"]).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stderr.contains(key) && !stdout.contains(key), "{stderr}");
+    assert!(stderr.contains("[request id <redacted>]"), "{stderr}");
+
+    let spoken: &'static str = "your key is sk-ant-echoed-secret-0123456789, keep it safe";
+    let mock = Mock::start(vec![Reply::sse(
+        &answer(&[Block::Text(spoken)], "end_turn"),
+        7,
+        Duration::ZERO,
+    )])
+    .await;
+    let out = ask_api(&mock, key, &["ask", "hi"]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.contains(key), "{stdout}");
+    assert!(
+        stdout.contains("your key is <redacted>, keep it safe"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn choosing_the_api_without_a_key_is_a_usage_error() {
     let t = tmp();

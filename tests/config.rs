@@ -305,9 +305,31 @@ fn errors_say_where_and_what_is_allowed() {
 
     let err = local("model = \"x\n");
     assert!(
-        err.starts_with(&file) && err.contains("line 1"),
+        err.starts_with(&file) && err.contains("line 1") && err.contains("1 | model = \"x"),
         "a TOML syntax error: {err}"
     );
+    // A syntax error on a line holding a secret never echoes it.
+    for (bad, secret) in [
+        ("[memory]\nredis_url = \"redis://:hunter2@db\n", "hunter2"),
+        (
+            "[memory]\nredis_url = redis://alice:hunter2@db\n",
+            "hunter2",
+        ),
+        (
+            "api_key = sk-ant-api03-abcdefghijklmnopqrstuvwxyz\n",
+            "abcdefghij",
+        ),
+        (
+            "model = \"claude\" sk-ant-api03-abcdefghijklmnopqrstuvwxyz\n",
+            "abcdefghij",
+        ),
+        ("model = \"redis://u:hunter2@h\" x\n", "hunter2"),
+        ("[x\npassword = \"hunter2\"\n", "hunter2"),
+    ] {
+        let err = local(bad);
+        assert!(err.contains("line"), "{bad}: {err}");
+        assert!(!err.contains(secret), "{bad}: {err}");
+    }
 
     let err = local("[memory]\ndirectory = \"x\"\n");
     assert!(

@@ -147,6 +147,54 @@ struct RawLog {
     level: Raw,
 }
 
+/// A TOML syntax error: where, what, and the line as written, except what may be a secret
+/// (the value of a key whose name says so, a credential's shape, a URL with a password).
+fn syntax_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let Some(span) = e.span() else {
+        return ConfigError(format!("{}: {}", path.display(), e.message().trim_end()));
+    };
+    let line = line_of(text, span.start);
+    let written = text.lines().nth(line - 1).unwrap_or_default();
+    ConfigError(format!(
+        "{}, line {line}: {}\n  {line} | {}",
+        path.display(),
+        e.message().trim_end(),
+        shown_line(written)
+    ))
+}
+
+/// A configuration line fit to echo: a sensitive value or anything shaped like a secret hidden,
+/// control characters shown as `?`.
+fn shown_line(line: &str) -> String {
+    let sensitive = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        [
+            "key",
+            "token",
+            "secret",
+            "pass",
+            "url",
+            "auth",
+            "credential",
+        ]
+        .iter()
+        .any(|word| key.contains(word))
+    };
+    let shown = match line.split_once('=') {
+        Some((key, _)) if sensitive(key) => format!("{key}= <not shown>"),
+        _ if crate::memory::secrets::find(line).is_some()
+            || (line.contains("://") && line.contains('@')) =>
+        {
+            "<not shown: it may hold a secret>".to_owned()
+        }
+        _ => line.to_owned(),
+    };
+    shown
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 /// The line (from 1) of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -217,8 +265,7 @@ pub fn read(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
 
 /// Parse the text of the file at `path`.
 pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
-    let raw: RawFile = toml::from_str(text)
-        .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+    let raw: RawFile = toml::from_str(text).map_err(|e| syntax_error(path, text, &e))?;
     let line = |offset: usize| line_of(text, offset);
     let located = |name: &str, value: Raw| locate(path, text, name, value);
     if let Some(key) = raw.api_key {

@@ -103,8 +103,8 @@ impl Anthropic {
             .await
             .map_err(|e| ProviderError::Connection(http::describe(&e)))?;
         if !(200..300).contains(&status) {
-            let text = super::redact(&text, &[&self.config.api_key]);
-            return Err(http_error(status, &text, request_id.as_deref()));
+            return Err(http_error(status, &text, request_id.as_deref())
+                .redacted(&[self.config.api_key.as_str()]));
         }
         http::model_page(&text)
     }
@@ -208,13 +208,15 @@ impl http::Wire for Messages {
     }
 
     fn error(&self, status: u16, headers: &HeaderMap, body: &str) -> ProviderError {
-        // A proxy may echo the request back: the key never goes further.
-        let body = super::redact(body, &[&self.key]);
-        http_error(status, &body, http::header(headers, "request-id"))
+        http_error(status, body, http::header(headers, "request-id"))
     }
 
     fn events(&self, body: http::Body) -> http::Events {
         Box::pin(sse::decode(body))
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        vec![self.key.clone()]
     }
 }
 

@@ -417,6 +417,15 @@ impl http::Wire for Invoke {
     fn events(&self, body: Body) -> Events {
         events(body)
     }
+
+    fn secrets(&self) -> Vec<String> {
+        let c = &self.credentials;
+        [Some(c.secret_access_key()), c.session_token()]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 /// Words and a hint for an AWS error type (`AccessDeniedException`, `throttlingException`...).

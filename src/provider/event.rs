@@ -44,6 +44,95 @@ pub enum StreamEvent {
     },
 }
 
+impl StreamEvent {
+    /// The event with every secret redacted from each string it carries (see
+    /// [`super::redact`]): a server or proxy can put anything in a stream.
+    #[must_use]
+    pub fn redacted(self, secrets: &[&str]) -> Self {
+        let live: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 8).collect();
+        if live.is_empty() {
+            return self;
+        }
+        let r = |text: String| {
+            if live.iter().any(|s| text.contains(s)) {
+                super::redact(&text, &live)
+            } else {
+                text
+            }
+        };
+        let v = |value: Value| redact_value(value, &live);
+        match self {
+            Self::MessageStart { message } => Self::MessageStart {
+                message: v(message),
+            },
+            Self::ContentBlockStart {
+                index,
+                content_block,
+            } => Self::ContentBlockStart {
+                index,
+                content_block: v(content_block),
+            },
+            Self::ContentBlockDelta { index, delta } => Self::ContentBlockDelta {
+                index,
+                delta: match delta {
+                    Delta::TextDelta { text } => Delta::TextDelta { text: r(text) },
+                    Delta::InputJsonDelta { partial_json } => Delta::InputJsonDelta {
+                        partial_json: r(partial_json),
+                    },
+                    Delta::ThinkingDelta { thinking } => Delta::ThinkingDelta {
+                        thinking: r(thinking),
+                    },
+                    Delta::SignatureDelta { signature } => Delta::SignatureDelta { signature },
+                    Delta::CitationsDelta { citation } => Delta::CitationsDelta {
+                        citation: v(citation),
+                    },
+                    Delta::Other(value) => Delta::Other(v(value)),
+                },
+            },
+            Self::MessageDelta {
+                delta,
+                usage,
+                context_management,
+            } => Self::MessageDelta {
+                delta: v(delta),
+                usage,
+                context_management,
+            },
+            Self::RetryWait {
+                attempt,
+                wait_ms,
+                reason,
+            } => Self::RetryWait {
+                attempt,
+                wait_ms,
+                reason: r(reason),
+            },
+            other @ (Self::ContentBlockStop { .. } | Self::MessageStop) => other,
+        }
+    }
+}
+
+/// Every string inside a JSON value with the secrets redacted.
+fn redact_value(value: Value, secrets: &[&str]) -> Value {
+    match value {
+        Value::String(text) if secrets.iter().any(|s| text.contains(s)) => {
+            Value::String(super::redact(&text, secrets))
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| redact_value(v, secrets))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, redact_value(v, secrets)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// The change a `content_block_delta` carries.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -37,6 +37,10 @@ pub trait Wire: Send + Sync + 'static {
 
     /// The events of a successful response's body.
     fn events(&self, body: Body) -> Events;
+
+    /// What must never be shown or stored (the key, credentials): every error and event of
+    /// the call has these redacted before it leaves the call, whatever the server echoed.
+    fn secrets(&self) -> Vec<String>;
 }
 
 /// A POST with a fixed body: what most wires send on every attempt.
@@ -76,6 +80,7 @@ pub fn spawn(
     let (tx, rx) = mpsc::channel(256);
     let call = Call {
         client: client.clone(),
+        secrets: wire.secrets(),
         wire,
         idle,
         tx,
@@ -90,6 +95,7 @@ type Sender = mpsc::Sender<Result<StreamEvent, ProviderError>>;
 struct Call {
     client: reqwest::Client,
     wire: Arc<dyn Wire>,
+    secrets: Vec<String>,
     idle: Duration,
     tx: Sender,
     cancel: CancellationToken,
@@ -140,7 +146,7 @@ impl Call {
             let announce = StreamEvent::RetryWait {
                 attempt: retries + 1,
                 wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                reason: error.to_string(),
+                reason: self.clean_error(error).to_string(),
             };
             if self.tx.send(Ok(announce)).await.is_err() {
                 return;
@@ -153,7 +159,17 @@ impl Call {
     }
 
     async fn fail(&self, error: ProviderError) {
-        let _ = self.tx.send(Err(error)).await;
+        let _ = self.tx.send(Err(self.clean_error(error))).await;
+    }
+
+    /// The one place a call's strings from the network are redacted: errors (messages, request
+    /// ids and every header value they quote) and events alike.
+    fn clean_error(&self, error: ProviderError) -> ProviderError {
+        error.redacted(&self.secret_refs())
+    }
+
+    fn secret_refs(&self) -> Vec<&str> {
+        self.secrets.iter().map(String::as_str).collect()
     }
 
     /// Forward the answer's events until `message_stop`, an error, or the end of the body.
@@ -170,6 +186,7 @@ impl Call {
             match next {
                 Some(Ok(event)) => {
                     complete |= matches!(event, StreamEvent::MessageStop);
+                    let event = event.redacted(&self.secret_refs());
                     if self.tx.send(Ok(event)).await.is_err() {
                         return;
                     }

@@ -79,6 +79,36 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     text
 }
 
+impl ProviderError {
+    /// The error with every secret redacted from each of its strings (see [`redact`]).
+    #[must_use]
+    pub fn redacted(self, secrets: &[&str]) -> Self {
+        let r = |text: String| redact(&text, secrets);
+        match self {
+            Self::Http {
+                status,
+                kind,
+                message,
+                request_id,
+            } => Self::Http {
+                status,
+                kind: kind.map(r),
+                message: r(message),
+                request_id: request_id.map(r),
+            },
+            Self::Stream { kind, message } => Self::Stream {
+                kind: r(kind),
+                message: r(message),
+            },
+            Self::Decode(text) => Self::Decode(r(text)),
+            Self::Connection(text) => Self::Connection(r(text)),
+            Self::Setup(text) => Self::Setup(r(text)),
+            Self::Replay(text) => Self::Replay(r(text)),
+            other @ (Self::Interrupted | Self::Stalled(_) | Self::Cancelled) => other,
+        }
+    }
+}
+
 /// The events a backend's task sends, as an [`EventStream`] that ends when the task is done.
 pub(crate) fn from_channel(
     rx: tokio::sync::mpsc::Receiver<Result<StreamEvent, ProviderError>>,

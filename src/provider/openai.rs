@@ -235,6 +235,10 @@ impl http::Wire for Completions {
     fn events(&self, body: Body) -> Events {
         events(body, self.model.clone())
     }
+
+    fn secrets(&self) -> Vec<String> {
+        self.key.iter().cloned().collect()
+    }
 }
 
 /// An error status as a message that says what to do.

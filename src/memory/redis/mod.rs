@@ -1086,23 +1086,30 @@ pub fn check_namespace(ns: &str) -> Result<(), StoreError> {
     }
 }
 
-/// A Redis URL with any password replaced.
-pub fn redact_url(url: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let mut shown = match base.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((auth, host)) if !auth.contains('/') => {
-                let user = auth.split(':').next().unwrap_or_default();
-                format!("{scheme}://{user}:<redacted>@{host}")
-            }
-            _ => base.to_owned(),
-        },
-        None => base.to_owned(),
+/// A Redis URL with any password replaced, read by a real URL parser (a password may hold `@`,
+/// `:` or `/`); a URL that does not parse is not echoed at all.
+pub fn redact_url(raw: &str) -> String {
+    let Ok(url) = url::Url::parse(raw) else {
+        return "(a Redis URL that cannot be read)".to_owned();
     };
+    let mut shown = format!("{}://", url.scheme());
+    if !url.username().is_empty() || url.password().is_some() {
+        shown.push_str(url.username());
+        if url.password().is_some() {
+            shown.push_str(":<redacted>");
+        }
+        shown.push('@');
+    }
+    if let Some(host) = url.host_str() {
+        shown.push_str(host);
+    }
+    if let Some(port) = url.port() {
+        shown.push(':');
+        shown.push_str(&port.to_string());
+    }
+    shown.push_str(url.path());
     // Unix-socket URLs carry the password as a parameter: `redis+unix:///path?pass=…`.
-    if let Some(query) = query {
+    if let Some(query) = url.query() {
         let params: Vec<String> = query
             .split('&')
             .map(|param| match param.split_once('=') {
@@ -1167,6 +1174,24 @@ mod tests {
             redact_url("unix:///tmp/r.sock?password=s3cret"),
             "unix:///tmp/r.sock?password=<redacted>"
         );
+        // Passwords holding the characters that end the user part.
+        for (raw, shown) in [
+            (
+                "redis://alice:hunter@2secret@db:6379",
+                "redis://alice:<redacted>@db:6379",
+            ),
+            ("redis://alice:a:b@db", "redis://alice:<redacted>@db"),
+            ("redis://alice:p%40ss@db/0", "redis://alice:<redacted>@db/0"),
+        ] {
+            assert_eq!(redact_url(raw), shown, "{raw}");
+        }
+        for raw in ["redis://alice:pa/ss@db", "not a url hunter2"] {
+            let shown = redact_url(raw);
+            assert!(
+                !shown.contains("ss@") && !shown.contains("hunter2"),
+                "{shown}"
+            );
+        }
     }
 
     #[test]
