@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod logging;
 pub mod memory;
 pub mod provider;
+pub mod safe;
 pub mod screen;
 pub mod terminal;
 pub mod tui;

@@ -24,6 +24,11 @@ struct Cli {
     #[command(flatten)]
     flags: Flags,
 
+    /// Print text as it is: without it, control and invisible characters in what memdeck
+    /// prints (model text, file names, file contents) are shown visibly, as the app does
+    #[arg(long, global = true)]
+    raw: bool,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -207,12 +212,42 @@ impl From<memory::StoreError> for Failure {
     }
 }
 
+/// `println!` through [`memdeck::safe`]: what memdeck prints never drives the terminal.
+macro_rules! outln {
+    () => { outln!("") };
+    ($($arg:tt)*) => {{
+        let _ = writeln!(memdeck::safe::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` through [`memdeck::safe`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = write!(memdeck::safe::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` through [`memdeck::safe`].
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(memdeck::safe::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` through [`memdeck::safe`].
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        let _ = write!(memdeck::safe::stderr(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    memdeck::safe::set_raw(cli.raw);
     match run(&cli) {
         Ok(code) => code,
         Err(failure) => {
-            let mut stderr = std::io::stderr().lock();
+            let mut stderr = memdeck::safe::stderr();
             let _ = writeln!(stderr, "memdeck: error: {}", failure.message);
             if let Some(hint) = failure.hint {
                 let _ = writeln!(stderr, "hint: {hint}");
@@ -235,7 +270,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         Some(Command::Sessions(command)) => run_sessions(&config, command),
         Some(Command::Export { format, output }) => run_export(&config, *format, output.as_deref()),
         Some(Command::Config) => {
-            print!("{}", config.describe());
+            out!("{}", config.describe());
             Ok(ExitCode::SUCCESS)
         }
         None => {
@@ -249,7 +284,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 .clone()
                 .unwrap_or_else(logging::default_path);
             if let Err(e) = logging::init(&log_file, &config.log_level) {
-                eprintln!("memdeck: warning: {e}; logging is off");
+                errln!("memdeck: warning: {e}; logging is off");
             }
             let signal = memdeck::tui::run(&config).map_err(|e| {
                 Failure::new(1, e).hint("check --memory-dir, the provider flags and the log file")
@@ -323,17 +358,17 @@ fn run_migrate(config: &Config, from: &str, to: &str) -> Result<ExitCode, Failur
     let dump = source.dump()?;
     target.import(&dump)?;
     if !dump.refused.is_empty() {
-        eprintln!(
+        errln!(
             "memdeck: left out {} entr{} whose path is not a valid memory path (nothing was \
              written for them):",
             dump.refused.len(),
             if dump.refused.len() == 1 { "y" } else { "ies" }
         );
         for (path, why) in &dump.refused {
-            eprintln!("  {path}: {why}");
+            errln!("  {path}: {why}");
         }
     }
-    println!(
+    outln!(
         "copied {} files, {} directories, {} history entries and {} versions\n  from {}\n  to   {}",
         dump.files.len(),
         dump.dirs.len(),
@@ -371,7 +406,12 @@ fn run_memory(
                 )
             })?;
             let result = memory::execute(store, &value, actor);
-            let mut out = std::io::stdout().lock();
+            let mode = if *json {
+                memdeck::safe::Mode::Json
+            } else {
+                memdeck::safe::Mode::Text
+            };
+            let mut out = memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode);
             let printed = if *json {
                 serde_json::to_string(&result)
                     .map_err(std::io::Error::other)
@@ -389,10 +429,15 @@ fn run_memory(
         MemoryCommand::Log { path, json } => {
             let path = path.as_deref().map(parse_path).transpose()?;
             let entries = store.history(path.as_ref())?;
-            let mut out = std::io::stdout().lock();
+            let mode = if *json {
+                memdeck::safe::Mode::Json
+            } else {
+                memdeck::safe::Mode::Text
+            };
+            let mut out = memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode);
             if entries.is_empty() && !*json {
                 let what = path.map_or_else(|| "the store".to_owned(), |p| p.to_string());
-                eprintln!("no history yet for {what}");
+                errln!("no history yet for {what}");
             }
             let mut lines = Vec::new();
             if *json {
@@ -430,10 +475,10 @@ fn run_memory(
             })?;
             match restored {
                 memory::history::Restored::File(v) => {
-                    println!("Restored {path} to version {}", v.short());
+                    outln!("Restored {path} to version {}", v.short());
                 }
                 memory::history::Restored::Folder { files } => {
-                    println!("Restored the folder {path}: {files} file(s)");
+                    outln!("Restored the folder {path}: {files} file(s)");
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -446,7 +491,7 @@ fn log_if_asked(config: &Config) {
     if let Some(path) = &config.log_file
         && let Err(e) = logging::init(path, &config.log_level)
     {
-        eprintln!("memdeck: warning: {e}; logging is off");
+        errln!("memdeck: warning: {e}; logging is off");
     }
 }
 
@@ -458,7 +503,7 @@ fn cli_provider(
         .provider()
         .map_err(|e| Failure::new(2, e.to_string()))?;
     if let Some(note) = note {
-        eprintln!("memdeck: {note}");
+        errln!("memdeck: {note}");
     }
     Ok(provider)
 }
@@ -540,8 +585,8 @@ fn run_demo(config: &Config, command: &DemoCommand) -> Result<ExitCode, Failure>
             &agent_for,
             &cancel,
             Output::Text,
-            &mut std::io::stdout(),
-            &mut std::io::stderr(),
+            &mut memdeck::safe::stdout(),
+            &mut memdeck::safe::stderr(),
         )
         .await
     });
@@ -558,7 +603,7 @@ fn run_demo(config: &Config, command: &DemoCommand) -> Result<ExitCode, Failure>
     }
     if let Some(output) = record {
         let shown = output.display();
-        eprintln!(
+        errln!(
             "memdeck: recorded {} step(s) to {shown}; at the venue, from empty memory: memdeck --demo {name} --replay {shown}",
             steps.len()
         );
@@ -609,8 +654,12 @@ fn run_ask(
     let output = if json { Output::Json } else { Output::Text };
     let result = runtime.block_on(async {
         let cancel = cancel_on_ctrl_c();
-        let mut out = std::io::stdout();
-        let mut notes = std::io::stderr();
+        let mode = match output {
+            Output::Json => memdeck::safe::Mode::Json,
+            Output::Text => memdeck::safe::Mode::Text,
+        };
+        let mut out = memdeck::safe::SafeWriter::new(std::io::stdout(), mode);
+        let mut notes = memdeck::safe::stderr();
         match continued.as_mut() {
             None => ask(&agent, message, output, &cancel, &mut out, &mut notes).await,
             Some(tab) => {
@@ -661,7 +710,7 @@ fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::new(2, "this needs confirmation").hint("add --yes"));
     }
-    eprint!("{question} [y/N] ");
+    err!("{question} [y/N] ");
     let mut answer = String::new();
     let _ = std::io::stdin().read_line(&mut answer);
     if matches!(answer.trim(), "y" | "Y" | "yes") {
@@ -683,7 +732,7 @@ fn run_snapshot(
             snapshot::check_name(name).map_err(|e| Failure::new(2, e))?;
             let taken = snapshot::take(store, name, memdeck::memory::history::now_ms())?;
             let path = snapshot::save(dir, &taken, false).map_err(|e| Failure::new(1, e))?;
-            println!(
+            outln!(
                 "saved {} file(s) as snapshot {name} ({})",
                 taken.files.len(),
                 path.display()
@@ -692,10 +741,10 @@ fn run_snapshot(
         SnapshotCommand::List => {
             let all = snapshot::list(dir).map_err(|e| Failure::new(1, e))?;
             if all.is_empty() {
-                println!("no snapshots in {}", dir.display());
+                outln!("no snapshots in {}", dir.display());
             }
             for s in all {
-                println!(
+                outln!(
                     "{:<32} {}  {} file(s)",
                     s.name,
                     format_utc(s.created_ms),
@@ -713,9 +762,11 @@ fn run_snapshot(
                 *yes,
             )?;
             let done = snapshot::restore(store, &snap, "snapshot")?;
-            println!(
+            outln!(
                 "restored snapshot {name}: {} written, {} deleted, {} unchanged",
-                done.written, done.deleted, done.unchanged
+                done.written,
+                done.deleted,
+                done.unchanged
             );
         }
     }
@@ -747,7 +798,7 @@ fn run_reset(config: &Config, store: &dyn MemoryStore, yes: bool) -> Result<Exit
         std::fs::rename(&journal, &kept)
             .map_err(|e| Failure::new(1, format!("cannot move {}: {e}", journal.display())))?;
     }
-    println!(
+    outln!(
         "saved snapshot {name}, cleared {cleared} memory entr{}, and started session {} over",
         if cleared == 1 { "y" } else { "ies" },
         config.session
@@ -792,9 +843,9 @@ fn run_export(
         Some(file) => {
             std::fs::write(file, text)
                 .map_err(|e| Failure::new(1, format!("cannot write {}: {e}", file.display())))?;
-            eprintln!("memdeck: wrote {}", file.display());
+            errln!("memdeck: wrote {}", file.display());
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -820,11 +871,13 @@ fn run_sessions(config: &Config, command: &SessionsCommand) -> Result<ExitCode, 
             let sessions = session::list(dir)
                 .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", dir.display())))?;
             if sessions.is_empty() {
-                println!("no saved sessions in {}", dir.display());
+                outln!("no saved sessions in {}", dir.display());
             } else {
-                println!(
+                outln!(
                     "{:<24} {:>4} {:>6}  last turn (UTC)",
-                    "NAME", "TABS", "TURNS"
+                    "NAME",
+                    "TABS",
+                    "TURNS"
                 );
                 for (name, saved) in sessions {
                     let turns: usize = saved.tabs.iter().map(|t| t.turns).sum();
@@ -832,7 +885,7 @@ fn run_sessions(config: &Config, command: &SessionsCommand) -> Result<ExitCode, 
                         0 => "-".to_owned(),
                         ms => format_utc(ms),
                     };
-                    println!("{name:<24} {:>4} {turns:>6}  {last}", saved.tabs.len());
+                    outln!("{name:<24} {:>4} {turns:>6}  {last}", saved.tabs.len());
                 }
             }
         }
@@ -840,25 +893,25 @@ fn run_sessions(config: &Config, command: &SessionsCommand) -> Result<ExitCode, 
             let path = named(name)?;
             let saved = session::load(&path)
                 .map_err(|e| Failure::new(1, format!("cannot read {}: {e}", path.display())))?;
-            println!("# Session {name}\n");
+            outln!("# Session {name}\n");
             let usage: Vec<_> = saved.tabs.iter().map(session::SavedTab::usage).collect();
-            println!("## Cost\n");
+            outln!("## Cost\n");
             for line in config.pricing().report(&usage) {
-                println!("- {line}");
+                outln!("- {line}");
             }
-            println!();
+            outln!();
             for tab in &saved.tabs {
-                print!("{}", session::tab_markdown(tab));
+                out!("{}", session::tab_markdown(tab));
             }
             if saved.unreadable > 0 {
-                eprintln!("memdeck: {} unreadable line(s) skipped", saved.unreadable);
+                errln!("memdeck: {} unreadable line(s) skipped", saved.unreadable);
             }
         }
         SessionsCommand::Rm { name } => {
             let path = named(name)?;
             std::fs::remove_file(&path)
                 .map_err(|e| Failure::new(1, format!("cannot remove {}: {e}", path.display())))?;
-            println!("removed session {name}");
+            outln!("removed session {name}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -875,7 +928,7 @@ fn run_doctor(
     let terminal = memdeck::doctor::TerminalInfo::detect();
     let findings = runtime.block_on(memdeck::doctor::examine(loaded, env, &terminal));
     let (text, failed) = memdeck::doctor::report(&findings);
-    print!("{text}");
+    out!("{text}");
     Ok(if failed {
         ExitCode::FAILURE
     } else {

@@ -243,6 +243,39 @@ async fn a_key_echoed_by_the_server_is_never_shown() {
     );
 }
 
+/// Model text and tool paths with control sequences in them are printed visibly by `ask`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_prints_control_sequences_visibly() {
+    let mock = Mock::start(vec![
+        Reply::sse(
+            &answer(
+                &[tool(
+                    "toolu_1",
+                    json!({"command": "view", "path": "/memories/\u{1b}]0;pwned\u{7}"}),
+                )],
+                "tool_use",
+            ),
+            3,
+            Duration::ZERO,
+        ),
+        Reply::sse(
+            &answer(
+                &[Block::Text("clip\u{1b}]52;c;aGk=\u{7} clear\u{1b}[2J")],
+                "end_turn",
+            ),
+            5,
+            Duration::ZERO,
+        ),
+    ])
+    .await;
+    let out = ask_api(&mock, "sk-ant-some-key-000000", &["ask", "hi"]).await;
+    let (stdout, stderr) = text(&out);
+    let all = format!("{stdout}{stderr}");
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all:?}");
+    assert!(stdout.contains("clip␛]52;c;aGk=␇ clear␛[2J"), "{stdout}");
+    assert!(stdout.contains("␛]0;pwned␇"), "{stdout}");
+}
+
 #[test]
 fn choosing_the_api_without_a_key_is_a_usage_error() {
     let t = tmp();

@@ -357,3 +357,41 @@ fn a_failed_write_leaves_no_history_entry() {
         "one\n"
     );
 }
+
+/// What memdeck prints outside the app comes from files, models and the network: a control
+/// sequence in it is shown (as the app shows it), never sent to the terminal; `--raw` prints
+/// the bytes for scripts that want them, and JSON stays JSON.
+#[test]
+fn printed_text_never_drives_the_terminal() {
+    let t = tmp();
+    let hostile = "title\u{1b}]0;pwned\u{7} clear\u{1b}[2J clip\u{1b}]52;c;aGk=\u{7} csi\u{9b}31m rtl\u{202e}x";
+    std::fs::create_dir_all(t.path().join("memories")).unwrap();
+    std::fs::write(t.path().join("memories/notes.md"), format!("{hostile}\n")).unwrap();
+    let view = r#"{"command":"view","path":"/memories/notes.md"}"#;
+    let out = memdeck(t.path(), &["memory", "exec", view]);
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for raw in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+        assert!(!shown.contains(raw), "{raw:?} printed raw: {shown}");
+    }
+    assert!(shown.contains("title␛]0;pwned␇"), "{shown}");
+    assert!(shown.contains("rtl⟨U+202E⟩x"), "{shown}");
+
+    let out = memdeck(t.path(), &["--raw", "memory", "exec", view]);
+    assert!(text(&out.stdout).contains(hostile));
+
+    let out = memdeck(t.path(), &["memory", "exec", "--json", view]);
+    let line = text(&out.stdout);
+    assert!(
+        !line.contains('\u{9b}') && !line.contains('\u{202e}'),
+        "{line}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert!(value["content"].as_str().unwrap().contains(hostile));
+
+    // A file name with an escape in it, as doctor reports the memory directory.
+    std::fs::write(t.path().join("memories").join("odd\u{1b}[31m.md"), "x").unwrap();
+    let out = memdeck(t.path(), &["doctor"]);
+    let report = text(&out.stdout) + &text(&out.stderr);
+    assert!(!report.contains('\u{1b}'), "{report}");
+}

@@ -7,8 +7,6 @@
 //! columns) and never splitting a grapheme cluster (a ZWJ emoji family, a flag, a letter with
 //! combining marks stays whole). Chat messages are wrapped once per width and kept.
 
-use std::fmt::Write as _;
-
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -32,25 +30,11 @@ pub fn sanitize(line: &str) -> String {
         }
         let start = out.len();
         for c in grapheme.chars() {
-            match c {
-                // C0 controls have visible "control pictures" at U+2400 + code; DEL at U+2421.
-                '\0'..='\u{1f}' => out.push(char::from_u32(0x2400 + u32::from(c)).unwrap_or('?')),
-                '\u{7f}' => out.push('\u{2421}'),
-                c if crate::memory::path::is_control_or_format(c) && !is_joiner(c) => {
-                    let _ = write!(out, "⟨U+{:04X}⟩", u32::from(c));
-                }
-                c => out.push(c),
-            }
+            crate::safe::push_visible(&mut out, c);
         }
         column += out[start..].width();
     }
     out
-}
-
-/// Zero-width joiners and variation selectors belong inside emoji sequences; they are not a
-/// way to hide text and are kept.
-fn is_joiner(c: char) -> bool {
-    matches!(c, '\u{200d}' | '\u{fe0e}' | '\u{fe0f}')
 }
 
 /// Rows of at most `width` columns (at least 1), breaking after spaces where possible and
