@@ -558,3 +558,60 @@ fn deleting_a_directory_spares_what_no_memory_path_can_name() {
     assert_eq!(f.read("team/notes.md"), "notes\n");
     assert_eq!(f.read("team/deep/plan.md"), "plan\n");
 }
+
+/// Every shape of secret the hostile test got past the refusal: each write is refused with a
+/// message that names the kind, never the secret, and the store is unchanged.
+#[test]
+fn secrets_are_refused_in_every_shape_the_hostile_test_found() {
+    use memdeck::memory::MemoryStore;
+    let key = format!("sk-ant-api03-{}", "Ab3xQ9".repeat(12));
+    let (a, rest) = key.split_at(20);
+    let (b, c) = rest.split_at(25);
+    let f = seeded();
+    f.ok(json!({"command": "create", "path": "/memories/keys.md", "file_text": format!("start {a}")}));
+    let before = tree(&f.mem);
+    let history = f.store.history(None).unwrap().len();
+    let cases: Vec<Value> = vec![
+        // A key built over several edits: each edit alone holds no key.
+        json!({"command": "str_replace", "path": "/memories/keys.md", "old_str": a,
+            "new_str": format!("{a}{b}{c}")}),
+        json!({"command": "insert", "path": "/memories/keys.md", "insert_line": 0,
+            "insert_text": format!("{key}")}),
+        // In a file's name.
+        json!({"command": "create", "path": format!("/memories/{key}.md"), "file_text": "x"}),
+        json!({"command": "rename", "old_path": "/memories/seed.md",
+            "new_path": format!("/memories/{key}.md")}),
+        // Split by a line break or a space, or joined to a name by `_`.
+        json!({"command": "create", "path": "/memories/n1.md",
+            "file_text": format!("{a}{b}\n{c}")}),
+        json!({"command": "create", "path": "/memories/n2.md",
+            "file_text": format!("{a}{b} {c}")}),
+        json!({"command": "create", "path": "/memories/n3.md",
+            "file_text": format!("ANTHROPIC_KEY_{key}")}),
+        json!({"command": "create", "path": "/memories/n4.md",
+            "file_text": "-----BEGIN RSA\nPRIVATE KEY-----\nMIIEow"}),
+        json!({"command": "create", "path": "/memories/n5.md",
+            "file_text": "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}),
+        json!({"command": "create", "path": "/memories/n6.md",
+            "file_text": "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"}),
+        json!({"command": "create", "path": "/memories/n7.md",
+            "file_text": "sk_live_4eC39HqLyjWDarjtT1zdp7dc"}),
+        json!({"command": "create", "path": "/memories/n8.md",
+            "file_text": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"}),
+    ];
+    for case in &cases {
+        let e = f.err(case.clone());
+        assert!(e.starts_with("Nothing was written to"), "{case}: {e}");
+        assert!(
+            !e.contains(&key[25..]) && !e.contains("wJalrXUtn"),
+            "{case}: {e}"
+        );
+    }
+    assert_eq!(tree(&f.mem), before, "the store changed");
+    assert_eq!(f.store.history(None).unwrap().len(), history);
+    // The edit that completes nothing secret still goes through.
+    f.ok(
+        json!({"command": "insert", "path": "/memories/keys.md", "insert_line": 1,
+        "insert_text": "where the key is kept: the vault"}),
+    );
+}

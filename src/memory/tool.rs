@@ -76,12 +76,18 @@ pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResul
             path,
             old_str,
             new_str,
-        } => str_replace(store, path, old_str, new_str, ctx),
+        } => {
+            let check = |content: &str, edited| checked_edit(content, edited, actor, command, path);
+            str_replace(store, path, old_str, new_str, ctx, &check)
+        }
         Command::Insert {
             path,
             insert_line,
             insert_text,
-        } => insert(store, path, *insert_line, insert_text, ctx),
+        } => {
+            let check = |content: &str, edited| checked_edit(content, edited, actor, command, path);
+            insert(store, path, *insert_line, insert_text, ctx, &check)
+        }
         Command::Delete { path } => delete(store, path, ctx),
         Command::Rename { old_path, new_path } => rename(store, old_path, new_path, ctx),
     };
@@ -95,26 +101,73 @@ pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResul
 /// shared with every tab and, on Redis, every machine). The log notes the refusal, never the
 /// secret.
 fn refuse_secret(command: &Command, actor: &str) -> Option<String> {
-    let (path, text) = match command {
-        Command::Create { path, file_text } => (path, file_text),
-        Command::StrReplace { path, new_str, .. } => (path, new_str),
-        Command::Insert {
-            path, insert_text, ..
-        } => (path, insert_text),
-        Command::View { .. } | Command::Delete { .. } | Command::Rename { .. } => return None,
+    // A file's name is shown to every tab, listed and logged: no secret in it either.
+    let (path, name_or_text) = match command {
+        Command::Create { path, file_text } => match secrets::find(path) {
+            Some(secret) => return Some(secret_refusal(actor, command, path, secret, "name")),
+            None => (path, file_text),
+        },
+        Command::Rename { new_path, .. } => (new_path, new_path),
+        // Edits are checked on the whole file as the edit leaves it (see `checked_edit`).
+        Command::View { .. }
+        | Command::Delete { .. }
+        | Command::StrReplace { .. }
+        | Command::Insert { .. } => return None,
     };
-    let secret = secrets::find(text)?;
+    let secret = secrets::find(name_or_text)?;
+    let what = if matches!(command, Command::Rename { .. }) {
+        "name"
+    } else {
+        "text"
+    };
+    Some(secret_refusal(actor, command, path, secret, what))
+}
+
+/// The refusal of a write that would store `secret` (in a file's `what`: its text or name),
+/// noted in the log without the secret.
+fn secret_refusal(
+    actor: &str,
+    command: &Command,
+    path: &str,
+    secret: secrets::Secret,
+    what: &str,
+) -> String {
+    // A name holding the secret is not repeated, here or in the log.
+    let target = if what == "name" {
+        "the memory directory"
+    } else {
+        path
+    };
     tracing::warn!(
-        "refused {actor}'s {} of {path}: the text holds {}",
+        "refused {actor}'s {} in {target}: the {what} holds {}",
         command.name(),
         secret.kind
     );
-    Some(format!(
-        "Nothing was written to {path}: the text contains {}. Memory is shared with every tab \
-         and teammate, so secrets are never stored there; write down where the secret is kept \
-         instead, without the secret itself.",
+    format!(
+        "Nothing was written to {target}: the file's {what} contains {}. Memory is shared with \
+         every tab and teammate, so secrets are never stored there; write down where the secret \
+         is kept instead, without the secret itself.",
         secret.kind
-    ))
+    )
+}
+
+/// What an edit's result goes through before it is written (see [`checked_edit`]).
+type Check<'a> = dyn Fn(&str, Result<String, String>) -> Result<String, String> + 'a;
+
+/// An edit refused when the file it leaves holds a secret the file did not hold before (a key
+/// pasted whole, or built up over several edits).
+fn checked_edit(
+    content: &str,
+    edited: Result<String, String>,
+    actor: &str,
+    command: &Command,
+    path: &str,
+) -> Result<String, String> {
+    let edited = edited?;
+    match secrets::find_new(content, &edited) {
+        Some(secret) => Err(secret_refusal(actor, command, path, secret, "text")),
+        None => Ok(edited),
+    }
 }
 
 fn does_not_exist(raw: &str) -> String {
@@ -275,11 +328,12 @@ fn str_replace(
     old: &str,
     new: &str,
     ctx: WriteCtx<'_>,
+    check: &Check<'_>,
 ) -> Result<String, String> {
     // `modify` reports a missing path or a directory, mapped to the reference's texts below.
     let path = MemPath::parse(raw).map_err(|e| e.to_string())?;
     let mut changed_line = 0;
-    let mut edit = |content: &str| -> Result<String, String> {
+    let mut replace = |content: &str| -> Result<String, String> {
         let positions = occurrence_starts(content, old);
         // Fewer than two overlapping matches means as many non-overlapping ones: the second
         // scan is needed only to tell "not unique" from a single match.
@@ -313,6 +367,10 @@ fn str_replace(
                 ))
             }
         }
+    };
+    let mut edit = |content: &str| {
+        let edited = replace(content);
+        check(content, edited)
     };
     let file = store
         .modify(&path, ctx, &mut edit)
@@ -359,10 +417,11 @@ fn insert(
     line: i64,
     text: &str,
     ctx: WriteCtx<'_>,
+    check: &Check<'_>,
 ) -> Result<String, String> {
     // `modify` reports a missing path or a directory, mapped to the reference's texts below.
     let path = MemPath::parse(raw).map_err(|e| e.to_string())?;
-    let mut edit = |content: &str| insert_into(content, line, text);
+    let mut edit = |content: &str| check(content, insert_into(content, line, text));
     store
         .modify(&path, ctx, &mut edit)
         .map_err(|e| modify_error(raw, e))?;
