@@ -328,3 +328,55 @@ fn intents_left_by_a_killed_writer_are_settled_against_the_disk() {
     );
     assert_eq!(settled.matches(&outcome).count(), 1, "{settled}");
 }
+
+/// Another program appending to a file while the model edits it (it does not take memdeck's
+/// lock): none of its lines is lost. A write that finds the file changed since it read it keeps
+/// the other program's version in the history (as `external`) and makes its edit again on the
+/// new text, so every appended line ends in the file.
+#[test]
+fn outside_edits_during_writes_are_never_lost() {
+    use std::io::Write as _;
+    let f = Fixture::new();
+    f.ok(json!({"command": "create", "path": "/memories/log.md", "file_text": "start\n"}));
+    let file = f.mem.join("log.md");
+    let appends = 150;
+    let writer = {
+        let file = file.clone();
+        std::thread::spawn(move || {
+            for i in 0..appends {
+                let mut out = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&file)
+                    .unwrap();
+                writeln!(out, "ext {i}").unwrap();
+                drop(out);
+                std::thread::sleep(std::time::Duration::from_millis(3));
+            }
+        })
+    };
+    let mut edits = 0;
+    while !writer.is_finished() {
+        f.ok(
+            json!({"command": "insert", "path": "/memories/log.md", "insert_line": 0,
+            "insert_text": format!("mem {edits}")}),
+        );
+        edits += 1;
+    }
+    writer.join().unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lost: Vec<usize> = (0..appends)
+        .filter(|i| !text.lines().any(|l| l == format!("ext {i}")))
+        .collect();
+    assert!(lost.is_empty(), "lines lost: {lost:?} ({edits} edits)");
+    for i in 0..edits {
+        assert!(
+            text.lines().any(|l| l == format!("mem {i}")),
+            "edit {i} lost"
+        );
+    }
+    let history = f.store.history(Some(&path("/memories/log.md"))).unwrap();
+    assert!(
+        history.iter().any(|e| e.op == "external"),
+        "no race happened in {edits} edits: the test proved nothing"
+    );
+}

@@ -61,7 +61,7 @@ impl Meta {
         clippy::unnecessary_cast,
         clippy::useless_conversion
     )]
-    fn from_stat(st: &rfs::Stat) -> Self {
+    pub fn from_stat(st: &rfs::Stat) -> Self {
         let kind = match FileType::from_raw_mode(st.st_mode as _) {
             FileType::RegularFile => Kind::File,
             FileType::Directory => Kind::Dir,
@@ -300,37 +300,50 @@ pub fn temp_name() -> String {
 
 /// Write `data` to `name` in `dir` atomically: a hidden temp file in the same directory, synced,
 /// renamed into place, and the directory synced. With `no_replace` an existing `name` is never
-/// overwritten ([`Errno::EXIST`] comes back instead).
+/// overwritten ([`Errno::EXIST`] comes back instead). `unchanged` is asked just before the
+/// rename; when it says no, nothing is written and the answer is `false`.
 pub fn write_atomic(
     dir: BorrowedFd<'_>,
     name: &str,
     data: &[u8],
     mode: u32,
     no_replace: bool,
-) -> io::Result<()> {
+    unchanged: &mut dyn FnMut() -> bool,
+) -> io::Result<bool> {
     let temp = temp_name();
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let fd = rfs::openat(dir, temp.as_str(), flags, Mode::from_raw_mode(mode))?;
-    let result = (|| -> io::Result<()> {
+    let result = (|| -> io::Result<bool> {
         // The umask may have cut the mode: set it exactly.
         rfs::fchmod(&fd, Mode::from_raw_mode(mode))?;
         let mut file = File::from(fd);
         file.write_all(data)?;
         rfs::fdatasync(&file)?;
         drop(file);
+        // The last moment to notice that someone else changed the file meanwhile.
+        if !unchanged() {
+            return Ok(false);
+        }
         if no_replace {
             rfs::renameat_with(dir, temp.as_str(), dir, name, RenameFlags::NOREPLACE)?;
         } else {
             rfs::renameat(dir, temp.as_str(), dir, name)?;
         }
-        Ok(())
+        Ok(true)
     })();
-    if let Err(e) = result {
-        let _ = rfs::unlinkat(dir, temp.as_str(), AtFlags::empty());
-        return Err(e);
+    match result {
+        Ok(true) => {}
+        Ok(false) => {
+            let _ = rfs::unlinkat(dir, temp.as_str(), AtFlags::empty());
+            return Ok(false);
+        }
+        Err(e) => {
+            let _ = rfs::unlinkat(dir, temp.as_str(), AtFlags::empty());
+            return Err(e);
+        }
     }
     rfs::fsync(dir)?;
-    Ok(())
+    Ok(true)
 }
 
 /// Names in a directory, sorted bytewise (code point order for UTF-8), without `.` and `..`.

@@ -23,12 +23,27 @@ use crate::memory::{
 struct Current {
     bytes: Vec<u8>,
     version: Version,
-    mode: u32,
+    /// As it was when read: a write finding it otherwise lost a race with another program.
+    meta: Meta,
+}
+
+/// How often a write is tried again when another program keeps changing the file under it.
+const ATTEMPTS: usize = 20;
+
+fn kept_changing(path: &MemPath) -> StoreError {
+    StoreError::Rejected(format!(
+        "{path} kept changing under another program; nothing was written, try again"
+    ))
 }
 
 impl Inner {
     /// Replace (or create) `path`'s content: blobs, history entry, atomic write, snapshot,
     /// broadcast. The caller holds the lock and has checked every precondition.
+    ///
+    /// Another program may change the file after it was read (it does not take our lock):
+    /// just before the new content replaces it, the file is looked at again, and if it
+    /// changed nothing is written, its new content is recorded as an `external` change, and
+    /// `None` says to read it again and redo the write.
     fn commit_write(
         &self,
         locked: &mut Locked<'_>,
@@ -37,10 +52,10 @@ impl Inner {
         current: Option<&Current>,
         bytes: &[u8],
         ctx: WriteCtx<'_>,
-    ) -> Result<Version, StoreError> {
+    ) -> Result<Option<Version>, StoreError> {
         let version = Version::of(bytes);
         if current.is_some_and(|c| c.version == version) {
-            return Ok(version);
+            return Ok(Some(version));
         }
         let name = path.name().unwrap_or_default();
         let history = &mut locked.state.history;
@@ -63,21 +78,53 @@ impl Inner {
             }],
             false,
         )?;
-        let mode = current.map_or(fs::FILE_MODE, |c| c.mode);
-        let written = match fs::write_atomic(dir, name, bytes, mode, current.is_none()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.raw_os_error() == Some(Errno::EXIST.raw_os_error()) => {
-                Err(StoreError::Exists(path.clone()))
-            }
-            Err(e) => Err(StoreError::io(format!("cannot write {path}"), e)),
+        let mode = current.map_or(fs::FILE_MODE, |c| c.meta.mode);
+        // The file being replaced, held open across the rename: a program that opened it just
+        // before may still write to it after (an appender), and that must not vanish.
+        let mut replaced: Option<std::fs::File> = None;
+        let mut unchanged = || {
+            current.is_none_or(|c| match fs::open_raw_regular(dir, name.as_bytes()) {
+                Ok((file, meta)) if meta == c.meta => {
+                    replaced = Some(file);
+                    true
+                }
+                _ => false,
+            })
         };
+        let written =
+            match fs::write_atomic(dir, name, bytes, mode, current.is_none(), &mut unchanged) {
+                Ok(true) => Ok(()),
+                Ok(false) => {
+                    let seqs = intent.iter().map(|e| e.seq).collect();
+                    locked
+                        .state
+                        .history
+                        .conclude(Vec::new(), seqs)
+                        .map_err(|e| StoreError::io("cannot append to the history log", e))?;
+                    if let Some(cur) = current {
+                        self.record_outside_change(locked, dir, path, cur)?;
+                    }
+                    return Ok(None);
+                }
+                Err(e) if e.raw_os_error() == Some(Errno::EXIST.raw_os_error()) => {
+                    Err(StoreError::Exists(path.clone()))
+                }
+                Err(e) => Err(StoreError::io(format!("cannot write {path}"), e)),
+            };
         self.conclude(locked, &intent, written)?;
+        let mut on_disk = version.clone();
+        if let (Some(file), Some(cur)) = (replaced, current)
+            && let Some(merged) =
+                self.rescue_late_write(locked, dir, path, cur, &file, bytes, &version)?
+        {
+            on_disk = merged;
+        }
         if let Ok(Some(meta)) = fs::meta_at(dir, name) {
             locked.state.snapshot.insert(
                 path.to_string(),
                 Seen {
                     meta,
-                    version: Some(version.clone()),
+                    version: Some(on_disk.clone()),
                 },
             );
         }
@@ -92,7 +139,157 @@ impl Inner {
             version: Some(version.clone()),
             is_dir: false,
         });
-        Ok(version)
+        Ok(Some(version))
+    }
+
+    /// A program that had the replaced file open wrote to it after the rename (the moment
+    /// between the last look and the rename): keep what it wrote. An append is applied again
+    /// on top of the new content (as an `external` change); anything else is kept in the
+    /// history as the other program's version.
+    #[allow(clippy::too_many_arguments)]
+    fn rescue_late_write(
+        &self,
+        locked: &mut Locked<'_>,
+        dir: BorrowedFd<'_>,
+        path: &MemPath,
+        current: &Current,
+        replaced: &std::fs::File,
+        written: &[u8],
+        version: &Version,
+    ) -> Result<Option<Version>, StoreError> {
+        use std::io::{Read as _, Seek as _};
+        let Ok(meta) = rustix::fs::fstat(replaced) else {
+            return Ok(None);
+        };
+        // Its link count and change time moved with the rename; only a write moves these.
+        let after = fs::Meta::from_stat(&meta);
+        if (after.size, after.mtime_ns) == (current.meta.size, current.meta.mtime_ns) {
+            return Ok(None);
+        }
+        let mut late = Vec::new();
+        let mut file = replaced;
+        if file
+            .rewind()
+            .and_then(|()| file.read_to_end(&mut late))
+            .is_err()
+        {
+            return Ok(None);
+        }
+        let keep = |e| StoreError::io("cannot keep the other program's version in the history", e);
+        let late_version = Version::of(&late);
+        let history = &mut locked.state.history;
+        history.put_blob(&late, &late_version, true).map_err(keep)?;
+        let name = path.name().unwrap_or_default();
+        let external = |old: &Version, new: &Version| NewEntry {
+            actor: super::watch::EXTERNAL.to_owned(),
+            op: super::watch::EXTERNAL.to_owned(),
+            path: path.to_string(),
+            new_path: None,
+            old: Some(old.clone()),
+            new: Some(new.clone()),
+        };
+        let Some(tail) = late.strip_prefix(current.bytes.as_slice()) else {
+            tracing::warn!(
+                "{path} was rewritten by another program during a write; its version {} is kept \
+                 in the history",
+                late_version.short()
+            );
+            history
+                .append(vec![external(&current.version, &late_version)])
+                .map_err(|e| StoreError::io("cannot append to the history log", e))?;
+            return Ok(None);
+        };
+        let mut merged = written.to_vec();
+        merged.extend_from_slice(tail);
+        let merged_version = Version::of(&merged);
+        history.defer_blob(merged.clone(), &merged_version);
+        let ours = fs::meta_at(dir, name).ok().flatten();
+        let mut still_ours = || fs::meta_at(dir, name).ok().flatten() == ours;
+        let done = fs::write_atomic(
+            dir,
+            name,
+            &merged,
+            current.meta.mode,
+            false,
+            &mut still_ours,
+        )
+        .map_err(|e| StoreError::io(format!("cannot write {path}"), e))?;
+        if done {
+            history
+                .append(vec![external(version, &merged_version)])
+                .map_err(|e| StoreError::io("cannot append to the history log", e))?;
+            tracing::info!("{path}: an append made during a write was applied again");
+            self.emit(MemoryChange {
+                path: path.to_string(),
+                kind: ChangeKind::Modified,
+                actor: super::watch::EXTERNAL.to_owned(),
+                version: Some(merged_version.clone()),
+                is_dir: false,
+            });
+            return Ok(Some(merged_version));
+        }
+        Ok(None)
+    }
+
+    /// Another program changed `path` after `current` was read: keep its version in the
+    /// history (as `external`, so nothing it wrote is lost) before the write is redone.
+    fn record_outside_change(
+        &self,
+        locked: &mut Locked<'_>,
+        dir: BorrowedFd<'_>,
+        path: &MemPath,
+        current: &Current,
+    ) -> Result<(), StoreError> {
+        let name = path.name().unwrap_or_default();
+        let outside = current_file(dir, name, path)?;
+        let history = &mut locked.state.history;
+        let keep = |e| StoreError::io("cannot keep the other program's version in the history", e);
+        history
+            .put_blob(&current.bytes, &current.version, true)
+            .map_err(keep)?;
+        if let Some(now) = &outside {
+            history
+                .put_blob(&now.bytes, &now.version, true)
+                .map_err(keep)?;
+        }
+        let new = outside.as_ref().map(|o| o.version.clone());
+        history
+            .append(vec![NewEntry {
+                actor: super::watch::EXTERNAL.to_owned(),
+                op: super::watch::EXTERNAL.to_owned(),
+                path: path.to_string(),
+                new_path: None,
+                old: Some(current.version.clone()),
+                new: new.clone(),
+            }])
+            .map_err(|e| StoreError::io("cannot append to the history log", e))?;
+        match &outside {
+            Some(now) => {
+                locked.state.snapshot.insert(
+                    path.to_string(),
+                    Seen {
+                        meta: now.meta,
+                        version: new.clone(),
+                    },
+                );
+            }
+            None => {
+                locked.state.snapshot.remove(&path.to_string());
+            }
+        }
+        tracing::info!("{path} changed under a write; the other program's version is kept");
+        self.emit(MemoryChange {
+            path: path.to_string(),
+            kind: if outside.is_some() {
+                ChangeKind::Modified
+            } else {
+                ChangeKind::Deleted
+            },
+            actor: super::watch::EXTERNAL.to_owned(),
+            version: new,
+            is_dir: false,
+        });
+        Ok(())
     }
 
     pub(super) fn save(
@@ -109,9 +306,31 @@ impl Inner {
         let mut locked = self.lock()?;
         let root = self.open_root()?;
         let name = path.name().unwrap_or_default();
+        for _ in 0..ATTEMPTS {
+            if let Some(version) =
+                self.save_once(&mut locked, root.as_fd(), path, name, text, expect, ctx)?
+            {
+                return Ok(version);
+            }
+        }
+        Err(kept_changing(path))
+    }
+
+    /// One attempt of [`Inner::save`]; `None` when another program changed the file under it.
+    #[allow(clippy::too_many_arguments)]
+    fn save_once(
+        &self,
+        locked: &mut Locked<'_>,
+        root: BorrowedFd<'_>,
+        path: &MemPath,
+        name: &str,
+        text: &str,
+        expect: &Expect,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Option<Version>, StoreError> {
         // Check the precondition before creating any parent directory, so that a refused save
         // leaves nothing behind.
-        let (dir, current) = match fs::walk(root.as_fd(), path, false, false) {
+        let (dir, current) = match fs::walk(root, path, false, false) {
             Ok(dir) => {
                 let current = current_file(dir.as_fd(), name, path)?;
                 (Some(dir), current)
@@ -132,10 +351,10 @@ impl Inner {
         // The parent exists, or is created only now that the save is accepted.
         let dir = match dir {
             Some(dir) => dir,
-            None => fs::walk(root.as_fd(), path, false, true)?,
+            None => fs::walk(root, path, false, true)?,
         };
         self.commit_write(
-            &mut locked,
+            locked,
             dir.as_fd(),
             path,
             current.as_ref(),
@@ -153,12 +372,31 @@ impl Inner {
         if path.is_root() {
             return Err(StoreError::IsDir(path.clone()));
         }
-        let limit = self.max_file_bytes;
         let mut locked = self.lock()?;
         let root = self.open_root()?;
         let dir = fs::walk(root.as_fd(), path, false, false)?;
+        // Another program changing the file under the edit: its change is kept, and the edit
+        // is made again on the text as it now is.
+        for _ in 0..ATTEMPTS {
+            if let Some(done) = self.modify_once(&mut locked, dir.as_fd(), path, ctx, edit)? {
+                return Ok(done);
+            }
+        }
+        Err(kept_changing(path))
+    }
+
+    /// One attempt of [`Inner::modify`]; `None` when another program changed the file under it.
+    fn modify_once(
+        &self,
+        locked: &mut Locked<'_>,
+        dir: BorrowedFd<'_>,
+        path: &MemPath,
+        ctx: WriteCtx<'_>,
+        edit: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<Option<FileText>, StoreError> {
+        let limit = self.max_file_bytes;
         let name = path.name().unwrap_or_default();
-        let (mut file, meta) = fs::open_regular(dir.as_fd(), name, path)?;
+        let (mut file, meta) = fs::open_regular(dir, name, path)?;
         let bytes = fs::read_limited(&mut file, &meta, path, limit)?;
         let Ok(text) = std::str::from_utf8(&bytes) else {
             return Err(StoreError::NotUtf8 {
@@ -178,20 +416,14 @@ impl Inner {
         let current = Current {
             version: known.unwrap_or_else(|| Version::of(&bytes)),
             bytes,
-            mode: meta.mode,
+            meta,
         };
-        let version = self.commit_write(
-            &mut locked,
-            dir.as_fd(),
-            path,
-            Some(&current),
-            new_text.as_bytes(),
-            ctx,
-        )?;
-        Ok(FileText {
+        let version =
+            self.commit_write(locked, dir, path, Some(&current), new_text.as_bytes(), ctx)?;
+        Ok(version.map(|version| FileText {
             text: new_text,
             version,
-        })
+        }))
     }
 
     pub(super) fn delete(
@@ -367,8 +599,27 @@ impl Inner {
         let mut locked = self.lock()?;
         let root = self.open_root()?;
         let dir = fs::walk(root.as_fd(), path, false, true)?;
+        for _ in 0..ATTEMPTS {
+            if let Some(version) =
+                self.restore_once(&mut locked, dir.as_fd(), path, version, ctx)?
+            {
+                return Ok(version);
+            }
+        }
+        Err(kept_changing(path))
+    }
+
+    /// One attempt of [`Inner::restore`]; `None` when another program changed the file.
+    fn restore_once(
+        &self,
+        locked: &mut Locked<'_>,
+        dir: BorrowedFd<'_>,
+        path: &MemPath,
+        version: Option<&str>,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Option<Version>, StoreError> {
         let name = path.name().unwrap_or_default();
-        let current = current_file(dir.as_fd(), name, path)?;
+        let current = current_file(dir, name, path)?;
         let entries = locked
             .state
             .history
@@ -389,14 +640,7 @@ impl Inner {
                 e,
             )
         })?;
-        self.commit_write(
-            &mut locked,
-            dir.as_fd(),
-            path,
-            current.as_ref(),
-            &bytes,
-            ctx,
-        )
+        self.commit_write(locked, dir, path, current.as_ref(), &bytes, ctx)
     }
 }
 
@@ -468,8 +712,8 @@ impl Inner {
                 }
             };
             let name = path.name().unwrap_or_default();
-            match fs::write_atomic(dir.as_fd(), name, bytes, fs::FILE_MODE, true) {
-                Ok(()) => written.push(fs::meta_at(dir.as_fd(), name).ok().flatten()),
+            match fs::write_atomic(dir.as_fd(), name, bytes, fs::FILE_MODE, true, &mut || true) {
+                Ok(_) => written.push(fs::meta_at(dir.as_fd(), name).ok().flatten()),
                 Err(e) if e.raw_os_error() == Some(Errno::EXIST.raw_os_error()) => {
                     outcome = Err(StoreError::Exists((*path).clone()));
                     break;
@@ -623,7 +867,7 @@ fn current_file(
     Ok(Some(Current {
         version: Version::of(&bytes),
         bytes,
-        mode: meta.mode,
+        meta,
     }))
 }
 
