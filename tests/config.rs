@@ -666,3 +666,37 @@ fn the_theme_is_a_built_in_name_or_a_file_and_bad_ones_say_where() {
         "{err}"
     );
 }
+
+/// A FIFO (or a directory) where a configuration file is looked for is refused at once; it
+/// used to block `memdeck config` forever, waiting for a writer.
+#[test]
+fn a_fifo_in_place_of_a_config_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["memdeck.toml", ".env"] {
+        let spot = dir.path().join(name);
+        let made = Command::new("mkfifo").arg(&spot).status().unwrap();
+        assert!(made.success());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_memdeck"))
+            .arg("config")
+            .current_dir(dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env_remove("MEMDECK_CONFIG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("memdeck config blocked on a FIFO at {name}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("is not a regular file"), "{err}");
+        std::fs::remove_file(&spot).unwrap();
+    }
+}

@@ -187,8 +187,20 @@ fn row17_unicode_tricks() {
             "/memories/\u{ff0e}\u{ff0e}\u{ff0f}x",
             "/memories/a\u{2215}b.md",
             "/memories/a\u{ff3c}b",
+            "/memories/\u{2025}/x.md",
+            "/memories/a\u{2571}b.md",
+            "/memories/a\u{2026}.md",
         ],
         &["looks like a slash or a dot"],
+    );
+    assert_refused(
+        &f,
+        &[
+            "/memories/\u{ff41}cme.md",
+            "/memories/ACM\u{ff25}.md",
+            "/memories/v\u{ff12}.md",
+        ],
+        &["fullwidth form of a plain character"],
     );
     assert_refused(
         &f,

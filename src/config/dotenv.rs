@@ -9,12 +9,11 @@ use super::ConfigError;
 
 /// The variables in the `.env` file at `path`; none when there is no file.
 pub fn read(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| ConfigError(format!("{}: not UTF-8 text", path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
-        Err(e) => return Err(ConfigError(format!("cannot read {}: {e}", path.display()))),
+    let Some(bytes) = super::file::read_plain_file(path)? else {
+        return Ok(HashMap::new());
     };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| ConfigError(format!("{}: not UTF-8 text", path.display())))?;
     parse(&text)
         .map_err(|(line, what)| ConfigError(format!("{}, line {line}: {what}", path.display())))
 }

@@ -254,13 +254,46 @@ fn keys_section(
 
 /// Read the file at `path`; `None` when there is none.
 pub fn read(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map_err(|_| ConfigError(format!("{}: not UTF-8 text", path.display())))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(ConfigError(format!("cannot read {}: {e}", path.display()))),
+    let Some(bytes) = read_plain_file(path)? else {
+        return Ok(None);
     };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| ConfigError(format!("{}: not UTF-8 text", path.display())))?;
     parse(path, &text).map(Some)
+}
+
+/// The bytes of a configuration file; `None` when there is none. Anything but a regular file
+/// (a FIFO, a device, a directory) is refused without being opened for long: a FIFO would
+/// otherwise block every command until something wrote to it.
+pub fn read_plain_file(path: &Path) -> Result<Option<Vec<u8>>, ConfigError> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let cannot = |e: std::io::Error| ConfigError(format!("cannot read {}: {e}", path.display()));
+    let not_plain = || {
+        ConfigError(format!(
+            "{} is not a regular file (a FIFO, a device or a directory); memdeck reads its \
+             settings only from plain files",
+            path.display()
+        ))
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(not_plain()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e)),
+    }
+    // Non-blocking, in case it was swapped for a FIFO since: the open then returns at once.
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits().cast_signed())
+        .open(path)
+        .map_err(cannot)?;
+    if !file.metadata().map_err(cannot)?.is_file() {
+        return Err(not_plain());
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(cannot)?;
+    Ok(Some(bytes))
 }
 
 /// Parse the text of the file at `path`.

@@ -54,6 +54,15 @@ pub enum PathError {
     )]
     Lookalike { path: String, code: u32 },
     #[error(
+        "Path {path} contains U+{code:04X}, a fullwidth form of a plain character ({plain}); \
+         memory paths use the plain one, so that two names never look the same"
+    )]
+    Fullwidth {
+        path: String,
+        code: u32,
+        plain: char,
+    },
+    #[error(
         "Path {0} has an empty name (a doubled or trailing '/'); write each directory once, as in \
          /memories/notes/todo.md"
     )]
@@ -130,6 +139,14 @@ impl MemPath {
             return Err(PathError::Lookalike {
                 path: shown(),
                 code: u32::from(c),
+            });
+        }
+        // U+FF01..=U+FF5E are the fullwidth twins of ASCII '!'..='~'.
+        if let Some(c) = raw.chars().find(|c| ('\u{FF01}'..='\u{FF5E}').contains(c)) {
+            return Err(PathError::Fullwidth {
+                path: shown(),
+                code: u32::from(c),
+                plain: char::from_u32(u32::from(c) - 0xFEE0).unwrap_or('?'),
             });
         }
         let rest = match raw.strip_prefix(ROOT) {
@@ -345,6 +362,11 @@ fn is_separator_lookalike(c: char) -> bool {
             | '\u{FF3C}' // fullwidth reverse solidus
             | '\u{FF0E}' // fullwidth full stop
             | '\u{2024}' // one dot leader
+            | '\u{2025}' // two dot leader
+            | '\u{2026}' // horizontal ellipsis
+            | '\u{2571}' // box drawings light diagonal upper right to lower left
+            | '\u{2572}' // box drawings light diagonal upper left to lower right
+            | '\u{29F5}' // reverse solidus operator
             | '\u{FE52}' // small full stop
     )
 }
