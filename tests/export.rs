@@ -214,3 +214,33 @@ fn cost_per_persona_and_in_total_at_the_configured_prices() {
         "{priceless}"
     );
 }
+
+/// A memory path that looks like HTML is text in the Markdown export, never markup.
+#[test]
+fn paths_are_never_raw_html_in_markdown() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    ok(
+        dir,
+        &[
+            "--session",
+            "s",
+            "ask",
+            "--persona",
+            "Alice",
+            "Remember Acme.",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "memory",
+            "exec",
+            r#"{"command":"create","path":"/memories/<img src=x onerror=alert(1)>.md","file_text":"x\n"}"#,
+        ],
+    );
+    let md = ok(dir, &["--session", "s", "export"]);
+    let outside_fences: String = md.split("```").step_by(2).collect::<Vec<_>>().join("");
+    assert!(!outside_fences.contains("<img"), "{md}");
+    assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;.md"), "{md}");
+}

@@ -240,30 +240,38 @@ fn diff(old: &str, new: &str) -> Vec<(char, String)> {
     lines
 }
 
+/// Names and paths (a persona's name, a memory path) as Markdown text, never as HTML: a
+/// Markdown viewer renders raw `<tags>` outside code fences.
+fn no_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn markdown(blocks: &[Block]) -> String {
     let mut out = String::new();
     for (i, block) in blocks.iter().enumerate() {
         match block {
             Block::Heading(text) if i == 0 => {
-                let _ = writeln!(out, "# {text}\n");
+                let _ = writeln!(out, "# {}\n", no_html(text));
             }
             Block::Heading(text) => {
-                let _ = writeln!(out, "## {text}\n");
+                let _ = writeln!(out, "## {}\n", no_html(text));
             }
             Block::Said { who, text } => {
-                let _ = writeln!(out, "**{who}:** {text}\n");
+                let _ = writeln!(out, "**{}:** {text}\n", no_html(who));
             }
             Block::Note(text) => {
-                let _ = writeln!(out, "> {text}\n");
+                let _ = writeln!(out, "> {}\n", no_html(text));
             }
             Block::List(items) => {
                 for item in items {
-                    let _ = writeln!(out, "- {item}");
+                    let _ = writeln!(out, "- {}", no_html(item));
                 }
                 out.push('\n');
             }
             Block::Diff { title, lines } => {
-                let _ = writeln!(out, "**Memory:** {title}\n");
+                let _ = writeln!(out, "**Memory:** {}\n", no_html(title));
                 if !lines.is_empty() {
                     // A fence longer than any run of backticks in the text.
                     let longest = lines
