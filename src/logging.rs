@@ -31,10 +31,26 @@ pub fn state_dir() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// Targets whose debug and trace logs hold secrets (request signatures, credentials).
+const SECRET_LOGGING_TARGETS: &[&str] = &[
+    "aws_sigv4",
+    "aws_credential_types",
+    "aws_config",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+];
+
 /// Start logging to `path` at the level in `filter` (`MEMDECK_LOG` syntax).
 pub fn init(path: &Path, filter: &str) -> Result<(), String> {
-    let filter = EnvFilter::try_new(filter)
+    let mut filter = EnvFilter::try_new(filter)
         .map_err(|e| format!("MEMDECK_LOG={filter:?} is not a log filter: {e}"))?;
+    // Libraries that log credentials at their most verbose levels (the AWS signer writes the
+    // canonical request, session token included) are held at info, whatever was asked.
+    for cap in SECRET_LOGGING_TARGETS {
+        if let Ok(directive) = format!("{cap}=info").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the log directory {}: {e}", dir.display()))?;

@@ -419,3 +419,34 @@ fn the_app_talks_to_bedrock() {
         "the secret key reached the log"
     );
 }
+
+/// At the most verbose log level, the AWS signing code's own logs (the canonical request, with
+/// the session token in it) never reach the log file, nor do the keys.
+#[test]
+fn trace_logging_never_writes_aws_credentials() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mock = runtime.block_on(Mock::start(vec![stream_reply(
+        &frames(&answer(&[Block::Text("Hello.")], "end_turn")),
+        9,
+    )]));
+    let t = tmp();
+    let log = t.path().join("trace.log");
+    let out = with_keys(&mut memdeck(t.path(), &mock.url()))
+        .env("MEMDECK_LOG", "trace")
+        .env("MEMDECK_LOG_FILE", &log)
+        .args(["ask", "hi"])
+        .output()
+        .unwrap();
+    let (_, notes) = text(&out);
+    assert!(out.status.success(), "{notes}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(!logged.is_empty());
+    for secret in ["test-session-token", "test-secret-access-key-0123456789"] {
+        let lines: Vec<String> = logged
+            .lines()
+            .filter(|l| l.contains(secret))
+            .map(|l| l.chars().take(110).collect())
+            .collect();
+        assert!(lines.is_empty(), "{secret} logged:\n{}", lines.join("\n"));
+    }
+}
