@@ -48,19 +48,18 @@ impl StreamEvent {
     /// The event with every secret redacted from each string it carries (see
     /// [`super::redact`]): a server or proxy can put anything in a stream.
     #[must_use]
-    pub fn redacted(self, secrets: &[&str]) -> Self {
-        let live: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 8).collect();
-        if live.is_empty() {
+    pub fn redacted<S: AsRef<str>>(self, secrets: &[S]) -> Self {
+        if secrets.is_empty() {
             return self;
         }
         let r = |text: String| {
-            if live.iter().any(|s| text.contains(s)) {
-                super::redact(&text, &live)
+            if super::holds_secret(&text, secrets) {
+                super::redact(&text, secrets)
             } else {
                 text
             }
         };
-        let v = |value: Value| redact_value(value, &live);
+        let v = |value: Value| redact_value(value, secrets);
         match self {
             Self::MessageStart { message } => Self::MessageStart {
                 message: v(message),
@@ -113,9 +112,9 @@ impl StreamEvent {
 }
 
 /// Every string inside a JSON value with the secrets redacted.
-fn redact_value(value: Value, secrets: &[&str]) -> Value {
+fn redact_value<S: AsRef<str>>(value: Value, secrets: &[S]) -> Value {
     match value {
-        Value::String(text) if secrets.iter().any(|s| text.contains(s)) => {
+        Value::String(text) if super::holds_secret(&text, secrets) => {
             Value::String(super::redact(&text, secrets))
         }
         Value::Array(items) => Value::Array(

@@ -165,11 +165,7 @@ impl Call {
     /// The one place a call's strings from the network are redacted: errors (messages, request
     /// ids and every header value they quote) and events alike.
     fn clean_error(&self, error: ProviderError) -> ProviderError {
-        error.redacted(&self.secret_refs())
-    }
-
-    fn secret_refs(&self) -> Vec<&str> {
-        self.secrets.iter().map(String::as_str).collect()
+        error.redacted(&self.secrets)
     }
 
     /// Forward the answer's events until `message_stop`, an error, or the end of the body.
@@ -186,7 +182,7 @@ impl Call {
             match next {
                 Some(Ok(event)) => {
                     complete |= matches!(event, StreamEvent::MessageStop);
-                    let event = event.redacted(&self.secret_refs());
+                    let event = event.redacted(&self.secrets);
                     if self.tx.send(Ok(event)).await.is_err() {
                         return;
                     }

@@ -69,9 +69,9 @@ pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, ProviderErr
 
 /// `text` with every occurrence of a secret (eight characters or more) replaced by
 /// `<redacted>`: for what a server or a recording might echo back.
-pub fn redact(text: &str, secrets: &[&str]) -> String {
+pub fn redact<S: AsRef<str>>(text: &str, secrets: &[S]) -> String {
     let mut text = text.to_owned();
-    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+    for secret in secrets.iter().map(AsRef::as_ref).filter(|s| s.len() >= 8) {
         if text.contains(secret) {
             text = text.replace(secret, "<redacted>");
         }
@@ -79,10 +79,19 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
     text
 }
 
+/// Whether [`redact`] would change `text`: checked first where most strings hold nothing (each
+/// streamed event), so that they pass without a copy.
+pub fn holds_secret<S: AsRef<str>>(text: &str, secrets: &[S]) -> bool {
+    secrets
+        .iter()
+        .map(AsRef::as_ref)
+        .any(|s| s.len() >= 8 && text.contains(s))
+}
+
 impl ProviderError {
     /// The error with every secret redacted from each of its strings (see [`redact`]).
     #[must_use]
-    pub fn redacted(self, secrets: &[&str]) -> Self {
+    pub fn redacted<S: AsRef<str>>(self, secrets: &[S]) -> Self {
         let r = |text: String| redact(&text, secrets);
         match self {
             Self::Http {
