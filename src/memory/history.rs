@@ -105,6 +105,20 @@ pub fn restore_path(
     Ok(Restored::Folder { files })
 }
 
+/// Refuse a folder restore naming a file that is not below `folder` (each backend checks
+/// before it writes anything).
+pub fn check_inside(folder: &MemPath, files: &[(MemPath, Version)]) -> Result<(), StoreError> {
+    match files
+        .iter()
+        .find(|(path, _)| !path.starts_with(folder) || path == folder)
+    {
+        Some((path, _)) => Err(StoreError::Rejected(format!(
+            "{path} is not inside the folder {folder}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The files (and their versions) that the last delete of the folder `path` removed: the
 /// members of its operation (see [`HistoryEntry::group`]). A log written before operations were
 /// grouped has no marks: there the delete's files are the entries right after the folder's,

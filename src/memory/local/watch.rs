@@ -181,7 +181,8 @@ impl Inner {
     }
 }
 
-fn external_entry(
+/// An entry for a change another program made.
+pub(super) fn external_entry(
     path: &str,
     new_path: Option<&str>,
     old: Option<Version>,

@@ -12,8 +12,9 @@ use rustix::io::Errno;
 
 use super::fs::{self, Kind, Meta};
 use super::log::{History, NewEntry};
+use super::watch::external_entry;
 use super::{HISTORY_BLOB_MAX, Inner, Locked, Seen};
-use crate::memory::history::pick_version;
+use crate::memory::history::{check_inside, pick_version};
 use crate::memory::{
     ChangeKind, Expect, FileText, HistoryEntry, MemPath, MemoryChange, StoreError, Version,
     WriteCtx, within_limit,
@@ -30,10 +31,20 @@ struct Current {
 /// How often a write is tried again when another program keeps changing the file under it.
 const ATTEMPTS: usize = 20;
 
-fn kept_changing(path: &MemPath) -> StoreError {
-    StoreError::Rejected(format!(
+/// Make `attempt` until it writes (`Some`): `None` means another program changed the file
+/// under it (its version is recorded) and the write must start again from the new content.
+fn until_written<T>(
+    path: &MemPath,
+    mut attempt: impl FnMut() -> Result<Option<T>, StoreError>,
+) -> Result<T, StoreError> {
+    for _ in 0..ATTEMPTS {
+        if let Some(done) = attempt()? {
+            return Ok(done);
+        }
+    }
+    Err(StoreError::Rejected(format!(
         "{path} kept changing under another program; nothing was written, try again"
-    ))
+    )))
 }
 
 impl Inner {
@@ -180,13 +191,9 @@ impl Inner {
         let history = &mut locked.state.history;
         history.put_blob(&late, &late_version, true).map_err(keep)?;
         let name = path.name().unwrap_or_default();
-        let external = |old: &Version, new: &Version| NewEntry {
-            actor: super::watch::EXTERNAL.to_owned(),
-            op: super::watch::EXTERNAL.to_owned(),
-            path: path.to_string(),
-            new_path: None,
-            old: Some(old.clone()),
-            new: Some(new.clone()),
+        let key = path.to_string();
+        let external = |old: &Version, new: &Version| {
+            external_entry(&key, None, Some(old.clone()), Some(new.clone()))
         };
         let Some(tail) = late.strip_prefix(current.bytes.as_slice()) else {
             tracing::warn!(
@@ -254,14 +261,12 @@ impl Inner {
         }
         let new = outside.as_ref().map(|o| o.version.clone());
         history
-            .append(vec![NewEntry {
-                actor: super::watch::EXTERNAL.to_owned(),
-                op: super::watch::EXTERNAL.to_owned(),
-                path: path.to_string(),
-                new_path: None,
-                old: Some(current.version.clone()),
-                new: new.clone(),
-            }])
+            .append(vec![external_entry(
+                &path.to_string(),
+                None,
+                Some(current.version.clone()),
+                new.clone(),
+            )])
             .map_err(|e| StoreError::io("cannot append to the history log", e))?;
         match &outside {
             Some(now) => {
@@ -306,14 +311,9 @@ impl Inner {
         let mut locked = self.lock()?;
         let root = self.open_root()?;
         let name = path.name().unwrap_or_default();
-        for _ in 0..ATTEMPTS {
-            if let Some(version) =
-                self.save_once(&mut locked, root.as_fd(), path, name, text, expect, ctx)?
-            {
-                return Ok(version);
-            }
-        }
-        Err(kept_changing(path))
+        until_written(path, || {
+            self.save_once(&mut locked, root.as_fd(), path, name, text, expect, ctx)
+        })
     }
 
     /// One attempt of [`Inner::save`]; `None` when another program changed the file under it.
@@ -377,12 +377,9 @@ impl Inner {
         let dir = fs::walk(root.as_fd(), path, false, false)?;
         // Another program changing the file under the edit: its change is kept, and the edit
         // is made again on the text as it now is.
-        for _ in 0..ATTEMPTS {
-            if let Some(done) = self.modify_once(&mut locked, dir.as_fd(), path, ctx, edit)? {
-                return Ok(done);
-            }
-        }
-        Err(kept_changing(path))
+        until_written(path, || {
+            self.modify_once(&mut locked, dir.as_fd(), path, ctx, edit)
+        })
     }
 
     /// One attempt of [`Inner::modify`]; `None` when another program changed the file under it.
@@ -525,7 +522,7 @@ impl Inner {
         let files = if meta.kind == Kind::Dir {
             let sub = fs::open_dir_at(from_dir.as_fd(), from_name)
                 .map_err(|e| StoreError::io(format!("cannot open {from}"), e))?;
-            files_below(sub.as_fd(), from, false)?
+            files_below(sub.as_fd(), from)?
         } else {
             files_of_single(from_dir.as_fd(), from_name, from, &meta)?
         };
@@ -599,14 +596,9 @@ impl Inner {
         let mut locked = self.lock()?;
         let root = self.open_root()?;
         let dir = fs::walk(root.as_fd(), path, false, true)?;
-        for _ in 0..ATTEMPTS {
-            if let Some(version) =
-                self.restore_once(&mut locked, dir.as_fd(), path, version, ctx)?
-            {
-                return Ok(version);
-            }
-        }
-        Err(kept_changing(path))
+        until_written(path, || {
+            self.restore_once(&mut locked, dir.as_fd(), path, version, ctx)
+        })
     }
 
     /// One attempt of [`Inner::restore`]; `None` when another program changed the file.
@@ -654,13 +646,9 @@ impl Inner {
         let mut locked = self.lock()?;
         let root = self.open_root()?;
         // Everything is checked before anything is written.
+        check_inside(folder, files)?;
         let mut todo = Vec::new();
         for (path, version) in files {
-            if !path.starts_with(folder) || path == folder {
-                return Err(StoreError::Rejected(format!(
-                    "{path} is not inside the folder {folder}"
-                )));
-            }
             match fs::walk(root.as_fd(), path, false, false) {
                 Ok(dir) => {
                     let name = path.name().unwrap_or_default();
@@ -871,13 +859,10 @@ fn current_file(
     }))
 }
 
-/// Every regular file below `dir` with its content, for the history of a directory
-/// operation. Files too large to keep make the whole operation fail.
-fn files_below(
-    dir: BorrowedFd<'_>,
-    base: &MemPath,
-    include_hidden: bool,
-) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+/// Every regular file below `dir` that memdeck lists (hidden ones and editor leftovers left
+/// out) with its content, for the history of a directory rename. Files too large to keep make
+/// the whole operation fail.
+fn files_below(dir: BorrowedFd<'_>, base: &MemPath) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
     let mut found = Vec::new();
     let mut files = Vec::new();
     let mut failure = None;
@@ -886,32 +871,13 @@ fn files_below(
             return;
         }
         let path = format!("{base}/{}", f.relative);
-        if f.meta.size > HISTORY_BLOB_MAX {
-            failure = Some(StoreError::Rejected(format!(
-                "{path} is {} bytes, too large to keep in the history; move it out of the \
-                 memory directory first",
-                f.meta.size
-            )));
-            return;
-        }
-        let read = fs::open_raw_regular(d, name).and_then(|(mut file, _)| {
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes).map(|_| bytes)
-        });
-        match read {
+        match read_for_history(d, name, &path, &f.meta) {
             Ok(bytes) => files.push((path, bytes)),
-            Err(e) => failure = Some(StoreError::io(format!("cannot read {path}"), e)),
+            Err(e) => failure = Some(e),
         }
     };
-    fs::walk_tree(
-        dir,
-        "",
-        usize::MAX,
-        include_hidden,
-        &mut found,
-        &mut on_file,
-    )
-    .map_err(|e| StoreError::io(format!("cannot read the directory {base}"), e))?;
+    fs::walk_tree(dir, "", usize::MAX, false, &mut found, &mut on_file)
+        .map_err(|e| StoreError::io(format!("cannot read the directory {base}"), e))?;
     match failure {
         Some(e) => Err(e),
         None => Ok(files),
@@ -934,21 +900,9 @@ fn removable_files(
             return;
         }
         let path = format!("{base}/{relative}");
-        if meta.size > HISTORY_BLOB_MAX {
-            failure = Some(StoreError::Rejected(format!(
-                "{path} is {} bytes, too large to keep in the history; move it out of the \
-                 memory directory first",
-                meta.size
-            )));
-            return;
-        }
-        let read = fs::open_raw_regular(d, name).and_then(|(mut file, _)| {
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes).map(|_| bytes)
-        });
-        match read {
+        match read_for_history(d, name, &path, meta) {
             Ok(bytes) => files.push((path, bytes)),
-            Err(e) => failure = Some(StoreError::io(format!("cannot read {path}"), e)),
+            Err(e) => failure = Some(e),
         }
     };
     fs::walk_removable(dir, "", removable, &mut visit, kept)
@@ -987,19 +941,31 @@ fn files_of_single(
     path: &MemPath,
     meta: &Meta,
 ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let path = path.to_string();
+    let bytes = read_for_history(dir, name.as_bytes(), &path, meta)?;
+    Ok(vec![(path, bytes)])
+}
+
+/// The bytes of a file about to be deleted or moved, for the history; one too large to keep
+/// there is refused (the operation with it).
+fn read_for_history(
+    dir: BorrowedFd<'_>,
+    name: &[u8],
+    path: &str,
+    meta: &Meta,
+) -> Result<Vec<u8>, StoreError> {
     if meta.size > HISTORY_BLOB_MAX {
         return Err(StoreError::Rejected(format!(
             "{path} is {} bytes, too large to keep in the history; move it out of the memory \
-             directory by hand",
+             directory first",
             meta.size
         )));
     }
-    let (mut file, _) = fs::open_raw_regular(dir, name.as_bytes())
-        .map_err(|e| StoreError::io(format!("cannot read {path}"), e))?;
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
+    fs::open_raw_regular(dir, name)
+        .and_then(|(mut file, _)| file.read_to_end(&mut bytes))
         .map_err(|e| StoreError::io(format!("cannot read {path}"), e))?;
-    Ok(vec![(path.to_string(), bytes)])
+    Ok(bytes)
 }
 
 /// Check a rename before anything changes: the destination must be free (reported first, as the

@@ -661,14 +661,10 @@ impl MemoryStore for RedisStore {
         files: &[(MemPath, Version)],
         ctx: WriteCtx<'_>,
     ) -> Result<usize, StoreError> {
+        super::history::check_inside(folder, files)?;
         let key = folder.to_string();
         let mut args: Vec<String> = vec![key];
         for (path, version) in files {
-            if !path.starts_with(folder) || path == folder {
-                return Err(StoreError::Rejected(format!(
-                    "{path} is not inside the folder {folder}"
-                )));
-            }
             args.push(path.to_string());
             args.push(version.as_str().to_owned());
         }
