@@ -101,26 +101,22 @@ pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResul
 /// shared with every tab and, on Redis, every machine). The log notes the refusal, never the
 /// secret.
 fn refuse_secret(command: &Command, actor: &str) -> Option<String> {
-    // A file's name is shown to every tab, listed and logged: no secret in it either.
-    let (path, name_or_text) = match command {
-        Command::Create { path, file_text } => match secrets::find(path) {
-            Some(secret) => return Some(secret_refusal(actor, command, path, secret, "name")),
-            None => (path, file_text),
-        },
-        Command::Rename { new_path, .. } => (new_path, new_path),
+    // `what` of the file at `path` (its name or its text) is `checked`.
+    let refuse = |path: &str, checked: &str, what| {
+        secrets::find(checked).map(|secret| secret_refusal(actor, command, path, secret, what))
+    };
+    match command {
+        // A file's name is shown to every tab, listed and logged: no secret in it either.
+        Command::Create { path, file_text } => {
+            refuse(path, path, "name").or_else(|| refuse(path, file_text, "text"))
+        }
+        Command::Rename { new_path, .. } => refuse(new_path, new_path, "name"),
         // Edits are checked on the whole file as the edit leaves it (see `checked_edit`).
         Command::View { .. }
         | Command::Delete { .. }
         | Command::StrReplace { .. }
-        | Command::Insert { .. } => return None,
-    };
-    let secret = secrets::find(name_or_text)?;
-    let what = if matches!(command, Command::Rename { .. }) {
-        "name"
-    } else {
-        "text"
-    };
-    Some(secret_refusal(actor, command, path, secret, what))
+        | Command::Insert { .. } => None,
+    }
 }
 
 /// The refusal of a write that would store `secret` (in a file's `what`: its text or name),
