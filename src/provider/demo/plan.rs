@@ -323,12 +323,13 @@ impl Context {
     /// The facts file the message is about: the customer it names, else the file this
     /// conversation has been writing (a named topic only when it has a file or nothing else
     /// was written), else the only facts file memory holds when the message says "they".
+    /// The stored files of one kind, in listing order.
+    fn files_of(&self, wanted: Kind) -> impl Iterator<Item = &String> {
+        self.files.iter().filter(move |f| kind(f) == wanted)
+    }
+
     fn facts_file(&self) -> Option<String> {
-        let facts: Vec<&String> = self
-            .files
-            .iter()
-            .filter(|f| kind(f) == Kind::Facts)
-            .collect();
+        let facts: Vec<&String> = self.files_of(Kind::Facts).collect();
         let named = |subject: &Subject| {
             let slug = words::slug(subject.title());
             facts
@@ -420,9 +421,8 @@ impl Context {
     /// only one in memory, or the one with an architecture.
     fn only_customer(&self) -> Result<String, Vec<String>> {
         let customers: Vec<&String> = self
-            .files
-            .iter()
-            .filter(|f| kind(f) == Kind::Facts && !f.starts_with("/memories/patterns/"))
+            .files_of(Kind::Facts)
+            .filter(|f| !f.starts_with("/memories/patterns/"))
             .collect();
         if let [one] = customers.as_slice() {
             return Ok((*one).clone());
@@ -549,12 +549,7 @@ impl Context {
         let mut reads = self.relevant();
         if reads.is_empty() && !matches!(self.subject, Some(Subject::Customer(_))) {
             // A general question ("what do we know?"): every facts file, then the rest.
-            let mut all: Vec<String> = self
-                .files
-                .iter()
-                .filter(|f| kind(f) == Kind::Facts)
-                .cloned()
-                .collect();
+            let mut all: Vec<String> = self.files_of(Kind::Facts).cloned().collect();
             all.extend(
                 self.files
                     .iter()
@@ -717,9 +712,8 @@ impl Context {
             .collect();
         if reads.is_empty() {
             reads = self
-                .files
-                .iter()
-                .filter(|f| kind(f) == Kind::Facts && stem(f).contains("incident"))
+                .files_of(Kind::Facts)
+                .filter(|f| stem(f).contains("incident"))
                 .cloned()
                 .collect();
         }
@@ -740,12 +734,7 @@ impl Context {
     }
 
     fn checklist(&self) -> Work {
-        let patterns: Vec<String> = self
-            .files
-            .iter()
-            .filter(|f| kind(f) == Kind::Pattern)
-            .cloned()
-            .collect();
+        let patterns: Vec<String> = self.files_of(Kind::Pattern).cloned().collect();
         if patterns.is_empty() {
             return say(
                 "The team has stored no review patterns yet. Review some code with me first, \
@@ -763,12 +752,7 @@ impl Context {
     }
 
     fn code_review(&self) -> Work {
-        let patterns: Vec<String> = self
-            .files
-            .iter()
-            .filter(|f| kind(f) == Kind::Pattern)
-            .cloned()
-            .collect();
+        let patterns: Vec<String> = self.files_of(Kind::Pattern).cloned().collect();
         let code = self.code.first().map(|c| (c.text.clone(), c.lang.clone()));
         let person = self.person.clone();
         let target = "/memories/patterns/thread_safety.md".to_owned();
