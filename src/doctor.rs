@@ -272,11 +272,18 @@ fn check_memory(config: &Config, env: &Environment) -> Vec<Finding> {
     }
     let mut files = 0usize;
     let mut leftovers = Vec::new();
-    walk(&dir, &dir, 0, &mut |rel, meta| {
-        if meta.is_file() {
-            files += 1;
+    walk(&dir, &dir, 0, &mut |rel, meta| match meta {
+        Ok(meta) => {
+            if meta.is_file() {
+                files += 1;
+            }
+            leftovers.extend(leftover(&dir, rel, meta, config.memory.max_file_kib));
         }
-        leftovers.extend(leftover(&dir, rel, meta, config.memory.max_file_kib));
+        Err(e) => leftovers.push(format!(
+            "{} cannot be read ({}); the model sees the folder but not what it holds",
+            shown_virtual(rel),
+            crate::memory::io_reason(&e)
+        )),
     });
     if out.is_empty() {
         out.push(found(
@@ -294,18 +301,27 @@ fn check_memory(config: &Config, env: &Environment) -> Vec<Finding> {
     out
 }
 
+/// The memory path of the entry at `rel`, its name escaped where it is not plain text.
+fn shown_virtual(rel: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt as _;
+    let shown = crate::memory::path::display_disk_name(rel.as_os_str().as_bytes());
+    format!("/memories/{shown}")
+}
+
 /// What is wrong with the entry at `rel` (below `dir`), if anything.
-fn leftover(dir: &Path, rel: &str, meta: &std::fs::Metadata, max_kib: u64) -> Option<String> {
+fn leftover(dir: &Path, rel: &Path, meta: &std::fs::Metadata, max_kib: u64) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
-    let virt = format!("/memories/{rel}");
+    let virt = shown_virtual(rel);
     let kind = meta.file_type();
-    let problem = if kind.is_symlink() {
+    let problem = if rel.to_str().is_none() {
+        "has a name that is not UTF-8; the model cannot reach it".to_owned()
+    } else if kind.is_symlink() {
         "is a symbolic link (never followed; the model cannot see it)".to_owned()
     } else if kind.is_dir() {
         return None;
     } else if !kind.is_file() {
         "is not a regular file (a FIFO, socket or device; refused)".to_owned()
-    } else if MemPath::parse(&virt).is_err() {
+    } else if MemPath::parse(&format!("/memories/{}", rel.display())).is_err() {
         "has a name memory paths may not use; the model cannot reach it".to_owned()
     } else if meta.len() > max_kib * 1024 {
         format!(
@@ -322,27 +338,36 @@ fn leftover(dir: &Path, rel: &str, meta: &std::fs::Metadata, max_kib: u64) -> Op
     Some(format!("{virt} {problem}"))
 }
 
-/// Every entry below `root`, hidden ones (memdeck's own) skipped, links not followed.
-fn walk(root: &Path, dir: &Path, depth: usize, visit: &mut dyn FnMut(&str, &std::fs::Metadata)) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// Every entry below `root` (its path relative to `root`, raw bytes kept), hidden ones
+/// (memdeck's own) skipped, links not followed; a folder that cannot be read is visited with the
+/// error.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    visit: &mut dyn FnMut(&Path, std::io::Result<&std::fs::Metadata>),
+) {
+    let relative = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_owned();
+    let listed = std::fs::read_dir(dir).and_then(Iterator::collect::<std::io::Result<Vec<_>>>);
+    let mut entries = match listed {
+        Ok(entries) => entries,
+        Err(e) => {
+            if depth > 0 {
+                visit(&relative(dir), Err(e));
+            }
+            return;
+        }
     };
-    let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);
     for entry in entries {
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
+        if entry.file_name().as_encoded_bytes().starts_with(b".") {
             continue;
         }
         let path = entry.path();
         let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
-        let rel = path.strip_prefix(root).map_or_else(
-            |_| path.display().to_string(),
-            |r| r.to_string_lossy().into_owned(),
-        );
-        visit(&rel, &meta);
+        visit(&relative(&path), Ok(&meta));
         if meta.is_dir() && depth < 16 {
             walk(root, &path, depth + 1, visit);
         }

@@ -395,3 +395,85 @@ fn printed_text_never_drives_the_terminal() {
     let report = text(&out.stdout) + &text(&out.stderr);
     assert!(!report.contains('\u{1b}'), "{report}");
 }
+
+/// A folder memdeck may not read (another user's, mode 000) is listed and marked; the rest of
+/// the store is still shown. Permissions do not bind root, so as root the check runs as `nobody`.
+#[test]
+fn an_unreadable_folder_is_marked_and_the_rest_listed() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tmp();
+    let mem = t.path().join("memories");
+    for (path, text) in [
+        ("team/a.md", "a\n"),
+        ("private/secret.md", "s\n"),
+        ("z.md", "z\n"),
+    ] {
+        std::fs::create_dir_all(mem.join(path).parent().unwrap()).unwrap();
+        std::fs::write(mem.join(path), text).unwrap();
+    }
+    let id = Command::new("id").arg("-u").output().unwrap();
+    let as_root = text(&id.stdout).trim() == "0";
+    let view = r#"{"command":"view","path":"/memories"}"#;
+    let command = || {
+        if as_root {
+            for entry in walk(t.path()) {
+                std::os::unix::fs::lchown(&entry, Some(65534), Some(65534)).unwrap();
+            }
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_memdeck"));
+            c
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        }
+    };
+    let run = |args: &[&str]| {
+        command()
+            .current_dir(t.path())
+            .args(args)
+            .env_remove("MEMDECK_MEMORY_DIR")
+            .env_remove("MEMDECK_CONFIG")
+            .env("MEMDECK_PROVIDER", "demo")
+            .env("XDG_CONFIG_HOME", t.path())
+            .env("XDG_STATE_HOME", t.path())
+            .env("HOME", t.path())
+            .output()
+            .unwrap()
+    };
+    std::fs::set_permissions(mem.join("private"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = run(&["memory", "exec", view]);
+    let doctor = run(&["doctor"]);
+    std::fs::set_permissions(mem.join("private"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let report = text(&doctor.stdout);
+    assert!(
+        report.contains("/memories/private cannot be read (Permission denied)"),
+        "{report}"
+    );
+    let shown = text(&out.stdout);
+    assert!(out.status.success(), "{shown}{}", text(&out.stderr));
+    for listed in [
+        "/memories/team/a.md",
+        "/memories/z.md",
+        "/memories/private/",
+    ] {
+        assert!(shown.contains(listed), "{listed} missing: {shown}");
+    }
+    assert!(!shown.contains("secret"), "{shown}");
+    assert!(
+        shown.ends_with(
+            "(could not be read, contents not shown: /memories/private (Permission denied))\n"
+        ),
+        "{shown}"
+    );
+}
+
+/// Every path below `dir`, itself included.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![dir.to_owned()];
+    if dir.is_dir() && !dir.is_symlink() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            out.extend(walk(&entry.unwrap().path()));
+        }
+    }
+    out
+}

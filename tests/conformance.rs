@@ -382,3 +382,125 @@ fn a_deleted_folder_comes_back_whole_on_both_backends() {
         ));
     }
 }
+
+/// Names that differ only in letter case are one file on macOS and Windows disks: a new name
+/// that an existing one equals but for case is refused on both backends (by the tool, the
+/// panel's save and restore), with the same text; a rename may change its own name's case.
+#[test]
+fn case_twins_are_refused_on_both_backends() {
+    let server = RedisServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
+    let redis = server.store("twins", "test-host");
+    let twin = "only in letter case from";
+    // (input, Some(rule) when refused naming it / None when accepted)
+    let table: Vec<(Value, Option<&str>)> = vec![
+        (
+            json!({"command": "create", "path": "/memories/notes.md", "file_text": "n\n"}),
+            None,
+        ),
+        (
+            json!({"command": "create", "path": "/memories/team/plan.md", "file_text": "p\n"}),
+            None,
+        ),
+        (
+            json!({"command": "create", "path": "/memories/\u{e9}mile.md", "file_text": "e\n"}),
+            None,
+        ),
+        (
+            json!({"command": "create", "path": "/memories/a.md", "file_text": "a\n"}),
+            None,
+        ),
+        (
+            json!({"command": "create", "path": "/memories/Notes.md", "file_text": "x"}),
+            Some(twin),
+        ),
+        (
+            json!({"command": "create", "path": "/memories/NOTES.MD", "file_text": "x"}),
+            Some(twin),
+        ),
+        (
+            json!({"command": "create", "path": "/memories/TEAM/x.md", "file_text": "x"}),
+            Some(twin),
+        ),
+        (
+            json!({"command": "create", "path": "/memories/team/Plan.md", "file_text": "x"}),
+            Some(twin),
+        ),
+        (
+            json!({"command": "create", "path": "/memories/Team/New/x.md", "file_text": "x"}),
+            Some(twin),
+        ),
+        (
+            json!({"command": "create", "path": "/memories/\u{c9}mile.md", "file_text": "x"}),
+            Some(twin),
+        ),
+        (
+            json!({"command": "create", "path": "/memories/notes.md", "file_text": "x"}),
+            Some("already exists"),
+        ),
+        (
+            json!({"command": "rename", "old_path": "/memories/a.md", "new_path": "/memories/NOTES.md"}),
+            Some(twin),
+        ),
+        (
+            json!({"command": "rename", "old_path": "/memories/a.md", "new_path": "/memories/Team/a.md"}),
+            Some(twin),
+        ),
+        (
+            json!({"command": "create", "path": "/memories/team/plan.md/x", "file_text": "x"}),
+            Some(""),
+        ),
+        (
+            json!({"command": "str_replace", "path": "/memories/notes.md", "old_str": "n", "new_str": "N"}),
+            None,
+        ),
+        (
+            json!({"command": "create", "path": "/memories/team/notes-2.md", "file_text": "x"}),
+            None,
+        ),
+        (
+            json!({"command": "rename", "old_path": "/memories/a.md", "new_path": "/memories/A.md"}),
+            None,
+        ),
+        (
+            json!({"command": "rename", "old_path": "/memories/team", "new_path": "/memories/Team"}),
+            None,
+        ),
+        (
+            json!({"command": "view", "path": "/memories/Team/plan.md"}),
+            None,
+        ),
+    ];
+    let mut answers = Vec::new();
+    for store in [&local as &dyn MemoryStore, &redis as &dyn MemoryStore] {
+        let mut these = Vec::new();
+        for (input, refused) in &table {
+            let before = store.list(&MemPath::root(), 8).unwrap().entries.len();
+            let result = execute(store, input, "Alice");
+            match refused {
+                Some(rule) => {
+                    assert!(result.is_error, "{input} was accepted");
+                    assert!(result.content.contains(rule), "{input}: {}", result.content);
+                    let after = store.list(&MemPath::root(), 8).unwrap().entries.len();
+                    assert_eq!(after, before, "{input} changed the store");
+                }
+                None => assert!(!result.is_error, "{input}: {}", result.content),
+            }
+            these.push(normalize(&result.content));
+        }
+        // The panel's save and a restore bring no twin either.
+        let ctx = WriteCtx::new("you", "save");
+        let shout = MemPath::parse("/memories/NOTES.md").unwrap();
+        let saved = store.save(&shout, "x", Expect::Absent, ctx);
+        assert!(format!("{saved:?}").contains("CaseTwin"), "{saved:?}");
+        let notes = MemPath::parse("/memories/notes.md").unwrap();
+        store.delete(&notes, ctx).unwrap();
+        store.save(&shout, "shout\n", Expect::Absent, ctx).unwrap();
+        let restored = store.restore(&notes, None, WriteCtx::new("you", "restore"));
+        assert!(format!("{restored:?}").contains("CaseTwin"), "{restored:?}");
+        assert!(matches!(store.node(&notes), Ok(None)));
+        answers.push(these);
+    }
+    assert_eq!(answers[0], answers[1]);
+}

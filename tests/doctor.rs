@@ -188,6 +188,12 @@ async fn leftovers_in_the_memory_directory() {
     std::fs::hard_link(mem.join("two.md"), cwd.join("elsewhere.md")).unwrap();
     mkfifo(&mem.join("pipe"));
     std::fs::write(mem.join(".hidden"), "memdeck's own").unwrap();
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let odd = |name: &[u8]| mem.join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(odd(b"caf\xe9.md"), "latin-1 name\n").unwrap();
+        std::fs::write(odd(b"title\x1b]0;pwned\x07.md"), "escape in the name\n").unwrap();
+    }
     let env = env(&cwd, &[("MEMDECK_PROVIDER", "demo")]);
     let findings = doctor(&load(&Flags::default(), &env), &env).await;
     find(
@@ -220,10 +226,26 @@ async fn leftovers_in_the_memory_directory() {
         Level::Warn,
         "/memories/pipe is not a regular file",
     );
+    find(
+        &findings,
+        "memory",
+        Level::Warn,
+        "/memories/caf\\xE9.md has a name that is not UTF-8",
+    );
+    find(
+        &findings,
+        "memory",
+        Level::Warn,
+        "/memories/title\\u{001B}]0;pwned\\u{0007}.md has a name memory paths may not use",
+    );
     find(&findings, "provider", Level::Ok, "offline demo model");
     let (text, failed) = report(&findings);
     assert!(
-        !failed && text.contains("usable, with 5 warning(s)"),
+        !failed && text.contains("usable, with 7 warning(s)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{fffd}'),
         "{text}"
     );
     assert!(!text.contains(".hidden"), "{text}");

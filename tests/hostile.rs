@@ -1,6 +1,10 @@
 //! Every row of the hostile-input table (reliability.md §1.5) against every command that takes a
 //! path: each must fail with an error that names the rule, and neither the sentinel directory
 //! beside the store nor the store itself may change.
+//!
+//! [`CASES`] below is the table of every hostile case the project tests, here and in the other
+//! test files, with what each tries; a test checks that the table and the tests agree. The path
+//! rows' counts print with `HOSTILE_COUNTS=1 cargo test --test hostile -- --nocapture`.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
 mod common;
@@ -13,6 +17,110 @@ use std::time::{Duration, Instant};
 
 use common::{Fixture, tree};
 use serde_json::{Value, json};
+
+/// One hostile case: where it is tested and what it tries. Every input tried must hold (be
+/// refused with a named rule, or change nothing outside what was asked) for the test to pass.
+struct Case {
+    area: &'static str,
+    case: &'static str,
+    /// `file::test function`, below `tests/`.
+    test: &'static str,
+    tried: &'static str,
+}
+
+const fn case(
+    area: &'static str,
+    case: &'static str,
+    test: &'static str,
+    tried: &'static str,
+) -> Case {
+    Case {
+        area,
+        case,
+        test,
+        tried,
+    }
+}
+
+/// Every hostile case, by area.
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    case("paths", "`..` anywhere, even when harmless", "hostile::row01_02_06_dot_dot_is_refused_even_when_harmless", "8 paths × 7 commands = 56 calls"),
+    case("paths", "percent-encoding is refused, never decoded", "hostile::row03_percent_encoding_is_refused_not_decoded", "4 paths, 28 calls"),
+    case("paths", "outside the /memories prefix, absolute and look-alike prefixes", "hostile::row04_05_paths_outside_the_prefix", "11 paths, 77 calls"),
+    case("paths", "control and format characters", "hostile::row13_14_control_characters", "8 paths, 56 calls"),
+    case("paths", "over-long paths and names, too deep", "hostile::row15_lengths_and_depth", "4 paths, 28 calls"),
+    case("paths", "Windows-reserved names, trailing dots and spaces, `\\` and `:`", "hostile::row16_windows_style_names", "12 paths, 84 calls"),
+    case("paths", "non-NFC, slash and dot look-alikes, fullwidth letters, bidi and zero-width, case twins", "hostile::row17_unicode_tricks", "18 paths, 126 calls, 3 twin creates"),
+    case("paths", "case twins on both backends (tool, panel save, restore)", "conformance::case_twins_are_refused_on_both_backends", "19 commands × 2 backends, 2 store calls each"),
+    case("paths", "hidden names are reserved", "hostile::row19_hidden_names_are_reserved", "5 paths, 35 calls"),
+    case("paths", "root aliases and empty segments", "hostile::row23_24_root_aliases_and_empty_segments", "5 paths, 35 calls"),
+    case("paths", "editor leftovers (`~`, `.swp`, `#…#`)", "hostile::row27_editor_leftovers", "3 paths, 21 calls"),
+    case("links", "a symlinked directory is never followed", "hostile::row07_08_symlinked_directory_is_never_followed", "3 paths, 21 calls, 2 views"),
+    case("links", "a symlinked file: refused, delete removes only the link", "hostile::row09_symlinked_file_is_refused_and_delete_removes_only_the_link", "5 commands, 1 delete"),
+    case("links", "a directory delete never follows links inside it", "hostile::row10_deleting_a_directory_never_follows_links_inside_it", "1 delete"),
+    case("links", "a directory swapped for a symlink during writes", "hostile::row11_directory_swapped_for_a_symlink_during_writes", "writes racing a flipping link"),
+    case("links", "hard links are refused", "hostile::row12_hard_links_are_refused", "3 commands"),
+    case("special files", "FIFOs, sockets and device links never block", "hostile::row20_fifos_sockets_and_device_links_never_block", "4 files × 4 commands = 16 calls"),
+    case("special files", "a FIFO in place of the config file", "config::a_fifo_in_place_of_a_config_file_is_refused_without_blocking", "memdeck.toml and .env"),
+    case("sizes", "oversized content and a 200 MB dropped-in file", "hostile::row21_22_oversized_content_and_dropped_in_files", "2 creates, 1 view"),
+    case("names on disk", "invalid UTF-8 and control characters in names are listed escaped", "hostile::row28_invalid_utf8_names_are_listed_escaped", "2 names"),
+    case("names on disk", "doctor names non-UTF-8 and escape-holding names, escaped", "doctor::leftovers_in_the_memory_directory", "7 kinds of leftover"),
+    case("names on disk", "an unreadable folder is marked; the rest is listed", "cli::an_unreadable_folder_is_marked_and_the_rest_listed", "view and doctor, as an unprivileged user"),
+    case("concurrency", "two renames to one destination", "hostile::row26_two_renames_to_one_destination", "20 races"),
+    case("concurrency", "8 tabs, 2 processes and an editor on one file", "processes::tabs_processes_and_an_editor_never_lose_an_update", "8 × 25 edits + 2 processes + editor saves"),
+    case("concurrency", "8 connections writing one Redis file", "redis::many_connections_writing_one_file_lose_nothing", "8 × 20 inserts"),
+    case("concurrency", "another program edits the file during memdeck's writes", "history::outside_edits_during_writes_are_never_lost", "150 outside appends during a write loop"),
+    case("crashes", "SIGKILL mid-write leaves whole files only", "processes::sigkill_mid_write_leaves_whole_files_only", "25 kills"),
+    case("crashes", "intents of a killed writer are settled against the disk", "history::intents_left_by_a_killed_writer_are_settled_against_the_disk", "writes that landed and writes that did not"),
+    case("crashes", "a failed write leaves no history entry (file size limit)", "cli::a_failed_write_leaves_no_history_entry", "create, str_replace, insert under ulimit -f"),
+    case("crashes", "the Redis server killed mid-write", "redis::a_server_killed_mid_write_leaves_a_consistent_store_and_clients_reconnect", "400 writes across a kill"),
+    case("deletes", "a directory delete spares what no memory path can name", "hostile::deleting_a_directory_spares_what_no_memory_path_can_name", "5 unnameable entries, 2 restorable files"),
+    case("shared store", "planted Redis keys: migrate refuses, view skips", "redis::planted_keys_are_refused_by_migrate_and_skipped_by_view", "5 planted files, 1 planted folder"),
+    case("secrets", "secrets in every shape the hostile test found", "hostile::secrets_are_refused_in_every_shape_the_hostile_test_found", "12 shapes"),
+    case("secrets", "a secret the model tries to remember", "ask::a_secret_the_model_tries_to_remember_is_refused", "one turn against the mock API"),
+    case("secrets", "a key echoed back in a server header", "ask::a_key_echoed_by_the_server_is_never_shown", "stderr, journal, export"),
+    case("secrets", "config syntax errors never echo a secret", "config::errors_say_where_and_what_is_allowed", "6 lines holding secrets"),
+    case("secrets", "Bedrock trace logging never writes AWS credentials", "bedrock::trace_logging_never_writes_aws_credentials", "MEMDECK_LOG=trace"),
+    case("secrets", "Redis passwords never show (TLS, URLs with `@`)", "redis::tls_to_redis_verifies_the_server_and_passwords_never_show", "status, errors, doctor"),
+    case("terminal", "printed text never drives the terminal", "cli::printed_text_never_drives_the_terminal", "exec, log, export, sessions, doctor"),
+    case("terminal", "ask prints control sequences visibly", "ask::ask_prints_control_sequences_visibly", "title, clear, OSC 52, hyperlink"),
+    case("terminal", "Markdown export never carries raw HTML from paths and names", "export::paths_are_never_raw_html_in_markdown", "paths, persona names, notes"),
+];
+
+/// The table names real tests, and every test in this file is in the table.
+#[test]
+fn the_table_of_hostile_cases_names_every_test() {
+    let here = env!("CARGO_MANIFEST_DIR");
+    for c in CASES {
+        let (file, test) = c.test.split_once("::").unwrap();
+        let source = fs::read_to_string(format!("{here}/tests/{file}.rs")).unwrap();
+        assert!(
+            source.contains(&format!("fn {test}(")),
+            "{} ({}: {}) names a test that does not exist",
+            c.test,
+            c.area,
+            c.case
+        );
+        assert!(!c.tried.is_empty());
+    }
+    let this = fs::read_to_string(format!("{here}/tests/hostile.rs")).unwrap();
+    for block in this.split("#[test]\n").skip(1) {
+        let name = block
+            .trim_start_matches("fn ")
+            .split('(')
+            .next()
+            .unwrap()
+            .to_owned();
+        if name == "the_table_of_hostile_cases_names_every_test" {
+            continue;
+        }
+        assert!(
+            CASES.iter().any(|c| c.test == format!("hostile::{name}")),
+            "hostile::{name} is not in the table"
+        );
+    }
+}
 
 /// Every way a command can take `path`.
 fn commands_with(path: &str) -> Vec<Value> {
@@ -52,6 +160,10 @@ fn assert_refused(f: &Fixture, inputs: &[&str], rules: &[&str]) {
     }
     assert_eq!(tree(&f.mem), store_before, "the store changed");
     assert_eq!(tree(&f.sentinel), outside_before, "the sentinel changed");
+    if std::env::var_os("HOSTILE_COUNTS").is_some() {
+        let calls = inputs.len() * commands_with("").len();
+        eprintln!("COUNT {} paths, {calls} calls refused", inputs.len());
+    }
 }
 
 const ESCAPE: &str = "would escape /memories directory";
@@ -213,10 +325,31 @@ fn row17_unicode_tricks() {
         ],
         &["control or format character"],
     );
-    // NFC names are fine, and case differs on Linux.
+    // NFC names are fine; a name that differs from an existing one only in letter case is
+    // refused, since macOS and Windows disks would take the two for one file.
     f.ok(json!({"command": "create", "path": "/memories/caf\u{e9}.md", "file_text": "é"}));
     f.ok(json!({"command": "create", "path": "/memories/A.md", "file_text": "upper"}));
-    f.ok(json!({"command": "create", "path": "/memories/a.md", "file_text": "lower"}));
+    assert_refused(
+        &f,
+        &[
+            "/memories/a.md",
+            "/memories/CAF\u{c9}.md",
+            "/memories/SUB/keep.md",
+        ],
+        &["only in letter case", "already exists", "does not exist"],
+    );
+    for twin in [
+        "/memories/a.md",
+        "/memories/CAF\u{c9}.md",
+        "/memories/SUB/keep.md",
+    ] {
+        let created = f.exec(json!({"command": "create", "path": twin, "file_text": "x"}));
+        assert!(
+            created.content.contains("only in letter case"),
+            "{twin}: {}",
+            created.content
+        );
+    }
     assert_eq!(f.read("A.md"), "upper");
 }
 

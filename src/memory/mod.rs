@@ -154,6 +154,9 @@ pub struct Listing {
     /// Entries left out because their names are not valid memory paths (keys set by hand in a
     /// shared store), shown safely, for the listing to mention.
     pub skipped: Vec<String>,
+    /// Folders listed but not entered because they could not be read (permissions, I/O), each
+    /// with the reason, for the listing to mention.
+    pub unreadable: Vec<String>,
 }
 
 /// Why a store operation failed. The tool layer turns these into the model's texts.
@@ -214,6 +217,11 @@ pub enum StoreError {
         path: MemPath,
         current: Option<Version>,
     },
+    #[error(
+        "{path} differs only in letter case from {twin}, which exists; macOS and Windows disks \
+         take the two for one name, so nothing was written (use {twin}, or a name of its own)"
+    )]
+    CaseTwin { path: MemPath, twin: MemPath },
     #[error("cannot move {from} into its own subdirectory {to}")]
     IntoItself { from: MemPath, to: MemPath },
     #[error("{0}")]
@@ -234,6 +242,15 @@ impl StoreError {
             context: context.into(),
             source: source.into(),
         }
+    }
+}
+
+/// An I/O error's reason without the "(os error N)" the standard library appends.
+pub(crate) fn io_reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
     }
 }
 
@@ -446,6 +463,40 @@ impl Dump {
         }
         Ok(())
     }
+}
+
+/// The existing path that a new `path` would collide with on a case-insensitive disk: walking
+/// down from the root, the first name that does not exist as spelled but does in another letter
+/// case. `children` lists a directory's names (none when it does not exist); `moving` is the
+/// source of a rename, which may take its own name in another case.
+pub(crate) fn case_twin(
+    path: &MemPath,
+    moving: Option<&MemPath>,
+    mut children: impl FnMut(&MemPath) -> Result<Vec<String>, StoreError>,
+) -> Result<(), StoreError> {
+    let mut dir = MemPath::root();
+    for segment in path.segments() {
+        let names = children(&dir)?;
+        if names.iter().any(|n| n == segment) {
+            dir = dir
+                .join(segment)
+                .map_err(|e| StoreError::Rejected(e.to_string()))?;
+            continue;
+        }
+        let twin = names
+            .iter()
+            .filter(|n| path::differ_only_in_case(n, segment))
+            .find_map(|n| dir.join(n).ok())
+            .filter(|twin| Some(twin) != moving);
+        return match twin {
+            Some(twin) => Err(StoreError::CaseTwin {
+                path: path.clone(),
+                twin,
+            }),
+            None => Ok(()),
+        };
+    }
+    Ok(())
 }
 
 /// Whether a path read from a store (not typed by a model) is one a tool call could have

@@ -288,6 +288,12 @@ fn check_segment(name: &str) -> Result<(), SegmentRule> {
     Ok(())
 }
 
+/// Whether two names differ only in letter case, so that a case-insensitive disk (macOS and
+/// Windows by default) would take them for one name.
+pub fn differ_only_in_case(a: &str, b: &str) -> bool {
+    a != b && (a.to_lowercase() == b.to_lowercase() || a.to_uppercase() == b.to_uppercase())
+}
+
 /// Whether a directory entry should stay out of every listing: hidden names (our temp, lock
 /// and history files among them) and the leftovers editors make while saving.
 pub fn is_unlisted_name(name: &[u8]) -> bool {
@@ -436,6 +442,15 @@ mod tests {
         for ok in ["console.md", "com10", "nullable.md", "COMA"] {
             assert!(!is_reserved_device_name(ok), "{ok}");
         }
+    }
+
+    #[test]
+    fn case_twins_are_told_apart_from_equal_and_different_names() {
+        assert!(differ_only_in_case("Notes.md", "notes.md"));
+        assert!(differ_only_in_case("\u{c9}t\u{e9}", "\u{e9}t\u{c9}"));
+        assert!(differ_only_in_case("STRASSE", "strasse"));
+        assert!(!differ_only_in_case("notes.md", "notes.md"));
+        assert!(!differ_only_in_case("notes.md", "note.md"));
     }
 
     #[test]

@@ -215,6 +215,13 @@ fn view(store: &dyn MemoryStore, raw: &str, range: Option<(i64, i64)>) -> Result
                     listing.skipped.join(", ")
                 );
             }
+            if !listing.unreadable.is_empty() {
+                let _ = write!(
+                    out,
+                    "\n(could not be read, contents not shown: {})",
+                    listing.unreadable.join(", ")
+                );
+            }
             Ok(out)
         }
         NodeKind::File => {

@@ -518,7 +518,9 @@ pub struct Found {
 
 /// Every directory and regular file under `dir`, depth-first, names sorted, links and special
 /// files skipped, hidden items and editor leftovers skipped unless `include_hidden`.
-/// `on_file` may read each file through the directory descriptor it is given.
+/// `on_file` may read each file through the directory descriptor it is given. A subdirectory
+/// that cannot be read goes to `on_unreadable` with its relative path and the error: returning
+/// the error stops the walk; returning `Ok` leaves that subdirectory out and goes on.
 pub fn walk_tree(
     dir: BorrowedFd<'_>,
     prefix: &str,
@@ -526,6 +528,7 @@ pub fn walk_tree(
     include_hidden: bool,
     out: &mut Vec<Found>,
     on_file: &mut dyn FnMut(BorrowedFd<'_>, &[u8], &Found),
+    on_unreadable: &mut dyn FnMut(&str, io::Error) -> io::Result<()>,
 ) -> io::Result<()> {
     for name in read_names(dir)? {
         if !include_hidden && is_unlisted_name(&name) {
@@ -553,19 +556,21 @@ pub fn walk_tree(
                 let sub_prefix = found.relative.clone();
                 out.push(found);
                 if depth_left > 1 {
-                    match rfs::openat(dir, name.as_slice(), DIR_FLAGS, Mode::empty()) {
-                        Ok(sub) => {
-                            walk_tree(
-                                sub.as_fd(),
-                                &sub_prefix,
-                                depth_left - 1,
-                                include_hidden,
-                                out,
-                                on_file,
-                            )?;
-                        }
-                        Err(Errno::NOENT | Errno::LOOP | Errno::NOTDIR) => {}
-                        Err(e) => return Err(e.into()),
+                    let walked = match rfs::openat(dir, name.as_slice(), DIR_FLAGS, Mode::empty()) {
+                        Ok(sub) => walk_tree(
+                            sub.as_fd(),
+                            &sub_prefix,
+                            depth_left - 1,
+                            include_hidden,
+                            out,
+                            on_file,
+                            on_unreadable,
+                        ),
+                        Err(Errno::NOENT | Errno::LOOP | Errno::NOTDIR) => Ok(()),
+                        Err(e) => Err(e.into()),
+                    };
+                    if let Err(e) = walked {
+                        on_unreadable(&sub_prefix, e)?;
                     }
                 }
             }

@@ -85,6 +85,10 @@ pub(super) struct State {
     /// What this process last saw of each path, keyed by virtual path: lets the watcher tell
     /// our own writes from other people's and skip hashing unchanged files.
     pub(super) snapshot: HashMap<String, Seen>,
+    /// Files our writes replaced lately, held open: another program that opened one just before
+    /// the replace may write to it after, and what it writes is applied again (see
+    /// `write::Orphan`).
+    orphans: Vec<write::Orphan>,
 }
 
 /// One path as last seen.
@@ -116,7 +120,8 @@ pub(super) struct Locked<'a> {
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
         let _ = self.file.unlock();
-        if self.state.history.has_unsynced() {
+        // The flusher also comes back for the replaced files still watched.
+        if self.state.history.has_unsynced() || !self.state.orphans.is_empty() {
             let _ = self.flush.send(());
         }
     }
@@ -179,6 +184,7 @@ impl LocalStore {
             state: Mutex::new(State {
                 history,
                 snapshot: HashMap::new(),
+                orphans: Vec::new(),
             }),
             lock_file,
             changes,
@@ -309,6 +315,7 @@ impl Inner {
         if !locked.state.history.dangling().is_empty() {
             self.settle(&mut locked)?;
         }
+        self.adopt_orphans(&mut locked);
         Ok(locked)
     }
 
@@ -401,8 +408,25 @@ impl MemoryStore for LocalStore {
             .map_err(|e| StoreError::io(format!("cannot examine {dir}"), e))?
             .size;
         let mut found = Vec::new();
-        fs::walk_tree(fd.as_fd(), "", depth, false, &mut found, &mut |_, _, _| {})
-            .map_err(|e| StoreError::io(format!("cannot list {dir}"), e))?;
+        // A subfolder that cannot be read is listed, marked, and the rest still shown.
+        let mut unreadable = Vec::new();
+        fs::walk_tree(
+            fd.as_fd(),
+            "",
+            depth,
+            false,
+            &mut found,
+            &mut |_, _, _| {},
+            &mut |relative, e| {
+                tracing::warn!("cannot read {dir}/{relative}: {e}");
+                unreadable.push(format!(
+                    "{dir}/{relative} ({})",
+                    crate::memory::io_reason(&e)
+                ));
+                Ok(())
+            },
+        )
+        .map_err(|e| StoreError::io(format!("cannot list {dir}"), e))?;
         let entries = found
             .into_iter()
             .map(|f| Entry {
@@ -419,6 +443,7 @@ impl MemoryStore for LocalStore {
             size,
             entries,
             skipped: Vec::new(),
+            unreadable,
         })
     }
 

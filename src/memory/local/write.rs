@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::FileExt as _;
+use std::time::{Duration, Instant};
 
 use rustix::io::Errno;
 
@@ -20,6 +22,28 @@ use crate::memory::{
     WriteCtx, within_limit,
 };
 
+/// Refuse a new `path` that an existing name equals but for letter case (see
+/// [`crate::memory::case_twin`]); `moving` is a rename's source.
+fn refuse_case_twin(
+    root: BorrowedFd<'_>,
+    path: &MemPath,
+    moving: Option<&MemPath>,
+) -> Result<(), StoreError> {
+    crate::memory::case_twin(path, moving, |dir| {
+        let fd = match fs::walk(root, dir, true, false) {
+            Ok(fd) => fd,
+            Err(StoreError::NotFound(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let names = fs::read_names(fd.as_fd())
+            .map_err(|e| StoreError::io(format!("cannot list {dir}"), e))?;
+        Ok(names
+            .into_iter()
+            .filter_map(|n| String::from_utf8(n).ok())
+            .collect())
+    })
+}
+
 /// A file about to be replaced.
 struct Current {
     bytes: Vec<u8>,
@@ -30,6 +54,62 @@ struct Current {
 
 /// How often a write is tried again when another program keeps changing the file under it.
 const ATTEMPTS: usize = 20;
+
+/// How long a replaced file is watched for a late write, and how many are watched at once (each
+/// holds a file descriptor; the oldest is looked at one last time when a newer one needs room).
+const ORPHAN_GRACE: Duration = Duration::from_secs(5);
+const MAX_ORPHANS: usize = 256;
+
+/// A file one of our writes replaced, held open for a while: a program that opened it just
+/// before the replace (an appender between its `open` and its `write`) writes into it after,
+/// and what it adds is applied again to the file under its name, at the next lock (the flusher
+/// comes back while any is watched).
+pub(super) struct Orphan {
+    path: MemPath,
+    file: std::fs::File,
+    /// Its size and modification time when last looked at: what was accounted for.
+    size: u64,
+    mtime_ns: i128,
+    until: Instant,
+}
+
+/// A replaced file another program rewrote (not appended to): its bytes are kept in the
+/// history as its version, never applied over newer content.
+fn keep_late_rewrite(
+    locked: &mut Locked<'_>,
+    path: &MemPath,
+    late: &[u8],
+    old: Option<&Version>,
+) -> Result<(), StoreError> {
+    let version = Version::of(late);
+    let history = &mut locked.state.history;
+    history
+        .put_blob(late, &version, true)
+        .and_then(|()| {
+            history.append(vec![external_entry(
+                &path.to_string(),
+                None,
+                old.cloned(),
+                Some(version.clone()),
+            )])
+        })
+        .map_err(|e| StoreError::io("cannot keep the other program's version", e))?;
+    tracing::warn!(
+        "{path} was rewritten by another program as a write replaced it; its version {} is \
+         kept in the history",
+        version.short()
+    );
+    Ok(())
+}
+
+/// Whether the file `current` was read from has since only grown at its end.
+fn only_appended(file: &std::fs::File, meta: &Meta, current: &Current) -> bool {
+    if meta.ino != current.meta.ino || meta.size <= current.meta.size {
+        return false;
+    }
+    let mut head = vec![0; current.bytes.len()];
+    file.read_exact_at(&mut head, 0).is_ok() && head == current.bytes
+}
 
 /// Make `attempt` until it writes (`Some`): `None` means another program changed the file
 /// under it (its version is recorded) and the write must start again from the new content.
@@ -93,9 +173,11 @@ impl Inner {
         // The file being replaced, held open across the rename: a program that opened it just
         // before may still write to it after (an appender), and that must not vanish.
         let mut replaced: Option<std::fs::File> = None;
+        // A file only appended to since it was read goes ahead too: the rescue below puts
+        // what was appended back on top of the new content.
         let mut unchanged = || {
             current.is_none_or(|c| match fs::open_raw_regular(dir, name.as_bytes()) {
-                Ok((file, meta)) if meta == c.meta => {
+                Ok((file, meta)) if meta == c.meta || only_appended(&file, &meta, c) => {
                     replaced = Some(file);
                     true
                 }
@@ -123,19 +205,12 @@ impl Inner {
                 Err(e) => Err(StoreError::io(format!("cannot write {path}"), e)),
             };
         self.conclude(locked, &intent, written)?;
-        let mut on_disk = version.clone();
-        if let (Some(file), Some(cur)) = (replaced, current)
-            && let Some(merged) =
-                self.rescue_late_write(locked, dir, path, cur, &file, bytes, &version)?
-        {
-            on_disk = merged;
-        }
         if let Ok(Some(meta)) = fs::meta_at(dir, name) {
             locked.state.snapshot.insert(
                 path.to_string(),
                 Seen {
                     meta,
-                    version: Some(on_disk.clone()),
+                    version: Some(version.clone()),
                 },
             );
         }
@@ -150,92 +225,147 @@ impl Inner {
             version: Some(version.clone()),
             is_dir: false,
         });
+        // The write is done; what the rescue finds is a change of its own, after it.
+        if let (Some(file), Some(cur)) = (replaced, current)
+            && let Err(e) = self.rescue_late_write(locked, dir, path, cur, file)
+        {
+            tracing::warn!("{path}: a write made during ours could not be applied again: {e}");
+        }
         Ok(Some(version))
     }
 
     /// A program that had the replaced file open wrote to it after the rename (the moment
     /// between the last look and the rename): keep what it wrote. An append is applied again
     /// on top of the new content (as an `external` change); anything else is kept in the
-    /// history as the other program's version.
-    #[allow(clippy::too_many_arguments)]
+    /// history as the other program's version. The replaced file is then watched a while (see
+    /// [`Orphan`]).
     fn rescue_late_write(
         &self,
         locked: &mut Locked<'_>,
         dir: BorrowedFd<'_>,
         path: &MemPath,
         current: &Current,
-        replaced: &std::fs::File,
-        written: &[u8],
-        version: &Version,
-    ) -> Result<Option<Version>, StoreError> {
-        use std::io::{Read as _, Seek as _};
-        let Ok(meta) = rustix::fs::fstat(replaced) else {
-            return Ok(None);
+        replaced: std::fs::File,
+    ) -> Result<(), StoreError> {
+        let Ok(stat) = rustix::fs::fstat(&replaced) else {
+            return Ok(());
         };
         // Its link count and change time moved with the rename; only a write moves these.
-        let after = fs::Meta::from_stat(&meta);
-        if (after.size, after.mtime_ns) == (current.meta.size, current.meta.mtime_ns) {
-            return Ok(None);
+        let after = fs::Meta::from_stat(&stat);
+        let mut late = vec![0; usize::try_from(after.size).unwrap_or(0)];
+        let changed = (after.size, after.mtime_ns) != (current.meta.size, current.meta.mtime_ns);
+        if changed && replaced.read_exact_at(&mut late, 0).is_err() {
+            return Ok(());
         }
-        let mut late = Vec::new();
-        let mut file = replaced;
-        if file
-            .rewind()
-            .and_then(|()| file.read_to_end(&mut late))
-            .is_err()
-        {
-            return Ok(None);
+        let outcome = if changed {
+            match late.strip_prefix(current.bytes.as_slice()) {
+                Some(tail) => self.apply_late_append(locked, dir, path, tail),
+                None => keep_late_rewrite(locked, path, &late, Some(&current.version)),
+            }
+        } else {
+            Ok(())
+        };
+        // What was applied is accounted for; what failed or comes later is the watch's.
+        let seen = if outcome.is_ok() { after } else { current.meta };
+        if locked.state.orphans.len() >= MAX_ORPHANS {
+            let oldest = locked.state.orphans.remove(0);
+            self.look_at_orphan(locked, oldest);
+            locked.state.orphans.retain(|o| o.until > Instant::now());
         }
-        let keep = |e| StoreError::io("cannot keep the other program's version in the history", e);
-        let late_version = Version::of(&late);
-        let history = &mut locked.state.history;
-        history.put_blob(&late, &late_version, true).map_err(keep)?;
+        locked.state.orphans.push(Orphan {
+            path: path.clone(),
+            file: replaced,
+            size: seen.size,
+            mtime_ns: seen.mtime_ns,
+            until: Instant::now() + ORPHAN_GRACE,
+        });
+        outcome
+    }
+
+    /// Append what another program wrote into a replaced file to the file under its name, as
+    /// an `external` change (a write like any other: it too watches what it replaces).
+    fn apply_late_append(
+        &self,
+        locked: &mut Locked<'_>,
+        dir: BorrowedFd<'_>,
+        path: &MemPath,
+        tail: &[u8],
+    ) -> Result<(), StoreError> {
         let name = path.name().unwrap_or_default();
-        let key = path.to_string();
-        let external = |old: &Version, new: &Version| {
-            external_entry(&key, None, Some(old.clone()), Some(new.clone()))
-        };
-        let Some(tail) = late.strip_prefix(current.bytes.as_slice()) else {
-            tracing::warn!(
-                "{path} was rewritten by another program during a write; its version {} is kept \
-                 in the history",
-                late_version.short()
-            );
-            history
-                .append(vec![external(&current.version, &late_version)])
-                .map_err(|e| StoreError::io("cannot append to the history log", e))?;
-            return Ok(None);
-        };
-        let mut merged = written.to_vec();
-        merged.extend_from_slice(tail);
-        let merged_version = Version::of(&merged);
-        history.defer_blob(merged.clone(), &merged_version);
-        let ours = fs::meta_at(dir, name).ok().flatten();
-        let mut still_ours = || fs::meta_at(dir, name).ok().flatten() == ours;
-        let done = fs::write_atomic(
-            dir,
-            name,
-            &merged,
-            current.meta.mode,
-            false,
-            &mut still_ours,
-        )
-        .map_err(|e| StoreError::io(format!("cannot write {path}"), e))?;
-        if done {
-            history
-                .append(vec![external(version, &merged_version)])
-                .map_err(|e| StoreError::io("cannot append to the history log", e))?;
-            tracing::info!("{path}: an append made during a write was applied again");
-            self.emit(MemoryChange {
-                path: path.to_string(),
-                kind: ChangeKind::Modified,
-                actor: super::watch::EXTERNAL.to_owned(),
-                version: Some(merged_version.clone()),
-                is_dir: false,
-            });
-            return Ok(Some(merged_version));
+        let ctx = WriteCtx::new(super::watch::EXTERNAL, super::watch::EXTERNAL);
+        until_written(path, || {
+            let Some(current) = current_file(dir, name, path)? else {
+                tracing::warn!("{path} is gone; what another program appended late is dropped");
+                return Ok(Some(()));
+            };
+            let mut merged = current.bytes.clone();
+            merged.extend_from_slice(tail);
+            Ok(self
+                .commit_write(locked, dir, path, Some(&current), &merged, ctx)?
+                .map(|_| ()))
+        })?;
+        tracing::info!("{path}: an append made into a replaced file was applied again");
+        Ok(())
+    }
+
+    /// Look at the replaced files still watched (see [`Orphan`]): what a program added to one
+    /// since is appended to the file under its name, as an `external` change; a rewrite is kept
+    /// in the history. Called under the lock; failures are logged, never fatal to the caller.
+    pub(super) fn adopt_orphans(&self, locked: &mut Locked<'_>) {
+        if locked.state.orphans.is_empty() {
+            return;
         }
-        Ok(None)
+        let now = Instant::now();
+        for orphan in std::mem::take(&mut locked.state.orphans) {
+            if let Some(orphan) = self.look_at_orphan(locked, orphan)
+                && now < orphan.until
+            {
+                locked.state.orphans.push(orphan);
+            }
+        }
+    }
+
+    /// Apply what was written to one watched file since it was last looked at; the orphan back,
+    /// with what is now accounted for (`None` when it cannot be looked at any more).
+    fn look_at_orphan(&self, locked: &mut Locked<'_>, mut orphan: Orphan) -> Option<Orphan> {
+        let stat = rustix::fs::fstat(&orphan.file).ok()?;
+        let meta = fs::Meta::from_stat(&stat);
+        if (meta.size, meta.mtime_ns) != (orphan.size, orphan.mtime_ns) {
+            match self.adopt_late_write(locked, &orphan, meta.size) {
+                Ok(()) => {
+                    orphan.size = meta.size;
+                    orphan.mtime_ns = meta.mtime_ns;
+                }
+                // Tried again at the next visit, while the watch lasts.
+                Err(e) => {
+                    tracing::warn!("{}: a late write could not be applied: {e}", orphan.path);
+                }
+            }
+        }
+        Some(orphan)
+    }
+
+    /// One orphan's late write: bytes past what was accounted for are appended to the file under
+    /// its name; a file rewritten or cut shorter is kept in the history as the other program's.
+    fn adopt_late_write(
+        &self,
+        locked: &mut Locked<'_>,
+        orphan: &Orphan,
+        size: u64,
+    ) -> Result<(), StoreError> {
+        let path = &orphan.path;
+        let mut late = vec![0; usize::try_from(size).unwrap_or(0)];
+        orphan
+            .file
+            .read_exact_at(&mut late, 0)
+            .map_err(|e| StoreError::io(format!("cannot read what was written to {path}"), e))?;
+        if size <= orphan.size {
+            return keep_late_rewrite(locked, path, &late, None);
+        }
+        let tail = &late[usize::try_from(orphan.size).unwrap_or(0)..];
+        let root = self.open_root()?;
+        let dir = fs::walk(root.as_fd(), path, false, false)?;
+        self.apply_late_append(locked, dir.as_fd(), path, tail)
     }
 
     /// Another program changed `path` after `current` was read: keep its version in the
@@ -347,6 +477,9 @@ impl Inner {
                 });
             }
             _ => {}
+        }
+        if current.is_none() {
+            refuse_case_twin(root, path, None)?;
         }
         // The parent exists, or is created only now that the save is accepted.
         let dir = match dir {
@@ -552,6 +685,7 @@ impl Inner {
                 },
             );
         }
+        refuse_case_twin(root.as_fd(), to, Some(from))?;
         let to_dir = fs::walk(root.as_fd(), to, false, true)?;
         let intent = intend(&mut locked.state.history, entries, meta.kind == Kind::Dir)?;
         let to_name = to.name().unwrap_or_default();
@@ -595,6 +729,9 @@ impl Inner {
         }
         let mut locked = self.lock()?;
         let root = self.open_root()?;
+        if on_disk(root.as_fd(), &path.to_string()).is_none() {
+            refuse_case_twin(root.as_fd(), path, None)?;
+        }
         let dir = fs::walk(root.as_fd(), path, false, true)?;
         until_written(path, || {
             self.restore_once(&mut locked, dir.as_fd(), path, version, ctx)
@@ -661,6 +798,7 @@ impl Inner {
                 Err(StoreError::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }
+            refuse_case_twin(root.as_fd(), path, None)?;
             let bytes = locked.state.history.blob(version).map_err(|e| {
                 StoreError::io(
                     format!(
@@ -876,8 +1014,16 @@ fn files_below(dir: BorrowedFd<'_>, base: &MemPath) -> Result<Vec<(String, Vec<u
             Err(e) => failure = Some(e),
         }
     };
-    fs::walk_tree(dir, "", usize::MAX, false, &mut found, &mut on_file)
-        .map_err(|e| StoreError::io(format!("cannot read the directory {base}"), e))?;
+    fs::walk_tree(
+        dir,
+        "",
+        usize::MAX,
+        false,
+        &mut found,
+        &mut on_file,
+        &mut |_, e| Err(e),
+    )
+    .map_err(|e| StoreError::io(format!("cannot read the directory {base}"), e))?;
     match failure {
         Some(e) => Err(e),
         None => Ok(files),

@@ -90,6 +90,7 @@ struct Scripts {
     delete: Script,
     rename: Script,
     restore_folder: Script,
+    siblings: Script,
 }
 
 impl Scripts {
@@ -119,6 +120,7 @@ impl Scripts {
             delete: script("delete"),
             rename: script("rename"),
             restore_folder: script("restore_folder"),
+            siblings: script("siblings"),
         }
     }
 }
@@ -350,6 +352,34 @@ impl RedisStore {
         let _ = self.changes.send(change);
     }
 
+    /// Refuse new `paths` that an existing name equals but for letter case (see
+    /// [`super::case_twin`]); `moving` is a rename's source. Checked before the write's script,
+    /// not inside it: Lua knows letter case only for ASCII.
+    fn refuse_case_twins(
+        &self,
+        paths: &[&MemPath],
+        moving: Option<&MemPath>,
+    ) -> Result<(), StoreError> {
+        let keys: Vec<String> = paths.iter().map(ToString::to_string).collect();
+        let args: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let reply = self.read_only(&self.scripts.siblings, &args)?;
+        let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for key in reply {
+            if let Some((dir, name)) = key.rsplit_once('/') {
+                children
+                    .entry(dir.to_owned())
+                    .or_default()
+                    .push(name.to_owned());
+            }
+        }
+        for path in paths {
+            super::case_twin(path, moving, |dir| {
+                Ok(children.get(&dir.to_string()).cloned().unwrap_or_default())
+            })?;
+        }
+        Ok(())
+    }
+
     /// A save, retried once when the reply was lost (the retry accepts its own landed write).
     fn save_script(
         &self,
@@ -491,6 +521,7 @@ impl MemoryStore for RedisStore {
             size: DIR_SIZE,
             entries,
             skipped,
+            unreadable: Vec::new(),
         })
     }
 
@@ -505,6 +536,10 @@ impl MemoryStore for RedisStore {
             return Err(StoreError::IsDir(path.clone()));
         }
         within_limit(path, text, self.options.max_file_bytes)?;
+        // A save under a version is of a file that exists: no new name to compare.
+        if !matches!(expect, Expect::Version(_)) {
+            self.refuse_case_twins(&[path], None)?;
+        }
         let (reply, version) = self.save_script(path, text, &expect, ctx)?;
         let kind = match (
             reply.first().map(String::as_str),
@@ -590,6 +625,7 @@ impl MemoryStore for RedisStore {
                 to: to.clone(),
             });
         }
+        self.refuse_case_twins(&[to], Some(from))?;
         let reply = self.run(&self.scripts.rename, Some(ctx), &[&f, &t])?;
         match reply.first().map(String::as_str) {
             Some("ok") => {}
@@ -662,6 +698,8 @@ impl MemoryStore for RedisStore {
         ctx: WriteCtx<'_>,
     ) -> Result<usize, StoreError> {
         super::history::check_inside(folder, files)?;
+        let paths: Vec<&MemPath> = files.iter().map(|(p, _)| p).collect();
+        self.refuse_case_twins(&paths, None)?;
         let key = folder.to_string();
         let mut args: Vec<String> = vec![key];
         for (path, version) in files {
@@ -1143,6 +1181,8 @@ mod tests {
             &scripts.save,
             &scripts.delete,
             &scripts.rename,
+            &scripts.restore_folder,
+            &scripts.siblings,
         ] {
             assert_ne!(s.get_hash(), Script::new("").get_hash());
         }

@@ -31,6 +31,24 @@ for _, p in ipairs(files_under(d)) do
 end
 return out
 
+-- @siblings ARGV[7..] paths: every file and directory directly inside a directory on the way
+-- from the root to one of the paths (what a new name is compared with for letter case)
+local wanted = {[ROOT] = true}
+for i = 7, #ARGV do
+  local q = parent(ARGV[i])
+  while q and #q > #ROOT do
+    wanted[q] = true
+    q = parent(q)
+  end
+end
+local out = {}
+for _, h in ipairs({meta, dirs}) do
+  for _, k in ipairs(redis.call('HKEYS', h)) do
+    if wanted[parent(k)] then table.insert(out, k) end
+  end
+end
+return out
+
 -- @save ARGV[7] path, [8] text, [9] any|absent|version, [10] expected sha, [11] new sha,
 -- [12] size, [13] "1" when retrying after a lost reply
 local p, text, expect, want, new, size, retry =
