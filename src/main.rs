@@ -737,6 +737,9 @@ fn run_snapshot(
                 taken.files.len(),
                 path.display()
             );
+            for skipped in &taken.skipped {
+                errln!("memdeck: not saved, not a memory file: {skipped}");
+            }
         }
         SnapshotCommand::List => {
             let all = snapshot::list(dir).map_err(|e| Failure::new(1, e))?;
@@ -768,6 +771,9 @@ fn run_snapshot(
                 done.deleted,
                 done.unchanged
             );
+            for skipped in &done.skipped {
+                errln!("memdeck: left alone: {skipped}");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -799,10 +805,17 @@ fn run_reset(config: &Config, store: &dyn MemoryStore, yes: bool) -> Result<Exit
             .map_err(|e| Failure::new(1, format!("cannot move {}: {e}", journal.display())))?;
     }
     outln!(
-        "saved snapshot {name}, cleared {cleared} memory entr{}, and started session {} over",
-        if cleared == 1 { "y" } else { "ies" },
+        "saved snapshot {name}, cleared {} memory entr{}, and started session {} over",
+        cleared.deleted,
+        if cleared.deleted == 1 { "y" } else { "ies" },
         config.session
     );
+    for left in &cleared.left {
+        errln!("memdeck: left in place (no memory path can name it): {left}");
+    }
+    for unsaved in &cleared.unsaved {
+        errln!("memdeck: not in the snapshot (the history keeps it): {unsaved}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

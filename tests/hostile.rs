@@ -76,6 +76,7 @@ const CASES: &[Case] = &[
     case("crashes", "a failed write leaves no history entry (file size limit)", "cli::a_failed_write_leaves_no_history_entry", "create, str_replace, insert under ulimit -f"),
     case("crashes", "the Redis server killed mid-write", "redis::a_server_killed_mid_write_leaves_a_consistent_store_and_clients_reconnect", "400 writes across a kill"),
     case("deletes", "a directory delete spares what no memory path can name", "hostile::deleting_a_directory_spares_what_no_memory_path_can_name", "5 unnameable entries, 2 restorable files"),
+    case("shared store", "snapshots: files that are not memories, a path planted in a snapshot file", "memory_snapshots::what_is_not_a_memory_is_reported_never_a_reason_to_stop", "3 dropped-in files, 1 planted path, save/restore/reset"),
     case("shared store", "planted Redis keys: migrate refuses, view skips", "redis::planted_keys_are_refused_by_migrate_and_skipped_by_view", "5 planted files, 1 planted folder"),
     case("secrets", "secrets in every shape the hostile test found", "hostile::secrets_are_refused_in_every_shape_the_hostile_test_found", "12 shapes"),
     case("secrets", "a secret the model tries to remember", "ask::a_secret_the_model_tries_to_remember_is_refused", "one turn against the mock API"),

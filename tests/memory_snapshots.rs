@@ -186,3 +186,71 @@ fn a_restore_keeps_who_wrote_each_file() {
     snapshot::restore(&fx.store, &again, "Sam").unwrap();
     assert_eq!(last("/memories/acme.md"), "Alice, restored by Sam");
 }
+
+/// Files a person dropped into the store that are not memories (binary, too large, a name
+/// memory paths cannot use), and a snapshot file with a path planted in it: saving, restoring
+/// and resetting each do what they can, say what they left, and never stop half-way.
+#[test]
+fn what_is_not_a_memory_is_reported_never_a_reason_to_stop() {
+    let fx = Fixture::new();
+    fx.ok(json!({"command": "create", "path": "/memories/acme.md", "file_text": "40 TB\n"}));
+    fx.ok(json!({"command": "create", "path": "/memories/team/dana.md", "file_text": "CTO\n"}));
+    std::fs::write(fx.mem.join("photo.md"), [0xff, 0xd8, 0xff, 0x00]).unwrap();
+    std::fs::write(fx.mem.join("odd:name.md"), "colon\n").unwrap();
+    std::fs::write(fx.mem.join("huge.md"), "x".repeat(200 * 1024)).unwrap();
+
+    let snap = snapshot::take(&fx.store, "start", 1).unwrap();
+    let saved: Vec<&str> = snap.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(saved, ["/memories/acme.md", "/memories/team/dana.md"]);
+    assert_eq!(snap.skipped.len(), 3, "{:?}", snap.skipped);
+    for name in ["photo.md", "odd:name.md", "huge.md"] {
+        assert!(
+            snap.skipped.iter().any(|s| s.contains(name)),
+            "{name} not reported: {:?}",
+            snap.skipped
+        );
+    }
+
+    // A snapshot file edited by hand to hold a path outside the store.
+    let mut planted = snap.clone();
+    planted.files.push(snapshot::SnapshotFile {
+        path: "/memories/../escape.md".to_owned(),
+        text: "out\n".to_owned(),
+        author: None,
+    });
+    fx.ok(json!({"command": "delete", "path": "/memories/acme.md"}));
+    let done = snapshot::restore(&fx.store, &planted, "snapshot").unwrap();
+    assert_eq!(done.written, 1);
+    assert!(
+        done.skipped.iter().any(|s| s.contains("escape.md")),
+        "{:?}",
+        done.skipped
+    );
+    assert!(done.skipped.iter().any(|s| s.contains("odd:name.md")));
+    assert!(!fx.tmp.path().join("escape.md").exists());
+    assert_eq!(
+        std::fs::read_to_string(fx.mem.join("acme.md")).unwrap(),
+        "40 TB\n"
+    );
+
+    // A reset clears every memory and leaves, and names, what no memory path can name.
+    let dir = fx.tmp.path().join("snapshots");
+    let (_, cleared) = snapshot::reset(&fx.store, &dir, "you", 2).unwrap();
+    assert_eq!(cleared.left.len(), 1, "{:?}", cleared.left);
+    assert!(cleared.left[0].contains("odd:name.md"));
+    assert!(fx.mem.join("odd:name.md").exists());
+    assert!(!fx.mem.join("acme.md").exists() && !fx.mem.join("team").exists());
+    // What was not in the snapshot is in the history: the photo's bytes come back.
+    let photo = MemPath::parse("/memories/photo.md").unwrap();
+    memdeck::memory::history::restore_path(
+        &fx.store,
+        &photo,
+        None,
+        memdeck::memory::WriteCtx::new("you", "restore"),
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(fx.mem.join("photo.md")).unwrap(),
+        [0xff, 0xd8, 0xff, 0x00]
+    );
+}

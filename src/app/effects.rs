@@ -314,24 +314,36 @@ impl Effects {
                         .map_err(|e| e.to_string())
                         .and_then(|s| {
                             snapshot::save(&dir, &s, false)?;
-                            Ok(format!("saved snapshot {name} ({} files)", s.files.len()))
+                            let skipped = if s.skipped.is_empty() {
+                                String::new()
+                            } else {
+                                format!("; not saved: {}", s.skipped.join(", "))
+                            };
+                            Ok(format!("saved snapshot {name} ({} files){skipped}", s.files.len()))
                         }),
                 ),
                 Command::RestoreSnapshot(name) => Action::SnapshotDone(
                     snapshot::load(&dir, &name).and_then(|s| {
                         let done = snapshot::restore(store.as_ref(), &s, HUMAN_ACTOR)
                             .map_err(|e| e.to_string())?;
+                        let skipped = if done.skipped.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; left alone: {}", done.skipped.join(", "))
+                        };
                         Ok(format!(
-                            "restored snapshot {name}: {} written, {} deleted (the history keeps what was there)",
+                            "restored snapshot {name}: {} written, {} deleted (the history keeps what was there){skipped}",
                             done.written, done.deleted
                         ))
                     }),
                 ),
                 Command::ClearMemories => Action::SnapshotDone(
-                    snapshot::reset(store.as_ref(), &dir, HUMAN_ACTOR, now).map(|(name, n)| {
+                    snapshot::reset(store.as_ref(), &dir, HUMAN_ACTOR, now).map(|(name, done)| {
+                        let n = done.deleted;
                         format!(
-                            "memories cleared ({n} entr{}), conversations kept; snapshot {name} has what was there",
-                            if n == 1 { "y" } else { "ies" }
+                            "memories cleared ({n} entr{}), conversations kept; snapshot {name} has what was there{}",
+                            if n == 1 { "y" } else { "ies" },
+                            done.notes()
                         )
                     }),
                 ),

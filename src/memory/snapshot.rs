@@ -6,6 +6,7 @@
 //! A snapshot is one JSON file, `NAME.json`, in the snapshots directory; it works for any
 //! backend, since it only uses the store's own reads and writes.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,10 @@ pub struct Snapshot {
     pub name: String,
     pub created_ms: u64,
     pub files: Vec<SnapshotFile>,
+    /// What [`take`] found but could not save (not a memory: binary, too large, a name memory
+    /// paths cannot use), each with why; not stored in the file.
+    #[serde(skip)]
+    pub skipped: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,11 +36,63 @@ pub struct SnapshotFile {
 }
 
 /// What a restore did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Restored {
     pub written: usize,
     pub deleted: usize,
     pub unchanged: usize,
+    /// Left alone, each with why: snapshot entries whose path memory may not use (a file edited
+    /// by hand), and what the store holds under names no memory path can spell.
+    pub skipped: Vec<String>,
+}
+
+/// What clearing the store did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cleared {
+    pub deleted: usize,
+    /// Entries left in place, each with why: names no memory path can spell (the store cannot
+    /// delete what it cannot name; a person can).
+    pub left: Vec<String>,
+    /// For a reset: what the snapshot could not hold (the delete's history still keeps it).
+    pub unsaved: Vec<String>,
+}
+
+impl Cleared {
+    /// Clauses for a status line about what was left and what the snapshot lacks, or nothing.
+    pub fn notes(&self) -> String {
+        let mut out = String::new();
+        if !self.left.is_empty() {
+            let _ = write!(out, "; left in place: {}", self.left.join(", "));
+        }
+        if !self.unsaved.is_empty() {
+            let _ = write!(
+                out,
+                "; not in the snapshot (the history keeps them): {}",
+                self.unsaved.join(", ")
+            );
+        }
+        out
+    }
+}
+
+/// A listed entry as a memory path, or why it cannot be one (shown safely).
+fn entry_path(relative: &str) -> Result<MemPath, String> {
+    MemPath::parse(&format!("/memories/{relative}"))
+        .map_err(|e| format!("/memories/{relative} ({e})"))
+}
+
+/// Whether a read failed because the file is not a memory (it can be skipped), rather than
+/// because the store could not be reached or read.
+fn not_a_memory(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Path(_)
+            | StoreError::NotUtf8 { .. }
+            | StoreError::TooLarge { .. }
+            | StoreError::HardLinked { .. }
+            | StoreError::Unsupported(_)
+            | StoreError::Symlink { .. }
+    )
 }
 
 /// Snapshot names are file names: see [`check_file_name`].
@@ -72,9 +129,24 @@ pub fn take(store: &dyn MemoryStore, name: &str, now_ms: u64) -> Result<Snapshot
         authors.insert(path, entry.actor);
     }
     let mut files = Vec::new();
+    let mut skipped = listing.skipped;
+    skipped.extend(listing.unreadable);
     for entry in listing.entries.iter().filter(|e| e.kind == NodeKind::File) {
-        let path = MemPath::parse(&format!("/memories/{}", entry.relative))?;
-        let file = store.read(&path)?;
+        let path = match entry_path(&entry.relative) {
+            Ok(path) => path,
+            Err(why) => {
+                skipped.push(why);
+                continue;
+            }
+        };
+        let file = match store.read(&path) {
+            Ok(file) => file,
+            Err(e) if not_a_memory(&e) => {
+                skipped.push(format!("{path} ({e})"));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let author = authors.get(&path.to_string()).cloned();
         files.push(SnapshotFile {
             path: path.to_string(),
@@ -82,10 +154,14 @@ pub fn take(store: &dyn MemoryStore, name: &str, now_ms: u64) -> Result<Snapshot
             author,
         });
     }
+    if !skipped.is_empty() {
+        tracing::warn!("snapshot {name} leaves out {}", skipped.join(", "));
+    }
     Ok(Snapshot {
         name: name.to_owned(),
         created_ms: now_ms,
         files,
+        skipped,
     })
 }
 
@@ -163,28 +239,40 @@ pub fn restore(
     actor: &str,
 ) -> Result<Restored, StoreError> {
     let mut done = Restored::default();
-    let wanted: Vec<MemPath> = snapshot
-        .files
-        .iter()
-        .map(|f| MemPath::parse(&f.path))
-        .collect::<Result<_, _>>()?;
+    // A path read from a file goes through the tool's own checks; one that fails is reported.
+    let mut wanted: Vec<(&SnapshotFile, MemPath)> = Vec::new();
+    for file in &snapshot.files {
+        match super::check_stored_path(&file.path)
+            .and_then(|()| MemPath::parse(&file.path).map_err(|e| e.to_string()))
+        {
+            Ok(path) => wanted.push((file, path)),
+            Err(why) => done.skipped.push(format!(
+                "{} in the snapshot ({why})",
+                super::path::display_raw(&file.path)
+            )),
+        }
+    }
     // Delete what the snapshot does not have, top-level entries first where possible.
     let listing = store.list(&MemPath::root(), 8)?;
     for entry in &listing.entries {
-        let path = MemPath::parse(&format!("/memories/{}", entry.relative))?;
+        let path = match entry_path(&entry.relative) {
+            Ok(path) => path,
+            Err(why) => {
+                done.skipped.push(why);
+                continue;
+            }
+        };
         // A file stays when the snapshot has it; a folder when the snapshot has something in it.
         let keep = match entry.kind {
-            NodeKind::Dir => wanted
-                .iter()
-                .any(|w| w.to_string().starts_with(&format!("{path}/"))),
-            NodeKind::File => wanted.contains(&path),
+            NodeKind::Dir => wanted.iter().any(|(_, w)| w.starts_with(&path)),
+            NodeKind::File => wanted.iter().any(|(_, w)| *w == path),
         };
         if !keep && store.node(&path)?.is_some() {
             store.delete(&path, WriteCtx::new(actor, "delete"))?;
             done.deleted += 1;
         }
     }
-    for (file, path) in snapshot.files.iter().zip(&wanted) {
+    for (file, path) in &wanted {
         let current = store.read(path).ok();
         if current.as_ref().is_some_and(|c| c.text == file.text) {
             done.unchanged += 1;
@@ -205,29 +293,39 @@ pub fn restore(
 }
 
 /// Reset a demo's memory: save the store as snapshot `before-reset-TIME` in `dir`, then clear
-/// it. Returns the snapshot's name and how many top-level entries were deleted; nothing is
-/// cleared unless the snapshot was saved.
+/// it. Returns the snapshot's name and what was cleared; nothing is cleared unless the snapshot
+/// was saved. What the snapshot could not hold is still kept by the history of the delete.
 pub fn reset(
     store: &dyn MemoryStore,
     dir: &Path,
     actor: &str,
     now_ms: u64,
-) -> Result<(String, usize), String> {
+) -> Result<(String, Cleared), String> {
     let name = format!("before-reset-{}", super::history::compact_utc(now_ms));
     let taken = take(store, &name, now_ms).map_err(|e| e.to_string())?;
     save(dir, &taken, false)?;
-    let cleared = clear(store, actor).map_err(|e| e.to_string())?;
+    let mut cleared = clear(store, actor).map_err(|e| e.to_string())?;
+    cleared.unsaved = taken.skipped;
     Ok((name, cleared))
 }
 
-/// Delete every memory (each kept in the history).
-pub fn clear(store: &dyn MemoryStore, actor: &str) -> Result<usize, StoreError> {
+/// Delete every memory (each kept in the history); entries no memory path can name are left,
+/// and said, as are those a folder's delete spared.
+pub fn clear(store: &dyn MemoryStore, actor: &str) -> Result<Cleared, StoreError> {
     let listing = store.list(&MemPath::root(), 1)?;
-    let mut deleted = 0;
+    let mut done = Cleared::default();
     for entry in &listing.entries {
-        let path = MemPath::parse(&format!("/memories/{}", entry.relative))?;
-        store.delete(&path, WriteCtx::new(actor, "delete"))?;
-        deleted += 1;
+        let path = match entry_path(&entry.relative) {
+            Ok(path) => path,
+            Err(why) => {
+                done.left.push(why);
+                continue;
+            }
+        };
+        let kept = store.delete(&path, WriteCtx::new(actor, "delete"))?;
+        done.left
+            .extend(kept.into_iter().map(|k| format!("{path}/{k}")));
+        done.deleted += 1;
     }
-    Ok(deleted)
+    Ok(done)
 }
