@@ -241,6 +241,42 @@ async fn a_key_echoed_by_the_server_is_never_shown() {
         stdout.contains("your key is <redacted>, keep it safe"),
         "{stdout}"
     );
+
+    // The key split over three deltas, and its first letters at the very end of the answer.
+    let mut body = String::new();
+    let mut sse = |data: Value| {
+        let name = data["type"].as_str().unwrap().to_owned();
+        body.push_str(&format!("event: {name}\ndata: {data}\n\n"));
+    };
+    sse(
+        json!({"type":"message_start","message":{"id":"m","type":"message","role":"assistant",
+        "model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,
+        "usage":{"input_tokens":1,"output_tokens":1}}}),
+    );
+    sse(json!({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}));
+    for piece in [
+        "your key is sk-an",
+        "t-echoed-secr",
+        "et-0123456789; it starts sk-a",
+    ] {
+        sse(json!({"type":"content_block_delta","index":0,
+            "delta":{"type":"text_delta","text":piece}}));
+    }
+    sse(json!({"type":"content_block_stop","index":0}));
+    sse(
+        json!({"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},
+        "usage":{"output_tokens":9}}),
+    );
+    sse(json!({"type":"message_stop"}));
+    let mock = Mock::start(vec![Reply::sse(body.as_bytes(), 1, Duration::ZERO)]).await;
+    let out = ask_api(&mock, key, &["ask", "hi"]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("your key is <redacted>; it starts sk-a"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("echoed-secr"), "{stdout}");
 }
 
 /// Model text and tool paths with control sequences in them are printed visibly by `ask`.

@@ -244,6 +244,133 @@ fn fast_delta(data: &str) -> Result<Option<StreamEvent>, serde_json::Error> {
     }))
 }
 
+/// Which streamed string a held piece belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Piece {
+    Text,
+    Json,
+    Thinking,
+}
+
+/// Redacts secrets from a stream of events also where a server splits one over several deltas:
+/// the end of a delta that could begin a secret is held back until the block's next delta shows
+/// what follows, or the block ends. What is held is at most a secret's length less one byte,
+/// and only while it still reads like the start of one.
+pub struct SplitGuard<'a> {
+    secrets: &'a [String],
+    held: Vec<(usize, Piece, String)>,
+}
+
+impl<'a> SplitGuard<'a> {
+    pub fn new(secrets: &'a [String]) -> Self {
+        Self {
+            secrets,
+            held: Vec::new(),
+        }
+    }
+
+    /// The events to pass on for `event`, redacted: none while all of a delta is held, the
+    /// block's held text before its `content_block_stop`.
+    pub fn feed(&mut self, event: StreamEvent) -> Vec<StreamEvent> {
+        if self.secrets.is_empty() {
+            return vec![event];
+        }
+        let (index, piece, text) = match event {
+            StreamEvent::ContentBlockDelta { index, delta } => match delta {
+                Delta::TextDelta { text } => (index, Piece::Text, text),
+                Delta::InputJsonDelta { partial_json } => (index, Piece::Json, partial_json),
+                Delta::ThinkingDelta { thinking } => (index, Piece::Thinking, thinking),
+                delta => {
+                    return vec![
+                        StreamEvent::ContentBlockDelta { index, delta }.redacted(self.secrets),
+                    ];
+                }
+            },
+            StreamEvent::ContentBlockStop { index } => {
+                let mut out = self.release(|i| i == index);
+                out.push(StreamEvent::ContentBlockStop { index });
+                return out;
+            }
+            other => return vec![other.redacted(self.secrets)],
+        };
+        let mut joined = match self
+            .held
+            .iter()
+            .position(|(i, p, _)| (*i, *p) == (index, piece))
+        {
+            Some(at) => {
+                let (_, _, mut before) = self.held.swap_remove(at);
+                before.push_str(&text);
+                before
+            }
+            None => text,
+        };
+        if super::holds_secret(&joined, self.secrets) {
+            joined = super::redact(&joined, self.secrets);
+        }
+        let keep = self.secret_start(&joined);
+        if keep < joined.len() {
+            self.held.push((index, piece, joined.split_off(keep)));
+            // All of it held: nothing to pass on yet.
+            if joined.is_empty() {
+                return Vec::new();
+            }
+        }
+        vec![delta(index, piece, joined)]
+    }
+
+    /// Everything still held, as deltas: at the end of a stream that stopped early, so that no
+    /// text that arrived is dropped (a secret's beginning alone shows nothing secret).
+    pub fn flush(&mut self) -> Vec<StreamEvent> {
+        self.release(|_| true)
+    }
+
+    fn release(&mut self, which: impl Fn(usize) -> bool) -> Vec<StreamEvent> {
+        let mut out = Vec::new();
+        self.held.retain_mut(|(index, piece, text)| {
+            if which(*index) {
+                out.push(delta(*index, *piece, std::mem::take(text)));
+                false
+            } else {
+                true
+            }
+        });
+        out
+    }
+
+    /// Where the longest end of `text` that is the beginning of a secret starts (`text.len()`
+    /// when there is none).
+    fn secret_start(&self, text: &str) -> usize {
+        let mut start = text.len();
+        for secret in self.secrets.iter().filter(|s| s.len() >= 8) {
+            let Some(&first) = secret.as_bytes().first() else {
+                continue;
+            };
+            let from = text.len().saturating_sub(secret.len() - 1);
+            for (at, byte) in text.bytes().enumerate().skip(from) {
+                if at < start
+                    && byte == first
+                    && text.is_char_boundary(at)
+                    && secret.starts_with(&text[at..])
+                {
+                    start = at;
+                    break;
+                }
+            }
+        }
+        start
+    }
+}
+
+fn delta(index: usize, piece: Piece, text: String) -> StreamEvent {
+    let delta = match piece {
+        Piece::Text => Delta::TextDelta { text },
+        Piece::Json => Delta::InputJsonDelta { partial_json: text },
+        Piece::Thinking => Delta::ThinkingDelta { thinking: text },
+    };
+    StreamEvent::ContentBlockDelta { index, delta }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,6 +432,64 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             json!({"type": "content_block_stop", "index": 1})
+        );
+    }
+
+    /// The text a guard lets through for `pieces` as one text block's deltas.
+    fn through(secrets: &[String], pieces: &[&str], stop: bool) -> String {
+        let mut guard = SplitGuard::new(secrets);
+        let mut events = Vec::new();
+        for piece in pieces {
+            events.extend(guard.feed(StreamEvent::ContentBlockDelta {
+                index: 0,
+                delta: Delta::TextDelta {
+                    text: (*piece).to_owned(),
+                },
+            }));
+        }
+        if stop {
+            events.extend(guard.feed(StreamEvent::ContentBlockStop { index: 0 }));
+        } else {
+            events.extend(guard.flush());
+        }
+        events
+            .into_iter()
+            .filter_map(|e| match e {
+                StreamEvent::ContentBlockDelta {
+                    delta: Delta::TextDelta { text },
+                    ..
+                } => Some(text),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A key cut anywhere, in two or three deltas, never passes; everything else passes whole,
+    /// in order, whether the block ends or the stream breaks off.
+    #[test]
+    fn a_secret_split_over_deltas_at_any_byte_is_redacted() {
+        let key = "sk-ant-api03-ssk-9xY";
+        let secrets = vec![key.to_owned()];
+        let text = format!("ask sk-ants: key {key} twice{key}. ends with sk-an");
+        let want = text.replace(key, "<redacted>");
+        for stop in [true, false] {
+            assert_eq!(through(&secrets, &[&text], stop), want);
+            for a in 0..=text.len() {
+                assert_eq!(
+                    through(&secrets, &[&text[..a], &text[a..]], stop),
+                    want,
+                    "cut at {a}"
+                );
+                for b in a..=text.len() {
+                    let got = through(&secrets, &[&text[..a], &text[a..b], &text[b..]], stop);
+                    assert_eq!(got, want, "cut at {a} and {b}");
+                }
+            }
+        }
+        // No secrets: events pass as they are.
+        assert_eq!(
+            through(&[], &["sk-an", "t-api03-ssk-9xY"], true),
+            "sk-ant-api03-ssk-9xY"
         );
     }
 }

@@ -18,6 +18,7 @@ use reqwest::header::HeaderMap;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::event::SplitGuard;
 use super::retry::{self, Failure};
 use super::{EventStream, ModelInfo, ProviderError, StreamEvent};
 
@@ -174,31 +175,37 @@ impl Call {
         let body = idle_limited(response.bytes_stream(), self.idle, stalled.clone());
         let mut events = self.wire.events(Box::pin(body));
         let mut complete = false;
-        loop {
+        // Events leave redacted, a secret split over deltas included.
+        let mut guard = SplitGuard::new(&self.secrets);
+        let error = loop {
             let next = tokio::select! {
-                () = self.cancel.cancelled() => return self.fail(ProviderError::Cancelled).await,
+                () = self.cancel.cancelled() => break ProviderError::Cancelled,
                 next = events.next() => next,
             };
             match next {
                 Some(Ok(event)) => {
                     complete |= matches!(event, StreamEvent::MessageStop);
-                    let event = event.redacted(&self.secrets);
-                    if self.tx.send(Ok(event)).await.is_err() {
-                        return;
+                    for event in guard.feed(event) {
+                        if self.tx.send(Ok(event)).await.is_err() {
+                            return;
+                        }
                     }
                 }
-                Some(Err(error)) => {
-                    let error = if stalled.load(Ordering::Relaxed) {
-                        ProviderError::Stalled(self.idle)
-                    } else {
-                        error
-                    };
-                    return self.fail(error).await;
+                Some(Err(_)) if stalled.load(Ordering::Relaxed) => {
+                    break ProviderError::Stalled(self.idle);
                 }
+                Some(Err(error)) => break error,
                 None if complete => return,
-                None => return self.fail(ProviderError::Interrupted).await,
+                None => break ProviderError::Interrupted,
+            }
+        };
+        // The text that arrived is kept, what was held for a moment included.
+        for event in guard.flush() {
+            if self.tx.send(Ok(event)).await.is_err() {
+                return;
             }
         }
+        self.fail(error).await;
     }
 }
 
