@@ -1014,16 +1014,12 @@ fn format_operation(op: &[memory::HistoryEntry]) -> Vec<String> {
     lines
 }
 
-/// A line with every control or format character shown as `?`.
+/// One line, every control or format character in it shown as the screen shows it (a newline
+/// too: paths and actors were checked on the way in, but a log edited by hand could hold them).
 fn printable(line: &str) -> String {
-    // Paths and actors were checked on the way in, but a log edited by hand could hold anything.
-    line.chars()
-        .map(|c| {
-            if memory::path::is_control_or_format(c) {
-                '?'
-            } else {
-                c
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        memdeck::safe::push_visible(&mut out, c);
+    }
+    out
 }
