@@ -371,8 +371,8 @@ fn outside_edits_during_writes_are_never_lost() {
         edits += 1;
     }
     writer.join().unwrap();
-    // A line written into a replaced file comes back when the store looks again (at its next
-    // lock, or its flusher's visit a moment later).
+    // A line written into a replaced file comes back at the store's next look (its flusher
+    // visits every 100 ms while replaced files are watched).
     let missing = |text: &str| -> Vec<usize> {
         (0..appends)
             .filter(|i| !text.lines().any(|l| l == format!("ext {i}")))

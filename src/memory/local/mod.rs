@@ -315,7 +315,6 @@ impl Inner {
         if !locked.state.history.dangling().is_empty() {
             self.settle(&mut locked)?;
         }
-        self.adopt_orphans(&mut locked);
         Ok(locked)
     }
 
@@ -323,7 +322,12 @@ impl Inner {
     /// same pack), then sync it without the lock (done by the flusher, and on close).
     pub(super) fn flush_history(&self) {
         let durable = match self.lock() {
-            Ok(mut locked) => locked.state.history.write_deferred(),
+            Ok(mut locked) => {
+                // Replaced files are looked at here, not at every lock: a write never waits
+                // for them, and a late append still comes back within a visit.
+                self.adopt_orphans(&mut locked);
+                locked.state.history.write_deferred()
+            }
             Err(e) => Err(std::io::Error::other(e.to_string())),
         };
         // On failure (a full disk) the versions stay in their memory files; nothing else to do.

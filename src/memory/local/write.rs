@@ -62,8 +62,8 @@ const MAX_ORPHANS: usize = 256;
 
 /// A file one of our writes replaced, held open for a while: a program that opened it just
 /// before the replace (an appender between its `open` and its `write`) writes into it after,
-/// and what it adds is applied again to the file under its name, at the next lock (the flusher
-/// comes back while any is watched).
+/// and what it adds is applied again to the file under its name by the flusher, which comes
+/// back every `FLUSH_DELAY` while any is watched.
 pub(super) struct Orphan {
     path: MemPath,
     file: std::fs::File,
