@@ -1,8 +1,8 @@
 //! Keys to intents, by focus: pure and table-checked.
 //!
-//! [`resolve`] runs before any text field sees a key, so the app's keys always win over the
+//! [`Keymap::resolve`] runs before any text field sees a key, so the app's keys always win over the
 //! textarea's defaults. [`BINDINGS`] is what the help overlay lists; a test walks every key
-//! and checks that whatever [`resolve`] binds is listed there.
+//! and checks that whatever [`Keymap::resolve`] binds is listed there.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

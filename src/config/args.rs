@@ -37,6 +37,8 @@ impl ProviderKind {
 
 /// Every setting that has a flag. Unset flags are `None`: the configuration file, the
 /// environment or the default decides.
+// The field docs are the `--help` text, plain words for a terminal, not rustdoc Markdown.
+#[allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 #[derive(Args, Clone, Debug, Default)]
 pub struct Flags {
     /// Read only this configuration file [default: ./memdeck.toml over the user's
