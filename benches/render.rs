@@ -152,6 +152,41 @@ fn bench(c: &mut Criterion) {
             screen.draw(|buf| memdeck::ui::draw(buf, &a)).unwrap();
         });
     });
+
+    // The baseline `src/screen.rs` replaces: the same stream drawn through ratatui's own
+    // `Terminal` and crossterm backend (a fixed viewport, so it never asks a terminal its size).
+    let backend = ratatui::backend::CrosstermBackend::new(std::io::sink());
+    let mut terminal = ratatui::Terminal::with_options(
+        backend,
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(Rect::new(0, 0, 160, 48)),
+        },
+    )
+    .unwrap();
+    c.bench_function(
+        "stream 2,000 tokens, a frame every 25 (160x48), ratatui Terminal",
+        |b| {
+            b.iter(|| {
+                let mut a = app();
+                let (tab, req) = send(&mut a, "tell me everything");
+                for action in start(tab, req) {
+                    a.update(action);
+                }
+                for i in 0..2000 {
+                    a.update(delta(tab, req, token(i)));
+                    if i % 25 == 24 {
+                        terminal
+                            .draw(|f| memdeck::ui::draw(f.buffer_mut(), &a))
+                            .unwrap();
+                    }
+                }
+                end(&mut a, tab, req);
+                terminal
+                    .draw(|f| memdeck::ui::draw(f.buffer_mut(), &a))
+                    .unwrap();
+            });
+        },
+    );
 }
 
 criterion_group! {

@@ -16,6 +16,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr;
 
+/// Begin and end a synchronized update (DEC private mode 2026).
+pub const SYNC_BEGIN: &[u8] = b"\x1b[?2026h";
+pub const SYNC_END: &[u8] = b"\x1b[?2026l";
+
 /// The pen: the attributes the terminal will give the next character it prints.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Pen {
@@ -90,13 +94,17 @@ impl<W: Write> Screen<W> {
         self.out.flush()
     }
 
-    /// Draw a frame with `render` and write what changed.
+    /// Draw a frame with `render` and write what changed, bracketed as one synchronized update
+    /// (DEC mode 2026: a terminal that knows it shows the frame at once, never half drawn; one
+    /// that does not ignores the bracket).
     pub fn draw(&mut self, render: impl FnOnce(&mut Buffer)) -> io::Result<()> {
         self.next.reset();
         render(&mut self.next);
         self.bytes.clear();
+        self.bytes.extend_from_slice(SYNC_BEGIN);
         encode(&self.shown, &self.next, &mut self.bytes);
-        if !self.bytes.is_empty() {
+        if self.bytes.len() > SYNC_BEGIN.len() {
+            self.bytes.extend_from_slice(SYNC_END);
             self.out.write_all(&self.bytes)?;
             self.out.flush()?;
         }

@@ -113,6 +113,14 @@ fn clearing_writes_the_next_frame_whole() {
     let mut term = Term::new(12, 4);
     term.play(screen.writer());
     term.assert_shows(&render(area, &strokes));
+    // Each frame is one synchronized update: the terminal shows it whole or not yet.
+    let written = screen.writer().clone();
+    assert!(
+        written.starts_with(b"\x1b[0m\x1b[2J\x1b[?2026h"),
+        "{written:?}"
+    );
+    assert!(written.ends_with(memdeck::screen::SYNC_END));
+    assert!(!term.synchronized, "every update that began ended");
 }
 
 #[test]

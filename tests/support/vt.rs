@@ -36,6 +36,8 @@ pub struct Term {
     pub x: usize,
     pub y: usize,
     pub pen: Pen,
+    /// Inside a synchronized update (DEC mode 2026), begun and not yet ended.
+    pub synchronized: bool,
 }
 
 fn palette(n: u8) -> Color {
@@ -68,6 +70,7 @@ impl Term {
             x: 0,
             y: 0,
             pen: PLAIN,
+            synchronized: false,
         }
     }
 
@@ -143,7 +146,21 @@ impl Term {
         let text = std::str::from_utf8(bytes).unwrap();
         let mut rest = text;
         while !rest.is_empty() {
-            if let Some(seq) = rest.strip_prefix("\x1b[") {
+            if let Some(seq) = rest.strip_prefix("\x1b[?2026h") {
+                assert!(
+                    !self.synchronized,
+                    "a synchronized update began inside another"
+                );
+                self.synchronized = true;
+                rest = seq;
+            } else if let Some(seq) = rest.strip_prefix("\x1b[?2026l") {
+                assert!(
+                    self.synchronized,
+                    "a synchronized update ended that never began"
+                );
+                self.synchronized = false;
+                rest = seq;
+            } else if let Some(seq) = rest.strip_prefix("\x1b[") {
                 let end = seq.find(|c: char| c.is_ascii_alphabetic()).unwrap();
                 let params: Vec<usize> = seq[..end]
                     .split(';')
@@ -157,8 +174,9 @@ impl Term {
                     }
                     "m" => self.sgr(if params.is_empty() { &[0] } else { &params }),
                     "J" => {
-                        let (w, h) = (self.width, self.rows.len());
+                        let (w, h, sync) = (self.width, self.rows.len(), self.synchronized);
                         *self = Self::new(w, h);
+                        self.synchronized = sync;
                     }
                     other => panic!("unexpected sequence {other}"),
                 }
