@@ -291,6 +291,12 @@ impl<'a> SplitGuard<'a> {
                 out.push(StreamEvent::ContentBlockStop { index });
                 return out;
             }
+            // The message ends: whatever a server left unclosed is passed on first.
+            event @ (StreamEvent::MessageDelta { .. } | StreamEvent::MessageStop) => {
+                let mut out = self.flush();
+                out.push(event.redacted(self.secrets));
+                return out;
+            }
             other => return vec![other.redacted(self.secrets)],
         };
         let mut joined = match self
@@ -436,7 +442,7 @@ mod tests {
     }
 
     /// The text a guard lets through for `pieces` as one text block's deltas.
-    fn through(secrets: &[String], pieces: &[&str], stop: bool) -> String {
+    fn through(secrets: &[String], pieces: &[&str], stop: Option<bool>) -> String {
         let mut guard = SplitGuard::new(secrets);
         let mut events = Vec::new();
         for piece in pieces {
@@ -447,10 +453,11 @@ mod tests {
                 },
             }));
         }
-        if stop {
-            events.extend(guard.feed(StreamEvent::ContentBlockStop { index: 0 }));
-        } else {
-            events.extend(guard.flush());
+        match stop {
+            // The block closes, or (a server that never closes it) the message ends.
+            Some(true) => events.extend(guard.feed(StreamEvent::ContentBlockStop { index: 0 })),
+            Some(false) => events.extend(guard.feed(StreamEvent::MessageStop)),
+            None => events.extend(guard.flush()),
         }
         events
             .into_iter()
@@ -472,7 +479,7 @@ mod tests {
         let secrets = vec![key.to_owned()];
         let text = format!("ask sk-ants: key {key} twice{key}. ends with sk-an");
         let want = text.replace(key, "<redacted>");
-        for stop in [true, false] {
+        for stop in [Some(true), Some(false), None] {
             assert_eq!(through(&secrets, &[&text], stop), want);
             for a in 0..=text.len() {
                 assert_eq!(
@@ -488,7 +495,7 @@ mod tests {
         }
         // No secrets: events pass as they are.
         assert_eq!(
-            through(&[], &["sk-an", "t-api03-ssk-9xY"], true),
+            through(&[], &["sk-an", "t-api03-ssk-9xY"], Some(true)),
             "sk-ant-api03-ssk-9xY"
         );
     }
