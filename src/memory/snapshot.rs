@@ -142,7 +142,8 @@ pub fn take(store: &dyn MemoryStore, name: &str, now_ms: u64) -> Result<Snapshot
         let file = match store.read(&path) {
             Ok(file) => file,
             Err(e) if not_a_memory(&e) => {
-                skipped.push(format!("{path} ({e})"));
+                // The error names the path and says why.
+                skipped.push(e.to_string());
                 continue;
             }
             Err(e) => return Err(e),
