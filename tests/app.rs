@@ -10,7 +10,9 @@ use memdeck::app::editor::EditorState;
 use memdeck::app::popup::Popup;
 use memdeck::app::tab::{Mark, Scroll};
 use memdeck::app::transcript::{Item, ToolStatus};
-use memdeck::app::{Action, Command, Focus, MemoryEvent, SaveError, TreeRow};
+use memdeck::app::{
+    Action, Command, Focus, MemoryEvent, MemoryJob, Report, SaveError, SnapshotJob, TreeRow,
+};
 use memdeck::chat::{Conversation, TurnError};
 use memdeck::memory::{ChangeKind, Expect, FileText, MemoryChange, Version};
 use memdeck::provider::ProviderError;
@@ -445,7 +447,7 @@ fn panel_with_open_file(app: &mut memdeck::app::App) {
     app.update(key(KeyCode::Down));
     assert_eq!(
         app.update(key(KeyCode::Enter)),
-        [Command::OpenFile("/memories/acme.md".into())]
+        [Command::Memory(MemoryJob::Open("/memories/acme.md".into()))]
     );
     app.update(Action::Memory(MemoryEvent::Opened {
         path: "/memories/acme.md".into(),
@@ -464,11 +466,11 @@ fn the_editor_saves_with_compare_and_set_and_offers_a_way_out_of_a_conflict() {
     let commands = app.update(ctrl('s'));
     assert_eq!(
         commands,
-        [Command::SaveFile {
+        [Command::Memory(MemoryJob::Save {
             path: "/memories/acme.md".into(),
             text: "Budget 2M. # ACME\n\n- 40 TB by March\n".into(),
             expect: Expect::Version(base),
-        }]
+        })]
     );
     let theirs = file("# ACME\n\n- 40 TB by March\n- CTO: Dana\n");
     app.update(Action::Memory(MemoryEvent::Saved {
@@ -488,7 +490,7 @@ fn the_editor_saves_with_compare_and_set_and_offers_a_way_out_of_a_conflict() {
     let commands = app.update(key(KeyCode::Char('o')));
     assert!(matches!(
         commands.as_slice(),
-        [Command::SaveFile { expect: Expect::Version(v), .. }] if *v == theirs.version
+        [Command::Memory(MemoryJob::Save { expect: Expect::Version(v), .. })] if *v == theirs.version
     ));
     // Or reload theirs: their text, no unsaved changes, Esc closes without asking.
     app.update(Action::Memory(MemoryEvent::Saved {
@@ -546,34 +548,38 @@ fn panel_actions_rename_delete_undo_history_and_new_file() {
     type_text(&mut app, "customer.md");
     assert_eq!(
         app.update(key(KeyCode::Enter)),
-        [Command::Rename {
+        [Command::Memory(MemoryJob::Rename {
             from: "/memories/acme.md".into(),
             to: "/memories/customer.md".into()
-        }]
+        })]
     );
 
     app.update(key(KeyCode::Char('d')));
     assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
     assert_eq!(
         app.update(key(KeyCode::Char('y'))),
-        [Command::Delete("/memories/acme.md".into())]
+        [Command::Memory(MemoryJob::Delete(
+            "/memories/acme.md".into()
+        ))]
     );
     assert_eq!(
         app.update(key(KeyCode::Char('u'))),
-        [Command::Restore {
+        [Command::Memory(MemoryJob::Restore {
             path: "/memories/acme.md".into(),
             version: None
-        }]
+        })]
     );
 
     // The delete closed the file: open it again for the letter keys.
     assert_eq!(
         app.update(key(KeyCode::Enter)),
-        [Command::OpenFile("/memories/acme.md".into())]
+        [Command::Memory(MemoryJob::Open("/memories/acme.md".into()))]
     );
     assert_eq!(
         app.update(key(KeyCode::Char('h'))),
-        [Command::LoadHistory("/memories/acme.md".into())]
+        [Command::Memory(MemoryJob::History(
+            "/memories/acme.md".into()
+        ))]
     );
     app.update(key(KeyCode::Esc));
 
@@ -625,7 +631,9 @@ fn e_on_a_selected_file_opens_it_for_editing() {
     app.update(key(KeyCode::Down));
     assert_eq!(
         app.update(key(KeyCode::Char('e'))),
-        [Command::OpenFile("/memories/team/notes.md".into())]
+        [Command::Memory(MemoryJob::Open(
+            "/memories/team/notes.md".into()
+        ))]
     );
     assert!(app.editor.is_none());
     app.update(Action::Memory(MemoryEvent::Opened {
@@ -658,18 +666,18 @@ fn store_changes_flash_reload_the_open_file_and_coalesce_listings() {
     assert_eq!(
         app.update(change("external")),
         [
-            Command::ListMemory,
-            Command::OpenFile("/memories/acme.md".into())
+            Command::Memory(MemoryJob::List),
+            Command::Memory(MemoryJob::Open("/memories/acme.md".into()))
         ]
     );
     assert_eq!(
         app.update(change("John")),
-        [Command::OpenFile("/memories/acme.md".into())]
+        [Command::Memory(MemoryJob::Open("/memories/acme.md".into()))]
     );
     assert!(app.panel.flashes.contains_key("/memories/acme.md"));
     assert_eq!(
         app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![])))),
-        [Command::ListMemory]
+        [Command::Memory(MemoryJob::List)]
     );
     assert!(app.panel.rows.is_empty());
 }
@@ -687,8 +695,8 @@ fn a_store_that_comes_back_is_listed_and_the_open_file_read_again() {
     assert_eq!(
         app.update(status(None)),
         [
-            Command::ListMemory,
-            Command::OpenFile("/memories/acme.md".into())
+            Command::Memory(MemoryJob::List),
+            Command::Memory(MemoryJob::Open("/memories/acme.md".into()))
         ]
     );
     // Only a return is news: a store that was never away asks for nothing.
@@ -721,7 +729,9 @@ fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
         "John",
     ));
     assert!(
-        commands.contains(&Command::OpenFile("/memories/customer.md".into())),
+        commands.contains(&Command::Memory(MemoryJob::Open(
+            "/memories/customer.md".into()
+        ))),
         "{commands:?}"
     );
     assert_eq!(
@@ -735,7 +745,7 @@ fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
     // Saving writes the new path, compare-and-set against the same version.
     let commands = app.update(ctrl('s'));
     assert!(
-        matches!(commands.as_slice(), [Command::SaveFile { path, .. }] if path == "/memories/customer.md"),
+        matches!(commands.as_slice(), [Command::Memory(MemoryJob::Save { path, .. })] if path == "/memories/customer.md"),
         "{commands:?}"
     );
     // A folder rename moves what is open below it.
@@ -752,7 +762,9 @@ fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
         "/memories/crew/notes.md"
     );
     assert!(app.panel.folded.contains("/memories/crew/old"));
-    assert!(commands.contains(&Command::OpenFile("/memories/crew/notes.md".into())));
+    assert!(commands.contains(&Command::Memory(MemoryJob::Open(
+        "/memories/crew/notes.md".into()
+    ))));
 }
 
 #[test]
@@ -1031,19 +1043,22 @@ fn panel_notices_go_away_by_themselves() {
 #[test]
 fn a_typed_snapshot_name_replaces_the_suggestion() {
     let mut app = app(160, 48);
-    assert_eq!(app.update(key(KeyCode::F(6))), [Command::ListSnapshots]);
+    assert_eq!(
+        app.update(key(KeyCode::F(6))),
+        [Command::Snapshot(SnapshotJob::List)]
+    );
     app.update(key(KeyCode::Char('s')));
     type_text(&mut app, "before-acme");
     assert_eq!(
         app.update(key(KeyCode::Enter)),
-        [Command::SaveSnapshot("before-acme".into())]
+        [Command::Snapshot(SnapshotJob::Save("before-acme".into()))]
     );
     // Enter at once keeps the suggestion.
     app.update(key(KeyCode::F(6)));
     app.update(key(KeyCode::Char('s')));
     let commands = app.update(key(KeyCode::Enter));
     assert!(
-        matches!(commands.as_slice(), [Command::SaveSnapshot(name)] if name.starts_with("snapshot-")),
+        matches!(commands.as_slice(), [Command::Snapshot(SnapshotJob::Save(name))] if name.starts_with("snapshot-")),
         "{commands:?}"
     );
 }
@@ -1061,11 +1076,11 @@ fn clearing_the_memories_keeps_the_conversations() {
     assert!(screen(&app).contains("the conversations stay"));
     assert_eq!(
         app.update(key(KeyCode::Char('y'))),
-        [Command::ClearMemories]
+        [Command::Snapshot(SnapshotJob::ClearMemories)]
     );
-    app.update(Action::SnapshotDone(Ok(
+    app.update(Action::Report(Report::SnapshotDone(Ok(
         "memories cleared (2 entries), conversations kept; snapshot before-reset-x has what was there".into(),
-    )));
+    ))));
     assert!(
         app.tabs[0].has_history(),
         "Alice's conversation is still there"
@@ -1114,11 +1129,11 @@ fn a_conflict_shows_their_change_and_merges_when_it_can() {
     );
     assert_eq!(
         app.update(ctrl('s')),
-        [Command::SaveFile {
+        [Command::Memory(MemoryJob::Save {
             path: "/memories/acme.md".into(),
             text: "Budget 2M. # ACME\n\n- 40 TB by March\n- CTO: Dana\n".into(),
             expect: Expect::Version(theirs.version),
-        }]
+        })]
     );
 }
 

@@ -44,6 +44,18 @@ pub enum Action {
     Terminate,
     /// The process came back from a suspend: everything must be drawn again.
     Resumed,
+    /// A result the app only reports (and a reset, which also starts the chats over).
+    Report(Report),
+    /// The models to pick from; `note` says why it is the built-in list, when it is.
+    Models {
+        models: Vec<ModelInfo>,
+        note: Option<String>,
+    },
+}
+
+/// Results of background work the app reports in its status line.
+#[derive(Debug)]
+pub enum Report {
     /// The session journal could not be written.
     SessionFailed(String),
     /// The session was exported to a file, or why not.
@@ -54,11 +66,6 @@ pub enum Action {
     SnapshotDone(Result<String, String>),
     /// The demo was reset (memories cleared after a snapshot): the conversations start over.
     ResetDone(Result<String, String>),
-    /// The models to pick from; `note` says why it is the built-in list, when it is.
-    Models {
-        models: Vec<ModelInfo>,
-        note: Option<String>,
-    },
 }
 
 /// One row of the store's tree, with who last changed it.
@@ -103,6 +110,42 @@ pub enum MemoryEvent {
     },
 }
 
+/// Memory snapshots: list them, save the store under a name, restore one, or reset the demo
+/// (a snapshot, then every memory cleared).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotJob {
+    List,
+    Save(String),
+    Restore(String),
+    ResetDemo,
+    /// Snapshot, then clear the memory store only: the conversations stay.
+    ClearMemories,
+}
+
+/// The panel's work on the memory store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MemoryJob {
+    /// List the whole store (and its history, for who changed what).
+    List,
+    Open(String),
+    Save {
+        path: String,
+        text: String,
+        expect: Expect,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
+    Delete(String),
+    /// Bring back a version (`None`: the newest that differs from now).
+    Restore {
+        path: String,
+        version: Option<String>,
+    },
+    History(String),
+}
+
 /// Why the editor's save did not happen.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SaveError {
@@ -131,34 +174,12 @@ pub enum Command {
     Record(super::session::Record),
     /// Write the session as a document (after every record already sent).
     Export,
-    /// Memory snapshots: list them, save the store under a name, restore one, or reset the
-    /// demo (a snapshot, then every memory cleared).
-    ListSnapshots,
-    SaveSnapshot(String),
-    RestoreSnapshot(String),
-    ResetDemo,
-    /// Snapshot, then clear the memory store only: the conversations stay.
-    ClearMemories,
+    /// Work on memory snapshots, on a blocking thread.
+    Snapshot(SnapshotJob),
     Cancel(RequestId),
-    /// List the whole store (and its history, for who changed what).
-    ListMemory,
-    OpenFile(String),
-    SaveFile {
-        path: String,
-        text: String,
-        expect: Expect,
-    },
-    Rename {
-        from: String,
-        to: String,
-    },
-    Delete(String),
-    /// Bring back a version (`None`: the newest that differs from now).
-    Restore {
-        path: String,
-        version: Option<String>,
-    },
-    LoadHistory(String),
+    /// Work on the memory store, on a blocking thread; the result comes back as a
+    /// [`MemoryEvent`].
+    Memory(MemoryJob),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// A demo script step's speaker note, for the presenter's notes file (`--notes`).

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::editor::MemoryEditor;
 use super::keymap::Focus;
 use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotQuestion, SnapshotsView};
-use super::{App, Command};
+use super::{App, Command, MemoryJob, SnapshotJob};
 use crate::memory::MemPath;
 
 impl App {
@@ -103,9 +103,11 @@ impl App {
         if let Some(question) = view.confirm.take() {
             return match code {
                 KeyCode::Char('y' | 'Y') => match question {
-                    SnapshotQuestion::Restore(name) => vec![Command::RestoreSnapshot(name)],
-                    SnapshotQuestion::Reset => vec![Command::ResetDemo],
-                    SnapshotQuestion::Clear => vec![Command::ClearMemories],
+                    SnapshotQuestion::Restore(name) => {
+                        vec![Command::Snapshot(SnapshotJob::Restore(name))]
+                    }
+                    SnapshotQuestion::Reset => vec![Command::Snapshot(SnapshotJob::ResetDemo)],
+                    SnapshotQuestion::Clear => vec![Command::Snapshot(SnapshotJob::ClearMemories)],
                 },
                 _ => {
                     self.popup = Some(Popup::Snapshots(view));
@@ -205,10 +207,10 @@ impl App {
                 }
                 KeyCode::Enter | KeyCode::Char('r') => match view.selected_version() {
                     Some(version) => {
-                        return vec![Command::Restore {
+                        return vec![Command::Memory(MemoryJob::Restore {
                             path: view.path,
                             version: Some(version),
-                        }];
+                        })];
                     }
                     None => self.popup = Some(Popup::History(view)),
                 },
@@ -245,7 +247,7 @@ impl App {
             FormKind::SaveSnapshot => {
                 let name = form.value(0);
                 crate::memory::snapshot::check_name(&name)
-                    .map(|()| vec![Command::SaveSnapshot(name)])
+                    .map(|()| vec![Command::Snapshot(SnapshotJob::Save(name))])
             }
             FormKind::NewTab => self.persona_from(&form, None).map(|persona| {
                 let i = self.add_tab(persona);
@@ -271,10 +273,10 @@ impl App {
                     if &to == from {
                         Err("that is its name already".to_owned())
                     } else {
-                        Ok(vec![Command::Rename {
+                        Ok(vec![Command::Memory(MemoryJob::Rename {
                             from: from.clone(),
                             to,
-                        }])
+                        })])
                     }
                 }),
         };

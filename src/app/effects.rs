@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use super::action::{Action, Command, MemoryEvent, RequestId, SaveError, TreeRow};
+use super::action::{
+    Action, Command, MemoryEvent, MemoryJob, Report, RequestId, SaveError, SnapshotJob, TreeRow,
+};
 use super::session::{Journal, Record};
 use crate::chat::{Agent, TurnOptions};
 use crate::memory::{MemPath, MemoryStore, StoreError, WriteCtx};
@@ -125,13 +127,14 @@ impl Effects {
                                 tracing::error!("cannot save the session: {e}");
                                 if !failed {
                                     failed = true;
-                                    let _ = tx.send(Action::SessionFailed(e.to_string()));
+                                    let _ = tx
+                                        .send(Action::Report(Report::SessionFailed(e.to_string())));
                                 }
                             }
                         }
                         Job::Export => {
                             let result = export_file(&file, store.as_ref());
-                            let _ = tx.send(Action::Exported(result));
+                            let _ = tx.send(Action::Report(Report::Exported(result)));
                         }
                     }
                 }
@@ -241,19 +244,15 @@ impl Effects {
                         let _ = writer.jobs.send(Job::Record(record));
                     }
                 }
-                Command::ListSnapshots
-                | Command::SaveSnapshot(_)
-                | Command::RestoreSnapshot(_)
-                | Command::ResetDemo
-                | Command::ClearMemories => self.snapshot(command),
+                Command::Snapshot(job) => self.snapshot(job),
                 Command::Export => match &self.session {
                     Some(writer) => {
                         let _ = writer.jobs.send(Job::Export);
                     }
                     None => {
-                        let _ = self.tx.send(Action::Exported(Err(
+                        let _ = self.tx.send(Action::Report(Report::Exported(Err(
                             "this session is not saved, so there is nothing to export".to_owned(),
-                        )));
+                        ))));
                     }
                 },
                 Command::ListModels => {
@@ -274,7 +273,7 @@ impl Effects {
                         let _ = tx.send(Action::Models { models, note });
                     });
                 }
-                memory => self.memory(memory),
+                Command::Memory(job) => self.memory(job),
             }
         }
         flow
@@ -286,21 +285,21 @@ impl Effects {
 
     /// Memory commands run on a blocking thread; the result comes back as an action.
     /// Snapshot work, on a blocking thread.
-    fn snapshot(&self, command: Command) {
+    fn snapshot(&self, job: SnapshotJob) {
         let store = self.store.clone();
         let tx = self.tx.clone();
         let dir = self.snapshots_dir.clone();
         tokio::task::spawn_blocking(move || {
             use crate::memory::snapshot;
             let Some(dir) = dir else {
-                let _ = tx.send(Action::SnapshotDone(Err(
-                    "snapshots are not set up".to_owned()
-                )));
+                let _ = tx.send(Action::Report(Report::SnapshotDone(Err(
+                    "snapshots are not set up".to_owned(),
+                ))));
                 return;
             };
             let now = crate::memory::history::now_ms();
-            let action = match command {
-                Command::ListSnapshots => Action::Snapshots(snapshot::list(&dir).map(|all| {
+            let action = match job {
+                SnapshotJob::List => Action::Report(Report::Snapshots(snapshot::list(&dir).map(|all| {
                     all.into_iter()
                         .map(|s| super::popup::SnapshotInfo {
                             name: s.name,
@@ -308,8 +307,8 @@ impl Effects {
                             files: s.files.len(),
                         })
                         .collect()
-                })),
-                Command::SaveSnapshot(name) => Action::SnapshotDone(
+                }))),
+                SnapshotJob::Save(name) => Action::Report(Report::SnapshotDone(
                     snapshot::take(store.as_ref(), &name, now)
                         .map_err(|e| e.to_string())
                         .and_then(|s| {
@@ -321,8 +320,8 @@ impl Effects {
                             };
                             Ok(format!("saved snapshot {name} ({} files){skipped}", s.files.len()))
                         }),
-                ),
-                Command::RestoreSnapshot(name) => Action::SnapshotDone(
+                )),
+                SnapshotJob::Restore(name) => Action::Report(Report::SnapshotDone(
                     snapshot::load(&dir, &name).and_then(|s| {
                         let done = snapshot::restore(store.as_ref(), &s, HUMAN_ACTOR)
                             .map_err(|e| e.to_string())?;
@@ -336,8 +335,8 @@ impl Effects {
                             done.written, done.deleted
                         ))
                     }),
-                ),
-                Command::ClearMemories => Action::SnapshotDone(
+                )),
+                SnapshotJob::ClearMemories => Action::Report(Report::SnapshotDone(
                     snapshot::reset(store.as_ref(), &dir, HUMAN_ACTOR, now).map(|(name, done)| {
                         let n = done.deleted;
                         format!(
@@ -346,27 +345,20 @@ impl Effects {
                             done.notes()
                         )
                     }),
-                ),
-                Command::ResetDemo => Action::ResetDone(
+                )),
+                SnapshotJob::ResetDemo => Action::Report(Report::ResetDone(
                     snapshot::reset(store.as_ref(), &dir, HUMAN_ACTOR, now).map(|(name, _)| name),
-                ),
-                other => {
-                    tracing::error!(?other, "not a snapshot command");
-                    return;
-                }
+                )),
             };
             let _ = tx.send(action);
         });
     }
 
-    fn memory(&self, command: Command) {
+    fn memory(&self, job: MemoryJob) {
         let store = self.store.clone();
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
-            let event = run_memory(store.as_ref(), command);
-            if let Some(event) = event {
-                let _ = tx.send(Action::Memory(event));
-            }
+            let _ = tx.send(Action::Memory(run_memory(store.as_ref(), job)));
         });
     }
 }
@@ -375,7 +367,7 @@ fn parse(path: &str) -> Result<MemPath, String> {
     MemPath::parse(path).map_err(|e| e.to_string())
 }
 
-fn run_memory(store: &dyn MemoryStore, command: Command) -> Option<MemoryEvent> {
+fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
     let ctx = |op| WriteCtx::new(HUMAN_ACTOR, op);
     let text = |e: StoreError| e.to_string();
     // A create/rename/delete/restore: what happened, or why not.
@@ -389,23 +381,23 @@ fn run_memory(store: &dyn MemoryStore, command: Command) -> Option<MemoryEvent> 
             result: Err(e),
         },
     };
-    Some(match command {
-        Command::ListMemory => MemoryEvent::Listed(tree(store)),
-        Command::OpenFile(path) => MemoryEvent::Opened {
+    match job {
+        MemoryJob::List => MemoryEvent::Listed(tree(store)),
+        MemoryJob::Open(path) => MemoryEvent::Opened {
             result: parse(&path).and_then(|p| store.read(&p).map_err(text)),
             path,
         },
-        Command::SaveFile { path, text, expect } => MemoryEvent::Saved {
+        MemoryJob::Save { path, text, expect } => MemoryEvent::Saved {
             result: save(store, &path, &text, expect),
             path,
         },
-        Command::Rename { from, to } => done((|| {
+        MemoryJob::Rename { from, to } => done((|| {
             store
                 .rename(&parse(&from)?, &parse(&to)?, ctx("rename"))
                 .map_err(text)?;
             Ok(format!("renamed {from} to {to}"))
         })()),
-        Command::Delete(path) => done((|| {
+        MemoryJob::Delete(path) => done((|| {
             let kept = store.delete(&parse(&path)?, ctx("delete")).map_err(text)?;
             Ok(match kept.len() {
                 0 => format!("deleted {path} · u undoes"),
@@ -416,7 +408,7 @@ fn run_memory(store: &dyn MemoryStore, command: Command) -> Option<MemoryEvent> 
                 ),
             })
         })()),
-        Command::Restore { path, version } => done((|| {
+        MemoryJob::Restore { path, version } => done((|| {
             use crate::memory::history::{Restored, restore_path};
             let restored = restore_path(store, &parse(&path)?, version.as_deref(), ctx("restore"))
                 .map_err(text)?;
@@ -427,12 +419,11 @@ fn run_memory(store: &dyn MemoryStore, command: Command) -> Option<MemoryEvent> 
                 }
             })
         })()),
-        Command::LoadHistory(path) => MemoryEvent::History {
+        MemoryJob::History(path) => MemoryEvent::History {
             result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(text)),
             path,
         },
-        _ => return None,
-    })
+    }
 }
 
 fn save(

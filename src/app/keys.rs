@@ -8,7 +8,7 @@ use super::keymap::{Focus, Intent, is_redraw};
 use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotsView};
 use super::tab::{Mark, Retry, Scroll};
 use super::transcript::Item;
-use super::{App, Command};
+use super::{App, Command, SnapshotJob};
 use crate::chat::Persona;
 
 /// Colours for personas added in the app, in order of use.
@@ -165,7 +165,7 @@ impl App {
                     Vec::new()
                 } else {
                     self.popup = Some(Popup::Snapshots(SnapshotsView::default()));
-                    vec![Command::ListSnapshots]
+                    vec![Command::Snapshot(SnapshotJob::List)]
                 }
             }
             Intent::PickModel => {

@@ -7,7 +7,7 @@ use super::editor::{Conflict, EditorState, MemoryEditor};
 use super::keymap::{Focus, Intent};
 use super::panel::{OpenFile, UNDO_WINDOW};
 use super::popup::{Field, Form, FormKind, HistoryView, Popup};
-use super::{App, Command};
+use super::{App, Command, MemoryJob};
 use crate::memory::{ChangeKind, FileText};
 
 impl App {
@@ -34,7 +34,7 @@ impl App {
                 if let Some(open) = &self.panel.open
                     && (open_moved || open.path == change.path)
                 {
-                    commands.push(Command::OpenFile(open.path.clone()));
+                    commands.push(Command::Memory(MemoryJob::Open(open.path.clone())));
                 }
                 if let Some(editor) = &mut self.editor
                     && editor.path == change.path
@@ -55,7 +55,7 @@ impl App {
                     self.notify("the shared memory store is reachable again", false);
                     let mut commands = self.list_memory();
                     if let Some(open) = &self.panel.open {
-                        commands.push(Command::OpenFile(open.path.clone()));
+                        commands.push(Command::Memory(MemoryJob::Open(open.path.clone())));
                     }
                     return commands;
                 }
@@ -153,7 +153,7 @@ impl App {
             Vec::new()
         } else {
             self.panel.listing = true;
-            vec![Command::ListMemory]
+            vec![Command::Memory(MemoryJob::List)]
         }
     }
 
@@ -216,10 +216,10 @@ impl App {
             }
             Intent::UndoDelete => match self.panel.undo.take() {
                 Some((path, _)) => {
-                    return vec![Command::Restore {
+                    return vec![Command::Memory(MemoryJob::Restore {
                         path,
                         version: None,
-                    }];
+                    })];
                 }
                 None => self.panel.say("nothing to undo", false),
             },
@@ -230,7 +230,7 @@ impl App {
                         entries: None,
                         selected: 0,
                     }));
-                    return vec![Command::LoadHistory(row.path)];
+                    return vec![Command::Memory(MemoryJob::History(row.path))];
                 }
             }
             _ => {}
@@ -260,7 +260,7 @@ impl App {
             content: None,
             scroll: 0,
         });
-        vec![Command::OpenFile(path)]
+        vec![Command::Memory(MemoryJob::Open(path))]
     }
 
     /// Open the editor on `path`, holding `file`.
@@ -308,7 +308,7 @@ impl App {
         if self.panel.open.as_ref().is_some_and(|o| o.path == path) {
             self.panel.open = None;
         }
-        vec![Command::Delete(path)]
+        vec![Command::Memory(MemoryJob::Delete(path))]
     }
 
     pub(super) fn on_editor_key(&mut self, key: KeyEvent) -> Vec<Command> {
@@ -335,10 +335,12 @@ impl App {
                     let expect = editor.overwrite_expect();
                     editor.state = EditorState::Saving;
                     expect
-                        .map(|expect| Command::SaveFile {
-                            path: editor.path.clone(),
-                            text: editor.text(),
-                            expect,
+                        .map(|expect| {
+                            Command::Memory(MemoryJob::Save {
+                                path: editor.path.clone(),
+                                text: editor.text(),
+                                expect,
+                            })
                         })
                         .into_iter()
                         .collect()
@@ -361,11 +363,11 @@ impl App {
                 Some(Intent::Save) => {
                     editor.state = EditorState::Saving;
                     editor.message = None;
-                    vec![Command::SaveFile {
+                    vec![Command::Memory(MemoryJob::Save {
                         path: editor.path.clone(),
                         text: editor.text(),
                         expect: editor.expect(),
-                    }]
+                    })]
                 }
                 Some(Intent::Cancel) => {
                     if editor.is_dirty() {

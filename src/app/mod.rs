@@ -28,7 +28,10 @@ use std::time::Instant;
 use crossterm::event::{Event, KeyEventKind};
 use ratatui::layout::Rect;
 
-pub use action::{Action, Command, MemoryEvent, RequestId, SaveError, TabId, TreeRow};
+pub use action::{
+    Action, Command, MemoryEvent, MemoryJob, Report, RequestId, SaveError, SnapshotJob, TabId,
+    TreeRow,
+};
 use editor::MemoryEditor;
 pub use keymap::Focus;
 use panel::Panel;
@@ -178,7 +181,7 @@ impl App {
     /// The commands to run at start: list the store.
     pub fn start(&mut self) -> Vec<Command> {
         self.panel.listing = true;
-        vec![Command::ListMemory]
+        vec![Command::Memory(MemoryJob::List)]
     }
 
     pub fn should_quit(&self) -> bool {
@@ -398,22 +401,22 @@ impl App {
     }
 
     /// Results the app only reports (and a reset, which also starts the chats over).
-    fn on_report(&mut self, action: Action) {
-        match action {
-            Action::Snapshots(result) => {
+    fn on_report(&mut self, report: Report) {
+        match report {
+            Report::Snapshots(result) => {
                 if let Some(Popup::Snapshots(view)) = &mut self.popup {
                     view.list = Some(result);
                     self.dirty = true;
                 }
             }
-            Action::SnapshotDone(result) => {
+            Report::SnapshotDone(result) => {
                 match result {
                     Ok(text) => self.notify(text, false),
                     Err(e) => self.notify(format!("snapshot: {e}"), true),
                 }
                 self.dirty = true;
             }
-            Action::ResetDone(result) => {
+            Report::ResetDone(result) => {
                 match result {
                     Ok(name) => {
                         self.start_over();
@@ -428,18 +431,17 @@ impl App {
                 }
                 self.dirty = true;
             }
-            Action::Exported(result) => {
+            Report::Exported(result) => {
                 match result {
                     Ok(path) => self.notify(format!("exported to {}", path.display()), false),
                     Err(e) => self.notify(format!("export failed: {e}"), true),
                 }
                 self.dirty = true;
             }
-            Action::SessionFailed(error) => {
+            Report::SessionFailed(error) => {
                 self.notify(format!("the session is not being saved: {error}"), true);
                 self.dirty = true;
             }
-            _ => {}
         }
     }
 
@@ -653,12 +655,8 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Action::Snapshots(_)
-            | Action::SnapshotDone(_)
-            | Action::ResetDone(_)
-            | Action::Exported(_)
-            | Action::SessionFailed(_) => {
-                self.on_report(action);
+            Action::Report(report) => {
+                self.on_report(report);
                 Vec::new()
             }
             Action::Models { models, note } => {
