@@ -137,19 +137,7 @@ fn bench(c: &mut Criterion) {
 
     c.bench_function("stream 2,000 tokens, a frame every 25 (160x48)", |b| {
         b.iter(|| {
-            let mut a = app();
-            let (tab, req) = send(&mut a, "tell me everything");
-            for action in start(tab, req) {
-                a.update(action);
-            }
-            for i in 0..2000 {
-                a.update(delta(tab, req, token(i)));
-                if i % 25 == 24 {
-                    screen.draw(|buf| memdeck::ui::draw(buf, &a)).unwrap();
-                }
-            }
-            end(&mut a, tab, req);
-            screen.draw(|buf| memdeck::ui::draw(buf, &a)).unwrap();
+            stream_2000(&mut |a| screen.draw(|buf| memdeck::ui::draw(buf, a)).unwrap());
         });
     });
 
@@ -167,26 +155,31 @@ fn bench(c: &mut Criterion) {
         "stream 2,000 tokens, a frame every 25 (160x48), ratatui Terminal",
         |b| {
             b.iter(|| {
-                let mut a = app();
-                let (tab, req) = send(&mut a, "tell me everything");
-                for action in start(tab, req) {
-                    a.update(action);
-                }
-                for i in 0..2000 {
-                    a.update(delta(tab, req, token(i)));
-                    if i % 25 == 24 {
-                        terminal
-                            .draw(|f| memdeck::ui::draw(f.buffer_mut(), &a))
-                            .unwrap();
-                    }
-                }
-                end(&mut a, tab, req);
-                terminal
-                    .draw(|f| memdeck::ui::draw(f.buffer_mut(), &a))
-                    .unwrap();
+                stream_2000(&mut |a| {
+                    terminal
+                        .draw(|f| memdeck::ui::draw(f.buffer_mut(), a))
+                        .unwrap();
+                });
             });
         },
     );
+}
+
+/// A 2,000-token answer streamed into a fresh app, `frame` drawn every 25 deltas and at the end.
+fn stream_2000(frame: &mut dyn FnMut(&App)) {
+    let mut a = app();
+    let (tab, req) = send(&mut a, "tell me everything");
+    for action in start(tab, req) {
+        a.update(action);
+    }
+    for i in 0..2000 {
+        a.update(delta(tab, req, token(i)));
+        if i % 25 == 24 {
+            frame(&a);
+        }
+    }
+    end(&mut a, tab, req);
+    frame(&a);
 }
 
 criterion_group! {

@@ -412,7 +412,7 @@ impl Dump {
         files.sort();
         let mut refused = Vec::new();
         let mut keep = |path: &str| match check_stored_path(path) {
-            Ok(()) => true,
+            Ok(_) => true,
             Err(why) => {
                 let shown = |s: &str| path::display_disk_name(s.as_bytes());
                 refused.push((shown(path), shown(&why)));
@@ -500,12 +500,13 @@ pub(crate) fn case_twin(
 }
 
 /// Whether a path read from a store (not typed by a model) is one a tool call could have
-/// made: the tool's own validation, in its canonical spelling, below the root.
-pub fn check_stored_path(raw: &str) -> Result<(), String> {
+/// made: the tool's own validation, in its canonical spelling, below the root. The path, or why
+/// not.
+pub fn check_stored_path(raw: &str) -> Result<MemPath, String> {
     match MemPath::parse(raw) {
         Ok(p) if p.is_root() => Err("it is the memory root itself".to_owned()),
         Ok(p) if p.to_string() != raw => Err(format!("it is not written the canonical way ({p})")),
-        Ok(_) => Ok(()),
+        Ok(p) => Ok(p),
         Err(e) => Err(e.to_string()),
     }
 }

@@ -516,6 +516,17 @@ pub struct Found {
     pub meta: Meta,
 }
 
+/// [`walk_tree`] over the whole tree below `dir`, hidden items left out, where a folder that
+/// cannot be read is an error (for walks that must see every file: a folder's move or delete,
+/// the watcher's scan).
+pub fn walk_all(
+    dir: BorrowedFd<'_>,
+    out: &mut Vec<Found>,
+    on_file: &mut dyn FnMut(BorrowedFd<'_>, &[u8], &Found),
+) -> io::Result<()> {
+    walk_tree(dir, "", usize::MAX, false, out, on_file, &mut |_, e| Err(e))
+}
+
 /// Every directory and regular file under `dir`, depth-first, names sorted, links and special
 /// files skipped, hidden items and editor leftovers skipped unless `include_hidden`.
 /// `on_file` may read each file through the directory descriptor it is given. A subdirectory

@@ -341,16 +341,8 @@ fn scan(
     };
     // A folder that cannot be read fails the scan: leaving it out would look like its files
     // were deleted.
-    fs::walk_tree(
-        root,
-        "",
-        usize::MAX,
-        false,
-        &mut found,
-        &mut on_file,
-        &mut |_, e| Err(e),
-    )
-    .map_err(|e| StoreError::io("cannot scan the memory directory", e))?;
+    fs::walk_all(root, &mut found, &mut on_file)
+        .map_err(|e| StoreError::io("cannot scan the memory directory", e))?;
     for f in found.iter().filter(|f| f.meta.kind == Kind::Dir) {
         now.insert(
             format!("/memories/{}", f.relative),
