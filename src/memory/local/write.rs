@@ -252,12 +252,13 @@ impl Inner {
         };
         // Its link count and change time moved with the rename; only a write moves these.
         let after = fs::Meta::from_stat(&stat);
-        let mut late = vec![0; usize::try_from(after.size).unwrap_or(0)];
         let changed = (after.size, after.mtime_ns) != (current.meta.size, current.meta.mtime_ns);
-        if changed && replaced.read_exact_at(&mut late, 0).is_err() {
-            return Ok(());
-        }
+        // Read only when it changed: the usual write reads nothing here.
         let outcome = if changed {
+            let mut late = vec![0; usize::try_from(after.size).unwrap_or(0)];
+            if replaced.read_exact_at(&mut late, 0).is_err() {
+                return Ok(());
+            }
             match late.strip_prefix(current.bytes.as_slice()) {
                 Some(tail) => self.apply_late_append(locked, dir, path, tail),
                 None => keep_late_rewrite(locked, path, &late, Some(&current.version)),
@@ -354,18 +355,20 @@ impl Inner {
         size: u64,
     ) -> Result<(), StoreError> {
         let path = &orphan.path;
-        let mut late = vec![0; usize::try_from(size).unwrap_or(0)];
+        // Grown: only what was added is read; otherwise the whole file, as the other version.
+        let grown = size > orphan.size;
+        let from = if grown { orphan.size } else { 0 };
+        let mut late = vec![0; usize::try_from(size - from).unwrap_or(0)];
         orphan
             .file
-            .read_exact_at(&mut late, 0)
+            .read_exact_at(&mut late, from)
             .map_err(|e| StoreError::io(format!("cannot read what was written to {path}"), e))?;
-        if size <= orphan.size {
+        if !grown {
             return keep_late_rewrite(locked, path, &late, None);
         }
-        let tail = &late[usize::try_from(orphan.size).unwrap_or(0)..];
         let root = self.open_root()?;
         let dir = fs::walk(root.as_fd(), path, false, false)?;
-        self.apply_late_append(locked, dir.as_fd(), path, tail)
+        self.apply_late_append(locked, dir.as_fd(), path, &late)
     }
 
     /// Another program changed `path` after `current` was read: keep its version in the
@@ -729,9 +732,8 @@ impl Inner {
         }
         let mut locked = self.lock()?;
         let root = self.open_root()?;
-        if on_disk(root.as_fd(), &path.to_string()).is_none() {
-            refuse_case_twin(root.as_fd(), path, None)?;
-        }
+        // A file there as spelled passes; only a new name is compared with its siblings.
+        refuse_case_twin(root.as_fd(), path, None)?;
         let dir = fs::walk(root.as_fd(), path, false, true)?;
         until_written(path, || {
             self.restore_once(&mut locked, dir.as_fd(), path, version, ctx)
@@ -1014,16 +1016,8 @@ fn files_below(dir: BorrowedFd<'_>, base: &MemPath) -> Result<Vec<(String, Vec<u
             Err(e) => failure = Some(e),
         }
     };
-    fs::walk_tree(
-        dir,
-        "",
-        usize::MAX,
-        false,
-        &mut found,
-        &mut on_file,
-        &mut |_, e| Err(e),
-    )
-    .map_err(|e| StoreError::io(format!("cannot read the directory {base}"), e))?;
+    fs::walk_all(dir, &mut found, &mut on_file)
+        .map_err(|e| StoreError::io(format!("cannot read the directory {base}"), e))?;
     match failure {
         Some(e) => Err(e),
         None => Ok(files),
