@@ -9,7 +9,8 @@ use memdeck::app::{Action, App, Command, Labels, RequestId, TabId};
 use memdeck::chat::persona::default_team;
 use memdeck::chat::{AgentEvent, Conversation};
 use memdeck::provider::{Delta, StreamEvent};
-use memdeck::screen::Screen;
+use memdeck::tui::screen::Screen;
+use memdeck::ui::theme::Theme;
 use ratatui::layout::Rect;
 use serde_json::json;
 
@@ -104,6 +105,7 @@ fn token(i: usize) -> &'static str {
 
 fn bench(c: &mut Criterion) {
     let mut screen = Screen::new(std::io::sink(), Rect::new(0, 0, 160, 48));
+    let theme = Theme::default();
 
     // 2,500 turns = 5,000 messages.
     let mut big = app();
@@ -119,10 +121,14 @@ fn bench(c: &mut Criterion) {
         ));
         end(&mut big, tab, req);
     }
-    screen.draw(|buf| memdeck::ui::draw(buf, &big)).unwrap();
+    screen
+        .draw(|buf| memdeck::ui::draw(buf, &big, &theme))
+        .unwrap();
     c.bench_function("frame with 5,000 messages (160x48, warm cache)", |b| {
         b.iter(|| {
-            screen.draw(|buf| memdeck::ui::draw(buf, &big)).unwrap();
+            screen
+                .draw(|buf| memdeck::ui::draw(buf, &big, &theme))
+                .unwrap();
         });
     });
 
@@ -131,13 +137,17 @@ fn bench(c: &mut Criterion) {
     c.bench_function("compare a 160x48 frame with itself", |b| {
         b.iter(|| {
             same.clear();
-            memdeck::screen::encode(&shown, &shown, &mut same);
+            memdeck::tui::screen::encode(&shown, &shown, &mut same);
         });
     });
 
     c.bench_function("stream 2,000 tokens, a frame every 25 (160x48)", |b| {
         b.iter(|| {
-            stream_2000(&mut |a| screen.draw(|buf| memdeck::ui::draw(buf, a)).unwrap());
+            stream_2000(&mut |a| {
+                screen
+                    .draw(|buf| memdeck::ui::draw(buf, a, &theme))
+                    .unwrap()
+            });
         });
     });
 
@@ -157,7 +167,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 stream_2000(&mut |a| {
                     terminal
-                        .draw(|f| memdeck::ui::draw(f.buffer_mut(), a))
+                        .draw(|f| memdeck::ui::draw(f.buffer_mut(), a, &theme))
                         .unwrap();
                 });
             });

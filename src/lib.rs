@@ -5,13 +5,12 @@
 
 pub mod app;
 pub mod chat;
+pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod logging;
 pub mod memory;
 pub mod provider;
 pub mod safe;
-pub mod screen;
-pub mod terminal;
 pub mod tui;
 pub mod ui;

@@ -11,11 +11,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use memdeck::chat::ask::{Io, Output, ask, ask_in};
 use memdeck::chat::{Agent, TurnError};
+use memdeck::clock::format_utc;
 use memdeck::config::{self, Config, Environment, Flags};
 use memdeck::logging;
-use memdeck::memory::history::format_utc;
 use memdeck::memory::{self, MemPath, MemoryStore, WriteCtx};
 use memdeck::provider::ProviderError;
+use memdeck::tui::prefs::Prefs;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser, Debug)]
@@ -47,7 +48,7 @@ enum Command {
     Export {
         /// md (Markdown) or html (one self-contained page)
         #[arg(long, value_enum, default_value = "md")]
-        format: memdeck::app::export::Format,
+        format: memdeck::chat::export::Format,
         /// Write to this file instead of standard output
         #[arg(long, short, value_name = "FILE")]
         output: Option<std::path::PathBuf>,
@@ -259,11 +260,15 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode, Failure> {
     let env = Environment::from_process();
-    let loaded = config::load(&cli.flags, &env);
+    // The keys and the theme are checked with the rest, so a bad one stops every command.
+    let loaded = config::load(&cli.flags, &env).and_then(|mut config| {
+        let prefs = Prefs::resolve(&mut config)?;
+        Ok((config, prefs))
+    });
     if let Some(Command::Doctor) = &cli.command {
-        return run_doctor(&loaded, &env);
+        return run_doctor(&loaded.map(|(config, _)| config), &env);
     }
-    let config =
+    let (config, prefs) =
         loaded.map_err(|e| Failure::new(2, e.0).hint("`memdeck doctor` checks the whole setup"))?;
     match &cli.command {
         Some(Command::Doctor) => unreachable!("handled above"),
@@ -286,7 +291,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             if let Err(e) = logging::init(&log_file, &config.log_level) {
                 errln!("memdeck: warning: {e}; logging is off");
             }
-            let signal = memdeck::tui::run(&config).map_err(|e| {
+            let signal = memdeck::tui::run(&config, &prefs).map_err(|e| {
                 Failure::new(1, e).hint("check --memory-dir, the provider flags and the log file")
             })?;
             // Ended by a signal: 128 + its number, as a shell reports a process it killed.
@@ -535,7 +540,7 @@ fn run_demo(config: &Config, command: &DemoCommand) -> Result<ExitCode, Failure>
         DemoCommand::Run { script } => (script, None),
         DemoCommand::Record { script, output } => (script, Some(output)),
     };
-    let script = memdeck::app::script::find(name).map_err(|e| Failure::new(2, e))?;
+    let script = memdeck::chat::script::find(name).map_err(|e| Failure::new(2, e))?;
     let mut config = config.clone();
     if let Some(output) = record {
         if config.replay.is_some() || config.record.is_some() {
@@ -622,8 +627,8 @@ fn run_ask(
     // With --session, the turn continues that session's tab for the persona and is saved there.
     let mut continued = match session {
         Some(name) => {
-            let path = memdeck::app::session::path(&config.sessions_dir, name);
-            let tab = memdeck::app::session::Continued::open(&path, config.persona(persona))
+            let path = memdeck::chat::session::path(&config.sessions_dir, name);
+            let tab = memdeck::chat::session::Continued::open(&path, config.persona(persona))
                 .map_err(|e| {
                     Failure::new(
                         1,
@@ -685,7 +690,7 @@ fn run_ask(
         }
     });
     if let Some(tab) = continued {
-        tab.finish(memdeck::memory::history::now_ms())
+        tab.finish(memdeck::clock::now_ms())
             .map_err(|e| Failure::new(1, format!("the turn ran but could not be saved: {e}")))?;
     }
     match result {
@@ -730,7 +735,7 @@ fn run_snapshot(
     match command {
         SnapshotCommand::Save { name } => {
             snapshot::check_name(name).map_err(|e| Failure::new(2, e))?;
-            let taken = snapshot::take(store, name, memdeck::memory::history::now_ms())?;
+            let taken = snapshot::take(store, name, memdeck::clock::now_ms())?;
             let path = snapshot::save(dir, &taken, false).map_err(|e| Failure::new(1, e))?;
             outln!(
                 "saved {} file(s) as snapshot {name} ({})",
@@ -782,7 +787,7 @@ fn run_snapshot(
 /// Snapshot, then clear the memories and start the session over (its journal is kept under
 /// another name, so `sessions list` still has it).
 fn run_reset(config: &Config, store: &dyn MemoryStore, yes: bool) -> Result<ExitCode, Failure> {
-    use memdeck::app::session;
+    use memdeck::chat::session;
     use memdeck::memory::snapshot;
     confirm(
         &format!(
@@ -795,7 +800,7 @@ fn run_reset(config: &Config, store: &dyn MemoryStore, yes: bool) -> Result<Exit
         store,
         &config.snapshots_dir,
         "reset",
-        memdeck::memory::history::now_ms(),
+        memdeck::clock::now_ms(),
     )
     .map_err(|e| Failure::new(1, e))?;
     let journal = session::path(&config.sessions_dir, &config.session);
@@ -821,10 +826,10 @@ fn run_reset(config: &Config, store: &dyn MemoryStore, yes: bool) -> Result<Exit
 
 fn run_export(
     config: &Config,
-    format: memdeck::app::export::Format,
+    format: memdeck::chat::export::Format,
     output: Option<&std::path::Path>,
 ) -> Result<ExitCode, Failure> {
-    use memdeck::app::session;
+    use memdeck::chat::session;
     let path = session::path(&config.sessions_dir, &config.session);
     if !path.exists() {
         return Err(Failure::new(
@@ -843,14 +848,14 @@ fn run_export(
         .open_store()
         .map_err(|e| Failure::from(e).hint(config.store_hint()))?;
     let history = store.history(None)?;
-    let text = memdeck::app::export::document(
+    let text = memdeck::chat::export::document(
         &config.session,
         &saved,
         &history,
         store.as_ref(),
         &config.pricing(),
         format,
-        memdeck::memory::history::now_ms(),
+        memdeck::clock::now_ms(),
     );
     match output {
         Some(file) => {
@@ -864,7 +869,7 @@ fn run_export(
 }
 
 fn run_sessions(config: &Config, command: &SessionsCommand) -> Result<ExitCode, Failure> {
-    use memdeck::app::session;
+    use memdeck::chat::session;
     let dir = &config.sessions_dir;
     let named = |name: &str| -> Result<std::path::PathBuf, Failure> {
         session::check_name(name).map_err(|e| Failure::new(2, e))?;

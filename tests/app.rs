@@ -9,10 +9,10 @@ use crossterm::event::{Event, KeyCode, KeyModifiers};
 use memdeck::app::editor::EditorState;
 use memdeck::app::popup::Popup;
 use memdeck::app::tab::{Mark, Scroll};
-use memdeck::app::transcript::{Item, ToolStatus};
 use memdeck::app::{
     Action, Command, Focus, MemoryEvent, MemoryJob, Report, SaveError, SnapshotJob, TreeRow,
 };
+use memdeck::chat::transcript::{Item, ToolStatus};
 use memdeck::chat::{Conversation, TurnError};
 use memdeck::memory::{ChangeKind, Expect, FileText, MemoryChange, Version};
 use memdeck::provider::ProviderError;
@@ -1315,7 +1315,8 @@ fn the_light_theme_colours_every_part_of_the_screen() {
     use memdeck::ui::theme::Theme;
     use ratatui::style::Color;
     let mut app = app(120, 30);
-    app.set_theme(Theme::find("light").unwrap());
+    let light = Theme::find("light").unwrap();
+    app.set_hint_style(light.dim);
     let (tab, req) = send(&mut app, "hello **there**");
     apply(
         &mut app,
@@ -1326,7 +1327,7 @@ fn the_light_theme_colours_every_part_of_the_screen() {
         ),
     );
     app.update(alt(KeyCode::Char('3')));
-    let terminal = draw(&app);
+    let terminal = draw_in(&app, &light);
     let buffer = terminal.backend().buffer();
     let mut foregrounds = std::collections::HashSet::new();
     for cell in buffer.content() {

@@ -8,6 +8,7 @@ use std::process::Command;
 
 use memdeck::config::{Config, ConfigError, Environment, Flags, Origin, load};
 use memdeck::provider::ContextEditing;
+use memdeck::tui::prefs::Prefs;
 
 struct Place {
     _tmp: tempfile::TempDir,
@@ -61,8 +62,15 @@ impl Place {
         path
     }
 
+    /// The configuration as the binary loads it: the keys and the theme checked too.
     fn load(&self, flags: &Flags, vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        load(flags, &self.env(vars))
+        self.prefs(flags, vars).map(|(config, _)| config)
+    }
+
+    fn prefs(&self, flags: &Flags, vars: &[(&str, &str)]) -> Result<(Config, Prefs), ConfigError> {
+        let mut config = load(flags, &self.env(vars))?;
+        let prefs = Prefs::resolve(&mut config)?;
+        Ok((config, prefs))
     }
 }
 
@@ -557,15 +565,15 @@ fn presenters_move_keys_in_the_file_and_bad_keys_say_where() {
     let p = place();
     p.user_file("[keys]\nnext_prompt = \"F9\"\nexport = \"ctrl+x\"\n");
     p.local_file("[keys]\nnext_prompt = \"F10\"\n");
-    let config = p.load(&Flags::default(), &[]).unwrap();
+    let (config, prefs) = p.prefs(&Flags::default(), &[]).unwrap();
     let f10 = KeyEvent::new(KeyCode::F(10), KeyModifiers::NONE);
     let ctrl_x = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL);
     assert_eq!(
-        config.keymap.resolve(Focus::Input, f10),
+        prefs.keymap.resolve(Focus::Input, f10),
         Some(Intent::NextPrompt)
     );
     assert_eq!(
-        config.keymap.resolve(Focus::Panel, ctrl_x),
+        prefs.keymap.resolve(Focus::Panel, ctrl_x),
         Some(Intent::Export)
     );
     assert!(matches!(
@@ -619,17 +627,17 @@ fn the_theme_is_a_built_in_name_or_a_file_and_bad_ones_say_where() {
     use memdeck::ui::theme::Theme;
     let p = place();
     assert_eq!(
-        p.load(&Flags::default(), &[]).unwrap().theme,
+        p.prefs(&Flags::default(), &[]).unwrap().1.theme,
         Theme::default()
     );
     p.local_file("theme = \"light\"\n");
-    let config = p.load(&Flags::default(), &[]).unwrap();
-    assert_eq!(config.theme, Theme::find("light").unwrap());
-    assert_eq!(config.theme_name, "light");
-    let config = p
-        .load(&Flags::default(), &[("MEMDECK_THEME", "high-contrast")])
+    let (config, prefs) = p.prefs(&Flags::default(), &[]).unwrap();
+    assert_eq!(prefs.theme, Theme::find("light").unwrap());
+    assert_eq!(config.theme, "light");
+    let (config, prefs) = p
+        .prefs(&Flags::default(), &[("MEMDECK_THEME", "high-contrast")])
         .unwrap();
-    assert_eq!(config.theme, Theme::find("high-contrast").unwrap());
+    assert_eq!(prefs.theme, Theme::find("high-contrast").unwrap());
     assert_eq!(
         origin(&config, "theme"),
         &Origin::Env("MEMDECK_THEME".into())
@@ -638,14 +646,14 @@ fn the_theme_is_a_built_in_name_or_a_file_and_bad_ones_say_where() {
     // A file of one's own: some roles, the rest from dark.
     let mine = p.cwd.join("mine.toml");
     std::fs::write(&mine, "# projector\ndim = \"gray\"\n").unwrap();
-    let config = p
-        .load(
+    let (_, prefs) = p
+        .prefs(
             &Flags::default(),
             &[("MEMDECK_THEME", mine.to_str().unwrap())],
         )
         .unwrap();
-    assert_eq!(config.theme.dim.fg, Some(ratatui::style::Color::Gray));
-    assert_eq!(config.theme.error, Theme::default().error);
+    assert_eq!(prefs.theme.dim.fg, Some(ratatui::style::Color::Gray));
+    assert_eq!(prefs.theme.error, Theme::default().error);
 
     std::fs::write(&mine, "# projector\ndim = \"greyish\"\n").unwrap();
     let file = p.local_file(&format!("theme = {:?}\n", mine.to_str().unwrap()));

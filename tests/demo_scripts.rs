@@ -10,8 +10,8 @@ use std::sync::Arc;
 #[path = "support/demo.rs"]
 mod demo;
 
-use memdeck::app::script::find;
 use memdeck::chat::Conversation;
+use memdeck::chat::script::find;
 use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
 
 /// One step as it happened: the answer, the tool calls ("view /memories/x.md"), the files after.

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crossterm::event::KeyCode;
 use memdeck::app::Command;
-use memdeck::app::script::{SHIPPED, find, parse};
 use memdeck::chat::persona::default_team;
+use memdeck::chat::script::{SHIPPED, find, parse};
 use ui::*;
 
 #[test]

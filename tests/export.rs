@@ -172,7 +172,7 @@ fn cost_per_persona_and_in_total_at_the_configured_prices() {
         "model = \"claude-sonnet-4-5\"\n[prices.claude-sonnet]\ninput = 1000000.0\noutput = 0.0\ncache_read = 0.0\n",
     )
     .unwrap();
-    let saved = memdeck::app::session::load(&dir.join("sessions/acme.jsonl")).unwrap();
+    let saved = memdeck::chat::session::load(&dir.join("sessions/acme.jsonl")).unwrap();
     let input = |name: &str| {
         saved
             .tabs

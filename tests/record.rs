@@ -364,7 +364,7 @@ fn the_app_records_and_replays_offline() {
         files(&hotel.join("memories"))
     );
     let conversation = |dir: &Path| {
-        let saved = memdeck::app::session::load(&dir.join("sessions/default.jsonl")).unwrap();
+        let saved = memdeck::chat::session::load(&dir.join("sessions/default.jsonl")).unwrap();
         let alice = saved
             .tabs
             .iter()

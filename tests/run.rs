@@ -14,14 +14,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
-use memdeck::app::effects::Effects;
-use memdeck::app::run::{NoSuspend, run};
 use memdeck::app::{Action, App, Labels};
 use memdeck::chat::TurnOptions;
 use memdeck::chat::persona::default_team;
 use memdeck::memory::{Expect, LocalOptions, LocalStore, MemPath, MemoryStore, WriteCtx};
 use memdeck::provider::demo::Demo;
-use memdeck::screen::Screen;
+use memdeck::tui::effects::Effects;
+use memdeck::tui::run::{NoSuspend, run};
+use memdeck::tui::screen::Screen;
+use memdeck::ui::theme::Theme;
 use ratatui::layout::Rect;
 use tokio::sync::mpsc::UnboundedSender;
 use ui::{ctrl, key};
@@ -142,11 +143,11 @@ async fn the_panel_works_through_the_real_store_and_loop() {
     );
     fx.snapshots_in(tmp.path().join("snapshots"));
     let sessions = tmp.path().join("sessions");
-    let journal_path = memdeck::app::session::path(&sessions, "demo");
-    let journal = memdeck::app::session::Journal::open(&journal_path).unwrap();
+    let journal_path = memdeck::chat::session::path(&sessions, "demo");
+    let journal = memdeck::chat::session::Journal::open(&journal_path).unwrap();
     fx.save_session(
         journal,
-        memdeck::app::effects::SessionFile {
+        memdeck::tui::effects::SessionFile {
             name: "demo".into(),
             path: journal_path.clone(),
             export_dir: tmp.path().to_owned(),
@@ -335,13 +336,21 @@ async fn the_panel_works_through_the_real_store_and_loop() {
         driver.send(ctrl('q'));
     };
     let mut suspend = NoSuspend;
+    let theme = Theme::default();
     let (result, ()) = tokio::join!(
-        run(&mut screen, &mut app, &mut rx, &mut fx, &mut suspend),
+        run(
+            &mut screen,
+            &theme,
+            &mut app,
+            &mut rx,
+            &mut fx,
+            &mut suspend
+        ),
         test
     );
     result.unwrap();
     fx.finish_session();
-    let saved = memdeck::app::session::load(&journal_path).unwrap();
+    let saved = memdeck::chat::session::load(&journal_path).unwrap();
     assert_eq!(saved.tabs.len(), 3);
     assert_eq!(
         saved.tabs[0].turns, 0,

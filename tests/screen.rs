@@ -6,7 +6,7 @@
 #[path = "support/vt.rs"]
 mod vt;
 
-use memdeck::screen::{Screen, encode};
+use memdeck::tui::screen::{Screen, encode};
 use proptest::prelude::*;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -119,7 +119,7 @@ fn clearing_writes_the_next_frame_whole() {
         written.starts_with(b"\x1b[0m\x1b[2J\x1b[?2026h"),
         "{written:?}"
     );
-    assert!(written.ends_with(memdeck::screen::SYNC_END));
+    assert!(written.ends_with(memdeck::tui::screen::SYNC_END));
     assert!(!term.synchronized, "every update that began ended");
 }
 

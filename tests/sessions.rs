@@ -15,9 +15,9 @@ use std::process::Command as Process;
 
 use cli::run;
 use crossterm::event::KeyCode;
-use memdeck::app::session::{self, Record, Saved};
-use memdeck::app::transcript::Item;
 use memdeck::app::{Action, Command, TabId};
+use memdeck::chat::session::{self, Record, Saved};
+use memdeck::chat::transcript::Item;
 use memdeck::chat::{Conversation, TurnError};
 use memdeck::provider::ProviderError;
 use serde_json::json;

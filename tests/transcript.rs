@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use memdeck::app::transcript::{Item, ToolStatus, Transcript};
+use memdeck::chat::transcript::{Item, ToolStatus, Transcript};
 use memdeck::chat::{Agent, AgentEvent, Conversation, Persona, TurnError, TurnOptions};
 use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
 use memdeck::provider::demo::Demo;

@@ -171,7 +171,7 @@ pub enum Command {
     /// Ask the backend which models it offers (for the picker).
     ListModels,
     /// Append a record to the session journal.
-    Record(super::session::Record),
+    Record(crate::chat::session::Record),
     /// Write the session as a document (after every record already sent).
     Export,
     /// Work on memory snapshots, on a blocking thread.

@@ -126,7 +126,7 @@ impl App {
             KeyCode::Down => view.selected = (view.selected + 1).min(count.saturating_sub(1)),
             KeyCode::Char('s') => {
                 // The time of day: hhmmss.
-                let stamp = crate::memory::history::compact_utc(self.wall_ms).split_off(8);
+                let stamp = crate::clock::compact_utc(self.wall_ms).split_off(8);
                 let form = Form::new(
                     "Save the memory store as a snapshot",
                     vec![Field::suggested("Name", &format!("snapshot-{stamp}"))],
@@ -300,7 +300,7 @@ impl App {
         if self.panel.rows.iter().any(|r| r.path == path) {
             return Err(format!("{path} already exists"));
         }
-        self.editor = Some(MemoryEditor::open(path, None, self.theme.dim));
+        self.editor = Some(MemoryEditor::open(path, None, self.hint));
         self.focus = Focus::Editor;
         Ok(Vec::new())
     }

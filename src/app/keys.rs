@@ -7,9 +7,9 @@ use super::editor::EditorState;
 use super::keymap::{Focus, Intent, is_redraw};
 use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotsView};
 use super::tab::{Mark, Retry, Scroll};
-use super::transcript::Item;
 use super::{App, Command, SnapshotJob};
 use crate::chat::Persona;
+use crate::chat::transcript::Item;
 
 /// Colours for personas added in the app, in order of use.
 const NEW_COLOURS: [&str; 6] = [
@@ -285,7 +285,7 @@ impl App {
             );
             return Vec::new();
         }
-        let hint = self.theme.dim;
+        let hint = self.hint;
         if let Some(tab) = self.active_tab_mut() {
             tab.input = super::tab::new_input(hint);
         }
@@ -329,7 +329,7 @@ impl App {
     }
 
     fn cancel(&mut self) -> Vec<Command> {
-        let hint = self.theme.dim;
+        let hint = self.hint;
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };

@@ -265,7 +265,7 @@ impl App {
 
     /// Open the editor on `path`, holding `file`.
     fn start_editing(&mut self, path: String, file: &FileText) {
-        self.editor = Some(MemoryEditor::open(path, Some(file), self.theme.dim));
+        self.editor = Some(MemoryEditor::open(path, Some(file), self.hint));
         self.focus = Focus::Editor;
     }
 

@@ -8,19 +8,13 @@
 pub mod action;
 mod dialogs;
 pub mod editor;
-pub mod effects;
-pub mod export;
 pub mod keymap;
 mod keys;
 pub mod layout;
 mod memory;
 pub mod panel;
 pub mod popup;
-pub mod run;
-pub mod script;
-pub mod session;
 pub mod tab;
-pub mod transcript;
 
 use std::cell::RefCell;
 use std::time::Instant;
@@ -36,11 +30,14 @@ use editor::MemoryEditor;
 pub use keymap::Focus;
 use panel::Panel;
 use popup::Popup;
-use session::Record;
 use tab::{ChatTab, Mark};
 
-use crate::chat::{Persona, TurnError};
+use crate::chat::session::{self, Record};
+use crate::chat::{Persona, TurnError, script, transcript};
 use crate::provider::{ContextEditing, ProviderError};
+
+/// Who the panel's changes are recorded as.
+pub const HUMAN_ACTOR: &str = "you";
 
 /// A short message in the status bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,8 +110,10 @@ pub struct App {
     pub pricing: crate::chat::cost::Pricing,
     /// The keys of the actions presenters move (`[keys]` in the configuration).
     pub keymap: keymap::Keymap,
-    /// The colours (`theme` in the configuration).
-    pub theme: crate::ui::theme::Theme,
+    /// The style of the hints the text fields show (placeholders, line numbers): the theme's
+    /// `dim`, set by whoever draws ([`App::set_hint_style`]); the rest of the colours belong to
+    /// the draw code.
+    pub hint: ratatui::style::Style,
     /// What is wrong with the memory store's server, while something is.
     pub store_trouble: Option<String>,
     /// Context editing for the turns sent from now on (F7 switches it); `configured` is the
@@ -164,7 +163,7 @@ impl App {
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
             keymap: keymap::Keymap::default(),
-            theme: crate::ui::theme::Theme::default(),
+            hint: ratatui::style::Style::new().fg(ratatui::style::Color::DarkGray),
             store_trouble: None,
             pricing: crate::chat::cost::Pricing {
                 table: crate::chat::cost::PriceTable::default(),
@@ -274,11 +273,11 @@ impl App {
             .sum()
     }
 
-    /// Draw in `theme`'s colours from now on (the text fields that exist take it too).
-    pub fn set_theme(&mut self, theme: crate::ui::theme::Theme) {
-        self.theme = theme;
+    /// Give the text fields' hints `style` from now on (the fields that exist take it too).
+    pub fn set_hint_style(&mut self, style: ratatui::style::Style) {
+        self.hint = style;
         for tab in &mut self.tabs {
-            tab.input.set_placeholder_style(theme.dim);
+            tab.input.set_placeholder_style(style);
         }
     }
 
@@ -309,7 +308,7 @@ impl App {
     fn add_tab(&mut self, persona: Persona) -> usize {
         let id = TabId(self.next_tab);
         self.next_tab += 1;
-        self.tabs.push(ChatTab::new(id, persona, self.theme.dim));
+        self.tabs.push(ChatTab::new(id, persona, self.hint));
         self.tabs.len() - 1
     }
 
@@ -528,7 +527,7 @@ impl App {
                 typed + 1
             ))
         });
-        let mut input = tab::new_input(self.theme.dim);
+        let mut input = tab::new_input(self.hint);
         input.insert_str(&step.prompt);
         if let Some(tab) = self.active_tab_mut() {
             tab.input = input;
@@ -580,7 +579,7 @@ impl App {
         }
         self.tabs.clear();
         for t in saved.tabs {
-            let mut tab = ChatTab::new(TabId(t.id), t.persona, self.theme.dim);
+            let mut tab = ChatTab::new(TabId(t.id), t.persona, self.hint);
             tab.conversation = crate::chat::Conversation {
                 messages: t.messages,
             };

@@ -12,7 +12,7 @@ use ratatui::text::Line;
 use ratatui_textarea::TextArea;
 
 use super::action::{RequestId, TabId};
-use super::transcript::{Item, Transcript};
+use crate::chat::transcript::{Item, Transcript};
 use crate::chat::{Conversation, Persona};
 
 /// Where the chat view is.

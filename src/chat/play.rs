@@ -46,7 +46,7 @@ pub async fn play(
                 "── {}/{total} · {} ──\n> {}",
                 i + 1,
                 step.persona,
-                crate::ui::text::sanitize(first)
+                crate::safe::printable(first)
             );
         }
         let agent = agent_for(step.persona);

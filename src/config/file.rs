@@ -224,7 +224,8 @@ fn locate(path: &Path, text: &str, name: &str, value: Raw) -> Result<Option<Loca
     }))
 }
 
-/// `[keys]`: only the actions whose keys can change.
+/// `[keys]`: action names with their keys, as written (the names and keys are checked by the
+/// keymap's builder, which knows the actions: `tui::prefs`).
 fn keys_section(
     path: &Path,
     text: &str,
@@ -236,17 +237,6 @@ fn keys_section(
         let Some(located) = locate(path, text, &setting, value)? else {
             continue;
         };
-        if !crate::app::keymap::REMAPPABLE
-            .iter()
-            .any(|r| r.name == name)
-        {
-            return Err(ConfigError(format!(
-                "{}, line {}: {setting}: {name} is not an action whose key can change; {}",
-                path.display(),
-                located.line,
-                crate::app::keymap::names()
-            )));
-        }
         out.push((name, located));
     }
     Ok(out)

@@ -81,6 +81,43 @@ pub struct Setting {
     /// The value as it would be written in the configuration file (secrets redacted).
     pub value: String,
     pub origin: Origin,
+    /// The text as it was given (the flag's or variable's value, the file's raw value), for
+    /// an error found after loading ([`Config::invalid`]); empty for a default.
+    pub given: String,
+}
+
+/// One `[keys]` entry of a configuration file: an action's name and its key, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyEntry {
+    pub name: String,
+    /// The key's text, and the value as written in the file (quoted).
+    pub text: String,
+    pub raw: String,
+    pub path: PathBuf,
+    pub line: usize,
+}
+
+impl KeyEntry {
+    /// The error for this entry: where it is, then `message`.
+    pub fn invalid(&self, message: &str) -> ConfigError {
+        ConfigError(format!(
+            "{}, line {}: keys.{} = {}: {message}",
+            self.path.display(),
+            self.line,
+            self.name,
+            self.raw
+        ))
+    }
+
+    /// The error for this entry's name: where it is, then `message`.
+    pub fn invalid_name(&self, message: &str) -> ConfigError {
+        ConfigError(format!(
+            "{}, line {}: keys.{}: {message}",
+            self.path.display(),
+            self.line,
+            self.name
+        ))
+    }
 }
 
 /// The process's view of the outside: its environment, `.env`, the working directory and
@@ -162,11 +199,11 @@ pub struct Config {
     pub replay: Option<PathBuf>,
     /// Token prices, for the cost shown per persona and in total.
     pub prices: crate::chat::cost::PriceTable,
-    /// The keys of the actions presenters move (`[keys]`).
-    pub keymap: crate::app::keymap::Keymap,
-    /// The colours, and the theme's name (or file) they came from.
-    pub theme: crate::ui::theme::Theme,
-    pub theme_name: String,
+    /// The `[keys]` entries of every configuration file, the highest file's first; the
+    /// keymap is built from them (with the defaults) by `tui::prefs`.
+    pub keys: Vec<KeyEntry>,
+    /// The colours: a built-in theme's name or a theme file, as written (`tui::prefs` loads it).
+    pub theme: String,
     /// Every setting with its origin, in the order `memdeck config` prints them.
     pub settings: Vec<Setting>,
     /// The configuration files looked for, and whether each was read.
@@ -174,6 +211,27 @@ pub struct Config {
 }
 
 impl Config {
+    /// The error for a setting found wrong after loading (a theme file that does not parse):
+    /// where the setting came from, then `message`, as [`load`] words its own errors.
+    pub fn invalid(&self, key: &str, message: &str) -> ConfigError {
+        let Some(setting) = self.settings.iter().find(|s| s.key == key) else {
+            return ConfigError(format!("{key}: {message}"));
+        };
+        ConfigError(match &setting.origin {
+            Origin::Default => format!("{key} (default): {message}"),
+            Origin::Flag(flag) => format!("flag {flag}: {message}"),
+            origin @ (Origin::Env(_) | Origin::DotEnv { .. }) => format!(
+                "{origin}: {:?} is not a valid {key}: {message}",
+                setting.given
+            ),
+            Origin::File { path, line } => format!(
+                "{}, line {line}: {key} = {}: {message}",
+                path.display(),
+                setting.given
+            ),
+        })
+    }
+
     /// Defaults only, as a fresh machine with no files and no environment would have.
     pub fn defaults() -> Self {
         let env = Environment {
@@ -492,8 +550,8 @@ impl Resolver<'_> {
         parse: impl Fn(&str) -> Result<T, String>,
         show: impl Fn(&T) -> String,
     ) -> Result<T, ConfigError> {
-        let (value, origin) = if let Some(value) = flag {
-            (value, Origin::Flag(key.flag))
+        let (value, origin, given) = if let Some(value) = flag {
+            (value, Origin::Flag(key.flag), String::new())
         } else if let Some((text, origin)) = self.variable(key.vars) {
             let value = parse(&text).map_err(|allowed| {
                 ConfigError(format!(
@@ -501,7 +559,7 @@ impl Resolver<'_> {
                     key.name
                 ))
             })?;
-            (value, origin)
+            (value, origin, text)
         } else if let Some((located, path)) = self
             .files
             .iter()
@@ -520,14 +578,15 @@ impl Resolver<'_> {
                 path: path.clone(),
                 line: located.line,
             };
-            (value, origin)
+            (value, origin, located.raw.clone())
         } else {
-            (default, Origin::Default)
+            (default, Origin::Default, String::new())
         };
         self.settings.push(Setting {
             key: key.name,
             value: show(&value),
             origin,
+            given,
         });
         Ok(value)
     }
@@ -646,6 +705,7 @@ impl Resolver<'_> {
             .filter(|(k, _)| !k.trim().is_empty());
         if openai {
             self.settings.push(Setting {
+                given: String::new(),
                 key: "openai_api_key",
                 value: if openai_key.is_some() {
                     "(set, not shown; from the environment or .env only)".to_owned()
@@ -662,6 +722,7 @@ impl Resolver<'_> {
             .variable(&["ANTHROPIC_API_KEY"])
             .filter(|(k, _)| !k.trim().is_empty());
         self.settings.push(Setting {
+            given: String::new(),
             key: "api_key",
             value: if api_key.is_some() {
                 "(set, not shown; from the environment or .env only)".to_owned()
@@ -752,17 +813,17 @@ impl Resolver<'_> {
             f.session.clone(),
             |c| c.session.as_ref(),
             "default".to_owned(),
-            |t| crate::app::session::check_name(t).map(|()| t.to_owned()),
+            |t| crate::chat::session::check_name(t).map(|()| t.to_owned()),
             |n| quote(n),
         )?;
-        if let Err(e) = crate::app::session::check_name(&session) {
+        if let Err(e) = crate::chat::session::check_name(&session) {
             return Err(ConfigError(format!("flag --session: {e}")));
         }
         let sessions_dir = self.value(
             &key("sessions_dir", "--sessions-dir", &["MEMDECK_SESSIONS_DIR"]),
             f.sessions_dir.clone(),
             |c| c.sessions_dir.as_ref(),
-            crate::app::session::default_dir(),
+            crate::chat::session::default_dir(),
             path,
             |p| quote(&p.display().to_string()),
         )?;
@@ -907,18 +968,14 @@ impl Resolver<'_> {
             )));
         }
         let prices = self.prices()?;
-        let keymap = self.keymap()?;
-        let (theme_name, theme) = self.value(
+        let keys = self.keys();
+        let theme = self.value(
             &key("theme", "--theme", &["MEMDECK_THEME"]),
-            f.theme
-                .as_deref()
-                .map(|t| crate::ui::theme::Theme::find(t).map(|theme| (t.to_owned(), theme)))
-                .transpose()
-                .map_err(|e| ConfigError(format!("flag --theme: {e}")))?,
+            f.theme.clone(),
             |c| c.theme.as_ref(),
-            ("dark".to_owned(), crate::ui::theme::Theme::default()),
-            |t| crate::ui::theme::Theme::find(t).map(|theme| (t.to_owned(), theme)),
-            |(name, _)| quote(name),
+            "dark".to_owned(),
+            non_empty,
+            |name| quote(name),
         )?;
         let log_file = self.value(
             &key("log.file", "--log-file", &["MEMDECK_LOG_FILE"]),
@@ -971,41 +1028,27 @@ impl Resolver<'_> {
             record,
             replay,
             prices,
-            keymap,
+            keys,
             theme,
-            theme_name,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),
         })
     }
 
-    /// `[keys]`: each remappable action's key (in files only), then the whole map checked for
-    /// one key doing two things.
-    fn keymap(&mut self) -> Result<crate::app::keymap::Keymap, ConfigError> {
-        use crate::app::keymap::{Keymap, REMAPPABLE, key_label, parse_key, usable};
-        let mut moves = Vec::new();
-        for remap in REMAPPABLE {
-            let default = parse_key(remap.default).map_err(ConfigError)?;
-            let key = self.value(
-                &key(remap.setting, "", &[]),
-                None,
-                |c| c.keys.iter().find(|(n, _)| n == remap.name).map(|(_, l)| l),
-                default,
-                usable,
-                |k| quote(&key_label(*k)),
-            )?;
-            moves.push((remap.name, key));
-        }
-        Keymap::with(&moves).map_err(|e| {
-            // Say where each of the settings the message names was set.
-            let wheres: Vec<String> = self
-                .settings
-                .iter()
-                .filter(|s| s.key.starts_with("keys.") && e.contains(s.key))
-                .map(|s| format!("{} from {}", s.key, s.origin))
-                .collect();
-            ConfigError(format!("{e} ({})", wheres.join("; ")))
-        })
+    /// `[keys]`: every file's entries, the highest file's first.
+    fn keys(&self) -> Vec<KeyEntry> {
+        self.files
+            .iter()
+            .flat_map(|file| {
+                file.keys.iter().map(|(name, located)| KeyEntry {
+                    name: name.clone(),
+                    text: located.text.clone(),
+                    raw: located.raw.clone(),
+                    path: file.path.clone(),
+                    line: located.line,
+                })
+            })
+            .collect()
     }
 
     /// `context_trigger`, `context_keep` and `context_clear_at_least` change a preset's
@@ -1115,6 +1158,7 @@ impl Resolver<'_> {
                 }
                 table.set(prefix, price);
                 self.settings.push(Setting {
+                    given: String::new(),
                     key: "prices",
                     value: format!(
                         "({prefix}: input {}, output {}, cache reads {} per million tokens)",
@@ -1136,6 +1180,7 @@ impl Resolver<'_> {
         let Some(file) = self.files.iter().find(|f| !f.personas.is_empty()) else {
             let team = default_team();
             self.settings.push(Setting {
+                given: String::new(),
                 key: "persona",
                 value: show_team(&team),
                 origin: Origin::Default,
@@ -1159,7 +1204,7 @@ impl Resolver<'_> {
                 return Err(at(format!("{name:?} appears twice; names must differ")));
             }
             let color = entry.color.clone().unwrap_or_else(|| "white".to_owned());
-            if !crate::ui::theme::is_color(&color) {
+            if color.parse::<ratatui::style::Color>().is_err() {
                 return Err(at(format!(
                     "color {color:?} is not a colour: use a name such as cyan or lightmagenta, or #rrggbb"
                 )));
@@ -1171,6 +1216,7 @@ impl Resolver<'_> {
             });
         }
         self.settings.push(Setting {
+            given: String::new(),
             key: "persona",
             value: show_team(&team),
             origin: Origin::File {
@@ -1192,7 +1238,7 @@ fn show_team(team: &[Persona]) -> String {
 }
 
 /// `text` as a TOML basic string.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

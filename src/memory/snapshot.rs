@@ -300,7 +300,7 @@ pub fn reset(
     actor: &str,
     now_ms: u64,
 ) -> Result<(String, Cleared), String> {
-    let name = format!("before-reset-{}", super::history::compact_utc(now_ms));
+    let name = format!("before-reset-{}", crate::clock::compact_utc(now_ms));
     let taken = take(store, &name, now_ms).map_err(|e| e.to_string())?;
     save(dir, &taken, false)?;
     let mut cleared = clear(store, actor).map_err(|e| e.to_string())?;

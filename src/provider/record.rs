@@ -184,7 +184,7 @@ impl Recorder {
             let header = Header {
                 memdeck_recording: FORMAT,
                 backend: inner.label(),
-                created: crate::memory::history::format_utc(crate::memory::history::now_ms()),
+                created: crate::clock::format_utc(crate::clock::now_ms()),
             };
             let line = serde_json::to_string(&header).map_err(|e| setup("write", &e))?;
             file.write_all(format!("{line}\n").as_bytes())

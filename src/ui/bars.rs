@@ -8,14 +8,13 @@ use ratatui::widgets::Widget;
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{put_line, sanitize};
-use super::theme;
+use super::theme::{self, Theme};
 use crate::app::App;
 use crate::app::keymap::{Focus, Intent};
 use crate::app::tab::Mark;
 use crate::chat::cost::dollars;
 
-pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+pub fn draw_tabs(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let mut hits = app.hits.borrow_mut();
     hits.tabs.clear();
     let mut x = area.x;
@@ -62,8 +61,7 @@ pub fn draw_tabs(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+pub fn draw_input(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(tab) = app.active_tab() else { return };
     let focused = app.focus == Focus::Input && app.editor.is_none() && app.popup.is_none();
     let title = Line::from(vec![
@@ -88,8 +86,7 @@ pub fn draw_input(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The usage part of the status bar: the tab's and the session's tokens and cost, where the
 /// panel is on a narrow screen, and what context editing saved.
-fn usage_spans(app: &App) -> Vec<Span<'static>> {
-    let t = &app.theme;
+fn usage_spans(app: &App, t: &Theme) -> Vec<Span<'static>> {
     let mut left = Vec::new();
     let free = app.pricing.free;
     let money = |amount: Option<f64>| {
@@ -146,8 +143,7 @@ fn usage_spans(app: &App) -> Vec<Span<'static>> {
     left
 }
 
-pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+pub fn draw_status(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let width = usize::from(area.width);
     buf.set_style(area, t.bar);
     let label = match app.active_tab().and_then(|t| t.model.as_deref()) {
@@ -158,7 +154,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(trouble) = &app.store_trouble {
         left.push(Span::styled(format!("│ ⚠ {} ", sanitize(trouble)), t.error));
     }
-    left.extend(usage_spans(app));
+    left.extend(usage_spans(app, t));
     // The help key always fits: on a narrow screen the saved tokens go first, then the
     // session's totals (the tab's own stay).
     let help_key = app.keymap.label(Intent::Help);
@@ -174,7 +170,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
             if notice.error { t.error } else { t.ok },
         ))
     } else {
-        keys_line(app)
+        keys_line(app, t)
     };
     // Narrow: only the help key.
     let right = if left.width() + right.width() < width || app.notice.is_some() {
@@ -210,8 +206,7 @@ pub fn draw_status(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// The few keys that matter now.
-fn keys_line(app: &App) -> Line<'static> {
-    let t = &app.theme;
+fn keys_line(app: &App, t: &Theme) -> Line<'static> {
     let streaming = app
         .active_tab()
         .is_some_and(crate::app::tab::ChatTab::is_streaming);

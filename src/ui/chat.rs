@@ -16,8 +16,8 @@ use super::text::{put_line, sanitize, wrap};
 use super::theme::{self, Theme};
 use crate::app::keymap::Intent;
 use crate::app::tab::{CachedItem, ChatTab, Scroll};
-use crate::app::transcript::{Item, ToolCard, ToolStatus};
 use crate::chat::Persona;
+use crate::chat::transcript::{Item, ToolCard, ToolStatus};
 
 /// Lines of a tool's text shown while it is being written (the newest ones).
 const LIVE_LINES: usize = 8;

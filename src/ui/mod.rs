@@ -28,25 +28,20 @@ pub struct Look<'a> {
     pub keymap: &'a Keymap,
 }
 
-impl App {
-    pub fn look(&self) -> Look<'_> {
-        Look {
-            theme: &self.theme,
-            keymap: &self.keymap,
-        }
-    }
-}
-
-/// Draw the whole screen into `buf` (sized to the screen).
-pub fn draw(buf: &mut Buffer, app: &App) {
+/// Draw the whole screen into `buf` (sized to the screen) in `theme`'s colours.
+pub fn draw(buf: &mut Buffer, app: &App, theme: &theme::Theme) {
+    let look = Look {
+        theme,
+        keymap: &app.keymap,
+    };
     let screen = buf.area;
     let Some(areas) = app.areas() else {
         too_small(screen, buf);
         return;
     };
-    bars::draw_tabs(app, areas.tabs, buf);
+    bars::draw_tabs(app, theme, areas.tabs, buf);
     if let Some(editor) = &app.editor {
-        popup::editor(&app.theme, editor, areas.body, buf);
+        popup::editor(theme, editor, areas.body, buf);
     } else {
         if areas.chat.width > 0 {
             let trigger = app.context_editing.thresholds().map(|(t, _, _)| t);
@@ -58,20 +53,20 @@ pub fn draw(buf: &mut Buffer, app: &App) {
                     i == 0 && app.focus == Focus::Chat,
                     app.now,
                     trigger,
-                    app.look(),
+                    look,
                     area,
                     buf,
                 );
             }
         }
         if areas.panel.width > 0 {
-            panel::draw(app, areas.panel, buf);
+            panel::draw(app, theme, areas.panel, buf);
         }
     }
-    bars::draw_input(app, areas.input, buf);
-    bars::draw_status(app, areas.status, buf);
+    bars::draw_input(app, theme, areas.input, buf);
+    bars::draw_status(app, theme, areas.status, buf);
     if let Some(p) = &app.popup {
-        popup::draw(app, p, screen, buf);
+        popup::draw(app, theme, p, screen, buf);
     }
 }
 

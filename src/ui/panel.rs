@@ -11,15 +11,15 @@ use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{put_line, put_str, sanitize, wrap};
+use super::theme::Theme;
 use crate::app::App;
-use crate::app::effects::HUMAN_ACTOR;
+use crate::app::HUMAN_ACTOR;
 use crate::app::keymap::{Focus, Intent};
 use crate::app::panel::depth;
-use crate::app::transcript::{Item, ToolStatus};
+use crate::chat::transcript::{Item, ToolStatus};
 use crate::memory::format_size;
 
-pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+pub fn draw(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let focused = app.focus == Focus::Panel;
     let title = Line::from(vec![
         Span::styled(" Memory ", Style::new().bold()),
@@ -38,10 +38,10 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let tree_height = inner.height - footer_height - open_height;
     let tree = Rect::new(inner.x, inner.y, inner.width, tree_height);
-    draw_tree(app, tree, buf);
+    draw_tree(app, t, tree, buf);
     if open_height > 0 {
         let viewer = Rect::new(inner.x, tree.bottom(), inner.width, open_height);
-        draw_open_file(app, viewer, buf);
+        draw_open_file(app, t, viewer, buf);
     }
     let footer = Rect::new(
         inner.x,
@@ -49,7 +49,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         inner.width,
         footer_height,
     );
-    draw_footer(app, focused, footer, buf);
+    draw_footer(app, t, focused, footer, buf);
 }
 
 /// Paths a running turn is writing right now, and who.
@@ -90,8 +90,7 @@ fn age(now_ms: u64, then_ms: u64) -> String {
 }
 
 /// The style of an actor's name: its persona's colour, or plain for you and external.
-fn actor_style(app: &App, actor: &str) -> Style {
-    let t = &app.theme;
+fn actor_style(app: &App, t: &Theme, actor: &str) -> Style {
     app.tabs
         .iter()
         // `Alice@laptop-2`: Alice, on another machine sharing the store.
@@ -101,8 +100,7 @@ fn actor_style(app: &App, actor: &str) -> Style {
 
 /// Instead of the tree: why there is none (an error, still loading, empty); `false` when
 /// there is a tree to draw.
-fn tree_message(app: &App, area: Rect, buf: &mut Buffer) -> bool {
-    let t = &app.theme;
+fn tree_message(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) -> bool {
     let panel = &app.panel;
     if let Some(error) = &panel.listing_error {
         for (i, row) in wrap(&sanitize(error), usize::from(area.width))
@@ -130,12 +128,11 @@ fn tree_message(app: &App, area: Rect, buf: &mut Buffer) -> bool {
     true
 }
 
-fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+fn draw_tree(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let panel = &app.panel;
     let mut hits = app.hits.borrow_mut();
     hits.tree.clear();
-    if tree_message(app, area, buf) {
+    if tree_message(app, t, area, buf) {
         return;
     }
     let writers = writers(app);
@@ -182,7 +179,7 @@ fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
                 } else {
                     actor.as_str()
                 };
-                right.push(Span::styled(shown.to_owned(), actor_style(app, actor)));
+                right.push(Span::styled(shown.to_owned(), actor_style(app, t, actor)));
             }
         }
         let right_width: usize = right.iter().map(|s| s.content.width()).sum();
@@ -214,8 +211,7 @@ fn draw_tree(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn draw_open_file(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+fn draw_open_file(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(open) = &app.panel.open else { return };
     let width = usize::from(area.width);
     buf.set_stringn(area.x, area.y, "─".repeat(width), width, t.dim);
@@ -271,8 +267,7 @@ fn draw_open_file(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn draw_footer(app: &App, focused: bool, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+fn draw_footer(app: &App, t: &Theme, focused: bool, area: Rect, buf: &mut Buffer) {
     let width = usize::from(area.width);
     let panel = &app.panel;
     if let Some(notice) = &panel.notice {

@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::app::editor::{EditorState, MemoryEditor};
 use crate::app::keymap::{BINDINGS, Keymap, Scope};
 use crate::app::popup::{Form, HistoryView, ModelPicker, Popup, SnapshotQuestion, SnapshotsView};
-use crate::memory::history::format_utc;
+use crate::clock::format_utc;
 
 /// A centred rectangle of at most `width` × `height`.
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -44,8 +44,7 @@ fn lines_at(lines: &[Line], area: Rect, buf: &mut Buffer) {
     }
 }
 
-pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+pub fn draw(app: &App, t: &Theme, popup: &Popup, screen: Rect, buf: &mut Buffer) {
     match popup {
         Popup::Help { scroll } => help(t, &app.keymap, *scroll, screen, buf),
         Popup::Form(_, form) => draw_form(t, form, screen, buf),
@@ -82,7 +81,7 @@ pub fn draw(app: &App, popup: &Popup, screen: Rect, buf: &mut Buffer) {
         ),
         Popup::History(view) => history(t, view, app.wall_ms, screen, buf),
         Popup::Snapshots(view) => snapshots(t, view, screen, buf),
-        Popup::Personas { selected } => personas(app, *selected, screen, buf),
+        Popup::Personas { selected } => personas(app, t, *selected, screen, buf),
         Popup::Models(picker) => {
             let current = app.active_tab().and_then(|t| t.model.as_deref());
             models(t, picker, current, screen, buf);
@@ -204,8 +203,7 @@ fn conflict_diff(
 }
 
 /// Ctrl+T: the team, marked where a tab is open, then "someone new".
-fn personas(app: &App, selected: usize, screen: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+fn personas(app: &App, t: &Theme, selected: usize, screen: Rect, buf: &mut Buffer) {
     let rows = u16::try_from(app.team.len() + 4).unwrap_or(u16::MAX);
     let area = centered(screen, 56, rows.min(screen.height.saturating_sub(2)));
     let inner = frame(t, "New tab (Enter opens, Esc closes)", area, buf);

@@ -169,11 +169,16 @@ pub fn apply(app: &mut App, actions: Vec<Action>) -> Vec<Command> {
     actions.into_iter().flat_map(|a| app.update(a)).collect()
 }
 
-/// Draw the app into a test terminal of its size.
+/// Draw the app into a test terminal of its size, in the default theme.
 pub fn draw(app: &App) -> Terminal<TestBackend> {
+    draw_in(app, &memdeck::ui::theme::Theme::default())
+}
+
+/// Draw the app into a test terminal of its size, in `theme`'s colours.
+pub fn draw_in(app: &App, theme: &memdeck::ui::theme::Theme) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
     terminal
-        .draw(|f| memdeck::ui::draw(f.buffer_mut(), app))
+        .draw(|f| memdeck::ui::draw(f.buffer_mut(), app, theme))
         .unwrap();
     terminal
 }

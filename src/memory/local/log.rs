@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::memory::history::now_ms;
+use crate::clock::now_ms;
 use crate::memory::{HistoryEntry, Version};
 
 use super::fs::{create_dir_all, temp_name};

@@ -22,11 +22,12 @@ use std::time::Duration;
 use redis::{Connection, Script};
 use tokio::sync::broadcast;
 
-use super::history::{HistoryEntry, now_ms, pick_version};
+use super::history::{HistoryEntry, pick_version};
 use super::{
     ChangeKind, Entry, Expect, FileText, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
     Retention, StoreError, Version, WriteCtx, within_limit,
 };
+use crate::clock::now_ms;
 
 const PRELUDE: &str = include_str!("scripts.lua");
 const OPS: &str = include_str!("ops.lua");

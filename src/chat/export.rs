@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::session::{Saved, SavedTab, TurnSpan};
 use super::transcript::Item;
 use crate::chat::cost::Pricing;
-use crate::memory::history::format_utc;
+use crate::clock::format_utc;
 use crate::memory::{HistoryEntry, MemPath, MemoryStore};
 
 /// The document's format.

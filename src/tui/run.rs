@@ -13,8 +13,9 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use super::effects::{Effects, Flow};
-use super::{Action, App};
-use crate::screen::Screen;
+use crate::app::{Action, App};
+use crate::tui::screen::Screen;
+use crate::ui::theme::Theme;
 
 /// The shortest time between two frames (60 frames a second at most).
 pub const FRAME_BUDGET: Duration = Duration::from_millis(16);
@@ -47,7 +48,7 @@ impl Suspend for NoSuspend {
 /// Set the app's clocks before an update.
 fn stamp(app: &mut App) {
     app.now = std::time::Instant::now();
-    app.wall_ms = crate::memory::history::now_ms();
+    app.wall_ms = crate::clock::now_ms();
 }
 
 /// Block the thread for `length`, or until something arrives in the channel while resting
@@ -93,21 +94,23 @@ pub fn spawn_input_thread(tx: mpsc::UnboundedSender<Action>) -> io::Result<()> {
         .map(drop)
 }
 
-/// Draw one frame. The size comes from the terminal's resize events (the app's `size`); a
+/// Draw one frame in `theme`'s colours. The size comes from the terminal's resize events (the app's `size`); a
 /// new size or a screen someone else drew on (after a suspend) is cleared and written whole.
-fn draw<W: Write>(screen: &mut Screen<W>, app: &mut App) -> io::Result<()> {
+fn draw<W: Write>(screen: &mut Screen<W>, theme: &Theme, app: &mut App) -> io::Result<()> {
     if std::mem::take(&mut app.clear) || screen.size() != app.size {
         screen.clear(app.size)?;
     }
     let began = std::time::Instant::now();
-    screen.draw(|buf| crate::ui::draw(buf, app))?;
+    screen.draw(|buf| crate::ui::draw(buf, app, theme))?;
     tracing::trace!(micros = began.elapsed().as_micros(), "frame");
     Ok(())
 }
 
-/// Run until the app quits or every sender of the channel is gone.
+/// Run until the app quits or every sender of the channel is gone, drawing on `screen` in
+/// `theme`'s colours.
 pub async fn run<W: Write>(
     screen: &mut Screen<W>,
+    theme: &Theme,
     app: &mut App,
     rx: &mut mpsc::UnboundedReceiver<Action>,
     fx: &mut Effects,
@@ -124,7 +127,7 @@ pub async fn run<W: Write>(
             return Ok(());
         }
         if app.dirty && Instant::now() >= next_frame {
-            draw(screen, app)?;
+            draw(screen, theme, app)?;
             app.dirty = false;
             if app.is_streaming() {
                 // Rest outside the runtime until the next frame is due. While the thread is

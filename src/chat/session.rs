@@ -363,7 +363,7 @@ impl Continued {
             ),
             model,
             from,
-            start_ms: crate::memory::history::now_ms(),
+            start_ms: crate::clock::now_ms(),
         })
     }
 

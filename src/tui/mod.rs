@@ -1,18 +1,24 @@
 //! `memdeck` with no subcommand: the full-screen app. Opens the store and the provider, sets up
 //! logging and the terminal, and runs the event loop until the user quits or a signal ends it.
 
+pub mod effects;
+pub mod prefs;
+pub mod run;
+pub mod screen;
+pub mod terminal;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::app::effects::Effects;
-use crate::app::session::{self, Journal};
+use self::effects::Effects;
+use self::terminal::{TerminalGuard, copy_to_clipboard};
 use crate::app::{Action, App, Labels};
+use crate::chat::session::{self, Journal};
 use crate::config::Config;
 use crate::memory::{LocalStore, MemoryStore, WatchMode};
-use crate::terminal::{TerminalGuard, copy_to_clipboard};
 
 /// The memory store, watched for changes made by others, and a note when watching is degraded.
 fn open_store(config: &Config) -> Result<(Arc<dyn MemoryStore>, Option<&'static str>), String> {
@@ -39,10 +45,10 @@ fn open_store(config: &Config) -> Result<(Arc<dyn MemoryStore>, Option<&'static 
     Ok((Arc::new(store), note))
 }
 
-/// Run the TUI. Errors before the screen starts are returned for the caller to print; the
+/// Run the TUI with `prefs`' keys and colours. Errors before the screen starts are returned for the caller to print; the
 /// terminal is restored before this returns, whatever happened. Returns the signal that ended
 /// the app, if one did (the caller exits with 128 + its number, as a shell expects).
-pub fn run(config: &Config) -> Result<Option<i32>, String> {
+pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String> {
     let (provider, note) = config.provider().map_err(|e| e.to_string())?;
     let (store, watch_note) = open_store(config)?;
     let labels = Labels {
@@ -61,7 +67,7 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
     let script = config
         .demo
         .as_deref()
-        .map(crate::app::script::find)
+        .map(crate::chat::script::find)
         .transpose()?;
     let notes = config.notes.as_deref().map(open_notes).transpose()?;
     let session_path = session::path(&config.sessions_dir, &config.session);
@@ -98,12 +104,12 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         app.script = script;
         app.set_context_editing(config.context_editing);
         app.pricing = config.pricing();
-        app.keymap = config.keymap.clone();
-        app.set_theme(config.theme);
-        crate::app::run::spawn_input_thread(tx.clone())
+        app.keymap = prefs.keymap.clone();
+        app.set_hint_style(prefs.theme.dim);
+        run::spawn_input_thread(tx.clone())
             .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
         let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));
-        let file = crate::app::effects::SessionFile {
+        let file = effects::SessionFile {
             name: config.session.clone(),
             path: session_path.clone(),
             export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
@@ -115,8 +121,15 @@ pub fn run(config: &Config) -> Result<Option<i32>, String> {
         }
         fx.save_session(journal, file)
             .map_err(|e| format!("cannot start saving the session: {e}"))?;
-        let result =
-            crate::app::run::run(&mut screen, &mut app, &mut rx, &mut fx, &mut guard).await;
+        let result = run::run(
+            &mut screen,
+            &prefs.theme,
+            &mut app,
+            &mut rx,
+            &mut fx,
+            &mut guard,
+        )
+        .await;
         fx.finish_session();
         drop(guard);
         result.map_err(|e| format!("the terminal failed: {e}"))

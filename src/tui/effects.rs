@@ -8,16 +8,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use super::action::{
+use crate::app::HUMAN_ACTOR;
+use crate::app::action::{
     Action, Command, MemoryEvent, MemoryJob, Report, RequestId, SaveError, SnapshotJob, TreeRow,
 };
-use super::session::{Journal, Record};
+use crate::chat::session::{Journal, Record};
 use crate::chat::{Agent, TurnOptions};
 use crate::memory::{MemPath, MemoryStore, StoreError, WriteCtx};
 use crate::provider::{Provider, known_models};
-
-/// Who the panel's changes are recorded as.
-pub const HUMAN_ACTOR: &str = "you";
 
 /// What the loop must do after a batch of commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -297,11 +295,11 @@ impl Effects {
                 ))));
                 return;
             };
-            let now = crate::memory::history::now_ms();
+            let now = crate::clock::now_ms();
             let action = match job {
                 SnapshotJob::List => Action::Report(Report::Snapshots(snapshot::list(&dir).map(|all| {
                     all.into_iter()
-                        .map(|s| super::popup::SnapshotInfo {
+                        .map(|s| crate::app::popup::SnapshotInfo {
                             name: s.name,
                             created_ms: s.created_ms,
                             files: s.files.len(),
@@ -473,20 +471,20 @@ pub fn tree(store: &dyn MemoryStore) -> Result<Vec<TreeRow>, String> {
 
 /// Write the session as Markdown to a new file in the export directory; its path.
 fn export_file(file: &SessionFile, store: &dyn MemoryStore) -> Result<std::path::PathBuf, String> {
-    let saved = super::session::load(&file.path)
+    let saved = crate::chat::session::load(&file.path)
         .map_err(|e| format!("cannot read the session {}: {e}", file.path.display()))?;
     let history = store.history(None).map_err(|e| e.to_string())?;
-    let now = crate::memory::history::now_ms();
-    let text = super::export::document(
+    let now = crate::clock::now_ms();
+    let text = crate::chat::export::document(
         &file.name,
         &saved,
         &history,
         store,
         &file.pricing,
-        super::export::Format::Md,
+        crate::chat::export::Format::Md,
         now,
     );
-    let stamp = crate::memory::history::compact_utc(now);
+    let stamp = crate::clock::compact_utc(now);
     let path = file
         .export_dir
         .join(format!("memdeck-{}-{stamp}.md", file.name));

@@ -18,7 +18,7 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute};
 use ratatui::layout::Rect;
 
-use crate::screen::Screen;
+use crate::tui::screen::Screen;
 
 /// Whether the modes are on (so the panic hook knows whether to undo them).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -75,7 +75,7 @@ impl Drop for TerminalGuard {
     }
 }
 
-impl crate::app::run::Suspend for TerminalGuard {
+impl crate::tui::run::Suspend for TerminalGuard {
     fn suspend(&mut self) -> io::Result<Option<(u16, u16)>> {
         TerminalGuard::suspend(self).map(Some)
     }
