@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::app::layout::{MIN_HEIGHT, MIN_WIDTH};
-use crate::config::{Config, ConfigError, Environment, ProviderKind};
+use crate::config::{Config, ConfigError, Environment, MemoryBackend, ProviderKind};
 use crate::memory::MemPath;
 use crate::provider::ProviderError;
 use crate::provider::record::{Recording, Replay};
@@ -205,7 +205,7 @@ fn check_terminal(env: &Environment, terminal: &TerminalInfo) -> Vec<Finding> {
 
 fn check_memory(config: &Config, env: &Environment) -> Vec<Finding> {
     let area = "memory";
-    if config.memory.redis {
+    if config.memory.backend == MemoryBackend::Redis {
         return vec![check_redis(config)];
     }
     let dir = if config.memory.dir.is_absolute() {

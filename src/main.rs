@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use memdeck::chat::ask::{Io, Output, ask, ask_in};
 use memdeck::chat::{Agent, TurnError};
 use memdeck::clock::format_utc;
-use memdeck::config::{self, Config, Environment, Flags};
+use memdeck::config::{self, Config, Environment, Flags, MemoryBackend};
 use memdeck::logging;
 use memdeck::memory::{self, MemPath, MemoryStore, WriteCtx};
 use memdeck::provider::ProviderError;
@@ -158,11 +158,11 @@ enum MemoryCommand {
     /// destination must be empty
     Migrate {
         /// Where the memories are now: local (or file) or redis
-        #[arg(long, value_name = "local|redis")]
-        from: String,
+        #[arg(long, value_name = "local|redis", value_parser = MemoryBackend::parse)]
+        from: MemoryBackend,
         /// Where they go: local (or file) or redis
-        #[arg(long, value_name = "local|redis")]
-        to: String,
+        #[arg(long, value_name = "local|redis", value_parser = MemoryBackend::parse)]
+        to: MemoryBackend,
     },
     /// Reset a demo: snapshot the store, then clear every memory and the session's
     /// conversations (both can be brought back)
@@ -318,7 +318,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
             )
         }
         Some(Command::Memory(MemoryCommand::Migrate { from, to })) => {
-            run_migrate(&config, from, to)
+            run_migrate(&config, *from, *to)
         }
         Some(Command::Memory(command)) => {
             let store = config
@@ -330,23 +330,18 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
 }
 
 /// `memory migrate`: dump one backend, fill the other.
-fn run_migrate(config: &Config, from: &str, to: &str) -> Result<ExitCode, Failure> {
-    let backend = |name: &str| match name.trim().to_ascii_lowercase().as_str() {
-        "local" | "file" | "dir" => Ok(false),
-        "redis" => Ok(true),
-        other => Err(Failure::new(
-            2,
-            format!("{other:?} is not a memory backend: use local or redis"),
-        )),
-    };
-    let (from, to) = (backend(from)?, backend(to)?);
+fn run_migrate(
+    config: &Config,
+    from: MemoryBackend,
+    to: MemoryBackend,
+) -> Result<ExitCode, Failure> {
     if from == to {
         return Err(Failure::new(2, "--from and --to name the same backend"));
     }
-    let open = |redis: bool| -> Result<Box<dyn MemoryStore>, Failure> {
+    let open = |backend: MemoryBackend| -> Result<Box<dyn MemoryStore>, Failure> {
         let mut c = config.clone();
-        c.memory.redis = redis;
-        let store: Box<dyn MemoryStore> = if redis {
+        c.memory.backend = backend;
+        let store: Box<dyn MemoryStore> = if backend == MemoryBackend::Redis {
             Box::new(
                 c.redis_store()
                     .map_err(|e| Failure::from(e).hint(c.store_hint()))?,
@@ -392,7 +387,7 @@ fn run_memory(
 ) -> Result<ExitCode, Failure> {
     match command {
         MemoryCommand::Snapshot(command) => run_snapshot(config, store, command),
-        MemoryCommand::Migrate { from, to } => run_migrate(config, from, to),
+        MemoryCommand::Migrate { from, to } => run_migrate(config, *from, *to),
         MemoryCommand::Reset { yes } => run_reset(config, store, *yes),
         MemoryCommand::Exec { json, actor, input } => {
             check_actor(actor)?;

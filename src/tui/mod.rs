@@ -17,12 +17,12 @@ use self::effects::Effects;
 use self::terminal::{TerminalGuard, copy_to_clipboard};
 use crate::app::{Action, App, Labels};
 use crate::chat::session::{self, Journal};
-use crate::config::Config;
+use crate::config::{Config, MemoryBackend};
 use crate::memory::{LocalStore, MemoryStore, WatchMode};
 
 /// The memory store, watched for changes made by others, and a note when watching is degraded.
 fn open_store(config: &Config) -> Result<(Arc<dyn MemoryStore>, Option<&'static str>), String> {
-    if config.memory.redis {
+    if config.memory.backend == MemoryBackend::Redis {
         let store = config.redis_store().map_err(|e| e.to_string())?;
         let note = match store.watch() {
             Ok(()) => None,
