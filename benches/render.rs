@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use memdeck::app::{Action, App, Command, Labels, RequestId, TabId};
+use memdeck::app::{Action, App, Effect, Labels, RequestId, TabId};
 use memdeck::chat::persona::default_team;
 use memdeck::chat::{AgentEvent, Conversation};
 use memdeck::provider::{Delta, StreamEvent};
@@ -24,12 +24,12 @@ fn app() -> App {
 
 fn send(app: &mut App, text: &str) -> (TabId, RequestId) {
     app.update(Action::Term(Event::Paste(text.into())));
-    let commands = app.update(Action::Term(Event::Key(KeyEvent::new(
+    let effects = app.update(Action::Term(Event::Key(KeyEvent::new(
         KeyCode::Enter,
         KeyModifiers::NONE,
     ))));
-    match commands.as_slice() {
-        [Command::StartTurn { tab, req, .. }] => (*tab, *req),
+    match effects.as_slice() {
+        [Effect::StartTurn { tab, req, .. }] => (*tab, *req),
         _ => unreachable!(),
     }
 }

@@ -31,11 +31,11 @@ struct Cli {
     raw: bool,
 
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Option<CliCommand>,
 }
 
 #[derive(Subcommand, Debug)]
-enum Command {
+enum CliCommand {
     /// Print the effective configuration and where each value came from (secrets hidden)
     Config,
     /// Check the terminal, the configuration, the memory directory and the provider
@@ -265,16 +265,18 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
         let prefs = Prefs::resolve(&mut config)?;
         Ok((config, prefs))
     });
-    if let Some(Command::Doctor) = &cli.command {
+    if let Some(CliCommand::Doctor) = &cli.command {
         return run_doctor(&loaded.map(|(config, _)| config), &env);
     }
     let (config, prefs) =
         loaded.map_err(|e| Failure::new(2, e.0).hint("`memdeck doctor` checks the whole setup"))?;
     match &cli.command {
-        Some(Command::Doctor) => unreachable!("handled above"),
-        Some(Command::Sessions(command)) => run_sessions(&config, command),
-        Some(Command::Export { format, output }) => run_export(&config, *format, output.as_deref()),
-        Some(Command::Config) => {
+        Some(CliCommand::Doctor) => unreachable!("handled above"),
+        Some(CliCommand::Sessions(command)) => run_sessions(&config, command),
+        Some(CliCommand::Export { format, output }) => {
+            run_export(&config, *format, output.as_deref())
+        }
+        Some(CliCommand::Config) => {
             out!("{}", config.describe());
             Ok(ExitCode::SUCCESS)
         }
@@ -299,11 +301,11 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 .and_then(|n| u8::try_from(128 + n).ok())
                 .map_or(ExitCode::SUCCESS, ExitCode::from))
         }
-        Some(Command::Demo(command)) => {
+        Some(CliCommand::Demo(command)) => {
             log_if_asked(&config);
             run_demo(&config, command)
         }
-        Some(Command::Ask {
+        Some(CliCommand::Ask {
             persona,
             json,
             message,
@@ -317,10 +319,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 message,
             )
         }
-        Some(Command::Memory(MemoryCommand::Migrate { from, to })) => {
+        Some(CliCommand::Memory(MemoryCommand::Migrate { from, to })) => {
             run_migrate(&config, *from, *to)
         }
-        Some(Command::Memory(command)) => {
+        Some(CliCommand::Memory(command)) => {
             let store = config
                 .open_store()
                 .map_err(|e| Failure::from(e).hint(config.store_hint()))?;

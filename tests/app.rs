@@ -6,11 +6,11 @@
 mod ui;
 
 use crossterm::event::{Event, KeyCode, KeyModifiers};
+use memdeck::app::dialog::Dialog;
 use memdeck::app::editor::EditorState;
-use memdeck::app::popup::Popup;
 use memdeck::app::tab::{Mark, Scroll};
 use memdeck::app::{
-    Action, Command, Focus, MemoryEvent, MemoryJob, Report, SaveError, SnapshotJob, TreeRow,
+    Action, Effect, Focus, MemoryEvent, MemoryJob, Report, SaveError, SnapshotJob, TreeRow,
 };
 use memdeck::chat::transcript::{Item, ToolStatus};
 use memdeck::chat::{Conversation, TurnError};
@@ -40,9 +40,9 @@ fn enter_sends_alt_enter_breaks_the_line_and_paste_is_verbatim() {
     assert!(app.update(alt(KeyCode::Enter)).is_empty());
     app.update(with(KeyCode::Enter, KeyModifiers::SHIFT));
     app.update(Action::Term(Event::Paste("pasted\nlines\twith tab".into())));
-    let commands = app.update(key(KeyCode::Enter));
-    let [Command::StartTurn { text, persona, .. }] = commands.as_slice() else {
-        panic!("{commands:?}")
+    let effects = app.update(key(KeyCode::Enter));
+    let [Effect::StartTurn { text, persona, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
     };
     assert_eq!(text, "first\n\npasted\nlines\twith tab");
     assert_eq!(persona.name, "Alice");
@@ -110,7 +110,7 @@ fn ctrl_t_offers_the_team_first() {
     app.update(ctrl('w'));
     assert_eq!(app.tabs.len(), 2, "Sam's empty tab closes without asking");
     app.update(ctrl('t'));
-    assert!(matches!(app.popup, Some(Popup::Personas { selected: 2 })));
+    assert!(matches!(app.dialog, Some(Dialog::Personas { selected: 2 })));
     assert!(screen(&app).contains("Someone new"));
     app.update(key(KeyCode::Enter));
     assert_eq!(app.tabs.len(), 3);
@@ -130,14 +130,14 @@ fn a_new_persona_is_asked_for_and_checked() {
     let mut app = app(160, 48);
     app.update(ctrl('t'));
     // Every team member has a tab: the picker starts on "someone new".
-    assert!(matches!(app.popup, Some(Popup::Personas { selected: 3 })));
+    assert!(matches!(app.dialog, Some(Dialog::Personas { selected: 3 })));
     app.update(key(KeyCode::Enter));
-    assert!(matches!(app.popup, Some(Popup::Form(..))));
+    assert!(matches!(app.dialog, Some(Dialog::Form(..))));
     type_text(&mut app, "john");
     app.update(key(KeyCode::Tab));
     type_text(&mut app, "Security");
     app.update(key(KeyCode::Enter));
-    let Some(Popup::Form(_, form)) = &app.popup else {
+    let Some(Dialog::Form(_, form)) = &app.dialog else {
         panic!("a duplicate name keeps the form open")
     };
     assert_eq!(
@@ -151,7 +151,7 @@ fn a_new_persona_is_asked_for_and_checked() {
     type_text(&mut app, "Priya");
     app.update(key(KeyCode::Enter));
     app.update(key(KeyCode::Enter));
-    assert!(app.popup.is_none());
+    assert!(app.dialog.is_none());
     assert_eq!(app.tabs.len(), 4);
     assert_eq!(app.active, 3);
     let persona = &app.tabs[3].persona;
@@ -182,11 +182,11 @@ fn rename_keeps_the_colour_and_close_asks_when_there_is_history() {
     app.update(alt(KeyCode::Char('1')));
     let (_, req) = send(&mut app, "hello");
     assert!(app.update(ctrl('w')).is_empty());
-    assert!(matches!(app.popup, Some(Popup::ConfirmCloseTab(_))));
+    assert!(matches!(app.dialog, Some(Dialog::ConfirmCloseTab(_))));
     app.update(key(KeyCode::Char('n')));
     assert_eq!(app.tabs.len(), 2);
     app.update(ctrl('w'));
-    assert_eq!(app.update(key(KeyCode::Char('y'))), [Command::Cancel(req)]);
+    assert_eq!(app.update(key(KeyCode::Char('y'))), [Effect::Cancel(req)]);
     assert_eq!(app.tabs.len(), 1);
     // The last tab stays.
     app.update(ctrl('w'));
@@ -260,7 +260,7 @@ fn esc_cancels_the_turn_and_keeps_what_arrived() {
             r#"{"command":"create","path":"/memories/a.md","file_text":"x"#,
         ),
     );
-    assert_eq!(app.update(key(KeyCode::Esc)), [Command::Cancel(req)]);
+    assert_eq!(app.update(key(KeyCode::Esc)), [Effect::Cancel(req)]);
     app.update(ended(
         tab,
         req,
@@ -314,14 +314,14 @@ fn a_failed_turn_shows_an_error_card_and_ctrl_r_sends_it_again() {
         "John's tab has nothing to retry"
     );
     app.update(alt(KeyCode::Char('1')));
-    let commands = app.update(ctrl('r'));
+    let effects = app.update(ctrl('r'));
     let [
-        Command::StartTurn {
+        Effect::StartTurn {
             text, conversation, ..
         },
-    ] = commands.as_slice()
+    ] = effects.as_slice()
     else {
-        panic!("{commands:?}")
+        panic!("{effects:?}")
     };
     assert_eq!(text, "hello");
     assert!(
@@ -346,10 +346,10 @@ fn a_moved_retry_key_is_the_one_the_error_card_names() {
         "{shown}"
     );
     assert!(app.update(ctrl('r')).is_empty());
-    let commands = app.update(key(KeyCode::F(9)));
+    let effects = app.update(key(KeyCode::F(9)));
     assert!(
-        matches!(commands.as_slice(), [Command::StartTurn { text, .. }] if text == "hello"),
-        "{commands:?}"
+        matches!(effects.as_slice(), [Effect::StartTurn { text, .. }] if text == "hello"),
+        "{effects:?}"
     );
 }
 
@@ -447,7 +447,7 @@ fn panel_with_open_file(app: &mut memdeck::app::App) {
     app.update(key(KeyCode::Down));
     assert_eq!(
         app.update(key(KeyCode::Enter)),
-        [Command::Memory(MemoryJob::Open("/memories/acme.md".into()))]
+        [Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))]
     );
     app.update(Action::Memory(MemoryEvent::Opened {
         path: "/memories/acme.md".into(),
@@ -463,10 +463,10 @@ fn the_editor_saves_with_compare_and_set_and_offers_a_way_out_of_a_conflict() {
     assert_eq!(app.focus, Focus::Editor);
     type_text(&mut app, "Budget 2M. ");
     let base = Version::of(b"# ACME\n\n- 40 TB by March\n");
-    let commands = app.update(ctrl('s'));
+    let effects = app.update(ctrl('s'));
     assert_eq!(
-        commands,
-        [Command::Memory(MemoryJob::Save {
+        effects,
+        [Effect::Memory(MemoryJob::Save {
             path: "/memories/acme.md".into(),
             text: "Budget 2M. # ACME\n\n- 40 TB by March\n".into(),
             expect: Expect::Version(base),
@@ -487,10 +487,10 @@ fn the_editor_saves_with_compare_and_set_and_offers_a_way_out_of_a_conflict() {
         path: "/memories/acme.md".into(),
         result: Err(SaveError::Conflict(Some(theirs.clone()))),
     }));
-    let commands = app.update(key(KeyCode::Char('o')));
+    let effects = app.update(key(KeyCode::Char('o')));
     assert!(matches!(
-        commands.as_slice(),
-        [Command::Memory(MemoryJob::Save { expect: Expect::Version(v), .. })] if *v == theirs.version
+        effects.as_slice(),
+        [Effect::Memory(MemoryJob::Save { expect: Expect::Version(v), .. })] if *v == theirs.version
     ));
     // Or reload theirs: their text, no unsaved changes, Esc closes without asking.
     app.update(Action::Memory(MemoryEvent::Saved {
@@ -534,7 +534,7 @@ fn panel_actions_rename_delete_undo_history_and_new_file() {
     }
     type_text(&mut app, "../x.md");
     app.update(key(KeyCode::Enter));
-    let Some(Popup::Form(_, form)) = &app.popup else {
+    let Some(Dialog::Form(_, form)) = &app.dialog else {
         panic!()
     };
     assert!(
@@ -548,23 +548,23 @@ fn panel_actions_rename_delete_undo_history_and_new_file() {
     type_text(&mut app, "customer.md");
     assert_eq!(
         app.update(key(KeyCode::Enter)),
-        [Command::Memory(MemoryJob::Rename {
+        [Effect::Memory(MemoryJob::Rename {
             from: "/memories/acme.md".into(),
             to: "/memories/customer.md".into()
         })]
     );
 
     app.update(key(KeyCode::Char('d')));
-    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert!(matches!(app.dialog, Some(Dialog::ConfirmDelete(_))));
     assert_eq!(
         app.update(key(KeyCode::Char('y'))),
-        [Command::Memory(MemoryJob::Delete(
+        [Effect::Memory(MemoryJob::Delete(
             "/memories/acme.md".into()
         ))]
     );
     assert_eq!(
         app.update(key(KeyCode::Char('u'))),
-        [Command::Memory(MemoryJob::Restore {
+        [Effect::Memory(MemoryJob::Restore {
             path: "/memories/acme.md".into(),
             version: None
         })]
@@ -573,11 +573,11 @@ fn panel_actions_rename_delete_undo_history_and_new_file() {
     // The delete closed the file: open it again for the letter keys.
     assert_eq!(
         app.update(key(KeyCode::Enter)),
-        [Command::Memory(MemoryJob::Open("/memories/acme.md".into()))]
+        [Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))]
     );
     assert_eq!(
         app.update(key(KeyCode::Char('h'))),
-        [Command::Memory(MemoryJob::History(
+        [Effect::Memory(MemoryJob::History(
             "/memories/acme.md".into()
         ))]
     );
@@ -606,9 +606,9 @@ fn typing_with_the_panel_focused_and_no_file_open_goes_to_the_message() {
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Down));
     assert_eq!(app.focus, Focus::Panel);
-    let commands = type_text(&mut app, "every deadline? yes.");
-    assert!(commands.is_empty(), "{commands:?}");
-    assert!(app.editor.is_none() && app.popup.is_none());
+    let effects = type_text(&mut app, "every deadline? yes.");
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(app.editor.is_none() && app.dialog.is_none());
     assert_eq!(app.focus, Focus::Input);
     assert_eq!(
         app.active_tab().unwrap().input.lines().join(""),
@@ -618,7 +618,7 @@ fn typing_with_the_panel_focused_and_no_file_open_goes_to_the_message() {
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Tab));
     app.update(ctrl('n'));
-    assert!(matches!(app.popup, Some(Popup::Form(..))));
+    assert!(matches!(app.dialog, Some(Dialog::Form(..))));
 }
 
 /// `e` on a file that is selected but not open opens it and edits it once it has arrived
@@ -631,7 +631,7 @@ fn e_on_a_selected_file_opens_it_for_editing() {
     app.update(key(KeyCode::Down));
     assert_eq!(
         app.update(key(KeyCode::Char('e'))),
-        [Command::Memory(MemoryJob::Open(
+        [Effect::Memory(MemoryJob::Open(
             "/memories/team/notes.md".into()
         ))]
     );
@@ -666,18 +666,18 @@ fn store_changes_flash_reload_the_open_file_and_coalesce_listings() {
     assert_eq!(
         app.update(change("external")),
         [
-            Command::Memory(MemoryJob::List),
-            Command::Memory(MemoryJob::Open("/memories/acme.md".into()))
+            Effect::Memory(MemoryJob::List),
+            Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))
         ]
     );
     assert_eq!(
         app.update(change("John")),
-        [Command::Memory(MemoryJob::Open("/memories/acme.md".into()))]
+        [Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))]
     );
     assert!(app.panel.flashes.contains_key("/memories/acme.md"));
     assert_eq!(
         app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![])))),
-        [Command::Memory(MemoryJob::List)]
+        [Effect::Memory(MemoryJob::List)]
     );
     assert!(app.panel.rows.is_empty());
 }
@@ -695,8 +695,8 @@ fn a_store_that_comes_back_is_listed_and_the_open_file_read_again() {
     assert_eq!(
         app.update(status(None)),
         [
-            Command::Memory(MemoryJob::List),
-            Command::Memory(MemoryJob::Open("/memories/acme.md".into()))
+            Effect::Memory(MemoryJob::List),
+            Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))
         ]
     );
     // Only a return is news: a store that was never away asks for nothing.
@@ -723,16 +723,16 @@ fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
     app.update(renamed("/memories/acme.md.bak", "/memories/x.md", "John"));
     assert_eq!(app.panel.open.as_ref().unwrap().path, "/memories/acme.md");
     // Renamed by someone else while open and being edited.
-    let commands = app.update(renamed(
+    let effects = app.update(renamed(
         "/memories/acme.md",
         "/memories/customer.md",
         "John",
     ));
     assert!(
-        commands.contains(&Command::Memory(MemoryJob::Open(
+        effects.contains(&Effect::Memory(MemoryJob::Open(
             "/memories/customer.md".into()
         ))),
-        "{commands:?}"
+        "{effects:?}"
     );
     assert_eq!(
         app.panel.open.as_ref().unwrap().path,
@@ -743,10 +743,10 @@ fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
     assert_eq!(editor.path, "/memories/customer.md");
     assert!(editor.changed_by.is_none(), "the text did not change");
     // Saving writes the new path, compare-and-set against the same version.
-    let commands = app.update(ctrl('s'));
+    let effects = app.update(ctrl('s'));
     assert!(
-        matches!(commands.as_slice(), [Command::Memory(MemoryJob::Save { path, .. })] if path == "/memories/customer.md"),
-        "{commands:?}"
+        matches!(effects.as_slice(), [Effect::Memory(MemoryJob::Save { path, .. })] if path == "/memories/customer.md"),
+        "{effects:?}"
     );
     // A folder rename moves what is open below it.
     app.update(Action::Memory(MemoryEvent::Saved {
@@ -756,13 +756,13 @@ fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
     app.update(key(KeyCode::Esc));
     app.panel.open.as_mut().unwrap().path = "/memories/team/notes.md".into();
     app.panel.folded.insert("/memories/team/old".into());
-    let commands = app.update(renamed("/memories/team", "/memories/crew", "Sam"));
+    let effects = app.update(renamed("/memories/team", "/memories/crew", "Sam"));
     assert_eq!(
         app.panel.open.as_ref().unwrap().path,
         "/memories/crew/notes.md"
     );
     assert!(app.panel.folded.contains("/memories/crew/old"));
-    assert!(commands.contains(&Command::Memory(MemoryJob::Open(
+    assert!(effects.contains(&Effect::Memory(MemoryJob::Open(
         "/memories/crew/notes.md".into()
     ))));
 }
@@ -771,13 +771,13 @@ fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
 fn help_opens_from_f1_and_from_question_mark_outside_the_input() {
     let mut app = app(160, 48);
     app.update(key(KeyCode::F(1)));
-    assert!(matches!(app.popup, Some(Popup::Help { .. })));
+    assert!(matches!(app.dialog, Some(Dialog::Help { .. })));
     app.update(key(KeyCode::Esc));
     type_text(&mut app, "?");
-    assert!(app.popup.is_none(), "? is text in the input");
+    assert!(app.dialog.is_none(), "? is text in the input");
     app.update(key(KeyCode::Tab));
     app.update(key(KeyCode::Char('?')));
-    assert!(matches!(app.popup, Some(Popup::Help { .. })));
+    assert!(matches!(app.dialog, Some(Dialog::Help { .. })));
 }
 
 #[test]
@@ -796,7 +796,7 @@ fn ctrl_l_redraws_the_whole_screen_whatever_has_the_keyboard() {
     app.update(ctrl('l'));
     assert!(app.clear, "also under a dialog");
     assert!(
-        matches!(app.popup, Some(Popup::Help { .. })),
+        matches!(app.dialog, Some(Dialog::Help { .. })),
         "which stays open"
     );
 }
@@ -804,11 +804,11 @@ fn ctrl_l_redraws_the_whole_screen_whatever_has_the_keyboard() {
 #[test]
 fn f3_picks_the_tabs_model_for_its_next_turns() {
     let mut app = app(160, 48);
-    assert_eq!(app.update(key(KeyCode::F(3))), [Command::ListModels]);
-    assert!(matches!(&app.popup, Some(Popup::Models(p)) if p.models.is_none()));
+    assert_eq!(app.update(key(KeyCode::F(3))), [Effect::ListModels]);
+    assert!(matches!(&app.dialog, Some(Dialog::Models(p)) if p.models.is_none()));
     // Enter before the list arrives does nothing.
     app.update(key(KeyCode::Enter));
-    assert!(app.popup.is_some());
+    assert!(app.dialog.is_some());
     let models = |ids: &[&str]| -> Vec<memdeck::provider::ModelInfo> {
         ids.iter()
             .map(|id| memdeck::provider::ModelInfo {
@@ -825,17 +825,17 @@ fn f3_picks_the_tabs_model_for_its_next_turns() {
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Down));
     app.update(key(KeyCode::Enter));
-    assert!(app.popup.is_none());
+    assert!(app.dialog.is_none());
     assert_eq!(app.active_tab().unwrap().model.as_deref(), Some("claude-b"));
     let shown = screen(&app);
     assert!(shown.contains("demo model (offline) · claude-b"), "{shown}");
-    let commands = {
+    let effects = {
         type_text(&mut app, "hi");
         app.update(key(KeyCode::Enter))
     };
     assert!(
-        matches!(commands.as_slice(), [Command::StartTurn { model: Some(m), .. }] if m == "claude-b"),
-        "{commands:?}"
+        matches!(effects.as_slice(), [Effect::StartTurn { model: Some(m), .. }] if m == "claude-b"),
+        "{effects:?}"
     );
     // Other tabs keep the configured model.
     app.update(alt(KeyCode::Char('2')));
@@ -847,7 +847,7 @@ fn f3_picks_the_tabs_model_for_its_next_turns() {
         models: models(&["claude-a", "claude-b"]),
         note: Some("cannot list the models (offline)".into()),
     });
-    let Some(Popup::Models(picker)) = &app.popup else {
+    let Some(Dialog::Models(picker)) = &app.dialog else {
         panic!()
     };
     assert_eq!(picker.selected, 2);
@@ -886,16 +886,16 @@ fn f7_switches_context_editing_and_the_gauge_shows_the_trigger() {
     let shown = screen(&app);
     assert!(shown.contains("✂ demo · saved 0"), "{shown}");
     type_text(&mut app, "hi");
-    let commands = app.update(key(KeyCode::Enter));
+    let effects = app.update(key(KeyCode::Enter));
     assert!(
         matches!(
-            commands.as_slice(),
-            [Command::StartTurn {
+            effects.as_slice(),
+            [Effect::StartTurn {
                 context_editing: ContextEditing::Demo,
                 ..
             }]
         ),
-        "{commands:?}"
+        "{effects:?}"
     );
     app.update(key(KeyCode::F(7)));
     assert_eq!(app.context_editing, ContextEditing::Production);
@@ -981,7 +981,7 @@ fn esc_clears_a_draft_before_it_stops_the_answer() {
         "a question for later"
     );
     app.update(key(KeyCode::Esc));
-    assert_eq!(app.update(key(KeyCode::Esc)), [Command::Cancel(req)]);
+    assert_eq!(app.update(key(KeyCode::Esc)), [Effect::Cancel(req)]);
 }
 
 /// F1 at 160×48 shows every key (it used to cut the last lines without saying so); where it
@@ -1009,16 +1009,16 @@ fn the_help_fits_a_presenters_screen_or_says_what_is_below() {
 fn ctrl_r_sends_a_cancelled_turn_again() {
     let mut app = app(160, 48);
     let (tab, req) = send(&mut app, "design it");
-    assert_eq!(app.update(key(KeyCode::Esc)), [Command::Cancel(req)]);
+    assert_eq!(app.update(key(KeyCode::Esc)), [Effect::Cancel(req)]);
     app.update(ended(
         tab,
         req,
         Err(TurnError::Provider(ProviderError::Cancelled)),
     ));
-    let commands = app.update(ctrl('r'));
+    let effects = app.update(ctrl('r'));
     assert!(
-        matches!(commands.as_slice(), [Command::StartTurn { text, .. }] if text == "design it"),
-        "{commands:?}"
+        matches!(effects.as_slice(), [Effect::StartTurn { text, .. }] if text == "design it"),
+        "{effects:?}"
     );
 }
 
@@ -1045,21 +1045,21 @@ fn a_typed_snapshot_name_replaces_the_suggestion() {
     let mut app = app(160, 48);
     assert_eq!(
         app.update(key(KeyCode::F(6))),
-        [Command::Snapshot(SnapshotJob::List)]
+        [Effect::Snapshot(SnapshotJob::List)]
     );
     app.update(key(KeyCode::Char('s')));
     type_text(&mut app, "before-acme");
     assert_eq!(
         app.update(key(KeyCode::Enter)),
-        [Command::Snapshot(SnapshotJob::Save("before-acme".into()))]
+        [Effect::Snapshot(SnapshotJob::Save("before-acme".into()))]
     );
     // Enter at once keeps the suggestion.
     app.update(key(KeyCode::F(6)));
     app.update(key(KeyCode::Char('s')));
-    let commands = app.update(key(KeyCode::Enter));
+    let effects = app.update(key(KeyCode::Enter));
     assert!(
-        matches!(commands.as_slice(), [Command::Snapshot(SnapshotJob::Save(name))] if name.starts_with("snapshot-")),
-        "{commands:?}"
+        matches!(effects.as_slice(), [Effect::Snapshot(SnapshotJob::Save(name))] if name.starts_with("snapshot-")),
+        "{effects:?}"
     );
 }
 
@@ -1076,7 +1076,7 @@ fn clearing_the_memories_keeps_the_conversations() {
     assert!(screen(&app).contains("the conversations stay"));
     assert_eq!(
         app.update(key(KeyCode::Char('y'))),
-        [Command::Snapshot(SnapshotJob::ClearMemories)]
+        [Effect::Snapshot(SnapshotJob::ClearMemories)]
     );
     app.update(Action::Report(Report::SnapshotDone(Ok(
         "memories cleared (2 entries), conversations kept; snapshot before-reset-x has what was there".into(),
@@ -1129,7 +1129,7 @@ fn a_conflict_shows_their_change_and_merges_when_it_can() {
     );
     assert_eq!(
         app.update(ctrl('s')),
-        [Command::Memory(MemoryJob::Save {
+        [Effect::Memory(MemoryJob::Save {
             path: "/memories/acme.md".into(),
             text: "Budget 2M. # ACME\n\n- 40 TB by March\n- CTO: Dana\n".into(),
             expect: Expect::Version(theirs.version),
@@ -1239,7 +1239,7 @@ fn a_closed_tab_still_counts_in_the_session_cost() {
     );
     app.active = 1;
     app.update(ctrl('w'));
-    if matches!(app.popup, Some(Popup::ConfirmCloseTab(_))) {
+    if matches!(app.dialog, Some(Dialog::ConfirmCloseTab(_))) {
         app.update(key(KeyCode::Char('y')));
     }
     assert_eq!(app.tabs.len(), 2);
@@ -1284,13 +1284,13 @@ fn the_demo_model_costs_nothing_and_says_so() {
 #[test]
 fn quitting_asks_while_a_turn_streams_and_cancels_it() {
     let mut app = app(160, 48);
-    assert_eq!(app.update(ctrl('q')), [Command::Quit]);
+    assert_eq!(app.update(ctrl('q')), [Effect::Quit]);
     let (_, req) = send(&mut app, "hello");
     assert!(app.update(ctrl('q')).is_empty());
-    assert!(matches!(app.popup, Some(Popup::ConfirmQuit)));
+    assert!(matches!(app.dialog, Some(Dialog::ConfirmQuit)));
     assert_eq!(
         app.update(key(KeyCode::Char('y'))),
-        [Command::Cancel(req), Command::Quit]
+        [Effect::Cancel(req), Effect::Quit]
     );
 }
 

@@ -8,7 +8,7 @@ mod ui;
 use std::path::Path;
 
 use crossterm::event::KeyCode;
-use memdeck::app::Command;
+use memdeck::app::Effect;
 use memdeck::chat::persona::default_team;
 use memdeck::chat::script::{SHIPPED, find, parse};
 use ui::*;
@@ -98,7 +98,7 @@ fn f5_types_each_personas_prompts_in_order_and_keeps_the_note_off_screen() {
         "{shown}"
     );
     type_text(&mut app, "a draft");
-    let commands = app.update(key(KeyCode::F(5)));
+    let effects = app.update(key(KeyCode::F(5)));
     let input = app.active_tab().unwrap().input.lines().join("\n");
     assert!(
         input.starts_with("I just got off the phone with Acme Corp."),
@@ -106,9 +106,9 @@ fn f5_types_each_personas_prompts_in_order_and_keeps_the_note_off_screen() {
     );
     // The note goes to the presenter's notes (--notes), never to the audience's screen…
     assert!(
-        matches!(commands.as_slice(), [Command::SpeakerNote(note)]
+        matches!(effects.as_slice(), [Effect::SpeakerNote(note)]
             if note.starts_with("Acme's migration: from first call to proposal · Alice 1/2: Alice does discovery.")),
-        "{commands:?}"
+        "{effects:?}"
     );
     let shown = screen(&app);
     assert!(shown.contains("▶ 1/2 · notes hidden (F8)"), "{shown}");
@@ -119,10 +119,10 @@ fn f5_types_each_personas_prompts_in_order_and_keeps_the_note_off_screen() {
     assert!(shown.contains("▶ 1/2 · Alice does discovery."), "{shown}");
     app.update(key(KeyCode::F(8)));
     assert!(!screen(&app).contains("Alice does discovery"));
-    let commands = app.update(key(KeyCode::Enter));
+    let effects = app.update(key(KeyCode::Enter));
     assert!(
-        matches!(commands.as_slice(), [Command::StartTurn { text, .. }] if text.starts_with("I just got off the phone")),
-        "{commands:?}"
+        matches!(effects.as_slice(), [Effect::StartTurn { text, .. }] if text.starts_with("I just got off the phone")),
+        "{effects:?}"
     );
     // John's prompts are his own.
     app.update(alt(KeyCode::Char('2')));

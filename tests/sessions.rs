@@ -15,7 +15,7 @@ use std::process::Command as Process;
 
 use cli::run;
 use crossterm::event::KeyCode;
-use memdeck::app::{Action, Command, TabId};
+use memdeck::app::{Action, Effect, TabId};
 use memdeck::chat::session::{self, Record, Saved};
 use memdeck::chat::transcript::Item;
 use memdeck::chat::{Conversation, TurnError};
@@ -24,11 +24,11 @@ use serde_json::json;
 use tmux::{Tmux, memdeck};
 use ui::*;
 
-fn records(commands: &[Command]) -> Vec<Record> {
-    commands
+fn records(effects: &[Effect]) -> Vec<Record> {
+    effects
         .iter()
         .filter_map(|c| match c {
-            Command::Record(r) => Some(r.clone()),
+            Effect::Record(r) => Some(r.clone()),
             _ => None,
         })
         .collect()

@@ -1,5 +1,5 @@
 //! The vocabulary of the event loop: what goes into [`super::App::update`] ([`Action`]) and the
-//! side effects it asks for ([`Command`]).
+//! side effects it asks for ([`Effect`]).
 //!
 //! Every result of background work names the tab and the request it answers, so a late event
 //! from a cancelled turn, or for a tab that was closed, is recognised and dropped.
@@ -61,7 +61,7 @@ pub enum Report {
     /// The session was exported to a file, or why not.
     Exported(Result<std::path::PathBuf, String>),
     /// The snapshots, newest first.
-    Snapshots(Result<Vec<super::popup::SnapshotInfo>, String>),
+    Snapshots(Result<Vec<super::dialog::SnapshotInfo>, String>),
     /// A snapshot was saved or restored: what to say, or why not.
     SnapshotDone(Result<String, String>),
     /// The demo was reset (memories cleared after a snapshot): the conversations start over.
@@ -80,7 +80,7 @@ pub struct TreeRow {
     pub changed_ms: Option<u64>,
 }
 
-/// What a memory operation started by a [`Command`] produced, or a change to the store.
+/// What a memory operation started by a [`Effect`] produced, or a change to the store.
 #[derive(Debug)]
 pub enum MemoryEvent {
     /// The whole tree (after start, after a lag, after a change the panel cannot patch).
@@ -156,7 +156,7 @@ pub enum SaveError {
 
 /// A side effect `update` asks the loop to perform.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Command {
+pub enum Effect {
     StartTurn {
         tab: TabId,
         req: RequestId,

@@ -1,19 +1,19 @@
 //! The TUI application as state: tabs, focus, the memory panel, dialogs.
 //!
 //! [`App::update`] takes one [`Action`] (a key, a stream event, a memory result, a tick),
-//! changes the state and returns the [`Command`]s to carry out. It never blocks, never awaits
+//! changes the state and returns the [`Effect`]s to carry out. It never blocks, never awaits
 //! and does no I/O, so every rule of the screen is tested without a terminal. The loop in
-//! [`run`] feeds it and draws; [`effects`] carries out the commands.
+//! [`crate::tui::run::run`] feeds it and draws; [`crate::tui::effects`] carries them out.
 
 pub mod action;
-mod dialogs;
+pub mod dialog;
+mod dialog_keys;
 pub mod editor;
+mod input;
 pub mod keymap;
-mod keys;
 pub mod layout;
-mod memory;
 pub mod panel;
-pub mod popup;
+mod panel_events;
 pub mod tab;
 
 use std::cell::RefCell;
@@ -23,13 +23,13 @@ use crossterm::event::{Event, KeyEventKind};
 use ratatui::layout::Rect;
 
 pub use action::{
-    Action, Command, MemoryEvent, MemoryJob, Report, RequestId, SaveError, SnapshotJob, TabId,
+    Action, Effect, MemoryEvent, MemoryJob, Report, RequestId, SaveError, SnapshotJob, TabId,
     TreeRow,
 };
+use dialog::Dialog;
 use editor::MemoryEditor;
 pub use keymap::Focus;
 use panel::Panel;
-use popup::Popup;
 use tab::{ChatTab, Mark};
 
 use crate::chat::session::{self, Record};
@@ -76,7 +76,7 @@ pub struct App {
     pub panel_shown: bool,
     pub panel: Panel,
     pub editor: Option<MemoryEditor>,
-    pub popup: Option<Popup>,
+    pub dialog: Option<Dialog>,
     pub labels: Labels,
     pub notice: Option<Notice>,
     /// Tokens of tabs that were closed, so the session total does not shrink.
@@ -141,7 +141,7 @@ impl App {
             panel_shown: true,
             panel: Panel::default(),
             editor: None,
-            popup: None,
+            dialog: None,
             labels,
             notice: None,
             closed_tokens: (0, 0),
@@ -177,10 +177,10 @@ impl App {
         app
     }
 
-    /// The commands to run at start: list the store.
-    pub fn start(&mut self) -> Vec<Command> {
+    /// The effects to run at start: list the store.
+    pub fn start(&mut self) -> Vec<Effect> {
         self.panel.listing = true;
-        vec![Command::Memory(MemoryJob::List)]
+        vec![Effect::Memory(MemoryJob::List)]
     }
 
     pub fn should_quit(&self) -> bool {
@@ -333,12 +333,12 @@ impl App {
     }
 
     /// Apply one action; returns the side effects to carry out.
-    pub fn update(&mut self, action: Action) -> Vec<Command> {
-        let mut commands = self.apply(action);
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = self.apply(action);
         if self.recording {
-            self.record_layout(&mut commands);
+            self.record_layout(&mut effects);
         }
-        commands
+        effects
     }
 
     /// Record the session as it happens from now on (see [`session`]).
@@ -348,7 +348,7 @@ impl App {
     }
 
     /// Records for what changed in the tabs and the layout since the last ones.
-    fn record_layout(&mut self, commands: &mut Vec<Command>) {
+    fn record_layout(&mut self, effects: &mut Vec<Effect>) {
         // The usual case, on every streamed delta: nothing changed, and nothing is copied.
         let now_layout = (
             self.tabs.get(self.active).map_or(0, |t| t.id.0),
@@ -379,7 +379,7 @@ impl App {
             .unwrap_or_else(|| (Vec::new(), (u64::MAX, !layout.1)));
         for (id, persona) in &tabs {
             if !before.iter().any(|(b, p)| b == id && p == persona) {
-                commands.push(Command::Record(Record::Tab {
+                effects.push(Effect::Record(Record::Tab {
                     tab: *id,
                     persona: persona.clone(),
                 }));
@@ -387,11 +387,11 @@ impl App {
         }
         for (id, _) in &before {
             if !tabs.iter().any(|(t, _)| t == id) {
-                commands.push(Command::Record(Record::Close { tab: *id }));
+                effects.push(Effect::Record(Record::Close { tab: *id }));
             }
         }
         if layout != before_layout {
-            commands.push(Command::Record(Record::Layout {
+            effects.push(Effect::Record(Record::Layout {
                 active: layout.0,
                 panel: layout.1,
             }));
@@ -403,7 +403,7 @@ impl App {
     fn on_report(&mut self, report: Report) {
         match report {
             Report::Snapshots(result) => {
-                if let Some(Popup::Snapshots(view)) = &mut self.popup {
+                if let Some(Dialog::Snapshots(view)) = &mut self.dialog {
                     view.list = Some(result);
                     self.dirty = true;
                 }
@@ -498,7 +498,7 @@ impl App {
 
     /// Type the active tab's next scripted prompt into its input (replacing the draft); the
     /// presenter presses Enter. The step's note goes to the presenter's notes file (if any).
-    pub fn type_next_prompt(&mut self) -> Vec<Command> {
+    pub fn type_next_prompt(&mut self) -> Vec<Effect> {
         let Some(script) = &self.script else {
             self.notify(
                 "no demo script: start with --demo FILE, or --demo team, code-review or incident",
@@ -521,7 +521,7 @@ impl App {
             return Vec::new();
         };
         let note = step.note.as_ref().map(|note| {
-            Command::SpeakerNote(format!(
+            Effect::SpeakerNote(format!(
                 "{} · {persona} {}/{total}: {note}",
                 script.title,
                 typed + 1
@@ -606,7 +606,7 @@ impl App {
         self.dirty = true;
     }
 
-    fn apply(&mut self, action: Action) -> Vec<Command> {
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Term(event) => self.on_term(event),
             Action::Agent { tab, req, event } => {
@@ -632,7 +632,7 @@ impl App {
             } => {
                 let record = self.on_turn_ended(tab, req, conversation, &result);
                 match record {
-                    Some(record) if self.recording => vec![Command::Record(record)],
+                    Some(record) if self.recording => vec![Effect::Record(record)],
                     _ => Vec::new(),
                 }
             }
@@ -646,7 +646,7 @@ impl App {
                 self.tabs
                     .iter()
                     .filter_map(|t| t.in_flight)
-                    .map(Command::Cancel)
+                    .map(Effect::Cancel)
                     .collect()
             }
             Action::Resumed => {
@@ -659,7 +659,7 @@ impl App {
                 Vec::new()
             }
             Action::Models { models, note } => {
-                if let Some(Popup::Models(picker)) = &mut self.popup {
+                if let Some(Dialog::Models(picker)) = &mut self.dialog {
                     let current = self.tabs.get(self.active).and_then(|t| t.model.clone());
                     picker.selected = current
                         .and_then(|id| models.iter().position(|m| m.id == id))
@@ -673,7 +673,7 @@ impl App {
         }
     }
 
-    fn on_term(&mut self, event: Event) -> Vec<Command> {
+    fn on_term(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
                 self.dirty = true;
@@ -771,7 +771,7 @@ impl App {
     }
 
     /// Send the active tab's draft (or `text`) as a new turn.
-    fn start_turn(&mut self, text: String, keep: Option<usize>) -> Vec<Command> {
+    fn start_turn(&mut self, text: String, keep: Option<usize>) -> Vec<Effect> {
         let req = RequestId(self.next_req);
         self.next_req += 1;
         let now = self.now;
@@ -794,7 +794,7 @@ impl App {
         tab.last_sent = Some(text.clone());
         tab.cleared_draft = None;
         tab.view.scroll = tab::Scroll::Bottom;
-        vec![Command::StartTurn {
+        vec![Effect::StartTurn {
             tab: tab.id,
             req,
             persona: tab.persona.clone(),

@@ -1,5 +1,7 @@
-//! Conversations: messages and their content blocks, built from streamed events, and the
-//! tool-use loop that runs a user turn.
+//! Conversations: messages and their content blocks, built from streamed events; the tool-use
+//! loop that runs a user turn (`agent`), and everything the app and the CLI share about them:
+//! personas, prices, a tab's transcript as shown, the session journal, exports, demo scripts,
+//! and `ask` / `demo run` output.
 
 pub mod accumulate;
 pub mod agent;

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 /// One memory tool call. Paths are kept as the model wrote them: results echo them verbatim.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
+pub enum ToolCommand {
     View {
         path: String,
         view_range: Option<(i64, i64)>,
@@ -37,7 +37,7 @@ pub enum Command {
 
 pub const COMMAND_NAMES: &str = "view, create, str_replace, insert, delete, rename";
 
-impl Command {
+impl ToolCommand {
     /// The command's name as the model writes it.
     pub fn name(&self) -> &'static str {
         match self {
@@ -189,30 +189,33 @@ mod tests {
     #[test]
     fn parses_every_command() {
         assert_eq!(
-            Command::from_json(&json!({"command":"view","path":"/memories","view_range":[1,-1]})),
-            Ok(Command::View {
+            ToolCommand::from_json(
+                &json!({"command":"view","path":"/memories","view_range":[1,-1]})
+            ),
+            Ok(ToolCommand::View {
                 path: "/memories".into(),
                 view_range: Some((1, -1))
             })
         );
         assert_eq!(
-            Command::from_json(
+            ToolCommand::from_json(
                 &json!({"command":"str_replace","path":"/memories/a","old_str":"x"})
             ),
-            Ok(Command::StrReplace {
+            Ok(ToolCommand::StrReplace {
                 path: "/memories/a".into(),
                 old_str: "x".into(),
                 new_str: String::new()
             })
         );
         assert!(
-            Command::from_json(&json!({"command":"rename","old_path":"a","new_path":"b"})).is_ok()
+            ToolCommand::from_json(&json!({"command":"rename","old_path":"a","new_path":"b"}))
+                .is_ok()
         );
     }
 
     #[test]
     fn errors_name_the_field() {
-        let err = |v| Command::from_json(&v).unwrap_err();
+        let err = |v| ToolCommand::from_json(&v).unwrap_err();
         assert_eq!(
             err(json!({"command":"create","path":"/memories/a"})),
             "Missing required field `file_text` for the `create` command"

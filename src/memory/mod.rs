@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::broadcast;
 
-pub use command::Command;
+pub use command::ToolCommand;
 pub use history::HistoryEntry;
 pub use local::{LocalOptions, LocalStore, Retention, WatchMode};
 pub use path::{MemPath, PathError};
@@ -88,7 +88,8 @@ pub struct MemoryChange {
     /// The virtual path, `/memories/...`.
     pub path: String,
     pub kind: ChangeKind,
-    /// A persona name, `editor`, or `external` for changes a watcher saw.
+    /// A persona name, `you` for the panel's edits, `external` for changes a watcher saw, or
+    /// `Alice@laptop-2` for a change another machine made through Redis.
     pub actor: String,
     /// The new content's version; `None` for deletions and directories.
     pub version: Option<Version>,

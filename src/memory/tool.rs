@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::command::Command;
+use super::command::ToolCommand;
 use super::secrets;
 use super::{MemPath, MemoryStore, NodeKind, StoreError, WriteCtx};
 
@@ -57,22 +57,22 @@ impl ToolResult {
 /// assert_eq!(result.content, "File created successfully at: /memories/acme.md");
 /// ```
 pub fn execute(store: &dyn MemoryStore, input: &Value, actor: &str) -> ToolResult {
-    match Command::from_json(input) {
+    match ToolCommand::from_json(input) {
         Ok(command) => run(store, &command, actor),
         Err(message) => ToolResult::error(message),
     }
 }
 
 /// Run one parsed command.
-pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResult {
+pub fn run(store: &dyn MemoryStore, command: &ToolCommand, actor: &str) -> ToolResult {
     if let Some(refusal) = refuse_secret(command, actor) {
         return ToolResult::error(refusal);
     }
     let ctx = WriteCtx::new(actor, command.name());
     let outcome = match command {
-        Command::View { path, view_range } => view(store, path, *view_range),
-        Command::Create { path, file_text } => create(store, path, file_text, ctx),
-        Command::StrReplace {
+        ToolCommand::View { path, view_range } => view(store, path, *view_range),
+        ToolCommand::Create { path, file_text } => create(store, path, file_text, ctx),
+        ToolCommand::StrReplace {
             path,
             old_str,
             new_str,
@@ -80,7 +80,7 @@ pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResul
             let check = |content: &str, edited| checked_edit(content, edited, actor, command, path);
             str_replace(store, path, old_str, new_str, ctx, &check)
         }
-        Command::Insert {
+        ToolCommand::Insert {
             path,
             insert_line,
             insert_text,
@@ -88,8 +88,8 @@ pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResul
             let check = |content: &str, edited| checked_edit(content, edited, actor, command, path);
             insert(store, path, *insert_line, insert_text, ctx, &check)
         }
-        Command::Delete { path } => delete(store, path, ctx),
-        Command::Rename { old_path, new_path } => rename(store, old_path, new_path, ctx),
+        ToolCommand::Delete { path } => delete(store, path, ctx),
+        ToolCommand::Rename { old_path, new_path } => rename(store, old_path, new_path, ctx),
     };
     match outcome {
         Ok(content) => ToolResult::ok(content),
@@ -100,22 +100,22 @@ pub fn run(store: &dyn MemoryStore, command: &Command, actor: &str) -> ToolResul
 /// A write whose new text holds a credential is refused before it reaches the store (memory is
 /// shared with every tab and, on Redis, every machine). The log notes the refusal, never the
 /// secret.
-fn refuse_secret(command: &Command, actor: &str) -> Option<String> {
+fn refuse_secret(command: &ToolCommand, actor: &str) -> Option<String> {
     // `what` of the file at `path` (its name or its text) is `checked`.
     let refuse = |path: &str, checked: &str, what| {
         secrets::find(checked).map(|secret| secret_refusal(actor, command, path, secret, what))
     };
     match command {
         // A file's name is shown to every tab, listed and logged: no secret in it either.
-        Command::Create { path, file_text } => {
+        ToolCommand::Create { path, file_text } => {
             refuse(path, path, "name").or_else(|| refuse(path, file_text, "text"))
         }
-        Command::Rename { new_path, .. } => refuse(new_path, new_path, "name"),
+        ToolCommand::Rename { new_path, .. } => refuse(new_path, new_path, "name"),
         // Edits are checked on the whole file as the edit leaves it (see `checked_edit`).
-        Command::View { .. }
-        | Command::Delete { .. }
-        | Command::StrReplace { .. }
-        | Command::Insert { .. } => None,
+        ToolCommand::View { .. }
+        | ToolCommand::Delete { .. }
+        | ToolCommand::StrReplace { .. }
+        | ToolCommand::Insert { .. } => None,
     }
 }
 
@@ -123,7 +123,7 @@ fn refuse_secret(command: &Command, actor: &str) -> Option<String> {
 /// noted in the log without the secret.
 fn secret_refusal(
     actor: &str,
-    command: &Command,
+    command: &ToolCommand,
     path: &str,
     secret: secrets::Secret,
     what: &str,
@@ -156,7 +156,7 @@ fn checked_edit(
     content: &str,
     edited: Result<String, String>,
     actor: &str,
-    command: &Command,
+    command: &ToolCommand,
     path: &str,
 ) -> Result<String, String> {
     let edited = edited?;

@@ -1,5 +1,6 @@
 //! Carries out what `update` asks for: turns run as tasks, memory work on blocking threads,
-//! results back to the loop as [`Action`]s. The only place in the app that spawns.
+//! results back to the loop as [`Action`]s. With the input thread (`run.rs`), the only place
+//! that spawns.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -10,14 +11,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::HUMAN_ACTOR;
 use crate::app::action::{
-    Action, Command, MemoryEvent, MemoryJob, Report, RequestId, SaveError, SnapshotJob, TreeRow,
+    Action, Effect, MemoryEvent, MemoryJob, Report, RequestId, SaveError, SnapshotJob, TreeRow,
 };
 use crate::chat::session::{Journal, Record};
 use crate::chat::{Agent, TurnOptions};
 use crate::memory::{MemPath, MemoryStore, StoreError, WriteCtx};
 use crate::provider::{Provider, known_models};
 
-/// What the loop must do after a batch of commands.
+/// What the loop must do after a batch of effects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
     Continue,
@@ -179,22 +180,22 @@ impl Effects {
     }
 
     /// Run a batch; says whether the loop goes on.
-    pub fn execute(&mut self, commands: Vec<Command>) -> Flow {
+    pub fn execute(&mut self, effects: Vec<Effect>) -> Flow {
         let mut flow = Flow::Continue;
-        for command in commands {
-            match command {
-                Command::Quit => flow = Flow::Quit,
-                Command::Suspend if flow == Flow::Continue => flow = Flow::Suspend,
-                Command::Suspend => {}
-                Command::Copy(text) => (self.clipboard)(&text),
-                Command::SpeakerNote(note) => self.speaker_note(&note),
-                Command::Cancel(req) => {
+        for effect in effects {
+            match effect {
+                Effect::Quit => flow = Flow::Quit,
+                Effect::Suspend if flow == Flow::Continue => flow = Flow::Suspend,
+                Effect::Suspend => {}
+                Effect::Copy(text) => (self.clipboard)(&text),
+                Effect::SpeakerNote(note) => self.speaker_note(&note),
+                Effect::Cancel(req) => {
                     let token = self.lock_turns().remove(&req);
                     if let Some(token) = token {
                         token.cancel();
                     }
                 }
-                Command::StartTurn {
+                Effect::StartTurn {
                     tab,
                     req,
                     persona,
@@ -237,13 +238,13 @@ impl Effects {
                         });
                     });
                 }
-                Command::Record(record) => {
+                Effect::Record(record) => {
                     if let Some(writer) = &self.session {
                         let _ = writer.jobs.send(Job::Record(record));
                     }
                 }
-                Command::Snapshot(job) => self.snapshot(job),
-                Command::Export => match &self.session {
+                Effect::Snapshot(job) => self.snapshot(job),
+                Effect::Export => match &self.session {
                     Some(writer) => {
                         let _ = writer.jobs.send(Job::Export);
                     }
@@ -253,7 +254,7 @@ impl Effects {
                         ))));
                     }
                 },
-                Command::ListModels => {
+                Effect::ListModels => {
                     let provider = self.provider.clone();
                     let tx = self.tx.clone();
                     tokio::spawn(async move {
@@ -271,7 +272,7 @@ impl Effects {
                         let _ = tx.send(Action::Models { models, note });
                     });
                 }
-                Command::Memory(job) => self.memory(job),
+                Effect::Memory(job) => self.memory(job),
             }
         }
         flow
@@ -281,7 +282,7 @@ impl Effects {
         self.turns.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Memory commands run on a blocking thread; the result comes back as an action.
+    /// Memory effects run on a blocking thread; the result comes back as an action.
     /// Snapshot work, on a blocking thread.
     fn snapshot(&self, job: SnapshotJob) {
         let store = self.store.clone();
@@ -299,7 +300,7 @@ impl Effects {
             let action = match job {
                 SnapshotJob::List => Action::Report(Report::Snapshots(snapshot::list(&dir).map(|all| {
                     all.into_iter()
-                        .map(|s| crate::app::popup::SnapshotInfo {
+                        .map(|s| crate::app::dialog::SnapshotInfo {
                             name: s.name,
                             created_ms: s.created_ms,
                             files: s.files.len(),

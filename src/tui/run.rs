@@ -144,20 +144,20 @@ pub async fn run<W: Write>(
         if !ticking {
             next_tick = Instant::now() + TICK;
         }
-        let commands = tokio::select! {
+        let effects = tokio::select! {
             // Whatever is waiting is applied before a due frame is drawn.
             biased;
             action = rx.recv() => {
                 let Some(action) = action else { return Ok(()) };
                 stamp(app);
-                let mut commands = app.update(action);
+                let mut effects = app.update(action);
                 for _ in 0..BATCH {
                     match rx.try_recv() {
-                        Ok(more) => commands.extend(app.update(more)),
+                        Ok(more) => effects.extend(app.update(more)),
                         Err(_) => break,
                     }
                 }
-                commands
+                effects
             }
             () = sleep_until(next_frame), if app.dirty => Vec::new(),
             () = sleep_until(next_tick), if ticking => {
@@ -166,7 +166,7 @@ pub async fn run<W: Write>(
                 app.update(Action::Tick)
             }
         };
-        match fx.execute(commands) {
+        match fx.execute(effects) {
             Flow::Continue => {}
             Flow::Quit => return Ok(()),
             Flow::Suspend => {

@@ -63,7 +63,7 @@ pub fn draw_tabs(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
 
 pub fn draw_input(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(tab) = app.active_tab() else { return };
-    let focused = app.focus == Focus::Input && app.editor.is_none() && app.popup.is_none();
+    let focused = app.focus == Focus::Input && app.editor.is_none() && app.dialog.is_none();
     let title = Line::from(vec![
         Span::styled(
             format!(" {} ", tab.persona.name),

@@ -3,9 +3,9 @@
 
 pub mod bars;
 pub mod chat;
+pub mod dialog;
 pub mod markdown;
 pub mod panel;
-pub mod popup;
 pub mod text;
 pub mod theme;
 
@@ -41,7 +41,7 @@ pub fn draw(buf: &mut Buffer, app: &App, theme: &theme::Theme) {
     };
     bars::draw_tabs(app, theme, areas.tabs, buf);
     if let Some(editor) = &app.editor {
-        popup::editor(theme, editor, areas.body, buf);
+        dialog::editor(theme, editor, areas.body, buf);
     } else {
         if areas.chat.width > 0 {
             let trigger = app.context_editing.thresholds().map(|(t, _, _)| t);
@@ -65,8 +65,8 @@ pub fn draw(buf: &mut Buffer, app: &App, theme: &theme::Theme) {
     }
     bars::draw_input(app, theme, areas.input, buf);
     bars::draw_status(app, theme, areas.status, buf);
-    if let Some(p) = &app.popup {
-        popup::draw(app, theme, p, screen, buf);
+    if let Some(p) = &app.dialog {
+        dialog::draw(app, theme, p, screen, buf);
     }
 }
 

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use memdeck::app::{Action, App, Command, Labels, RequestId, TabId};
+use memdeck::app::{Action, App, Effect, Labels, RequestId, TabId};
 use memdeck::chat::AgentEvent;
 use memdeck::chat::persona::default_team;
 use memdeck::memory::ToolResult;
@@ -48,7 +48,7 @@ pub fn with(code: KeyCode, modifiers: KeyModifiers) -> Action {
 }
 
 /// Type `text` key by key; returns every command.
-pub fn type_text(app: &mut App, text: &str) -> Vec<Command> {
+pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
     text.chars()
         .flat_map(|c| app.update(key(KeyCode::Char(c))))
         .collect()
@@ -57,10 +57,10 @@ pub fn type_text(app: &mut App, text: &str) -> Vec<Command> {
 /// Type and send; returns the turn's tab and request.
 pub fn send(app: &mut App, text: &str) -> (TabId, RequestId) {
     type_text(app, text);
-    let commands = app.update(key(KeyCode::Enter));
-    match commands.as_slice() {
+    let effects = app.update(key(KeyCode::Enter));
+    match effects.as_slice() {
         [
-            Command::StartTurn {
+            Effect::StartTurn {
                 tab,
                 req,
                 text: sent,
@@ -165,7 +165,7 @@ pub fn tool_finished(tab: TabId, req: RequestId, content: &str, is_error: bool) 
     }
 }
 
-pub fn apply(app: &mut App, actions: Vec<Action>) -> Vec<Command> {
+pub fn apply(app: &mut App, actions: Vec<Action>) -> Vec<Effect> {
     actions.into_iter().flat_map(|a| app.update(a)).collect()
 }
 

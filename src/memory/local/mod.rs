@@ -2,9 +2,12 @@
 //!
 //! Every mutation runs under one lock: a mutex for the tabs of this process plus an advisory
 //! `flock` on the history directory's `lock` file for other memdeck processes. Under it, a
-//! mutation keeps the old and new content as blobs, appends its history entry (synced), then
-//! writes the memory file atomically (temp file, fsync, rename, fsync of the directory), and
-//! finally broadcasts one [`MemoryChange`]. Reads take no lock: renames make every file either
+//! mutation stores the replaced content if the history lacks it (synced at once: it may exist
+//! nowhere else), appends its history entry as an intent, writes the memory file atomically
+//! (temp file, fsync, rename, fsync of the directory), confirms the intent, and broadcasts one
+//! [`MemoryChange`]. The log lines and memdeck's own versions are synced by the flusher about
+//! 100 ms later (a killed process loses none of them; an intent left unconfirmed is settled
+//! against the disk at the next lock). Reads take no lock: renames make every file either
 //! wholly old or wholly new.
 
 mod fs;

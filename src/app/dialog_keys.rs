@@ -2,10 +2,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::dialog::{Dialog, Field, Form, FormKind, ModelPicker, SnapshotQuestion, SnapshotsView};
 use super::editor::MemoryEditor;
 use super::keymap::Focus;
-use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotQuestion, SnapshotsView};
-use super::{App, Command, MemoryJob, SnapshotJob};
+use super::{App, Effect, MemoryJob, SnapshotJob};
 use crate::memory::MemPath;
 
 impl App {
@@ -16,11 +16,11 @@ impl App {
             KeyCode::Esc | KeyCode::Char('q') => {}
             KeyCode::Up => {
                 picker.selected = picker.selected.saturating_sub(1);
-                self.popup = Some(Popup::Models(picker));
+                self.dialog = Some(Dialog::Models(picker));
             }
             KeyCode::Down => {
                 picker.selected = (picker.selected + 1).min(picker.rows() - 1);
-                self.popup = Some(Popup::Models(picker));
+                self.dialog = Some(Dialog::Models(picker));
             }
             KeyCode::Enter if picker.models.is_some() => {
                 let chosen = picker
@@ -32,7 +32,7 @@ impl App {
                     tab.model = chosen;
                 }
             }
-            _ => self.popup = Some(Popup::Models(picker)),
+            _ => self.dialog = Some(Dialog::Models(picker)),
         }
     }
 
@@ -43,7 +43,7 @@ impl App {
             .iter()
             .position(|p| !self.has_tab_for(&p.name))
             .unwrap_or(self.team.len());
-        self.popup = Some(Popup::Personas { selected });
+        self.dialog = Some(Dialog::Personas { selected });
     }
 
     /// The tab that talks with `name`, if one does.
@@ -65,12 +65,12 @@ impl App {
         match code {
             KeyCode::Esc => {}
             KeyCode::Up => {
-                self.popup = Some(Popup::Personas {
+                self.dialog = Some(Dialog::Personas {
                     selected: selected.saturating_sub(1),
                 });
             }
             KeyCode::Down => {
-                self.popup = Some(Popup::Personas {
+                self.dialog = Some(Dialog::Personas {
                     selected: (selected + 1).min(rows - 1),
                 });
             }
@@ -90,27 +90,27 @@ impl App {
                         "New persona",
                         vec![Field::new("Name", ""), Field::new("Role", "")],
                     );
-                    self.popup = Some(Popup::Form(FormKind::NewTab, form));
+                    self.dialog = Some(Dialog::Form(FormKind::NewTab, form));
                 }
             },
-            _ => self.popup = Some(Popup::Personas { selected }),
+            _ => self.dialog = Some(Dialog::Personas { selected }),
         }
     }
 
     /// Keys in the snapshots dialog: s saves, Enter restores the selected one, r resets the
     /// demo; both of those ask first (y / n).
-    fn on_snapshots_key(&mut self, mut view: SnapshotsView, code: KeyCode) -> Vec<Command> {
+    fn on_snapshots_key(&mut self, mut view: SnapshotsView, code: KeyCode) -> Vec<Effect> {
         if let Some(question) = view.confirm.take() {
             return match code {
                 KeyCode::Char('y' | 'Y') => match question {
                     SnapshotQuestion::Restore(name) => {
-                        vec![Command::Snapshot(SnapshotJob::Restore(name))]
+                        vec![Effect::Snapshot(SnapshotJob::Restore(name))]
                     }
-                    SnapshotQuestion::Reset => vec![Command::Snapshot(SnapshotJob::ResetDemo)],
-                    SnapshotQuestion::Clear => vec![Command::Snapshot(SnapshotJob::ClearMemories)],
+                    SnapshotQuestion::Reset => vec![Effect::Snapshot(SnapshotJob::ResetDemo)],
+                    SnapshotQuestion::Clear => vec![Effect::Snapshot(SnapshotJob::ClearMemories)],
                 },
                 _ => {
-                    self.popup = Some(Popup::Snapshots(view));
+                    self.dialog = Some(Dialog::Snapshots(view));
                     Vec::new()
                 }
             };
@@ -131,7 +131,7 @@ impl App {
                     "Save the memory store as a snapshot",
                     vec![Field::suggested("Name", &format!("snapshot-{stamp}"))],
                 );
-                self.popup = Some(Popup::Form(FormKind::SaveSnapshot, form));
+                self.dialog = Some(Dialog::Form(FormKind::SaveSnapshot, form));
                 return Vec::new();
             }
             KeyCode::Enter => {
@@ -149,18 +149,18 @@ impl App {
             KeyCode::Char('c') => view.confirm = Some(SnapshotQuestion::Clear),
             _ => {}
         }
-        self.popup = Some(Popup::Snapshots(view));
+        self.dialog = Some(Dialog::Snapshots(view));
         Vec::new()
     }
 
-    pub(super) fn on_popup_key(&mut self, key: KeyEvent) -> Vec<Command> {
-        let Some(popup) = self.popup.take() else {
+    pub(super) fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(dialog) = self.dialog.take() else {
             return Vec::new();
         };
         let yes = matches!(key.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter);
         let no = matches!(key.code, KeyCode::Char('n' | 'N') | KeyCode::Esc);
-        match popup {
-            Popup::Help { scroll } => {
+        match dialog {
+            Dialog::Help { scroll } => {
                 let scroll = match key.code {
                     KeyCode::Up => scroll.saturating_sub(1),
                     KeyCode::Down => scroll + 1,
@@ -168,55 +168,55 @@ impl App {
                     KeyCode::PageDown => scroll + 10,
                     _ => return Vec::new(),
                 };
-                self.popup = Some(Popup::Help { scroll });
+                self.dialog = Some(Dialog::Help { scroll });
             }
-            Popup::ConfirmCloseTab(id) if yes => {
+            Dialog::ConfirmCloseTab(id) if yes => {
                 if let Some(i) = self.tabs.iter().position(|t| t.id == id) {
                     self.active = i;
                     return self.close_tab(true);
                 }
             }
-            Popup::ConfirmDelete(path) if yes => return self.delete_confirmed(path),
-            Popup::ConfirmQuit if yes => {
-                let mut commands: Vec<Command> = self
+            Dialog::ConfirmDelete(path) if yes => return self.delete_confirmed(path),
+            Dialog::ConfirmQuit if yes => {
+                let mut effects: Vec<Effect> = self
                     .tabs
                     .iter()
                     .filter_map(|t| t.in_flight)
-                    .map(Command::Cancel)
+                    .map(Effect::Cancel)
                     .collect();
-                commands.push(Command::Quit);
-                return commands;
+                effects.push(Effect::Quit);
+                return effects;
             }
-            Popup::ConfirmCloseTab(_) | Popup::ConfirmDelete(_) | Popup::ConfirmQuit if no => {}
-            p @ (Popup::ConfirmCloseTab(_) | Popup::ConfirmDelete(_) | Popup::ConfirmQuit) => {
-                self.popup = Some(p);
+            Dialog::ConfirmCloseTab(_) | Dialog::ConfirmDelete(_) | Dialog::ConfirmQuit if no => {}
+            p @ (Dialog::ConfirmCloseTab(_) | Dialog::ConfirmDelete(_) | Dialog::ConfirmQuit) => {
+                self.dialog = Some(p);
             }
-            Popup::Models(picker) => self.on_model_key(picker, key.code),
-            Popup::Personas { selected } => self.on_personas_key(selected, key.code),
-            Popup::Snapshots(view) => return self.on_snapshots_key(view, key.code),
-            Popup::History(mut view) => match key.code {
+            Dialog::Models(picker) => self.on_model_key(picker, key.code),
+            Dialog::Personas { selected } => self.on_personas_key(selected, key.code),
+            Dialog::Snapshots(view) => return self.on_snapshots_key(view, key.code),
+            Dialog::History(mut view) => match key.code {
                 KeyCode::Esc | KeyCode::Char('q') => {}
                 KeyCode::Up => {
                     view.selected = view.selected.saturating_sub(1);
-                    self.popup = Some(Popup::History(view));
+                    self.dialog = Some(Dialog::History(view));
                 }
                 KeyCode::Down => {
                     view.selected =
                         (view.selected + 1).min(view.versions().len().saturating_sub(1));
-                    self.popup = Some(Popup::History(view));
+                    self.dialog = Some(Dialog::History(view));
                 }
                 KeyCode::Enter | KeyCode::Char('r') => match view.selected_version() {
                     Some(version) => {
-                        return vec![Command::Memory(MemoryJob::Restore {
+                        return vec![Effect::Memory(MemoryJob::Restore {
                             path: view.path,
                             version: Some(version),
                         })];
                     }
-                    None => self.popup = Some(Popup::History(view)),
+                    None => self.dialog = Some(Dialog::History(view)),
                 },
-                _ => self.popup = Some(Popup::History(view)),
+                _ => self.dialog = Some(Dialog::History(view)),
             },
-            Popup::Form(kind, mut form) => {
+            Dialog::Form(kind, mut form) => {
                 match key.code {
                     KeyCode::Esc => return Vec::new(),
                     KeyCode::Tab | KeyCode::Down => {
@@ -236,18 +236,18 @@ impl App {
                         form.error = None;
                     }
                 }
-                self.popup = Some(Popup::Form(kind, form));
+                self.dialog = Some(Dialog::Form(kind, form));
             }
         }
         Vec::new()
     }
 
-    fn submit(&mut self, kind: FormKind, mut form: Form) -> Vec<Command> {
+    fn submit(&mut self, kind: FormKind, mut form: Form) -> Vec<Effect> {
         let result = match &kind {
             FormKind::SaveSnapshot => {
                 let name = form.value(0);
                 crate::memory::snapshot::check_name(&name)
-                    .map(|()| vec![Command::Snapshot(SnapshotJob::Save(name))])
+                    .map(|()| vec![Effect::Snapshot(SnapshotJob::Save(name))])
             }
             FormKind::NewTab => self.persona_from(&form, None).map(|persona| {
                 let i = self.add_tab(persona);
@@ -273,7 +273,7 @@ impl App {
                     if &to == from {
                         Err("that is its name already".to_owned())
                     } else {
-                        Ok(vec![Command::Memory(MemoryJob::Rename {
+                        Ok(vec![Effect::Memory(MemoryJob::Rename {
                             from: from.clone(),
                             to,
                         })])
@@ -281,17 +281,17 @@ impl App {
                 }),
         };
         match result {
-            Ok(commands) => commands,
+            Ok(effects) => effects,
             Err(error) => {
                 form.error = Some(error);
-                self.popup = Some(Popup::Form(kind, form));
+                self.dialog = Some(Dialog::Form(kind, form));
                 Vec::new()
             }
         }
     }
 
     /// Open the editor on a file that does not exist yet; saving creates it.
-    fn new_file(&mut self, raw: &str) -> Result<Vec<Command>, String> {
+    fn new_file(&mut self, raw: &str) -> Result<Vec<Effect>, String> {
         let path = MemPath::parse(raw).map_err(|e| e.to_string())?;
         if path.is_root() {
             return Err("give the file a name under /memories/".to_owned());

@@ -9,9 +9,9 @@ use ratatui::widgets::{Clear, Widget};
 use super::text::{put_line, sanitize, wrap};
 use super::theme::Theme;
 use crate::app::App;
+use crate::app::dialog::{Dialog, Form, HistoryView, ModelPicker, SnapshotQuestion, SnapshotsView};
 use crate::app::editor::{EditorState, MemoryEditor};
 use crate::app::keymap::{BINDINGS, Keymap, Scope};
-use crate::app::popup::{Form, HistoryView, ModelPicker, Popup, SnapshotQuestion, SnapshotsView};
 use crate::clock::format_utc;
 
 /// A centred rectangle of at most `width` × `height`.
@@ -44,11 +44,11 @@ fn lines_at(lines: &[Line], area: Rect, buf: &mut Buffer) {
     }
 }
 
-pub fn draw(app: &App, t: &Theme, popup: &Popup, screen: Rect, buf: &mut Buffer) {
-    match popup {
-        Popup::Help { scroll } => help(t, &app.keymap, *scroll, screen, buf),
-        Popup::Form(_, form) => draw_form(t, form, screen, buf),
-        Popup::ConfirmCloseTab(id) => {
+pub fn draw(app: &App, t: &Theme, dialog: &Dialog, screen: Rect, buf: &mut Buffer) {
+    match dialog {
+        Dialog::Help { scroll } => help(t, &app.keymap, *scroll, screen, buf),
+        Dialog::Form(_, form) => draw_form(t, form, screen, buf),
+        Dialog::ConfirmCloseTab(id) => {
             let name = app
                 .tabs
                 .iter()
@@ -62,7 +62,7 @@ pub fn draw(app: &App, t: &Theme, popup: &Popup, screen: Rect, buf: &mut Buffer)
                 buf,
             );
         }
-        Popup::ConfirmDelete(path) => confirm(
+        Dialog::ConfirmDelete(path) => confirm(
             t,
             "Delete",
             &format!(
@@ -72,17 +72,17 @@ pub fn draw(app: &App, t: &Theme, popup: &Popup, screen: Rect, buf: &mut Buffer)
             screen,
             buf,
         ),
-        Popup::ConfirmQuit => confirm(
+        Dialog::ConfirmQuit => confirm(
             t,
             "Quit",
             "A turn is streaming or an edit is unsaved. Quit anyway?",
             screen,
             buf,
         ),
-        Popup::History(view) => history(t, view, app.wall_ms, screen, buf),
-        Popup::Snapshots(view) => snapshots(t, view, screen, buf),
-        Popup::Personas { selected } => personas(app, t, *selected, screen, buf),
-        Popup::Models(picker) => {
+        Dialog::History(view) => history(t, view, app.wall_ms, screen, buf),
+        Dialog::Snapshots(view) => snapshots(t, view, screen, buf),
+        Dialog::Personas { selected } => personas(app, t, *selected, screen, buf),
+        Dialog::Models(picker) => {
             let current = app.active_tab().and_then(|t| t.model.as_deref());
             models(t, picker, current, screen, buf);
         }

@@ -3,11 +3,11 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
+use super::dialog::{Dialog, Field, Form, FormKind, ModelPicker, SnapshotsView};
 use super::editor::EditorState;
 use super::keymap::{Focus, Intent, is_redraw};
-use super::popup::{Field, Form, FormKind, ModelPicker, Popup, SnapshotsView};
 use super::tab::{Mark, Retry, Scroll};
-use super::{App, Command, SnapshotJob};
+use super::{App, Effect, SnapshotJob};
 use crate::chat::Persona;
 use crate::chat::transcript::Item;
 
@@ -22,12 +22,12 @@ const NEW_COLOURS: [&str; 6] = [
 ];
 
 impl App {
-    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if is_redraw(key) {
             return self.on_intent(Intent::Redraw);
         }
-        if self.popup.is_some() {
-            return self.on_popup_key(key);
+        if self.dialog.is_some() {
+            return self.on_dialog_key(key);
         }
         if self.editor.is_some() {
             return self.on_editor_key(key);
@@ -106,9 +106,9 @@ impl App {
     }
 
     /// The presenter's keys: export, the demo script, context editing, snapshots, the model.
-    fn on_presenter_intent(&mut self, intent: Intent) -> Vec<Command> {
+    fn on_presenter_intent(&mut self, intent: Intent) -> Vec<Effect> {
         match intent {
-            Intent::Export => vec![Command::Export],
+            Intent::Export => vec![Effect::Export],
             Intent::NextPrompt => self.type_next_prompt(),
             Intent::ToggleSplit => {
                 self.split = !self.split;
@@ -164,19 +164,19 @@ impl App {
                     );
                     Vec::new()
                 } else {
-                    self.popup = Some(Popup::Snapshots(SnapshotsView::default()));
-                    vec![Command::Snapshot(SnapshotJob::List)]
+                    self.dialog = Some(Dialog::Snapshots(SnapshotsView::default()));
+                    vec![Effect::Snapshot(SnapshotJob::List)]
                 }
             }
             Intent::PickModel => {
-                self.popup = Some(Popup::Models(ModelPicker::default()));
-                vec![Command::ListModels]
+                self.dialog = Some(Dialog::Models(ModelPicker::default()));
+                vec![Effect::ListModels]
             }
             _ => Vec::new(),
         }
     }
 
-    pub(super) fn on_intent(&mut self, intent: Intent) -> Vec<Command> {
+    pub(super) fn on_intent(&mut self, intent: Intent) -> Vec<Effect> {
         match intent {
             Intent::Quit => {
                 let editing = self
@@ -184,12 +184,12 @@ impl App {
                     .as_ref()
                     .is_some_and(super::editor::MemoryEditor::is_dirty);
                 if self.is_streaming() || editing {
-                    self.popup = Some(Popup::ConfirmQuit);
+                    self.dialog = Some(Dialog::ConfirmQuit);
                 } else {
-                    return vec![Command::Quit];
+                    return vec![Effect::Quit];
                 }
             }
-            Intent::Suspend => return vec![Command::Suspend],
+            Intent::Suspend => return vec![Effect::Suspend],
             Intent::Redraw => self.clear = true,
             Intent::Export
             | Intent::NextPrompt
@@ -198,7 +198,7 @@ impl App {
             | Intent::CycleContextEditing
             | Intent::Snapshots
             | Intent::PickModel => return self.on_presenter_intent(intent),
-            Intent::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Intent::Help => self.dialog = Some(Dialog::Help { scroll: 0 }),
             Intent::Cancel => return self.cancel(),
             Intent::Send => return self.send(),
             Intent::Newline => {
@@ -236,7 +236,7 @@ impl App {
                             Field::new("Role", &tab.persona.role),
                         ],
                     );
-                    self.popup = Some(Popup::Form(FormKind::RenameTab(tab.id), form));
+                    self.dialog = Some(Dialog::Form(FormKind::RenameTab(tab.id), form));
                 }
             }
             Intent::CloseTab => return self.close_tab(false),
@@ -269,7 +269,7 @@ impl App {
         Vec::new()
     }
 
-    fn send(&mut self) -> Vec<Command> {
+    fn send(&mut self) -> Vec<Effect> {
         let Some(tab) = self.active_tab() else {
             return Vec::new();
         };
@@ -292,7 +292,7 @@ impl App {
         self.start_turn(text, None)
     }
 
-    fn retry(&mut self) -> Vec<Command> {
+    fn retry(&mut self) -> Vec<Effect> {
         let Some(tab) = self.active_tab() else {
             return Vec::new();
         };
@@ -328,7 +328,7 @@ impl App {
         }
     }
 
-    fn cancel(&mut self) -> Vec<Command> {
+    fn cancel(&mut self) -> Vec<Effect> {
         let hint = self.hint;
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
@@ -351,13 +351,13 @@ impl App {
             return Vec::new();
         }
         if let Some(req) = tab.in_flight {
-            return vec![Command::Cancel(req)];
+            return vec![Effect::Cancel(req)];
         }
         Vec::new()
     }
 
     /// Close the active tab; `confirmed` skips the question for a tab with history.
-    pub(super) fn close_tab(&mut self, confirmed: bool) -> Vec<Command> {
+    pub(super) fn close_tab(&mut self, confirmed: bool) -> Vec<Effect> {
         let Some(tab) = self.active_tab() else {
             return Vec::new();
         };
@@ -366,28 +366,28 @@ impl App {
             return Vec::new();
         }
         if tab.has_history() && !confirmed {
-            self.popup = Some(Popup::ConfirmCloseTab(tab.id));
+            self.dialog = Some(Dialog::ConfirmCloseTab(tab.id));
             return Vec::new();
         }
         let tab = self.tabs.remove(self.active);
         self.count_closed(&tab);
         self.active = self.active.min(self.tabs.len() - 1);
-        tab.in_flight.map(Command::Cancel).into_iter().collect()
+        tab.in_flight.map(Effect::Cancel).into_iter().collect()
     }
 
-    fn copy(&mut self) -> Vec<Command> {
+    fn copy(&mut self) -> Vec<Effect> {
         if self.focus == Focus::Panel
             && let Some(open) = &self.panel.open
             && let Some(Ok(file)) = &open.content
         {
             let text = file.text.clone();
             self.notify(format!("copied {}", open.path), false);
-            return vec![Command::Copy(text)];
+            return vec![Effect::Copy(text)];
         }
         match self.active_tab().and_then(super::tab::ChatTab::last_answer) {
             Some(text) => {
                 self.notify("copied the last answer", false);
-                vec![Command::Copy(text)]
+                vec![Effect::Copy(text)]
             }
             None => {
                 self.notify("nothing to copy yet", false);
@@ -447,14 +447,14 @@ impl App {
     }
 
     pub(super) fn on_paste(&mut self, text: &str) {
-        if let Some(Popup::Form(_, form)) = &mut self.popup {
+        if let Some(Dialog::Form(_, form)) = &mut self.dialog {
             if let Some(input) = form.focused() {
                 // Fields are one line.
                 input.insert_str(text.replace(['\r', '\n'], " "));
             }
             return;
         }
-        if self.popup.is_some() {
+        if self.dialog.is_some() {
             return;
         }
         if let Some(editor) = &mut self.editor {
@@ -469,8 +469,8 @@ impl App {
         }
     }
 
-    pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
-        if self.popup.is_some() || self.editor.is_some() {
+    pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        if self.dialog.is_some() || self.editor.is_some() {
             return Vec::new();
         }
         let Some(areas) = self.areas() else {

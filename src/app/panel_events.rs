@@ -3,15 +3,15 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::{MemoryEvent, SaveError};
+use super::dialog::{Dialog, Field, Form, FormKind, HistoryView};
 use super::editor::{Conflict, EditorState, MemoryEditor};
 use super::keymap::{Focus, Intent};
 use super::panel::{OpenFile, UNDO_WINDOW};
-use super::popup::{Field, Form, FormKind, HistoryView, Popup};
-use super::{App, Command, MemoryJob};
+use super::{App, Effect, MemoryJob};
 use crate::memory::{ChangeKind, FileText};
 
 impl App {
-    pub(super) fn on_memory(&mut self, event: MemoryEvent) -> Vec<Command> {
+    pub(super) fn on_memory(&mut self, event: MemoryEvent) -> Vec<Effect> {
         self.dirty = true;
         match event {
             MemoryEvent::Listed(result) => {
@@ -30,11 +30,11 @@ impl App {
                     ChangeKind::Renamed { from } => self.follow_rename(from, &change.path),
                     _ => false,
                 };
-                let mut commands = self.list_memory();
+                let mut effects = self.list_memory();
                 if let Some(open) = &self.panel.open
                     && (open_moved || open.path == change.path)
                 {
-                    commands.push(Command::Memory(MemoryJob::Open(open.path.clone())));
+                    effects.push(Effect::Memory(MemoryJob::Open(open.path.clone())));
                 }
                 if let Some(editor) = &mut self.editor
                     && editor.path == change.path
@@ -42,7 +42,7 @@ impl App {
                 {
                     editor.changed_by = Some(change.actor.clone());
                 }
-                return commands;
+                return effects;
             }
             MemoryEvent::Lagged => return self.list_memory(),
             MemoryEvent::Status(trouble) => {
@@ -53,11 +53,11 @@ impl App {
                     // the open file read anew in case the server lost data or the history
                     // was pruned past what this client saw.
                     self.notify("the shared memory store is reachable again", false);
-                    let mut commands = self.list_memory();
+                    let mut effects = self.list_memory();
                     if let Some(open) = &self.panel.open {
-                        commands.push(Command::Memory(MemoryJob::Open(open.path.clone())));
+                        effects.push(Effect::Memory(MemoryJob::Open(open.path.clone())));
                     }
-                    return commands;
+                    return effects;
                 }
             }
             MemoryEvent::Opened { path, result } => {
@@ -105,7 +105,7 @@ impl App {
                 }
             },
             MemoryEvent::History { path, result } => {
-                if let Some(Popup::History(view)) = &mut self.popup
+                if let Some(Dialog::History(view)) = &mut self.dialog
                     && view.path == path
                 {
                     view.entries = Some(result);
@@ -147,17 +147,17 @@ impl App {
     }
 
     /// Ask for a listing, or for one more after the one under way.
-    fn list_memory(&mut self) -> Vec<Command> {
+    fn list_memory(&mut self) -> Vec<Effect> {
         if self.panel.listing {
             self.panel.relist = true;
             Vec::new()
         } else {
             self.panel.listing = true;
-            vec![Command::Memory(MemoryJob::List)]
+            vec![Effect::Memory(MemoryJob::List)]
         }
     }
 
-    pub(super) fn on_panel_intent(&mut self, intent: Intent) -> Vec<Command> {
+    pub(super) fn on_panel_intent(&mut self, intent: Intent) -> Vec<Effect> {
         if self.focus != Focus::Panel {
             return Vec::new();
         }
@@ -201,22 +201,22 @@ impl App {
                     None => "/memories/".to_owned(),
                 };
                 let form = Form::new("New memory file", vec![Field::new("Path", &dir)]);
-                self.popup = Some(Popup::Form(FormKind::NewFile, form));
+                self.dialog = Some(Dialog::Form(FormKind::NewFile, form));
             }
             Intent::RenameFile => {
                 if let Some(row) = selected {
                     let form = Form::new("Rename", vec![Field::new("New path", &row.path)]);
-                    self.popup = Some(Popup::Form(FormKind::RenameFile { from: row.path }, form));
+                    self.dialog = Some(Dialog::Form(FormKind::RenameFile { from: row.path }, form));
                 }
             }
             Intent::DeleteFile => {
                 if let Some(row) = selected {
-                    self.popup = Some(Popup::ConfirmDelete(row.path));
+                    self.dialog = Some(Dialog::ConfirmDelete(row.path));
                 }
             }
             Intent::UndoDelete => match self.panel.undo.take() {
                 Some((path, _)) => {
-                    return vec![Command::Memory(MemoryJob::Restore {
+                    return vec![Effect::Memory(MemoryJob::Restore {
                         path,
                         version: None,
                     })];
@@ -225,12 +225,12 @@ impl App {
             },
             Intent::History => {
                 if let Some(row) = selected {
-                    self.popup = Some(Popup::History(HistoryView {
+                    self.dialog = Some(Dialog::History(HistoryView {
                         path: row.path.clone(),
                         entries: None,
                         selected: 0,
                     }));
-                    return vec![Command::Memory(MemoryJob::History(row.path))];
+                    return vec![Effect::Memory(MemoryJob::History(row.path))];
                 }
             }
             _ => {}
@@ -239,7 +239,7 @@ impl App {
     }
 
     /// Select a tree row: a folder folds or unfolds, a file opens.
-    pub(super) fn click_tree_row(&mut self, i: usize) -> Vec<Command> {
+    pub(super) fn click_tree_row(&mut self, i: usize) -> Vec<Effect> {
         let Some(row) = self.panel.rows.get(i).cloned() else {
             return Vec::new();
         };
@@ -254,13 +254,13 @@ impl App {
     }
 
     /// Show `path` in the panel (loading) and ask the store for it.
-    fn open_in_panel(&mut self, path: String) -> Vec<Command> {
+    fn open_in_panel(&mut self, path: String) -> Vec<Effect> {
         self.panel.open = Some(OpenFile {
             path: path.clone(),
             content: None,
             scroll: 0,
         });
-        vec![Command::Memory(MemoryJob::Open(path))]
+        vec![Effect::Memory(MemoryJob::Open(path))]
     }
 
     /// Open the editor on `path`, holding `file`.
@@ -270,7 +270,7 @@ impl App {
     }
 
     /// `e`: edit the selected file; one not loaded yet is opened and edited when it arrives.
-    fn edit_selected(&mut self, selected: Option<super::TreeRow>) -> Vec<Command> {
+    fn edit_selected(&mut self, selected: Option<super::TreeRow>) -> Vec<Effect> {
         match selected {
             Some(row) if !row.is_dir => {
                 let file = self
@@ -303,15 +303,15 @@ impl App {
     }
 
     /// Delete after the confirmation; `u` can bring it back for a few seconds.
-    pub(super) fn delete_confirmed(&mut self, path: String) -> Vec<Command> {
+    pub(super) fn delete_confirmed(&mut self, path: String) -> Vec<Effect> {
         self.panel.undo = Some((path.clone(), self.now + UNDO_WINDOW));
         if self.panel.open.as_ref().is_some_and(|o| o.path == path) {
             self.panel.open = None;
         }
-        vec![Command::Memory(MemoryJob::Delete(path))]
+        vec![Effect::Memory(MemoryJob::Delete(path))]
     }
 
-    pub(super) fn on_editor_key(&mut self, key: KeyEvent) -> Vec<Command> {
+    pub(super) fn on_editor_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let intent = self.keymap.resolve(Focus::Editor, key);
         let Some(editor) = self.editor.as_mut() else {
             return Vec::new();
@@ -336,7 +336,7 @@ impl App {
                     editor.state = EditorState::Saving;
                     expect
                         .map(|expect| {
-                            Command::Memory(MemoryJob::Save {
+                            Effect::Memory(MemoryJob::Save {
                                 path: editor.path.clone(),
                                 text: editor.text(),
                                 expect,
@@ -363,7 +363,7 @@ impl App {
                 Some(Intent::Save) => {
                     editor.state = EditorState::Saving;
                     editor.message = None;
-                    vec![Command::Memory(MemoryJob::Save {
+                    vec![Effect::Memory(MemoryJob::Save {
                         path: editor.path.clone(),
                         text: editor.text(),
                         expect: editor.expect(),

@@ -135,7 +135,7 @@ impl HistoryView {
 
 /// The dialog on top, if any.
 #[derive(Debug)]
-pub enum Popup {
+pub enum Dialog {
     Help {
         scroll: usize,
     },

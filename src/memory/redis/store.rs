@@ -1,0 +1,486 @@
+//! The six tool commands and the rest of [`MemoryStore`] on Redis: each a script call (or a
+//! few reads), changes sent to subscribers as they commit.
+
+use std::collections::BTreeMap;
+
+use tokio::sync::broadcast;
+
+use super::stream::{entry_of, stream_entries};
+use super::{DIR_SIZE, MODIFY_ATTEMPTS, RedisStore, contention_pause, refused};
+use crate::clock::now_ms;
+use crate::memory::history::{HistoryEntry, pick_version};
+use crate::memory::{
+    ChangeKind, Entry, Expect, FileText, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
+    StoreError, Version, WriteCtx, within_limit,
+};
+
+impl MemoryStore for RedisStore {
+    fn describe(&self) -> String {
+        format!(
+            "Redis {} namespace {}",
+            self.shown_url, self.options.namespace
+        )
+    }
+
+    fn max_file_bytes(&self) -> u64 {
+        self.options.max_file_bytes
+    }
+
+    fn node(&self, path: &MemPath) -> Result<Option<(NodeKind, u64)>, StoreError> {
+        let reply = self.read_only(&self.scripts.node, &[&path.to_string()])?;
+        let size = || reply.get(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        match reply.first().map(String::as_str) {
+            Some("dir") => Ok(Some((NodeKind::Dir, size()))),
+            Some("file") => Ok(Some((NodeKind::File, size()))),
+            Some("none") => Ok(None),
+            _ => Err(refused(&reply, path)),
+        }
+    }
+
+    fn read(&self, path: &MemPath) -> Result<FileText, StoreError> {
+        let reply = self.read_only(&self.scripts.read, &[&path.to_string()])?;
+        match (
+            reply.first().map(String::as_str),
+            reply.get(1),
+            reply.get(2),
+        ) {
+            (Some("file"), Some(text), Some(sha)) => Ok(FileText {
+                text: text.clone(),
+                // Metadata set by hand may lack the hash: the text's own is the truth.
+                version: if sha.len() == 64 {
+                    Version::from_hex(sha.clone())
+                } else {
+                    Version::of(text.as_bytes())
+                },
+            }),
+            _ => Err(refused(&reply, path)),
+        }
+    }
+
+    fn list(&self, dir: &MemPath, depth: usize) -> Result<Listing, StoreError> {
+        let base = dir.to_string();
+        let reply = self.read_only(&self.scripts.list, &[&base])?;
+        if reply.first().map(String::as_str) != Some("ok") {
+            return Err(refused(&reply, dir));
+        }
+        // Every node below, relative, with its kind and size.
+        let mut nodes: BTreeMap<String, (NodeKind, u64)> = BTreeMap::new();
+        let mut skipped = Vec::new();
+        for item in reply[1..].chunks(3) {
+            let [kind, path, size] = item else { continue };
+            // A key no tool call could make (planted by hand in the shared namespace) is left
+            // out and reported, never listed raw.
+            if let Err(why) = crate::memory::check_stored_path(path) {
+                tracing::warn!(
+                    "skipping the Redis entry {}: {}",
+                    crate::memory::path::display_disk_name(path.as_bytes()),
+                    crate::memory::path::display_disk_name(why.as_bytes())
+                );
+                skipped.push(crate::memory::path::display_disk_name(path.as_bytes()));
+                continue;
+            }
+            let Some(relative) = path.strip_prefix(&format!("{base}/")) else {
+                continue;
+            };
+            let kind = if kind == "d" {
+                NodeKind::Dir
+            } else {
+                NodeKind::File
+            };
+            nodes.insert(relative.to_owned(), (kind, size.parse().unwrap_or(0)));
+        }
+        let mut entries = Vec::new();
+        add_children(&nodes, "", 1, depth, &mut entries);
+        Ok(Listing {
+            size: DIR_SIZE,
+            entries,
+            skipped,
+            unreadable: Vec::new(),
+        })
+    }
+
+    fn save(
+        &self,
+        path: &MemPath,
+        text: &str,
+        expect: Expect,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Version, StoreError> {
+        if path.is_root() {
+            return Err(StoreError::IsDir(path.clone()));
+        }
+        within_limit(path, text, self.options.max_file_bytes)?;
+        // A save under a version is of a file that exists: no new name to compare.
+        if !matches!(expect, Expect::Version(_)) {
+            self.refuse_case_twins(&[path], None)?;
+        }
+        let (reply, version) = self.save_script(path, text, &expect, ctx)?;
+        let kind = match (
+            reply.first().map(String::as_str),
+            reply.get(2).map(String::as_str),
+        ) {
+            (Some("ok"), Some("created")) => ChangeKind::Created,
+            // "same": a retry found its first attempt landed; the change happened, said once.
+            (Some("ok"), Some("modified" | "same")) => ChangeKind::Modified,
+            _ => return Err(refused(&reply, path)),
+        };
+        self.emit(MemoryChange {
+            path: path.to_string(),
+            kind,
+            actor: ctx.actor.to_owned(),
+            version: Some(version.clone()),
+            is_dir: false,
+        });
+        Ok(version)
+    }
+
+    fn modify(
+        &self,
+        path: &MemPath,
+        ctx: WriteCtx<'_>,
+        edit: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<FileText, StoreError> {
+        if path.is_root() {
+            return Err(StoreError::IsDir(path.clone()));
+        }
+        for attempt in 0..MODIFY_ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(contention_pause(attempt));
+            }
+            let current = self.read(path)?;
+            let text = edit(&current.text).map_err(StoreError::Rejected)?;
+            // The save refuses a text over the limit.
+            match self.save(path, &text, Expect::Version(current.version), ctx) {
+                Ok(version) => return Ok(FileText { text, version }),
+                // Someone else wrote in between: read again and redo the edit.
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Rejected(format!(
+            "{path} kept changing under other writers; nothing was written, try again"
+        )))
+    }
+
+    fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<Vec<String>, StoreError> {
+        if path.is_root() {
+            return Err(StoreError::Rejected(
+                "Cannot delete the /memories directory itself".to_owned(),
+            ));
+        }
+        let reply = self.run(&self.scripts.delete, Some(ctx), &[&path.to_string()])?;
+        if reply.first().map(String::as_str) != Some("ok") {
+            return Err(refused(&reply, path));
+        }
+        self.emit(MemoryChange {
+            path: path.to_string(),
+            kind: ChangeKind::Deleted,
+            actor: ctx.actor.to_owned(),
+            version: None,
+            is_dir: reply.get(1).map(String::as_str) == Some("dir"),
+        });
+        // Every key a tool can reach is a valid path: nothing is hidden from it here.
+        Ok(Vec::new())
+    }
+
+    fn rename(&self, from: &MemPath, to: &MemPath, ctx: WriteCtx<'_>) -> Result<(), StoreError> {
+        if from.is_root() {
+            return Err(StoreError::Rejected(
+                "Cannot rename the /memories directory itself".to_owned(),
+            ));
+        }
+        if to.is_root() {
+            return Err(StoreError::Exists(to.clone()));
+        }
+        let (f, t) = (from.to_string(), to.to_string());
+        if t.starts_with(&format!("{f}/")) {
+            return Err(StoreError::IntoItself {
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+        self.refuse_case_twins(&[to], Some(from))?;
+        let reply = self.run(&self.scripts.rename, Some(ctx), &[&f, &t])?;
+        match reply.first().map(String::as_str) {
+            Some("ok") => {}
+            Some("exists") => return Err(StoreError::Exists(to.clone())),
+            Some("parentfile") => return Err(refused(&reply, to)),
+            _ => return Err(refused(&reply, from)),
+        }
+        let is_dir = reply.get(1).map(String::as_str) == Some("dir");
+        let version = if is_dir {
+            None
+        } else {
+            self.read(to).ok().map(|f| f.version)
+        };
+        self.emit(MemoryChange {
+            path: t,
+            kind: ChangeKind::Renamed { from: f },
+            actor: ctx.actor.to_owned(),
+            version,
+            is_dir,
+        });
+        Ok(())
+    }
+
+    fn history(&self, path: Option<&MemPath>) -> Result<Vec<HistoryEntry>, StoreError> {
+        let log = self.keys.log().to_owned();
+        let reply: redis::Value =
+            self.with_conn(|c| redis::cmd("XRANGE").arg(&log).arg("-").arg("+").query(c))?;
+        Ok(stream_entries(&reply)
+            .into_iter()
+            .filter_map(|(_, fields)| entry_of(&fields, &self.options.host))
+            .filter(|e| path.is_none_or(|p| e.touches(p)))
+            .collect())
+    }
+
+    fn restore(
+        &self,
+        path: &MemPath,
+        version: Option<&str>,
+        ctx: WriteCtx<'_>,
+    ) -> Result<Version, StoreError> {
+        let history = self.history(Some(path))?;
+        let current = match self.read(path) {
+            Ok(file) => Some(file),
+            Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let wanted = pick_version(
+            &history,
+            path,
+            current.as_ref().map(|f| &f.version),
+            version,
+        )?;
+        let text = self.version_text(path, &wanted)?.ok_or_else(|| {
+            StoreError::NoVersion(format!(
+                "version {} of {path} is no longer kept",
+                wanted.short()
+            ))
+        })?;
+        let expect = match &current {
+            Some(file) => Expect::Version(file.version.clone()),
+            None => Expect::Absent,
+        };
+        self.save(path, &text, expect, ctx)
+    }
+
+    fn restore_folder(
+        &self,
+        folder: &MemPath,
+        files: &[(MemPath, Version)],
+        ctx: WriteCtx<'_>,
+    ) -> Result<usize, StoreError> {
+        crate::memory::history::check_inside(folder, files)?;
+        let paths: Vec<&MemPath> = files.iter().map(|(p, _)| p).collect();
+        self.refuse_case_twins(&paths, None)?;
+        let key = folder.to_string();
+        let mut args: Vec<String> = vec![key];
+        for (path, version) in files {
+            args.push(path.to_string());
+            args.push(version.as_str().to_owned());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let reply = self.run(&self.scripts.restore_folder, Some(ctx), &args)?;
+        let at = |i: usize| reply.get(i).map_or("", String::as_str);
+        match at(0) {
+            "ok" => {}
+            "gone" => {
+                return Err(StoreError::NoVersion(format!(
+                    "the history no longer holds version {} of {}",
+                    Version::from_hex(at(2).to_owned()).short(),
+                    at(1)
+                )));
+            }
+            _ => {
+                let path = MemPath::parse(at(2)).unwrap_or_else(|_| folder.clone());
+                return Err(refused(&reply, &path));
+            }
+        }
+        let restored = &reply[1..];
+        for (path, version) in files {
+            let path = path.to_string();
+            if !restored.contains(&path) {
+                continue;
+            }
+            self.emit(MemoryChange {
+                path,
+                kind: ChangeKind::Created,
+                actor: ctx.actor.to_owned(),
+                version: Some(version.clone()),
+                is_dir: false,
+            });
+        }
+        Ok(restored.len())
+    }
+
+    fn version_text(
+        &self,
+        _path: &MemPath,
+        version: &Version,
+    ) -> Result<Option<String>, StoreError> {
+        let blobs = self.keys.all[5].clone();
+        self.with_conn(|c| {
+            redis::cmd("HGET")
+                .arg(&blobs)
+                .arg(version.as_str())
+                .query::<Option<String>>(c)
+        })
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<MemoryChange> {
+        self.changes.subscribe()
+    }
+
+    fn status(&self) -> Option<tokio::sync::watch::Receiver<Option<String>>> {
+        Some(self.status.subscribe())
+    }
+
+    fn dump(&self) -> Result<crate::memory::Dump, StoreError> {
+        let [content, _, dirs, ..] = &self.keys.all;
+        let (files, dirs): (BTreeMap<String, String>, Vec<String>) = self.with_conn(|c| {
+            let files = redis::cmd("HGETALL").arg(content).query(c)?;
+            let dirs = redis::cmd("HKEYS").arg(dirs).query(c)?;
+            Ok((files, dirs))
+        })?;
+        crate::memory::Dump::of(self, dirs, files.into_iter().collect())
+    }
+
+    fn import(&self, dump: &crate::memory::Dump) -> Result<(), StoreError> {
+        dump.check()?;
+        let [content, meta, dirs, seq, log, blobs] = &self.keys.all;
+        let used: (u64, u64, u64) = self.with_conn(|c| {
+            redis::pipe()
+                .cmd("HLEN")
+                .arg(meta)
+                .cmd("HLEN")
+                .arg(dirs)
+                .cmd("XLEN")
+                .arg(log)
+                .query(c)
+        })?;
+        if used != (0, 0, 0) {
+            return Err(StoreError::Rejected(format!(
+                "{} is not empty; migrate into an empty namespace",
+                self.describe()
+            )));
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for dir in &dump.dirs {
+            pipe.cmd("HSET").arg(dirs).arg(dir).arg("1").ignore();
+        }
+        let now = now_ms();
+        for (path, text) in &dump.files {
+            let version = Version::of(text.as_bytes());
+            let record = serde_json::json!({
+                "sha": version.as_str(),
+                "size": text.len(),
+                "ts": now,
+                "actor": "migrate",
+                "host": self.options.host,
+            });
+            pipe.cmd("HSET").arg(content).arg(path).arg(text).ignore();
+            pipe.cmd("HSET")
+                .arg(meta)
+                .arg(path)
+                .arg(record.to_string())
+                .ignore();
+            pipe.cmd("HSET")
+                .arg(blobs)
+                .arg(version.as_str())
+                .arg(text)
+                .ignore();
+        }
+        for (version, text) in &dump.versions {
+            pipe.cmd("HSET")
+                .arg(blobs)
+                .arg(version.as_str())
+                .arg(text)
+                .ignore();
+        }
+        for (i, entry) in dump.history.iter().enumerate() {
+            let version = |v: &Option<Version>| v.as_ref().map_or("", Version::as_str).to_owned();
+            // Actors from another machine came as `name@host`: keep the two apart again.
+            let (actor, host) = entry.actor.split_once('@').map_or(
+                (entry.actor.as_str(), self.options.host.as_str()),
+                |(a, h)| (a, h),
+            );
+            let is_dir = entry.old.is_none()
+                && entry.new.is_none()
+                && dump
+                    .dirs
+                    .iter()
+                    .any(|d| *d == entry.path || Some(d) == entry.new_path.as_ref());
+            pipe.cmd("XADD")
+                .arg(log)
+                .arg("*")
+                .arg("seq")
+                .arg(i + 1)
+                .arg("ts")
+                .arg(entry.ts_ms)
+                .arg("actor")
+                .arg(actor)
+                .arg("host")
+                .arg(host)
+                .arg("cid")
+                .arg(&self.cid)
+                .arg("op")
+                .arg(&entry.op)
+                .arg("path")
+                .arg(&entry.path)
+                .arg("to")
+                .arg(entry.new_path.as_deref().unwrap_or_default())
+                .arg("old")
+                .arg(version(&entry.old))
+                .arg("new")
+                .arg(version(&entry.new))
+                .arg("dir")
+                .arg(if is_dir { "1" } else { "0" })
+                .ignore();
+        }
+        pipe.cmd("SET").arg(seq).arg(dump.history.len()).ignore();
+        self.with_conn(|c| pipe.query::<()>(c))
+    }
+}
+
+/// Children of `prefix` (relative, "" for the listed directory) in name order, each
+/// directory's own children after it, down to `depth` levels; hidden names are skipped with
+/// everything below them.
+fn add_children(
+    nodes: &BTreeMap<String, (NodeKind, u64)>,
+    prefix: &str,
+    level: usize,
+    depth: usize,
+    out: &mut Vec<Entry>,
+) {
+    if level > depth {
+        return;
+    }
+    let start = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}/")
+    };
+    let children: Vec<(&String, &(NodeKind, u64))> = nodes
+        .range(start.clone()..)
+        .take_while(|(k, _)| k.starts_with(&start))
+        .filter(|(k, _)| !k[start.len()..].contains('/'))
+        .collect();
+    let mut children = children;
+    children.sort_by(|a, b| a.0[start.len()..].cmp(&b.0[start.len()..]));
+    for (relative, (kind, size)) in children {
+        let name = &relative[start.len()..];
+        if name.starts_with('.') {
+            continue;
+        }
+        out.push(Entry {
+            relative: relative.clone(),
+            kind: *kind,
+            size: *size,
+        });
+        if *kind == NodeKind::Dir {
+            add_children(nodes, relative, level + 1, depth, out);
+        }
+    }
+}
