@@ -1,0 +1,1363 @@
+//! The app's rules without a terminal: keys, tabs, streams into the right tab, scrolling,
+//! cancel and retry, the memory panel and the editor's conflict flow.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+use crate::support::ui;
+
+use crossterm::event::{Event, KeyCode, KeyModifiers};
+use memdeck::app::dialog::Dialog;
+use memdeck::app::editor::EditorState;
+use memdeck::app::tab::{Mark, Scroll};
+use memdeck::app::{
+    Action, Effect, Focus, MemoryEvent, MemoryJob, Report, SaveError, SnapshotJob, TreeRow,
+};
+use memdeck::chat::transcript::{Item, ToolStatus};
+use memdeck::chat::{Conversation, TurnError};
+use memdeck::memory::{ChangeKind, Expect, FileText, MemoryChange, Version};
+use memdeck::provider::ProviderError;
+use ui::*;
+
+fn ended(
+    tab: memdeck::app::TabId,
+    req: memdeck::app::RequestId,
+    result: Result<(), TurnError>,
+) -> Action {
+    Action::TurnEnded {
+        tab,
+        req,
+        conversation: Conversation {
+            messages: vec![serde_json::json!({"role": "user", "content": "x"})],
+        },
+        result,
+    }
+}
+
+#[test]
+fn enter_sends_alt_enter_breaks_the_line_and_paste_is_verbatim() {
+    let mut app = app(160, 48);
+    type_text(&mut app, "first");
+    assert!(app.update(alt(KeyCode::Enter)).is_empty());
+    app.update(with(KeyCode::Enter, KeyModifiers::SHIFT));
+    app.update(Action::Term(Event::Paste("pasted\nlines\twith tab".into())));
+    let effects = app.update(key(KeyCode::Enter));
+    let [Effect::StartTurn { text, persona, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(text, "first\n\npasted\nlines\twith tab");
+    assert_eq!(persona.name, "Alice");
+    let tab = &app.tabs[0];
+    assert!(tab.input.is_empty());
+    assert!(tab.is_streaming());
+    assert!(matches!(&tab.transcript.items[0], Item::User { text: t } if t == text));
+}
+
+#[test]
+fn an_empty_message_is_not_sent_and_up_recalls_the_last_one() {
+    let mut app = app(160, 48);
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    type_text(&mut app, "   ");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    app.update(ctrl('c'));
+    let (tab, req) = send(&mut app, "hello there");
+    apply(&mut app, answer(tab, req, "hi"));
+    app.update(ended(tab, req, Ok(())));
+    app.update(key(KeyCode::Up));
+    assert_eq!(app.tabs[0].input.lines(), ["hello there"]);
+}
+
+#[test]
+fn sending_while_the_tab_streams_keeps_the_draft() {
+    let mut app = app(160, 48);
+    send(&mut app, "one");
+    type_text(&mut app, "two");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert_eq!(app.tabs[0].input.lines(), ["two"]);
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("still streaming")
+    );
+}
+
+#[test]
+fn tabs_are_selected_by_alt_digit_ctrl_page_and_keep_their_own_drafts() {
+    let mut app = app(160, 48);
+    type_text(&mut app, "for alice");
+    app.update(alt(KeyCode::Char('2')));
+    assert_eq!(app.active, 1);
+    type_text(&mut app, "for john");
+    app.update(with(KeyCode::PageDown, KeyModifiers::CONTROL));
+    assert_eq!(app.active, 2);
+    app.update(with(KeyCode::PageDown, KeyModifiers::CONTROL));
+    assert_eq!(app.active, 0);
+    app.update(with(KeyCode::PageUp, KeyModifiers::CONTROL));
+    assert_eq!(app.active, 2);
+    app.update(alt(KeyCode::Char('9')));
+    assert_eq!(app.active, 2, "no ninth tab: nothing changes");
+    assert_eq!(app.tabs[0].input.lines(), ["for alice"]);
+    assert_eq!(app.tabs[1].input.lines(), ["for john"]);
+}
+
+/// Ctrl+T is a quick "add a chat": the team's personas are offered first, a closed one
+/// preselected; Enter on one with a tab goes to it.
+#[test]
+fn ctrl_t_offers_the_team_first() {
+    let mut app = app(160, 48);
+    app.active = 2;
+    app.update(ctrl('w'));
+    assert_eq!(app.tabs.len(), 2, "Sam's empty tab closes without asking");
+    app.update(ctrl('t'));
+    assert!(matches!(app.dialog, Some(Dialog::Personas { selected: 2 })));
+    assert!(screen(&app).contains("Someone new"));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.tabs.len(), 3);
+    assert_eq!(app.active_tab().unwrap().persona.name, "Sam");
+    assert_eq!(app.active_tab().unwrap().persona.role, "Proposal Writer");
+    app.update(ctrl('t'));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.tabs.len(), 3, "Alice's tab was open: no second one");
+    assert_eq!(app.active, 0);
+}
+
+#[test]
+fn a_new_persona_is_asked_for_and_checked() {
+    let mut app = app(160, 48);
+    app.update(ctrl('t'));
+    // Every team member has a tab: the picker starts on "someone new".
+    assert!(matches!(app.dialog, Some(Dialog::Personas { selected: 3 })));
+    app.update(key(KeyCode::Enter));
+    assert!(matches!(app.dialog, Some(Dialog::Form(..))));
+    type_text(&mut app, "john");
+    app.update(key(KeyCode::Tab));
+    type_text(&mut app, "Security");
+    app.update(key(KeyCode::Enter));
+    let Some(Dialog::Form(_, form)) = &app.dialog else {
+        panic!("a duplicate name keeps the form open")
+    };
+    assert_eq!(
+        form.error.as_deref(),
+        Some("there is already a tab for john")
+    );
+    app.update(key(KeyCode::BackTab));
+    for _ in 0..4 {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "Priya");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    assert!(app.dialog.is_none());
+    assert_eq!(app.tabs.len(), 4);
+    assert_eq!(app.active, 3);
+    let persona = &app.tabs[3].persona;
+    assert_eq!(
+        (persona.name.as_str(), persona.role.as_str()),
+        ("Priya", "Security")
+    );
+    assert!(!["cyan", "magenta", "yellow"].contains(&persona.color.as_str()));
+}
+
+#[test]
+fn rename_keeps_the_colour_and_close_asks_when_there_is_history() {
+    let mut app = app(160, 48);
+    app.update(key(KeyCode::F(2)));
+    for _ in 0..5 {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "Alicia");
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.tabs[0].persona.name, "Alicia");
+    assert_eq!(app.tabs[0].persona.color, "cyan");
+
+    // No history: closes at once. With history (and a turn running): asks, then cancels it.
+    app.update(alt(KeyCode::Char('3')));
+    assert!(app.update(ctrl('w')).is_empty());
+    assert_eq!(app.tabs.len(), 2);
+    app.update(alt(KeyCode::Char('1')));
+    let (_, req) = send(&mut app, "hello");
+    assert!(app.update(ctrl('w')).is_empty());
+    assert!(matches!(app.dialog, Some(Dialog::ConfirmCloseTab(_))));
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!(app.tabs.len(), 2);
+    app.update(ctrl('w'));
+    assert_eq!(app.update(key(KeyCode::Char('y'))), [Effect::Cancel(req)]);
+    assert_eq!(app.tabs.len(), 1);
+    // The last tab stays.
+    app.update(ctrl('w'));
+    assert_eq!(app.tabs.len(), 1);
+}
+
+#[test]
+fn streams_land_in_their_own_tab_and_hidden_output_is_marked() {
+    let mut app = app(160, 48);
+    let (alice, a_req) = send(&mut app, "about acme");
+    app.update(alt(KeyCode::Char('2')));
+    let (john, j_req) = send(&mut app, "architecture?");
+    assert_ne!(a_req, j_req);
+    apply(&mut app, answer(alice, a_req, "alice's answer"));
+    apply(&mut app, answer(john, j_req, "john's answer"));
+    let text = |i: usize| -> Vec<String> {
+        app.tabs[i]
+            .transcript
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(text(0), ["alice's answer"]);
+    assert_eq!(text(1), ["john's answer"]);
+    assert_eq!(app.tabs[0].mark, Mark::Unseen);
+    assert_eq!(app.tabs[1].mark, Mark::None);
+    app.update(alt(KeyCode::Char('1')));
+    assert_eq!(app.tabs[0].mark, Mark::None);
+    assert!(app.is_streaming());
+    // Tokens: per tab and for the session.
+    app.update(ended(alice, a_req, Ok(())));
+    assert_eq!(app.tabs[0].transcript.total_input, 1200);
+    assert_eq!(app.session_tokens(), (2400, 84));
+}
+
+#[test]
+fn events_of_an_old_request_are_dropped() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "one");
+    app.update(key(KeyCode::Esc));
+    app.update(ended(
+        tab,
+        req,
+        Err(TurnError::Provider(ProviderError::Cancelled)),
+    ));
+    let (_, second) = send(&mut app, "two");
+    let before = app.tabs[0].transcript.items.len();
+    apply(
+        &mut app,
+        answer(tab, req, "late text from the cancelled turn"),
+    );
+    assert_eq!(app.tabs[0].transcript.items.len(), before);
+    app.update(ended(tab, req, Ok(())));
+    assert_eq!(app.tabs[0].in_flight, Some(second));
+}
+
+#[test]
+fn esc_cancels_the_turn_and_keeps_what_arrived() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "hello");
+    apply(
+        &mut app,
+        text_then_tool(
+            tab,
+            req,
+            "partial answer",
+            r#"{"command":"create","path":"/memories/a.md","file_text":"x"#,
+        ),
+    );
+    assert_eq!(app.update(key(KeyCode::Esc)), [Effect::Cancel(req)]);
+    app.update(ended(
+        tab,
+        req,
+        Err(TurnError::Provider(ProviderError::Cancelled)),
+    ));
+    let items = &app.tabs[0].transcript.items;
+    assert!(
+        items.iter().any(
+            |i| matches!(i, Item::Text { text, streaming: false } if text == "partial answer")
+        )
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| matches!(i, Item::Tool(c) if c.status == ToolStatus::Dropped))
+    );
+    assert!(matches!(
+        items.last(),
+        Some(Item::Error {
+            cancelled: true,
+            ..
+        })
+    ));
+    assert_eq!(app.tabs[0].mark, Mark::None);
+    assert!(!app.is_streaming());
+    // Esc with nothing running clears the draft instead.
+    type_text(&mut app, "draft");
+    assert!(app.update(key(KeyCode::Esc)).is_empty());
+    assert!(app.tabs[0].input.is_empty());
+}
+
+#[test]
+fn a_failed_turn_shows_an_error_card_and_ctrl_r_sends_it_again() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "hello");
+    app.update(alt(KeyCode::Char('2')));
+    let error = ProviderError::Http {
+        status: 529,
+        kind: Some("overloaded_error".into()),
+        message: "the API is overloaded".into(),
+        request_id: Some("req_123".into()),
+    };
+    app.update(ended(tab, req, Err(TurnError::Provider(error))));
+    assert_eq!(app.tabs[0].mark, Mark::Failed);
+    assert!(matches!(
+        app.tabs[0].transcript.items.last(),
+        Some(Item::Error { cancelled: false, request_id: Some(id), .. }) if id == "req_123"
+    ));
+    assert!(
+        app.update(ctrl('r')).is_empty(),
+        "John's tab has nothing to retry"
+    );
+    app.update(alt(KeyCode::Char('1')));
+    let effects = app.update(ctrl('r'));
+    let [
+        Effect::StartTurn {
+            text, conversation, ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(text, "hello");
+    assert!(
+        conversation.messages.is_empty(),
+        "what the failed turn left is dropped"
+    );
+    assert_eq!(app.tabs[0].mark, Mark::None);
+}
+
+/// With retry moved to another key, the error card names that key and it retries.
+#[test]
+fn a_moved_retry_key_is_the_one_the_error_card_names() {
+    use memdeck::app::keymap::{Keymap, parse_key};
+    let mut app = app(160, 48);
+    app.keymap = Keymap::with(&[("retry", parse_key("F9").unwrap())]).unwrap();
+    let (tab, req) = send(&mut app, "hello");
+    let error = ProviderError::Connection("no route to host".into());
+    app.update(ended(tab, req, Err(TurnError::Provider(error))));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("F9 retry") && !shown.contains("Ctrl+R retry"),
+        "{shown}"
+    );
+    assert!(app.update(ctrl('r')).is_empty());
+    let effects = app.update(key(KeyCode::F(9)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartTurn { text, .. }] if text == "hello"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn the_view_follows_the_stream_until_scrolled_up_and_again_at_the_bottom() {
+    let mut app = app(80, 24);
+    let (tab, req) = send(&mut app, "long");
+    let long: String = (1..=80).map(|i| format!("line {i}\n\n")).collect();
+    apply(&mut app, text_then_tool(tab, req, &long, ""));
+    draw(&app);
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+    app.update(key(KeyCode::PageUp));
+    let Scroll::Top(top) = app.tabs[0].view.scroll else {
+        panic!("PageUp leaves the bottom")
+    };
+    // More text arrives: the view stays on the same lines.
+    apply(&mut app, answer(tab, req, "more"));
+    draw(&app);
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Top(top));
+    assert!(screen(&app).contains("scrolled"));
+    // Paging down to the end follows again.
+    for _ in 0..100 {
+        app.update(key(KeyCode::PageDown));
+    }
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Home));
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Top(0));
+    app.update(key(KeyCode::End));
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+}
+
+#[test]
+fn tool_cards_expand_from_the_chat() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "note");
+    apply(
+        &mut app,
+        text_then_tool(
+            tab,
+            req,
+            "ok",
+            r#"{"command":"create","path":"/memories/a.md","file_text":"hello"}"#,
+        ),
+    );
+    app.update(tool_finished(
+        tab,
+        req,
+        "File created successfully at: /memories/a.md",
+        false,
+    ));
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Chat);
+    app.update(key(KeyCode::Up));
+    let selected = app.tabs[0].view.selected.unwrap();
+    assert!(matches!(
+        app.tabs[0].transcript.items[selected],
+        Item::Tool(_)
+    ));
+    app.update(key(KeyCode::Enter));
+    assert!(app.tabs[0].view.expanded.contains(&selected));
+    assert!(screen(&app).contains("\"file_text\": \"hello\""));
+    app.update(key(KeyCode::Enter));
+    assert!(!app.tabs[0].view.expanded.contains(&selected));
+}
+
+fn row(path: &str, is_dir: bool, actor: Option<&str>) -> TreeRow {
+    TreeRow {
+        path: path.into(),
+        is_dir,
+        size: 120,
+        actor: actor.map(str::to_owned),
+        changed_ms: Some(WALL_MS - 90_000),
+    }
+}
+
+fn file(text: &str) -> FileText {
+    FileText {
+        text: text.into(),
+        version: Version::of(text.as_bytes()),
+    }
+}
+
+/// The panel focused with `/memories/acme.md` open and loaded.
+fn panel_with_open_file(app: &mut memdeck::app::App) {
+    app.start();
+    app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![
+        row("/memories/acme.md", false, Some("Alice")),
+        row("/memories/team", true, None),
+        row("/memories/team/notes.md", false, Some("you")),
+    ]))));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Panel);
+    app.update(key(KeyCode::Down));
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        [Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))]
+    );
+    app.update(Action::Memory(MemoryEvent::Opened {
+        path: "/memories/acme.md".into(),
+        result: Ok(file("# ACME\n\n- 40 TB by March\n")),
+    }));
+}
+
+#[test]
+fn the_editor_saves_with_compare_and_set_and_offers_a_way_out_of_a_conflict() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('e')));
+    assert_eq!(app.focus, Focus::Editor);
+    type_text(&mut app, "Budget 2M. ");
+    let base = Version::of(b"# ACME\n\n- 40 TB by March\n");
+    let effects = app.update(ctrl('s'));
+    assert_eq!(
+        effects,
+        [Effect::Memory(MemoryJob::Save {
+            path: "/memories/acme.md".into(),
+            text: "Budget 2M. # ACME\n\n- 40 TB by March\n".into(),
+            expect: Expect::Version(base),
+        })]
+    );
+    let theirs = file("# ACME\n\n- 40 TB by March\n- CTO: Dana\n");
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/acme.md".into(),
+        result: Err(SaveError::Conflict(Some(theirs.clone()))),
+    }));
+    let editor = app.editor.as_ref().unwrap();
+    assert!(matches!(editor.state, EditorState::Conflict(_)));
+    // Keep editing, then overwrite: the save names their version, so nothing newer is lost.
+    app.update(key(KeyCode::Char('k')));
+    assert_eq!(app.editor.as_ref().unwrap().state, EditorState::Editing);
+    app.update(ctrl('s'));
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/acme.md".into(),
+        result: Err(SaveError::Conflict(Some(theirs.clone()))),
+    }));
+    let effects = app.update(key(KeyCode::Char('o')));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Memory(MemoryJob::Save { expect: Expect::Version(v), .. })] if *v == theirs.version
+    ));
+    // Or reload theirs: their text, no unsaved changes, Esc closes without asking.
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/acme.md".into(),
+        result: Err(SaveError::Conflict(Some(theirs.clone()))),
+    }));
+    app.update(key(KeyCode::Char('r')));
+    let editor = app.editor.as_ref().unwrap();
+    assert_eq!(editor.text(), theirs.text);
+    assert!(!editor.is_dirty());
+    app.update(key(KeyCode::Esc));
+    assert!(app.editor.is_none());
+    assert_eq!(app.focus, Focus::Panel);
+}
+
+#[test]
+fn esc_with_unsaved_changes_asks_first() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, "x");
+    app.update(key(KeyCode::Esc));
+    assert_eq!(
+        app.editor.as_ref().unwrap().state,
+        EditorState::ConfirmDiscard
+    );
+    app.update(key(KeyCode::Char('n')));
+    assert_eq!(app.editor.as_ref().unwrap().state, EditorState::Editing);
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Char('y')));
+    assert!(app.editor.is_none());
+}
+
+#[test]
+fn panel_actions_rename_delete_undo_history_and_new_file() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('r')));
+    for _ in 0.."acme.md".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "../x.md");
+    app.update(key(KeyCode::Enter));
+    let Some(Dialog::Form(_, form)) = &app.dialog else {
+        panic!()
+    };
+    assert!(
+        form.error.as_ref().unwrap().contains("escape"),
+        "{:?}",
+        form.error
+    );
+    for _ in 0.."../x.md".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "customer.md");
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        [Effect::Memory(MemoryJob::Rename {
+            from: "/memories/acme.md".into(),
+            to: "/memories/customer.md".into()
+        })]
+    );
+
+    app.update(key(KeyCode::Char('d')));
+    assert!(matches!(app.dialog, Some(Dialog::ConfirmDelete(_))));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y'))),
+        [Effect::Memory(MemoryJob::Delete(
+            "/memories/acme.md".into()
+        ))]
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('u'))),
+        [Effect::Memory(MemoryJob::Restore {
+            path: "/memories/acme.md".into(),
+            version: None
+        })]
+    );
+
+    // The delete closed the file: open it again for the letter keys.
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        [Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))]
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('h'))),
+        [Effect::Memory(MemoryJob::History(
+            "/memories/acme.md".into()
+        ))]
+    );
+    app.update(key(KeyCode::Esc));
+
+    app.update(key(KeyCode::Char('n')));
+    type_text(&mut app, "new.md");
+    app.update(key(KeyCode::Enter));
+    let editor = app.editor.as_ref().unwrap();
+    assert_eq!(editor.path, "/memories/new.md");
+    assert_eq!(editor.expect(), Expect::Absent);
+}
+
+/// With the panel focused and no file open, a presenter who starts typing types the message:
+/// `e`, `y`, `?` and the rest run no panel command and nothing reaches a memory file.
+#[test]
+fn typing_with_the_panel_focused_and_no_file_open_goes_to_the_message() {
+    let mut app = app(160, 48);
+    app.start();
+    app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![row(
+        "/memories/acme.md",
+        false,
+        Some("Alice"),
+    )]))));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    assert_eq!(app.focus, Focus::Panel);
+    let effects = type_text(&mut app, "every deadline? yes.");
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(app.editor.is_none() && app.dialog.is_none());
+    assert_eq!(app.focus, Focus::Input);
+    assert_eq!(
+        app.active_tab().unwrap().input.lines().join(""),
+        "every deadline? yes."
+    );
+    // Ctrl+N still makes a new file from the panel.
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(ctrl('n'));
+    assert!(matches!(app.dialog, Some(Dialog::Form(..))));
+}
+
+/// `e` on a file that is selected but not open opens it and edits it once it has arrived
+/// (it used to say "the file is still loading" forever).
+#[test]
+fn e_on_a_selected_file_opens_it_for_editing() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    assert_eq!(
+        app.update(key(KeyCode::Char('e'))),
+        [Effect::Memory(MemoryJob::Open(
+            "/memories/team/notes.md".into()
+        ))]
+    );
+    assert!(app.editor.is_none());
+    app.update(Action::Memory(MemoryEvent::Opened {
+        path: "/memories/team/notes.md".into(),
+        result: Ok(file("- standup at 9\n")),
+    }));
+    let editor = app
+        .editor
+        .as_ref()
+        .expect("the editor opens when the file arrives");
+    assert_eq!(editor.path, "/memories/team/notes.md");
+    assert_eq!(app.focus, Focus::Editor);
+}
+
+#[test]
+fn store_changes_flash_reload_the_open_file_and_coalesce_listings() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    let change = |actor: &str| {
+        Action::Memory(MemoryEvent::Changed(MemoryChange {
+            path: "/memories/acme.md".into(),
+            kind: ChangeKind::Modified,
+            actor: actor.into(),
+            version: Some(Version::of(b"new")),
+            is_dir: false,
+        }))
+    };
+    // A change asks for a listing; while it is under way, more changes only ask for one more
+    // after it.
+    assert_eq!(
+        app.update(change("external")),
+        [
+            Effect::Memory(MemoryJob::List),
+            Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))
+        ]
+    );
+    assert_eq!(
+        app.update(change("John")),
+        [Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))]
+    );
+    assert!(app.panel.flashes.contains_key("/memories/acme.md"));
+    assert_eq!(
+        app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![])))),
+        [Effect::Memory(MemoryJob::List)]
+    );
+    assert!(app.panel.rows.is_empty());
+}
+
+#[test]
+fn a_store_that_comes_back_is_listed_and_the_open_file_read_again() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    let status =
+        |trouble: Option<&str>| Action::Memory(MemoryEvent::Status(trouble.map(str::to_owned)));
+    assert!(
+        app.update(status(Some("shared memory unreachable")))
+            .is_empty()
+    );
+    assert_eq!(
+        app.update(status(None)),
+        [
+            Effect::Memory(MemoryJob::List),
+            Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))
+        ]
+    );
+    // Only a return is news: a store that was never away asks for nothing.
+    assert!(app.update(status(None)).is_empty());
+}
+
+fn renamed(from: &str, to: &str, actor: &str) -> Action {
+    Action::Memory(MemoryEvent::Changed(MemoryChange {
+        path: to.into(),
+        kind: ChangeKind::Renamed { from: from.into() },
+        actor: actor.into(),
+        version: Some(Version::of(b"# ACME\n\n- 40 TB by March\n")),
+        is_dir: false,
+    }))
+}
+
+#[test]
+fn the_open_file_the_selection_and_the_editor_follow_a_rename() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, "draft ");
+    // A file whose name only starts the same stays where it is.
+    app.update(renamed("/memories/acme.md.bak", "/memories/x.md", "John"));
+    assert_eq!(app.panel.open.as_ref().unwrap().path, "/memories/acme.md");
+    // Renamed by someone else while open and being edited.
+    let effects = app.update(renamed(
+        "/memories/acme.md",
+        "/memories/customer.md",
+        "John",
+    ));
+    assert!(
+        effects.contains(&Effect::Memory(MemoryJob::Open(
+            "/memories/customer.md".into()
+        ))),
+        "{effects:?}"
+    );
+    assert_eq!(
+        app.panel.open.as_ref().unwrap().path,
+        "/memories/customer.md"
+    );
+    assert_eq!(app.panel.selected.as_deref(), Some("/memories/customer.md"));
+    let editor = app.editor.as_ref().unwrap();
+    assert_eq!(editor.path, "/memories/customer.md");
+    assert!(editor.changed_by.is_none(), "the text did not change");
+    // Saving writes the new path, compare-and-set against the same version.
+    let effects = app.update(ctrl('s'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Memory(MemoryJob::Save { path, .. })] if path == "/memories/customer.md"),
+        "{effects:?}"
+    );
+    // A folder rename moves what is open below it.
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/customer.md".into(),
+        result: Ok(Version::of(b"draft # ACME")),
+    }));
+    app.update(key(KeyCode::Esc));
+    app.panel.open.as_mut().unwrap().path = "/memories/team/notes.md".into();
+    app.panel.folded.insert("/memories/team/old".into());
+    let effects = app.update(renamed("/memories/team", "/memories/crew", "Sam"));
+    assert_eq!(
+        app.panel.open.as_ref().unwrap().path,
+        "/memories/crew/notes.md"
+    );
+    assert!(app.panel.folded.contains("/memories/crew/old"));
+    assert!(effects.contains(&Effect::Memory(MemoryJob::Open(
+        "/memories/crew/notes.md".into()
+    ))));
+}
+
+#[test]
+fn help_opens_from_f1_and_from_question_mark_outside_the_input() {
+    let mut app = app(160, 48);
+    app.update(key(KeyCode::F(1)));
+    assert!(matches!(app.dialog, Some(Dialog::Help { .. })));
+    app.update(key(KeyCode::Esc));
+    type_text(&mut app, "?");
+    assert!(app.dialog.is_none(), "? is text in the input");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Char('?')));
+    assert!(matches!(app.dialog, Some(Dialog::Help { .. })));
+}
+
+#[test]
+fn ctrl_l_redraws_the_whole_screen_whatever_has_the_keyboard() {
+    let mut app = app(160, 48);
+    type_text(&mut app, "draft");
+    assert!(app.update(ctrl('l')).is_empty());
+    assert!(app.clear && app.dirty);
+    assert_eq!(
+        app.active_tab().unwrap().input.lines(),
+        ["draft"],
+        "not typed"
+    );
+    app.clear = false;
+    app.update(key(KeyCode::F(1)));
+    app.update(ctrl('l'));
+    assert!(app.clear, "also under a dialog");
+    assert!(
+        matches!(app.dialog, Some(Dialog::Help { .. })),
+        "which stays open"
+    );
+}
+
+#[test]
+fn f3_picks_the_tabs_model_for_its_next_turns() {
+    let mut app = app(160, 48);
+    assert_eq!(app.update(key(KeyCode::F(3))), [Effect::ListModels]);
+    assert!(matches!(&app.dialog, Some(Dialog::Models(p)) if p.models.is_none()));
+    // Enter before the list arrives does nothing.
+    app.update(key(KeyCode::Enter));
+    assert!(app.dialog.is_some());
+    let models = |ids: &[&str]| -> Vec<memdeck::provider::ModelInfo> {
+        ids.iter()
+            .map(|id| memdeck::provider::ModelInfo {
+                id: (*id).into(),
+                display_name: id.to_uppercase(),
+            })
+            .collect()
+    };
+    app.update(Action::Models {
+        models: models(&["claude-a", "claude-b"]),
+        note: None,
+    });
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    assert!(app.dialog.is_none());
+    assert_eq!(app.active_tab().unwrap().model.as_deref(), Some("claude-b"));
+    let shown = screen(&app);
+    assert!(shown.contains("demo model (offline) · claude-b"), "{shown}");
+    let effects = {
+        type_text(&mut app, "hi");
+        app.update(key(KeyCode::Enter))
+    };
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartTurn { model: Some(m), .. }] if m == "claude-b"),
+        "{effects:?}"
+    );
+    // Other tabs keep the configured model.
+    app.update(alt(KeyCode::Char('2')));
+    assert_eq!(app.active_tab().unwrap().model, None);
+    // Opening it again selects the current choice; the first row goes back to the default.
+    app.update(alt(KeyCode::Char('1')));
+    app.update(key(KeyCode::F(3)));
+    app.update(Action::Models {
+        models: models(&["claude-a", "claude-b"]),
+        note: Some("cannot list the models (offline)".into()),
+    });
+    let Some(Dialog::Models(picker)) = &app.dialog else {
+        panic!()
+    };
+    assert_eq!(picker.selected, 2);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("cannot list the models (offline): the built-in list"),
+        "{shown}"
+    );
+    app.update(key(KeyCode::Home));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.active_tab().unwrap().model, None);
+}
+
+#[test]
+fn f7_switches_context_editing_and_the_gauge_shows_the_trigger() {
+    use memdeck::provider::ContextEditing;
+    let mut app = app(160, 48);
+    app.set_context_editing(ContextEditing::Off);
+    app.tabs[0].transcript.last_prompt = 2_450;
+    assert!(!screen(&app).contains("2.4k/"), "no gauge while off");
+    app.update(key(KeyCode::F(7)));
+    assert_eq!(app.context_editing, ContextEditing::Demo);
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("passes 3000 tokens")
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("✂ ████████░░ 2.4k/3.0k"), "{shown}");
+    assert!(shown.contains("passes 3000 tokens"), "the notice: {shown}");
+    app.notice = None;
+    let shown = screen(&app);
+    assert!(shown.contains("✂ demo · saved 0"), "{shown}");
+    type_text(&mut app, "hi");
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::StartTurn {
+                context_editing: ContextEditing::Demo,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    app.update(key(KeyCode::F(7)));
+    assert_eq!(app.context_editing, ContextEditing::Production);
+    app.update(key(KeyCode::F(7)));
+    assert_eq!(app.context_editing, ContextEditing::Off);
+    // Configured custom thresholds join the cycle.
+    let custom = ContextEditing::Custom {
+        trigger: 2_000,
+        keep: 1,
+        clear_at_least: 100,
+    };
+    app.set_context_editing(custom);
+    app.update(key(KeyCode::F(7)));
+    assert_eq!(app.context_editing, ContextEditing::Off);
+    for _ in 0..3 {
+        app.update(key(KeyCode::F(7)));
+    }
+    assert_eq!(app.context_editing, custom);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("██████████ 2.4k/2.0k"),
+        "past the trigger: {shown}"
+    );
+}
+
+#[test]
+fn a_long_notice_takes_the_status_line_rather_than_vanishing() {
+    let mut app = app(80, 24);
+    let long = format!("exported to /{}", "very-long-directory/".repeat(6));
+    app.notify(long.clone(), false);
+    let shown = screen(&app);
+    let status = shown.lines().last().unwrap().trim_matches('"').to_owned();
+    assert!(
+        status.starts_with(" exported to /very-long-directory/"),
+        "{status:?}"
+    );
+    assert!(status.trim_end().ends_with('…'), "{status:?}");
+}
+
+#[test]
+fn the_status_bar_shows_what_the_tokens_cost() {
+    let mut app = app(200, 40);
+    assert!(!screen(&app).contains("≈$"), "nothing spent, nothing shown");
+    let t = &mut app.tabs[0].transcript;
+    t.total_input = 1_000_000;
+    t.total_output = 100_000;
+    t.saved_by_context_editing = 1_000_000;
+    app.tabs[1].transcript.total_output = 1_000_000;
+    app.tabs[1].model = Some("claude-haiku-4-5".into());
+    let shown = screen(&app);
+    let status = shown.lines().last().unwrap();
+    // Sonnet's default prices: $3 in, $15 out; John on Haiku: $5 out.
+    assert!(
+        status.contains("Alice ↑1,000,000 ↓100,000 ≈$4.50"),
+        "{status}"
+    );
+    assert!(status.contains("≈$9.50"), "the session: {status}");
+    assert!(status.contains("saved 1,000,000 ≈$3.00"), "{status}");
+    // A model without a price shows tokens only.
+    app.tabs[1].model = Some("local-llama".into());
+    assert!(!screen(&app).contains("≈$"));
+}
+
+/// Esc while a draft is typed during a stream clears the draft (it can come back) and says that a
+/// second Esc stops the answer; only that second Esc cancels.
+#[test]
+fn esc_clears_a_draft_before_it_stops_the_answer() {
+    let mut app = app(160, 48);
+    let (_, req) = send(&mut app, "hello");
+    type_text(&mut app, "a question for later");
+    assert!(screen(&app).contains("Esc clear draft"));
+    assert!(
+        app.update(key(KeyCode::Esc)).is_empty(),
+        "the answer goes on"
+    );
+    assert_eq!(app.active_tab().unwrap().input.lines().join(""), "");
+    let notice = &app.notice.as_ref().unwrap().text;
+    assert!(notice.contains("Esc again stops the answer"), "{notice}");
+    assert!(screen(&app).contains("Esc again stops the answer"));
+    app.update(key(KeyCode::Up));
+    assert_eq!(
+        app.active_tab().unwrap().input.lines().join(""),
+        "a question for later"
+    );
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.update(key(KeyCode::Esc)), [Effect::Cancel(req)]);
+}
+
+/// F1 at 160×48 shows every key (it used to cut the last lines without saying so); where it
+/// cannot, the last line says how much more there is.
+#[test]
+fn the_help_fits_a_presenters_screen_or_says_what_is_below() {
+    let mut wide = app(160, 48);
+    wide.update(key(KeyCode::F(1)));
+    let shown = screen(&wide);
+    for last in [
+        "close the editor (asks if unsaved)",
+        "copy the file",
+        "speaker notes",
+    ] {
+        assert!(shown.contains(last), "{last} not in\n{shown}");
+    }
+    assert!(!shown.contains("more line(s)"), "{shown}");
+    let mut small = app(80, 24);
+    small.update(key(KeyCode::F(1)));
+    assert!(screen(&small).contains("more line(s): ↓ or PageDown scrolls"));
+}
+
+/// Ctrl+R after Esc sends the cancelled turn again (it used to say "nothing to retry").
+#[test]
+fn ctrl_r_sends_a_cancelled_turn_again() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "design it");
+    assert_eq!(app.update(key(KeyCode::Esc)), [Effect::Cancel(req)]);
+    app.update(ended(
+        tab,
+        req,
+        Err(TurnError::Provider(ProviderError::Cancelled)),
+    ));
+    let effects = app.update(ctrl('r'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartTurn { text, .. }] if text == "design it"),
+        "{effects:?}"
+    );
+}
+
+/// A note at the bottom of the panel goes away by itself (it stayed up for minutes).
+#[test]
+fn panel_notices_go_away_by_themselves() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Char('e')));
+    assert!(
+        app.panel.notice.is_some(),
+        "the team folder cannot be edited: says so"
+    );
+    app.update(Action::Tick);
+    app.now += std::time::Duration::from_secs(7);
+    app.update(Action::Tick);
+    assert!(app.panel.notice.is_none());
+}
+
+/// The snapshot's suggested name is replaced by what is typed (it used to be appended to).
+#[test]
+fn a_typed_snapshot_name_replaces_the_suggestion() {
+    let mut app = app(160, 48);
+    assert_eq!(
+        app.update(key(KeyCode::F(6))),
+        [Effect::Snapshot(SnapshotJob::List)]
+    );
+    app.update(key(KeyCode::Char('s')));
+    type_text(&mut app, "before-acme");
+    assert_eq!(
+        app.update(key(KeyCode::Enter)),
+        [Effect::Snapshot(SnapshotJob::Save("before-acme".into()))]
+    );
+    // Enter at once keeps the suggestion.
+    app.update(key(KeyCode::F(6)));
+    app.update(key(KeyCode::Char('s')));
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Snapshot(SnapshotJob::Save(name))] if name.starts_with("snapshot-")),
+        "{effects:?}"
+    );
+}
+
+/// F6 c clears the memories (a snapshot first) and keeps the conversations; F6 r still starts
+/// everything over.
+#[test]
+fn clearing_the_memories_keeps_the_conversations() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "hello");
+    apply(&mut app, answer(tab, req, "hi"));
+    app.update(ended(tab, req, Ok(())));
+    app.update(key(KeyCode::F(6)));
+    app.update(key(KeyCode::Char('c')));
+    assert!(screen(&app).contains("the conversations stay"));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y'))),
+        [Effect::Snapshot(SnapshotJob::ClearMemories)]
+    );
+    app.update(Action::Report(Report::SnapshotDone(Ok(
+        "memories cleared (2 entries), conversations kept; snapshot before-reset-x has what was there".into(),
+    ))));
+    assert!(
+        app.tabs[0].has_history(),
+        "Alice's conversation is still there"
+    );
+    assert!(screen(&app).contains("conversations kept"));
+}
+
+/// A save conflict shows who changed the file and how, offers a merge when the two changes
+/// touch different lines, and says that overwriting keeps their version in the history.
+#[test]
+fn a_conflict_shows_their_change_and_merges_when_it_can() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    app.update(key(KeyCode::Char('e')));
+    type_text(&mut app, "Budget 2M. ");
+    app.update(Action::Memory(MemoryEvent::Changed(
+        memdeck::memory::MemoryChange {
+            path: "/memories/acme.md".into(),
+            kind: memdeck::memory::ChangeKind::Modified,
+            actor: "John".into(),
+            version: None,
+            is_dir: false,
+        },
+    )));
+    app.update(ctrl('s'));
+    let theirs = file("# ACME\n\n- 40 TB by March\n- CTO: Dana\n");
+    app.update(Action::Memory(MemoryEvent::Saved {
+        path: "/memories/acme.md".into(),
+        result: Err(SaveError::Conflict(Some(theirs.clone()))),
+    }));
+    let shown = screen(&app);
+    for part in [
+        "John changed the file while you edited it; their change:",
+        "+ - CTO: Dana",
+        "m merge both",
+        "theirs stays in the history",
+    ] {
+        assert!(shown.contains(part), "{part} not in\n{shown}");
+    }
+    app.update(key(KeyCode::Char('m')));
+    let editor = app.editor.as_ref().unwrap();
+    assert_eq!(editor.state, EditorState::Editing);
+    assert_eq!(
+        editor.text(),
+        "Budget 2M. # ACME\n\n- 40 TB by March\n- CTO: Dana\n"
+    );
+    assert_eq!(
+        app.update(ctrl('s')),
+        [Effect::Memory(MemoryJob::Save {
+            path: "/memories/acme.md".into(),
+            text: "Budget 2M. # ACME\n\n- 40 TB by March\n- CTO: Dana\n".into(),
+            expect: Expect::Version(theirs.version),
+        })]
+    );
+}
+
+/// Below 100 columns the panel cannot sit beside the chat: the status bar says how to see it,
+/// and Ctrl+B opens it over the chat and closes it again, each said (it flipped a hidden
+/// switch before).
+#[test]
+fn the_narrow_layout_says_where_the_panel_is() {
+    let mut narrow = app(90, 30);
+    let status = |app: &memdeck::app::App| screen(app).lines().last().unwrap().to_owned();
+    assert!(status(&narrow).contains("^B memory"), "{}", status(&narrow));
+    narrow.update(ctrl('b'));
+    assert_eq!(narrow.focus, Focus::Panel);
+    let shown = screen(&narrow);
+    assert!(
+        shown.contains("Memory ·"),
+        "the panel covers the chat:\n{shown}"
+    );
+    assert!(shown.contains("covers the chat"), "{shown}");
+    narrow.update(ctrl('b'));
+    assert_eq!(narrow.focus, Focus::Input);
+    assert!(
+        status(&narrow).contains("memory panel closed"),
+        "{}",
+        status(&narrow)
+    );
+    // Wide: Ctrl+B still hides and shows it beside the chat.
+    let mut wide = app(160, 48);
+    wide.update(ctrl('b'));
+    assert!(!wide.panel_shown);
+}
+
+/// F4 puts tabs side by side for the audience: the active one and the next ones in columns,
+/// each streaming its own answer; a click on another column makes its tab the active one.
+#[test]
+fn side_by_side_shows_several_tabs_streaming_at_once() {
+    let mut app = app(220, 48);
+    let (alice, alice_req) = send(&mut app, "Acme wants 40 TB");
+    apply(
+        &mut app,
+        text_then_tool(alice, alice_req, "Alice's answer so far", ""),
+    );
+    app.update(alt(KeyCode::Char('2')));
+    let (john, john_req) = send(&mut app, "Design it");
+    apply(
+        &mut app,
+        text_then_tool(john, john_req, "John's answer so far", ""),
+    );
+    app.update(alt(KeyCode::Char('1')));
+    assert!(
+        !screen(&app).contains("John's answer so far"),
+        "one tab at a time by default"
+    );
+    app.update(key(KeyCode::F(4)));
+    let shown = screen(&app);
+    for part in ["Alice's answer so far", "John's answer so far", " Sam · "] {
+        assert!(shown.contains(part), "{part} not in\n{shown}");
+    }
+    let alice_row = shown
+        .lines()
+        .find(|l| l.contains("Alice's answer so far"))
+        .unwrap();
+    assert!(alice_row.contains("│"), "columns side by side: {alice_row}");
+    // A click in the second column makes John the active tab.
+    draw(&app);
+    let areas = app.areas().unwrap();
+    app.update(Action::Term(Event::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: areas.chat.x + areas.chat.width / 3 + 5,
+        row: areas.chat.y + 3,
+        modifiers: KeyModifiers::NONE,
+    })));
+    assert_eq!(app.active, 1);
+    // Too narrow for two columns: it says so.
+    let mut small = app_narrow();
+    small.update(key(KeyCode::F(4)));
+    assert!(
+        small
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("needs a wider screen")
+    );
+}
+
+fn app_narrow() -> memdeck::app::App {
+    app(100, 30)
+}
+
+/// Closing a tab keeps what it cost in the session's figure (it used to lose the dollars).
+#[test]
+fn a_closed_tab_still_counts_in_the_session_cost() {
+    let mut app = app(200, 40);
+    app.tabs[0].transcript.total_input = 1_000_000;
+    app.tabs[1].transcript.total_input = 1_000_000;
+    assert!(
+        screen(&app)
+            .lines()
+            .last()
+            .unwrap()
+            .contains("session ↑2,000,000 ↓0 ≈$6.00")
+    );
+    app.active = 1;
+    app.update(ctrl('w'));
+    if matches!(app.dialog, Some(Dialog::ConfirmCloseTab(_))) {
+        app.update(key(KeyCode::Char('y')));
+    }
+    assert_eq!(app.tabs.len(), 2);
+    let status = screen(&app);
+    let status = status.lines().last().unwrap();
+    assert!(status.contains("session ↑2,000,000 ↓0 ≈$6.00"), "{status}");
+}
+
+/// On the demo model nothing is billed: the status bar says so and shows no dollars.
+#[test]
+fn the_demo_model_costs_nothing_and_says_so() {
+    let mut app = app(200, 40);
+    app.pricing.free = true;
+    app.tabs[0].transcript.total_input = 1_000_000;
+    app.tabs[0].transcript.total_output = 1_000;
+    let shown = screen(&app);
+    let status = shown.lines().last().unwrap();
+    assert!(!status.contains('$'), "{status}");
+    assert!(
+        status.contains("session ↑1,000,000 ↓1,000 free"),
+        "{status}"
+    );
+    let report = app.pricing.report(&[memdeck::chat::cost::TabUsage {
+        persona: "Alice",
+        model: None,
+        tokens: memdeck::chat::cost::Tokens {
+            input: 1_000,
+            output: 10,
+            cache_read: 0,
+        },
+        saved: 0,
+    }]);
+    assert_eq!(
+        report,
+        [
+            "Alice: 1,000 in, 10 out (demo model: no cost)",
+            "Total: 1,000 in, 10 out; the offline demo model costs nothing"
+        ]
+    );
+}
+
+#[test]
+fn quitting_asks_while_a_turn_streams_and_cancels_it() {
+    let mut app = app(160, 48);
+    assert_eq!(app.update(ctrl('q')), [Effect::Quit]);
+    let (_, req) = send(&mut app, "hello");
+    assert!(app.update(ctrl('q')).is_empty());
+    assert!(matches!(app.dialog, Some(Dialog::ConfirmQuit)));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y'))),
+        [Effect::Cancel(req), Effect::Quit]
+    );
+}
+
+#[test]
+fn mouse_clicks_select_tabs() {
+    let mut app = app(160, 48);
+    draw(&app);
+    let (from, _) = app.hits.borrow().tabs[2];
+    app.update(Action::Term(Event::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: from + 2,
+        row: 0,
+        modifiers: KeyModifiers::NONE,
+    })));
+    assert_eq!(app.active, 2);
+}
+
+/// The theme colours the whole screen: with `light`, nothing is drawn in the dark theme's
+/// white, hints are black, the status bar is light grey, and a yellow persona is darkened.
+#[test]
+fn the_light_theme_colours_every_part_of_the_screen() {
+    use memdeck::ui::theme::Theme;
+    use ratatui::style::Color;
+    let mut app = app(120, 30);
+    let light = Theme::find("light").unwrap();
+    app.set_hint_style(light.dim);
+    let (tab, req) = send(&mut app, "hello **there**");
+    apply(
+        &mut app,
+        answer(
+            tab,
+            req,
+            "# Plan\n\nSee `code` and [docs](https://example.com).",
+        ),
+    );
+    app.update(alt(KeyCode::Char('3')));
+    let terminal = draw_in(&app, &light);
+    let buffer = terminal.backend().buffer();
+    let mut foregrounds = std::collections::HashSet::new();
+    for cell in buffer.content() {
+        foregrounds.insert(cell.fg);
+    }
+    for faded in [
+        Color::White,
+        Color::Yellow,
+        Color::LightYellow,
+        Color::DarkGray,
+    ] {
+        assert!(
+            !foregrounds.contains(&faded),
+            "{faded:?} is drawn on a light theme"
+        );
+    }
+    let status = buffer.area.height - 1;
+    assert_eq!(buffer[(0, status)].bg, Color::Rgb(0xe4, 0xe4, 0xe4));
+    // Sam's yellow, darkened, on his tab's title.
+    let screen = terminal.backend().to_string();
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(" Sam "))
+        .unwrap();
+    let col = line
+        .chars()
+        .take_while(|_| true)
+        .collect::<String>()
+        .find(" Sam ")
+        .unwrap();
+    let x = line[..col].chars().count() as u16 + 1;
+    assert_eq!(buffer[(x, row as u16)].fg, Color::Rgb(0x8a, 0x5a, 0x00));
+}

@@ -1,0 +1,959 @@
+//! The offline demo model tells a team's story right for any customer: Alice's discovery lands
+//! in a file named after the customer with clean facts, John's architecture is built from that
+//! file and saved, and Sam's proposal reads both. Run through the real tool loop and a real
+//! store, over a table of invented variants (other customers, companies, figures, wordings).
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::support::demo;
+
+use demo::say;
+use memdeck::chat::Conversation;
+use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
+
+fn agent(store: &Arc<dyn MemoryStore>, name: &str) -> memdeck::chat::Agent {
+    demo::agent(store, name, "team member")
+}
+
+struct Variant {
+    alice: &'static str,
+    john: &'static str,
+    sam: &'static str,
+    /// The customer file's stem.
+    slug: &'static str,
+    /// Our own company, which must not name the file or appear as a fact.
+    us: Option<&'static str>,
+    /// Text each of the customer file, the architecture and the proposal must hold.
+    facts: &'static [&'static str],
+    architecture: &'static [&'static str],
+    proposal: &'static [&'static str],
+}
+
+const ORIGINAL_JOHN: &str = "Hi, I'm John from TechCorp. Based on the customer information in memory about ACME Corp, please design a cloud migration architecture.";
+const ORIGINAL_SAM: &str = "Create a proposal based on the customer requirements and solution architecture you have in memory.";
+
+const VARIANTS: &[Variant] = &[
+    Variant {
+        alice: "I'm Alice from TechCorp. We're working with ACME Corp on a cloud migration project. Budget is $500K, timeline is 9 months, they need to migrate 50 applications, mostly Java with Oracle databases.",
+        john: ORIGINAL_JOHN,
+        sam: ORIGINAL_SAM,
+        slug: "acme_corp",
+        us: Some("TechCorp"),
+        facts: &[
+            "- Project: cloud migration (from Alice)",
+            "- Budget: $500K (from Alice)",
+            "- Timeline: 9 months (from Alice)",
+            "- Scope: migrate 50 applications (from Alice)",
+            "- Stack: mostly Java with Oracle databases (from Alice)",
+        ],
+        architecture: &[
+            "all 50 of them: Java applications run in containers",
+            "Oracle databases move",
+            "(months 1–2)",
+            "3 waves of about 15 applications",
+            "$500K: about $100K",
+        ],
+        proposal: &[
+            "## What you need",
+            "- Budget: $500K",
+            "all 50 of them",
+            "## Plan (9 months)",
+            "Within your budget of $500K",
+            "Oracle licensing",
+        ],
+    },
+    Variant {
+        alice: "Hi, this is Priya from Northwind Consulting. Our customer Globex needs to move 120 applications to the cloud. Their budget is $2.4M and the timeline is 14 months. The stack is mostly .NET with SQL Server.",
+        john: "John here. Using what we have in memory on Globex, sketch a target architecture.",
+        sam: "Put together a proposal for Globex using the requirements and the architecture in memory.",
+        slug: "globex",
+        us: Some("Northwind"),
+        facts: &[
+            "Scope: move 120 applications to the cloud",
+            "Budget: $2.4M",
+            "Timeline: 14 months",
+            "Stack: mostly .NET with SQL Server",
+        ],
+        architecture: &[
+            ".NET applications run in containers",
+            "SQL Server databases",
+            "120",
+        ],
+        proposal: &["$2.4M", "14 months", ".NET"],
+    },
+    Variant {
+        alice: "Quick update from my call with Initech: they're planning to migrate 35 services off their on-prem VMware cluster within 6 months. Budget: 750k USD.",
+        john: "Design a migration architecture for Initech based on what Alice stored.",
+        sam: "Draft the proposal for Initech.",
+        slug: "initech",
+        us: None,
+        facts: &["35 services", "VMware", "6 months", "Budget: 750k USD"],
+        architecture: &["VMware", "(month 1)"],
+        proposal: &["750k USD", "VMware"],
+    },
+    Variant {
+        alice: "We're working with Umbrella Health on a data platform modernization project. They have 40 TB in Oracle and need to be live by Q3 2027. Budget is €1.2M.",
+        john: "What do we know about Umbrella Health? Propose an architecture.",
+        sam: "Write a proposal for Umbrella Health from what the team stored.",
+        slug: "umbrella_health",
+        us: None,
+        facts: &[
+            "Project: data platform modernization",
+            "40 TB",
+            "Deadline: Q3 2027",
+            "Budget: €1.2M",
+        ],
+        architecture: &[
+            "data platform modernization architecture",
+            "40 TB",
+            "Oracle",
+            "Q3 2027",
+        ],
+        proposal: &["€1.2M: about €240K", "Q3 2027"],
+    },
+    Variant {
+        alice: "Alice here from CloudWorks. Met with Stark Industries today: 200 Java microservices, Kafka, PostgreSQL. Deadline is end of June, budget $3M.",
+        john: "Propose an architecture for Stark Industries using memory.",
+        sam: "Create the Stark Industries proposal.",
+        slug: "stark_industries",
+        us: Some("CloudWorks"),
+        facts: &[
+            "200 Java microservices, Kafka, PostgreSQL",
+            "Deadline: end of June",
+            "Budget: $3M",
+        ],
+        architecture: &[
+            "Java applications run in containers",
+            "Kafka",
+            "end of June",
+        ],
+        proposal: &["$3M", "end of June"],
+    },
+    Variant {
+        alice: "Talked to Hooli's CIO, Gavin Belson, this morning. They want to consolidate 3 data centers into the cloud within 18 months. Around 400 VMs, mostly Windows and some Linux. Budget around $5M.",
+        john: "Can you design the target architecture for Hooli from the discovery notes?",
+        sam: "Write up a proposal for Hooli based on the stored requirements and John's architecture.",
+        slug: "hooli",
+        us: None,
+        facts: &[
+            "Contact: Gavin Belson (CIO)",
+            "consolidate 3 data centers",
+            "18 months",
+            "400 VMs",
+            "Windows",
+            "Budget: around $5M",
+        ],
+        architecture: &["Windows servers are rehosted", "400", "(months 1–4)"],
+        proposal: &["$5M", "Gavin Belson"],
+    },
+    Variant {
+        alice: "Our client Wayne Enterprises wants to modernize their billing platform. Key facts: 12 apps, all .NET Framework, SQL Server 2012 databases, 9 month timeline, $800k budget, go-live before Black Friday.",
+        john: "John here: please draft the solution architecture for Wayne Enterprises from memory.",
+        sam: "Prepare a proposal for Wayne Enterprises.",
+        slug: "wayne_enterprises",
+        us: None,
+        facts: &[
+            "modernize their billing platform",
+            "12 apps",
+            ".NET Framework",
+            "SQL Server 2012",
+            "Timeline: 9 month",
+            "Budget: $800k",
+            "Deadline: before Black Friday",
+        ],
+        architecture: &[".NET applications", "SQL Server", "billing platform"],
+        proposal: &["$800k", "Black Friday"],
+    },
+    Variant {
+        alice: "Just had a call with Soylent Corp. They run SAP ECC on-prem and want to move to the cloud by Q2 2027. Their budget is 1.5M. Contact is Maria Lopez, VP of IT.",
+        john: "Propose an architecture for Soylent.",
+        sam: "Draft a one-page proposal for Soylent from everything the team has stored.",
+        slug: "soylent_corp",
+        us: None,
+        facts: &[
+            "Runs SAP ECC on-prem and wants to move to the cloud",
+            "Deadline: Q2 2027",
+            "Budget: 1.5M",
+            "Contact: Maria Lopez (VP of IT)",
+        ],
+        architecture: &["SAP moves to certified cloud instances", "Q2 2027"],
+        proposal: &["1.5M", "Maria Lopez"],
+    },
+    Variant {
+        alice: "Cyberdyne Systems is our newest customer. They need 60 legacy COBOL programs off the mainframe in 2 years, budget $10M.",
+        john: "Based on what's in memory about Cyberdyne, design a modernization architecture.",
+        sam: "Create a proposal for Cyberdyne Systems based on the requirements and the architecture.",
+        slug: "cyberdyne_systems",
+        us: None,
+        facts: &["60 legacy COBOL programs", "2 years", "Budget: $10M"],
+        architecture: &[
+            "mainframe workloads are rehosted on an emulation platform",
+            "60 programs",
+            "(months 1–5)",
+        ],
+        proposal: &["$10M: about $2M"],
+    },
+    Variant {
+        alice: "Heads up: Massive Dynamic signed! 25 Node.js services and a MongoDB cluster, 4 months to go live, $350K total.",
+        john: "What architecture do you propose for Massive Dynamic? Design it from memory.",
+        sam: "Put together the Massive Dynamic proposal.",
+        slug: "massive_dynamic",
+        us: None,
+        facts: &[
+            "Stack: 25 Node.js services and a MongoDB cluster",
+            "4 months",
+            "Budget: $350K",
+        ],
+        architecture: &[
+            "web services are containerised",
+            "document and wide-column stores",
+        ],
+        proposal: &["$350K"],
+    },
+    Variant {
+        alice: "Vandelay Industries (our customer) needs their import/export system moved to AWS by September. 15 apps, Java and MySQL. Budget is $600K.",
+        john: "Design the cloud architecture for Vandelay.",
+        sam: "Draft the proposal for Vandelay Industries.",
+        slug: "vandelay_industries",
+        us: None,
+        facts: &[
+            "import/export system",
+            "Deadline: September",
+            "15 apps",
+            "Java and MySQL",
+            "Budget: $600K",
+        ],
+        architecture: &[
+            "all 15 of them: Java applications",
+            "relational databases",
+            "September",
+        ],
+        proposal: &["$600K", "September"],
+    },
+    Variant {
+        alice: "Our customer is Oceanic Airlines. 80 applications, .NET and Oracle, must finish within 12 months, budget 4M.",
+        john: "Propose a migration architecture for Oceanic Airlines.",
+        sam: "Write the proposal for Oceanic Airlines using memory.",
+        slug: "oceanic_airlines",
+        us: None,
+        facts: &[
+            "80 applications",
+            ".NET and Oracle",
+            "12 months",
+            "Budget: 4M",
+        ],
+        architecture: &[
+            "all 80 of them: .NET applications",
+            "Oracle databases",
+            "(months 1–2)",
+        ],
+        proposal: &["4M", "Oracle licensing"],
+    },
+    Variant {
+        alice: "We're helping Dunder Mifflin move their paper ordering platform to Azure. Budget $250K, 5 months, 8 applications, all PHP with MySQL.",
+        john: "Sketch an architecture for Dunder Mifflin from what Alice saved.",
+        sam: "Put together a proposal for Dunder Mifflin.",
+        slug: "dunder_mifflin",
+        us: None,
+        facts: &[
+            "paper ordering platform",
+            "Budget: $250K",
+            "5 months",
+            "8 applications",
+            "PHP with MySQL",
+        ],
+        architecture: &["paper ordering platform", "web services are containerised"],
+        proposal: &["$250K"],
+    },
+    Variant {
+        alice: "Bluth Company wants a cloud migration: 30 apps, Java/Spring, Oracle 19c, deadline March 2027, budget $1M.",
+        john: "Design an architecture for the Bluth Company migration.",
+        sam: "Draft a proposal for Bluth Company.",
+        slug: "bluth_company",
+        us: None,
+        facts: &[
+            "30 apps",
+            "Java/Spring",
+            "Oracle 19c",
+            "Deadline: March 2027",
+            "Budget: $1M",
+        ],
+        architecture: &[
+            "Java applications run in containers",
+            "Oracle databases",
+            "March 2027",
+        ],
+        proposal: &["$1M", "March 2027"],
+    },
+    Variant {
+        alice: "Notes from today's workshop with Pied Piper: they want to re-platform 45 Python services onto Kubernetes in 6 months. The budget is $900K.",
+        john: "Using memory, design the architecture for Pied Piper.",
+        sam: "Create a proposal for Pied Piper.",
+        slug: "pied_piper",
+        us: None,
+        facts: &[
+            "45 Python services",
+            "Kubernetes",
+            "6 months",
+            "Budget: $900K",
+        ],
+        architecture: &["web services are containerised", "45"],
+        proposal: &["$900K"],
+    },
+    Variant {
+        alice: "Wonka Foods is moving its ERP and 20 apps to the cloud. Timeline: 10 months. Budget: $1.1M. Stack: Java, Oracle.",
+        john: "Propose an architecture for Wonka Foods based on the stored facts.",
+        sam: "Write a proposal for Wonka Foods.",
+        slug: "wonka_foods",
+        us: None,
+        facts: &[
+            "ERP and 20 apps",
+            "Timeline: 10 months",
+            "Budget: $1.1M",
+            "Stack: Java, Oracle",
+        ],
+        architecture: &["Java applications", "Oracle databases", "(months 1–2)"],
+        proposal: &["$1.1M", "10 months"],
+    },
+    Variant {
+        alice: "Tyrell Corp: 70 applications to migrate, mostly Java, Oracle and DB2, 12-month timeline, budget of $2M.",
+        john: "Design a migration architecture for Tyrell.",
+        sam: "Draft the Tyrell Corp proposal from the team's memory.",
+        slug: "tyrell_corp",
+        us: None,
+        facts: &[
+            "70 applications",
+            "Java, Oracle and DB2",
+            "Timeline: 12-month",
+            "Budget: $2M",
+        ],
+        architecture: &["all 70 of them", "Oracle databases", "mainframe workloads"],
+        proposal: &["$2M: about $400K"],
+    },
+    Variant {
+        alice: "I'm Alice, account lead at TechCorp. Our customer Initrode has 10 Java apps and a Postgres database; they want them in the cloud within 3 months for $150K.",
+        john: "John from TechCorp here. Pull up what we know about Initrode and propose a solution architecture.",
+        sam: "Sam here. I need a customer proposal using everything in memory.",
+        slug: "initrode",
+        us: Some("TechCorp"),
+        facts: &["10 Java apps", "Postgres", "3 months", "$150K"],
+        architecture: &["all 10 of them", "relational databases"],
+        proposal: &["$150K"],
+    },
+    Variant {
+        alice: "Good morning! I'm Alice from TechCorp. We just signed Gringotts Bank: they need 300 applications moved off their data centre in 24 months. Budget is $12M. Their systems are mostly Java and .NET on Oracle. Data must stay in the UK.",
+        john: "Hi, I'm John from TechCorp. Based on memory about Gringotts Bank, design the architecture.",
+        sam: ORIGINAL_SAM,
+        slug: "gringotts_bank",
+        us: Some("TechCorp"),
+        facts: &[
+            "300 applications",
+            "24 months",
+            "Budget: $12M",
+            "Java and .NET on Oracle",
+            "Data must stay in the UK",
+        ],
+        architecture: &[
+            "Java applications run in containers",
+            ".NET applications",
+            "UK region",
+            "(months 1–5)",
+        ],
+        proposal: &["$12M", "Data must stay in the UK"],
+    },
+    Variant {
+        alice: "We're working with Sirius Cybernetics on a cloud migration. The budget is 2 million dollars, the timeline is 8 months, they need to migrate 40 applications.",
+        john: "Design the cloud migration architecture for Sirius Cybernetics.",
+        sam: "Create a proposal for Sirius Cybernetics.",
+        slug: "sirius_cybernetics",
+        us: None,
+        facts: &[
+            "Budget: 2 million dollars",
+            "Timeline: 8 months",
+            "Scope: migrate 40 applications",
+        ],
+        architecture: &["40 applications are rehosted on cloud VMs", "(months 1–2)"],
+        proposal: &["2 million dollars", "8 months"],
+    },
+    Variant {
+        alice: "Call notes, Aperture Science: they want 18 services moved to Kubernetes by the end of the year. Budget of $450K. Their head of IT, Caroline Johnson, approves spend.",
+        john: "Propose an architecture for Aperture Science.",
+        sam: "Draft a proposal for Aperture Science.",
+        slug: "aperture_science",
+        us: None,
+        facts: &[
+            "18 services",
+            "Deadline: end of the year",
+            "Budget: $450K",
+            "Caroline Johnson (head of IT) approves spend",
+        ],
+        architecture: &["end of the year"],
+        proposal: &["$450K", "Caroline Johnson"],
+    },
+    Variant {
+        alice: "I'm Alice from TechCorp. Fresh discovery with Contoso Ltd: 55 applications, mostly .NET with SQL Server, 10 months, $1.8M. Downtime must be under two hours per application.",
+        john: "Hi, I'm John from TechCorp. Design the migration architecture for Contoso based on memory.",
+        sam: "Write the Contoso proposal from the customer requirements and the architecture.",
+        slug: "contoso_ltd",
+        us: Some("TechCorp"),
+        facts: &[
+            "55 applications",
+            ".NET with SQL Server",
+            "10 months",
+            "$1.8M",
+            "Downtime must be under two hours",
+        ],
+        architecture: &[
+            ".NET applications run in containers",
+            "SQL Server databases",
+            "(months 1–2)",
+        ],
+        proposal: &["$1.8M", "Downtime must be under two hours"],
+    },
+    Variant {
+        alice: "Hello, I'm Alice at TechCorp. We have a new prospect, Prestige Worldwide. They're looking to migrate 25 applications, all Java, by Q4. Budget is roughly $700K.",
+        john: "Design an architecture for Prestige Worldwide based on Alice's notes.",
+        sam: "Put together the Prestige Worldwide proposal.",
+        slug: "prestige_worldwide",
+        us: Some("TechCorp"),
+        facts: &[
+            "25 applications",
+            "Java",
+            "Deadline: Q4",
+            "Budget: roughly $700K",
+        ],
+        architecture: &["all 25 of them: Java applications", "Q4"],
+        proposal: &["$700K"],
+    },
+    Variant {
+        alice: "Alice from TechCorp again. Our client Ollivanders wants their 6 legacy Windows apps and an Oracle database in Azure within 4 months; budget is $200K.",
+        john: "What do we know about Ollivanders? Propose an architecture for them.",
+        sam: "Create a proposal for Ollivanders from memory.",
+        slug: "ollivanders",
+        us: Some("TechCorp"),
+        facts: &[
+            "6 legacy Windows apps",
+            "Oracle",
+            "4 months",
+            "Budget: $200K",
+        ],
+        architecture: &["Windows servers are rehosted", "Oracle databases"],
+        proposal: &["$200K"],
+    },
+    Variant {
+        alice: "Stark Tower Retail runs 140 stores. They want their point-of-sale backend and 30 applications in the cloud in 9 months. Budget: $1.5M. Stores in Germany must keep customer data in Germany.",
+        john: "Propose an architecture for Stark Tower Retail from the team's notes.",
+        sam: "Draft a proposal for Stark Tower Retail.",
+        slug: "stark_tower_retail",
+        us: None,
+        facts: &[
+            "140 stores",
+            "30 applications",
+            "9 months",
+            "Budget: $1.5M",
+            "Germany",
+        ],
+        architecture: &["Germany region", "140 stores"],
+        proposal: &["$1.5M", "Germany"],
+    },
+    Variant {
+        alice: "FYI the customer is Nakatomi Trading. 90 apps, Java on WebLogic with Oracle, migration in 15 months, budget $3.5M.",
+        john: "Design the architecture for Nakatomi.",
+        sam: "Write the proposal for Nakatomi Trading.",
+        slug: "nakatomi_trading",
+        us: None,
+        facts: &["90 apps", "WebLogic", "15 months", "Budget: $3.5M"],
+        architecture: &[
+            "all 90 of them: Java applications",
+            "Oracle databases",
+            "(months 1–3)",
+        ],
+        proposal: &["$3.5M"],
+    },
+    Variant {
+        alice: "Hi! I'm Alice from Acme Consulting. We're working with Globodyne on a hybrid cloud project. They have 500 VMs on VMware and a budget of $6M over 2 years.",
+        john: "Hi, I'm John from Acme Consulting. Please design a hybrid cloud architecture for Globodyne based on memory.",
+        sam: "Create a proposal for Globodyne.",
+        slug: "globodyne",
+        us: Some("Acme Consulting"),
+        facts: &["Project: hybrid cloud", "500 VMs", "VMware", "$6M"],
+        architecture: &["hybrid cloud architecture", "VMware estate"],
+        proposal: &["$6M"],
+    },
+    Variant {
+        alice: "Spoke with Monsters Inc this afternoon. They need to migrate 12 applications to the cloud, mostly Python with PostgreSQL, timeline is 4 months, budget is $300K.",
+        john: "Can you propose an architecture for Monsters Inc?",
+        sam: "Please write a proposal for Monsters Inc.",
+        slug: "monsters_inc",
+        us: None,
+        facts: &[
+            "Scope: migrate 12 applications to the cloud",
+            "Python with PostgreSQL",
+            "Timeline: 4 months",
+            "Budget: $300K",
+        ],
+        architecture: &["relational databases", "web services are containerised"],
+        proposal: &["$300K", "4 months"],
+    },
+    Variant {
+        alice: "Meeting recap for Los Pollos Hermanos: 8 apps, Java and Oracle, must be in the cloud by June 2027, total budget $400K.",
+        john: "Design the migration architecture for Los Pollos Hermanos.",
+        sam: "Draft the proposal for Los Pollos Hermanos.",
+        slug: "los_pollos_hermanos",
+        us: None,
+        facts: &["8 apps", "Java and Oracle", "June 2027", "$400K"],
+        architecture: &["Java applications", "June 2027"],
+        proposal: &["$400K", "June 2027"],
+    },
+    Variant {
+        alice: "I'm Alice from TechCorp. We're working with Duff Beer on a cloud migration project. Budget is $750K, timeline is 6 months, they need to migrate 30 applications, mostly .NET with SQL Server.",
+        john: "Hi, I'm John from TechCorp. Based on the customer information in memory about Duff Beer, please design a cloud migration architecture.",
+        sam: ORIGINAL_SAM,
+        slug: "duff_beer",
+        us: Some("TechCorp"),
+        facts: &[
+            "Project: cloud migration",
+            "Budget: $750K",
+            "Timeline: 6 months",
+            "Scope: migrate 30 applications",
+            "Stack: mostly .NET with SQL Server",
+        ],
+        architecture: &[
+            "all 30 of them: .NET applications",
+            "SQL Server",
+            "$750K: about $150K",
+        ],
+        proposal: &["$750K", "6 months"],
+    },
+    Variant {
+        alice: "Our customer Krusty Krab wants to move 5 applications to AWS. Timeline is 3 months and the budget is $90K.",
+        john: "Please propose an architecture for the Krusty Krab migration.",
+        sam: "Write a proposal for Krusty Krab using what we have in memory.",
+        slug: "krusty_krab",
+        us: None,
+        facts: &[
+            "Scope: move 5 applications to AWS",
+            "Timeline: 3 months",
+            "Budget: $90K",
+        ],
+        architecture: &["5 applications", "(month 1)"],
+        proposal: &["$90K: about $18K"],
+    },
+    Variant {
+        alice: "Big news from Genco Pura: they want to modernize 100 applications over 18 months, budget is $4.2M, mostly Java with DB2 on the mainframe.",
+        john: "Design an architecture for Genco Pura.",
+        sam: "Draft the proposal for Genco Pura.",
+        slug: "genco_pura",
+        us: None,
+        facts: &["100 applications", "18 months", "Budget: $4.2M", "DB2"],
+        architecture: &["mainframe workloads", "all 100 of them"],
+        proposal: &["$4.2M"],
+    },
+    Variant {
+        alice: "Hey team, just wrapped up discovery with Northwind Traders. They're running SAP on-prem across 12 warehouses and want everything on Azure before end of 2027. Budget ceiling is around 3.5 million euros. Key contact: Jane Smith, their CIO.",
+        john: "Hey, can you pull together a high-level architecture for Northwind Traders?",
+        sam: "Could you write up a proposal for Northwind based on what's in memory?",
+        slug: "northwind_traders",
+        us: None,
+        facts: &[
+            "Running SAP on-prem across 12 warehouses",
+            "Deadline: before end of 2027",
+            "Budget: around 3.5 million euros",
+            "Contact: Jane Smith (CIO)",
+        ],
+        architecture: &[
+            "SAP moves to certified cloud instances",
+            "the 12 warehouses connect",
+        ],
+        proposal: &["about €700K for the foundation", "done before end of 2027"],
+    },
+    Variant {
+        alice: "Good call with Initech Labs this afternoon. They need to lift 75 workloads out of their Dallas data center in 10 months; budget is $1.2 million. Must keep PCI scope unchanged.",
+        john: "Please propose the migration architecture for Initech Labs.",
+        sam: "Draft our proposal for Initech Labs.",
+        slug: "initech_labs",
+        us: None,
+        facts: &[
+            "Scope: lift 75 workloads out of their Dallas data center in 10 months",
+            "Budget: $1.2 million",
+            "Must keep PCI scope unchanged",
+        ],
+        architecture: &["Scale: 75 workloads", "(months 1–2)"],
+        proposal: &[
+            "about $240K for the foundation",
+            "Must keep PCI scope unchanged",
+        ],
+    },
+    Variant {
+        alice: "Morning! Alice from Contoso here. Spent the afternoon with St. Mary's Hospital: they run Epic on 80 VMware VMs and want to be on Azure within 12 months. Budget is about $2 million. HIPAA applies, so patient data must stay in the US.",
+        john: "What architecture would you propose for St. Mary's Hospital?",
+        sam: "Write the proposal for St. Mary's Hospital.",
+        slug: "st_mary_s_hospital",
+        us: Some("Contoso"),
+        facts: &[
+            "80 VMware VMs",
+            "12 months",
+            "Budget: $2 million",
+            "Compliance: HIPAA",
+            "Patient data must stay in the US",
+        ],
+        architecture: &[
+            "Scale: 80 VMs",
+            "VMware estate",
+            "US region",
+            "(months 1–2)",
+        ],
+        proposal: &[
+            "about $400K for the foundation",
+            "Patient data must stay in the US",
+        ],
+    },
+    Variant {
+        alice: "we are working with müller logistik on moving their 1,200 stores to a new POS platform. budget $1.5bn over 3 years.",
+        john: "Design the architecture for Müller Logistik.",
+        sam: "Draft a proposal for Müller Logistik.",
+        slug: "müller_logistik",
+        us: None,
+        facts: &[
+            "Scope: moving their 1,200 stores to a new POS platform",
+            "Budget: $1.5bn over 3 years",
+        ],
+        architecture: &[
+            "POS platform: rehosted",
+            "the 1200 stores connect",
+            "(months 1–7)",
+        ],
+        proposal: &["about $300M for the foundation"],
+    },
+    Variant {
+        alice: "Our customer Oracle wants to move 30 apps off Solaris by Q1 2028. Budget is $900K.",
+        john: "Propose an architecture for Oracle.",
+        sam: "Write the proposal for Oracle.",
+        slug: "oracle",
+        us: None,
+        facts: &["Scope: move 30 apps off Solaris", "Deadline: Q1 2028"],
+        architecture: &["Scale: 30 apps", "Q1 2028"],
+        proposal: &["$900K"],
+    },
+];
+
+/// One variant through the three tabs; failures are collected, not panicked, so the report
+/// lists every variant that goes wrong.
+async fn run(v: &Variant, dir: &Path) -> Vec<String> {
+    let mem = dir.join("memories");
+    let store: Arc<dyn MemoryStore> = Arc::new(LocalStore::open(&LocalOptions::new(&mem)).unwrap());
+    let (alice, john, sam) = (
+        agent(&store, "Alice"),
+        agent(&store, "John"),
+        agent(&store, "Sam"),
+    );
+    let mut problems = Vec::new();
+    let file = format!("/memories/{}.md", v.slug);
+    let arch = format!("/memories/{}_architecture.md", v.slug);
+    let prop = format!("/memories/{}_proposal.md", v.slug);
+
+    let (_, tools) = say(&alice, &mut Conversation::default(), v.alice).await;
+    if tools != ["view /memories".to_owned(), format!("create {file}")] {
+        problems.push(format!("Alice's tools: {tools:?}"));
+    }
+    let facts = std::fs::read_to_string(mem.join(format!("{}.md", v.slug))).unwrap_or_default();
+    for want in v.facts {
+        if !facts.contains(want) {
+            problems.push(format!("the customer file lacks {want:?}:\n{facts}"));
+        }
+    }
+    for line in facts.lines().filter(|l| l.starts_with("- ")) {
+        let low = line.to_lowercase();
+        let greeting = [
+            "- i'm ",
+            "- i am ",
+            "- hi ",
+            "- hi,",
+            "- hello",
+            "- good morning",
+            "- this is ",
+        ]
+        .iter()
+        .any(|g| low.starts_with(g));
+        let ours = v.us.is_some_and(|us| low.contains(&us.to_lowercase()));
+        if greeting || ours || line.len() > 160 {
+            problems.push(format!("not a clean fact: {line:?}"));
+        }
+    }
+
+    let (john_text, tools) = say(&john, &mut Conversation::default(), v.john).await;
+    if !tools.contains(&format!("view {file}")) || !tools.contains(&format!("create {arch}")) {
+        problems.push(format!("John's tools: {tools:?}"));
+    }
+    let architecture = std::fs::read_to_string(mem.join(format!("{}_architecture.md", v.slug)))
+        .unwrap_or_default();
+    for want in v.architecture {
+        if !architecture.contains(want) {
+            problems.push(format!("the architecture lacks {want:?}:\n{architecture}"));
+        }
+    }
+    if !john_text.contains(&format!("What the team stored in {file}")) {
+        problems.push(format!(
+            "John's answer does not quote the file:\n{john_text}"
+        ));
+    }
+
+    let (sam_text, tools) = say(&sam, &mut Conversation::default(), v.sam).await;
+    let wanted = [
+        format!("view {file}"),
+        format!("view {arch}"),
+        format!("create {prop}"),
+    ];
+    if !wanted.iter().all(|w| tools.contains(w)) {
+        problems.push(format!("Sam's tools: {tools:?}"));
+    }
+    let proposal =
+        std::fs::read_to_string(mem.join(format!("{}_proposal.md", v.slug))).unwrap_or_default();
+    for want in v.proposal {
+        if !proposal.contains(want) {
+            problems.push(format!("the proposal lacks {want:?}:\n{proposal}"));
+        }
+    }
+    // The proposal combines both files: the architecture's target is in it.
+    let target = architecture
+        .split("## Target")
+        .nth(1)
+        .and_then(|t| t.lines().find(|l| l.starts_with("- ")))
+        .unwrap_or("(no target)");
+    if !proposal.contains(target) {
+        problems.push(format!(
+            "the proposal does not use the architecture's {target:?}"
+        ));
+    }
+    if !sam_text.contains(&prop) {
+        problems.push(format!("Sam's answer does not name {prop}:\n{sam_text}"));
+    }
+    // No other file was made: one customer, three files.
+    let mut names: Vec<String> = std::fs::read_dir(&mem)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let expected = {
+        let mut e = vec![
+            format!("{}.md", v.slug),
+            format!("{}_architecture.md", v.slug),
+            format!("{}_proposal.md", v.slug),
+        ];
+        e.sort();
+        e
+    };
+    if names != expected {
+        problems.push(format!("files: {names:?}"));
+    }
+    problems
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_variant_tells_the_story() {
+    assert!(VARIANTS.len() >= 30);
+    let mut failed = Vec::new();
+    for (i, v) in VARIANTS.iter().enumerate() {
+        let tmp = tempfile::Builder::new()
+            .prefix("memdeck-story-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap();
+        let problems = run(v, tmp.path()).await;
+        if !problems.is_empty() {
+            failed.push(format!(
+                "variant {i} ({}):\n  {}",
+                v.slug,
+                problems.join("\n  ")
+            ));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} variants failed:\n{}",
+        failed.len(),
+        VARIANTS.len(),
+        failed.join("\n\n")
+    );
+}
+
+/// A question, an update or a "forget" after Alice stored two customers: which files are read
+/// or changed, and what the answer must (and must not) say.
+struct Turn {
+    persona: &'static str,
+    prompt: &'static str,
+    tools: &'static [&'static str],
+    says: &'static [&'static str],
+    never: &'static [&'static str],
+}
+
+const SETUP: [&str; 2] = [
+    "I'm Alice from TechCorp. We're working with ACME Corp on a cloud migration project. Budget is $500K, timeline is 9 months, they need to migrate 50 applications, mostly Java with Oracle databases. Their CTO, Dana Ortiz, signs off on anything over 100k.",
+    "Quick update on Globex: they have 20 .NET apps and a $1M budget, deadline is June 2027.",
+];
+
+const TURNS: &[Turn] = &[
+    Turn {
+        persona: "John",
+        prompt: "What's the budget for ACME?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &["**Budget**", "- Budget: $500K (Alice)"],
+        never: &["Globex", "$1M"],
+    },
+    Turn {
+        persona: "John",
+        prompt: "When is the Globex deadline?",
+        tools: &["view /memories", "view /memories/globex.md"],
+        says: &["**Timing**", "- Deadline: June 2027 (Alice)"],
+        never: &["ACME", "$500K"],
+    },
+    Turn {
+        persona: "Sam",
+        prompt: "Who signs off at Acme?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &[
+            "**People**",
+            "- Dana Ortiz (CTO) signs off on anything over 100k (Alice)",
+        ],
+        never: &["Budget: $500K"],
+    },
+    Turn {
+        persona: "John",
+        prompt: "What tech stack does Acme use?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &["- Stack: mostly Java with Oracle databases (Alice)"],
+        never: &["Project: cloud migration"],
+    },
+    Turn {
+        persona: "Sam",
+        prompt: "Which customers do we have in memory?",
+        tools: &[
+            "view /memories",
+            "view /memories/acme_corp.md",
+            "view /memories/globex.md",
+        ],
+        says: &[
+            "From /memories/acme_corp.md",
+            "From /memories/globex.md",
+            "- Budget: $1M (Alice)",
+        ],
+        never: &[],
+    },
+    Turn {
+        persona: "John",
+        prompt: "What do we know about Initech?",
+        tools: &["view /memories"],
+        says: &["Our shared memory has nothing on Initech yet."],
+        never: &["ACME", "Globex"],
+    },
+    Turn {
+        persona: "Alice",
+        prompt: "ACME's budget went up to $700K.",
+        tools: &[
+            "view /memories",
+            "view /memories/acme_corp.md",
+            "str_replace /memories/acme_corp.md",
+        ],
+        says: &["- Budget: $700K (was: Budget: $500K)"],
+        never: &[],
+    },
+    Turn {
+        persona: "Alice",
+        prompt: "Update on ACME: the timeline is now 12 months.",
+        tools: &[
+            "view /memories",
+            "view /memories/acme_corp.md",
+            "str_replace /memories/acme_corp.md",
+        ],
+        says: &["- Timeline: 12 months (was: Timeline: 9 months)"],
+        never: &[],
+    },
+    Turn {
+        persona: "Alice",
+        prompt: "Globex also wants single sign-on with Okta.",
+        tools: &[
+            "view /memories",
+            "view /memories/globex.md",
+            "insert /memories/globex.md",
+        ],
+        says: &["- Wants single sign-on with Okta"],
+        never: &["ACME"],
+    },
+    Turn {
+        persona: "John",
+        prompt: "Remind me what Globex wants.",
+        tools: &["view /memories", "view /memories/globex.md"],
+        says: &[
+            "- Wants single sign-on with Okta (Alice)",
+            "- Has 20 .NET apps (Alice)",
+        ],
+        never: &["ACME"],
+    },
+    Turn {
+        persona: "Sam",
+        prompt: "Forget Globex.",
+        tools: &["view /memories", "delete /memories/globex.md"],
+        says: &["Done: I deleted /memories/globex.md from our shared memory."],
+        never: &["acme_corp"],
+    },
+    Turn {
+        persona: "John",
+        prompt: "What is ACME's budget now?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &["- Budget: $700K (Alice)"],
+        never: &["$500K"],
+    },
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_updates_and_forgets_use_the_right_file() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-story-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let store: Arc<dyn MemoryStore> =
+        Arc::new(LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap());
+    for text in SETUP {
+        say(&agent(&store, "Alice"), &mut Conversation::default(), text).await;
+    }
+    let mut failed = Vec::new();
+    for (i, turn) in TURNS.iter().enumerate() {
+        let (text, tools) = say(
+            &agent(&store, turn.persona),
+            &mut Conversation::default(),
+            turn.prompt,
+        )
+        .await;
+        let mut problems = Vec::new();
+        if tools != turn.tools {
+            problems.push(format!("tools {tools:?}"));
+        }
+        for want in turn.says {
+            if !text.contains(want) {
+                problems.push(format!("lacks {want:?}"));
+            }
+        }
+        for not in turn.never {
+            if text.contains(not) {
+                problems.push(format!("says {not:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            failed.push(format!(
+                "turn {i} {:?}: {}\n{text}",
+                turn.prompt,
+                problems.join("; ")
+            ));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} turns failed:\n{}",
+        failed.len(),
+        TURNS.len(),
+        failed.join("\n\n")
+    );
+}

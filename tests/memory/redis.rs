@@ -1,0 +1,1151 @@
+//! The Redis store with a real `redis-server`: clients on "two machines" see each other's
+//! changes (with the machine's name), another process's changes arrive too, concurrent writers
+//! from many connections and from two processes lose nothing, a server killed in the middle of
+//! writes leaves a consistent store, and a watcher that lost its server catches up on what it
+//! missed.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+use crate::support::redis as redis_server;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use memdeck::memory::{
+    ChangeKind, Expect, MemPath, MemoryChange, MemoryStore, Version, WriteCtx, execute,
+};
+use redis::Commands;
+use redis_server::RedisServer;
+use serde_json::json;
+use tokio::sync::broadcast;
+
+fn path(p: &str) -> MemPath {
+    MemPath::parse(p).unwrap()
+}
+
+/// The next change, waiting up to 10 s.
+fn next(rx: &mut broadcast::Receiver<MemoryChange>) -> MemoryChange {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match rx.try_recv() {
+            Ok(change) => return change,
+            Err(broadcast::error::TryRecvError::Empty) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("no change arrived: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn two_machines_see_each_others_changes_with_who_and_where() {
+    let server = RedisServer::start();
+    let a = server.store("team", "laptop-a");
+    let b = server.store("team", "laptop-b");
+    a.watch().unwrap();
+    let mut seen_by_a = a.subscribe();
+
+    b.save(
+        &path("/memories/acme.md"),
+        "ACME runs 40 stores.\n",
+        Expect::Absent,
+        WriteCtx::new("Alice", "create"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let change = next(&mut seen_by_a);
+    eprintln!(
+        "a change on another client arrived after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(change.path, "/memories/acme.md");
+    assert_eq!(change.kind, ChangeKind::Created);
+    assert_eq!(change.actor, "Alice@laptop-b");
+    assert_eq!(change.version, Some(Version::of(b"ACME runs 40 stores.\n")));
+    assert_eq!(
+        a.read(&path("/memories/acme.md")).unwrap().text,
+        "ACME runs 40 stores.\n"
+    );
+
+    // A's own change reaches its subscribers once, without a machine name.
+    let result = execute(
+        &a,
+        &json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "40", "new_str": "45"}),
+        "John",
+    );
+    assert!(!result.is_error, "{}", result.content);
+    let change = next(&mut seen_by_a);
+    assert_eq!(
+        (change.kind, change.actor.as_str()),
+        (ChangeKind::Modified, "John")
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(seen_by_a.try_recv().is_err(), "the own change came twice");
+
+    // Renames and deletes from the other machine.
+    b.rename(
+        &path("/memories/acme.md"),
+        &path("/memories/customers/acme.md"),
+        WriteCtx::new("Sam", "rename"),
+    )
+    .unwrap();
+    let change = next(&mut seen_by_a);
+    assert_eq!(
+        change.kind,
+        ChangeKind::Renamed {
+            from: "/memories/acme.md".into()
+        }
+    );
+    assert_eq!(change.path, "/memories/customers/acme.md");
+    b.delete(&path("/memories/customers"), WriteCtx::new("Sam", "delete"))
+        .unwrap();
+    let first = next(&mut seen_by_a);
+    assert_eq!((first.kind, first.is_dir), (ChangeKind::Deleted, true));
+    // The history names the machine too.
+    let log = a.history(None).unwrap();
+    assert_eq!(log[0].actor, "Alice@laptop-b");
+    assert_eq!(log[1].actor, "John");
+}
+
+/// `memdeck` against the test's server.
+fn memdeck(server: &RedisServer, namespace: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_memdeck"));
+    command
+        .current_dir(server.dir.path())
+        .args(["--memory-backend", "redis", "--redis-url", &server.url()])
+        .args(["--namespace", namespace])
+        .env("XDG_CONFIG_HOME", server.dir.path())
+        .env_remove("MEMDECK_CONFIG");
+    command
+}
+
+#[test]
+fn another_process_changes_arrive_and_two_processes_lose_no_write() {
+    let server = RedisServer::start();
+    let here = server.store("shared", "this-machine");
+    here.watch().unwrap();
+    let mut changes = here.subscribe();
+    let out = memdeck(&server, "shared")
+        .args(["memory", "exec", "--actor", "John"])
+        .arg(r#"{"command":"create","path":"/memories/log.md","file_text":""}"#)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let change = next(&mut changes);
+    assert_eq!(change.path, "/memories/log.md");
+    assert!(change.actor.starts_with("John@"), "{}", change.actor);
+
+    // Two processes, each inserting 25 lines at the top of the same file, as fast as they can.
+    let script = |who: &str| {
+        format!(
+            "for i in $(seq 1 25); do {bin} --memory-backend redis --redis-url {url} \
+             --namespace shared memory exec --actor {who} \
+             '{{\"command\":\"insert\",\"path\":\"/memories/log.md\",\"insert_line\":0,\"insert_text\":\"{who} '$i'\"}}' \
+             >/dev/null || exit 1; done",
+            bin = env!("CARGO_BIN_EXE_memdeck"),
+            url = server.url(),
+        )
+    };
+    let one = Command::new("sh")
+        .arg("-c")
+        .arg(script("Alice"))
+        .spawn()
+        .unwrap();
+    let two = Command::new("sh")
+        .arg("-c")
+        .arg(script("Sam"))
+        .spawn()
+        .unwrap();
+    for mut child in [one, two] {
+        assert!(child.wait().unwrap().success());
+    }
+    let text = here.read(&path("/memories/log.md")).unwrap().text;
+    for who in ["Alice", "Sam"] {
+        for i in 1..=25 {
+            assert!(
+                text.lines().any(|l| l == format!("{who} {i}")),
+                "{who} {i} was lost:\n{text}"
+            );
+        }
+    }
+    assert_eq!(text.lines().count(), 50);
+    // Every accepted write is one history entry.
+    let inserts = here
+        .history(Some(&path("/memories/log.md")))
+        .unwrap()
+        .iter()
+        .filter(|e| e.op == "insert")
+        .count();
+    assert_eq!(inserts, 50);
+}
+
+#[test]
+fn many_connections_writing_one_file_lose_nothing() {
+    let server = RedisServer::start();
+    let setup = server.store("busy", "setup");
+    let file = path("/memories/counter.md");
+    setup
+        .save(&file, "", Expect::Absent, WriteCtx::new("you", "create"))
+        .unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = server.store("busy", &format!("machine-{t}"));
+            let file = file.clone();
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    let line = format!("t{t} {i}\n");
+                    store
+                        .modify(&file, WriteCtx::new("Alice", "insert"), &mut |text| {
+                            Ok(format!("{text}{line}"))
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let text = setup.read(&file).unwrap().text;
+    assert_eq!(text.lines().count(), 160, "{text}");
+    let mut conn = server.conn();
+    let seq: u64 = conn.get("mem:{busy}:seq").unwrap();
+    assert_eq!(seq, 161, "one history entry per accepted write");
+}
+
+/// Whatever happened, the store's keys agree: every file's text has the hash its metadata says,
+/// every history entry's versions are kept, every entry was counted.
+fn assert_consistent(server: &RedisServer, ns: &str) {
+    let mut conn = server.conn();
+    let content: BTreeMap<String, String> = conn.hgetall(format!("mem:{{{ns}}}:content")).unwrap();
+    let meta: BTreeMap<String, String> = conn.hgetall(format!("mem:{{{ns}}}:meta")).unwrap();
+    let blobs: BTreeMap<String, String> = conn.hgetall(format!("mem:{{{ns}}}:blobs")).unwrap();
+    assert_eq!(
+        content.keys().collect::<Vec<_>>(),
+        meta.keys().collect::<Vec<_>>()
+    );
+    for (p, text) in &content {
+        let m: serde_json::Value = serde_json::from_str(&meta[p]).unwrap();
+        assert_eq!(m["sha"], Version::of(text.as_bytes()).as_str(), "{p}");
+        assert_eq!(m["size"], text.len(), "{p}");
+    }
+    let entries: u64 = redis::cmd("XLEN")
+        .arg(format!("mem:{{{ns}}}:log"))
+        .query(&mut conn)
+        .unwrap();
+    let seq: Option<u64> = conn.get(format!("mem:{{{ns}}}:seq")).unwrap();
+    assert_eq!(entries, seq.unwrap_or(0));
+    let store = server.store(ns, "checker");
+    for entry in store.history(None).unwrap() {
+        for v in entry.old.iter().chain(&entry.new) {
+            assert!(
+                blobs.contains_key(v.as_str()),
+                "version {v} of {} is lost",
+                entry.path
+            );
+        }
+    }
+}
+
+#[test]
+fn a_server_killed_mid_write_leaves_a_consistent_store_and_clients_reconnect() {
+    let mut server = RedisServer::durable();
+    let store = Arc::new(server.store("crash", "writer"));
+    let file = path("/memories/notes.md");
+    store
+        .save(&file, "", Expect::Absent, WriteCtx::new("you", "create"))
+        .unwrap();
+    let writer = {
+        let store = store.clone();
+        let file = file.clone();
+        std::thread::spawn(move || {
+            let mut accepted = 0;
+            let mut failed = 0;
+            for i in 0..400 {
+                let result = store.modify(&file, WriteCtx::new("Alice", "insert"), &mut |t| {
+                    Ok(format!("{t}line {i}\n"))
+                });
+                match result {
+                    Ok(_) => accepted += 1,
+                    Err(e) => {
+                        assert!(
+                            e.to_string().contains("is unreachable"),
+                            "a failure that does not say what happened: {e}"
+                        );
+                        failed += 1;
+                    }
+                }
+            }
+            (accepted, failed)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(60));
+    server.kill();
+    std::thread::sleep(Duration::from_millis(200));
+    server.restart();
+    let (accepted, failed) = writer.join().unwrap();
+    assert!(failed > 0, "the kill did not interrupt any write");
+    assert!(accepted > 0);
+    assert_consistent(&server, "crash");
+    // The same store object works again once the server is back.
+    store
+        .modify(&file, WriteCtx::new("Alice", "insert"), &mut |t| {
+            Ok(format!("{t}after\n"))
+        })
+        .unwrap();
+    let text = store.read(&file).unwrap().text;
+    assert!(text.ends_with("after\n"));
+    // Nothing half-written: each line once, in order.
+    let numbers: Vec<u32> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("line ")?.parse().ok())
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+    assert_consistent(&server, "crash");
+}
+
+#[test]
+fn a_watcher_that_lost_its_server_catches_up_on_every_missed_change() {
+    let mut server = RedisServer::durable();
+    let watching = server.store("catchup", "laptop-a");
+    watching.watch().unwrap();
+    let mut changes = watching.subscribe();
+    server.kill();
+    // While the server is down, the store says so.
+    let down = watching.read(&path("/memories/x.md"));
+    assert!(
+        down.as_ref()
+            .is_err_and(|e| e.to_string().contains("unreachable")),
+        "{down:?}"
+    );
+    server.restart();
+    let writer = server.store("catchup", "laptop-b");
+    for i in 0..20 {
+        writer
+            .save(
+                &path(&format!("/memories/f{i}.md")),
+                "x",
+                Expect::Absent,
+                WriteCtx::new("Sam", "create"),
+            )
+            .unwrap();
+    }
+    let got: Vec<String> = (0..20).map(|_| next(&mut changes).path).collect();
+    let want: Vec<String> = (0..20).map(|i| format!("/memories/f{i}.md")).collect();
+    assert_eq!(got, want);
+    // And the reader works again.
+    assert!(watching.read(&path("/memories/f3.md")).is_ok());
+}
+
+use crate::support::tmux;
+
+/// The app on the shared store: another machine's file appears in the panel with its machine;
+/// the server dies: the app keeps running and says so in the status bar, a memory command fails
+/// clearly; the server comes back: the status clears and what was written meanwhile shows.
+#[test]
+fn the_app_keeps_running_while_the_server_is_down_and_catches_up() {
+    let mut server = RedisServer::durable();
+    let other = server.store("demo", "johns-laptop");
+    other
+        .save(
+            &path("/memories/before.md"),
+            "from John\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let dir = server.dir.path().display().to_string();
+    let command = format!(
+        "env -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider demo --demo-speed 0 \
+         --memory-backend redis --redis-url {url} --namespace demo --log-file {dir}/log \
+         --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
+        bin = env!("CARGO_BIN_EXE_memdeck"),
+        url = server.url(),
+    );
+    let tmux = tmux::Tmux::start(150, 40, &command);
+    let shown = tmux.wait_for("the shared file in the panel", |s| s.contains("before.md"));
+    assert!(shown.contains("Redis redis+unix://"), "{shown}");
+    assert!(
+        shown.contains("John@johns-laptop") || shown.contains("John@johns-lap"),
+        "{shown}"
+    );
+    // A change from the other machine while the app runs.
+    other
+        .save(
+            &path("/memories/live.md"),
+            "live\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    tmux.wait_for("the live change", |s| s.contains("live.md"));
+
+    server.kill();
+    tmux.wait_for("the status bar to say the store is down", |s| {
+        s.contains("shared memory unreachable")
+    });
+    // A turn that needs memory: the tool call fails with a clear error, the app goes on.
+    tmux.text("What do we know?");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the failed memory call", |s| {
+        s.contains("✗ memory view /memories") && !s.contains("streaming")
+    });
+
+    server.restart();
+    let again = server.store("demo", "johns-laptop");
+    again
+        .save(
+            &path("/memories/while-down.md"),
+            "missed\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let shown = tmux.wait_for("the catch-up", |s| {
+        s.contains("while-down.md") && !s.contains("shared memory unreachable")
+    });
+    assert!(
+        shown.contains("live.md") && shown.contains("before.md"),
+        "{shown}"
+    );
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+}
+
+/// `memory migrate`: a local store with its history copied to Redis and back; the copies hold
+/// the same files (empty directories included, hidden names left out), the same history (who, when, what)
+/// and the same versions, so restores work; a store that is not empty is never overwritten.
+#[test]
+fn migrate_copies_a_store_with_its_history_both_ways() {
+    let server = RedisServer::start();
+    let dir = server.dir.path().join("memories");
+    let local =
+        memdeck::memory::LocalStore::open(&memdeck::memory::LocalOptions::new(&dir)).unwrap();
+    for (actor, input) in [
+        (
+            "Alice",
+            json!({"command": "create", "path": "/memories/acme.md", "file_text": "ACME: 40 stores\n"}),
+        ),
+        (
+            "John",
+            json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "40", "new_str": "45"}),
+        ),
+        (
+            "Sam",
+            json!({"command": "create", "path": "/memories/notes/plan.md", "file_text": "plan ✓\n"}),
+        ),
+        (
+            "Alice",
+            json!({"command": "create", "path": "/memories/old.md", "file_text": "old"}),
+        ),
+        (
+            "Alice",
+            json!({"command": "rename", "old_path": "/memories/old.md", "new_path": "/memories/archive/old.md"}),
+        ),
+        (
+            "John",
+            json!({"command": "delete", "path": "/memories/archive/old.md"}),
+        ),
+    ] {
+        let r = execute(&local, &input, actor);
+        assert!(!r.is_error, "{input}: {}", r.content);
+    }
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    // Hidden names are memdeck's own (an editor's swap file here): never copied.
+    std::fs::write(dir.join(".notes.md.swp"), "swap").unwrap();
+    let local_history = local.history(None).unwrap();
+    drop(local);
+
+    let migrate = |memory_dir: &std::path::Path, from: &str, to: &str| {
+        memdeck(&server, "moved")
+            .arg("--memory-dir")
+            .arg(memory_dir)
+            .args(["memory", "migrate", "--from", from, "--to", to])
+            .output()
+            .unwrap()
+    };
+    let out = migrate(&dir, "file", "redis");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.starts_with("copied 2 files, 3 directories, 6 history entries"),
+        "{said}"
+    );
+
+    let shared = server.store("moved", "elsewhere");
+    let strip = |h: Vec<memdeck::memory::HistoryEntry>| -> Vec<_> {
+        h.into_iter()
+            .map(|e| (e.ts_ms, e.actor, e.op, e.path, e.new_path, e.old, e.new))
+            .collect()
+    };
+    let own_host = memdeck::memory::redis::hostname();
+    let shared_history: Vec<_> = strip(shared.history(None).unwrap())
+        .into_iter()
+        .map(|mut e| {
+            // Seen from another machine, the copy's actors carry the migrating machine's name.
+            e.1 = e.1.trim_end_matches(&format!("@{own_host}")).to_owned();
+            e
+        })
+        .collect();
+    assert_eq!(shared_history, strip(local_history.clone()));
+    assert_eq!(
+        shared.read(&path("/memories/acme.md")).unwrap().text,
+        "ACME: 45 stores\n"
+    );
+    let mut copied: Vec<String> = server.conn().hkeys("mem:{moved}:content").unwrap();
+    copied.sort();
+    assert_eq!(copied, ["/memories/acme.md", "/memories/notes/plan.md"]);
+    assert!(matches!(
+        shared.node(&path("/memories/empty")).unwrap(),
+        Some((memdeck::memory::NodeKind::Dir, _))
+    ));
+    // An old version and a deleted file come back from the copied versions.
+    shared
+        .restore(
+            &path("/memories/acme.md"),
+            None,
+            WriteCtx::new("you", "restore"),
+        )
+        .unwrap();
+    assert_eq!(
+        shared.read(&path("/memories/acme.md")).unwrap().text,
+        "ACME: 40 stores\n"
+    );
+    shared
+        .restore(
+            &path("/memories/archive/old.md"),
+            None,
+            WriteCtx::new("you", "restore"),
+        )
+        .unwrap();
+
+    // Into a store that is not empty: refused, nothing touched.
+    let again = migrate(&dir, "local", "redis");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr)
+            .contains("is not empty; migrate into an empty namespace"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // And back, into a new directory.
+    let back_dir = server.dir.path().join("back");
+    let out = migrate(&back_dir, "redis", "local");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back =
+        memdeck::memory::LocalStore::open(&memdeck::memory::LocalOptions::new(&back_dir)).unwrap();
+    assert_eq!(
+        back.read(&path("/memories/acme.md")).unwrap().text,
+        "ACME: 40 stores\n"
+    );
+    assert_eq!(
+        back.read(&path("/memories/archive/old.md")).unwrap().text,
+        "old"
+    );
+    assert_eq!(
+        back.history(None).unwrap().len(),
+        shared.history(None).unwrap().len()
+    );
+    assert!(back_dir.join("empty").is_dir());
+    let plan = std::fs::metadata(back_dir.join("notes/plan.md")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(plan.permissions().mode() & 0o777, 0o600);
+}
+
+/// Connections killed by the server (`CLIENT KILL`, as a failover or a proxy would) cost the
+/// store nothing: reads and saves go on on a new connection, each save applied once.
+#[test]
+fn killed_connections_are_replaced_without_an_error_or_a_double_write() {
+    let server = RedisServer::start();
+    let store = server.store("kill", "laptop");
+    let file = path("/memories/a.md");
+    store
+        .save(&file, "1\n", Expect::Absent, WriteCtx::new("you", "create"))
+        .unwrap();
+    let mut admin = server.conn();
+    for i in 2..=6 {
+        let _: redis::Value = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("normal")
+            .arg("SKIPME")
+            .arg("yes")
+            .query(&mut admin)
+            .unwrap();
+        let current = store.read(&file).unwrap();
+        store
+            .save(
+                &file,
+                &format!("{}{i}\n", current.text),
+                Expect::Version(current.version),
+                WriteCtx::new("you", "save"),
+            )
+            .unwrap();
+    }
+    assert_eq!(store.read(&file).unwrap().text, "1\n2\n3\n4\n5\n6\n");
+    assert_eq!(store.history(Some(&file)).unwrap().len(), 6);
+}
+
+#[test]
+fn doctor_checks_the_shared_store() {
+    let mut server = RedisServer::start();
+    let out = memdeck(&server, "team")
+        .args(["--provider", "demo", "doctor"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        report.contains("namespace team: reachable, 0 history entries"),
+        "{report}"
+    );
+    server.kill();
+    let out = memdeck(&server, "team")
+        .args(["--provider", "demo", "doctor"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("is unreachable"), "{report}");
+    assert!(report.contains("check --redis-url"), "{report}");
+}
+
+/// A server that speaks only TLS, with a certificate from a test authority: memdeck talks to it
+/// with `rediss://` when the authority is trusted (`SSL_CERT_FILE`), refuses it otherwise;
+/// passwords in Redis URLs never show.
+#[test]
+fn tls_to_redis_verifies_the_server_and_passwords_never_show() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-redis-tls-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let dir = tmp.path();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=memdeck test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("redis-server")
+        .current_dir(dir)
+        .args([
+            "--port",
+            "0",
+            "--tls-port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .args([
+            "--tls-cert-file",
+            "server.pem",
+            "--tls-key-file",
+            "server.key",
+        ])
+        .args(["--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no"])
+        .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+        .arg("--dir")
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "redis-server with TLS did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = format!("rediss://localhost:{port}");
+    let run = |ca: Option<&std::path::Path>, url: &str, args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_memdeck"));
+        command
+            .current_dir(dir)
+            .env("XDG_CONFIG_HOME", dir)
+            .env_remove("MEMDECK_CONFIG")
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR")
+            .args([
+                "--memory-backend",
+                "redis",
+                "--redis-url",
+                url,
+                "--namespace",
+                "tls",
+            ])
+            .args(args);
+        if let Some(ca) = ca {
+            command.env("SSL_CERT_FILE", ca);
+        }
+        command.output().unwrap()
+    };
+    let ca = dir.join("ca.pem");
+    let created = run(
+        Some(&ca),
+        &url,
+        &[
+            "memory",
+            "exec",
+            "--actor",
+            "Alice",
+            r#"{"command":"create","path":"/memories/tls.md","file_text":"over TLS\n"}"#,
+        ],
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let viewed = run(
+        Some(&ca),
+        &url,
+        &[
+            "memory",
+            "exec",
+            r#"{"command":"view","path":"/memories/tls.md"}"#,
+        ],
+    );
+    assert!(String::from_utf8_lossy(&viewed.stdout).contains("over TLS"));
+    // The test authority is not trusted: no connection.
+    let untrusted = run(None, &url, &["memory", "log"]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&untrusted.stderr).into_owned();
+    assert!(said.contains("is unreachable"), "{said}");
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let config = run(None, "rediss://alice:hunter2@db.example:6380", &["config"]);
+    let shown = String::from_utf8_lossy(&config.stdout).into_owned();
+    assert!(
+        shown.contains("rediss://alice:<redacted>@db.example:6380"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+/// The README's ACL for a team, set on a real server: that user can do everything memdeck does
+/// in its own namespace (commands, history, the watcher's blocking reads), is refused another
+/// team's with a message that says why, and a wrong password is said to be one. The password
+/// never shows.
+#[test]
+fn a_team_acl_user_works_in_its_namespace_and_nowhere_else() {
+    let server = RedisServer::start();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find_map(|l| {
+            l.split('`')
+                .find(|part| part.starts_with("ACL SETUSER acme"))
+        })
+        .expect("the README shows an ACL SETUSER line");
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(|w| w.replace(">PASSWORD", ">team-secret-9"))
+        .collect();
+    let mut admin = server.conn();
+    let mut acl = redis::cmd(&words[0]);
+    for w in &words[1..] {
+        acl.arg(w);
+    }
+    let _: () = acl.query(&mut admin).unwrap();
+
+    let url = |pass: &str| format!("{}?user=acme&pass={pass}", server.url());
+    let open = |namespace: &str, pass: &str| {
+        let mut options = server.options(namespace, "laptop-1");
+        options.url = url(pass);
+        memdeck::memory::redis::RedisStore::open(options)
+    };
+    let ours = open("acme", "team-secret-9").unwrap();
+    ours.watch().unwrap();
+    let mut rx = ours.subscribe();
+    let other_machine = open("acme", "team-secret-9").unwrap();
+    let notes = json!({"command": "create", "path": "/memories/notes.md", "file_text": "hi\n"});
+    let done = execute(&other_machine, &notes, "John");
+    assert!(!done.is_error, "{}", done.content);
+    assert_eq!(next(&mut rx).path, "/memories/notes.md");
+    for input in [
+        json!({"command": "str_replace", "path": "/memories/notes.md", "old_str": "hi", "new_str": "hello"}),
+        json!({"command": "view", "path": "/memories"}),
+        json!({"command": "rename", "old_path": "/memories/notes.md", "new_path": "/memories/n.md"}),
+        json!({"command": "delete", "path": "/memories/n.md"}),
+    ] {
+        let done = execute(&ours, &input, "Alice");
+        assert!(!done.is_error, "{input}: {}", done.content);
+    }
+    assert_eq!(ours.history(None).unwrap().len(), 4);
+
+    let refused = open("globex", "team-secret-9")
+        .err()
+        .expect("another team's namespace");
+    let message = refused.to_string();
+    assert!(
+        message.contains("may not use namespace globex"),
+        "{message}"
+    );
+    assert!(message.contains("the keys mem:{globex}:* and"), "{message}");
+    assert!(!message.contains("  "), "{message}");
+    assert!(!message.contains("team-secret-9"), "{message}");
+
+    let wrong = open("acme", "not-it").err().expect("a wrong password");
+    let message = wrong.to_string();
+    assert!(
+        message.contains("refused the user name or password"),
+        "{message}"
+    );
+    assert!(!message.contains("not-it"), "{message}");
+}
+
+/// A server whose `maxmemory` is reached (with `noeviction`, as the README asks) refuses the
+/// write that would not fit, with a message that says so; nothing is half-written or evicted,
+/// and reads still work.
+#[test]
+fn a_full_server_refuses_writes_clearly_and_loses_nothing() {
+    let server = RedisServer::start();
+    let store = server.store("full", "laptop-1");
+    let mut admin = server.conn();
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut admin).unwrap();
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("maxmemory")
+        .arg(used + 3 * 1024 * 1024)
+        .arg("maxmemory-policy")
+        .arg("noeviction")
+        .query(&mut admin)
+        .unwrap();
+    let mut written = Vec::new();
+    let refusal = loop {
+        let i = written.len();
+        assert!(i < 200, "the server never filled up");
+        let text = format!("{i}\n{}\n", "x".repeat(90 * 1024));
+        let input =
+            json!({"command": "create", "path": format!("/memories/f{i}.md"), "file_text": text});
+        let done = execute(&store, &input, "Alice");
+        if done.is_error {
+            break done.content;
+        }
+        written.push(text);
+    };
+    assert!(
+        refusal.contains("the shared memory store is full"),
+        "{refusal}"
+    );
+    assert!(
+        refusal.contains("Redis reached its maxmemory limit, so nothing was written"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("  "), "{refusal}");
+    assert!(written.len() >= 3, "{} files fitted", written.len());
+    for (i, text) in written.iter().enumerate() {
+        assert_eq!(
+            &store
+                .read(&path(&format!("/memories/f{i}.md")))
+                .unwrap()
+                .text,
+            text
+        );
+    }
+    let refused = path(&format!("/memories/f{}.md", written.len()));
+    assert!(store.read(&refused).is_err());
+    assert_eq!(store.history(None).unwrap().len(), written.len());
+    assert_consistent(&server, "full");
+    let view = execute(
+        &store,
+        &json!({"command": "view", "path": "/memories/f0.md"}),
+        "Sam",
+    );
+    assert!(!view.is_error, "{}", view.content);
+}
+
+/// Renaming and deleting a directory of 500 files is one step for every other client: a reader
+/// polling the keys meanwhile sees all 500 under the old name or all under the new one.
+#[test]
+fn a_big_directory_moves_and_goes_in_one_step() {
+    let server = RedisServer::start();
+    let store = server.store("bulk", "laptop-1");
+    for i in 0..500 {
+        store
+            .save(
+                &path(&format!("/memories/big/sub{}/f{i}.md", i % 7)),
+                &format!("{i}\n"),
+                Expect::Absent,
+                WriteCtx::new("Alice", "create"),
+            )
+            .unwrap();
+    }
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let done = done.clone();
+        let mut conn = server.conn();
+        std::thread::spawn(move || {
+            let mut looks = 0;
+            let mut seen = std::collections::BTreeSet::new();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) || looks == 0 {
+                let paths: Vec<String> = conn.hkeys("mem:{bulk}:meta").unwrap();
+                let old = paths
+                    .iter()
+                    .filter(|p| p.starts_with("/memories/big/"))
+                    .count();
+                let new = paths
+                    .iter()
+                    .filter(|p| p.starts_with("/memories/moved/"))
+                    .count();
+                seen.insert((old, new));
+                looks += 1;
+            }
+            seen
+        })
+    };
+    store
+        .rename(
+            &path("/memories/big"),
+            &path("/memories/moved"),
+            WriteCtx::new("Alice", "rename"),
+        )
+        .unwrap();
+    store
+        .delete(&path("/memories/moved"), WriteCtx::new("Alice", "delete"))
+        .unwrap();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = watcher.join().unwrap();
+    for state in &seen {
+        assert!(
+            [(500, 0), (0, 500), (0, 0)].contains(state),
+            "another client saw a half-done step: {seen:?}"
+        );
+    }
+    assert_consistent(&server, "bulk");
+}
+
+/// A server that stalls for less than memdeck's response timeout (3 s) only delays a write; one
+/// that stalls past the write's two tries (one retry on a fresh connection) fails it clearly, and
+/// the next write after the stall works.
+#[test]
+fn a_stalled_server_delays_or_fails_a_write_cleanly() {
+    let server = RedisServer::start();
+    let store = server.store("stall", "laptop-1");
+    let file = path("/memories/notes.md");
+    let write = |text: &str| store.save(&file, text, Expect::Any, WriteCtx::new("Alice", "save"));
+    write("before\n").unwrap();
+    let mut admin = server.conn();
+    let pause = |ms: u64, admin: &mut redis::Connection| {
+        let _: () = redis::cmd("CLIENT")
+            .arg("PAUSE")
+            .arg(ms)
+            .arg("WRITE")
+            .query(admin)
+            .unwrap();
+    };
+    pause(1500, &mut admin);
+    let started = Instant::now();
+    write("during a short stall\n").unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(1000));
+
+    pause(10_000, &mut admin);
+    let failed = write("during a long stall\n").unwrap_err().to_string();
+    assert!(failed.contains("is unreachable"), "{failed}");
+    let _: () = redis::cmd("CLIENT")
+        .arg("UNPAUSE")
+        .query(&mut admin)
+        .unwrap();
+    // The write that timed out may still run once the server resumes (it was sent); either way
+    // the store holds one whole version and the history agrees with it.
+    std::thread::sleep(Duration::from_millis(200));
+    write("after\n").unwrap();
+    assert_eq!(store.read(&file).unwrap().text, "after\n");
+    assert_consistent(&server, "stall");
+}
+
+/// Keys planted in a shared namespace by anyone with write access (hidden from the tools,
+/// which never make such paths) never make memdeck write outside a migration's destination,
+/// and never break or escape `view`: they are skipped and reported, the rest is listed.
+#[test]
+fn planted_keys_are_refused_by_migrate_and_skipped_by_view() {
+    let server = RedisServer::start();
+    let store = server.store("planted", "test-host");
+    let made = execute(
+        &store,
+        &json!({"command": "create", "path": "/memories/good.md", "file_text": "good\n"}),
+        "Alice",
+    );
+    assert!(!made.is_error, "{}", made.content);
+    let outside = tempfile::tempdir().unwrap();
+    let absolute = outside.path().join("pwned.md");
+    let planted_files = [
+        "/memories/../escape.md".to_owned(),
+        format!("/memories/{}", absolute.display()),
+        "/memories/evil\u{1b}]0;pwned\u{7}.md".to_owned(),
+        "/memories/a/../../up.md".to_owned(),
+        "/memories/broken.md".to_owned(),
+    ];
+    let mut conn = server.conn();
+    for key in &planted_files {
+        let meta = if key.ends_with("broken.md") {
+            "not json".to_owned()
+        } else {
+            r#"{"sha":"00","size":3}"#.to_owned()
+        };
+        let _: () = conn.hset("mem:{planted}:content", key, "bad").unwrap();
+        let _: () = conn.hset("mem:{planted}:meta", key, meta).unwrap();
+    }
+    let _: () = conn
+        .hset("mem:{planted}:dirs", "/memories/../outdir", "1")
+        .unwrap();
+
+    // `view` lists the good file, skips the rest, and says so without raw control characters.
+    let view = execute(
+        &store,
+        &json!({"command": "view", "path": "/memories"}),
+        "Sam",
+    );
+    assert!(!view.is_error, "{}", view.content);
+    assert!(
+        view.content.contains("/memories/good.md"),
+        "{}",
+        view.content
+    );
+    assert!(!view.content.contains('\u{1b}'), "{}", view.content);
+    let listed: Vec<&str> = view.content.lines().filter(|l| l.contains('\t')).collect();
+    assert_eq!(listed.len(), 3, "{}", view.content);
+    assert!(
+        view.content
+            .contains("not shown, not valid memory paths: /memories/../outdir"),
+        "the skipped entries are reported: {}",
+        view.content
+    );
+
+    // Migrating to a local directory writes only inside it, and reports what it left out.
+    let dest = server.dir.path().join("copy");
+    let out = memdeck(&server, "planted")
+        .arg("--memory-dir")
+        .arg(&dest)
+        .args(["memory", "migrate", "--from", "redis", "--to", "local"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("left out"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+    assert!(!absolute.exists(), "migrate wrote {}", absolute.display());
+    for escaped in ["escape.md", "up.md", "outdir"] {
+        assert!(!server.dir.path().join(escaped).exists(), "{escaped}");
+    }
+    let mut copied: Vec<String> = std::fs::read_dir(&dest)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    copied.sort();
+    assert_eq!(copied, ["broken.md", "good.md"]);
+
+    // A history entry planted with such a path is no change for a watching client.
+    let watcher = server.store("planted", "watching");
+    watcher.watch().unwrap();
+    let mut changes = watcher.subscribe();
+    let _: () = redis::cmd("XADD")
+        .arg("mem:{planted}:log")
+        .arg("*")
+        .arg(&[
+            ("seq", "900"),
+            ("ts", "1"),
+            ("actor", "mallory"),
+            ("host", "x"),
+            ("cid", "x"),
+            ("op", "create"),
+            ("path", "/memories/../evil\u{1b}[2J.md"),
+            ("to", ""),
+            ("old", ""),
+            ("new", "00"),
+            ("dir", "0"),
+        ])
+        .query(&mut conn)
+        .unwrap();
+    let made = execute(
+        &store,
+        &json!({"command": "create", "path": "/memories/after.md", "file_text": "x\n"}),
+        "Alice",
+    );
+    assert!(!made.is_error, "{}", made.content);
+    assert_eq!(next(&mut changes).path, "/memories/after.md");
+}

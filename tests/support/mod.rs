@@ -1,0 +1,13 @@
+//! Helpers shared by the test binaries (each area's `main.rs` includes this module whole; what
+//! an area does not use is dead code there, allowed in each file).
+
+pub mod cli;
+pub mod decode;
+pub mod demo;
+pub mod fixture;
+pub mod mock;
+pub mod redis;
+pub mod script;
+pub mod tmux;
+pub mod ui;
+pub mod vt;

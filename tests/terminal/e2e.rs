@@ -1,0 +1,280 @@
+//! The real binary in a real terminal (tmux), on the demo model: Alice's message streams and her
+//! memory file appears in the panel; John, in the second tab, gets an answer quoting it; a file
+//! edited in the panel changes on disk; Ctrl+Q leaves the terminal as it was.
+//!
+//! Needs tmux (`.ci/run` installs it).
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+use crate::support::tmux;
+
+use std::process::Command;
+
+use std::time::Instant;
+
+use tmux::{Tmux, memdeck, wait_for_file};
+
+#[test]
+fn alice_tells_john_asks_a_person_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let memories = tmp.path().join("memories");
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 400)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| {
+        s.contains("Alice ›") && s.contains("demo model (offline)")
+    });
+
+    tmux.text("Our customer Acme Corp wants to migrate 40 TB to the cloud by March.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Alice's tool card", |s| {
+        s.contains("memory create /memories/acme_corp.md")
+    });
+    let screen = tmux.wait_for("her file in the panel", |s| {
+        s.contains("acme_corp.md") && s.contains("Alice│") && s.contains("↳")
+    });
+    assert!(screen.contains("● Alice (Discovery)"), "{screen}");
+    let acme = memories.join("acme_corp.md");
+    wait_for_file(&acme, "acme_corp.md on disk", |t| {
+        t.contains("- Scope: migrate 40 TB to the cloud (from Alice)")
+            && t.contains("- Deadline: March (from Alice)")
+    });
+
+    tmux.keys(&["M-2"]);
+    tmux.wait_for("John's tab", |s| s.contains("John · Solution Architect"));
+    tmux.text("What do we know about the customer?");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("John's answer from memory", |s| {
+        s.contains("From /memories/acme_corp.md") && s.contains("Scope: migrate 40 TB to the cloud")
+    });
+    assert!(
+        screen.contains("memory view /memories/acme_corp.md"),
+        "{screen}"
+    );
+
+    // Focus the panel, open the file, edit it, save.
+    tmux.keys(&["Tab", "Tab"]);
+    tmux.wait_for("the panel's keys", |s| s.contains("Enter open"));
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for("the open file", |s| s.contains("─ /memories/acme_corp.md"));
+    tmux.keys(&["e"]);
+    tmux.wait_for("the editor", |s| {
+        s.contains("Editing /memories/acme_corp.md")
+    });
+    tmux.text("Decision maker: Dana (CTO). ");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("saved", |s| s.contains("saved"));
+    let text = wait_for_file(&acme, "the edit on disk", |t| {
+        t.contains("Decision maker: Dana")
+    });
+    assert!(text.contains("40 TB"), "{text}");
+    let log = Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        .args([
+            "--memory-dir",
+            memories.to_str().unwrap(),
+            "memory",
+            "log",
+            "/memories/acme_corp.md",
+        ])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&log.stdout);
+    assert!(log.contains(" Alice ") && log.contains(" you "), "{log}");
+
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the editor to close and John's turn to end", |s| {
+        !s.contains("Editing /memories") && !s.contains("streaming")
+    });
+    tmux.keys(&["C-q"]);
+    let screen = tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+    assert!(
+        !screen.contains("Alice ›"),
+        "the alternate screen was left:\n{screen}"
+    );
+}
+
+/// Changes made by other programs reach the panel: an editor that saves by renaming a new file
+/// over the old one (vim, most IDEs), one that writes in place, a new file and a deleted one
+/// from a shell. The open file shows the new text; the tree says "external".
+#[test]
+fn changes_made_outside_the_app_show_in_the_panel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let memories = tmp.path().join("memories");
+    std::fs::create_dir_all(&memories).unwrap();
+    let team = memories.join("team.md");
+    std::fs::write(&team, "# Team\n\nBudget: unknown\n").unwrap();
+    std::fs::write(memories.join("old.md"), "stale\n").unwrap();
+    let tmux = Tmux::start(160, 40, &format!("{}; sleep 30", memdeck(tmp.path(), 400)));
+    tmux.wait_for("the tree", |s| {
+        s.contains("old.md") && s.contains("team.md")
+    });
+    tmux.keys(&["Tab", "Tab"]);
+    tmux.wait_for("the panel's keys", |s| s.contains("Enter open"));
+    tmux.keys(&["Down", "Down", "Enter"]);
+    tmux.wait_for("the open file", |s| {
+        s.contains("─ /memories/team.md") && s.contains("Budget: unknown")
+    });
+
+    let mut shown_after = Vec::new();
+    let mut change = |what: &str, act: &dyn Fn(), check: &dyn Fn(&str) -> bool| {
+        let began = Instant::now();
+        act();
+        tmux.wait_for(what, check);
+        shown_after.push((what.to_owned(), began.elapsed()));
+    };
+    change(
+        "a save by rename in the open file",
+        &|| {
+            let swap = memories.join(".team.md.swp");
+            std::fs::write(&swap, "# Team\n\nBudget: 2M\n").unwrap();
+            std::fs::rename(&swap, &team).unwrap();
+        },
+        &|s| s.contains("Budget: 2M"),
+    );
+    change(
+        "a save in place",
+        &|| {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&team)
+                .unwrap();
+            std::io::Write::write_all(&mut file, b"Owner: Dana\n").unwrap();
+        },
+        &|s| s.contains("Budget: 2M") && s.contains("Owner: Dana"),
+    );
+    change(
+        "a new file and a deleted one",
+        &|| {
+            std::fs::write(memories.join("notes.md"), "from the shell\n").unwrap();
+            std::fs::remove_file(memories.join("old.md")).unwrap();
+        },
+        &|s| s.contains("notes.md") && !s.contains("old.md"),
+    );
+    let screen = tmux.screen();
+    let row = screen.lines().find(|l| l.contains("notes.md")).unwrap();
+    assert!(
+        row.trim_end_matches('│').trim_end().ends_with("external"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(".team.md.swp"),
+        "hidden files stay hidden:\n{screen}"
+    );
+    // For the record (the target, half a second, is measured by bench/external-change.sh).
+    for (what, after) in shown_after {
+        eprintln!("{what}: on screen after {} ms", after.as_millis());
+    }
+}
+
+/// The seed demo's three prompts typed into the three tabs as a presenter would: Alice's facts
+/// land in a customer-named file, John's architecture is built from it and saved, Sam's
+/// proposal reads both; each answer is on screen and each file on disk.
+#[test]
+fn the_seed_story_in_three_tabs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let memories = tmp.path().join("memories");
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 0)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+
+    tmux.text("I'm Alice from TechCorp. We're working with ACME Corp on a cloud migration project. Budget is $500K, timeline is 9 months, they need to migrate 50 applications, mostly Java with Oracle databases.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Alice's answer", |s| {
+        s.contains("Saved to /memories/acme_corp.md") && !s.contains("streaming")
+    });
+    let facts = wait_for_file(&memories.join("acme_corp.md"), "the customer file", |t| {
+        t.contains("- Budget: $500K (from Alice)")
+    });
+    assert!(
+        !facts.contains("I'm Alice") && !facts.contains("techcorp.md"),
+        "{facts}"
+    );
+    assert!(!memories.join("techcorp.md").exists());
+
+    tmux.keys(&["M-2"]);
+    tmux.wait_for("John's tab", |s| s.contains("John ›"));
+    tmux.text("Hi, I'm John from TechCorp. Based on the customer information in memory about ACME Corp, please design a cloud migration architecture.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("John's architecture", |s| {
+        s.contains("so Sam can cite it") && !s.contains("streaming")
+    });
+    let design = wait_for_file(
+        &memories.join("acme_corp_architecture.md"),
+        "the architecture",
+        |t| t.contains("## Phases"),
+    );
+    assert!(
+        design.contains("all 50 of them") && design.contains("Oracle"),
+        "{design}"
+    );
+
+    tmux.keys(&["M-3"]);
+    tmux.wait_for("Sam's tab", |s| s.contains("Sam ›"));
+    tmux.text("Create a proposal based on the customer requirements and solution architecture you have in memory.");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("Sam's proposal", |s| {
+        s.contains("saved it as /memories/acme_corp_proposal.md") && !s.contains("streaming")
+    });
+    assert!(
+        screen.contains("draws on /memories/acme_corp.md and /memories/acme_corp_architecture.md"),
+        "{screen}"
+    );
+    let proposal = wait_for_file(
+        &memories.join("acme_corp_proposal.md"),
+        "the proposal",
+        |t| t.contains("## Investment"),
+    );
+    assert!(
+        proposal.contains("$500K") && proposal.contains("all 50 of them"),
+        "{proposal}"
+    );
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+}
+
+/// The speaker notes stay off the audience's screen: F5 types the prompt and the note goes to
+/// the presenter's notes file; `--notes -` is refused while standard error is the screen.
+#[test]
+fn speaker_notes_go_to_the_presenters_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let notes = tmp.path().join("notes.txt");
+    let command = format!(
+        "{} --demo team --notes {}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 0),
+        notes.display()
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the script's strip", |s| {
+        s.contains("F5 types Alice's first prompt")
+    });
+    tmux.keys(&["F5"]);
+    let screen = tmux.wait_for("the first prompt typed", |s| {
+        s.contains("I just got off the phone") && s.contains("notes hidden (F8)")
+    });
+    assert!(!screen.contains("Alice does discovery"), "{screen}");
+    let text = wait_for_file(&notes, "the note", |t| t.contains("Alice does discovery"));
+    assert!(
+        text.starts_with("Acme's migration: from first call to proposal · Alice 1/2: "),
+        "{text}"
+    );
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+
+    let refused = Tmux::start(
+        120,
+        20,
+        &format!(
+            "{} --demo team --notes -; echo memdeck exited $?; sleep 30",
+            memdeck(tmp.path(), 0)
+        ),
+    );
+    let screen = refused.wait_for("the refusal", |s| s.contains("memdeck exited"));
+    assert!(
+        screen.contains("standard error is this terminal") && screen.contains("memdeck exited 1"),
+        "{screen}"
+    );
+}
