@@ -3,7 +3,7 @@
 //! [`App::update`] takes one [`Action`] (a key, a stream event, a memory result, a tick),
 //! changes the state and returns the [`Effect`]s to carry out. It never blocks, never awaits
 //! and does no I/O, so every rule of the screen is tested without a terminal. The loop in
-//! [`crate::tui::run::run`] feeds it and draws; [`crate::tui::effects`] carries them out.
+//! `tui::run` feeds it and draws; `tui::effects` carries them out.
 
 pub mod action;
 pub mod dialog;
