@@ -342,6 +342,65 @@ fn a_watcher_that_lost_its_server_catches_up_on_every_missed_change() {
     assert!(watching.read(&path("/memories/f3.md")).is_ok());
 }
 
+/// The server's count of connections it has accepted.
+fn connections_received(admin: &mut redis::Connection) -> u64 {
+    let info: String = redis::cmd("INFO").arg("stats").query(admin).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// A server that takes the watcher's connection but fails its read at once (here the stream's
+/// key holds a string; a cluster's MOVED or a loading replica do the same) is retried with a
+/// growing pause: no reconnecting ten times a second, and the status stays on the trouble
+/// instead of flapping back to "reachable" at every connect.
+#[test]
+fn a_read_that_fails_at_once_backs_off_and_the_trouble_stays_shown() {
+    let server = RedisServer::start();
+    let store = server.store("flap", "laptop-a");
+    store.watch().unwrap();
+    let mut status = store.status().unwrap();
+    let mut admin = server.conn();
+    let _: () = redis::cmd("DEL")
+        .arg("mem:{flap}:log")
+        .query(&mut admin)
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("mem:{flap}:log")
+        .arg("not a stream")
+        .query(&mut admin)
+        .unwrap();
+    // The watcher's blocking read ends within 2 s; the next one fails.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status.borrow_and_update().is_none() {
+        assert!(Instant::now() < deadline, "the trouble never showed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let before = connections_received(&mut admin);
+    std::thread::sleep(Duration::from_secs(3));
+    let after = connections_received(&mut admin);
+    // With the pause doubling from 100 ms, about five; reconnecting at once after each
+    // connect made about thirty.
+    assert!(after - before <= 8, "{} connections in 3 s", after - before);
+    assert!(
+        !status.has_changed().unwrap() && status.borrow().is_some(),
+        "the status went back to reachable while every read failed"
+    );
+    // Once the stream is a stream again, the watcher recovers by itself.
+    let _: () = redis::cmd("DEL")
+        .arg("mem:{flap}:log")
+        .query(&mut admin)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while status.borrow_and_update().is_some() {
+        assert!(Instant::now() < deadline, "the watcher never recovered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 use crate::support::tmux;
 
 /// The app on the shared store: another machine's file appears in the panel with its machine;

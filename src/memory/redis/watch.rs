@@ -40,9 +40,18 @@ pub(super) struct Watcher {
 }
 
 impl Watcher {
+    /// Follow the stream from `last` until stopped. The pause before reconnecting doubles up to
+    /// 5 s and starts over only after a read succeeds: a server that takes the connection and
+    /// fails the read at once (a cluster's MOVED, a loading replica, a key of the wrong type)
+    /// is not asked again ten times a second, and the status says "unreachable" until reads
+    /// work again, not "reachable" at every connect. A failure is logged as a warning when its
+    /// text is new, and at debug level while it repeats.
     pub(super) fn run(self, mut last: String) {
-        let mut backoff = Duration::from_millis(100);
+        const FIRST_PAUSE: Duration = Duration::from_millis(100);
+        let mut backoff = FIRST_PAUSE;
         let mut conn: Option<Connection> = None;
+        let mut healthy = true;
+        let mut logged = String::new();
         while !self.stop.load(Ordering::Relaxed) {
             if conn.is_none() {
                 match self.client.get_connection_with_timeout(CONNECT_TIMEOUT) {
@@ -50,30 +59,36 @@ impl Watcher {
                         // Longer than the blocking read, so a quiet store is not an error.
                         let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
                         conn = Some(c);
-                        backoff = Duration::from_millis(100);
-                        set_status(&self.status, None);
                     }
                     Err(e) => {
-                        set_status(&self.status, Some(self.trouble.clone()));
-                        tracing::warn!("the Redis watcher cannot connect: {e}");
-                        std::thread::sleep(backoff);
-                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                        healthy = false;
+                        self.failed("cannot connect", &e, &mut logged, &mut backoff);
                         continue;
                     }
                 }
             }
             let Some(c) = conn.as_mut() else { continue };
-            let reply: redis::RedisResult<redis::Value> = redis::cmd("XREAD")
-                .arg("COUNT")
-                .arg(500)
-                .arg("BLOCK")
-                .arg(2000)
-                .arg("STREAMS")
-                .arg(&self.log)
-                .arg(&last)
-                .query(c);
+            let mut read = redis::cmd("XREAD");
+            read.arg("COUNT").arg(500);
+            // After a failure the first read does not block, so that the status clears as soon
+            // as the stream can be read, not when the 2 s block ends.
+            if healthy {
+                read.arg("BLOCK").arg(2000);
+            }
+            let reply: redis::RedisResult<redis::Value> =
+                read.arg("STREAMS").arg(&self.log).arg(&last).query(c);
             match reply {
-                Ok(redis::Value::Array(streams)) => {
+                Ok(value) => {
+                    if !healthy {
+                        healthy = true;
+                        set_status(&self.status, None);
+                        tracing::info!("the Redis watcher reads the stream again");
+                    }
+                    backoff = FIRST_PAUSE;
+                    logged.clear();
+                    let redis::Value::Array(streams) = value else {
+                        continue;
+                    };
                     for stream in &streams {
                         let redis::Value::Array(pair) = stream else {
                             continue;
@@ -90,15 +105,33 @@ impl Watcher {
                         }
                     }
                 }
-                Ok(_) => {}
                 Err(e) => {
-                    tracing::warn!("the Redis watcher lost its connection: {e}");
-                    set_status(&self.status, Some(self.trouble.clone()));
+                    healthy = false;
                     conn = None;
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    self.failed("cannot read the stream", &e, &mut logged, &mut backoff);
                 }
             }
         }
+    }
+
+    /// Say a failure (a warning when its text is new), show the trouble, wait, and lengthen
+    /// the next wait.
+    fn failed(
+        &self,
+        what: &str,
+        e: &dyn std::fmt::Display,
+        logged: &mut String,
+        backoff: &mut Duration,
+    ) {
+        let text = format!("the Redis watcher {what}: {e}");
+        if *logged == text {
+            tracing::debug!("{text} (again)");
+        } else {
+            tracing::warn!("{text}");
+            *logged = text;
+        }
+        set_status(&self.status, Some(self.trouble.clone()));
+        std::thread::sleep(*backoff);
+        *backoff = (*backoff * 2).min(Duration::from_secs(5));
     }
 }
