@@ -6,6 +6,7 @@
 
 use crate::support::redis as redis_server;
 
+use crate::support::redis_cluster::RedisCluster;
 use memdeck::memory::{
     Expect, LocalOptions, LocalStore, MemPath, MemoryStore, Retention, ToolResult, WriteCtx,
     execute, redis::RedisStore,
@@ -107,15 +108,49 @@ fn history(store: &dyn MemoryStore) -> Vec<(String, String, Option<String>, bool
 
 #[test]
 fn every_command_answers_the_same_on_both_backends() {
+    let server = RedisServer::start();
+    let redis = server.store("conformance", "test-host");
+    answers_as_the_local_store(&redis);
+}
+
+/// Through one node of a three-primary Redis Cluster, for namespaces whose slot is on that
+/// node and on each other node (so every command also follows MOVED), the suite answers as
+/// the local store does, and a store seeded with every node does too.
+#[test]
+fn every_command_answers_the_same_through_one_cluster_node() {
+    let cluster = RedisCluster::start();
+    let mut owners = std::collections::BTreeSet::new();
+    for i in 0.. {
+        let ns = format!("team{i}");
+        let owner = cluster.owner(&format!("mem:{{{ns}}}:log"));
+        if !owners.insert(owner) {
+            continue;
+        }
+        let store = cluster.store_at(&cluster.url(0), &ns, "test-host");
+        assert!(
+            store.describe().starts_with("Redis Cluster "),
+            "{}",
+            store.describe()
+        );
+        answers_as_the_local_store(&store);
+        if owners.len() == 3 {
+            break;
+        }
+    }
+    let seeded = cluster.store_at(&cluster.urls(), "seeded", "test-host");
+    answers_as_the_local_store(&seeded);
+}
+
+/// Run the suite on `redis` and on a fresh local store: the same results, history, versions
+/// and restores.
+fn answers_as_the_local_store(redis: &dyn MemoryStore) {
     let tmp = tempfile::Builder::new()
         .prefix("memdeck-conformance-")
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .unwrap();
     let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
-    let server = RedisServer::start();
-    let redis = server.store("conformance", "test-host");
     let expected = run(&local);
-    let got = run(&redis);
+    let got = run(redis);
     for ((input, want), have) in suite().iter().zip(&expected).zip(&got) {
         assert_eq!(
             (normalize(&have.content), have.is_error),
@@ -123,7 +158,7 @@ fn every_command_answers_the_same_on_both_backends() {
             "{input}"
         );
     }
-    assert_eq!(history(&redis), history(&local));
+    assert_eq!(history(redis), history(&local));
     // The same versions, so the same restores.
     let uni = MemPath::parse("/memories/uni.md").unwrap();
     let versions = |s: &dyn MemoryStore| -> Vec<String> {
@@ -133,8 +168,8 @@ fn every_command_answers_the_same_on_both_backends() {
             .filter_map(|e| e.new.as_ref().map(|v| v.as_str().to_owned()))
             .collect()
     };
-    assert_eq!(versions(&redis), versions(&local));
-    for store in [&local as &dyn MemoryStore, &redis] {
+    assert_eq!(versions(redis), versions(&local));
+    for store in [&local as &dyn MemoryStore, redis] {
         store
             .restore(&uni, None, WriteCtx::new("you", "restore"))
             .unwrap();

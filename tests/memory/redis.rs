@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::redis_cluster::RedisCluster;
 use memdeck::memory::{
     ChangeKind, Expect, MemPath, MemoryChange, MemoryStore, Version, WriteCtx, execute,
 };
@@ -106,6 +107,68 @@ fn two_machines_see_each_others_changes_with_who_and_where() {
     let log = a.history(None).unwrap();
     assert_eq!(log[0].actor, "Alice@laptop-b");
     assert_eq!(log[1].actor, "John");
+}
+
+/// On a Redis Cluster, two machines reaching it through different nodes (neither of them,
+/// for one namespace, the node that holds its keys) see each other's changes through the
+/// watcher, and `memdeck memory exec` works with any node's URL.
+#[test]
+fn a_cluster_reached_through_any_node_shares_changes_both_ways() {
+    let cluster = RedisCluster::start();
+    // A namespace whose keys live on the third node, reached through the first two.
+    let ns = (0..)
+        .map(|i| format!("team{i}"))
+        .find(|ns| cluster.owner(&format!("mem:{{{ns}}}:log")) == 2)
+        .unwrap();
+    let a = cluster.store_at(&cluster.url(0), &ns, "laptop-a");
+    let b = cluster.store_at(&cluster.url(1), &ns, "laptop-b");
+    a.watch().unwrap();
+    b.watch().unwrap();
+    let mut seen_by_a = a.subscribe();
+    let mut seen_by_b = b.subscribe();
+    b.save(
+        &path("/memories/acme.md"),
+        "ACME runs 40 stores.\n",
+        Expect::Absent,
+        WriteCtx::new("Alice", "create"),
+    )
+    .unwrap();
+    let change = next(&mut seen_by_a);
+    assert_eq!(
+        (change.path.as_str(), change.actor.as_str()),
+        ("/memories/acme.md", "Alice@laptop-b")
+    );
+    let result = execute(
+        &a,
+        &json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "40", "new_str": "45"}),
+        "John",
+    );
+    assert!(!result.is_error, "{}", result.content);
+    // B sees its own create first, then A's edit.
+    let own = next(&mut seen_by_b);
+    assert_eq!(own.actor, "Alice");
+    let change = next(&mut seen_by_b);
+    assert_eq!(
+        (change.kind, change.actor.as_str()),
+        (ChangeKind::Modified, "John@laptop-a")
+    );
+    // The command line, through the third node's neighbour.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        .current_dir(tmp.path())
+        .env_remove("ANTHROPIC_API_KEY")
+        .env("XDG_CONFIG_HOME", tmp.path())
+        .args(["--memory-backend", "redis", "--redis-url", &cluster.url(1)])
+        .args(["--namespace", &ns, "memory", "exec"])
+        .arg(r#"{"command":"view","path":"/memories/acme.md"}"#)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("ACME runs 45 stores."),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `memdeck` against the test's server.

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod fixture;
 pub mod mock;
 pub mod redis;
+pub mod redis_cluster;
 pub mod script;
 pub mod tmux;
 pub mod ui;

@@ -23,17 +23,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use redis::{Connection, Script};
+use redis::{ConnectionLike, Script};
 use tokio::sync::broadcast;
 
 use super::{Expect, MemPath, MemoryChange, StoreError, Version, WriteCtx};
 use crate::clock::now_ms;
 
+mod link;
 mod scripts;
 mod store;
 mod stream;
 mod watch;
 
+use link::{Conn, Link, split_urls};
 use scripts::{Keys, Scripts};
 use stream::stream_entries;
 use watch::{Watcher, set_status};
@@ -51,7 +53,8 @@ const DIR_SIZE: u64 = 4096;
 #[derive(Clone, Debug)]
 pub struct RedisOptions {
     /// `redis://[user:password@]host[:port][/db]`, `rediss://…` (TLS, verified against the
-    /// system's certificate authorities, or `SSL_CERT_FILE`), `redis+unix:///path`.
+    /// system's certificate authorities, or `SSL_CERT_FILE`), `redis+unix:///path`; for a
+    /// cluster, any node's URL, or several separated by commas (the rest are discovered).
     pub url: String,
     /// The team's namespace: letters, digits, `.`, `_`, `-`.
     pub namespace: String,
@@ -65,13 +68,13 @@ pub struct RedisOptions {
 
 /// The Redis store.
 pub struct RedisStore {
-    client: redis::Client,
+    link: Link,
     shown_url: String,
     options: RedisOptions,
     keys: Keys,
     scripts: Scripts,
     /// The connection commands use; replaced when it breaks.
-    conn: Mutex<Option<Connection>>,
+    conn: Mutex<Option<Conn>>,
     /// This process's id on the history entries, so its watcher skips what it already sent.
     cid: String,
     changes: broadcast::Sender<MemoryChange>,
@@ -92,16 +95,32 @@ impl RedisStore {
             // name one for the Redis connection. Installing it twice is harmless.
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
-        let client = redis::Client::open(options.url.as_str()).map_err(|e| {
-            StoreError::Rejected(format!(
-                "{} is not a Redis URL ({e}); use redis://host:6379, rediss://host:6380 (TLS) \
-                 or redis+unix:///path/to/redis.sock",
-                redact_url(&options.url)
-            ))
+        let urls = split_urls(&options.url);
+        for url in &urls {
+            redis::Client::open(url.as_str()).map_err(|e| {
+                StoreError::Rejected(format!(
+                    "{} is not a Redis URL ({e}); use redis://host:6379, rediss://host:6380 \
+                     (TLS), redis+unix:///path/to/redis.sock, or a cluster's nodes separated \
+                     by commas",
+                    redact_url(url)
+                ))
+            })?;
+        }
+        let shown_url = redact_url(&options.url);
+        let probe = Keys::new(&options.namespace).log().to_owned();
+        let link = Link::open(&urls, CONNECT_TIMEOUT, &probe).map_err(|e| {
+            if is_connection_error(&e) {
+                StoreError::io(
+                    format!("the shared memory store (Redis at {shown_url}) is unreachable"),
+                    std::io::Error::other(e.to_string()),
+                )
+            } else {
+                refusal(&e, &shown_url, &options.namespace)
+            }
         })?;
         let (changes, _) = broadcast::channel(4096);
         let store = Self {
-            shown_url: redact_url(&options.url),
+            shown_url,
             keys: Keys::new(&options.namespace),
             scripts: Scripts::load(),
             conn: Mutex::new(None),
@@ -109,7 +128,7 @@ impl RedisStore {
             changes,
             stop: Arc::new(AtomicBool::new(false)),
             status: Arc::new(tokio::sync::watch::channel(None).0),
-            client,
+            link,
             options,
         };
         // Reach it now, reading a key of the namespace: a wrong URL, password or ACL is
@@ -124,7 +143,7 @@ impl RedisStore {
     pub fn watch(&self) -> Result<(), StoreError> {
         let start = self.last_id()?;
         let watcher = Watcher {
-            client: self.client.clone(),
+            link: self.link.clone(),
             log: self.keys.log().to_owned(),
             cid: self.cid.clone(),
             host: self.options.host.clone(),
@@ -179,44 +198,20 @@ impl RedisStore {
 
     /// What the server refused, said so that a person knows what to change.
     fn refused(&self, e: &redis::RedisError) -> StoreError {
-        let ns = &self.options.namespace;
-        let message = if e.kind() == redis::ErrorKind::AuthenticationFailed {
-            format!(
-                "Redis at {} refused the user name or password in --redis-url (redis_url)",
-                self.shown_url
-            )
-        } else {
-            match e.code() {
-                Some("NOPERM") => format!(
-                    "the Redis user may not use namespace {ns}: its ACL must allow the keys \
-                     mem:{{{ns}}}:* and the commands memdeck runs ({})",
-                    e.detail().unwrap_or("no permission")
-                ),
-                Some("OOM") => "the shared memory store is full: Redis reached its maxmemory \
-                                limit, so nothing was written (free memory on the server or \
-                                raise maxmemory; keep maxmemory-policy noeviction)"
-                    .to_owned(),
-                Some("READONLY") => format!(
-                    "Redis at {} is a read-only replica; point --redis-url at the primary",
-                    self.shown_url
-                ),
-                _ => format!("Redis refused the command: {e}"),
-            }
-        };
-        StoreError::Rejected(message)
+        refusal(e, &self.shown_url, &self.options.namespace)
     }
 
     /// Run `f` on the command connection, connecting first when needed; a broken connection is
     /// dropped (the next command reconnects).
     fn with_conn<T>(
         &self,
-        f: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+        f: impl FnOnce(&mut dyn ConnectionLike) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
         let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
             let conn = self
-                .client
-                .get_connection_with_timeout(CONNECT_TIMEOUT)
+                .link
+                .connect(CONNECT_TIMEOUT, RESPONSE_TIMEOUT)
                 .map_err(|e| {
                     if e.kind() == redis::ErrorKind::AuthenticationFailed {
                         self.refused(&e)
@@ -224,15 +219,12 @@ impl RedisStore {
                         self.unreachable(&e)
                     }
                 })?;
-            conn.set_read_timeout(Some(RESPONSE_TIMEOUT))
-                .and_then(|()| conn.set_write_timeout(Some(RESPONSE_TIMEOUT)))
-                .map_err(|e| self.unreachable(&e))?;
             *slot = Some(conn);
         }
         let Some(conn) = slot.as_mut() else {
             return Err(StoreError::Rejected("no Redis connection".to_owned()));
         };
-        match f(conn) {
+        match f(conn.as_mut()) {
             Ok(v) => {
                 set_status(&self.status, None);
                 Ok(v)
@@ -391,8 +383,47 @@ fn contention_pause(attempt: u32) -> Duration {
     Duration::from_millis((spread % ceiling).min(100) + 1)
 }
 
+/// What the server refused, said so that a person knows what to change.
+fn refusal(e: &redis::RedisError, shown_url: &str, ns: &str) -> StoreError {
+    let message = if e.kind() == redis::ErrorKind::AuthenticationFailed {
+        format!("Redis at {shown_url} refused the user name or password in --redis-url (redis_url)")
+    } else if e.kind() == redis::ErrorKind::InvalidClientConfig {
+        format!("Redis at {shown_url}: {e}")
+    } else {
+        match e.code() {
+            Some("NOPERM") => format!(
+                "the Redis user may not use namespace {ns}: its ACL must allow the keys \
+                 mem:{{{ns}}}:* and the commands memdeck runs ({})",
+                e.detail().unwrap_or("no permission")
+            ),
+            Some("OOM") => "the shared memory store is full: Redis reached its maxmemory \
+                            limit, so nothing was written (free memory on the server or \
+                            raise maxmemory; keep maxmemory-policy noeviction)"
+                .to_owned(),
+            Some("READONLY") => format!(
+                "Redis at {shown_url} is a read-only replica; point --redis-url at the primary"
+            ),
+            _ => format!("Redis refused the command: {e}"),
+        }
+    };
+    StoreError::Rejected(message)
+}
+
 fn is_connection_error(e: &redis::RedisError) -> bool {
-    e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal()
+    use redis::ServerErrorKind as K;
+    // A cluster in the middle of a failover (or a server still loading its data) answers
+    // with one of these until it settles: the store is unreachable for now, not refusing.
+    let settling = matches!(
+        e.kind(),
+        redis::ErrorKind::Server(
+            K::ClusterDown | K::TryAgain | K::MasterDown | K::BusyLoading | K::Moved | K::Ask
+        )
+    );
+    settling
+        || e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_timeout()
+        || e.is_connection_refusal()
 }
 
 /// A namespace: 1 to 64 letters, digits, `.`, `_` or `-`.
@@ -414,6 +445,15 @@ pub fn check_namespace(ns: &str) -> Result<(), StoreError> {
 /// A Redis URL with any password replaced, read by a real URL parser (a password may hold `@`,
 /// `:` or `/`); a URL that does not parse is not echoed at all.
 pub fn redact_url(raw: &str) -> String {
+    let urls = split_urls(raw);
+    if urls.len() > 1 {
+        // A cluster's nodes: each one redacted.
+        return urls
+            .iter()
+            .map(|u| redact_url(u))
+            .collect::<Vec<_>>()
+            .join(",");
+    }
     let Ok(url) = url::Url::parse(raw) else {
         return "(a Redis URL that cannot be read)".to_owned();
     };
@@ -484,6 +524,13 @@ mod tests {
             redact_url("unix:///tmp/r.sock?password=s3cret"),
             "unix:///tmp/r.sock?password=<redacted>"
         );
+        // A cluster's nodes, each redacted; a comma inside a password is not a separator.
+        assert_eq!(
+            redact_url("redis://:pw1@a:7000, rediss://u:pw2@b:7001"),
+            "redis://:<redacted>@a:7000,rediss://u:<redacted>@b:7001"
+        );
+        assert!(!redact_url("redis://alice:pa,ss@db:6379").contains("ss@"));
+        assert!(!redact_url("redis://alice:pa,ss@db:6379").contains("pa"));
         // Passwords holding the characters that end the user part.
         for (raw, shown) in [
             (

@@ -16,8 +16,13 @@ use crate::memory::{
 
 impl MemoryStore for RedisStore {
     fn describe(&self) -> String {
+        let kind = if self.link.is_cluster() {
+            "Redis Cluster"
+        } else {
+            "Redis"
+        };
         format!(
-            "Redis {} namespace {}",
+            "{kind} {} namespace {}",
             self.shown_url, self.options.namespace
         )
     }

@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use redis::Connection;
 use tokio::sync::broadcast;
 
 use super::CONNECT_TIMEOUT;
+use super::link::{Conn, Link};
 use super::stream::{change_of, stream_entries};
 use crate::memory::MemoryChange;
 
@@ -29,7 +29,7 @@ pub(super) fn set_status(
 
 /// Follows the history stream for changes made by other clients.
 pub(super) struct Watcher {
-    pub(super) client: redis::Client,
+    pub(super) link: Link,
     pub(super) log: String,
     pub(super) cid: String,
     pub(super) host: String,
@@ -49,17 +49,14 @@ impl Watcher {
     pub(super) fn run(self, mut last: String) {
         const FIRST_PAUSE: Duration = Duration::from_millis(100);
         let mut backoff = FIRST_PAUSE;
-        let mut conn: Option<Connection> = None;
+        let mut conn: Option<Conn> = None;
         let mut healthy = true;
         let mut logged = String::new();
         while !self.stop.load(Ordering::Relaxed) {
             if conn.is_none() {
-                match self.client.get_connection_with_timeout(CONNECT_TIMEOUT) {
-                    Ok(c) => {
-                        // Longer than the blocking read, so a quiet store is not an error.
-                        let _ = c.set_read_timeout(Some(Duration::from_secs(10)));
-                        conn = Some(c);
-                    }
+                // Replies may take longer than the blocking read, so a quiet store is no error.
+                match self.link.connect(CONNECT_TIMEOUT, Duration::from_secs(10)) {
+                    Ok(c) => conn = Some(c),
                     Err(e) => {
                         healthy = false;
                         self.failed("cannot connect", &e, &mut logged, &mut backoff);
@@ -75,8 +72,11 @@ impl Watcher {
             if healthy {
                 read.arg("BLOCK").arg(2000);
             }
-            let reply: redis::RedisResult<redis::Value> =
-                read.arg("STREAMS").arg(&self.log).arg(&last).query(c);
+            let reply: redis::RedisResult<redis::Value> = read
+                .arg("STREAMS")
+                .arg(&self.log)
+                .arg(&last)
+                .query(c.as_mut());
             match reply {
                 Ok(value) => {
                     if !healthy {

@@ -1,0 +1,206 @@
+//! A real Redis Cluster of the test's own: three primaries (`redis-server --cluster-enabled
+//! yes`) on free loopback ports, joined with `redis-cli --cluster create`, stopped when
+//! dropped. Clusters need TCP (their bus is the port + 10000), so unlike `redis.rs` this one
+//! listens on 127.0.0.1, bound to loopback only and with no data saved.
+#![allow(dead_code, clippy::unwrap_used, clippy::pedantic)]
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+use memdeck::memory::redis::{RedisOptions, RedisStore};
+
+pub struct RedisCluster {
+    pub dir: tempfile::TempDir,
+    pub ports: Vec<u16>,
+    children: Vec<Child>,
+}
+
+/// Where the next search for a free port starts (spread by process, so two test binaries
+/// running at once rarely try the same ports).
+static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
+
+/// A port that is free on loopback, with its cluster bus port (+10000) free too.
+fn free_port() -> u16 {
+    let _ = NEXT_PORT.compare_exchange(
+        0,
+        20_000 + (std::process::id() % 500) as u16 * 20,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let port = NEXT_PORT.fetch_add(1, Ordering::SeqCst);
+        assert!(port < 30_000, "no free loopback ports for the cluster");
+        let free = |p: u16| TcpListener::bind(("127.0.0.1", p)).is_ok();
+        if free(port) && free(port + 10_000) {
+            return port;
+        }
+    }
+}
+
+impl RedisCluster {
+    /// Three primaries holding all 16,384 slots, ready (`cluster_state:ok` on every node).
+    pub fn start() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("memdeck-cluster-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap();
+        let mut cluster = Self {
+            dir,
+            ports: Vec::new(),
+            children: Vec::new(),
+        };
+        for _ in 0..3 {
+            let port = free_port();
+            let node_dir = cluster.dir.path().join(port.to_string());
+            std::fs::create_dir_all(&node_dir).unwrap();
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--cluster-enabled", "yes", "--cluster-config-file"])
+                .arg(node_dir.join("nodes.conf"))
+                .args(["--cluster-node-timeout", "2000"])
+                .args(["--save", "", "--appendonly", "no", "--dir"])
+                .arg(&node_dir)
+                .args(["--daemonize", "no", "--loglevel", "warning"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "cannot start redis-server ({e}): install the Debian package redis-server"
+                    )
+                });
+            cluster.children.push(child);
+            cluster.ports.push(port);
+        }
+        for &port in &cluster.ports {
+            wait_for(&format!("redis-server on port {port}"), || {
+                ping(port).is_some()
+            });
+        }
+        let mut create = Command::new("redis-cli");
+        create.args(["--cluster", "create"]);
+        for port in &cluster.ports {
+            create.arg(format!("127.0.0.1:{port}"));
+        }
+        let out = create
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot run redis-cli ({e}): it comes with the Debian package redis-server")
+            });
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for &port in &cluster.ports.clone() {
+            wait_for("the cluster to be ready", || {
+                cluster_info(port).is_some_and(|i| i.contains("cluster_state:ok"))
+            });
+        }
+        cluster
+    }
+
+    /// One node's URL.
+    pub fn url(&self, node: usize) -> String {
+        format!("redis://127.0.0.1:{}", self.ports[node])
+    }
+
+    /// Every node's URL, comma-separated.
+    pub fn urls(&self) -> String {
+        (0..self.ports.len())
+            .map(|n| self.url(n))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// A store reaching the cluster through `url` (one node, or several).
+    pub fn store_at(&self, url: &str, namespace: &str, host: &str) -> RedisStore {
+        RedisStore::open(RedisOptions {
+            url: url.to_owned(),
+            namespace: namespace.to_owned(),
+            max_file_bytes: 100 * 1024,
+            history_keep: 10_000,
+            host: host.to_owned(),
+        })
+        .unwrap()
+    }
+
+    /// The node (index) whose slots hold `key`.
+    pub fn owner(&self, key: &str) -> usize {
+        let mut conn = node(self.ports[0]);
+        let slot: u16 = redis::cmd("CLUSTER")
+            .arg("KEYSLOT")
+            .arg(key)
+            .query(&mut conn)
+            .unwrap();
+        let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(&mut conn).unwrap();
+        let line = nodes.lines().find(|l| owns(l, slot)).unwrap();
+        // `<id> 127.0.0.1:<port>@<bus> …`
+        let port: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .split(['@', ':'])
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        self.ports.iter().position(|&p| p == port).unwrap()
+    }
+}
+
+/// Whether a `CLUSTER NODES` line lists `slot` among its ranges.
+fn owns(line: &str, slot: u16) -> bool {
+    line.split_whitespace().skip(8).any(|range| {
+        let (from, to) = range.split_once('-').unwrap_or((range, range));
+        match (from.parse::<u16>(), to.parse::<u16>()) {
+            (Ok(from), Ok(to)) => (from..=to).contains(&slot),
+            _ => false,
+        }
+    })
+}
+
+fn node(port: u16) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}"))
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+fn ping(port: u16) -> Option<String> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
+    let mut conn = client
+        .get_connection_with_timeout(Duration::from_millis(200))
+        .ok()?;
+    redis::cmd("PING").query(&mut conn).ok()
+}
+
+fn cluster_info(port: u16) -> Option<String> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
+    let mut conn = client
+        .get_connection_with_timeout(Duration::from_millis(200))
+        .ok()?;
+    redis::cmd("CLUSTER").arg("INFO").query(&mut conn).ok()
+}
+
+fn wait_for(what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
