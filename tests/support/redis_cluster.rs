@@ -23,15 +23,17 @@ static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 
 /// A port that is free on loopback, with its cluster bus port (+10000) free too.
 fn free_port() -> u16 {
+    // Both ports stay below 32768, where Linux starts handing out ephemeral ports for outgoing
+    // connections (a node's bus port taken by one of them makes it refuse to start).
     let _ = NEXT_PORT.compare_exchange(
         0,
-        20_000 + (std::process::id() % 500) as u16 * 20,
+        12_000 + (std::process::id() % 400) as u16 * 25,
         Ordering::SeqCst,
         Ordering::SeqCst,
     );
     loop {
         let port = NEXT_PORT.fetch_add(1, Ordering::SeqCst);
-        assert!(port < 30_000, "no free loopback ports for the cluster");
+        assert!(port < 22_700, "no free loopback ports for the cluster");
         let free = |p: u16| TcpListener::bind(("127.0.0.1", p)).is_ok();
         if free(port) && free(port + 10_000) {
             return port;
@@ -42,6 +44,11 @@ fn free_port() -> u16 {
 impl RedisCluster {
     /// Three primaries holding all 16,384 slots, ready (`cluster_state:ok` on every node).
     pub fn start() -> Self {
+        Self::with_replicas(0)
+    }
+
+    /// Three primaries, each with `replicas` replicas (`redis-cli` picks which follows which).
+    pub fn with_replicas(replicas: usize) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("memdeck-cluster-")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -51,7 +58,7 @@ impl RedisCluster {
             ports: Vec::new(),
             children: Vec::new(),
         };
-        for _ in 0..3 {
+        for _ in 0..3 * (1 + replicas) {
             let port = free_port();
             let node_dir = cluster.dir.path().join(port.to_string());
             std::fs::create_dir_all(&node_dir).unwrap();
@@ -60,6 +67,10 @@ impl RedisCluster {
                 .args(["--cluster-enabled", "yes", "--cluster-config-file"])
                 .arg(node_dir.join("nodes.conf"))
                 .args(["--cluster-node-timeout", "2000"])
+                // Replicas sync at once, and may take over however long their link was down
+                // (a test kills primaries soon after the start).
+                .args(["--repl-diskless-sync-delay", "0"])
+                .args(["--cluster-replica-validity-factor", "0"])
                 .args(["--save", "", "--appendonly", "no", "--dir"])
                 .arg(&node_dir)
                 .args(["--daemonize", "no", "--loglevel", "warning"])
@@ -85,7 +96,7 @@ impl RedisCluster {
             create.arg(format!("127.0.0.1:{port}"));
         }
         let out = create
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| {
@@ -101,8 +112,33 @@ impl RedisCluster {
             wait_for("the cluster to be ready", || {
                 cluster_info(port).is_some_and(|i| i.contains("cluster_state:ok"))
             });
+            // A replica is ready once it has its primary's data.
+            wait_for("the replicas to sync", || {
+                replication(port).is_some_and(|i| {
+                    i.contains("role:master") || i.contains("master_link_status:up")
+                })
+            });
         }
         cluster
+    }
+
+    /// Kill node `n` at once (no shutdown), as a crash would.
+    pub fn kill(&mut self, n: usize) {
+        let _ = self.children[n].kill();
+        let _ = self.children[n].wait();
+    }
+
+    /// Whether node `n` is a primary now (asked of node `ask`, which must be up).
+    pub fn is_primary(&self, ask: usize, n: usize) -> bool {
+        let mut conn = node(self.ports[ask]);
+        let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(&mut conn).unwrap();
+        let port = format!(":{}@", self.ports[n]);
+        nodes.lines().any(|l| {
+            l.contains(&port)
+                && l.split_whitespace()
+                    .nth(2)
+                    .is_some_and(|f| f.contains("master") && !f.contains("fail"))
+        })
     }
 
     /// One node's URL.
@@ -132,14 +168,31 @@ impl RedisCluster {
 
     /// The node (index) whose slots hold `key`.
     pub fn owner(&self, key: &str) -> usize {
-        let mut conn = node(self.ports[0]);
+        self.owner_now(key).unwrap()
+    }
+
+    /// The node (index) whose slots hold `key`, if a node not marked failing holds them now.
+    pub fn owner_now(&self, key: &str) -> Option<usize> {
+        // Any node that still answers knows the map.
+        let mut conn = self
+            .ports
+            .iter()
+            .find_map(|&p| {
+                redis::Client::open(format!("redis://127.0.0.1:{p}"))
+                    .ok()?
+                    .get_connection_with_timeout(Duration::from_millis(200))
+                    .ok()
+            })
+            .unwrap();
         let slot: u16 = redis::cmd("CLUSTER")
             .arg("KEYSLOT")
             .arg(key)
             .query(&mut conn)
             .unwrap();
         let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(&mut conn).unwrap();
-        let line = nodes.lines().find(|l| owns(l, slot)).unwrap();
+        let line = nodes
+            .lines()
+            .find(|l| owns(l, slot) && !l.contains("fail"))?;
         // `<id> 127.0.0.1:<port>@<bus> …`
         let port: u16 = line
             .split_whitespace()
@@ -150,7 +203,7 @@ impl RedisCluster {
             .unwrap()
             .parse()
             .unwrap();
-        self.ports.iter().position(|&p| p == port).unwrap()
+        self.ports.iter().position(|&p| p == port)
     }
 }
 
@@ -186,6 +239,14 @@ fn cluster_info(port: u16) -> Option<String> {
         .get_connection_with_timeout(Duration::from_millis(200))
         .ok()?;
     redis::cmd("CLUSTER").arg("INFO").query(&mut conn).ok()
+}
+
+fn replication(port: u16) -> Option<String> {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
+    let mut conn = client
+        .get_connection_with_timeout(Duration::from_millis(200))
+        .ok()?;
+    redis::cmd("INFO").arg("replication").query(&mut conn).ok()
 }
 
 fn wait_for(what: &str, ready: impl Fn() -> bool) {
