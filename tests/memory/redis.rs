@@ -171,6 +171,93 @@ fn a_cluster_reached_through_any_node_shares_changes_both_ways() {
     );
 }
 
+/// A primary killed in the middle of writes: its replica takes over within seconds; every
+/// write that was answered as done is there exactly once, no line is there twice, the store
+/// said "unreachable" while the cluster failed over (never a refusal), and it works again
+/// afterwards without being reopened.
+#[test]
+fn a_primary_killed_mid_writes_fails_over_and_loses_no_answered_write() {
+    let mut cluster = RedisCluster::with_replicas(1);
+    let ns = "failover";
+    let owner = cluster.owner(&format!("mem:{{{ns}}}:log"));
+    let store = Arc::new(cluster.store_at(&cluster.urls(), ns, "laptop-a"));
+    let file = json!({"command": "create", "path": "/memories/log.md", "file_text": "start\n"});
+    assert!(!execute(store.as_ref(), &file, "Alice").is_error);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (store.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let (mut done, mut failed) = (Vec::new(), Vec::new());
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let line = format!("w{i}");
+                let input = json!({"command": "insert", "path": "/memories/log.md",
+                    "insert_line": 0, "insert_text": format!("{line}\n")});
+                let result = execute(store.as_ref(), &input, "Alice");
+                if result.is_error {
+                    failed.push((line, result.content));
+                } else {
+                    done.push(line);
+                }
+                i += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            (done, failed)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(800));
+    cluster.kill(owner);
+    let started = Instant::now();
+    // Wait for another node to own the slot.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if cluster
+            .owner_now(&format!("mem:{{{ns}}}:log"))
+            .is_some_and(|n| n != owner)
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no replica took over");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("a replica owned the slot after {:?}", started.elapsed());
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (done, failed) = writer.join().unwrap();
+    eprintln!(
+        "{} writes answered as done, {} failed",
+        done.len(),
+        failed.len()
+    );
+    for (_, why) in &failed {
+        assert!(why.contains("unreachable"), "a failed write said: {why}");
+    }
+    let text = store.read(&path("/memories/log.md")).unwrap().text;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in text.lines() {
+        *counts.entry(line).or_default() += 1;
+    }
+    for line in &done {
+        assert_eq!(
+            counts.get(line.as_str()),
+            Some(&1),
+            "{line} answered as done: {text}"
+        );
+    }
+    assert!(
+        counts.values().all(|&n| n == 1),
+        "a line is there twice: {text}"
+    );
+    // Writes made after the failover were answered as done.
+    assert!(done.len() > 20, "{} writes done", done.len());
+    let after = execute(
+        store.as_ref(),
+        &json!({"command": "view", "path": "/memories/log.md"}),
+        "Alice",
+    );
+    assert!(!after.is_error, "{}", after.content);
+}
+
 /// `memdeck` against the test's server.
 fn memdeck(server: &RedisServer, namespace: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_memdeck"));

@@ -69,7 +69,7 @@ impl RedisCluster {
                 .args(["--cluster-node-timeout", "2000"])
                 // Replicas sync at once, and may take over however long their link was down
                 // (a test kills primaries soon after the start).
-                .args(["--repl-diskless-sync-delay", "0"])
+                .args(["--repl-diskless-sync", "no"])
                 .args(["--cluster-replica-validity-factor", "0"])
                 .args(["--save", "", "--appendonly", "no", "--dir"])
                 .arg(&node_dir)
