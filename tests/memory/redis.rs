@@ -626,6 +626,73 @@ fn the_app_keeps_running_while_the_server_is_down_and_catches_up() {
     tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
 }
 
+/// The app on a Redis Cluster whose primary for the team's namespace dies: the status bar
+/// says the shared memory is unreachable while the replica takes over, then clears by itself,
+/// and another machine's change made after the failover shows in the panel.
+#[test]
+fn the_app_on_a_cluster_rides_out_a_failover() {
+    let mut cluster = RedisCluster::with_replicas(1);
+    let ns = "demo";
+    let owner = cluster.owner(&format!("mem:{{{ns}}}:log"));
+    // The app and the other machine reach the cluster through a node that is not the owner.
+    let via = cluster.url((owner + 1) % 3);
+    let other = cluster.store_at(&cluster.urls(), ns, "johns-laptop");
+    other
+        .save(
+            &path("/memories/before.md"),
+            "from John\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let dir = cluster.dir.path().display().to_string();
+    let command = format!(
+        "env -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider demo --demo-speed 0 \
+         --memory-backend redis --redis-url {via} --namespace {ns} --log-file {dir}/log \
+         --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
+        bin = env!("CARGO_BIN_EXE_memdeck"),
+    );
+    let tmux = tmux::Tmux::start(150, 40, &command);
+    let shown = tmux.wait_for("the shared file in the panel", |s| s.contains("before.md"));
+    assert!(shown.contains("Redis Cluster"), "{shown}");
+
+    cluster.kill(owner);
+    tmux.wait_for("the status bar to say the store is down", |s| {
+        s.contains("shared memory unreachable")
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while cluster
+        .owner_now(&format!("mem:{{{ns}}}:log"))
+        .is_none_or(|n| n == owner)
+    {
+        assert!(Instant::now() < deadline, "no replica took over");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The other machine writes once the cluster is whole again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while other
+        .save(
+            &path("/memories/after.md"),
+            "after the failover\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the other machine never wrote again"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let shown = tmux.wait_for("the recovery", |s| {
+        s.contains("after.md") && !s.contains("shared memory unreachable")
+    });
+    assert!(shown.contains("before.md"), "{shown}");
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+}
+
 /// `memory migrate`: a local store with its history copied to Redis and back; the copies hold
 /// the same files (empty directories included, hidden names left out), the same history (who, when, what)
 /// and the same versions, so restores work; a store that is not empty is never overwritten.
