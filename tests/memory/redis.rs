@@ -553,13 +553,14 @@ fn a_read_that_fails_at_once_backs_off_and_the_trouble_stays_shown() {
 
 use crate::support::tmux;
 
-/// The app on the shared store: another machine's file appears in the panel with its machine;
-/// the server dies: the app keeps running and says so in the status bar, a memory command fails
-/// clearly; the server comes back: the status clears and what was written meanwhile shows.
-#[test]
-fn the_app_keeps_running_while_the_server_is_down_and_catches_up() {
-    let mut server = RedisServer::durable();
-    let other = server.store("demo", "johns-laptop");
+/// John's machine saves /memories/before.md through `other`; then the app starts in tmux on
+/// the store at `url` (files under `dir`) and shows it in the panel.
+fn app_on_the_store(
+    other: &memdeck::memory::redis::RedisStore,
+    dir: &std::path::Path,
+    url: &str,
+    ns: &str,
+) -> (tmux::Tmux, String) {
     other
         .save(
             &path("/memories/before.md"),
@@ -568,16 +569,26 @@ fn the_app_keeps_running_while_the_server_is_down_and_catches_up() {
             WriteCtx::new("John", "create"),
         )
         .unwrap();
-    let dir = server.dir.path().display().to_string();
+    let dir = dir.display().to_string();
     let command = format!(
         "env -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider demo --demo-speed 0 \
-         --memory-backend redis --redis-url {url} --namespace demo --log-file {dir}/log \
+         --memory-backend redis --redis-url {url} --namespace {ns} --log-file {dir}/log \
          --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
         bin = env!("CARGO_BIN_EXE_memdeck"),
-        url = server.url(),
     );
     let tmux = tmux::Tmux::start(150, 40, &command);
     let shown = tmux.wait_for("the shared file in the panel", |s| s.contains("before.md"));
+    (tmux, shown)
+}
+
+/// The app on the shared store: another machine's file appears in the panel with its machine;
+/// the server dies: the app keeps running and says so in the status bar, a memory command fails
+/// clearly; the server comes back: the status clears and what was written meanwhile shows.
+#[test]
+fn the_app_keeps_running_while_the_server_is_down_and_catches_up() {
+    let mut server = RedisServer::durable();
+    let other = server.store("demo", "johns-laptop");
+    let (tmux, shown) = app_on_the_store(&other, server.dir.path(), &server.url(), "demo");
     assert!(shown.contains("Redis redis+unix://"), "{shown}");
     assert!(
         shown.contains("John@johns-laptop") || shown.contains("John@johns-lap"),
@@ -637,23 +648,7 @@ fn the_app_on_a_cluster_rides_out_a_failover() {
     // The app and the other machine reach the cluster through a node that is not the owner.
     let via = cluster.url((owner + 1) % 3);
     let other = cluster.store_at(&cluster.urls(), ns, "johns-laptop");
-    other
-        .save(
-            &path("/memories/before.md"),
-            "from John\n",
-            Expect::Absent,
-            WriteCtx::new("John", "create"),
-        )
-        .unwrap();
-    let dir = cluster.dir.path().display().to_string();
-    let command = format!(
-        "env -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider demo --demo-speed 0 \
-         --memory-backend redis --redis-url {via} --namespace {ns} --log-file {dir}/log \
-         --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
-        bin = env!("CARGO_BIN_EXE_memdeck"),
-    );
-    let tmux = tmux::Tmux::start(150, 40, &command);
-    let shown = tmux.wait_for("the shared file in the panel", |s| s.contains("before.md"));
+    let (tmux, shown) = app_on_the_store(&other, cluster.dir.path(), &via, ns);
     assert!(shown.contains("Redis Cluster"), "{shown}");
 
     cluster.kill(owner);
