@@ -7,6 +7,7 @@
 use crate::support::redis as redis_server;
 
 use crate::support::redis_cluster::RedisCluster;
+use crate::support::redis_sentinel::RedisSentinel;
 use memdeck::memory::{
     Expect, LocalOptions, LocalStore, MemPath, MemoryStore, Retention, ToolResult, WriteCtx,
     execute, redis::RedisStore,
@@ -139,6 +140,20 @@ fn every_command_answers_the_same_through_one_cluster_node() {
     }
     let seeded = cluster.store_at(&cluster.urls(), "seeded", "test-host");
     answers_as_the_local_store(&seeded);
+}
+
+/// Through Sentinel (`redis+sentinel://` naming three sentinels), the store finds the primary
+/// and the suite answers as the local store does.
+#[test]
+fn every_command_answers_the_same_through_sentinel() {
+    let set = RedisSentinel::start();
+    let store = set.store("conformance", "test-host");
+    assert!(
+        store.describe().starts_with("Redis (Sentinel) "),
+        "{}",
+        store.describe()
+    );
+    answers_as_the_local_store(&store);
 }
 
 /// Run the suite on `redis` and on a fresh local store: the same results, history, versions

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::support::redis_cluster::RedisCluster;
+use crate::support::redis_sentinel::RedisSentinel;
 use memdeck::memory::{
     ChangeKind, Expect, MemPath, MemoryChange, MemoryStore, Version, WriteCtx, execute,
 };
@@ -171,65 +172,47 @@ fn a_cluster_reached_through_any_node_shares_changes_both_ways() {
     );
 }
 
-/// A primary killed in the middle of writes: its replica takes over within seconds; every
-/// write that was answered as done is there exactly once, no line is there twice, the store
-/// said "unreachable" while the cluster failed over (never a refusal), and it works again
-/// afterwards without being reopened.
-#[test]
-fn a_primary_killed_mid_writes_fails_over_and_loses_no_answered_write() {
-    let mut cluster = RedisCluster::with_replicas(1);
-    let ns = "failover";
-    let owner = cluster.owner(&format!("mem:{{{ns}}}:log"));
-    let store = Arc::new(cluster.store_at(&cluster.urls(), ns, "laptop-a"));
+/// Insert a unique line into /memories/log.md every 10 ms until told to stop; returns the
+/// lines answered as done and the failures' texts.
+fn keep_writing(
+    store: Arc<dyn MemoryStore + Send + Sync>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<(Vec<String>, Vec<String>)> {
     let file = json!({"command": "create", "path": "/memories/log.md", "file_text": "start\n"});
     assert!(!execute(store.as_ref(), &file, "Alice").is_error);
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let (store, stop) = (store.clone(), stop.clone());
-        std::thread::spawn(move || {
-            let (mut done, mut failed) = (Vec::new(), Vec::new());
-            let mut i = 0;
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let line = format!("w{i}");
-                let input = json!({"command": "insert", "path": "/memories/log.md",
-                    "insert_line": 0, "insert_text": format!("{line}\n")});
-                let result = execute(store.as_ref(), &input, "Alice");
-                if result.is_error {
-                    failed.push((line, result.content));
-                } else {
-                    done.push(line);
-                }
-                i += 1;
-                std::thread::sleep(Duration::from_millis(10));
+    std::thread::spawn(move || {
+        let (mut done, mut failed) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let line = format!("w{i}");
+            let input = json!({"command": "insert", "path": "/memories/log.md",
+                "insert_line": 0, "insert_text": format!("{line}\n")});
+            let result = execute(store.as_ref(), &input, "Alice");
+            if result.is_error {
+                failed.push(result.content);
+            } else {
+                done.push(line);
             }
-            (done, failed)
-        })
-    };
-    std::thread::sleep(Duration::from_millis(800));
-    cluster.kill(owner);
-    let started = Instant::now();
-    // Wait for another node to own the slot.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if cluster
-            .owner_now(&format!("mem:{{{ns}}}:log"))
-            .is_some_and(|n| n != owner)
-        {
-            break;
+            i += 1;
+            std::thread::sleep(Duration::from_millis(10));
         }
-        assert!(Instant::now() < deadline, "no replica took over");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    eprintln!("a replica owned the slot after {:?}", started.elapsed());
-    std::thread::sleep(Duration::from_secs(2));
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let (done, failed) = writer.join().unwrap();
+        (done, failed)
+    })
+}
+
+/// After a failover: every write answered as done is in the file exactly once, no line is
+/// there twice, every failure said "unreachable" (never a refusal), writes went on after the
+/// failover, and the store still works.
+fn check_no_answered_write_lost(
+    store: &dyn MemoryStore,
+    (done, failed): (Vec<String>, Vec<String>),
+) {
     eprintln!(
         "{} writes answered as done, {} failed",
         done.len(),
         failed.len()
     );
-    for (_, why) in &failed {
+    for why in &failed {
         assert!(why.contains("unreachable"), "a failed write said: {why}");
     }
     let text = store.read(&path("/memories/log.md")).unwrap().text;
@@ -248,14 +231,62 @@ fn a_primary_killed_mid_writes_fails_over_and_loses_no_answered_write() {
         counts.values().all(|&n| n == 1),
         "a line is there twice: {text}"
     );
-    // Writes made after the failover were answered as done.
     assert!(done.len() > 20, "{} writes done", done.len());
     let after = execute(
-        store.as_ref(),
+        store,
         &json!({"command": "view", "path": "/memories/log.md"}),
         "Alice",
     );
     assert!(!after.is_error, "{}", after.content);
+}
+
+/// A cluster primary killed in the middle of writes: its replica owns the slot within seconds
+/// and no write answered as done is lost or doubled.
+#[test]
+fn a_primary_killed_mid_writes_fails_over_and_loses_no_answered_write() {
+    let mut cluster = RedisCluster::with_replicas(1);
+    let ns = "failover";
+    let owner = cluster.owner(&format!("mem:{{{ns}}}:log"));
+    let store = Arc::new(cluster.store_at(&cluster.urls(), ns, "laptop-a"));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = keep_writing(store.clone(), stop.clone());
+    std::thread::sleep(Duration::from_millis(800));
+    cluster.kill(owner);
+    let took = cluster.wait_for_new_owner(&format!("mem:{{{ns}}}:log"), owner);
+    eprintln!("a replica owned the slot after {took:?}");
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    check_no_answered_write_lost(store.as_ref(), writer.join().unwrap());
+}
+
+/// Sentinel: the primary killed in the middle of writes; the sentinels promote the replica;
+/// the store asks them again on its next connection (a write refused by a demoted primary is
+/// sent to the new one), and no write answered as done is lost or doubled.
+#[test]
+fn sentinel_promotes_the_replica_and_the_store_follows() {
+    let mut set = RedisSentinel::start();
+    let store = Arc::new(set.store("failover", "laptop-a"));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = keep_writing(store.clone(), stop.clone());
+    std::thread::sleep(Duration::from_millis(800));
+    let old = set.primary_port().unwrap();
+    set.kill_data(old);
+    let started = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while set.primary_port().is_none_or(|p| p == old) {
+        assert!(
+            Instant::now() < deadline,
+            "the sentinels promoted no replica"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "the sentinels named a new primary after {:?}",
+        started.elapsed()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    check_no_answered_write_lost(store.as_ref(), writer.join().unwrap());
 }
 
 /// `memdeck` against the test's server.
@@ -655,14 +686,7 @@ fn the_app_on_a_cluster_rides_out_a_failover() {
     tmux.wait_for("the status bar to say the store is down", |s| {
         s.contains("shared memory unreachable")
     });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while cluster
-        .owner_now(&format!("mem:{{{ns}}}:log"))
-        .is_none_or(|n| n == owner)
-    {
-        assert!(Instant::now() < deadline, "no replica took over");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    cluster.wait_for_new_owner(&format!("mem:{{{ns}}}:log"), owner);
     // The other machine writes once the cluster is whole again.
     let deadline = Instant::now() + Duration::from_secs(30);
     while other

@@ -8,6 +8,7 @@ pub mod fixture;
 pub mod mock;
 pub mod redis;
 pub mod redis_cluster;
+pub mod redis_sentinel;
 pub mod script;
 pub mod tmux;
 pub mod ui;

@@ -22,7 +22,7 @@ pub struct RedisCluster {
 static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
 
 /// A port that is free on loopback, with its cluster bus port (+10000) free too.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     // Both ports stay below 32768, where Linux starts handing out ephemeral ports for outgoing
     // connections (a node's bus port taken by one of them makes it refuse to start).
     let _ = NEXT_PORT.compare_exchange(
@@ -141,6 +141,19 @@ impl RedisCluster {
         })
     }
 
+    /// Wait (up to 30 s) until a node other than `old` owns `key`'s slot; how long it took.
+    pub fn wait_for_new_owner(&self, key: &str, old: usize) -> Duration {
+        let started = Instant::now();
+        while self.owner_now(key).is_none_or(|n| n == old) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no replica took over"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        started.elapsed()
+    }
+
     /// One node's URL.
     pub fn url(&self, node: usize) -> String {
         format!("redis://127.0.0.1:{}", self.ports[node])
@@ -249,8 +262,9 @@ fn replication(port: u16) -> Option<String> {
     redis::cmd("INFO").arg("replication").query(&mut conn).ok()
 }
 
-fn wait_for(what: &str, ready: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+/// Wait up to 30 s for `ready`.
+pub fn wait_for(what: &str, ready: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !ready() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));

@@ -1,4 +1,5 @@
-//! How the store reaches Redis: one server, or a cluster found from any of its nodes.
+//! How the store reaches Redis: one server, a cluster found from any of its nodes, or the
+//! primary that Sentinel names.
 //!
 //! `redis_url` names one server or several cluster nodes (comma-separated). At open, the first
 //! reachable node is asked whether cluster mode is on (`INFO cluster`); if it is, every
@@ -6,11 +7,17 @@
 //! learns the slot map, follows MOVED and ASK, and refreshes the map after a failover. A
 //! namespace's keys share one hash tag, so each script touches one slot and runs on the node
 //! that owns it.
+//!
+//! `redis+sentinel://[user:password@]host:26379[,host:26379…]/SERVICE` (or `rediss+sentinel`
+//! for TLS to the data nodes) asks the sentinels for SERVICE's primary at every connect, so
+//! after a failover the next connection goes to the new primary; the credentials are the data
+//! nodes' (the sentinels are asked without them).
 
 use std::time::Duration;
 
 use redis::ConnectionLike;
 use redis::cluster::ClusterClient;
+use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 
 /// A connection of either kind, as the commands use it.
 pub(super) type Conn = Box<dyn ConnectionLike + Send>;
@@ -21,6 +28,114 @@ pub(super) enum Link {
     Single(Box<redis::Client>),
     /// The nodes named in the URL; each connection learns the rest of the cluster from them.
     Cluster(Vec<String>),
+    /// The sentinels to ask for the service's primary.
+    Sentinel(Box<Sentinels>),
+}
+
+/// A `redis+sentinel://` URL, read.
+#[derive(Clone)]
+pub(super) struct Sentinels {
+    /// `redis://host:port` of each sentinel.
+    addresses: Vec<String>,
+    service: String,
+    nodes: SentinelNodeConnectionInfo,
+}
+
+/// Whether `url` names sentinels rather than a server.
+pub(super) fn is_sentinel_url(url: &str) -> bool {
+    url.starts_with("redis+sentinel://") || url.starts_with("rediss+sentinel://")
+}
+
+/// Read `redis+sentinel://[user:password@]host[:port][,host[:port]…]/SERVICE[?db=N]`.
+pub(super) fn parse_sentinel_url(url: &str) -> Result<Sentinels, String> {
+    let (tls, rest) = if let Some(rest) = url.strip_prefix("rediss+sentinel://") {
+        (true, rest)
+    } else if let Some(rest) = url.strip_prefix("redis+sentinel://") {
+        (false, rest)
+    } else {
+        return Err("a Sentinel URL starts with redis+sentinel:// or rediss+sentinel://".into());
+    };
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let (userinfo, hosts) = match authority.rsplit_once('@') {
+        Some((userinfo, hosts)) => (Some(userinfo), hosts),
+        None => (None, authority),
+    };
+    let service = decode(path.trim_end_matches('/'));
+    if service.is_empty() {
+        return Err(
+            "name the service after the sentinels: redis+sentinel://host:26379/mymaster".into(),
+        );
+    }
+    let mut addresses = Vec::new();
+    for host in hosts.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) => {
+                let port: u16 = port
+                    .parse()
+                    .map_err(|_| format!("{port:?} is not a port number"))?;
+                (name, port)
+            }
+            None => (host, 26379),
+        };
+        addresses.push(format!("redis://{name}:{port}"));
+    }
+    if addresses.is_empty() {
+        return Err("name at least one sentinel: redis+sentinel://host:26379/mymaster".into());
+    }
+    let mut info = redis::RedisConnectionInfo::default();
+    if let Some(userinfo) = userinfo {
+        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+        if !user.is_empty() {
+            info = info.set_username(decode(user));
+        }
+        if !password.is_empty() {
+            info = info.set_password(decode(password));
+        }
+    }
+    for param in query.split('&').filter(|p| !p.is_empty()) {
+        match param.split_once('=') {
+            Some(("db", n)) => {
+                let db: i64 = n.parse().map_err(|_| format!("db={n} is not a number"))?;
+                info = info.set_db(db);
+            }
+            _ => {
+                return Err(format!(
+                    "{param:?} is not a Sentinel URL parameter (only db=N is)"
+                ));
+            }
+        }
+    }
+    let mut nodes = SentinelNodeConnectionInfo::default().set_redis_connection_info(info);
+    if tls {
+        nodes = nodes.set_tls_mode(redis::TlsMode::Secure);
+    }
+    Ok(Sentinels {
+        addresses,
+        service,
+        nodes,
+    })
+}
+
+/// Percent-decoding of a URL part (`%40` -> `@`); a malformed escape stays as written.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The URL's parts: one server, or several nodes separated by commas. A comma counts as a
@@ -57,6 +172,18 @@ impl Link {
         connect: Duration,
         probe: &str,
     ) -> redis::RedisResult<Self> {
+        if let [url] = urls
+            && is_sentinel_url(url)
+        {
+            let sentinels = parse_sentinel_url(url).map_err(|e| {
+                redis::RedisError::from((
+                    redis::ErrorKind::InvalidClientConfig,
+                    "not a Sentinel URL",
+                    e,
+                ))
+            })?;
+            return Ok(Self::Sentinel(Box::new(sentinels)));
+        }
         let mut last_error = None;
         for url in urls {
             let client = redis::Client::open(url.as_str())?;
@@ -95,8 +222,20 @@ impl Link {
         }))
     }
 
-    pub(super) fn is_cluster(&self) -> bool {
-        matches!(self, Self::Cluster(_))
+    /// What kind of deployment, for `describe`.
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Self::Single(_) => "Redis",
+            Self::Cluster(_) => "Redis Cluster",
+            Self::Sentinel(_) => "Redis (Sentinel)",
+        }
+    }
+
+    /// Whether `e` means this connection reached a server that no longer takes writes and
+    /// another connection would find the one that does (Sentinel's primary moved).
+    pub(super) fn moved_primary(&self, e: &redis::RedisError) -> bool {
+        matches!(self, Self::Sentinel(_))
+            && e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly)
     }
 
     /// A new connection that waits at most `connect` to connect and `response` for a reply.
@@ -108,6 +247,18 @@ impl Link {
         match self {
             Self::Single(client) => {
                 let conn = client.get_connection_with_timeout(connect)?;
+                conn.set_read_timeout(Some(response))?;
+                conn.set_write_timeout(Some(response))?;
+                Ok(Box::new(conn))
+            }
+            Self::Sentinel(sentinels) => {
+                let mut asker = SentinelClient::build(
+                    sentinels.addresses.clone(),
+                    sentinels.service.as_str(),
+                    Some(sentinels.nodes.clone()),
+                    SentinelServerType::Master,
+                )?;
+                let conn = asker.get_client()?.get_connection_with_timeout(connect)?;
                 conn.set_read_timeout(Some(response))?;
                 conn.set_write_timeout(Some(response))?;
                 Ok(Box::new(conn))
@@ -126,6 +277,26 @@ impl Link {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sentinel_urls_name_the_sentinels_and_the_service() {
+        let s = parse_sentinel_url("redis+sentinel://u:p%40ss@a:26380, b/team?db=2").unwrap();
+        assert_eq!(s.addresses, ["redis://a:26380", "redis://b:26379"]);
+        assert_eq!(s.service, "team");
+        for (bad, says) in [
+            ("redis+sentinel://a:26379", "name the service"),
+            ("redis+sentinel:///team", "at least one sentinel"),
+            ("redis+sentinel://a:x/team", "not a port"),
+            (
+                "redis+sentinel://a/team?pass=1",
+                "not a Sentinel URL parameter",
+            ),
+        ] {
+            let e = parse_sentinel_url(bad).err().unwrap();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        assert_eq!(decode("p%40ss%2"), "p@ss%2");
+    }
 
     #[test]
     fn commas_separate_nodes_only_between_urls() {

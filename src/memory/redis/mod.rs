@@ -97,11 +97,17 @@ impl RedisStore {
         }
         let urls = split_urls(&options.url);
         for url in &urls {
+            if link::is_sentinel_url(url) {
+                link::parse_sentinel_url(url).map_err(|e| {
+                    StoreError::Rejected(format!("{} is not a Sentinel URL: {e}", redact_url(url)))
+                })?;
+                continue;
+            }
             redis::Client::open(url.as_str()).map_err(|e| {
                 StoreError::Rejected(format!(
                     "{} is not a Redis URL ({e}); use redis://host:6379, rediss://host:6380 \
-                     (TLS), redis+unix:///path/to/redis.sock, or a cluster's nodes separated \
-                     by commas",
+                     (TLS), redis+unix:///path/to/redis.sock, a cluster's nodes separated by \
+                     commas, or redis+sentinel://host:26379/service",
                     redact_url(url)
                 ))
             })?;
@@ -202,42 +208,51 @@ impl RedisStore {
     }
 
     /// Run `f` on the command connection, connecting first when needed; a broken connection is
-    /// dropped (the next command reconnects).
+    /// dropped (the next command reconnects). A write refused because the server became a
+    /// replica (Sentinel moved the primary) is run once more on a new connection, which asks
+    /// the sentinels again: the refused write changed nothing, so running it again is safe.
     fn with_conn<T>(
         &self,
-        f: impl FnOnce(&mut dyn ConnectionLike) -> redis::RedisResult<T>,
+        mut f: impl FnMut(&mut dyn ConnectionLike) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
         let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            let conn = self
-                .link
-                .connect(CONNECT_TIMEOUT, RESPONSE_TIMEOUT)
-                .map_err(|e| {
-                    if e.kind() == redis::ErrorKind::AuthenticationFailed {
-                        self.refused(&e)
-                    } else {
-                        self.unreachable(&e)
-                    }
-                })?;
-            *slot = Some(conn);
-        }
-        let Some(conn) = slot.as_mut() else {
-            return Err(StoreError::Rejected("no Redis connection".to_owned()));
-        };
-        match f(conn.as_mut()) {
-            Ok(v) => {
-                set_status(&self.status, None);
-                Ok(v)
+        for attempt in 0..2 {
+            if slot.is_none() {
+                let conn = self
+                    .link
+                    .connect(CONNECT_TIMEOUT, RESPONSE_TIMEOUT)
+                    .map_err(|e| {
+                        if e.kind() == redis::ErrorKind::AuthenticationFailed {
+                            self.refused(&e)
+                        } else {
+                            self.unreachable(&e)
+                        }
+                    })?;
+                *slot = Some(conn);
             }
-            Err(e) => {
-                if is_connection_error(&e) {
-                    *slot = None;
-                    Err(self.unreachable(&e))
-                } else {
-                    Err(self.refused(&e))
+            let Some(conn) = slot.as_mut() else {
+                return Err(StoreError::Rejected("no Redis connection".to_owned()));
+            };
+            match f(conn.as_mut()) {
+                Ok(v) => {
+                    set_status(&self.status, None);
+                    return Ok(v);
                 }
+                Err(e) if self.link.moved_primary(&e) => {
+                    *slot = None;
+                    if attempt == 1 {
+                        return Err(self.unreachable(&e));
+                    }
+                    tracing::info!("the Redis primary moved; asking the sentinels again");
+                }
+                Err(e) if is_connection_error(&e) => {
+                    *slot = None;
+                    return Err(self.unreachable(&e));
+                }
+                Err(e) => return Err(self.refused(&e)),
             }
         }
+        Err(StoreError::Rejected("no Redis connection".to_owned()))
     }
 
     /// Run a script with the common arguments, then its own.
@@ -445,6 +460,20 @@ pub fn check_namespace(ns: &str) -> Result<(), StoreError> {
 /// A Redis URL with any password replaced, read by a real URL parser (a password may hold `@`,
 /// `:` or `/`); a URL that does not parse is not echoed at all.
 pub fn redact_url(raw: &str) -> String {
+    if link::is_sentinel_url(raw) {
+        // The sentinels' list does not parse as one URL: hide the password by hand.
+        let (scheme, rest) = raw.split_once("://").unwrap_or(("", raw));
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(authority_end);
+        let shown = match authority.rsplit_once('@') {
+            Some((userinfo, hosts)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:<redacted>@{hosts}"),
+                None => format!("{userinfo}@{hosts}"),
+            },
+            None => authority.to_owned(),
+        };
+        return format!("{scheme}://{shown}{path}");
+    }
     let urls = split_urls(raw);
     if urls.len() > 1 {
         // A cluster's nodes: each one redacted.
@@ -523,6 +552,11 @@ mod tests {
         assert_eq!(
             redact_url("unix:///tmp/r.sock?password=s3cret"),
             "unix:///tmp/r.sock?password=<redacted>"
+        );
+        // Sentinels: the list kept, the password hidden.
+        assert_eq!(
+            redact_url("redis+sentinel://team:s3cr,et@a:26379,b:26380/mymaster"),
+            "redis+sentinel://team:<redacted>@a:26379,b:26380/mymaster"
         );
         // A cluster's nodes, each redacted; a comma inside a password is not a separator.
         assert_eq!(

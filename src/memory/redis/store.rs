@@ -16,11 +16,7 @@ use crate::memory::{
 
 impl MemoryStore for RedisStore {
     fn describe(&self) -> String {
-        let kind = if self.link.is_cluster() {
-            "Redis Cluster"
-        } else {
-            "Redis"
-        };
+        let kind = self.link.kind();
         format!(
             "{kind} {} namespace {}",
             self.shown_url, self.options.namespace
