@@ -200,11 +200,13 @@ fn keep_writing(
     })
 }
 
-/// After a failover: every write answered as done is in the file exactly once, no line is
-/// there twice, every failure said "unreachable" (never a refusal), writes went on after the
-/// failover, and the store still works.
+/// After a failover: every write answered as done is in the file as `reader` (a store opened
+/// after the failover, so it reaches the new primary) reads it, exactly once; no line is there
+/// twice; every failure said "unreachable" (never a refusal); writes went on after the
+/// failover, and the store that wrote still works.
 fn check_no_answered_write_lost(
     store: &dyn MemoryStore,
+    reader: &dyn MemoryStore,
     (done, failed): (Vec<String>, Vec<String>),
 ) {
     eprintln!(
@@ -215,7 +217,7 @@ fn check_no_answered_write_lost(
     for why in &failed {
         assert!(why.contains("unreachable"), "a failed write said: {why}");
     }
-    let text = store.read(&path("/memories/log.md")).unwrap().text;
+    let text = reader.read(&path("/memories/log.md")).unwrap().text;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for line in text.lines() {
         *counts.entry(line).or_default() += 1;
@@ -256,7 +258,8 @@ fn a_primary_killed_mid_writes_fails_over_and_loses_no_answered_write() {
     eprintln!("a replica owned the slot after {took:?}");
     std::thread::sleep(Duration::from_secs(2));
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    check_no_answered_write_lost(store.as_ref(), writer.join().unwrap());
+    let reader = cluster.store_at(&cluster.urls(), ns, "checker");
+    check_no_answered_write_lost(store.as_ref(), &reader, writer.join().unwrap());
 }
 
 /// Sentinel: the primary killed in the middle of writes; the sentinels promote the replica;
@@ -286,7 +289,8 @@ fn sentinel_promotes_the_replica_and_the_store_follows() {
     );
     std::thread::sleep(Duration::from_secs(2));
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    check_no_answered_write_lost(store.as_ref(), writer.join().unwrap());
+    let reader = set.store("failover", "checker");
+    check_no_answered_write_lost(store.as_ref(), &reader, writer.join().unwrap());
 }
 
 /// `memdeck` against the test's server.

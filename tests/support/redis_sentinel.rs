@@ -122,6 +122,11 @@ impl RedisSentinel {
         })
     }
 
+    /// Whether the data node on `port` says it is a replica now.
+    pub fn is_replica(&self, port: u16) -> bool {
+        info(port, "replication").is_some_and(|i| i.contains("role:slave"))
+    }
+
     /// Kill the data node on `port` at once, as a crash would.
     pub fn kill_data(&mut self, port: u16) {
         let i = self.data_ports.iter().position(|&p| p == port).unwrap();

@@ -10,8 +10,9 @@
 //!
 //! `redis+sentinel://[user:password@]host:26379[,host:26379…]/SERVICE` (or `rediss+sentinel`
 //! for TLS to the data nodes) asks the sentinels for SERVICE's primary at every connect, so
-//! after a failover the next connection goes to the new primary; the credentials are the data
-//! nodes' (the sentinels are asked without them).
+//! after a failover the next connection goes to the new primary (Sentinel disconnects the
+//! clients of a primary it demotes); the credentials are the data nodes' (the sentinels are
+//! asked without them).
 
 use std::time::Duration;
 
@@ -229,13 +230,6 @@ impl Link {
             Self::Cluster(_) => "Redis Cluster",
             Self::Sentinel(_) => "Redis (Sentinel)",
         }
-    }
-
-    /// Whether `e` means this connection reached a server that no longer takes writes and
-    /// another connection would find the one that does (Sentinel's primary moved).
-    pub(super) fn moved_primary(&self, e: &redis::RedisError) -> bool {
-        matches!(self, Self::Sentinel(_))
-            && e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly)
     }
 
     /// A new connection that waits at most `connect` to connect and `response` for a reply.

@@ -208,51 +208,42 @@ impl RedisStore {
     }
 
     /// Run `f` on the command connection, connecting first when needed; a broken connection is
-    /// dropped (the next command reconnects). A write refused because the server became a
-    /// replica (Sentinel moved the primary) is run once more on a new connection, which asks
-    /// the sentinels again: the refused write changed nothing, so running it again is safe.
+    /// dropped (the next command reconnects, and on a Sentinel link asks the sentinels again).
     fn with_conn<T>(
         &self,
-        mut f: impl FnMut(&mut dyn ConnectionLike) -> redis::RedisResult<T>,
+        f: impl FnOnce(&mut dyn ConnectionLike) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
         let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        for attempt in 0..2 {
-            if slot.is_none() {
-                let conn = self
-                    .link
-                    .connect(CONNECT_TIMEOUT, RESPONSE_TIMEOUT)
-                    .map_err(|e| {
-                        if e.kind() == redis::ErrorKind::AuthenticationFailed {
-                            self.refused(&e)
-                        } else {
-                            self.unreachable(&e)
-                        }
-                    })?;
-                *slot = Some(conn);
-            }
-            let Some(conn) = slot.as_mut() else {
-                return Err(StoreError::Rejected("no Redis connection".to_owned()));
-            };
-            match f(conn.as_mut()) {
-                Ok(v) => {
-                    set_status(&self.status, None);
-                    return Ok(v);
-                }
-                Err(e) if self.link.moved_primary(&e) => {
-                    *slot = None;
-                    if attempt == 1 {
-                        return Err(self.unreachable(&e));
+        if slot.is_none() {
+            let conn = self
+                .link
+                .connect(CONNECT_TIMEOUT, RESPONSE_TIMEOUT)
+                .map_err(|e| {
+                    if e.kind() == redis::ErrorKind::AuthenticationFailed {
+                        self.refused(&e)
+                    } else {
+                        self.unreachable(&e)
                     }
-                    tracing::info!("the Redis primary moved; asking the sentinels again");
-                }
-                Err(e) if is_connection_error(&e) => {
+                })?;
+            *slot = Some(conn);
+        }
+        let Some(conn) = slot.as_mut() else {
+            return Err(StoreError::Rejected("no Redis connection".to_owned()));
+        };
+        match f(conn.as_mut()) {
+            Ok(v) => {
+                set_status(&self.status, None);
+                Ok(v)
+            }
+            Err(e) => {
+                if is_connection_error(&e) {
                     *slot = None;
-                    return Err(self.unreachable(&e));
+                    Err(self.unreachable(&e))
+                } else {
+                    Err(self.refused(&e))
                 }
-                Err(e) => return Err(self.refused(&e)),
             }
         }
-        Err(StoreError::Rejected("no Redis connection".to_owned()))
     }
 
     /// Run a script with the common arguments, then its own.
