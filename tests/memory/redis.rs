@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::support::redis_cluster::RedisCluster;
-use crate::support::redis_sentinel::RedisSentinel;
+use crate::support::redis_sentinel::{RedisSentinel, SERVICE as SENTINEL_SERVICE};
 use memdeck::memory::{
     ChangeKind, Expect, MemPath, MemoryChange, MemoryStore, Version, WriteCtx, execute,
 };
@@ -291,6 +291,66 @@ fn sentinel_promotes_the_replica_and_the_store_follows() {
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let reader = set.store("failover", "checker");
     check_no_answered_write_lost(store.as_ref(), &reader, writer.join().unwrap());
+}
+
+/// A planned switch (`SENTINEL FAILOVER`) while writing. Without waiting for a replica's
+/// confirmation, writes answered as done just before the switch were lost (the replica had not
+/// received them when it was promoted): this test failed so. Each write on a Sentinel link now
+/// waits (`WAIT 1`) until a replica has it; no write answered as done is lost or doubled.
+#[test]
+fn a_planned_sentinel_switch_loses_no_answered_write() {
+    let set = RedisSentinel::start();
+    let store = Arc::new(set.store("switch", "laptop-a"));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = keep_writing(store.clone(), stop.clone());
+    std::thread::sleep(Duration::from_millis(500));
+    let old = set.primary_port().unwrap();
+    let mut sentinel = redis::Client::open(format!("redis://127.0.0.1:{}", set.sentinel_ports[0]))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: () = redis::cmd("SENTINEL")
+        .arg("FAILOVER")
+        .arg(SENTINEL_SERVICE)
+        .query(&mut sentinel)
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while set.primary_port().is_none_or(|p| p == old) || !set.is_replica(old) {
+        assert!(Instant::now() < deadline, "the switch never happened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Writes go on against the demoted primary's connection for a while.
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let reader = set.store("switch", "checker");
+    check_no_answered_write_lost(store.as_ref(), &reader, writer.join().unwrap());
+}
+
+/// A replica that stops confirming writes (it died): the edit that waited for it in vain is
+/// not answered from that connection; the save is sent once more on a new one (asking the
+/// sentinels again), which finds the edit already there (the primary is alive) and answers
+/// done — the line is there once, not twice — and with no replica attached now, writes go on
+/// without waiting.
+#[test]
+fn a_dead_replica_costs_a_retry_and_doubles_nothing() {
+    let mut set = RedisSentinel::start();
+    let store = set.store("confirm", "laptop-a");
+    let first = json!({"command": "create", "path": "/memories/a.md", "file_text": "one\n"});
+    assert!(!execute(&store, &first, "Alice").is_error);
+    let replica = set.data_ports[1];
+    set.kill_data(replica);
+    let edit = json!({"command": "insert", "path": "/memories/a.md", "insert_line": 1,
+        "insert_text": "two"});
+    let result = execute(&store, &edit, "Alice");
+    assert!(!result.is_error, "{}", result.content);
+    assert_eq!(
+        store.read(&path("/memories/a.md")).unwrap().text,
+        "one\ntwo\n"
+    );
+    let save = json!({"command": "create", "path": "/memories/c.md", "file_text": "three\n"});
+    let result = execute(&store, &save, "Alice");
+    assert!(!result.is_error, "{}", result.content);
+    assert_eq!(store.read(&path("/memories/c.md")).unwrap().text, "three\n");
 }
 
 /// `memdeck` against the test's server.

@@ -223,6 +223,10 @@ impl Link {
         }))
     }
 
+    pub(super) fn is_sentinel(&self) -> bool {
+        matches!(self, Self::Sentinel(_))
+    }
+
     /// What kind of deployment, for `describe`.
     pub(super) fn kind(&self) -> &'static str {
         match self {

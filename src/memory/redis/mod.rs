@@ -43,6 +43,8 @@ use watch::{Watcher, set_status};
 /// How a command waits for Redis before calling it unreachable.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a write on a Sentinel link waits for a replica to confirm it.
+const CONFIRM_MS: u64 = 1000;
 /// Conflicting writers: how many times a read-modify-write is tried (with a growing, jittered
 /// pause between tries, a few seconds in all at worst).
 const MODIFY_ATTEMPTS: u32 = 60;
@@ -75,6 +77,12 @@ pub struct RedisStore {
     scripts: Scripts,
     /// The connection commands use; replaced when it breaks.
     conn: Mutex<Option<Conn>>,
+    /// Whether writes wait for a replica's confirmation (`WAIT 1`): on a Sentinel link whose
+    /// primary had replicas when the connection was made. Without it, writes answered just
+    /// before a planned switch were lost (the promoted replica had not received them). A write
+    /// no replica confirms in time fails on that connection; a save is then sent once more on a
+    /// new connection (the sentinels asked again), where it lands or is found already there.
+    confirm: AtomicBool,
     /// This process's id on the history entries, so its watcher skips what it already sent.
     cid: String,
     changes: broadcast::Sender<MemoryChange>,
@@ -130,6 +138,7 @@ impl RedisStore {
             keys: Keys::new(&options.namespace),
             scripts: Scripts::load(),
             conn: Mutex::new(None),
+            confirm: AtomicBool::new(false),
             cid: format!("{}-{}-{}", options.host, std::process::id(), now_ms()),
             changes,
             stop: Arc::new(AtomicBool::new(false)),
@@ -215,7 +224,7 @@ impl RedisStore {
     ) -> Result<T, StoreError> {
         let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
-            let conn = self
+            let mut conn = self
                 .link
                 .connect(CONNECT_TIMEOUT, RESPONSE_TIMEOUT)
                 .map_err(|e| {
@@ -225,6 +234,8 @@ impl RedisStore {
                         self.unreachable(&e)
                     }
                 })?;
+            let confirm = self.link.is_sentinel() && has_replicas(conn.as_mut());
+            self.confirm.store(confirm, Ordering::Relaxed);
             *slot = Some(conn);
         }
         let Some(conn) = slot.as_mut() else {
@@ -271,7 +282,19 @@ impl RedisStore {
             for arg in args {
                 invocation.arg(*arg);
             }
-            invocation.invoke::<Reply>(c)
+            let reply = invocation.invoke::<Reply>(c)?;
+            if ctx.is_some() && self.confirm.load(Ordering::Relaxed) {
+                let confirmed: i64 = redis::cmd("WAIT").arg(1).arg(CONFIRM_MS).query(c)?;
+                if confirmed < 1 {
+                    // Dropping the connection makes the next command ask the sentinels again.
+                    return Err(redis::RedisError::from(std::io::Error::other(format!(
+                        "no replica confirmed the write within {CONFIRM_MS} ms (a failover may \
+                         be under way); it may be lost, so look at the file before writing it \
+                         again"
+                    ))));
+                }
+            }
+            Ok(reply)
         })
     }
 
@@ -413,6 +436,18 @@ fn refusal(e: &redis::RedisError, shown_url: &str, ns: &str) -> StoreError {
         }
     };
     StoreError::Rejected(message)
+}
+
+/// Whether the server this connection reached has a replica attached now.
+fn has_replicas(conn: &mut dyn ConnectionLike) -> bool {
+    redis::cmd("INFO")
+        .arg("replication")
+        .query::<String>(conn)
+        .is_ok_and(|info| {
+            info.lines()
+                .filter_map(|l| l.trim().strip_prefix("connected_slaves:"))
+                .any(|n| n.parse::<u64>().is_ok_and(|n| n > 0))
+        })
 }
 
 fn is_connection_error(e: &redis::RedisError) -> bool {
