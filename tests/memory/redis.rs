@@ -353,6 +353,38 @@ fn a_dead_replica_costs_a_retry_and_doubles_nothing() {
     assert_eq!(store.read(&path("/memories/c.md")).unwrap().text, "three\n");
 }
 
+/// A port that accepts connections and never answers (another service, a TLS port named with
+/// `redis://`): opening the store fails within seconds, saying the store is unreachable,
+/// instead of waiting forever for the first reply.
+#[test]
+fn a_server_that_never_answers_fails_the_open_in_seconds() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let opened =
+            memdeck::memory::redis::RedisStore::open(memdeck::memory::redis::RedisOptions {
+                url: format!("redis://127.0.0.1:{port}"),
+                namespace: "team".into(),
+                max_file_bytes: 1024,
+                history_keep: 100,
+                host: "laptop".into(),
+            });
+        let _ = tx.send(opened.err().map(|e| e.to_string()));
+    });
+    let error = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the open is still waiting after 20 s");
+    let error = error.expect("a silent server was taken for Redis");
+    assert!(error.contains("unreachable"), "{error}");
+}
+
 /// `memdeck` against the test's server.
 fn memdeck(server: &RedisServer, namespace: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_memdeck"));

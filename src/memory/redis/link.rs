@@ -195,6 +195,9 @@ impl Link {
                     continue;
                 }
             };
+            // The probe's replies are waited for no longer than the connection was.
+            conn.set_read_timeout(Some(connect))?;
+            conn.set_write_timeout(Some(connect))?;
             let cluster = match redis::cmd("INFO").arg("cluster").query::<String>(&mut conn) {
                 Ok(info) => info.lines().any(|l| l.trim() == "cluster_enabled:1"),
                 Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoPerm) => {
