@@ -98,13 +98,11 @@ pub struct KeyEntry {
 impl KeyEntry {
     /// The error for this entry: where it is, then `message`.
     pub fn invalid(&self, message: &str) -> ConfigError {
-        ConfigError(format!(
-            "{}, line {}: keys.{} = {}: {message}",
-            self.path.display(),
-            self.line,
-            self.name,
-            self.raw
-        ))
+        let origin = Origin::File {
+            path: self.path.clone(),
+            line: self.line,
+        };
+        bad_setting(&origin, &format!("keys.{}", self.name), &self.raw, message)
     }
 
     /// The error for this entry's name: where it is, then `message`.
@@ -116,6 +114,20 @@ impl KeyEntry {
             self.name
         ))
     }
+}
+
+/// The error for setting `key`, given as `given` (a variable's value, a file's raw value) where
+/// `origin` says: where it was set, what was given, then `message`. Every error about one
+/// setting is worded here, whenever it is found.
+pub(crate) fn bad_setting(origin: &Origin, key: &str, given: &str, message: &str) -> ConfigError {
+    ConfigError(match origin {
+        Origin::Default => format!("{key} (default): {message}"),
+        Origin::Flag(flag) => format!("flag {flag}: {message}"),
+        Origin::Env(_) | Origin::DotEnv { .. } => {
+            format!("{origin}: {given:?} is not a valid {key}: {message}")
+        }
+        Origin::File { .. } => format!("{origin}: {key} = {given}: {message}"),
+    })
 }
 
 /// The process's view of the outside: its environment, `.env`, the working directory and
@@ -240,22 +252,10 @@ impl Config {
     /// The error for a setting found wrong after loading (a theme file that does not parse):
     /// where the setting came from, then `message`, as [`load`] words its own errors.
     pub fn invalid(&self, key: &str, message: &str) -> ConfigError {
-        let Some(setting) = self.settings.iter().find(|s| s.key == key) else {
-            return ConfigError(format!("{key}: {message}"));
-        };
-        ConfigError(match &setting.origin {
-            Origin::Default => format!("{key} (default): {message}"),
-            Origin::Flag(flag) => format!("flag {flag}: {message}"),
-            origin @ (Origin::Env(_) | Origin::DotEnv { .. }) => format!(
-                "{origin}: {:?} is not a valid {key}: {message}",
-                setting.given
-            ),
-            Origin::File { path, line } => format!(
-                "{}, line {line}: {key} = {}: {message}",
-                path.display(),
-                setting.given
-            ),
-        })
+        match self.settings.iter().find(|s| s.key == key) {
+            Some(setting) => bad_setting(&setting.origin, key, &setting.given, message),
+            None => ConfigError(format!("{key}: {message}")),
+        }
     }
 
     /// Defaults only, as a fresh machine with no files and no environment would have.

@@ -11,7 +11,7 @@ use super::parse::{
 };
 use super::{
     Config, ConfigError, Environment, Flags, KeyEntry, MemoryBackend, MemoryConfig, Origin,
-    ProviderKind, Secret, Setting, dotenv,
+    ProviderKind, Secret, Setting, bad_setting, dotenv,
 };
 use crate::chat::persona::{Persona, default_team};
 use crate::provider::anthropic;
@@ -134,31 +134,20 @@ impl Resolver<'_> {
         let (value, origin, given) = if let Some(value) = flag {
             (value, Origin::Flag(key.flag), String::new())
         } else if let Some((text, origin)) = self.variable(key.vars) {
-            let value = parse(&text).map_err(|allowed| {
-                ConfigError(format!(
-                    "{origin}: {text:?} is not a valid {}: {allowed}",
-                    key.name
-                ))
-            })?;
+            let value =
+                parse(&text).map_err(|allowed| bad_setting(&origin, key.name, &text, &allowed))?;
             (value, origin, text)
         } else if let Some((located, path)) = self
             .files
             .iter()
             .find_map(|f| in_file(f).map(|v| (v, &f.path)))
         {
-            let value = parse(&located.text).map_err(|allowed| {
-                ConfigError(format!(
-                    "{}, line {}: {} = {}: {allowed}",
-                    path.display(),
-                    located.line,
-                    key.name,
-                    located.raw
-                ))
-            })?;
             let origin = Origin::File {
                 path: path.clone(),
                 line: located.line,
             };
+            let value = parse(&located.text)
+                .map_err(|allowed| bad_setting(&origin, key.name, &located.raw, &allowed))?;
             (value, origin, located.raw.clone())
         } else {
             (default, Origin::Default, String::new())
@@ -469,7 +458,7 @@ impl Resolver<'_> {
             |n| quote(n),
         )?;
         if let Err(e) = crate::chat::session::check_name(&session) {
-            return Err(ConfigError(format!("flag --session: {e}")));
+            return Err(bad_setting(&Origin::Flag("--session"), "session", "", &e));
         }
         let sessions_dir = self.value(
             &key("sessions_dir", "--sessions-dir", &["MEMDECK_SESSIONS_DIR"]),
@@ -496,7 +485,9 @@ impl Resolver<'_> {
                     .as_deref()
                     .map(MemoryBackend::parse)
                     .transpose()
-                    .map_err(|e| ConfigError(format!("flag --memory-backend: {e}")))?,
+                    .map_err(|e| {
+                        bad_setting(&Origin::Flag("--memory-backend"), "memory.backend", "", &e)
+                    })?,
                 |c| c.memory.as_ref()?.backend.as_ref(),
                 MemoryBackend::Local,
                 MemoryBackend::parse,
