@@ -630,6 +630,18 @@ fn connections_received(admin: &mut redis::Connection) -> u64 {
         .unwrap()
 }
 
+/// Opening the store on one server costs one connection: the one that asked whether the
+/// server is a cluster node goes on carrying the commands.
+#[test]
+fn opening_the_store_costs_one_connection() {
+    let server = RedisServer::start();
+    let mut admin = server.conn();
+    let before = connections_received(&mut admin);
+    let store = server.store("one", "laptop-a");
+    assert!(store.read(&path("/memories/none.md")).is_err());
+    assert_eq!(connections_received(&mut admin) - before, 1);
+}
+
 /// A server that takes the watcher's connection but fails its read at once (here the stream's
 /// key holds a string; a cluster's MOVED or a loading replica do the same) is retried with a
 /// growing pause: no reconnecting ten times a second, and the status stays on the trouble

@@ -166,13 +166,16 @@ pub(super) fn split_urls(url: &str) -> Vec<String> {
 impl Link {
     /// Reach the first of `urls` that answers, and ask it whether it is a cluster node: by
     /// `INFO cluster`, or, for a user whose ACL forbids INFO, by whether a read of `probe` (a
-    /// key of the namespace) is redirected. Errors are the client's: a bad URL, an unreachable
-    /// server, a refused password.
+    /// key of the namespace) is redirected. For one server, the connection that asked is
+    /// returned too, ready for commands (replies awaited at most `response`), so opening costs
+    /// one connection. Errors are the client's: a bad URL, an unreachable server, a refused
+    /// password.
     pub(super) fn open(
         urls: &[String],
         connect: Duration,
+        response: Duration,
         probe: &str,
-    ) -> redis::RedisResult<Self> {
+    ) -> redis::RedisResult<(Self, Option<Conn>)> {
         if let [url] = urls
             && is_sentinel_url(url)
         {
@@ -183,21 +186,19 @@ impl Link {
                     e,
                 ))
             })?;
-            return Ok(Self::Sentinel(Box::new(sentinels)));
+            return Ok((Self::Sentinel(Box::new(sentinels)), None));
         }
         let mut last_error = None;
         for url in urls {
             let client = redis::Client::open(url.as_str())?;
-            let mut conn = match client.get_connection_with_timeout(connect) {
+            // The probe's replies are waited for no longer than the connection was.
+            let mut conn = match timed(&client, connect, connect) {
                 Ok(conn) => conn,
                 Err(e) => {
                     last_error = Some(e);
                     continue;
                 }
             };
-            // The probe's replies are waited for no longer than the connection was.
-            conn.set_read_timeout(Some(connect))?;
-            conn.set_write_timeout(Some(connect))?;
             let cluster = match redis::cmd("INFO").arg("cluster").query::<String>(&mut conn) {
                 Ok(info) => info.lines().any(|l| l.trim() == "cluster_enabled:1"),
                 Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoPerm) => {
@@ -210,7 +211,7 @@ impl Link {
                 Err(e) => return Err(e),
             };
             if cluster {
-                return Ok(Self::Cluster(urls.to_vec()));
+                return Ok((Self::Cluster(urls.to_vec()), None));
             }
             if urls.len() > 1 {
                 return Err(redis::RedisError::from((
@@ -219,7 +220,9 @@ impl Link {
                      node; name one server, or nodes of one cluster",
                 )));
             }
-            return Ok(Self::Single(Box::new(client)));
+            conn.set_read_timeout(Some(response))?;
+            conn.set_write_timeout(Some(response))?;
+            return Ok((Self::Single(Box::new(client)), Some(Box::new(conn))));
         }
         Err(last_error.unwrap_or_else(|| {
             redis::RedisError::from((redis::ErrorKind::InvalidClientConfig, "no Redis URL"))
@@ -246,12 +249,7 @@ impl Link {
         response: Duration,
     ) -> redis::RedisResult<Conn> {
         match self {
-            Self::Single(client) => {
-                let conn = client.get_connection_with_timeout(connect)?;
-                conn.set_read_timeout(Some(response))?;
-                conn.set_write_timeout(Some(response))?;
-                Ok(Box::new(conn))
-            }
+            Self::Single(client) => Ok(Box::new(timed(client, connect, response)?)),
             Self::Sentinel(sentinels) => {
                 let mut asker = SentinelClient::build(
                     sentinels.addresses.clone(),
@@ -259,10 +257,7 @@ impl Link {
                     Some(sentinels.nodes.clone()),
                     SentinelServerType::Master,
                 )?;
-                let conn = asker.get_client()?.get_connection_with_timeout(connect)?;
-                conn.set_read_timeout(Some(response))?;
-                conn.set_write_timeout(Some(response))?;
-                Ok(Box::new(conn))
+                Ok(Box::new(timed(&asker.get_client()?, connect, response)?))
             }
             Self::Cluster(seeds) => {
                 let client = ClusterClient::builder(seeds.iter().map(String::as_str))
@@ -273,6 +268,19 @@ impl Link {
             }
         }
     }
+}
+
+/// A connection to one server that waits at most `connect` to connect and `response` for
+/// each reply.
+fn timed(
+    client: &redis::Client,
+    connect: Duration,
+    response: Duration,
+) -> redis::RedisResult<redis::Connection> {
+    let conn = client.get_connection_with_timeout(connect)?;
+    conn.set_read_timeout(Some(response))?;
+    conn.set_write_timeout(Some(response))?;
+    Ok(conn)
 }
 
 #[cfg(test)]

@@ -121,23 +121,24 @@ impl RedisStore {
             })?;
         }
         let shown_url = redact_url(&options.url);
-        let probe = Keys::new(&options.namespace).log().to_owned();
-        let link = Link::open(&urls, CONNECT_TIMEOUT, &probe).map_err(|e| {
-            if is_connection_error(&e) {
-                StoreError::io(
-                    format!("the shared memory store (Redis at {shown_url}) is unreachable"),
-                    std::io::Error::other(e.to_string()),
-                )
-            } else {
-                refusal(&e, &shown_url, &options.namespace)
-            }
-        })?;
+        let keys = Keys::new(&options.namespace);
+        let (link, first) = Link::open(&urls, CONNECT_TIMEOUT, RESPONSE_TIMEOUT, keys.log())
+            .map_err(|e| {
+                if is_connection_error(&e) {
+                    StoreError::io(
+                        format!("the shared memory store (Redis at {shown_url}) is unreachable"),
+                        std::io::Error::other(e.to_string()),
+                    )
+                } else {
+                    refusal(&e, &shown_url, &options.namespace)
+                }
+            })?;
         let (changes, _) = broadcast::channel(4096);
         let store = Self {
             shown_url,
-            keys: Keys::new(&options.namespace),
+            keys,
             scripts: Scripts::load(),
-            conn: Mutex::new(None),
+            conn: Mutex::new(first),
             confirm: AtomicBool::new(false),
             cid: format!("{}-{}-{}", options.host, std::process::id(), now_ms()),
             changes,
