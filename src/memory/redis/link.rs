@@ -47,21 +47,46 @@ pub(super) fn is_sentinel_url(url: &str) -> bool {
     url.starts_with("redis+sentinel://") || url.starts_with("rediss+sentinel://")
 }
 
+/// A Sentinel URL's parts: its scheme, the user information, the sentinels' list, and what
+/// follows the list (`/SERVICE?…`, empty if nothing). The user information ends at the last
+/// `@`, so a password holding `/` or `,` stays whole (hosts, services and `db=N` hold no `@`).
+fn sentinel_parts(url: &str) -> Option<(&str, Option<&str>, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "redis+sentinel" && scheme != "rediss+sentinel" {
+        return None;
+    }
+    let (userinfo, rest) = match rest.rsplit_once('@') {
+        Some((userinfo, rest)) => (Some(userinfo), rest),
+        None => (None, rest),
+    };
+    let hosts_end = rest.find('/').unwrap_or(rest.len());
+    let (hosts, tail) = rest.split_at(hosts_end);
+    Some((scheme, userinfo, hosts, tail))
+}
+
+/// `url` with its password hidden (the sentinels' list does not parse as one URL).
+pub(super) fn redact_sentinel_url(url: &str) -> String {
+    let Some((scheme, userinfo, hosts, tail)) = sentinel_parts(url) else {
+        return "(a Sentinel URL that cannot be read)".to_owned();
+    };
+    let user = match userinfo {
+        Some(userinfo) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:<redacted>@"),
+            None => format!("{userinfo}@"),
+        },
+        None => String::new(),
+    };
+    format!("{scheme}://{user}{hosts}{tail}")
+}
+
 /// Read `redis+sentinel://[user:password@]host[:port][,host[:port]…]/SERVICE[?db=N]`.
 pub(super) fn parse_sentinel_url(url: &str) -> Result<Sentinels, String> {
-    let (tls, rest) = if let Some(rest) = url.strip_prefix("rediss+sentinel://") {
-        (true, rest)
-    } else if let Some(rest) = url.strip_prefix("redis+sentinel://") {
-        (false, rest)
-    } else {
+    let Some((scheme, userinfo, hosts, tail)) = sentinel_parts(url) else {
         return Err("a Sentinel URL starts with redis+sentinel:// or rediss+sentinel://".into());
     };
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let tls = scheme == "rediss+sentinel";
+    let path = tail.strip_prefix('/').unwrap_or(tail);
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let (userinfo, hosts) = match authority.rsplit_once('@') {
-        Some((userinfo, hosts)) => (Some(userinfo), hosts),
-        None => (None, authority),
-    };
     let service = decode(path.trim_end_matches('/'));
     if service.is_empty() {
         return Err(
@@ -292,6 +317,12 @@ mod tests {
         let s = parse_sentinel_url("redis+sentinel://u:p%40ss@a:26380, b/team?db=2").unwrap();
         assert_eq!(s.addresses, ["redis://a:26380", "redis://b:26379"]);
         assert_eq!(s.service, "team");
+        // A password may hold `/` and `,`: the user information ends at the last `@`.
+        let s = parse_sentinel_url("redis+sentinel://u:pa/s,s@a:26380/team").unwrap();
+        assert_eq!(
+            (s.addresses.as_slice(), s.service.as_str()),
+            (["redis://a:26380".to_owned()].as_slice(), "team")
+        );
         for (bad, says) in [
             ("redis+sentinel://a:26379", "name the service"),
             ("redis+sentinel:///team", "at least one sentinel"),

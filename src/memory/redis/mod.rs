@@ -488,18 +488,7 @@ pub fn check_namespace(ns: &str) -> Result<(), StoreError> {
 /// `:` or `/`); a URL that does not parse is not echoed at all.
 pub fn redact_url(raw: &str) -> String {
     if link::is_sentinel_url(raw) {
-        // The sentinels' list does not parse as one URL: hide the password by hand.
-        let (scheme, rest) = raw.split_once("://").unwrap_or(("", raw));
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(authority_end);
-        let shown = match authority.rsplit_once('@') {
-            Some((userinfo, hosts)) => match userinfo.split_once(':') {
-                Some((user, _)) => format!("{user}:<redacted>@{hosts}"),
-                None => format!("{userinfo}@{hosts}"),
-            },
-            None => authority.to_owned(),
-        };
-        return format!("{scheme}://{shown}{path}");
+        return link::redact_sentinel_url(raw);
     }
     let urls = split_urls(raw);
     if urls.len() > 1 {
@@ -584,6 +573,11 @@ mod tests {
         assert_eq!(
             redact_url("redis+sentinel://team:s3cr,et@a:26379,b:26380/mymaster"),
             "redis+sentinel://team:<redacted>@a:26379,b:26380/mymaster"
+        );
+        // A password holding `/` (not percent-encoded) is hidden whole too.
+        assert_eq!(
+            redact_url("redis+sentinel://team:pa/ss@a:26379/mymaster"),
+            "redis+sentinel://team:<redacted>@a:26379/mymaster"
         );
         // A cluster's nodes, each redacted; a comma inside a password is not a separator.
         assert_eq!(
