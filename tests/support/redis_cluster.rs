@@ -87,7 +87,7 @@ impl RedisCluster {
         }
         for &port in &cluster.ports {
             wait_for(&format!("redis-server on port {port}"), || {
-                ping(port).is_some()
+                ask::<String>(port, &mut redis::cmd("PING")).is_some()
             });
         }
         let mut create = Command::new("redis-cli");
@@ -110,11 +110,12 @@ impl RedisCluster {
         );
         for &port in &cluster.ports.clone() {
             wait_for("the cluster to be ready", || {
-                cluster_info(port).is_some_and(|i| i.contains("cluster_state:ok"))
+                ask::<String>(port, redis::cmd("CLUSTER").arg("INFO"))
+                    .is_some_and(|i| i.contains("cluster_state:ok"))
             });
             // A replica is ready once it has its primary's data.
             wait_for("the replicas to sync", || {
-                replication(port).is_some_and(|i| {
+                info(port, "replication").is_some_and(|i| {
                     i.contains("role:master") || i.contains("master_link_status:up")
                 })
             });
@@ -126,19 +127,6 @@ impl RedisCluster {
     pub fn kill(&mut self, n: usize) {
         let _ = self.children[n].kill();
         let _ = self.children[n].wait();
-    }
-
-    /// Whether node `n` is a primary now (asked of node `ask`, which must be up).
-    pub fn is_primary(&self, ask: usize, n: usize) -> bool {
-        let mut conn = node(self.ports[ask]);
-        let nodes: String = redis::cmd("CLUSTER").arg("NODES").query(&mut conn).unwrap();
-        let port = format!(":{}@", self.ports[n]);
-        nodes.lines().any(|l| {
-            l.contains(&port)
-                && l.split_whitespace()
-                    .nth(2)
-                    .is_some_and(|f| f.contains("master") && !f.contains("fail"))
-        })
     }
 
     /// Wait (up to 30 s) until a node other than `old` owns `key`'s slot; how long it took.
@@ -187,16 +175,7 @@ impl RedisCluster {
     /// The node (index) whose slots hold `key`, if a node not marked failing holds them now.
     pub fn owner_now(&self, key: &str) -> Option<usize> {
         // Any node that still answers knows the map.
-        let mut conn = self
-            .ports
-            .iter()
-            .find_map(|&p| {
-                redis::Client::open(format!("redis://127.0.0.1:{p}"))
-                    .ok()?
-                    .get_connection_with_timeout(Duration::from_millis(200))
-                    .ok()
-            })
-            .unwrap();
+        let mut conn = self.ports.iter().find_map(|&p| connect(p)).unwrap();
         let slot: u16 = redis::cmd("CLUSTER")
             .arg("KEYSLOT")
             .arg(key)
@@ -231,35 +210,22 @@ fn owns(line: &str, slot: u16) -> bool {
     })
 }
 
-fn node(port: u16) -> redis::Connection {
+/// A connection to the loopback server on `port`, if it answers within 200 ms.
+pub fn connect(port: u16) -> Option<redis::Connection> {
     redis::Client::open(format!("redis://127.0.0.1:{port}"))
-        .unwrap()
-        .get_connection()
-        .unwrap()
+        .ok()?
+        .get_connection_with_timeout(Duration::from_millis(200))
+        .ok()
 }
 
-fn ping(port: u16) -> Option<String> {
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
-    let mut conn = client
-        .get_connection_with_timeout(Duration::from_millis(200))
-        .ok()?;
-    redis::cmd("PING").query(&mut conn).ok()
+/// `command`'s reply from the server on `port`, if it answers.
+pub fn ask<T: redis::FromRedisValue>(port: u16, command: &mut redis::Cmd) -> Option<T> {
+    command.query(&mut connect(port)?).ok()
 }
 
-fn cluster_info(port: u16) -> Option<String> {
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
-    let mut conn = client
-        .get_connection_with_timeout(Duration::from_millis(200))
-        .ok()?;
-    redis::cmd("CLUSTER").arg("INFO").query(&mut conn).ok()
-}
-
-fn replication(port: u16) -> Option<String> {
-    let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).ok()?;
-    let mut conn = client
-        .get_connection_with_timeout(Duration::from_millis(200))
-        .ok()?;
-    redis::cmd("INFO").arg("replication").query(&mut conn).ok()
+/// An `INFO` section of the server on `port`.
+pub fn info(port: u16, section: &str) -> Option<String> {
+    ask(port, redis::cmd("INFO").arg(section))
 }
 
 /// Wait up to 30 s for `ready`.

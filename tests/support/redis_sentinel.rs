@@ -5,11 +5,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::pedantic)]
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use memdeck::memory::redis::{RedisOptions, RedisStore};
 
-use super::redis_cluster::{free_port, wait_for};
+use super::redis_cluster::{ask, free_port, info, wait_for};
 
 /// The service name the sentinels watch.
 pub const SERVICE: &str = "team";
@@ -112,12 +111,12 @@ impl RedisSentinel {
     /// The primary's port as the sentinels say it now.
     pub fn primary_port(&self) -> Option<u16> {
         self.sentinel_ports.iter().find_map(|&p| {
-            let mut conn = connect(p)?;
-            let addr: Vec<String> = redis::cmd("SENTINEL")
-                .arg("get-master-addr-by-name")
-                .arg(SERVICE)
-                .query(&mut conn)
-                .ok()?;
+            let addr: Vec<String> = ask(
+                p,
+                redis::cmd("SENTINEL")
+                    .arg("get-master-addr-by-name")
+                    .arg(SERVICE),
+            )?;
             addr.get(1)?.parse().ok()
         })
     }
@@ -145,26 +144,8 @@ fn spawn(command: &mut Command) -> Child {
         })
 }
 
-fn connect(port: u16) -> Option<redis::Connection> {
-    redis::Client::open(format!("redis://127.0.0.1:{port}"))
-        .ok()?
-        .get_connection_with_timeout(Duration::from_millis(200))
-        .ok()
-}
-
-fn info(port: u16, section: &str) -> Option<String> {
-    redis::cmd("INFO")
-        .arg(section)
-        .query(&mut connect(port)?)
-        .ok()
-}
-
 fn sentinel_count(port: u16, what: &str) -> Option<usize> {
-    let list: Vec<redis::Value> = redis::cmd("SENTINEL")
-        .arg(what)
-        .arg(SERVICE)
-        .query(&mut connect(port)?)
-        .ok()?;
+    let list: Vec<redis::Value> = ask(port, redis::cmd("SENTINEL").arg(what).arg(SERVICE))?;
     Some(list.len())
 }
 
