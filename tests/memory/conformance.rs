@@ -553,3 +553,128 @@ fn case_twins_are_refused_on_both_backends() {
     }
     assert_eq!(answers[0], answers[1]);
 }
+
+/// Big folders list the same on both backends: more children than one of Redis's pages holds
+/// (500), in folders and subfolders, with hidden names and both kinds mixed, listed from the
+/// root, from a folder, and at depths 1, 2 and 8 (the panel's tree).
+#[test]
+fn big_folders_list_the_same_on_both_backends() {
+    let server = RedisServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
+    let redis = server.store("big", "test-host");
+    let ctx = WriteCtx::new("Alice", "create");
+    let mut paths = Vec::new();
+    for i in 0..1_100 {
+        paths.push(format!("/memories/crowd/f{i:04}.md"));
+    }
+    for i in 0..30 {
+        paths.push(format!("/memories/crowd/sub{i:02}/a.md"));
+        paths.push(format!("/memories/crowd/sub{i:02}/deep/b.md"));
+    }
+    paths.extend(
+        [
+            "/memories/a.md",
+            "/memories/a/z.md",
+            "/memories/a.b/y.md",
+            "/memories/crowd.md",
+        ]
+        .map(str::to_owned),
+    );
+    for store in [&local as &dyn MemoryStore, &redis] {
+        for (i, p) in paths.iter().enumerate() {
+            let text = format!("{}\n", "x".repeat(i % 7));
+            store
+                .save(&MemPath::parse(p).unwrap(), &text, Expect::Absent, ctx)
+                .unwrap();
+        }
+    }
+    for (dir, depth) in [
+        ("/memories", 1),
+        ("/memories", 2),
+        ("/memories", 8),
+        ("/memories/crowd", 2),
+        ("/memories/crowd/sub07", 8),
+    ] {
+        let dir = MemPath::parse(dir).unwrap();
+        let want = local.list(&dir, depth).unwrap().entries;
+        let got = redis.list(&dir, depth).unwrap().entries;
+        let files = |l: &[memdeck::memory::Entry]| {
+            l.iter()
+                .map(|e| (e.relative.clone(), e.kind, e.size))
+                .filter(|e| e.1 == memdeck::memory::NodeKind::File)
+                .collect::<Vec<_>>()
+        };
+        let names =
+            |l: &[memdeck::memory::Entry]| l.iter().map(|e| e.relative.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&got), names(&want), "{dir} at depth {depth}");
+        assert_eq!(files(&got), files(&want), "{dir} at depth {depth}");
+    }
+    assert_eq!(
+        redis
+            .list(&MemPath::parse("/memories").unwrap(), 8)
+            .unwrap()
+            .entries
+            .len(),
+        paths.len() + 1 + 30 * 2 + 2,
+        "every file and folder"
+    );
+}
+
+/// Retention in bounded steps: with a history big enough that one pruning has more to look at
+/// than a step takes (and a folder's delete bigger than a step, kept whole or dropped whole),
+/// Redis ends with exactly the history the local store keeps, and every version it names.
+#[test]
+fn pruning_in_steps_keeps_what_the_local_store_keeps() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-retention-steps-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let keep = 1_000;
+    let mut options = LocalOptions::new(tmp.path().join("memories"));
+    options.retention = Retention {
+        max_entries: keep,
+        ..Retention::default()
+    };
+    let local = LocalStore::open(&options).unwrap();
+    let server = RedisServer::start();
+    let mut redis_options = server.options("steps", "test-host");
+    redis_options.history_keep = keep as u64;
+    let redis = RedisStore::open(redis_options).unwrap();
+    for store in [&local as &dyn MemoryStore, &redis] {
+        let write = |input: Value| {
+            let done = execute(store, &input, "Alice");
+            assert!(!done.is_error, "{input}: {}", done.content);
+        };
+        // A folder of more files than a step looks at, made and deleted seven times: the first
+        // deletes become prunable once each path has five newer entries.
+        for round in 0..7 {
+            for i in 0..205 {
+                write(
+                    json!({"command": "create", "path": format!("/memories/big/f{i}.md"),
+                    "file_text": format!("{round}\n")}),
+                );
+            }
+            write(json!({"command": "delete", "path": "/memories/big"}));
+        }
+    }
+    let kept = history(&redis);
+    assert_eq!(kept.len(), history(&local).len());
+    assert_eq!(kept, history(&local));
+    assert!(kept.len() < 7 * 411, "nothing was pruned: {}", kept.len());
+    let ops = memdeck::memory::history::operations(&redis.history(None).unwrap())
+        .filter(|op| op[0].group.is_some())
+        .map(|op| op.len())
+        .collect::<Vec<_>>();
+    assert!(ops.len() < 7, "no folder delete was pruned: {ops:?}");
+    assert!(
+        ops.iter().all(|&n| n == 206),
+        "a folder delete was cut: {ops:?}"
+    );
+    for entry in redis.history(None).unwrap() {
+        for version in [&entry.old, &entry.new].into_iter().flatten() {
+            let path = MemPath::parse(&entry.path).unwrap();
+            assert!(redis.version_text(&path, version).unwrap().is_some());
+        }
+    }
+}

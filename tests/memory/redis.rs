@@ -1475,6 +1475,8 @@ fn planted_keys_are_refused_by_migrate_and_skipped_by_view() {
     let _: () = conn
         .hset("mem:{planted}:dirs", "/memories/../outdir", "1")
         .unwrap();
+    // A client opening the namespace now finds its index does not count them, and indexes them.
+    let store = server.store("planted", "test-host");
 
     // `view` lists the good file, skips the rest, and says so without raw control characters.
     let view = execute(
@@ -1491,12 +1493,16 @@ fn planted_keys_are_refused_by_migrate_and_skipped_by_view() {
     assert!(!view.content.contains('\u{1b}'), "{}", view.content);
     let listed: Vec<&str> = view.content.lines().filter(|l| l.contains('\t')).collect();
     assert_eq!(listed.len(), 3, "{}", view.content);
+    // A bad name in a listed folder is reported, escaped; keys below no listed folder (`..`
+    // segments, an absolute path) are in no folder's index range, so never reached at all.
     assert!(
-        view.content
-            .contains("not shown, not valid memory paths: /memories/../outdir"),
+        view.content.contains(
+            "not shown, not valid memory paths: /memories/evil\\u{001B}]0;pwned\\u{0007}.md"
+        ),
         "the skipped entries are reported: {}",
         view.content
     );
+    assert!(!view.content.contains("outdir"), "{}", view.content);
 
     // Migrating to a local directory writes only inside it, and reports what it left out.
     let dest = server.dir.path().join("copy");
@@ -1551,4 +1557,126 @@ fn planted_keys_are_refused_by_migrate_and_skipped_by_view() {
     );
     assert!(!made.is_error, "{}", made.content);
     assert_eq!(next(&mut changes).path, "/memories/after.md");
+}
+
+/// A namespace an older memdeck wrote (files, folders, history and versions, but no index or
+/// counts) is laid out when a store opens it: everything lists and reads as before, the
+/// history is whole, versions nothing names go; a namespace a newer memdeck laid out is refused
+/// with what to do; one emptied under a running client is laid out again at its next command.
+#[test]
+fn older_namespaces_are_upgraded_and_newer_ones_refused() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let sha = |t: &str| Version::of(t.as_bytes()).as_str().to_owned();
+    let (v1, v2) = ("first\n", "second\n");
+    let meta = format!(
+        r#"{{"sha":"{}","size":7,"ts":1,"actor":"Alice","host":"old"}}"#,
+        sha(v2)
+    );
+    let _: () = conn
+        .hset("mem:{old}:content", "/memories/team/a.md", v2)
+        .unwrap();
+    let _: () = conn
+        .hset("mem:{old}:meta", "/memories/team/a.md", &meta)
+        .unwrap();
+    let _: () = conn.hset("mem:{old}:dirs", "/memories/team", "1").unwrap();
+    for (text, old) in [(v1, String::new()), (v2, sha(v1))] {
+        let _: () = conn.hset("mem:{old}:blobs", sha(text), text).unwrap();
+        let _: String = redis::cmd("XADD")
+            .arg("mem:{old}:log")
+            .arg("*")
+            .arg(&[
+                ("seq", if old.is_empty() { "1" } else { "2" }),
+                ("ts", "1"),
+                ("actor", "Alice"),
+                ("host", "old"),
+                ("cid", "x"),
+                ("op", "create"),
+                ("path", "/memories/team/a.md"),
+                ("to", ""),
+                ("old", &old),
+                ("new", &sha(text)),
+                ("dir", "0"),
+                ("grp", ""),
+            ])
+            .query(&mut conn)
+            .unwrap();
+    }
+    let _: () = conn.set("mem:{old}:seq", 2).unwrap();
+    let _: () = conn
+        .hset("mem:{old}:blobs", sha("orphan\n"), "orphan\n")
+        .unwrap();
+
+    let store = server.store("old", "test-host");
+    let view = execute(
+        &store,
+        &json!({"command": "view", "path": "/memories"}),
+        "Sam",
+    );
+    assert!(
+        view.content.contains("7B\t/memories/team/a.md"),
+        "{}",
+        view.content
+    );
+    assert!(
+        view.content.contains("\t/memories/team/\n"),
+        "{}",
+        view.content
+    );
+    assert_eq!(store.history(None).unwrap().len(), 2);
+    let a = path("/memories/team/a.md");
+    assert_eq!(
+        store
+            .version_text(&a, &Version::of(v1.as_bytes()))
+            .unwrap()
+            .as_deref(),
+        Some(v1)
+    );
+    assert!(
+        store
+            .version_text(&a, &Version::of(b"orphan\n"))
+            .unwrap()
+            .is_none(),
+        "a version nothing names is dropped"
+    );
+    let layout: String = conn.hget("mem:{old}:state", "layout").unwrap();
+    assert_eq!(layout, "2");
+    let done = execute(
+        &store,
+        &json!({"command": "create", "path": "/memories/team/b.md", "file_text": "b\n"}),
+        "Sam",
+    );
+    assert!(!done.is_error, "{}", done.content);
+
+    // Emptied under the running client: its next write lays the namespace out again.
+    let _: () = redis::cmd("FLUSHALL").query(&mut conn).unwrap();
+    let done = execute(
+        &store,
+        &json!({"command": "create", "path": "/memories/again.md", "file_text": "c\n"}),
+        "Sam",
+    );
+    assert!(!done.is_error, "{}", done.content);
+    let listed = store.list(&MemPath::root(), 2).unwrap().entries;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+
+    // Laid out by a newer memdeck: refused, with what to do.
+    let _: () = conn.hset("mem:{old}:state", "layout", "3").unwrap();
+    let layout: String = conn.hget("mem:{old}:state", "layout").unwrap();
+    assert_eq!(layout, "3");
+    let err = memdeck::memory::redis::RedisStore::open(server.options("old", "h"))
+        .err()
+        .expect("a newer layout is refused")
+        .to_string();
+    assert!(err.contains("layout 3, this one uses 2"), "{err}");
+    assert!(err.contains("same memdeck version"), "{err}");
+    let refused = execute(
+        &store,
+        &json!({"command": "view", "path": "/memories"}),
+        "Sam",
+    );
+    assert!(
+        refused.is_error && refused.content.contains("layout 3"),
+        "{}",
+        refused.content
+    );
 }

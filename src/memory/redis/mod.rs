@@ -1,8 +1,10 @@
 //! The memory store on Redis, shared by a team on several machines.
 //!
-//! One namespace is six keys under one hash tag (`mem:{NAME}:…`, one cluster slot): the files'
+//! One namespace is eleven keys under one hash tag (`mem:{NAME}:…`, one cluster slot): the files'
 //! texts and metadata, the directories, the history's counter, the history itself (a stream,
-//! bounded like the local history) and every version's text by hash. Every command is one Lua
+//! bounded like the local history), every version's text by hash, and what keeps each command's
+//! cost to its own size: an index of each directory's children, each path's history count and
+//! the versions' reference counts. Every command is one Lua
 //! script that declares all its keys, so each is atomic on the server; saves carry their
 //! precondition (absent, or the version read), which is also how the panel's compare-and-set
 //! works, and read-modify-writes retry on conflict. A retry after a lost reply accepts its own
@@ -15,10 +17,10 @@
 //! commit. Remote changes name their machine: `Alice@laptop-2`.
 //!
 //! Here: the store, its connection and its errors; `scripts.rs` the keys and the Lua scripts,
-//! `store.rs` the [`super::MemoryStore`] commands, `stream.rs` the stream's entries read back,
-//! `watch.rs` the watcher thread.
+//! `store.rs` the [`super::MemoryStore`] commands, `pages.rs` directories read in bounded pages,
+//! `stream.rs` the stream's entries read back, `watch.rs` the watcher thread.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -30,13 +32,14 @@ use super::{Expect, MemPath, MemoryChange, StoreError, Version, WriteCtx};
 use crate::clock::now_ms;
 
 mod link;
+mod pages;
 mod scripts;
 mod store;
 mod stream;
 mod watch;
 
 use link::{Conn, Link, split_urls};
-use scripts::{Keys, Scripts};
+use scripts::{Keys, LAYOUT, Scripts};
 use stream::stream_entries;
 use watch::{Watcher, set_status};
 
@@ -89,6 +92,8 @@ pub struct RedisStore {
     stop: Arc<AtomicBool>,
     /// What is wrong with the connection, for the status bar.
     status: Arc<tokio::sync::watch::Sender<Option<String>>>,
+    /// The history as last read, so that the next read asks only for what came after it.
+    history: Mutex<stream::HistoryCache>,
 }
 
 /// What a script answered: its first element says how it went.
@@ -144,14 +149,57 @@ impl RedisStore {
             changes,
             stop: Arc::new(AtomicBool::new(false)),
             status: Arc::new(tokio::sync::watch::channel(None).0),
+            history: Mutex::new(stream::HistoryCache::default()),
             link,
             options,
         };
-        // Reach it now, reading a key of the namespace: a wrong URL, password or ACL is
+        // Reach it now, reading keys of the namespace: a wrong URL, password or ACL is
         // reported before anything else happens.
-        let log = store.keys.log().to_owned();
-        store.with_conn(|c| redis::cmd("XLEN").arg(&log).query::<u64>(c))?;
+        store.check_layout()?;
         Ok(store)
+    }
+
+    /// Lay the namespace out as the scripts expect: a new namespace (or one an older memdeck
+    /// wrote) is given its index and counts; so is one whose index does not count every file
+    /// and directory (keys written by hand). A namespace a newer memdeck laid out is refused.
+    fn check_layout(&self) -> Result<(), StoreError> {
+        let reply = self.invoke(&self.scripts.survey, None, &[])?;
+        let at = |i: usize| reply.get(i).map_or("", String::as_str);
+        let (layout, indexed, expected) = (at(0), at(1), at(2));
+        match layout {
+            LAYOUT if indexed == expected => Ok(()),
+            LAYOUT => {
+                tracing::warn!(
+                    "the index of namespace {} counts {indexed} entries for {expected} files \
+                     and folders; rebuilding it",
+                    self.options.namespace
+                );
+                self.upgrade(None)
+            }
+            other => self.upgrade(Some(other)),
+        }
+    }
+
+    /// Give the namespace this memdeck's layout (`found`: the one it has), or say why not.
+    fn upgrade(&self, found: Option<&str>) -> Result<(), StoreError> {
+        if let Some(other) = found.filter(|l| !l.is_empty() && *l != LAYOUT) {
+            return Err(StoreError::Rejected(format!(
+                "namespace {} of {} was laid out by another version of memdeck (layout {}, \
+                 this one uses {LAYOUT}); run the same memdeck version on every machine that \
+                 shares it",
+                self.options.namespace,
+                self.shown_url,
+                crate::memory::path::display_disk_name(other.as_bytes())
+            )));
+        }
+        let reply = self.invoke(&self.scripts.upgrade, None, &[LAYOUT])?;
+        if reply.first().map(String::as_str) == Some("ok") {
+            Ok(())
+        } else {
+            Err(StoreError::Rejected(format!(
+                "the Redis store answered {reply:?} to the layout upgrade"
+            )))
+        }
     }
 
     /// Start delivering other clients' changes to subscribers (the app calls this; one-shot
@@ -258,8 +306,23 @@ impl RedisStore {
         }
     }
 
-    /// Run a script with the common arguments, then its own.
+    /// Run a script with the common arguments, then its own. A script that found the namespace
+    /// without a layout (emptied, or lost by the server) lays it out and runs again.
     fn run(
+        &self,
+        script: &Script,
+        ctx: Option<WriteCtx<'_>>,
+        args: &[&str],
+    ) -> Result<Reply, StoreError> {
+        let reply = self.invoke(script, ctx, args)?;
+        if reply.first().map(String::as_str) == Some("layout") {
+            self.upgrade(reply.get(1).map(String::as_str))?;
+            return self.invoke(script, ctx, args);
+        }
+        Ok(reply)
+    }
+
+    fn invoke(
         &self,
         script: &Script,
         ctx: Option<WriteCtx<'_>>,
@@ -320,18 +383,28 @@ impl RedisStore {
         paths: &[&MemPath],
         moving: Option<&MemPath>,
     ) -> Result<(), StoreError> {
-        let keys: Vec<String> = paths.iter().map(ToString::to_string).collect();
-        let args: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let reply = self.read_only(&self.scripts.siblings, &args)?;
-        let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for key in reply {
-            if let Some((dir, name)) = key.rsplit_once('/') {
-                children
-                    .entry(dir.to_owned())
-                    .or_default()
-                    .push(name.to_owned());
+        // Every directory on the way from the root to each new name.
+        let mut dirs = BTreeSet::new();
+        for path in paths {
+            let mut dir = path.to_string();
+            while let Some((up, _)) = dir.rsplit_once('/') {
+                if up.len() < "/memories".len() {
+                    break;
+                }
+                dirs.insert(up.to_owned());
+                dir = up.to_owned();
             }
         }
+        let dirs: Vec<String> = dirs.into_iter().collect();
+        let pages = self.children(&dirs)?;
+        let children: BTreeMap<String, Vec<String>> = dirs
+            .into_iter()
+            .zip(pages.children)
+            .map(|(dir, found)| {
+                let names = found.map(|c| c.into_iter().map(|c| c.name).collect());
+                (dir, names.unwrap_or_default())
+            })
+            .collect();
         for path in paths {
             super::case_twin(path, moving, |dir| {
                 Ok(children.get(&dir.to_string()).cloned().unwrap_or_default())

@@ -13,38 +13,37 @@ if is_dir(p) then return {'dir'} end
 if is_file(p) then return {'file', redis.call('HGET', content, p) or '', sha_of(p) or ''} end
 return {'none'}
 
--- @list ARGV[7] directory
-local d = ARGV[7]
-if not is_dir(d) then
-  if is_file(d) then return {'notdir'} end
-  local _, blocker = ancestors(d)
-  if blocker then return {'parentfile', blocker} end
-  return {'none'}
+-- @children ARGV[7] how many children at most, then pairs from ARGV[8]: a directory and the
+-- member to go on after in it ('' from its first child). Answers 'ok' and the history's counter
+-- (so that a listing read in several calls can tell whether anything changed between them),
+-- then for each directory: 'ok', the member to go on after when it has more ('' when not), how
+-- many children follow, and kind, name and size for each; or 'later' when the limit was spent
+-- before it; or why it cannot be listed ('none', 'notdir', or 'parentfile' and the file).
+local budget = tonumber(ARGV[7])
+local out = {'ok', redis.call('GET', seqk) or '0'}
+local function say(...)
+  for _, v in ipairs({...}) do table.insert(out, v) end
 end
-local out = {'ok'}
-for _, p in ipairs(dirs_under(d)) do
-  table.insert(out, 'd'); table.insert(out, p); table.insert(out, '4096')
-end
-for _, p in ipairs(files_under(d)) do
-  table.insert(out, 'f'); table.insert(out, p)
-  table.insert(out, size_of(p))
-end
-return out
-
--- @siblings ARGV[7..] paths: every file and directory directly inside a directory on the way
--- from the root to one of the paths (what a new name is compared with for letter case)
-local wanted = {[ROOT] = true}
-for i = 7, #ARGV do
-  local q = parent(ARGV[i])
-  while q and #q > #ROOT do
-    wanted[q] = true
-    q = parent(q)
-  end
-end
-local out = {}
-for _, h in ipairs({meta, dirs}) do
-  for _, k in ipairs(redis.call('HKEYS', h)) do
-    if wanted[parent(k)] then table.insert(out, k) end
+for i = 8, #ARGV, 2 do
+  local d, after = ARGV[i], ARGV[i + 1]
+  if budget <= 0 then
+    say('later', '', '0')
+  elseif not is_dir(d) then
+    local _, blocker = ancestors(d)
+    if is_file(d) then say('notdir', '', '0')
+    elseif blocker then say('parentfile', blocker, '0')
+    else say('none', '', '0') end
+  else
+    local found, last = children(d, after, budget)
+    budget = budget - #found
+    local more = ''
+    if budget <= 0 and #found > 0 then more = last end
+    say('ok', more, tostring(#found))
+    for _, c in ipairs(found) do
+      local size = '4096'
+      if c[2] == 'f' then size = size_of(d .. '/' .. c[1]) end
+      say(c[2], c[1], size)
+    end
   end
 end
 return out
@@ -62,12 +61,16 @@ if retry == '1' and cur == new then return {'ok', '0', 'same'} end
 if expect == 'absent' and cur then return {'exists'} end
 if expect == 'version' and cur ~= want then return {'conflict', cur or ''} end
 if cur then redis.call('HSETNX', blobs, cur, redis.call('HGET', content, p)) end
+local existed = is_file(p)
 redis.call('HSET', content, p, text)
 redis.call('HSET', meta, p, cjson.encode({sha = new, size = tonumber(size), ts = tonumber(ts),
   actor = actor, host = host}))
 redis.call('HSET', blobs, new, text)
-for _, d in ipairs(chain) do redis.call('HSET', dirs, d, '1') end
+make_dirs(chain)
+if not existed then index(p, 'f') end
 local seq = record(p, '', cur, new, '0')
+ref(new, 1)
+ref(cur, -1)
 if cur then return {'ok', tostring(seq), 'modified'} end
 return {'ok', tostring(seq), 'created'}
 
@@ -78,7 +81,9 @@ local function drop(f, grp)
   redis.call('HSETNX', blobs, old, redis.call('HGET', content, f))
   redis.call('HDEL', content, f)
   redis.call('HDEL', meta, f)
+  unindex(f, 'f')
   record(f, '', old, '', '0', grp)
+  ref(old, -1)
 end
 if is_file(p) then
   drop(p)
@@ -86,9 +91,14 @@ if is_file(p) then
 end
 if p ~= ROOT and is_dir(p) then
   local head = record(p, '', '', '', '1', true)
-  for _, f in ipairs(files_under(p)) do drop(f, head) end
-  for _, d in ipairs(dirs_under(p)) do redis.call('HDEL', dirs, d) end
+  local files, folders = below(p)
+  for _, f in ipairs(files) do drop(f, head) end
+  for _, d in ipairs(folders) do
+    redis.call('HDEL', dirs, d)
+    unindex(d, 'd')
+  end
   redis.call('HDEL', dirs, p)
+  unindex(p, 'd')
   return {'ok', 'dir'}
 end
 return {'none'}
@@ -100,13 +110,15 @@ if not file and not (from ~= ROOT and is_dir(from)) then return {'none'} end
 if is_file(to) or is_dir(to) then return {'exists'} end
 local chain, blocker = ancestors(to)
 if blocker then return {'parentfile', blocker} end
-for _, d in ipairs(chain) do redis.call('HSET', dirs, d, '1') end
+make_dirs(chain)
 local function move(a, b, grp)
   local sha = sha_of(a)
   redis.call('HSET', content, b, redis.call('HGET', content, a))
   redis.call('HDEL', content, a)
   redis.call('HSET', meta, b, redis.call('HGET', meta, a))
   redis.call('HDEL', meta, a)
+  unindex(a, 'f')
+  index(b, 'f')
   record(a, b, sha, sha, '0', grp)
 end
 if file then
@@ -114,13 +126,19 @@ if file then
   return {'ok', 'file'}
 end
 local head = record(from, to, '', '', '1', true)
-for _, f in ipairs(files_under(from)) do move(f, to .. string.sub(f, #from + 1), head) end
-for _, d in ipairs(dirs_under(from)) do
-  redis.call('HSET', dirs, to .. string.sub(d, #from + 1), '1')
+local files, folders = below(from)
+for _, f in ipairs(files) do move(f, to .. string.sub(f, #from + 1), head) end
+for _, d in ipairs(folders) do
+  local moved = to .. string.sub(d, #from + 1)
+  redis.call('HSET', dirs, moved, '1')
   redis.call('HDEL', dirs, d)
+  unindex(d, 'd')
+  index(moved, 'd')
 end
 redis.call('HDEL', dirs, from)
+unindex(from, 'd')
 redis.call('HSET', dirs, to, '1')
+index(to, 'd')
 return {'ok', 'dir'}
 
 
@@ -144,13 +162,45 @@ if #todo == 0 then return out end
 local head = record(folder, '', '', '', '1', true)
 for _, t in ipairs(todo) do
   local p, sha, text = t[1], t[2], t[3]
-  local chain = ancestors(p)
-  for _, d in ipairs(chain) do redis.call('HSET', dirs, d, '1') end
+  make_dirs(ancestors(p))
   redis.call('HSET', content, p, text)
   redis.call('HSET', meta, p, cjson.encode({sha = sha, size = string.len(text), ts = tonumber(ts),
     actor = actor, host = host}))
+  index(p, 'f')
   record(p, '', '', sha, '0', head)
+  ref(sha, 1)
   table.insert(out, p)
 end
-redis.call('HSET', dirs, folder, '1')
 return out
+
+-- @survey (no arguments) answers the namespace's layout, and how many members the tree index
+-- has against the files and directories it should count (they differ when keys were written by
+-- hand).
+return {redis.call('HGET', state, 'layout') or '', tostring(redis.call('ZCARD', tree)),
+  tostring(redis.call('HLEN', meta) + redis.call('HLEN', dirs))}
+
+-- @upgrade ARGV[7] the layout to write. Builds the tree index, the per-path history counts and
+-- the versions' reference counts from the files, directories and history (a namespace laid out
+-- by an older memdeck, or one written without them), and drops versions nothing names. Runs
+-- once per namespace; its time grows with the namespace.
+redis.call('DEL', tree, hist, refs, shield)
+redis.call('HDEL', state, 'cutpos', 'pos', 'at')
+for _, p in ipairs(redis.call('HKEYS', meta)) do
+  index(p, 'f')
+  ref(sha_of(p), 1)
+end
+for _, d in ipairs(redis.call('HKEYS', dirs)) do index(d, 'd') end
+for _, entry in ipairs(redis.call('XRANGE', logk, '-', '+')) do
+  local e = fields_of(entry)
+  local n, ids = hist_of(e.path or '')
+  table.insert(ids, entry[1])
+  if #ids > KEEP_PER_PATH then table.remove(ids, 1) end
+  set_hist(e.path or '', n + 1, ids)
+  ref(e.old, 1)
+  ref(e.new, 1)
+end
+for _, s in ipairs(redis.call('HKEYS', blobs)) do
+  if redis.call('HEXISTS', refs, s) == 0 then redis.call('HDEL', blobs, s) end
+end
+redis.call('HSET', state, 'layout', ARGV[7])
+return {'ok'}

@@ -1,5 +1,6 @@
-//! A namespace's keys (six, under one hash tag) and the Lua scripts: `scripts.lua` is the
-//! prelude every command shares, `ops.lua` holds one section per command.
+//! A namespace's keys (eleven, under one hash tag) and the Lua scripts: `scripts.lua` is the
+//! prelude every command shares (the key layout, the tree index, the history's retention),
+//! `ops.lua` holds one section per command.
 
 use std::collections::BTreeMap;
 
@@ -10,9 +11,14 @@ use crate::memory::Retention;
 const PRELUDE: &str = include_str!("scripts.lua");
 const OPS: &str = include_str!("ops.lua");
 
-/// The keys of one namespace.
+/// The version of the key layout the scripts expect (1: before the tree index, the per-path
+/// history counts and the versions' reference counts). A namespace without it is upgraded
+/// when a store opens it; one with another is refused.
+pub(super) const LAYOUT: &str = "2";
+
+/// The keys of one namespace, in the order the scripts declare them.
 pub(super) struct Keys {
-    pub(super) all: [String; 6],
+    pub(super) all: [String; 11],
 }
 
 impl Keys {
@@ -26,6 +32,11 @@ impl Keys {
                 key("seq"),
                 key("log"),
                 key("blobs"),
+                key("tree"),
+                key("hist"),
+                key("refs"),
+                key("state"),
+                key("shield"),
             ],
         }
     }
@@ -33,35 +44,52 @@ impl Keys {
     pub(super) fn log(&self) -> &str {
         &self.all[4]
     }
+
+    pub(super) fn blobs(&self) -> &str {
+        &self.all[5]
+    }
 }
 
 /// The compiled scripts.
 pub(super) struct Scripts {
     pub(super) node: Script,
     pub(super) read: Script,
-    pub(super) list: Script,
+    pub(super) children: Script,
     pub(super) save: Script,
     pub(super) delete: Script,
     pub(super) rename: Script,
     pub(super) restore_folder: Script,
-    pub(super) siblings: Script,
+    pub(super) survey: Script,
+    pub(super) upgrade: Script,
 }
 
 impl Scripts {
     pub(super) fn load() -> Self {
-        let prelude = PRELUDE.replace(
-            "@KEEP_PER_PATH@",
-            &Retention::default().keep_per_path.to_string(),
-        );
+        let prelude = PRELUDE
+            .replace(
+                "@KEEP_PER_PATH@",
+                &Retention::default().keep_per_path.to_string(),
+            )
+            .replace("@LAYOUT@", LAYOUT);
         let mut bodies: BTreeMap<&str, String> = BTreeMap::new();
         for section in OPS.split("\n-- @").skip(1) {
-            let name = section.split_whitespace().next().unwrap_or_default();
-            // The body is a function so that the history's retention can run after any return.
+            let name = section
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or_default();
+            // Every command but these two refuses a namespace laid out otherwise.
+            let check = if matches!(name, "survey" | "upgrade") {
+                ""
+            } else {
+                "local layout = redis.call('HGET', state, 'layout')\n\
+                 if layout ~= LAYOUT then return {'layout', layout or ''} end\n"
+            };
+            // The body is a function so that the history's pruning can run after any return.
             bodies.insert(
                 name,
                 format!(
-                    "{prelude}\nlocal function body()\n-- @{section}\nend\n\
-                     local reply = body()\nif retain_due then retain() end\nreturn reply\n"
+                    "{prelude}\nlocal function body()\n-- @{section}\nend\n{check}\
+                     local reply = body()\nif wrote then prune_step() end\nreturn reply\n"
                 ),
             );
         }
@@ -69,12 +97,13 @@ impl Scripts {
         Self {
             node: script("node"),
             read: script("read"),
-            list: script("list"),
+            children: script("children"),
             save: script("save"),
             delete: script("delete"),
             rename: script("rename"),
             restore_folder: script("restore_folder"),
-            siblings: script("siblings"),
+            survey: script("survey"),
+            upgrade: script("upgrade"),
         }
     }
 }
@@ -89,12 +118,13 @@ mod tests {
         for s in [
             &scripts.node,
             &scripts.read,
-            &scripts.list,
+            &scripts.children,
             &scripts.save,
             &scripts.delete,
             &scripts.rename,
             &scripts.restore_folder,
-            &scripts.siblings,
+            &scripts.survey,
+            &scripts.upgrade,
         ] {
             assert_ne!(s.get_hash(), Script::new("").get_hash());
         }

@@ -2,15 +2,15 @@
 //! few reads), changes sent to subscribers as they commit.
 
 use std::collections::BTreeMap;
+use std::sync::PoisonError;
 
 use tokio::sync::broadcast;
 
-use super::stream::{entry_of, stream_entries};
-use super::{DIR_SIZE, MODIFY_ATTEMPTS, RedisStore, contention_pause, refused};
+use super::{MODIFY_ATTEMPTS, RedisStore, contention_pause, refused};
 use crate::clock::now_ms;
 use crate::memory::history::{HistoryEntry, pick_version};
 use crate::memory::{
-    ChangeKind, Entry, Expect, FileText, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
+    ChangeKind, Expect, FileText, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
     StoreError, Version, WriteCtx, within_limit,
 };
 
@@ -59,45 +59,7 @@ impl MemoryStore for RedisStore {
     }
 
     fn list(&self, dir: &MemPath, depth: usize) -> Result<Listing, StoreError> {
-        let base = dir.to_string();
-        let reply = self.read_only(&self.scripts.list, &[&base])?;
-        if reply.first().map(String::as_str) != Some("ok") {
-            return Err(refused(&reply, dir));
-        }
-        // Every node below, relative, with its kind and size.
-        let mut nodes: BTreeMap<String, (NodeKind, u64)> = BTreeMap::new();
-        let mut skipped = Vec::new();
-        for item in reply[1..].chunks(3) {
-            let [kind, path, size] = item else { continue };
-            // A key no tool call could make (planted by hand in the shared namespace) is left
-            // out and reported, never listed raw.
-            if let Err(why) = crate::memory::check_stored_path(path) {
-                tracing::warn!(
-                    "skipping the Redis entry {}: {}",
-                    crate::memory::path::display_disk_name(path.as_bytes()),
-                    crate::memory::path::display_disk_name(why.as_bytes())
-                );
-                skipped.push(crate::memory::path::display_disk_name(path.as_bytes()));
-                continue;
-            }
-            let Some(relative) = path.strip_prefix(&format!("{base}/")) else {
-                continue;
-            };
-            let kind = if kind == "d" {
-                NodeKind::Dir
-            } else {
-                NodeKind::File
-            };
-            nodes.insert(relative.to_owned(), (kind, size.parse().unwrap_or(0)));
-        }
-        let mut entries = Vec::new();
-        add_children(&nodes, "", 1, depth, &mut entries);
-        Ok(Listing {
-            size: DIR_SIZE,
-            entries,
-            skipped,
-            unreadable: Vec::new(),
-        })
+        self.list_pages(dir, depth)
     }
 
     fn save(
@@ -225,13 +187,12 @@ impl MemoryStore for RedisStore {
     }
 
     fn history(&self, path: Option<&MemPath>) -> Result<Vec<HistoryEntry>, StoreError> {
-        let log = self.keys.log().to_owned();
-        let reply: redis::Value =
-            self.with_conn(|c| redis::cmd("XRANGE").arg(&log).arg("-").arg("+").query(c))?;
-        Ok(stream_entries(&reply)
-            .into_iter()
-            .filter_map(|(_, fields)| entry_of(&fields, &self.options.host))
+        let mut cache = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.catch_up(self)?;
+        Ok(cache
+            .entries()
             .filter(|e| path.is_none_or(|p| e.touches(p)))
+            .cloned()
             .collect())
     }
 
@@ -320,7 +281,7 @@ impl MemoryStore for RedisStore {
         _path: &MemPath,
         version: &Version,
     ) -> Result<Option<String>, StoreError> {
-        let blobs = self.keys.all[5].clone();
+        let blobs = self.keys.blobs().to_owned();
         self.with_conn(|c| {
             redis::cmd("HGET")
                 .arg(&blobs)
@@ -349,7 +310,7 @@ impl MemoryStore for RedisStore {
 
     fn import(&self, dump: &crate::memory::Dump) -> Result<(), StoreError> {
         dump.check()?;
-        let [content, meta, dirs, seq, log, blobs] = &self.keys.all;
+        let [content, meta, dirs, seq, log, blobs, ..] = &self.keys.all;
         let used: (u64, u64, u64) = self.with_conn(|c| {
             redis::pipe()
                 .cmd("HLEN")
@@ -441,47 +402,8 @@ impl MemoryStore for RedisStore {
                 .ignore();
         }
         pipe.cmd("SET").arg(seq).arg(dump.history.len()).ignore();
-        self.with_conn(|c| pipe.query::<()>(c))
-    }
-}
-
-/// Children of `prefix` (relative, "" for the listed directory) in name order, each
-/// directory's own children after it, down to `depth` levels; hidden names are skipped with
-/// everything below them.
-fn add_children(
-    nodes: &BTreeMap<String, (NodeKind, u64)>,
-    prefix: &str,
-    level: usize,
-    depth: usize,
-    out: &mut Vec<Entry>,
-) {
-    if level > depth {
-        return;
-    }
-    let start = if prefix.is_empty() {
-        String::new()
-    } else {
-        format!("{prefix}/")
-    };
-    let children: Vec<(&String, &(NodeKind, u64))> = nodes
-        .range(start.clone()..)
-        .take_while(|(k, _)| k.starts_with(&start))
-        .filter(|(k, _)| !k[start.len()..].contains('/'))
-        .collect();
-    let mut children = children;
-    children.sort_by(|a, b| a.0[start.len()..].cmp(&b.0[start.len()..]));
-    for (relative, (kind, size)) in children {
-        let name = &relative[start.len()..];
-        if name.starts_with('.') {
-            continue;
-        }
-        out.push(Entry {
-            relative: relative.clone(),
-            kind: *kind,
-            size: *size,
-        });
-        if *kind == NodeKind::Dir {
-            add_children(nodes, relative, level + 1, depth, out);
-        }
+        self.with_conn(|c| pipe.query::<()>(c))?;
+        // The index and the counts, from what was just written.
+        self.upgrade(None)
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::memory::history::HistoryEntry;
-use crate::memory::{ChangeKind, MemoryChange, Version};
+use crate::memory::{ChangeKind, MemoryChange, StoreError, Version};
 
 /// Stream entries as (id, fields).
 pub(super) fn stream_entries(value: &redis::Value) -> Vec<(String, BTreeMap<String, String>)> {
@@ -92,4 +92,57 @@ pub(super) fn change_of(fields: &BTreeMap<String, String>, host: &str) -> Option
         version: entry.new,
         is_dir,
     })
+}
+
+/// The history as last read, so that the next read asks only for the entries after the newest
+/// one seen (`XRANGE (id +`). When the stream holds fewer entries than were seen plus the new
+/// ones (pruned, or lost by the server), it is read whole again.
+#[derive(Default)]
+pub(super) struct HistoryCache {
+    /// The newest entry's id.
+    last: Option<String>,
+    /// Stream entries seen, those that make no history entry included.
+    seen: u64,
+    entries: Vec<HistoryEntry>,
+}
+
+impl HistoryCache {
+    /// Read what was added since the last read.
+    pub(super) fn catch_up(&mut self, store: &super::RedisStore) -> Result<(), StoreError> {
+        let log = store.keys.log();
+        let from = self
+            .last
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |id| format!("({id}"));
+        // Two commands, not a transaction (a team's ACL user may not have MULTI, and a cluster
+        // connection pipelines nothing): an entry added or pruned between them shows as a
+        // length that does not add up, and costs a whole read.
+        let (fresh, len): (redis::Value, u64) = store.with_conn(|c| {
+            let fresh = redis::cmd("XRANGE").arg(log).arg(&from).arg("+").query(c)?;
+            Ok((fresh, redis::cmd("XLEN").arg(log).query(c)?))
+        })?;
+        let mut fresh = stream_entries(&fresh);
+        if self.seen + fresh.len() as u64 != len {
+            *self = Self::default();
+            let all: redis::Value =
+                store.with_conn(|c| redis::cmd("XRANGE").arg(log).arg("-").arg("+").query(c))?;
+            fresh = stream_entries(&all);
+        }
+        self.seen += fresh.len() as u64;
+        if let Some((id, _)) = fresh.last() {
+            self.last = Some(id.clone());
+        }
+        let host = &store.options.host;
+        self.entries.extend(
+            fresh
+                .iter()
+                .filter_map(|(_, fields)| entry_of(fields, host)),
+        );
+        Ok(())
+    }
+
+    /// Every entry, oldest first.
+    pub(super) fn entries(&self) -> impl Iterator<Item = &HistoryEntry> {
+        self.entries.iter()
+    }
 }
