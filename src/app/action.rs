@@ -83,8 +83,14 @@ pub struct TreeRow {
 /// What a memory operation started by a [`Effect`] produced, or a change to the store.
 #[derive(Debug)]
 pub enum MemoryEvent {
-    /// The whole tree (after start, after a lag, after a change the panel cannot patch).
+    /// The whole tree (after start, after a lag, after the store was unreachable).
     Listed(Result<Vec<TreeRow>, String>),
+    /// Changed paths looked at again ([`MemoryJob::Refresh`]): for each, the rows at and below
+    /// it now (none: it is gone), or why it could not be read; `at_ms` is when.
+    Refreshed {
+        paths: Vec<(String, Result<Vec<TreeRow>, String>)>,
+        at_ms: u64,
+    },
     Changed(MemoryChange),
     /// The change stream fell behind; the tree must be listed again.
     Lagged,
@@ -127,6 +133,8 @@ pub enum SnapshotJob {
 pub enum MemoryJob {
     /// List the whole store (and its history, for who changed what).
     List,
+    /// Look again at changed paths only: each one's file, or its folder with everything below.
+    Refresh(Vec<String>),
     Open(String),
     Save {
         path: String,

@@ -47,6 +47,11 @@ pub struct Panel {
     /// A listing was asked for and has not arrived; `relist` asks for one more after it.
     pub listing: bool,
     pub relist: bool,
+    /// Paths changed since the tree was read, and who changed them: looked at again (not the
+    /// whole store listed) once the listing or refresh under way has arrived.
+    pub stale: HashMap<String, String>,
+    /// The paths of the refresh under way, and who changed them.
+    pub refreshing: Option<HashMap<String, String>>,
     pub folded: HashSet<String>,
     pub selected: Option<String>,
     pub open: Option<OpenFile>,
@@ -120,6 +125,81 @@ impl Panel {
         }
         self.folded
             .retain(|dir| self.rows.iter().any(|r| r.is_dir && &r.path == dir));
+    }
+
+    /// Put what changed paths hold now in place of their rows: for each path, its own row and
+    /// its descendants' (none when it is gone), and who changed it. The selection stays on its
+    /// path when that is still there (a rename's new name included), else at its place.
+    pub fn patch(&mut self, changed: Vec<(String, Vec<TreeRow>, String)>, at_ms: u64) {
+        let selected_at = self
+            .selected
+            .as_ref()
+            .and_then(|p| self.rows.iter().position(|r| &r.path == p));
+        for (path, rows, actor) in changed {
+            self.patch_one(&path, rows, &actor, at_ms);
+        }
+        if self.selected_row().is_none() {
+            self.selected = selected_at
+                .and_then(|at| self.rows.get(at.min(self.rows.len().saturating_sub(1))))
+                .map(|r| r.path.clone());
+        }
+        self.folded
+            .retain(|dir| self.rows.iter().any(|r| r.is_dir && &r.path == dir));
+    }
+
+    /// One path's rows replaced: folders above a new path that have no row yet get one; rows
+    /// that stay keep who changed them, the changed path's own row says `actor` at `at_ms`.
+    fn patch_one(&mut self, path: &str, rows: Vec<TreeRow>, actor: &str, at_ms: u64) {
+        let below = |p: &str| p == path || p.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
+        let mut before: HashMap<String, TreeRow> = HashMap::new();
+        self.rows.retain(|r| {
+            if below(&r.path) {
+                before.insert(r.path.clone(), r.clone());
+                false
+            } else {
+                true
+            }
+        });
+        if !rows.is_empty() {
+            // Folders on the way that the tree does not show yet.
+            let mut up = path;
+            while let Some((parent, _)) = up.rsplit_once('/') {
+                if parent.len() <= "/memories".len() {
+                    break;
+                }
+                if !self.rows.iter().any(|r| r.path == parent) {
+                    self.insert(TreeRow {
+                        path: parent.to_owned(),
+                        is_dir: true,
+                        size: 0,
+                        actor: Some(actor.to_owned()),
+                        changed_ms: Some(at_ms),
+                    });
+                }
+                up = parent;
+            }
+        }
+        for mut row in rows {
+            if row.path == path {
+                row.actor = Some(actor.to_owned());
+                row.changed_ms = Some(at_ms);
+            } else if let Some(old) = before.get(&row.path) {
+                row.actor.clone_from(&old.actor);
+                row.changed_ms = old.changed_ms;
+            }
+            self.insert(row);
+        }
+    }
+
+    /// Add a row where the store's order puts it (depth first, each folder's children by name).
+    fn insert(&mut self, row: TreeRow) {
+        let at = self
+            .rows
+            .partition_point(|r| r.path.split('/').lt(row.path.split('/')));
+        match self.rows.get(at) {
+            Some(there) if there.path == row.path => self.rows[at] = row,
+            _ => self.rows.insert(at, row),
+        }
     }
 
     /// Forget flashes and undo windows that are over. Returns whether anything changed.

@@ -23,6 +23,24 @@ impl App {
                 if std::mem::take(&mut self.panel.relist) {
                     return self.list_memory();
                 }
+                return self.refresh_memory();
+            }
+            MemoryEvent::Refreshed { paths, at_ms } => {
+                let mut actors = self.panel.refreshing.take().unwrap_or_default();
+                // A path that cannot be read now (the store unreachable) is read again with the
+                // whole tree when the store is back.
+                let changed = paths
+                    .into_iter()
+                    .filter_map(|(path, result)| {
+                        let actor = actors.remove(&path).unwrap_or_default();
+                        Some((path, result.ok()?, actor))
+                    })
+                    .collect();
+                self.panel.patch(changed, at_ms);
+                if std::mem::take(&mut self.panel.relist) {
+                    return self.list_memory();
+                }
+                return self.refresh_memory();
             }
             MemoryEvent::Changed(change) => {
                 self.panel.flashes.insert(change.path.clone(), self.now);
@@ -30,7 +48,13 @@ impl App {
                     ChangeKind::Renamed { from } => self.follow_rename(from, &change.path),
                     _ => false,
                 };
-                let mut effects = self.list_memory();
+                if let ChangeKind::Renamed { from } = &change.kind {
+                    self.panel.stale.insert(from.clone(), change.actor.clone());
+                }
+                self.panel
+                    .stale
+                    .insert(change.path.clone(), change.actor.clone());
+                let mut effects = self.refresh_memory();
                 if let Some(open) = &self.panel.open
                     && (open_moved || open.path == change.path)
                 {
@@ -146,13 +170,28 @@ impl App {
         }
     }
 
+    /// Look again at the paths changed since the tree was read, unless a listing or refresh
+    /// is under way (its arrival asks again): a change costs its own size, not the store's.
+    fn refresh_memory(&mut self) -> Vec<Effect> {
+        if self.panel.listing || self.panel.refreshing.is_some() || self.panel.stale.is_empty() {
+            return Vec::new();
+        }
+        let stale = std::mem::take(&mut self.panel.stale);
+        let mut paths: Vec<String> = stale.keys().cloned().collect();
+        paths.sort();
+        self.panel.refreshing = Some(stale);
+        vec![Effect::Memory(MemoryJob::Refresh(paths))]
+    }
+
     /// Ask for a listing, or for one more after the one under way.
     fn list_memory(&mut self) -> Vec<Effect> {
-        if self.panel.listing {
+        if self.panel.listing || self.panel.refreshing.is_some() {
             self.panel.relist = true;
             Vec::new()
         } else {
             self.panel.listing = true;
+            // The listing reads the store after every change received so far.
+            self.panel.stale.clear();
             vec![Effect::Memory(MemoryJob::List)]
         }
     }

@@ -15,7 +15,7 @@ use crate::app::action::{
 };
 use crate::chat::session::{Journal, Record};
 use crate::chat::{Agent, TurnOptions};
-use crate::memory::{MemPath, MemoryStore, StoreError, WriteCtx};
+use crate::memory::{MemPath, MemoryStore, NodeKind, StoreError, WriteCtx};
 use crate::provider::{Provider, known_models};
 
 /// What the loop must do after a batch of effects.
@@ -382,6 +382,16 @@ fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
     };
     match job {
         MemoryJob::List => MemoryEvent::Listed(tree(store)),
+        MemoryJob::Refresh(paths) => MemoryEvent::Refreshed {
+            paths: paths
+                .into_iter()
+                .map(|path| {
+                    let rows = parse(&path).and_then(|p| subtree(store, &p));
+                    (path, rows)
+                })
+                .collect(),
+            at_ms: crate::clock::now_ms(),
+        },
         MemoryJob::Open(path) => MemoryEvent::Opened {
             result: parse(&path).and_then(|p| store.read(&p).map_err(text)),
             path,
@@ -443,10 +453,13 @@ fn save(
     }
 }
 
+/// How deep the panel's tree goes below /memories (the deepest a memory path may be).
+const TREE_DEPTH: usize = 8;
+
 /// The whole store as rows, each with who changed it last according to the history.
 pub fn tree(store: &dyn MemoryStore) -> Result<Vec<TreeRow>, String> {
     let root = MemPath::root();
-    let listing = store.list(&root, 8).map_err(|e| e.to_string())?;
+    let listing = store.list(&root, TREE_DEPTH).map_err(|e| e.to_string())?;
     let mut last: HashMap<String, (String, u64)> = HashMap::new();
     // A history that cannot be read only costs the "who" column.
     for entry in store.history(None).unwrap_or_default() {
@@ -460,7 +473,7 @@ pub fn tree(store: &dyn MemoryStore) -> Result<Vec<TreeRow>, String> {
             let path = format!("/memories/{}", entry.relative);
             let who = last.get(&path).cloned();
             TreeRow {
-                is_dir: entry.kind == crate::memory::NodeKind::Dir,
+                is_dir: entry.kind == NodeKind::Dir,
                 size: entry.size,
                 actor: who.as_ref().map(|(a, _)| a.clone()),
                 changed_ms: who.map(|(_, t)| t),
@@ -468,6 +481,39 @@ pub fn tree(store: &dyn MemoryStore) -> Result<Vec<TreeRow>, String> {
             }
         })
         .collect())
+}
+
+/// What one path holds now, as the tree's rows: its own and those below it (a folder is listed
+/// as deep as the whole tree is); none when it is gone. Who changed them is left to the panel.
+pub fn subtree(store: &dyn MemoryStore, path: &MemPath) -> Result<Vec<TreeRow>, String> {
+    let row = |path: String, is_dir, size| TreeRow {
+        path,
+        is_dir,
+        size,
+        actor: None,
+        changed_ms: None,
+    };
+    match store.node(path).map_err(|e| e.to_string())? {
+        None => Ok(Vec::new()),
+        Some((NodeKind::File, size)) => Ok(vec![row(path.to_string(), false, size)]),
+        Some((NodeKind::Dir, size)) => {
+            let depth = path.to_string().matches('/').count().saturating_sub(1);
+            let mut rows = vec![row(path.to_string(), true, size)];
+            if depth < TREE_DEPTH {
+                let listing = store
+                    .list(path, TREE_DEPTH - depth)
+                    .map_err(|e| e.to_string())?;
+                rows.extend(listing.entries.into_iter().map(|e| {
+                    row(
+                        format!("{path}/{}", e.relative),
+                        e.kind == NodeKind::Dir,
+                        e.size,
+                    )
+                }));
+            }
+            Ok(rows)
+        }
+    }
 }
 
 /// Write the session as Markdown to a new file in the export directory; its path.

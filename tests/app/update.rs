@@ -648,37 +648,205 @@ fn e_on_a_selected_file_opens_it_for_editing() {
 }
 
 #[test]
-fn store_changes_flash_reload_the_open_file_and_coalesce_listings() {
+fn store_changes_flash_reload_the_open_file_and_coalesce_refreshes() {
     let mut app = app(160, 48);
     panel_with_open_file(&mut app);
-    let change = |actor: &str| {
+    let change = |path: &str, actor: &str| {
         Action::Memory(MemoryEvent::Changed(MemoryChange {
-            path: "/memories/acme.md".into(),
+            path: path.into(),
             kind: ChangeKind::Modified,
             actor: actor.into(),
             version: Some(Version::of(b"new")),
             is_dir: false,
         }))
     };
-    // A change asks for a listing; while it is under way, more changes only ask for one more
-    // after it.
+    // A change asks for that path only, not the whole store; while that is under way, more
+    // changes wait and go together in the next one.
     assert_eq!(
-        app.update(change("external")),
+        app.update(change("/memories/acme.md", "external")),
         [
-            Effect::Memory(MemoryJob::List),
+            Effect::Memory(MemoryJob::Refresh(vec!["/memories/acme.md".into()])),
             Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))
         ]
     );
     assert_eq!(
-        app.update(change("John")),
+        app.update(change("/memories/acme.md", "John")),
         [Effect::Memory(MemoryJob::Open("/memories/acme.md".into()))]
     );
+    assert!(app.update(change("/memories/team/b.md", "Sam")).is_empty());
     assert!(app.panel.flashes.contains_key("/memories/acme.md"));
+    let refreshed = |paths: Vec<(&str, Vec<TreeRow>)>| {
+        Action::Memory(MemoryEvent::Refreshed {
+            paths: paths
+                .into_iter()
+                .map(|(p, rows)| (p.to_owned(), Ok(rows)))
+                .collect(),
+            at_ms: WALL_MS,
+        })
+    };
+    let mut bigger = row("/memories/acme.md", false, None);
+    bigger.size = 999;
     assert_eq!(
-        app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![])))),
-        [Effect::Memory(MemoryJob::List)]
+        app.update(refreshed(vec![("/memories/acme.md", vec![bigger])])),
+        [Effect::Memory(MemoryJob::Refresh(vec![
+            "/memories/acme.md".into(),
+            "/memories/team/b.md".into()
+        ]))]
     );
-    assert!(app.panel.rows.is_empty());
+    let acme = app
+        .panel
+        .rows
+        .iter()
+        .find(|r| r.path == "/memories/acme.md")
+        .unwrap();
+    assert_eq!((acme.size, acme.actor.as_deref()), (999, Some("external")));
+    // The second one: the file again (John's), and a new file in its folder, in name order.
+    assert!(
+        app.update(refreshed(vec![
+            (
+                "/memories/acme.md",
+                vec![row("/memories/acme.md", false, None)]
+            ),
+            (
+                "/memories/team/b.md",
+                vec![row("/memories/team/b.md", false, None)]
+            ),
+        ]))
+        .is_empty()
+    );
+    let rows: Vec<(&str, Option<&str>)> = app
+        .panel
+        .rows
+        .iter()
+        .map(|r| (r.path.as_str(), r.actor.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("/memories/acme.md", Some("John")),
+            ("/memories/team", None),
+            ("/memories/team/b.md", Some("Sam")),
+            ("/memories/team/notes.md", Some("you")),
+        ]
+    );
+    assert_eq!(app.panel.selected.as_deref(), Some("/memories/acme.md"));
+}
+
+/// The tree follows changes without listing the store: a folder renamed elsewhere moves with
+/// what is below it (keeping who changed each file), a deleted folder goes whole, a file in a
+/// new folder brings its folder, and the selection follows a rename.
+#[test]
+fn the_tree_is_patched_by_changes() {
+    let mut app = app(160, 48);
+    app.start();
+    app.update(Action::Memory(MemoryEvent::Listed(Ok(vec![
+        row("/memories/a.md", false, Some("Alice")),
+        row("/memories/team", true, None),
+        row("/memories/team/x.md", false, Some("John")),
+        row("/memories/team/y", true, None),
+        row("/memories/team/y/z.md", false, Some("Sam")),
+        row("/memories/zed.md", false, None),
+    ]))));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    assert_eq!(app.panel.selected.as_deref(), Some("/memories/team/x.md"));
+    let renamed = Action::Memory(MemoryEvent::Changed(MemoryChange {
+        path: "/memories/crew".into(),
+        kind: ChangeKind::Renamed {
+            from: "/memories/team".into(),
+        },
+        actor: "Sam@laptop-2".into(),
+        version: None,
+        is_dir: true,
+    }));
+    assert_eq!(
+        app.update(renamed),
+        [Effect::Memory(MemoryJob::Refresh(vec![
+            "/memories/crew".into(),
+            "/memories/team".into()
+        ]))]
+    );
+    assert_eq!(app.panel.selected.as_deref(), Some("/memories/crew/x.md"));
+    app.update(Action::Memory(MemoryEvent::Refreshed {
+        paths: vec![
+            (
+                "/memories/crew".into(),
+                Ok(vec![
+                    row("/memories/crew", true, None),
+                    row("/memories/crew/x.md", false, None),
+                    row("/memories/crew/y", true, None),
+                    row("/memories/crew/y/z.md", false, None),
+                ]),
+            ),
+            ("/memories/team".into(), Ok(vec![])),
+        ],
+        at_ms: WALL_MS,
+    }));
+    let paths = |app: &memdeck::app::App| -> Vec<String> {
+        app.panel.rows.iter().map(|r| r.path.clone()).collect()
+    };
+    assert_eq!(
+        paths(&app),
+        [
+            "/memories/a.md",
+            "/memories/crew",
+            "/memories/crew/x.md",
+            "/memories/crew/y",
+            "/memories/crew/y/z.md",
+            "/memories/zed.md"
+        ]
+    );
+    assert_eq!(app.panel.selected.as_deref(), Some("/memories/crew/x.md"));
+    let crew = &app.panel.rows[1];
+    assert_eq!(crew.actor.as_deref(), Some("Sam@laptop-2"));
+
+    // A file in a new folder: the folder comes with it; then the folder deleted goes whole.
+    let change = |path: &str, kind| {
+        Action::Memory(MemoryEvent::Changed(MemoryChange {
+            path: path.into(),
+            kind,
+            actor: "John".into(),
+            version: None,
+            is_dir: false,
+        }))
+    };
+    app.update(change("/memories/b/c/new.md", ChangeKind::Created));
+    app.update(Action::Memory(MemoryEvent::Refreshed {
+        paths: vec![(
+            "/memories/b/c/new.md".into(),
+            Ok(vec![row("/memories/b/c/new.md", false, None)]),
+        )],
+        at_ms: WALL_MS,
+    }));
+    assert_eq!(
+        paths(&app)[..4],
+        [
+            "/memories/a.md",
+            "/memories/b",
+            "/memories/b/c",
+            "/memories/b/c/new.md"
+        ]
+    );
+    app.update(change("/memories/crew", ChangeKind::Deleted));
+    app.update(Action::Memory(MemoryEvent::Refreshed {
+        paths: vec![("/memories/crew".into(), Ok(vec![]))],
+        at_ms: WALL_MS,
+    }));
+    assert_eq!(
+        paths(&app),
+        [
+            "/memories/a.md",
+            "/memories/b",
+            "/memories/b/c",
+            "/memories/b/c/new.md",
+            "/memories/zed.md"
+        ]
+    );
+    // The selection was in the deleted folder: it stays at its place.
+    assert!(app.panel.selected_row().is_some());
 }
 
 #[test]
