@@ -2,13 +2,13 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::action::{MemoryEvent, SaveError};
+use super::action::{MemoryEvent, SaveError, TreeRow};
 use super::dialog::{Dialog, Field, Form, FormKind, HistoryView};
 use super::editor::{Conflict, EditorState, MemoryEditor};
 use super::keymap::{Focus, Intent};
 use super::panel::{OpenFile, UNDO_WINDOW};
 use super::{App, Effect, MemoryJob};
-use crate::memory::{ChangeKind, FileText};
+use crate::memory::{ChangeKind, FileText, MemoryChange};
 
 impl App {
     pub(super) fn on_memory(&mut self, event: MemoryEvent) -> Vec<Effect> {
@@ -25,49 +25,8 @@ impl App {
                 }
                 return self.refresh_memory();
             }
-            MemoryEvent::Refreshed { paths, at_ms } => {
-                let mut actors = self.panel.refreshing.take().unwrap_or_default();
-                // A path that cannot be read now (the store unreachable) is read again with the
-                // whole tree when the store is back.
-                let changed = paths
-                    .into_iter()
-                    .filter_map(|(path, result)| {
-                        let actor = actors.remove(&path).unwrap_or_default();
-                        Some((path, result.ok()?, actor))
-                    })
-                    .collect();
-                self.panel.patch(changed, at_ms);
-                if std::mem::take(&mut self.panel.relist) {
-                    return self.list_memory();
-                }
-                return self.refresh_memory();
-            }
-            MemoryEvent::Changed(change) => {
-                self.panel.flashes.insert(change.path.clone(), self.now);
-                let open_moved = match &change.kind {
-                    ChangeKind::Renamed { from } => self.follow_rename(from, &change.path),
-                    _ => false,
-                };
-                if let ChangeKind::Renamed { from } = &change.kind {
-                    self.panel.stale.insert(from.clone(), change.actor.clone());
-                }
-                self.panel
-                    .stale
-                    .insert(change.path.clone(), change.actor.clone());
-                let mut effects = self.refresh_memory();
-                if let Some(open) = &self.panel.open
-                    && (open_moved || open.path == change.path)
-                {
-                    effects.push(Effect::Memory(MemoryJob::Open(open.path.clone())));
-                }
-                if let Some(editor) = &mut self.editor
-                    && editor.path == change.path
-                    && change.version != editor.base
-                {
-                    editor.changed_by = Some(change.actor.clone());
-                }
-                return effects;
-            }
+            MemoryEvent::Refreshed { paths, at_ms } => return self.on_refreshed(paths, at_ms),
+            MemoryEvent::Changed(change) => return self.on_change(&change),
             MemoryEvent::Lagged => return self.list_memory(),
             MemoryEvent::Status(trouble) => {
                 let back = trouble.is_none() && self.store_trouble.is_some();
@@ -137,6 +96,58 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Another tab, the panel, a program or another machine changed the store: flash it, let
+    /// the selection, the open file and the editor follow, and look at the path again.
+    fn on_change(&mut self, change: &MemoryChange) -> Vec<Effect> {
+        self.panel.flashes.insert(change.path.clone(), self.now);
+        let open_moved = match &change.kind {
+            ChangeKind::Renamed { from } => {
+                self.panel.stale.insert(from.clone(), change.actor.clone());
+                self.follow_rename(from, &change.path)
+            }
+            _ => false,
+        };
+        self.panel
+            .stale
+            .insert(change.path.clone(), change.actor.clone());
+        let mut effects = self.refresh_memory();
+        if let Some(open) = &self.panel.open
+            && (open_moved || open.path == change.path)
+        {
+            effects.push(Effect::Memory(MemoryJob::Open(open.path.clone())));
+        }
+        if let Some(editor) = &mut self.editor
+            && editor.path == change.path
+            && change.version != editor.base
+        {
+            editor.changed_by = Some(change.actor.clone());
+        }
+        effects
+    }
+
+    /// Changed paths read again: their rows put in place, then what waited asked for.
+    fn on_refreshed(
+        &mut self,
+        paths: Vec<(String, Result<Vec<TreeRow>, String>)>,
+        at_ms: u64,
+    ) -> Vec<Effect> {
+        let mut actors = self.panel.refreshing.take().unwrap_or_default();
+        // A path that cannot be read now (the store unreachable) is read again with the whole
+        // tree when the store is back.
+        let changed = paths
+            .into_iter()
+            .filter_map(|(path, result)| {
+                let actor = actors.remove(&path).unwrap_or_default();
+                Some((path, result.ok()?, actor))
+            })
+            .collect();
+        self.panel.patch(changed, at_ms);
+        if std::mem::take(&mut self.panel.relist) {
+            return self.list_memory();
+        }
+        self.refresh_memory()
     }
 
     /// What was at or under `from` is now under `to`, whoever moved it: the selection, the
