@@ -19,7 +19,7 @@ now_ns() { date +%s%N; }
 open_first_file() {
     wait_for 'a-open.md'
     tmux -L "$socket" send-keys Tab Tab
-    wait_for 'e edit'
+    wait_for 'Enter open  ^N new'
     tmux -L "$socket" send-keys Down Enter
     wait_for '─ /memories/a-open.md'
 }

@@ -135,7 +135,7 @@ end
 -- have kept all at once when it became due: entries written meanwhile are not looked at, and
 -- those they pushed out of their path's newest stay shielded.
 local KEEP_PER_PATH = tonumber('@KEEP_PER_PATH@')
-local PRUNE_STEP = 200
+local PRUNE_STEP = 100
 local wrote, prune_due = false, false
 -- This script's own entries, and the ids they pushed out of their paths' newest: a pruning that
 -- becomes due here treats the change under way as the local store does, counting its entries
