@@ -1036,67 +1036,7 @@ fn tls_to_redis_verifies_the_server_and_passwords_never_show() {
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .unwrap();
     let dir = tmp.path();
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=memdeck test CA",
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    std::fs::write(
-        dir.join("san.ext"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]);
+    let certs = crate::support::tls::Certs::make(dir);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -1112,13 +1052,13 @@ fn tls_to_redis_verifies_the_server_and_passwords_never_show() {
             "--bind",
             "127.0.0.1",
         ])
-        .args([
-            "--tls-cert-file",
-            "server.pem",
-            "--tls-key-file",
-            "server.key",
-        ])
-        .args(["--tls-ca-cert-file", "ca.pem", "--tls-auth-clients", "no"])
+        .arg("--tls-cert-file")
+        .arg(&certs.cert)
+        .arg("--tls-key-file")
+        .arg(&certs.key)
+        .arg("--tls-ca-cert-file")
+        .arg(&certs.ca)
+        .args(["--tls-auth-clients", "no"])
         .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
         .arg("--dir")
         .arg(dir)
@@ -1156,7 +1096,7 @@ fn tls_to_redis_verifies_the_server_and_passwords_never_show() {
         }
         command.output().unwrap()
     };
-    let ca = dir.join("ca.pem");
+    let ca = certs.ca.clone();
     let created = run(
         Some(&ca),
         &url,
@@ -1678,5 +1618,113 @@ fn older_namespaces_are_upgraded_and_newer_ones_refused() {
         refused.is_error && refused.content.contains("layout 3"),
         "{}",
         refused.content
+    );
+}
+
+/// What a managed Redis service gives a team: a cluster that speaks TLS only (to clients and
+/// between nodes), a private authority, and a per-team ACL user (the README's line for
+/// clusters, set on every node). The README's commands work through a node that does not hold
+/// the namespace: migrate a local store in, write, read, the history, doctor; another team's
+/// namespace is refused with why; the password never shows.
+#[test]
+fn a_tls_cluster_with_a_team_acl_user_runs_the_readme_commands() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-managed-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let dir = tmp.path();
+    let certs = crate::support::tls::Certs::make(dir);
+    let cluster = RedisCluster::with_tls(&certs);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .flat_map(|l| l.split('`'))
+        .find(|part| part.starts_with("ACL SETUSER acme") && part.contains("+cluster|slots"))
+        .expect("the README shows an ACL SETUSER line for clusters");
+    for &port in &cluster.ports {
+        let words: Vec<String> = line
+            .split_whitespace()
+            .map(|w| w.replace(">PASSWORD", ">team-secret-9"))
+            .collect();
+        let mut acl = redis::cmd(&words[0]);
+        for w in &words[1..] {
+            acl.arg(w);
+        }
+        let done: Option<String> = cluster.ask(port, &mut acl);
+        assert_eq!(done.as_deref(), Some("OK"), "{line}");
+    }
+    let owner = cluster.owner("mem:{acme}:log");
+    let other = (owner + 1) % cluster.ports.len();
+    let url = |pass: &str| format!("rediss://acme:{pass}@127.0.0.1:{}", cluster.ports[other]);
+    let run = |url: &str, namespace: &str, args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_memdeck"))
+            .current_dir(dir)
+            .env("XDG_CONFIG_HOME", dir)
+            .env_remove("MEMDECK_CONFIG")
+            .env_remove("MEMDECK_REDIS_URL")
+            .env("SSL_CERT_FILE", &certs.ca)
+            .env("MEMDECK_LOG_FILE", dir.join("memdeck.log"))
+            .args(["--memory-dir", "memories", "--memory-backend", "redis"])
+            .args(["--redis-url", url])
+            .args(["--namespace", namespace])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !text.contains("team-secret-9"),
+            "the password showed: {text}"
+        );
+        (out.status.success(), text)
+    };
+    let good = url("team-secret-9");
+    std::fs::create_dir_all(dir.join("memories/customers")).unwrap();
+    std::fs::write(dir.join("memories/customers/acme.md"), "# ACME\n- 40 TB\n").unwrap();
+
+    let (ok, said) = run(
+        &good,
+        "acme",
+        &["memory", "migrate", "--from", "local", "--to", "redis"],
+    );
+    assert!(ok, "{said}");
+    let (ok, said) = run(
+        &good,
+        "acme",
+        &[
+            "memory",
+            "exec",
+            "--actor",
+            "John",
+            r#"{"command":"str_replace","path":"/memories/customers/acme.md","old_str":"40 TB","new_str":"45 TB"}"#,
+        ],
+    );
+    assert!(ok, "{said}");
+    let (ok, said) = run(
+        &good,
+        "acme",
+        &["memory", "exec", r#"{"command":"view","path":"/memories"}"#],
+    );
+    assert!(ok && said.contains("/memories/customers/acme.md"), "{said}");
+    let (ok, said) = run(&good, "acme", &["memory", "log"]);
+    assert!(
+        ok && said.contains("John") && said.contains("acme.md"),
+        "{said}"
+    );
+    let (_, said) = run(&good, "acme", &["doctor"]);
+    assert!(said.contains("Redis Cluster"), "{said}");
+    assert!(said.contains("<redacted>"), "{said}");
+
+    // Another team's namespace, and a wrong password: refused, each saying why.
+    let (ok, said) = run(&good, "globex", &["memory", "log"]);
+    assert!(!ok && said.contains("mem:{globex}:*"), "{said}");
+    let (ok, said) = run(&url("wrong"), "acme", &["memory", "log"]);
+    assert!(
+        !ok && said.contains("refused the user name or password"),
+        "{said}"
     );
 }

@@ -10,6 +10,7 @@ pub mod redis;
 pub mod redis_cluster;
 pub mod redis_sentinel;
 pub mod script;
+pub mod tls;
 pub mod tmux;
 pub mod ui;
 pub mod vt;

@@ -15,6 +15,8 @@ pub struct RedisCluster {
     pub dir: tempfile::TempDir,
     pub ports: Vec<u16>,
     children: Vec<Child>,
+    /// The authority clients must trust, when the nodes speak TLS only.
+    ca: Option<Vec<u8>>,
 }
 
 /// Where the next search for a free port starts (spread by process, so two test binaries
@@ -49,6 +51,16 @@ impl RedisCluster {
 
     /// Three primaries, each with `replicas` replicas (`redis-cli` picks which follows which).
     pub fn with_replicas(replicas: usize) -> Self {
+        Self::build(replicas, None)
+    }
+
+    /// Three primaries speaking TLS only, to clients and on the cluster bus, with `certs`, as
+    /// a managed service's cluster does.
+    pub fn with_tls(certs: &super::tls::Certs) -> Self {
+        Self::build(0, Some(certs))
+    }
+
+    fn build(replicas: usize, tls: Option<&super::tls::Certs>) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("memdeck-cluster-")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -57,13 +69,27 @@ impl RedisCluster {
             dir,
             ports: Vec::new(),
             children: Vec::new(),
+            ca: tls.map(|c| std::fs::read(&c.ca).unwrap()),
         };
         for _ in 0..3 * (1 + replicas) {
             let port = free_port();
             let node_dir = cluster.dir.path().join(port.to_string());
             std::fs::create_dir_all(&node_dir).unwrap();
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            let mut server = Command::new("redis-server");
+            match tls {
+                None => server.args(["--port", &port.to_string()]),
+                Some(certs) => server
+                    .args(["--port", "0", "--tls-port", &port.to_string()])
+                    .args(["--tls-cluster", "yes", "--tls-replication", "yes"])
+                    .args(["--tls-auth-clients", "no", "--tls-cert-file"])
+                    .arg(&certs.cert)
+                    .arg("--tls-key-file")
+                    .arg(&certs.key)
+                    .arg("--tls-ca-cert-file")
+                    .arg(&certs.ca),
+            };
+            let child = server
+                .args(["--bind", "127.0.0.1"])
                 .args(["--cluster-enabled", "yes", "--cluster-config-file"])
                 .arg(node_dir.join("nodes.conf"))
                 .args(["--cluster-node-timeout", "2000"])
@@ -87,10 +113,15 @@ impl RedisCluster {
         }
         for &port in &cluster.ports {
             wait_for(&format!("redis-server on port {port}"), || {
-                ask::<String>(port, &mut redis::cmd("PING")).is_some()
+                cluster
+                    .ask::<String>(port, &mut redis::cmd("PING"))
+                    .is_some()
             });
         }
         let mut create = Command::new("redis-cli");
+        if let Some(certs) = tls {
+            create.arg("--tls").arg("--cacert").arg(&certs.ca);
+        }
         create.args(["--cluster", "create"]);
         for port in &cluster.ports {
             create.arg(format!("127.0.0.1:{port}"));
@@ -108,16 +139,19 @@ impl RedisCluster {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        for &port in &cluster.ports.clone() {
+        for &port in &cluster.ports {
             wait_for("the cluster to be ready", || {
-                ask::<String>(port, redis::cmd("CLUSTER").arg("INFO"))
+                cluster
+                    .ask::<String>(port, redis::cmd("CLUSTER").arg("INFO"))
                     .is_some_and(|i| i.contains("cluster_state:ok"))
             });
             // A replica is ready once it has its primary's data.
             wait_for("the replicas to sync", || {
-                info(port, "replication").is_some_and(|i| {
-                    i.contains("role:master") || i.contains("master_link_status:up")
-                })
+                cluster
+                    .ask::<String>(port, redis::cmd("INFO").arg("replication"))
+                    .is_some_and(|i| {
+                        i.contains("role:master") || i.contains("master_link_status:up")
+                    })
             });
         }
         cluster
@@ -144,7 +178,31 @@ impl RedisCluster {
 
     /// One node's URL.
     pub fn url(&self, node: usize) -> String {
-        format!("redis://127.0.0.1:{}", self.ports[node])
+        let scheme = if self.ca.is_some() { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}", self.ports[node])
+    }
+
+    /// A connection to the node on `port` (over TLS when the cluster speaks it), if it answers
+    /// within 200 ms.
+    pub fn node(&self, port: u16) -> Option<redis::Connection> {
+        let Some(ca) = &self.ca else {
+            return connect(port);
+        };
+        // As the store does: name the crypto provider (more than one is built in).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let certs = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(ca.clone()),
+        };
+        redis::Client::build_with_tls(format!("rediss://127.0.0.1:{port}"), certs)
+            .ok()?
+            .get_connection_with_timeout(Duration::from_millis(200))
+            .ok()
+    }
+
+    /// `command`'s reply from the node on `port`, if it answers.
+    pub fn ask<T: redis::FromRedisValue>(&self, port: u16, command: &mut redis::Cmd) -> Option<T> {
+        command.query(&mut self.node(port)?).ok()
     }
 
     /// Every node's URL, comma-separated.
@@ -175,7 +233,7 @@ impl RedisCluster {
     /// The node (index) whose slots hold `key`, if a node not marked failing holds them now.
     pub fn owner_now(&self, key: &str) -> Option<usize> {
         // Any node that still answers knows the map.
-        let mut conn = self.ports.iter().find_map(|&p| connect(p)).unwrap();
+        let mut conn = self.ports.iter().find_map(|&p| self.node(p)).unwrap();
         let slot: u16 = redis::cmd("CLUSTER")
             .arg("KEYSLOT")
             .arg(key)

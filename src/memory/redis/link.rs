@@ -226,11 +226,20 @@ impl Link {
             };
             let cluster = match redis::cmd("INFO").arg("cluster").query::<String>(&mut conn) {
                 Ok(info) => info.lines().any(|l| l.trim() == "cluster_enabled:1"),
-                Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoPerm) => {
-                    match redis::cmd("XLEN").arg(probe).query::<u64>(&mut conn) {
-                        Ok(_) => false,
-                        Err(e) if e.redirect_node().is_some() => true,
-                        Err(e) => return Err(e),
+                Err(e) if is_no_perm(&e) => {
+                    // The slot map (which a cluster user must be allowed to read), else whether
+                    // a read is redirected (right unless this node holds the namespace).
+                    match redis::cmd("CLUSTER")
+                        .arg("SLOTS")
+                        .query::<redis::Value>(&mut conn)
+                    {
+                        Ok(_) => true,
+                        Err(e) if !is_no_perm(&e) => false,
+                        Err(_) => match redis::cmd("XLEN").arg(probe).query::<u64>(&mut conn) {
+                            Ok(_) => false,
+                            Err(e) if e.redirect_node().is_some() => true,
+                            Err(e) => return Err(e),
+                        },
                     }
                 }
                 Err(e) => return Err(e),
@@ -306,6 +315,11 @@ fn timed(
     conn.set_read_timeout(Some(response))?;
     conn.set_write_timeout(Some(response))?;
     Ok(conn)
+}
+
+/// Whether the server refused a command to this user (its ACL).
+fn is_no_perm(e: &redis::RedisError) -> bool {
+    e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoPerm)
 }
 
 #[cfg(test)]

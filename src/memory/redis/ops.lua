@@ -173,6 +173,44 @@ for _, t in ipairs(todo) do
 end
 return out
 
+-- @import ARGV[7..10] how many directories, files, versions and history entries follow: each
+-- directory's path; each file's path, text and metadata; each version's hash and text; each
+-- entry's seq, ts, actor, host, cid, op, path, to, old, new, dir and grp. Only into an empty
+-- namespace; the index and counts are built by the upgrade after it.
+if redis.call('HLEN', meta) + redis.call('HLEN', dirs) + redis.call('XLEN', logk) > 0 then
+  return {'notempty'}
+end
+local nd, nf, nv, ne = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local i = 11
+for _ = 1, nd do
+  redis.call('HSET', dirs, ARGV[i], '1')
+  i = i + 1
+end
+for _ = 1, nf do
+  local p, text, m = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  redis.call('HSET', content, p, text)
+  redis.call('HSET', meta, p, m)
+  redis.call('HSET', blobs, cjson.decode(m).sha, text)
+  i = i + 3
+end
+for _ = 1, nv do
+  redis.call('HSET', blobs, ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+local names = {'seq', 'ts', 'actor', 'host', 'cid', 'op', 'path', 'to', 'old', 'new', 'dir',
+  'grp'}
+for _ = 1, ne do
+  local fields = {}
+  for k, name in ipairs(names) do
+    table.insert(fields, name)
+    table.insert(fields, ARGV[i + k - 1])
+  end
+  redis.call('XADD', logk, '*', unpack(fields))
+  i = i + #names
+end
+redis.call('SET', seqk, ne)
+return {'ok'}
+
 -- @survey (no arguments) answers the namespace's layout, and how many members the tree index
 -- has against the files and directories it should count (they differ when keys were written by
 -- hand).

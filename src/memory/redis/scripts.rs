@@ -59,6 +59,7 @@ pub(super) struct Scripts {
     pub(super) delete: Script,
     pub(super) rename: Script,
     pub(super) restore_folder: Script,
+    pub(super) import: Script,
     pub(super) survey: Script,
     pub(super) upgrade: Script,
 }
@@ -102,6 +103,7 @@ impl Scripts {
             delete: script("delete"),
             rename: script("rename"),
             restore_folder: script("restore_folder"),
+            import: script("import"),
             survey: script("survey"),
             upgrade: script("upgrade"),
         }
@@ -123,6 +125,7 @@ mod tests {
             &scripts.delete,
             &scripts.rename,
             &scripts.restore_folder,
+            &scripts.import,
             &scripts.survey,
             &scripts.upgrade,
         ] {

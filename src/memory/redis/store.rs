@@ -310,56 +310,25 @@ impl MemoryStore for RedisStore {
 
     fn import(&self, dump: &crate::memory::Dump) -> Result<(), StoreError> {
         dump.check()?;
-        let [content, meta, dirs, seq, log, blobs, ..] = &self.keys.all;
-        let used: (u64, u64, u64) = self.with_conn(|c| {
-            redis::pipe()
-                .cmd("HLEN")
-                .arg(meta)
-                .cmd("HLEN")
-                .arg(dirs)
-                .cmd("XLEN")
-                .arg(log)
-                .query(c)
-        })?;
-        if used != (0, 0, 0) {
-            return Err(StoreError::Rejected(format!(
-                "{} is not empty; migrate into an empty namespace",
-                self.describe()
-            )));
-        }
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        for dir in &dump.dirs {
-            pipe.cmd("HSET").arg(dirs).arg(dir).arg("1").ignore();
-        }
-        let now = now_ms();
+        let mut args: Vec<String> = vec![
+            dump.dirs.len().to_string(),
+            dump.files.len().to_string(),
+            dump.versions.len().to_string(),
+            dump.history.len().to_string(),
+        ];
+        args.extend(dump.dirs.iter().cloned());
         for (path, text) in &dump.files {
-            let version = Version::of(text.as_bytes());
             let record = serde_json::json!({
-                "sha": version.as_str(),
+                "sha": Version::of(text.as_bytes()).as_str(),
                 "size": text.len(),
-                "ts": now,
+                "ts": now_ms(),
                 "actor": "migrate",
                 "host": self.options.host,
             });
-            pipe.cmd("HSET").arg(content).arg(path).arg(text).ignore();
-            pipe.cmd("HSET")
-                .arg(meta)
-                .arg(path)
-                .arg(record.to_string())
-                .ignore();
-            pipe.cmd("HSET")
-                .arg(blobs)
-                .arg(version.as_str())
-                .arg(text)
-                .ignore();
+            args.extend([path.clone(), text.clone(), record.to_string()]);
         }
         for (version, text) in &dump.versions {
-            pipe.cmd("HSET")
-                .arg(blobs)
-                .arg(version.as_str())
-                .arg(text)
-                .ignore();
+            args.extend([version.as_str().to_owned(), text.clone()]);
         }
         for (i, entry) in dump.history.iter().enumerate() {
             let version = |v: &Option<Version>| v.as_ref().map_or("", Version::as_str).to_owned();
@@ -374,35 +343,39 @@ impl MemoryStore for RedisStore {
                     .dirs
                     .iter()
                     .any(|d| *d == entry.path || Some(d) == entry.new_path.as_ref());
-            pipe.cmd("XADD")
-                .arg(log)
-                .arg("*")
-                .arg("seq")
-                .arg(i + 1)
-                .arg("ts")
-                .arg(entry.ts_ms)
-                .arg("actor")
-                .arg(actor)
-                .arg("host")
-                .arg(host)
-                .arg("cid")
-                .arg(&self.cid)
-                .arg("op")
-                .arg(&entry.op)
-                .arg("path")
-                .arg(&entry.path)
-                .arg("to")
-                .arg(entry.new_path.as_deref().unwrap_or_default())
-                .arg("old")
-                .arg(version(&entry.old))
-                .arg("new")
-                .arg(version(&entry.new))
-                .arg("dir")
-                .arg(if is_dir { "1" } else { "0" })
-                .ignore();
+            args.extend([
+                (i + 1).to_string(),
+                entry.ts_ms.to_string(),
+                actor.to_owned(),
+                host.to_owned(),
+                self.cid.clone(),
+                entry.op.clone(),
+                entry.path.clone(),
+                entry.new_path.clone().unwrap_or_default(),
+                version(&entry.old),
+                version(&entry.new),
+                if is_dir { "1" } else { "0" }.to_owned(),
+                entry.group.map(|g| g.to_string()).unwrap_or_default(),
+            ]);
         }
-        pipe.cmd("SET").arg(seq).arg(dump.history.len()).ignore();
-        self.with_conn(|c| pipe.query::<()>(c))?;
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        // One script (a cluster connection takes no pipeline, a team's ACL user may have no
+        // MULTI): atomic, and it holds the server for the whole copy, once.
+        let reply = self.run(&self.scripts.import, None, &args)?;
+        match reply.first().map(String::as_str) {
+            Some("ok") => {}
+            Some("notempty") => {
+                return Err(StoreError::Rejected(format!(
+                    "{} is not empty; migrate into an empty namespace",
+                    self.describe()
+                )));
+            }
+            _ => {
+                return Err(StoreError::Rejected(format!(
+                    "the Redis store answered {reply:?} to the import"
+                )));
+            }
+        }
         // The index and the counts, from what was just written.
         self.upgrade(None)
     }
