@@ -225,6 +225,28 @@ impl RedisCluster {
         .unwrap()
     }
 
+    /// A replica (index) of node `primary`, as the replica itself says (waited for: the
+    /// cluster may still be settling who follows whom).
+    pub fn replica_of(&self, primary: usize) -> usize {
+        let id: String = self
+            .ask(self.ports[primary], redis::cmd("CLUSTER").arg("MYID"))
+            .unwrap();
+        let follows = |n: usize| {
+            self.ask::<String>(self.ports[n], redis::cmd("CLUSTER").arg("NODES"))
+                .and_then(|nodes| {
+                    let mine = nodes.lines().find(|l| l.contains("myself"))?.to_owned();
+                    Some(mine.split_whitespace().nth(3) == Some(id.as_str()))
+                })
+                .unwrap_or(false)
+        };
+        wait_for("a replica of the primary", || {
+            (0..self.ports.len()).any(|n| n != primary && follows(n))
+        });
+        (0..self.ports.len())
+            .find(|&n| n != primary && follows(n))
+            .unwrap()
+    }
+
     /// The node (index) whose slots hold `key`.
     pub fn owner(&self, key: &str) -> usize {
         self.owner_now(key).unwrap()
@@ -243,18 +265,21 @@ impl RedisCluster {
         let line = nodes
             .lines()
             .find(|l| owns(l, slot) && !l.contains("fail"))?;
-        // `<id> 127.0.0.1:<port>@<bus> …`
-        let port: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .unwrap()
-            .split(['@', ':'])
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
+        let port = node_port(line);
         self.ports.iter().position(|&p| p == port)
     }
+}
+
+/// The port of a `CLUSTER NODES` line: `<id> 127.0.0.1:<port>@<bus> …`.
+fn node_port(line: &str) -> u16 {
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .split(['@', ':'])
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 /// Whether a `CLUSTER NODES` line lists `slot` among its ranges.
