@@ -114,6 +114,26 @@ fn every_command_answers_the_same_on_both_backends() {
     answers_as_the_local_store(&redis);
 }
 
+/// On Valkey (what many managed services run now): the same answers, and folders bigger than a
+/// page list whole.
+#[test]
+fn every_command_answers_the_same_on_valkey() {
+    let Some(server) = RedisServer::valkey() else {
+        return;
+    };
+    let store = server.store("conformance", "test-host");
+    answers_as_the_local_store(&store);
+    let ctx = WriteCtx::new("Alice", "create");
+    for i in 0..1_200 {
+        let path = MemPath::parse(&format!("/memories/crowd/f{i:04}.md")).unwrap();
+        store.save(&path, "x\n", Expect::Absent, ctx).unwrap();
+    }
+    let listed = store
+        .list(&MemPath::parse("/memories/crowd").unwrap(), 1)
+        .unwrap();
+    assert_eq!(listed.entries.len(), 1_200);
+}
+
 /// Through one node of a three-primary Redis Cluster, for namespaces whose slot is on that
 /// node and on each other node (so every command also follows MOVED), the suite answers as
 /// the local store does, and a store seeded with every node does too.

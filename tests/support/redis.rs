@@ -14,19 +14,43 @@ pub struct RedisServer {
     child: Option<Child>,
     /// Every write synced to an append-only file, so a killed server comes back with its data.
     durable: bool,
+    /// `redis-server`, or `valkey-server`.
+    program: &'static str,
 }
 
 impl RedisServer {
     pub fn start() -> Self {
-        Self::with(false)
+        Self::with(false, "redis-server")
+    }
+
+    /// A Valkey server instead (the Redis fork many services run), when `valkey-server` is
+    /// installed; `None` (and why, printed) when it is not and `VALKEY_TESTS` is not set. With
+    /// `VALKEY_TESTS=1` (set by scripts/test when it found or installed Valkey) it must be.
+    pub fn valkey() -> Option<Self> {
+        let found = Command::new("valkey-server")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !found {
+            assert!(
+                std::env::var_os("VALKEY_TESTS").is_none(),
+                "VALKEY_TESTS is set but valkey-server cannot be run"
+            );
+            eprintln!(
+                "skipped: valkey-server is not installed (scripts/test installs it where it can)"
+            );
+            return None;
+        }
+        Some(Self::with(false, "valkey-server"))
     }
 
     /// A server that keeps its data across a kill (`appendonly yes`, `appendfsync always`).
     pub fn durable() -> Self {
-        Self::with(true)
+        Self::with(true, "redis-server")
     }
 
-    fn with(durable: bool) -> Self {
+    fn with(durable: bool, program: &'static str) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("memdeck-redis-")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -35,6 +59,7 @@ impl RedisServer {
             dir,
             child: None,
             durable,
+            program,
         };
         server.launch();
         server
@@ -50,7 +75,7 @@ impl RedisServer {
 
     fn launch(&mut self) {
         let _ = std::fs::remove_file(self.socket());
-        let child = Command::new("redis-server")
+        let child = Command::new(self.program)
             .args(["--port", "0", "--unixsocket"])
             .arg(self.socket())
             .args(["--unixsocketperm", "700", "--save", ""])
@@ -67,8 +92,9 @@ impl RedisServer {
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
-                    "cannot start redis-server ({e}): the Redis tests need it; install the \
-                     Debian package redis-server (.ci/run does)"
+                    "cannot start {} ({e}): the Redis tests need it; install the Debian \
+                     package redis-server (.ci/run does)",
+                    self.program
                 )
             });
         self.child = Some(child);
@@ -84,7 +110,7 @@ impl RedisServer {
             if ready {
                 break;
             }
-            assert!(Instant::now() < deadline, "redis-server did not start");
+            assert!(Instant::now() < deadline, "{} did not start", self.program);
             std::thread::sleep(Duration::from_millis(10));
         }
     }
