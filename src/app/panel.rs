@@ -111,13 +111,21 @@ impl Panel {
 
     /// A new listing: keep the selection if it is still there (else the row at its place).
     pub fn set_rows(&mut self, rows: Vec<TreeRow>) {
-        let old_position = self
-            .selected
-            .as_ref()
-            .and_then(|p| self.rows.iter().position(|r| &r.path == p));
+        let old_position = self.selected_position();
         self.rows = rows;
         self.loaded = true;
         self.listing_error = None;
+        self.settle(old_position);
+    }
+
+    fn selected_position(&self) -> Option<usize> {
+        let path = self.selected.as_ref()?;
+        self.rows.iter().position(|r| &r.path == path)
+    }
+
+    /// After the rows changed: a selection whose row went moves to the row now at its place
+    /// (`old_position`), and folded folders that went are forgotten.
+    fn settle(&mut self, old_position: Option<usize>) {
         if self.selected_row().is_none() {
             self.selected = old_position
                 .and_then(|at| self.rows.get(at.min(self.rows.len().saturating_sub(1))))
@@ -131,20 +139,11 @@ impl Panel {
     /// its descendants' (none when it is gone), and who changed it. The selection stays on its
     /// path when that is still there (a rename's new name included), else at its place.
     pub fn patch(&mut self, changed: Vec<(String, Vec<TreeRow>, String)>, at_ms: u64) {
-        let selected_at = self
-            .selected
-            .as_ref()
-            .and_then(|p| self.rows.iter().position(|r| &r.path == p));
+        let old_position = self.selected_position();
         for (path, rows, actor) in changed {
             self.patch_one(&path, rows, &actor, at_ms);
         }
-        if self.selected_row().is_none() {
-            self.selected = selected_at
-                .and_then(|at| self.rows.get(at.min(self.rows.len().saturating_sub(1))))
-                .map(|r| r.path.clone());
-        }
-        self.folded
-            .retain(|dir| self.rows.iter().any(|r| r.is_dir && &r.path == dir));
+        self.settle(old_position);
     }
 
     /// One path's rows replaced: folders above a new path that have no row yet get one; rows

@@ -233,16 +233,16 @@ fn the_panels_compare_and_set_refuses_a_stale_save() {
     assert_eq!(store.read(&path).unwrap().text, "v2\n");
 }
 
-/// The history's retention is the same setting with the same rule on both backends: after a
-/// long run of changes over a few files they keep exactly the same entries (the newest ones,
-/// and each path's newest few however old), and every version those entries name still reads.
-#[test]
-fn both_backends_keep_the_same_history_under_one_retention() {
+/// A local store and a Redis namespace `ns` whose histories keep `keep` entries (and the
+/// directory and server they live in).
+fn stores_keeping(
+    keep: usize,
+    ns: &str,
+) -> (tempfile::TempDir, LocalStore, RedisServer, RedisStore) {
     let tmp = tempfile::Builder::new()
         .prefix("memdeck-retention-")
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .unwrap();
-    let keep = 12;
     let mut options = LocalOptions::new(tmp.path().join("memories"));
     options.retention = Retention {
         max_entries: keep,
@@ -250,9 +250,19 @@ fn both_backends_keep_the_same_history_under_one_retention() {
     };
     let local = LocalStore::open(&options).unwrap();
     let server = RedisServer::start();
-    let mut redis_options = server.options("retention", "test-host");
+    let mut redis_options = server.options(ns, "test-host");
     redis_options.history_keep = keep as u64;
     let redis = RedisStore::open(redis_options).unwrap();
+    (tmp, local, server, redis)
+}
+
+/// The history's retention is the same setting with the same rule on both backends: after a
+/// long run of changes over a few files they keep exactly the same entries (the newest ones,
+/// and each path's newest few however old), and every version those entries name still reads.
+#[test]
+fn both_backends_keep_the_same_history_under_one_retention() {
+    let keep = 12;
+    let (_tmp, local, server, redis) = stores_keeping(keep, "retention");
 
     let mut steps = vec![
         // A folder deleted, then a file of the same name changed often: the delete's own entry
@@ -646,21 +656,8 @@ fn big_folders_list_the_same_on_both_backends() {
 /// Redis ends with exactly the history the local store keeps, and every version it names.
 #[test]
 fn pruning_in_steps_keeps_what_the_local_store_keeps() {
-    let tmp = tempfile::Builder::new()
-        .prefix("memdeck-retention-steps-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap();
     let keep = 1_000;
-    let mut options = LocalOptions::new(tmp.path().join("memories"));
-    options.retention = Retention {
-        max_entries: keep,
-        ..Retention::default()
-    };
-    let local = LocalStore::open(&options).unwrap();
-    let server = RedisServer::start();
-    let mut redis_options = server.options("steps", "test-host");
-    redis_options.history_keep = keep as u64;
-    let redis = RedisStore::open(redis_options).unwrap();
+    let (_tmp, local, _server, redis) = stores_keeping(keep, "steps");
     for store in [&local as &dyn MemoryStore, &redis] {
         let write = |input: Value| {
             let done = execute(store, &input, "Alice");
