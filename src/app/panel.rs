@@ -150,15 +150,19 @@ impl Panel {
     /// that stay keep who changed them, the changed path's own row says `actor` at `at_ms`.
     fn patch_one(&mut self, path: &str, rows: Vec<TreeRow>, actor: &str, at_ms: u64) {
         let below = |p: &str| p == path || p.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
-        let mut before: HashMap<String, TreeRow> = HashMap::new();
-        self.rows.retain(|r| {
-            if below(&r.path) {
-                before.insert(r.path.clone(), r.clone());
-                false
-            } else {
-                true
-            }
-        });
+        // The path and what is below it are one run of rows, where the path would stand: found
+        // by halving, so a burst of changes (a big folder deleted) costs no scan per path.
+        let start = self.place(path);
+        let end = start
+            + self.rows[start..]
+                .iter()
+                .take_while(|r| below(&r.path))
+                .count();
+        let before: HashMap<String, TreeRow> = self
+            .rows
+            .drain(start..end)
+            .map(|r| (r.path.clone(), r))
+            .collect();
         if !rows.is_empty() {
             // Folders on the way that the tree does not show yet.
             let mut up = path;
@@ -166,7 +170,11 @@ impl Panel {
                 if parent.len() <= "/memories".len() {
                     break;
                 }
-                if !self.rows.iter().any(|r| r.path == parent) {
+                if self
+                    .rows
+                    .get(self.place(parent))
+                    .is_none_or(|r| r.path != parent)
+                {
                     self.insert(TreeRow {
                         path: parent.to_owned(),
                         is_dir: true,
@@ -190,11 +198,15 @@ impl Panel {
         }
     }
 
+    /// Where `path`'s row is, or would go, in the store's order.
+    fn place(&self, path: &str) -> usize {
+        self.rows
+            .partition_point(|r| r.path.split('/').lt(path.split('/')))
+    }
+
     /// Add a row where the store's order puts it (depth first, each folder's children by name).
     fn insert(&mut self, row: TreeRow) {
-        let at = self
-            .rows
-            .partition_point(|r| r.path.split('/').lt(row.path.split('/')));
+        let at = self.place(&row.path);
         match self.rows.get(at) {
             Some(there) if there.path == row.path => self.rows[at] = row,
             _ => self.rows.insert(at, row),
