@@ -1184,6 +1184,29 @@ fn tls_to_redis_verifies_the_server_and_passwords_never_show() {
     assert!(!shown.contains("hunter2"), "{shown}");
 }
 
+/// The README's `ACL SETUSER acme …` line (the one for clusters, with `+cluster|slots`, or the
+/// other), and it as a command with the password `team-secret-9`.
+fn readme_acl(cluster: bool) -> (String, redis::Cmd) {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let line = readme
+        .lines()
+        .flat_map(|l| l.split('`'))
+        .find(|part| {
+            part.starts_with("ACL SETUSER acme") && part.contains("+cluster|slots") == cluster
+        })
+        .expect("the README shows an ACL SETUSER line")
+        .to_owned();
+    let mut words = line
+        .split_whitespace()
+        .map(|w| w.replace(">PASSWORD", ">team-secret-9"));
+    let mut acl = redis::cmd(&words.next().unwrap());
+    for w in words {
+        acl.arg(w);
+    }
+    (line, acl)
+}
+
 /// The README's ACL for a team, set on a real server: that user can do everything memdeck does
 /// in its own namespace (commands, history, the watcher's blocking reads), is refused another
 /// team's with a message that says why, and a wrong password is said to be one. The password
@@ -1191,25 +1214,8 @@ fn tls_to_redis_verifies_the_server_and_passwords_never_show() {
 #[test]
 fn a_team_acl_user_works_in_its_namespace_and_nowhere_else() {
     let server = RedisServer::start();
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let line = readme
-        .lines()
-        .find_map(|l| {
-            l.split('`')
-                .find(|part| part.starts_with("ACL SETUSER acme"))
-        })
-        .expect("the README shows an ACL SETUSER line");
-    let words: Vec<String> = line
-        .split_whitespace()
-        .map(|w| w.replace(">PASSWORD", ">team-secret-9"))
-        .collect();
-    let mut admin = server.conn();
-    let mut acl = redis::cmd(&words[0]);
-    for w in &words[1..] {
-        acl.arg(w);
-    }
-    let _: () = acl.query(&mut admin).unwrap();
+    let (_, acl) = readme_acl(false);
+    let _: () = acl.query(&mut server.conn()).unwrap();
 
     let url = |pass: &str| format!("{}?user=acme&pass={pass}", server.url());
     let open = |namespace: &str, pass: &str| {
@@ -1679,22 +1685,8 @@ fn a_tls_cluster_with_a_team_acl_user_runs_the_readme_commands() {
     let dir = tmp.path();
     let certs = crate::support::tls::Certs::make(dir);
     let cluster = RedisCluster::with_tls(&certs);
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let line = readme
-        .lines()
-        .flat_map(|l| l.split('`'))
-        .find(|part| part.starts_with("ACL SETUSER acme") && part.contains("+cluster|slots"))
-        .expect("the README shows an ACL SETUSER line for clusters");
+    let (line, mut acl) = readme_acl(true);
     for &port in &cluster.ports {
-        let words: Vec<String> = line
-            .split_whitespace()
-            .map(|w| w.replace(">PASSWORD", ">team-secret-9"))
-            .collect();
-        let mut acl = redis::cmd(&words[0]);
-        for w in &words[1..] {
-            acl.arg(w);
-        }
         let done: Option<String> = cluster.ask(port, &mut acl);
         assert_eq!(done.as_deref(), Some("OK"), "{line}");
     }
