@@ -150,6 +150,13 @@ enum MemoryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the memory index exactly as requests carry it: the store's files, newest and most
+    /// used first, with type, who last wrote each and when, and a one-line description
+    Index {
+        /// One JSON object per file instead of the text
+        #[arg(long)]
+        json: bool,
+    },
     /// Snapshots of the whole store: save, list, restore
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
@@ -382,6 +389,41 @@ fn run_migrate(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `memdeck memory index`: the index as requests carry it, or one JSON object per file.
+fn run_index(config: &Config, store: &dyn MemoryStore, json: bool) -> Result<ExitCode, Failure> {
+    let limits = config.memory.index.unwrap_or_default();
+    if config.memory.index.is_none() {
+        errln!(
+            "memdeck: the index is off for requests (memory.index = off); this is what \
+             it would say"
+        );
+    }
+    let index = memory::index::build(store, limits, memdeck::clock::now_ms())?;
+    let mode = if json {
+        memdeck::safe::Mode::Json
+    } else {
+        memdeck::safe::Mode::Text
+    };
+    let mut out = memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode);
+    let printed = if json {
+        index.entries.iter().try_for_each(|entry| {
+            let line = serde_json::json!({
+                "path": entry.path,
+                "type": entry.kind.map(memory::front::MemoryType::as_str),
+                "description": entry.description,
+                "actor": entry.actor,
+                "changed_ms": entry.changed_ms,
+                "uses": entry.uses,
+            });
+            writeln!(out, "{line}")
+        })
+    } else {
+        writeln!(out, "{}", index.text)
+    };
+    printed.map_err(|e| Failure::new(1, format!("cannot write the index: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_memory(
     config: &Config,
     store: &dyn MemoryStore,
@@ -428,6 +470,7 @@ fn run_memory(
                 ExitCode::SUCCESS
             })
         }
+        MemoryCommand::Index { json } => run_index(config, store, *json),
         MemoryCommand::Log { path, json } => {
             let path = path.as_deref().map(parse_path).transpose()?;
             let entries = store.history(path.as_ref())?;

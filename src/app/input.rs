@@ -417,7 +417,10 @@ impl App {
         let expandable = |i: &Item| {
             matches!(
                 i,
-                Item::Tool(_) | Item::Thinking { .. } | Item::Error { .. }
+                Item::Tool(_)
+                    | Item::Thinking { .. }
+                    | Item::Compaction { .. }
+                    | Item::Error { .. }
             )
         };
         let items = &tab.transcript.items;
@@ -556,7 +559,10 @@ impl App {
         if let Some(i) = item
             && matches!(
                 tab.transcript.items[i],
-                Item::Tool(_) | Item::Thinking { .. } | Item::Error { .. }
+                Item::Tool(_)
+                    | Item::Thinking { .. }
+                    | Item::Compaction { .. }
+                    | Item::Error { .. }
             )
         {
             tab.view.selected = Some(i);

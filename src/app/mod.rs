@@ -266,6 +266,16 @@ impl App {
         Some((total, saved))
     }
 
+    /// Server-side compactions in the open tabs, and the tokens they cost.
+    pub fn compactions(&self) -> (u64, u64) {
+        self.tabs.iter().fold((0, 0), |(n, tokens), t| {
+            (
+                n + t.transcript.compactions,
+                tokens + t.transcript.compaction_tokens,
+            )
+        })
+    }
+
     pub fn saved_by_context_editing(&self) -> u64 {
         self.tabs
             .iter()
@@ -475,6 +485,12 @@ impl App {
             Some(ContextEditing::Off),
             Some(ContextEditing::Demo),
             Some(ContextEditing::Production),
+            Some(match self.configured_context_editing {
+                compact @ ContextEditing::Compact { .. } => compact,
+                _ => ContextEditing::Compact {
+                    trigger: crate::provider::request::COMPACT_TRIGGER,
+                },
+            }),
             custom,
         ]
         .into_iter()
@@ -486,7 +502,13 @@ impl App {
             .unwrap_or(0);
         self.context_editing = order[(at + 1) % order.len()];
         let text = match self.context_editing.thresholds() {
-            None => "context editing off".to_owned(),
+            None => match self.context_editing {
+                ContextEditing::Compact { trigger } => format!(
+                    "compaction on: once a prompt passes {trigger} tokens the API summarises the \
+                     conversation so far (memory is saved first)"
+                ),
+                _ => "context editing off".to_owned(),
+            },
             Some((trigger, keep, _)) => format!(
                 "context editing {}: old tool results are cleared once a prompt passes {trigger} tokens (the last {keep} kept)",
                 self.context_editing
@@ -582,6 +604,7 @@ impl App {
             let mut tab = ChatTab::new(TabId(t.id), t.persona, self.hint);
             tab.conversation = crate::chat::Conversation {
                 messages: t.messages,
+                ..Default::default()
             };
             tab.transcript = transcript::Transcript::restored(t.items, t.input, t.output, t.saved);
             tab.model = t.model;

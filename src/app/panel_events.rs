@@ -411,6 +411,12 @@ impl App {
             }
             EditorState::Editing => match intent {
                 Some(Intent::Save) => {
+                    let text = editor.text();
+                    // A header the person broke is said, and the text stays to be fixed.
+                    if let Err(problem) = crate::memory::front::check(&editor.path, &text) {
+                        editor.message = Some(problem);
+                        return Vec::new();
+                    }
                     editor.state = EditorState::Saving;
                     editor.message = None;
                     vec![Effect::Memory(MemoryJob::Save {

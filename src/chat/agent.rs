@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::{Accumulator, Persona};
+use crate::memory::index::{self, IndexOptions};
 use crate::memory::{MemoryStore, ToolResult};
 use crate::provider::{ContextEditing, Provider, ProviderError, Request, StreamEvent, Thinking};
 
@@ -28,6 +29,8 @@ pub struct TurnOptions {
     pub instructions: Option<String>,
     /// A model other than the backend's configured one (chosen for the tab in the picker).
     pub model: Option<String>,
+    /// The memory index in every request, within these limits; `None`: no index.
+    pub memory_index: Option<IndexOptions>,
 }
 
 impl Default for TurnOptions {
@@ -39,6 +42,7 @@ impl Default for TurnOptions {
             context_editing: ContextEditing::Off,
             instructions: None,
             model: None,
+            memory_index: None,
         }
     }
 }
@@ -56,6 +60,12 @@ pub enum AgentEvent {
     },
     /// A tool call finished with what goes back to the model.
     ToolFinished { id: String, result: ToolResult },
+    /// The memory index this turn's requests carry: files listed, files in the store, bytes.
+    MemoryIndex {
+        listed: usize,
+        total: usize,
+        bytes: usize,
+    },
 }
 
 /// How a turn ended.
@@ -81,6 +91,24 @@ pub enum TurnError {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Conversation {
     pub messages: Vec<Value>,
+    /// The prompt size of the last model call (input tokens, cached ones included).
+    pub last_prompt: u64,
+    /// The model was asked to save what matters because compaction is near; asked again only
+    /// after a compaction.
+    pub asked_to_save: bool,
+}
+
+/// Share of the compaction trigger at which the model is asked to save durable facts.
+const SAVE_BEFORE_COMPACTION: f64 = 0.8;
+
+/// The note that asks the model to save what matters before the conversation is summarised.
+pub fn save_before_compaction_note(prompt: u64, trigger: u32) -> String {
+    format!(
+        "(memdeck: this conversation is at {prompt} of the {trigger} tokens at which its earlier \
+         part will be replaced by a summary. Before you answer, save to /memories any durable \
+         facts from this conversation that are not saved yet: people, customers, figures, \
+         dates, decisions, and who said them.)"
+    )
 }
 
 /// Our memory-protocol system prompt, naming the persona, with the team's own instructions
@@ -169,6 +197,10 @@ async fn run_turn(
         .messages
         .push(json!({"role": "user", "content": user_text}));
     let system = system_prompt(persona, options.instructions.as_deref());
+    let memory_index = match options.memory_index {
+        Some(limits) => memory_index(store, limits, on_event).await,
+        None => None,
+    };
     let mut calls = 0;
     loop {
         if calls == options.max_calls {
@@ -179,11 +211,13 @@ async fn run_turn(
             return Err(TurnError::CallLimit(options.max_calls));
         }
         calls += 1;
+        let messages = request_messages(conversation, options.context_editing);
         let request = Request {
             persona: persona.name.clone(),
             model: options.model.clone(),
             system: system.clone(),
-            messages: conversation.messages.clone(),
+            memory_index: memory_index.clone(),
+            messages,
             max_tokens: options.max_tokens,
             thinking: options.thinking,
             context_editing: options.context_editing,
@@ -200,6 +234,7 @@ async fn run_turn(
             .as_array()
             .map(|blocks| blocks.iter().filter(|b| !b.is_null()).cloned().collect())
             .unwrap_or_default();
+        conversation.after_call(&message["usage"], &content);
         conversation
             .messages
             .push(json!({"role": "assistant", "content": content}));
@@ -210,7 +245,9 @@ async fn run_turn(
             .filter(|(_, b)| b["type"] == "tool_use")
             .collect();
         if tool_uses.is_empty() {
-            if stop_reason.as_deref() == Some("pause_turn") {
+            // The server paused (a long server-side step, or right after compacting when asked
+            // to): send the conversation again to go on.
+            if matches!(stop_reason.as_deref(), Some("pause_turn" | "compaction")) {
                 continue;
             }
             return Ok(TurnSummary {
@@ -243,6 +280,39 @@ async fn run_turn(
     }
 }
 
+/// The memory index for this turn's requests (built once, so every call of the turn sends the
+/// same prompt prefix), reported to `on_event`; `None` when the store cannot be read (the turn
+/// goes on without it, and the model can still `view`).
+async fn memory_index(
+    store: &Arc<dyn MemoryStore>,
+    limits: IndexOptions,
+    on_event: &mut (dyn FnMut(AgentEvent) + Send),
+) -> Option<String> {
+    let store = store.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        index::build(store.as_ref(), limits, crate::clock::now_ms())
+    })
+    .await;
+    match built {
+        Ok(Ok(index)) => {
+            on_event(AgentEvent::MemoryIndex {
+                listed: index.entries.len(),
+                total: index.total,
+                bytes: index.text.len(),
+            });
+            Some(index.text)
+        }
+        Ok(Err(e)) => {
+            tracing::warn!("no memory index for this turn: {e}");
+            None
+        }
+        Err(e) => {
+            tracing::warn!("no memory index for this turn: {e}");
+            None
+        }
+    }
+}
+
 /// Stream one model call into an accumulator, forwarding every event.
 async fn stream_call(
     provider: &dyn Provider,
@@ -268,6 +338,58 @@ async fn stream_call(
         (acc, None)
     } else {
         (acc, Some(ProviderError::Interrupted))
+    }
+}
+
+/// The messages of the next request: the conversation, and when compaction is near (and the
+/// model was not asked yet) a note asking to save durable facts first, at the end of the newest
+/// message so that the cached prefix before it stays valid.
+fn request_messages(conversation: &mut Conversation, editing: ContextEditing) -> Vec<Value> {
+    let mut messages = conversation.messages.clone();
+    if let ContextEditing::Compact { trigger } = editing {
+        #[allow(clippy::cast_precision_loss)]
+        let near = conversation.last_prompt as f64 >= f64::from(trigger) * SAVE_BEFORE_COMPACTION;
+        if near && !conversation.asked_to_save {
+            append_note(
+                &mut messages,
+                &save_before_compaction_note(conversation.last_prompt, trigger),
+            );
+            conversation.asked_to_save = true;
+        }
+    }
+    messages
+}
+
+impl Conversation {
+    /// Note a finished model call: its prompt size, and whether it compacted.
+    fn after_call(&mut self, usage: &Value, content: &[Value]) {
+        self.last_prompt = [
+            "input_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+        ]
+        .iter()
+        .map(|k| usage[k].as_u64().unwrap_or(0))
+        .sum();
+        if content.iter().any(|b| b["type"] == "compaction") {
+            self.asked_to_save = false;
+        }
+    }
+}
+
+/// Add `note` as a text block at the end of the last (user) message of a request.
+fn append_note(messages: &mut [Value], note: &str) {
+    let Some(last) = messages.last_mut() else {
+        return;
+    };
+    let block = json!({"type": "text", "text": note});
+    match &mut last["content"] {
+        Value::Array(blocks) => blocks.push(block),
+        Value::String(text) => {
+            let text = std::mem::take(text);
+            last["content"] = json!([{"type": "text", "text": text}, block]);
+        }
+        _ => {}
     }
 }
 

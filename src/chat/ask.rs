@@ -113,6 +113,14 @@ impl Printer<'_> {
                 }
             }
             AgentEvent::ToolStarted { .. } => {}
+            AgentEvent::MemoryIndex {
+                listed,
+                total,
+                bytes,
+            } => {
+                let line = json!({"type": "memory_index", "listed": listed, "total": total, "bytes": bytes});
+                let _ = writeln!(self.out, "{line}");
+            }
             AgentEvent::ToolFinished { id, result } => {
                 let line = json!({"type": "tool_result", "tool_use_id": id, "content": result.content, "is_error": result.is_error});
                 let _ = writeln!(self.out, "{line}");
@@ -132,6 +140,18 @@ impl Printer<'_> {
             AgentEvent::Stream(StreamEvent::ContentBlockStop { .. }) if self.mid_line => {
                 let _ = writeln!(self.out);
                 self.mid_line = false;
+            }
+            AgentEvent::Stream(StreamEvent::MessageDelta { delta, .. }) => {
+                if let Some(text) = delta["stop_reason"]
+                    .as_str()
+                    .and_then(crate::chat::transcript::stop_text)
+                {
+                    if self.mid_line {
+                        let _ = writeln!(self.out);
+                        self.mid_line = false;
+                    }
+                    let _ = writeln!(self.notes, "memdeck: {text}");
+                }
             }
             AgentEvent::Stream(StreamEvent::RetryWait {
                 attempt,
@@ -174,7 +194,7 @@ impl Printer<'_> {
                     let _ = writeln!(self.out, "ok");
                 }
             }
-            AgentEvent::Stream(_) => {}
+            AgentEvent::Stream(_) | AgentEvent::MemoryIndex { .. } => {}
         }
     }
 }

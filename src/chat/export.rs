@@ -145,6 +145,15 @@ fn turn_blocks(tab: &SavedTab, items: &[Item], blocks: &mut Vec<Block>) {
             } => blocks.push(Block::Note(format!(
                 "✂ context edited: cleared {cleared_tool_uses} tool results, saved {cleared_tokens} tokens"
             ))),
+            Item::Stopped { reason } => {
+                if let Some(text) = crate::chat::transcript::stop_text(reason) {
+                    blocks.push(Block::Note(text.to_owned()));
+                }
+            }
+            Item::Compaction { summary, .. } => blocks.push(Block::Note(format!(
+                "⇣ the API compacted the conversation into a summary of {} characters",
+                summary.chars().count()
+            ))),
             Item::Error {
                 message, cancelled, ..
             } => blocks.push(Block::Note(if *cancelled {

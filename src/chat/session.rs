@@ -354,7 +354,10 @@ impl Continued {
             journal,
             tab,
             persona,
-            conversation: crate::chat::Conversation { messages },
+            conversation: crate::chat::Conversation {
+                messages,
+                ..Default::default()
+            },
             transcript: super::transcript::Transcript::restored(
                 Vec::new(),
                 totals.0,
@@ -415,6 +418,13 @@ pub fn tab_markdown(tab: &SavedTab) -> String {
                 let _ = writeln!(
                     out,
                     "_context edited: cleared {cleared_tool_uses} tool results, saved {cleared_tokens} tokens_\n"
+                );
+            }
+            Item::Compaction { summary, .. } => {
+                let _ = writeln!(
+                    out,
+                    "_the API compacted the conversation into this summary:_\n\n> {}\n",
+                    summary.trim().replace('\n', "\n> ")
                 );
             }
             Item::Error {

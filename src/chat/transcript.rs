@@ -38,10 +38,33 @@ pub enum Item {
         input: u64,
         output: u64,
         cache_read: u64,
+        /// What a server-side compaction in this call cost (`usage.iterations`), which the
+        /// top-level counts leave out.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        compaction_input: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        compaction_output: u64,
+    },
+    /// A model call ended for a reason the person should know about (a refusal, the context
+    /// window or the token limit reached), said plainly.
+    Stopped {
+        reason: String,
+    },
+    /// The API summarised the conversation so far (server-side compaction): what came before
+    /// is replaced by this summary in every later request.
+    Compaction {
+        summary: String,
+        streaming: bool,
     },
     ContextEdited {
         cleared_tool_uses: u64,
         cleared_tokens: u64,
+    },
+    /// The turn's requests carry the memory index: files listed, files in the store, bytes.
+    MemoryIndex {
+        listed: usize,
+        total: usize,
+        bytes: usize,
     },
     /// A failed request is retried after `wait_ms` from `since`.
     #[serde(skip)]
@@ -58,6 +81,73 @@ pub enum Item {
         /// The API's request id, for a support ticket.
         request_id: Option<String>,
     },
+}
+
+/// The item a content block starts, for the blocks the chat shows.
+fn block_item(content_block: &Value) -> Option<Item> {
+    Some(match content_block["type"].as_str() {
+        Some("text") => Item::Text {
+            text: content_block["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            streaming: true,
+        },
+        Some("thinking") => Item::Thinking {
+            text: String::new(),
+            streaming: true,
+            redacted: false,
+        },
+        Some("redacted_thinking") => Item::Thinking {
+            text: String::new(),
+            streaming: false,
+            redacted: true,
+        },
+        Some("compaction") => Item::Compaction {
+            summary: content_block["content"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            streaming: true,
+        },
+        Some("tool_use") => Item::Tool(ToolCard {
+            id: content_block["id"].as_str().unwrap_or_default().to_owned(),
+            name: content_block["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            input: String::new(),
+            status: ToolStatus::Writing,
+        }),
+        // Server-side blocks and types we do not know are not shown.
+        _ => return None,
+    })
+}
+
+/// What a stop reason means for the person, for the reasons that need saying (`end_turn`,
+/// `tool_use`, `pause_turn` and the like need not).
+pub fn stop_text(reason: &str) -> Option<&'static str> {
+    Some(match reason {
+        "refusal" => {
+            "Claude declined to go on with this request (stop reason: refusal). Rephrase it, or \
+             start a new conversation in another tab."
+        }
+        "model_context_window_exceeded" => {
+            "The conversation no longer fits the model's context window, so the answer stopped \
+             (stop reason: model_context_window_exceeded). Turn on compaction or context editing \
+             (F7), or go on in a new tab: memory is shared."
+        }
+        "max_tokens" => {
+            "The answer reached the max_tokens limit and was cut off (stop reason: max_tokens). \
+             Ask Claude to continue, or raise max_tokens."
+        }
+        _ => return None,
+    })
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A memory tool call, from the first fragment of its input to its result.
@@ -134,6 +224,8 @@ pub struct Transcript {
     blocks: HashMap<usize, usize>,
     /// Usage of the current model call, shown when it ends.
     usage: Option<Value>,
+    /// Why the current model call stopped, when the API said.
+    stop_reason: Option<String>,
     context_management: Option<Value>,
     /// Tokens over the whole conversation, for the status bar.
     pub total_input: u64,
@@ -141,6 +233,9 @@ pub struct Transcript {
     pub saved_by_context_editing: u64,
     /// Tokens read from the prompt cache over the whole conversation (priced apart).
     pub total_cache_read: u64,
+    /// Server-side compactions so far and their tokens (in and out; also in the totals).
+    pub compactions: u64,
+    pub compaction_tokens: u64,
     /// The prompt size of the last model call (input, cache reads and writes): what context
     /// editing's trigger is compared with.
     pub last_prompt: u64,
@@ -161,9 +256,24 @@ impl Transcript {
             })
             .unwrap_or(0);
         let total_cache_read = cache_read(&items);
+        let (mut compactions, mut compaction_tokens) = (0, 0);
+        for item in &items {
+            if let Item::Usage {
+                compaction_input,
+                compaction_output,
+                ..
+            } = item
+                && compaction_input + compaction_output > 0
+            {
+                compactions += 1;
+                compaction_tokens += compaction_input + compaction_output;
+            }
+        }
         Self {
             last_prompt,
             total_cache_read,
+            compactions,
+            compaction_tokens,
             items,
             revision: 1,
             revs,
@@ -211,6 +321,15 @@ impl Transcript {
         match event {
             AgentEvent::Stream(e) => self.on_stream(e, now),
             AgentEvent::ToolStarted { id, .. } => self.set_status(id, ToolStatus::Running),
+            AgentEvent::MemoryIndex {
+                listed,
+                total,
+                bytes,
+            } => self.push(Item::MemoryIndex {
+                listed: *listed,
+                total: *total,
+                bytes: *bytes,
+            }),
             AgentEvent::ToolFinished { id, result } => {
                 let first = result.content.lines().next().unwrap_or_default().to_owned();
                 let status = if result.is_error {
@@ -234,7 +353,11 @@ impl Transcript {
         let revision = self.revision;
         for (item, rev) in self.items.iter_mut().zip(&mut self.revs) {
             match item {
-                Item::Text { streaming, .. } | Item::Thinking { streaming, .. } if *streaming => {
+                Item::Text { streaming, .. }
+                | Item::Thinking { streaming, .. }
+                | Item::Compaction { streaming, .. }
+                    if *streaming =>
+                {
                     *streaming = false;
                     *rev = revision;
                 }
@@ -271,40 +394,14 @@ impl Transcript {
                 self.blocks.clear();
                 self.usage = Some(message["usage"].clone());
                 self.context_management = None;
+                self.stop_reason = None;
             }
             StreamEvent::ContentBlockStart {
                 index,
                 content_block,
             } => {
-                let item = match content_block["type"].as_str() {
-                    Some("text") => Item::Text {
-                        text: content_block["text"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                        streaming: true,
-                    },
-                    Some("thinking") => Item::Thinking {
-                        text: String::new(),
-                        streaming: true,
-                        redacted: false,
-                    },
-                    Some("redacted_thinking") => Item::Thinking {
-                        text: String::new(),
-                        streaming: false,
-                        redacted: true,
-                    },
-                    Some("tool_use") => Item::Tool(ToolCard {
-                        id: content_block["id"].as_str().unwrap_or_default().to_owned(),
-                        name: content_block["name"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                        input: String::new(),
-                        status: ToolStatus::Writing,
-                    }),
-                    // Server-side blocks and types we do not know are not shown.
-                    _ => return,
+                let Some(item) = block_item(content_block) else {
+                    return;
                 };
                 self.blocks.insert(*index, self.items.len());
                 self.push(item);
@@ -323,12 +420,24 @@ impl Transcript {
                     (Item::Tool(card), Delta::InputJsonDelta { partial_json }) => {
                         card.input.push_str(partial_json);
                     }
+                    // The summary arrives whole, in one delta.
+                    (Item::Compaction { summary, .. }, Delta::Other(fields))
+                        if fields["type"] == "compaction_delta" =>
+                    {
+                        if let Some(content) = fields["content"].as_str() {
+                            content.clone_into(summary);
+                        }
+                    }
                     _ => {}
                 }
             }
             StreamEvent::ContentBlockStop { index } => {
                 match self.blocks.get(index).copied().and_then(|i| self.touch(i)) {
-                    Some(Item::Text { streaming, .. } | Item::Thinking { streaming, .. }) => {
+                    Some(
+                        Item::Text { streaming, .. }
+                        | Item::Thinking { streaming, .. }
+                        | Item::Compaction { streaming, .. },
+                    ) => {
                         *streaming = false;
                     }
                     Some(Item::Tool(card)) => card.status = ToolStatus::Ready,
@@ -336,10 +445,13 @@ impl Transcript {
                 }
             }
             StreamEvent::MessageDelta {
+                delta,
                 usage,
                 context_management,
-                ..
             } => {
+                if let Some(reason) = delta["stop_reason"].as_str() {
+                    self.stop_reason = Some(reason.to_owned());
+                }
                 if let (Some(Value::Object(update)), Some(Value::Object(current))) =
                     (usage, self.usage.as_mut())
                 {
@@ -380,10 +492,29 @@ impl Transcript {
     }
 
     fn end_of_call(&mut self) {
+        if let Some(reason) = self.stop_reason.take().filter(|r| stop_text(r).is_some()) {
+            self.push(Item::Stopped { reason });
+        }
         if let Some(usage) = self.usage.take() {
             let n = |k: &str| usage[k].as_u64().unwrap_or(0);
-            self.total_input += n("input_tokens");
-            self.total_output += n("output_tokens");
+            // A compaction's own sampling is reported only in `iterations`.
+            let compacted = |k: &str| {
+                usage["iterations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|i| i["type"] == "compaction")
+                    .map(|i| i[k].as_u64().unwrap_or(0))
+                    .sum::<u64>()
+            };
+            let (compaction_input, compaction_output) =
+                (compacted("input_tokens"), compacted("output_tokens"));
+            if compaction_input + compaction_output > 0 {
+                self.compactions += 1;
+                self.compaction_tokens += compaction_input + compaction_output;
+            }
+            self.total_input += n("input_tokens") + compaction_input;
+            self.total_output += n("output_tokens") + compaction_output;
             self.total_cache_read += n("cache_read_input_tokens");
             self.last_prompt =
                 n("input_tokens") + n("cache_read_input_tokens") + n("cache_creation_input_tokens");
@@ -391,6 +522,8 @@ impl Transcript {
                 input: n("input_tokens"),
                 output: n("output_tokens"),
                 cache_read: n("cache_read_input_tokens"),
+                compaction_input,
+                compaction_output,
             });
         }
         if let Some(cm) = self.context_management.take() {

@@ -138,6 +138,12 @@ pub struct Flags {
           value_parser = clap::value_parser!(u64).range(10..))]
     pub history_keep: Option<u64>,
 
+    /// A table of contents of the memory store (path, type, who wrote it when, description)
+    /// in every request, so the model need not list the directory first: on or off
+    /// [default: on] [env: MEMDECK_MEMORY_INDEX]
+    #[arg(long, global = true, value_name = "ON|OFF")]
+    pub memory_index: Option<String>,
+
     /// A demo script to present: a file, or a shipped one (team, code-review, incident); F5
     /// types the tab's next prompt [env: MEMDECK_DEMO]
     #[arg(long, global = true, value_name = "FILE|NAME")]

@@ -34,6 +34,7 @@ impl Config {
             context_editing: self.context_editing,
             instructions: self.instructions.clone(),
             model: None,
+            memory_index: self.memory.index,
         }
     }
 

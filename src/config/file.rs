@@ -33,6 +33,9 @@ pub struct MemorySection {
     pub history_dir: Option<Located>,
     pub max_file_kib: Option<Located>,
     pub history_keep: Option<Located>,
+    pub index: Option<Located>,
+    pub index_lines: Option<Located>,
+    pub index_bytes: Option<Located>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -138,6 +141,9 @@ struct RawMemory {
     history_dir: Raw,
     max_file_kib: Raw,
     history_keep: Raw,
+    index: Raw,
+    index_lines: Raw,
+    index_bytes: Raw,
 }
 
 #[derive(Deserialize)]
@@ -308,6 +314,9 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
             history_dir: located("memory.history_dir", m.history_dir)?,
             max_file_kib: located("memory.max_file_kib", m.max_file_kib)?,
             history_keep: located("memory.history_keep", m.history_keep)?,
+            index: located("memory.index", m.index)?,
+            index_lines: located("memory.index_lines", m.index_lines)?,
+            index_bytes: located("memory.index_bytes", m.index_bytes)?,
         }),
         None => None,
     };

@@ -195,6 +195,8 @@ pub struct MemoryConfig {
     pub history_dir: Option<PathBuf>,
     pub max_file_kib: u64,
     pub history_keep: u64,
+    /// The memory index in every request, within these limits; `None`: off.
+    pub index: Option<crate::memory::index::IndexOptions>,
 }
 
 /// The effective configuration.

@@ -110,7 +110,19 @@ pub fn parse_context_editing(text: &str) -> Result<ContextEditing, String> {
         "off" => Ok(ContextEditing::Off),
         "demo" => Ok(ContextEditing::Demo),
         "production" => Ok(ContextEditing::Production),
-        _ => Err("expected off, demo or production (change a preset's thresholds with context_trigger, context_keep and context_clear_at_least)".to_owned()),
+        "compact" => Ok(ContextEditing::Compact {
+            trigger: crate::provider::request::COMPACT_TRIGGER,
+        }),
+        _ => Err("expected off, demo, production or compact (change a preset's thresholds with context_trigger, context_keep and context_clear_at_least)".to_owned()),
+    }
+}
+
+/// A switch: `on` or `off` (`true`/`false` too, as TOML writes booleans).
+pub(super) fn on_off(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        _ => Err("expected on or off".to_owned()),
     }
 }
 

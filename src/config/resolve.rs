@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::file::{self, FileConfig, Located};
 use super::parse::{
-    ellipsis, non_empty, number, parse_context_editing, parse_provider, parse_speed,
+    ellipsis, non_empty, number, on_off, parse_context_editing, parse_provider, parse_speed,
     parse_thinking, parse_url, path, quote,
 };
 use super::{
@@ -14,7 +14,9 @@ use super::{
     ProviderKind, Secret, Setting, bad_setting, dotenv,
 };
 use crate::chat::persona::{Persona, default_team};
+use crate::memory::index::IndexOptions;
 use crate::provider::anthropic;
+use crate::provider::request::COMPACT_TRIGGER_MIN;
 use crate::provider::{ContextEditing, Thinking};
 
 /// The configuration from `flags`, the environment, `.env` and the files.
@@ -474,7 +476,9 @@ impl Resolver<'_> {
     /// `[memory]`: the backend and its settings, the limits, the history kept.
     fn memory(&mut self) -> Result<MemoryConfig, ConfigError> {
         let f = self.flags;
+        let index = self.memory_index()?;
         Ok(MemoryConfig {
+            index,
             backend: self.value(
                 &key(
                     "memory.backend",
@@ -564,6 +568,46 @@ impl Resolver<'_> {
                 u64::to_string,
             )?,
         })
+    }
+
+    /// `memory.index` (on or off) and its limits.
+    fn memory_index(&mut self) -> Result<Option<IndexOptions>, ConfigError> {
+        let on = self.value(
+            &key("memory.index", "--memory-index", &["MEMDECK_MEMORY_INDEX"]),
+            self.flags
+                .memory_index
+                .as_deref()
+                .map(on_off)
+                .transpose()
+                .map_err(|e| {
+                    bad_setting(&Origin::Flag("--memory-index"), "memory.index", "", &e)
+                })?,
+            |c| c.memory.as_ref()?.index.as_ref(),
+            true,
+            on_off,
+            |on| quote(if *on { "on" } else { "off" }),
+        )?;
+        let limits = IndexOptions::default();
+        let max_lines = self.value(
+            &key("memory.index_lines", "", &["MEMDECK_MEMORY_INDEX_LINES"]),
+            None,
+            |c| c.memory.as_ref()?.index_lines.as_ref(),
+            limits.max_lines,
+            |t| number(t, 1, 10_000).map(|n| usize::try_from(n).unwrap_or(10_000)),
+            usize::to_string,
+        )?;
+        let max_bytes = self.value(
+            &key("memory.index_bytes", "", &["MEMDECK_MEMORY_INDEX_BYTES"]),
+            None,
+            |c| c.memory.as_ref()?.index_bytes.as_ref(),
+            limits.max_bytes,
+            |t| number(t, 1024, 1_048_576).map(|n| usize::try_from(n).unwrap_or(1_048_576)),
+            usize::to_string,
+        )?;
+        Ok(on.then_some(IndexOptions {
+            max_lines,
+            max_bytes,
+        }))
     }
 
     /// The demo script, the snapshots' directory, recording and replaying.
@@ -692,6 +736,21 @@ impl Resolver<'_> {
     /// `context_trigger`, `context_keep` and `context_clear_at_least` change a preset's
     /// thresholds (and do nothing while context editing is off).
     fn custom_thresholds(&mut self, preset: ContextEditing) -> Result<ContextEditing, ConfigError> {
+        if let ContextEditing::Compact { trigger } = preset {
+            let trigger = self.value(
+                &key("context_trigger", "", &["MEMDECK_CONTEXT_TRIGGER"]),
+                None,
+                |c| c.context_trigger.as_ref(),
+                trigger,
+                |t| {
+                    number(t, u64::from(COMPACT_TRIGGER_MIN), 10_000_000)
+                        .map(|n| u32::try_from(n).unwrap_or(COMPACT_TRIGGER_MIN))
+                        .map_err(|e| format!("{e} (the API compacts from 50000 tokens up)"))
+                },
+                u32::to_string,
+            )?;
+            return Ok(ContextEditing::Compact { trigger });
+        }
         let (trigger, keep, clear) = preset.thresholds().unwrap_or((0, 0, 0));
         let tokens = |t: &str| number(t, 1, 10_000_000).map(|n| u32::try_from(n).unwrap_or(0));
         let trigger = self.value(

@@ -6,7 +6,9 @@
 //! [`tool`], on top of those primitives, so every backend answers the model with the same texts.
 
 pub mod command;
+pub mod front;
 pub mod history;
+pub mod index;
 pub mod local;
 pub mod path;
 pub mod redis;

@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::command::ToolCommand;
-use super::secrets;
 use super::{MemPath, MemoryStore, NodeKind, StoreError, WriteCtx};
+use super::{front, secrets};
 
 /// Line numbers are right-aligned to the width of 999,999.
 const LINE_NUMBER_WIDTH: usize = 6;
@@ -67,6 +67,11 @@ pub fn execute(store: &dyn MemoryStore, input: &Value, actor: &str) -> ToolResul
 pub fn run(store: &dyn MemoryStore, command: &ToolCommand, actor: &str) -> ToolResult {
     if let Some(refusal) = refuse_secret(command, actor) {
         return ToolResult::error(refusal);
+    }
+    if let ToolCommand::Create { path, file_text } = command
+        && let Err(problem) = front::check(path, file_text)
+    {
+        return ToolResult::error(problem);
     }
     let ctx = WriteCtx::new(actor, command.name());
     let outcome = match command {
@@ -151,7 +156,7 @@ fn secret_refusal(
 type Check<'a> = dyn Fn(&str, Result<String, String>) -> Result<String, String> + 'a;
 
 /// An edit refused when the file it leaves holds a secret the file did not hold before (a key
-/// pasted whole, or built up over several edits).
+/// pasted whole, or built up over several edits), or when it breaks the file's front matter.
 fn checked_edit(
     content: &str,
     edited: Result<String, String>,
@@ -160,10 +165,14 @@ fn checked_edit(
     path: &str,
 ) -> Result<String, String> {
     let edited = edited?;
-    match secrets::find_new(content, &edited) {
-        Some(secret) => Err(secret_refusal(actor, command, path, secret, "text")),
-        None => Ok(edited),
+    if let Some(secret) = secrets::find_new(content, &edited) {
+        return Err(secret_refusal(actor, command, path, secret, "text"));
     }
+    // A header the edit breaks is refused; one that was already broken does not block edits.
+    if front::parse(content).is_ok() {
+        front::check(path, &edited)?;
+    }
+    Ok(edited)
 }
 
 fn does_not_exist(raw: &str) -> String {

@@ -15,7 +15,6 @@ use super::{EventStream, ModelInfo, ModelList, Provider, ProviderError, Request,
 pub const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
 pub const DEFAULT_MODEL: &str = "claude-sonnet-4-5";
 pub const DEFAULT_VERSION: &str = "2023-06-01";
-const CONTEXT_MANAGEMENT_BETA: &str = "context-management-2025-06-27";
 const FINE_GRAINED_TOOL_STREAMING_BETA: &str = "fine-grained-tool-streaming-2025-05-14";
 
 /// How to reach the API.
@@ -171,9 +170,16 @@ impl Provider for Anthropic {
 /// The body of a Messages request without `model` and `stream` (Bedrock puts the model in the
 /// URL): the system prompt, the conversation, the memory tool, thinking and context editing.
 pub fn messages_body(request: &Request) -> Value {
+    let system = match &request.memory_index {
+        Some(index) => json!([
+            {"type": "text", "text": request.system},
+            {"type": "text", "text": index},
+        ]),
+        None => json!(request.system),
+    };
     let mut body = json!({
         "max_tokens": request.max_tokens,
-        "system": request.system,
+        "system": system,
         "messages": request.messages,
         "tools": [{"type": "memory_20250818", "name": "memory"}],
     });
@@ -190,8 +196,8 @@ pub fn messages_body(request: &Request) -> Value {
 /// (tool input arrives as it is written, for the live tool cards).
 pub fn betas(request: &Request) -> Vec<&'static str> {
     let mut betas = vec![FINE_GRAINED_TOOL_STREAMING_BETA];
-    if request.context_editing.config(request.thinking).is_some() {
-        betas.insert(0, CONTEXT_MANAGEMENT_BETA);
+    if let Some(beta) = request.context_editing.beta() {
+        betas.insert(0, beta);
     }
     betas
 }

@@ -681,6 +681,7 @@ mod tests {
             persona: "Alice".into(),
             model: None,
             system: "s".into(),
+            memory_index: None,
             messages: vec![json!({"role": "user", "content": "hi"})],
             max_tokens: 100,
             thinking: super::super::Thinking::Off,

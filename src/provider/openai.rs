@@ -311,7 +311,11 @@ pub fn memory_function() -> Value {
 
 /// The request body: the conversation as chat messages, streamed with usage.
 pub fn body(request: &Request, model: &str) -> Value {
-    let mut messages = vec![json!({"role": "system", "content": request.system})];
+    let system = match &request.memory_index {
+        Some(index) => format!("{}\n\n{index}", request.system),
+        None => request.system.clone(),
+    };
+    let mut messages = vec![json!({"role": "system", "content": system})];
     for message in &request.messages {
         messages.extend(chat_messages(message));
     }
@@ -688,6 +692,7 @@ mod tests {
             persona: "Alice".into(),
             model: None,
             system: "You are Alice's assistant.".into(),
+            memory_index: None,
             messages,
             max_tokens: 1000,
             thinking: super::super::Thinking::Off,

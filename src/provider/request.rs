@@ -10,6 +10,9 @@ pub struct Request {
     /// A model other than the backend's configured one (a tab's choice in the picker).
     pub model: Option<String>,
     pub system: String,
+    /// The memory index (a table of contents of the shared store), sent after the system prompt
+    /// as its own block; built once per turn, so every call of a turn sends the same prefix.
+    pub memory_index: Option<String>,
     /// Messages in the Messages API's shape (`role` and `content` blocks).
     pub messages: Vec<Value>,
     pub max_tokens: u32,
@@ -54,14 +57,21 @@ pub enum ContextEditing {
         keep: u32,
         clear_at_least: u32,
     },
+    /// Server-side compaction (`compact_20260112`, beta): once a prompt passes `trigger` input
+    /// tokens the API summarises the conversation so far into a `compaction` block.
+    Compact { trigger: u32 },
 }
+
+/// The compaction trigger when none is set (the API's default), and the least it accepts.
+pub const COMPACT_TRIGGER: u32 = 150_000;
+pub const COMPACT_TRIGGER_MIN: u32 = 50_000;
 
 impl ContextEditing {
     /// The clearing trigger (input tokens), tool uses kept, and least tokens worth clearing;
     /// `None` when off.
     pub fn thresholds(self) -> Option<(u32, u32, u32)> {
         match self {
-            Self::Off => None,
+            Self::Off | Self::Compact { .. } => None,
             Self::Demo => Some((3_000, 2, 500)),
             Self::Production => Some((30_000, 3, 5_000)),
             Self::Custom {
@@ -72,9 +82,33 @@ impl ContextEditing {
         }
     }
 
+    /// The prompt size (input tokens) at which the server starts editing: clearing or
+    /// compacting.
+    pub fn trigger(self) -> Option<u32> {
+        match self {
+            Self::Compact { trigger } => Some(trigger),
+            other => other.thresholds().map(|(trigger, _, _)| trigger),
+        }
+    }
+
+    /// The beta header the edits need.
+    pub fn beta(self) -> Option<&'static str> {
+        match self {
+            Self::Off => None,
+            Self::Compact { .. } => Some("compact-2026-01-12"),
+            _ => Some("context-management-2025-06-27"),
+        }
+    }
+
     /// The `context_management` request field; `clear_thinking` first when thinking is on, as
     /// the API requires.
     pub fn config(self, thinking: Thinking) -> Option<Value> {
+        if let Self::Compact { trigger } = self {
+            return Some(json!({"edits": [{
+                "type": "compact_20260112",
+                "trigger": {"type": "input_tokens", "value": trigger},
+            }]}));
+        }
         let (trigger, keep, clear_at_least) = self.thresholds()?;
         let mut edits = Vec::new();
         if thinking != Thinking::Off {
@@ -97,6 +131,8 @@ impl std::fmt::Display for ContextEditing {
             Self::Off => f.write_str("off"),
             Self::Demo => f.write_str("demo"),
             Self::Production => f.write_str("production"),
+            Self::Compact { trigger } if *trigger == COMPACT_TRIGGER => f.write_str("compact"),
+            Self::Compact { trigger } => write!(f, "compact (trigger {trigger})"),
             Self::Custom {
                 trigger,
                 keep,

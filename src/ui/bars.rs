@@ -130,6 +130,19 @@ fn usage_spans(app: &App, t: &Theme) -> Vec<Span<'static>> {
     let preset = match app.context_editing {
         crate::provider::ContextEditing::Off => String::new(),
         crate::provider::ContextEditing::Custom { .. } => "custom · ".to_owned(),
+        crate::provider::ContextEditing::Compact { .. } => {
+            // Compaction saves nothing to count; it costs a summary's tokens (in the totals).
+            let (count, tokens) = app.compactions();
+            left.push(Span::styled(
+                format!(
+                    "│ ⇣ compact · {count} compaction{} · {} tokens",
+                    if count == 1 { "" } else { "s" },
+                    theme::thousands(tokens)
+                ),
+                t.dim,
+            ));
+            return left;
+        }
         other => format!("{other} · "),
     };
     left.push(Span::styled(

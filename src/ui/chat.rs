@@ -337,10 +337,20 @@ pub fn item_lines(
             input,
             output,
             cache_read,
+            compaction_input,
+            compaction_output,
         } => {
-            lines.push(usage_line(t, *input, *output, *cache_read));
+            let mut line = usage_line(t, *input, *output, *cache_read);
+            if compaction_input + compaction_output > 0 {
+                line.push_span(compaction_cost(t, *compaction_input, *compaction_output));
+            }
+            lines.push(line);
             lines.push(Line::default());
         }
+        Item::Compaction { summary, streaming } => {
+            compaction_lines(t, summary, *streaming, expanded, width, &mut lines);
+        }
+        Item::Stopped { reason } => stopped_lines(t, reason, width, &mut lines),
         Item::ContextEdited {
             cleared_tool_uses,
             cleared_tokens,
@@ -354,6 +364,11 @@ pub fn item_lines(
                 t.warn,
             )));
         }
+        Item::MemoryIndex {
+            listed,
+            total,
+            bytes,
+        } => lines.push(index_line(t, *listed, *total, *bytes)),
         Item::Retry {
             attempt,
             wait_ms,
@@ -431,6 +446,8 @@ fn answer_header(
                 | Item::Tool(_)
                 | Item::Thinking { .. }
                 | Item::Usage { .. }
+                | Item::Compaction { .. }
+                | Item::Stopped { .. }
                 | Item::ContextEdited { .. }
                 | Item::Retry { .. }
         )
@@ -444,6 +461,95 @@ fn answer_header(
             ),
         ]));
     }
+}
+
+/// The line saying the turn's requests carry the memory index.
+fn index_line(t: &Theme, listed: usize, total: usize, bytes: usize) -> Line<'static> {
+    let files = if total == 0 {
+        "the store is empty".to_owned()
+    } else if listed == total {
+        format!("{total} file{}", if total == 1 { "" } else { "s" })
+    } else {
+        format!("{listed} of {total} files")
+    };
+    Line::from(Span::styled(
+        format!(
+            "  ☰ memory index in the prompt: {files} · {} bytes",
+            theme::thousands(bytes as u64)
+        ),
+        t.dim,
+    ))
+}
+
+/// What a compaction cost, after a call's usage.
+fn compaction_cost(t: &Theme, input: u64, output: u64) -> Span<'static> {
+    Span::styled(
+        format!(
+            " · compaction {} in · {} out",
+            theme::thousands(input),
+            theme::thousands(output)
+        ),
+        t.warn,
+    )
+}
+
+/// A stop reason said plainly.
+fn stopped_lines(t: &Theme, reason: &str, width: usize, lines: &mut Vec<Line<'static>>) {
+    let text = crate::chat::transcript::stop_text(reason).unwrap_or("The answer stopped.");
+    for row in wrap(&format!("⚠ {text}"), width.saturating_sub(2).max(1)) {
+        lines.push(Line::from(Span::styled(format!("  {row}"), t.warn)));
+    }
+    lines.push(Line::default());
+}
+
+/// Lines of the summary shown while the card is folded.
+const COMPACTION_PREVIEW: usize = 4;
+
+/// The compaction card: what happened, then the summary (its first lines; all when expanded).
+fn compaction_lines(
+    t: &Theme,
+    summary: &str,
+    streaming: bool,
+    expanded: bool,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    if streaming && summary.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  ⇣ compacting: the API is summarising the conversation so far…",
+            t.warn,
+        )));
+        return;
+    }
+    let header = format!(
+        "⇣ compacted: the conversation so far is now this summary ({} characters); later requests start from it",
+        theme::thousands(summary.chars().count() as u64)
+    );
+    for row in wrap(&header, width.saturating_sub(2).max(1)) {
+        lines.push(Line::from(Span::styled(format!("  {row}"), t.warn)));
+    }
+    let rows: Vec<String> = summary
+        .lines()
+        .flat_map(|line| wrap(&sanitize(line), width.saturating_sub(4).max(1)))
+        .collect();
+    let shown = if expanded {
+        rows.len()
+    } else {
+        rows.len().min(COMPACTION_PREVIEW)
+    };
+    for row in rows.iter().take(shown) {
+        lines.push(Line::from(vec![
+            Span::styled("  │ ", t.dim),
+            Span::styled(row.clone(), t.dim),
+        ]));
+    }
+    if shown < rows.len() {
+        lines.push(Line::from(Span::styled(
+            format!("  │ … {} more lines (Enter shows them)", rows.len() - shown),
+            t.dim,
+        )));
+    }
+    lines.push(Line::default());
 }
 
 fn usage_line(t: &Theme, input: u64, output: u64, cache_read: u64) -> Line<'static> {

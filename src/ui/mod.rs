@@ -44,7 +44,7 @@ pub fn draw(buf: &mut Buffer, app: &App, theme: &theme::Theme) {
         dialog::editor(theme, editor, areas.body, buf);
     } else {
         if areas.chat.width > 0 {
-            let trigger = app.context_editing.thresholds().map(|(t, _, _)| t);
+            let trigger = app.context_editing.trigger();
             let shown = app.shown_tabs(areas.chat.width);
             let columns = crate::app::layout::columns(areas.chat, shown.len());
             for (i, (&tab, &area)) in shown.iter().zip(&columns).enumerate() {

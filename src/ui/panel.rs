@@ -214,14 +214,29 @@ fn draw_tree(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
 fn draw_open_file(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(open) = &app.panel.open else { return };
     let width = usize::from(area.width);
+    // A typed memory's header: its type in the title, its description above the text.
+    let header = match &open.content {
+        Some(Ok(file)) => crate::memory::front::of(&file.text),
+        _ => None,
+    };
+    let kind = header
+        .as_ref()
+        .and_then(|h| h.kind)
+        .map(|k| format!("· {k} "))
+        .unwrap_or_default();
     buf.set_stringn(area.x, area.y, "─".repeat(width), width, t.dim);
-    buf.set_stringn(
-        area.x,
-        area.y,
-        format!("─ {} ", sanitize(&open.path)),
-        width,
-        Style::new().bold(),
-    );
+    let title = format!("─ {} ", sanitize(&open.path));
+    buf.set_stringn(area.x, area.y, &title, width, Style::new().bold());
+    let title_width = unicode_width::UnicodeWidthStr::width(title.as_str());
+    if !kind.is_empty() && title_width < width {
+        buf.set_stringn(
+            area.x + u16::try_from(title_width).unwrap_or(u16::MAX),
+            area.y,
+            &kind,
+            width - title_width,
+            t.marker,
+        );
+    }
     let body = Rect::new(
         area.x,
         area.y + 1,
@@ -246,6 +261,14 @@ fn draw_open_file(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     };
     let text_width = width.saturating_sub(5).max(1);
     let mut rows: Vec<Line> = Vec::new();
+    if let Some(description) = header.and_then(|h| h.description) {
+        for row in wrap(&sanitize(&description), text_width) {
+            rows.push(Line::from(vec![
+                Span::raw("    "),
+                Span::styled(row, t.dim.italic()),
+            ]));
+        }
+    }
     for (n, line) in file.text.lines().enumerate() {
         for (k, row) in wrap(&sanitize(line), text_width).into_iter().enumerate() {
             let number = if k == 0 {

@@ -46,6 +46,7 @@ fn ended(
                 .enumerate()
                 .map(|(i, t)| json!({"role": if i % 2 == 0 {"user"} else {"assistant"}, "content": t}))
                 .collect(),
+            ..Default::default()
         },
         result,
     }

@@ -27,6 +27,7 @@ fn ended(
         req,
         conversation: Conversation {
             messages: vec![serde_json::json!({"role": "user", "content": "x"})],
+            ..Default::default()
         },
         result,
     }
@@ -1067,6 +1068,18 @@ fn f7_switches_context_editing_and_the_gauge_shows_the_trigger() {
     app.update(key(KeyCode::F(7)));
     assert_eq!(app.context_editing, ContextEditing::Production);
     app.update(key(KeyCode::F(7)));
+    assert_eq!(
+        app.context_editing,
+        ContextEditing::Compact { trigger: 150_000 }
+    );
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("compaction on: once a prompt passes 150000 tokens")
+    );
+    app.update(key(KeyCode::F(7)));
     assert_eq!(app.context_editing, ContextEditing::Off);
     // Configured custom thresholds join the cycle.
     let custom = ContextEditing::Custom {
@@ -1077,7 +1090,7 @@ fn f7_switches_context_editing_and_the_gauge_shows_the_trigger() {
     app.set_context_editing(custom);
     app.update(key(KeyCode::F(7)));
     assert_eq!(app.context_editing, ContextEditing::Off);
-    for _ in 0..3 {
+    for _ in 0..4 {
         app.update(key(KeyCode::F(7)));
     }
     assert_eq!(app.context_editing, custom);
@@ -1528,4 +1541,156 @@ fn the_light_theme_colours_every_part_of_the_screen() {
         .unwrap();
     let x = line[..col].chars().count() as u16 + 1;
     assert_eq!(buffer[(x, row as u16)].fg, Color::Rgb(0x8a, 0x5a, 0x00));
+}
+
+/// A typed memory shows its type in the viewer's title and its description above the text; a
+/// save that breaks its header is refused in the editor with the reason, and the text stays.
+#[test]
+fn typed_memories_show_their_header_and_a_broken_one_is_not_saved() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    let typed =
+        "---\nname: Acme\ndescription: Acme's budget and contacts\ntype: project\n---\nBudget 2M\n";
+    app.update(Action::Memory(MemoryEvent::Opened {
+        path: "/memories/acme.md".into(),
+        result: Ok(file(typed)),
+    }));
+    let shown = screen(&app);
+    assert!(shown.contains("─ /memories/acme.md · project"), "{shown}");
+    assert!(shown.contains("Acme's budget and contacts"), "{shown}");
+    app.update(key(KeyCode::Char('e')));
+    assert_eq!(app.focus, Focus::Editor);
+    // Cursor at the start: a header of a type that does not exist goes on top.
+    type_text(&mut app, "---");
+    app.update(key(KeyCode::Enter));
+    type_text(&mut app, "type: client");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.update(ctrl('s')), []);
+    let editor = app.editor.as_ref().unwrap();
+    assert!(
+        editor
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Nothing was written")),
+        "{:?}",
+        editor.message
+    );
+    assert!(
+        editor
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("got \"client\"")
+    );
+    assert_eq!(editor.text(), format!("---\ntype: client\n{typed}"));
+}
+
+/// A server-side compaction shows as a card (first lines of the summary; all on Enter) and
+/// its cost on the call's usage line.
+#[test]
+fn a_compaction_block_renders_as_a_card() {
+    use memdeck::provider::{Delta, StreamEvent};
+    use serde_json::json;
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "What is the budget?");
+    let summary = (1..=8)
+        .map(|i| format!("Point {i} of the summary."))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let events = vec![
+        StreamEvent::MessageStart {
+            message: json!({"id": "m", "type": "message", "role": "assistant", "content": [],
+                "usage": {"input_tokens": 23000, "output_tokens": 1}}),
+        },
+        StreamEvent::ContentBlockStart {
+            index: 0,
+            content_block: json!({"type": "compaction"}),
+        },
+    ];
+    for e in events {
+        app.update(stream(tab, req, e));
+    }
+    assert!(screen(&app).contains("⇣ compacting: the API is summarising"));
+    for e in [
+        StreamEvent::ContentBlockDelta {
+            index: 0,
+            delta: Delta::Other(json!({"type": "compaction_delta", "content": summary})),
+        },
+        StreamEvent::ContentBlockStop { index: 0 },
+        StreamEvent::MessageDelta {
+            delta: json!({"stop_reason": "end_turn"}),
+            usage: Some(json!({"output_tokens": 10, "iterations": [
+                {"type": "compaction", "input_tokens": 180000, "output_tokens": 3500},
+                {"type": "message", "input_tokens": 23000, "output_tokens": 10}]})),
+            context_management: None,
+        },
+        StreamEvent::MessageStop,
+    ] {
+        app.update(stream(tab, req, e));
+    }
+    let shown = screen(&app);
+    assert!(
+        shown.contains("⇣ compacted: the conversation so far is now this summary"),
+        "{shown}"
+    );
+    assert!(shown.contains("│ Point 4 of the summary."), "{shown}");
+    assert!(!shown.contains("Point 5 of"), "{shown}");
+    assert!(
+        shown.contains("… 4 more lines (Enter shows them)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("compaction 180,000 in · 3,500 out"),
+        "{shown}"
+    );
+    assert_eq!(app.tabs[0].transcript.compaction_tokens, 183_500);
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Enter));
+    let shown = screen(&app);
+    assert!(shown.contains("│ Point 8 of the summary."), "{shown}");
+}
+
+/// Stop reasons a person must know about are said plainly under the answer; ordinary ones
+/// say nothing.
+#[test]
+fn refusals_and_limits_are_said_plainly() {
+    use memdeck::provider::StreamEvent;
+    use serde_json::json;
+    let cases = [
+        (
+            "refusal",
+            Some("Claude declined to go on with this request"),
+        ),
+        (
+            "model_context_window_exceeded",
+            Some("no longer fits the model's context window"),
+        ),
+        ("max_tokens", Some("reached the max_tokens limit")),
+        ("end_turn", None),
+        ("stop_sequence", None),
+    ];
+    for (reason, said) in cases {
+        let mut app = app(160, 48);
+        let (tab, req) = send(&mut app, "hello");
+        for e in [
+            StreamEvent::MessageStart {
+                message: json!({"id": "m", "type": "message", "role": "assistant", "content": [],
+                    "usage": {"input_tokens": 10, "output_tokens": 1}}),
+            },
+            StreamEvent::MessageDelta {
+                delta: json!({"stop_reason": reason}),
+                usage: Some(json!({"output_tokens": 2})),
+                context_management: None,
+            },
+            StreamEvent::MessageStop,
+        ] {
+            app.update(stream(tab, req, e));
+        }
+        let shown = screen(&app);
+        match said {
+            Some(text) => assert!(shown.contains(text), "{reason}: {shown}"),
+            None => assert!(!shown.contains("⚠"), "{reason}: {shown}"),
+        }
+    }
 }

@@ -77,11 +77,33 @@ fn without_a_key_the_demo_model_answers_and_says_so() {
         stderr,
         "memdeck: no ANTHROPIC_API_KEY set: using the demo model (offline)\n"
     );
+    // The memory index in the prompt says the store is empty: no need to list it.
     assert_eq!(
         stdout,
-        "Let me check our shared memory first.\n[memory] view /memories … ok\nNothing on ACME in memory yet; I'll create /memories/acme.md.\n[memory] create /memories/acme.md … ok\nSaved to /memories/acme.md for the whole team:\n\n- Runs 40 stores\n"
+        "Nothing on ACME in memory yet; I'll create /memories/acme.md.\n[memory] create /memories/acme.md … ok\nSaved to /memories/acme.md for the whole team:\n\n- Runs 40 stores\n"
     );
     assert!(t.path().join("memories/acme.md").exists());
+    // Without the index the model looks at the directory first.
+    let out = memdeck(
+        t.path(),
+        &[],
+        &[
+            "ask",
+            "--memory-index",
+            "off",
+            "--demo-speed",
+            "0",
+            "Globex runs 12 stores.",
+        ],
+    )
+    .output()
+    .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with("Let me check our shared memory first.\n[memory] view /memories … ok\n"),
+        "{stdout}"
+    );
     let out = memdeck(
         t.path(),
         &[],
@@ -129,19 +151,24 @@ fn json_lines_hold_events_tool_results_and_messages() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let messages: Vec<&Value> = lines.iter().filter(|l| l["type"] == "message").collect();
-    assert_eq!(messages.len(), 3, "one message per model call");
+    assert_eq!(messages.len(), 2, "one message per model call");
+    assert_eq!(
+        lines[0],
+        json!({"type": "memory_index", "listed": 0, "total": 0, "bytes": lines[0]["bytes"]})
+    );
+    assert!(lines[0]["bytes"].as_u64().unwrap() > 100);
     assert_eq!(messages[0]["stop_reason"], "tool_use");
     assert_eq!(
-        messages[0]["content"][1]["input"],
-        json!({"command": "view", "path": "/memories"})
+        messages[0]["content"][1]["input"]["command"],
+        json!("create")
     );
-    assert_eq!(messages[2]["stop_reason"], "end_turn");
+    assert_eq!(messages[1]["stop_reason"], "end_turn");
     let results: Vec<&Value> = lines
         .iter()
         .filter(|l| l["type"] == "tool_result")
         .collect();
     assert_eq!(
-        results[1]["content"],
+        results[0]["content"],
         "File created successfully at: /memories/acme.md"
     );
     assert!(lines.iter().any(|l| l["type"] == "content_block_delta" && l["delta"]["type"] == "input_json_delta"));

@@ -460,3 +460,227 @@ data: {"type":"message_stop"}
         json!({"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP"})
     );
 }
+
+/// Alice's turn saves a typed memory; John's first request afterwards carries the memory index
+/// (a second system block) naming her file, its type, her and its description, and every call of
+/// John's turn sends the same index (one prefix per turn).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_tab_s_first_request_carries_the_index_naming_the_file() {
+    let s = setup(vec![
+        reply(&[tool("toolu_1", json!({"command": "create", "path": "/memories/customers/acme.md",
+            "file_text": "---\nname: Acme Corp\ndescription: Acme's budget, timeline and contacts\ntype: project\n---\nBudget: $2M (Alice)\n"}))], "tool_use"),
+        reply(&[Block::Text("Saved.")], "end_turn"),
+        reply(&[tool("toolu_2", json!({"command": "view", "path": "/memories/customers/acme.md"}))], "tool_use"),
+        reply(&[Block::Text("Acme's budget is $2M.")], "end_turn"),
+    ])
+    .await;
+    let options = TurnOptions {
+        memory_index: Some(Default::default()),
+        ..TurnOptions::default()
+    };
+    let (result, events) = turn(
+        &s,
+        &mut Conversation::default(),
+        "Acme's budget is $2M.",
+        &options,
+        &CancellationToken::new(),
+    )
+    .await;
+    result.unwrap();
+    assert!(
+        events.contains(&AgentEvent::MemoryIndex {
+            listed: 0,
+            total: 0,
+            bytes: s.mock.received()[0].json()["system"][1]["text"]
+                .as_str()
+                .unwrap()
+                .len()
+        })
+    );
+    let john = Agent {
+        persona: Persona::named("John"),
+        ..s.agent(&options)
+    };
+    let mut events = Vec::new();
+    john.run_turn(
+        &mut Conversation::default(),
+        "What is Acme's budget?",
+        &CancellationToken::new(),
+        &mut |e| events.push(e),
+    )
+    .await
+    .unwrap();
+    let got = s.mock.received();
+    assert_eq!(got.len(), 4);
+    let first = got[0].json();
+    assert!(
+        first["system"][1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("is empty")
+    );
+    let john_first = got[2].json();
+    assert!(
+        john_first["system"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("John")
+    );
+    let index = john_first["system"][1]["text"].as_str().unwrap();
+    assert!(
+        index.contains(
+            "- `/memories/customers/acme.md` (project; Alice, just now): Acme's budget, timeline and contacts"
+        ),
+        "{index}"
+    );
+    assert!(index.contains("holds 1 file, all listed here"), "{index}");
+    assert_eq!(got[3].json()["system"], john_first["system"]);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        AgentEvent::MemoryIndex {
+            listed: 1,
+            total: 1,
+            ..
+        }
+    )));
+    // Without the index, the system prompt stays one string.
+    assert!(
+        s.agent(&TurnOptions::default())
+            .options
+            .memory_index
+            .is_none()
+    );
+}
+
+/// The `compact` preset sends the `compact_20260112` edit with its beta (not the clearing
+/// beta); the streamed `compaction` block is kept in the conversation as it came (the API reads
+/// it back), and its cost is in `usage.iterations`. Near the trigger the model is asked once to
+/// save durable facts, at the end of the newest message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compact_preset_sends_the_edit_and_beta_and_keeps_the_compaction_block() {
+    let compacted = concat!(
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_c\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-opus-4-6\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":23000,\"output_tokens\":1}}}\n\n",
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"compaction\"}}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"compaction_delta\",\"content\":\"<summary>Acme: budget $2M, saved in /memories/acme.md</summary>\"}}\n\n",
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"text_delta\",\"text\":\"Budget is $2M.\"}}\n\n",
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n",
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":1000,\"iterations\":[{\"type\":\"compaction\",\"input_tokens\":180000,\"output_tokens\":3500},{\"type\":\"message\",\"input_tokens\":23000,\"output_tokens\":1000}]}}\n\n",
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+    );
+    let big = concat!(
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_b\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-opus-4-6\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":42000,\"output_tokens\":1}}}\n\n",
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Noted.\"}}\n\n",
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}\n\n",
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+    );
+    let s = setup(vec![
+        Reply::sse(big.as_bytes(), 7, Duration::ZERO),
+        Reply::sse(compacted.as_bytes(), 7, Duration::ZERO),
+        Reply::sse(big.as_bytes(), 7, Duration::ZERO),
+    ])
+    .await;
+    let options = TurnOptions {
+        context_editing: memdeck::provider::ContextEditing::Compact { trigger: 50_000 },
+        ..TurnOptions::default()
+    };
+    let mut conversation = Conversation::default();
+    let mut transcript = memdeck::chat::transcript::Transcript::default();
+    for text in ["Acme's budget is $2M.", "What is the budget?", "Thanks."] {
+        transcript.push_user(text);
+        let (result, events) = turn(
+            &s,
+            &mut conversation,
+            text,
+            &options,
+            &CancellationToken::new(),
+        )
+        .await;
+        result.unwrap();
+        for e in &events {
+            transcript.on_event(e, std::time::Instant::now());
+        }
+    }
+    let got = s.mock.received();
+    assert_eq!(got.len(), 3);
+    for r in &got {
+        assert_eq!(
+            r.header("anthropic-beta").as_deref(),
+            Some("compact-2026-01-12,fine-grained-tool-streaming-2025-05-14")
+        );
+        assert_eq!(
+            r.json()["context_management"],
+            json!({"edits": [{"type": "compact_20260112", "trigger": {"type": "input_tokens", "value": 50000}}]})
+        );
+    }
+    // 42,000 of 50,000 tokens: the second request asks, at its end, to save first; once.
+    let note = |body: &Value| {
+        body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["content"].as_array().cloned().unwrap_or_default())
+            .filter(|b| {
+                b["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("save to /memories any durable facts"))
+            })
+            .count()
+    };
+    assert_eq!(note(&got[0].json()), 0);
+    let second = got[1].json();
+    assert_eq!(note(&second), 1);
+    let last = second["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["content"][0]["text"], "What is the budget?");
+    assert!(
+        last["content"][1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("42000 of the 50000")
+    );
+    // The note is not kept in the conversation; the compaction block is, as it came.
+    assert!(
+        conversation
+            .messages
+            .iter()
+            .all(|m| m["content"].as_array().is_none_or(|b| b
+                .iter()
+                .all(|b| !b["text"].as_str().is_some_and(|t| t.contains("memdeck:")))))
+    );
+    let third = got[2].json();
+    assert_eq!(
+        third["messages"][3]["content"][0],
+        json!({"type": "compaction", "content": "<summary>Acme: budget $2M, saved in /memories/acme.md</summary>"})
+    );
+    // After the compaction the conversation is asked again only when near the trigger again.
+    assert_eq!(note(&third), 0);
+    // The card, and the compaction's cost counted apart and in the totals.
+    let card = transcript
+        .items
+        .iter()
+        .find_map(|i| match i {
+            memdeck::chat::transcript::Item::Compaction { summary, streaming } => {
+                Some((summary.clone(), *streaming))
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        card,
+        (
+            "<summary>Acme: budget $2M, saved in /memories/acme.md</summary>".to_owned(),
+            false
+        )
+    );
+    assert_eq!(transcript.compactions, 1);
+    assert_eq!(transcript.compaction_tokens, 183_500);
+    assert_eq!(transcript.total_input, 42_000 * 2 + 23_000 + 180_000);
+}

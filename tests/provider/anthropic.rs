@@ -37,6 +37,7 @@ fn request() -> Request {
         persona: "Alice".into(),
         model: None,
         system: "You are Alice's assistant.".into(),
+        memory_index: None,
         messages: vec![json!({"role": "user", "content": "ACME runs 40 stores."})],
         max_tokens: 1024,
         thinking: Thinking::Off,

@@ -12,6 +12,16 @@ use tokio_util::sync::CancellationToken;
 
 /// `name`'s agent on `store`, on the demo model streaming as fast as it can.
 pub fn agent(store: &Arc<dyn MemoryStore>, name: &str, role: &str) -> Agent {
+    agent_with(store, name, role, TurnOptions::default())
+}
+
+/// The same with turn options of one's own (the memory index on, say).
+pub fn agent_with(
+    store: &Arc<dyn MemoryStore>,
+    name: &str,
+    role: &str,
+    options: TurnOptions,
+) -> Agent {
     Agent {
         provider: Arc::new(Demo {
             tokens_per_second: 0.0,
@@ -22,7 +32,7 @@ pub fn agent(store: &Arc<dyn MemoryStore>, name: &str, role: &str) -> Agent {
             role: role.into(),
             color: "cyan".into(),
         },
-        options: TurnOptions::default(),
+        options,
     }
 }
 
@@ -32,17 +42,43 @@ pub async fn say(
     conversation: &mut Conversation,
     text: &str,
 ) -> (String, Vec<String>) {
+    let (text, tools, _) = say_counting(agent, conversation, text).await;
+    (text, tools)
+}
+
+/// What a turn cost: model calls and the input tokens they reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cost {
+    pub calls: u64,
+    pub input_tokens: u64,
+}
+
+/// [`say`], and what the turn cost.
+pub async fn say_counting(
+    agent: &Agent,
+    conversation: &mut Conversation,
+    text: &str,
+) -> (String, Vec<String>, Cost) {
     let mut tools = Vec::new();
+    let mut cost = Cost::default();
     agent
-        .run_turn(conversation, text, &CancellationToken::new(), &mut |e| {
-            if let AgentEvent::ToolStarted { input, .. } = e {
-                tools.push(format!(
+        .run_turn(
+            conversation,
+            text,
+            &CancellationToken::new(),
+            &mut |e| match e {
+                AgentEvent::ToolStarted { input, .. } => tools.push(format!(
                     "{} {}",
                     input["command"].as_str().unwrap_or("?"),
                     input["path"].as_str().unwrap_or("?")
-                ));
-            }
-        })
+                )),
+                AgentEvent::Stream(memdeck::provider::StreamEvent::MessageStart { message }) => {
+                    cost.calls += 1;
+                    cost.input_tokens += message["usage"]["input_tokens"].as_u64().unwrap_or(0);
+                }
+                _ => {}
+            },
+        )
         .await
         .unwrap();
     check_history(&conversation.messages).unwrap();
@@ -53,5 +89,5 @@ pub async fn say(
         .iter()
         .filter_map(|b| b["text"].as_str())
         .collect::<String>();
-    (text, tools)
+    (text, tools, cost)
 }

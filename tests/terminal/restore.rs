@@ -37,7 +37,7 @@ fn mid_stream(tmux: &Tmux) {
     tmux.text(MESSAGE);
     tmux.keys(&["Enter"]);
     tmux.wait_for("the answer to stream", |s| {
-        s.contains("Let me check our shared memory") && s.contains("Esc stop")
+        s.contains("Nothing on Acme in memory yet") && s.contains("Esc stop")
     });
 }
 

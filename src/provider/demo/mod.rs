@@ -87,8 +87,9 @@ fn tokens(text: &str) -> u32 {
 
 /// The plan as API events, each with the output tokens it stands for (for pacing).
 pub fn render(plan: &Plan, request: &Request) -> Vec<(StreamEvent, u32)> {
-    let input_tokens =
-        tokens(&request.system) + tokens(&Value::from(request.messages.clone()).to_string());
+    let input_tokens = tokens(&request.system)
+        + request.memory_index.as_deref().map_or(0, tokens)
+        + tokens(&Value::from(request.messages.clone()).to_string());
     let id_base = request.messages.len();
     let mut events = vec![(
         StreamEvent::MessageStart {

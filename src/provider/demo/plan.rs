@@ -76,18 +76,22 @@ enum Outcome {
 pub fn plan(request: &Request) -> Plan {
     let person = person_name(&request.system);
     let (prompt, done, earlier) = current_turn(&request.messages);
-    let Some(listing) = done
+    let listing = done
         .iter()
-        .find(|d| d.input["command"] == "view" && d.input["path"] == "/memories")
-    else {
-        return Plan {
-            blocks: vec![
-                PlannedBlock::Text("Let me check our shared memory first.".to_owned()),
-                PlannedBlock::Tool(json!({"command": "view", "path": "/memories"})),
-            ],
-        };
+        .find(|d| d.input["command"] == "view" && d.input["path"] == "/memories");
+    let files = match (listing, indexed_files(request)) {
+        (Some(listing), _) => listed_files(&listing.result),
+        // The index in the prompt lists every file: no need to look at the directory.
+        (None, Some(files)) => files,
+        (None, None) => {
+            return Plan {
+                blocks: vec![
+                    PlannedBlock::Text("Let me check our shared memory first.".to_owned()),
+                    PlannedBlock::Tool(json!({"command": "view", "path": "/memories"})),
+                ],
+            };
+        }
     };
-    let files = listed_files(&listing.result);
     let ctx = Context::new(&prompt, &person, files, &earlier);
     let work = ctx.work();
     // Read what is needed, one file per call, as a careful model would.
@@ -224,6 +228,15 @@ fn result_text(content: &Value) -> String {
             .join("\n"),
         _ => String::new(),
     }
+}
+
+/// The files of the memory index in the request, in the listing's order (depth-first by name),
+/// when it lists every file of the store.
+fn indexed_files(request: &Request) -> Option<Vec<String>> {
+    let (mut files, complete) =
+        crate::memory::index::parse_paths(request.memory_index.as_deref()?)?;
+    files.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+    complete.then_some(files)
 }
 
 /// Files (not directories) in a `view /memories` listing.
