@@ -114,6 +114,13 @@ pub enum MemoryEvent {
         path: String,
         result: Result<Vec<HistoryEntry>, String>,
     },
+    /// A turn's changes were undone ([`MemoryJob::UndoTurn`]).
+    TurnUndone {
+        tab: TabId,
+        item: usize,
+        summary: String,
+        complete: bool,
+    },
 }
 
 /// Memory snapshots: list them, save the store under a name, restore one, or reset the demo
@@ -152,6 +159,12 @@ pub enum MemoryJob {
         version: Option<String>,
     },
     History(String),
+    /// Undo a turn's memory changes (its receipt, item `item` of tab `tab`).
+    UndoTurn {
+        tab: TabId,
+        item: usize,
+        changes: Vec<crate::memory::receipt::Change>,
+    },
 }
 
 /// Why the editor's save did not happen.

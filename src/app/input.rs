@@ -7,9 +7,9 @@ use super::dialog::{Dialog, Field, Form, FormKind, ModelPicker, SnapshotsView};
 use super::editor::EditorState;
 use super::keymap::{Focus, Intent, is_redraw};
 use super::tab::{Mark, Retry, Scroll};
-use super::{App, Effect, SnapshotJob};
+use super::{App, Effect, MemoryJob, SnapshotJob};
 use crate::chat::Persona;
-use crate::chat::transcript::Item;
+use crate::chat::transcript::{Item, UndoState};
 
 /// Colours for personas added in the app, in order of use.
 const NEW_COLOURS: [&str; 6] = [
@@ -264,6 +264,7 @@ impl App {
                 self.select_item(intent == Intent::Up);
             }
             Intent::Activate if self.focus == Focus::Chat => self.toggle_selected_item(),
+            Intent::UndoTurn => return self.undo_turn(),
             other => return self.on_panel_intent(other),
         }
         Vec::new()
@@ -420,6 +421,7 @@ impl App {
                 Item::Tool(_)
                     | Item::Thinking { .. }
                     | Item::Compaction { .. }
+                    | Item::Receipt { .. }
                     | Item::Error { .. }
             )
         };
@@ -438,6 +440,37 @@ impl App {
         if next.is_some() {
             tab.view.selected = next;
         }
+    }
+
+    /// Undo the memory changes of the selected receipt's turn, or of the newest one not undone.
+    fn undo_turn(&mut self) -> Vec<Effect> {
+        let Some(tab) = self.active_tab_mut() else {
+            return Vec::new();
+        };
+        let items = &tab.transcript.items;
+        let open = |i: usize| matches!(items.get(i), Some(Item::Receipt { undo, .. }) if *undo == UndoState::Open);
+        // The selected receipt while it can be undone; else the newest not yet undone, so `u`
+        // again goes further back.
+        let chosen = tab
+            .view
+            .selected
+            .filter(|&i| open(i))
+            .or_else(|| (0..items.len()).rev().find(|&i| open(i)));
+        let Some(i) = chosen else {
+            self.notify("no memory changes left to undo in this tab", false);
+            return Vec::new();
+        };
+        let Some(Item::Receipt { changes, .. }) = tab.transcript.items.get(i) else {
+            return Vec::new();
+        };
+        let job = MemoryJob::UndoTurn {
+            tab: tab.id,
+            item: i,
+            changes: changes.clone(),
+        };
+        tab.transcript.set_undo(i, UndoState::Undoing);
+        self.dirty = true;
+        vec![Effect::Memory(job)]
     }
 
     fn toggle_selected_item(&mut self) {
@@ -562,6 +595,7 @@ impl App {
                 Item::Tool(_)
                     | Item::Thinking { .. }
                     | Item::Compaction { .. }
+                    | Item::Receipt { .. }
                     | Item::Error { .. }
             )
         {

@@ -40,7 +40,7 @@ pub enum Intent {
     Export,
     /// F5: type the active tab's next scripted prompt.
     NextPrompt,
-    /// F7: switch context editing (off, demo, production).
+    /// F7: switch context editing (off, demo, production, compact).
     CycleContextEditing,
     /// F6: memory snapshots and the demo reset.
     Snapshots,
@@ -68,6 +68,8 @@ pub enum Intent {
     RenameFile,
     DeleteFile,
     UndoDelete,
+    /// `u` in the chat: undo the selected (or newest) turn's memory changes.
+    UndoTurn,
     History,
     Save,
 }
@@ -232,7 +234,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     remap(
         Intent::CycleContextEditing,
-        "context editing: off, demo, production",
+        "context editing: off, demo, production, compact",
     ),
     remap(
         Intent::ToggleNotes,
@@ -277,6 +279,7 @@ pub const BINDINGS: &[Binding] = &[
         "select a tool card or thinking block",
     ),
     bind(Chat, &["Enter"], "expand / collapse it"),
+    bind(Chat, &["u"], "undo a turn's memory changes"),
     bind(Panel, &["?"], "this help"),
     bind(Panel, &["Up", "Down"], "select"),
     bind(Panel, &["Enter"], "open a file, fold a folder"),
@@ -355,6 +358,7 @@ fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
             K::Char('c') if only_ctrl => Some(Intent::Cancel),
             K::Char('?') if plain => Some(Intent::Help),
             K::Enter if key.modifiers.is_empty() => Some(Intent::Activate),
+            K::Char('u') if plain => Some(Intent::UndoTurn),
             code if key.modifiers.is_empty() => nav(code),
             _ => None,
         },

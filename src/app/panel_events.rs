@@ -1,5 +1,6 @@
 //! The memory panel and editor: store events in, panel intents, the editor's keys.
 
+use crate::chat::transcript::UndoState;
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::{MemoryEvent, SaveError, TreeRow};
@@ -93,6 +94,18 @@ impl App {
                 {
                     view.entries = Some(result);
                 }
+            }
+            MemoryEvent::TurnUndone {
+                tab,
+                item,
+                summary,
+                complete,
+            } => {
+                self.notify(summary.clone(), !complete);
+                if let Some(tab) = self.tabs.iter_mut().find(|t| t.id == tab) {
+                    tab.transcript.set_undo(item, UndoState::Done { summary });
+                }
+                self.dirty = true;
             }
         }
         Vec::new()

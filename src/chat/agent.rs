@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Accumulator, Persona};
 use crate::memory::index::{self, IndexOptions};
+use crate::memory::receipt;
 use crate::memory::{MemoryStore, ToolResult};
 use crate::provider::{ContextEditing, Provider, ProviderError, Request, StreamEvent, Thinking};
 
@@ -60,6 +61,8 @@ pub enum AgentEvent {
     },
     /// A tool call finished with what goes back to the model.
     ToolFinished { id: String, result: ToolResult },
+    /// A memory write of this turn landed: what it changed (for the turn's receipt).
+    MemoryChanged(receipt::Change),
     /// The memory index this turn's requests carry: files listed, files in the store, bytes.
     MemoryIndex {
         listed: usize,
@@ -433,24 +436,33 @@ async fn run_tool(
         name: name.clone(),
         input: input.clone(),
     });
-    let result = if name != "memory" {
-        error_result(format!(
-            "Tool '{name}' is not available here; the only tool is memory"
-        ))
+    let (result, change) = if name != "memory" {
+        let text = format!("Tool '{name}' is not available here; the only tool is memory");
+        (error_result(text), None)
     } else if let Some(raw) = acc.invalid_input(position) {
         // Fine-grained streaming can deliver invalid JSON (notably when cut by max_tokens).
-        error_result(json!({"INVALID_JSON": raw}).to_string())
+        (error_result(json!({"INVALID_JSON": raw}).to_string()), None)
     } else {
         let store = store.clone();
         let actor = persona.name.clone();
-        tokio::task::spawn_blocking(move || crate::memory::execute(store.as_ref(), &input, &actor))
-            .await
-            .unwrap_or_else(|e| error_result(format!("the memory tool failed: {e}")))
+        tokio::task::spawn_blocking(move || {
+            let result = crate::memory::execute(store.as_ref(), &input, &actor);
+            // What the write changed, for the turn's receipt.
+            let change = (!result.is_error)
+                .then(|| receipt::record(store.as_ref(), &actor, &input))
+                .flatten();
+            (result, change)
+        })
+        .await
+        .unwrap_or_else(|e| (error_result(format!("the memory tool failed: {e}")), None))
     };
     on_event(AgentEvent::ToolFinished {
         id: id.to_owned(),
         result: result.clone(),
     });
+    if let Some(change) = change {
+        on_event(AgentEvent::MemoryChanged(change));
+    }
     result
 }
 

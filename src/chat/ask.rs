@@ -112,7 +112,7 @@ impl Printer<'_> {
                     let _ = writeln!(self.out, "{message}");
                 }
             }
-            AgentEvent::ToolStarted { .. } => {}
+            AgentEvent::ToolStarted { .. } | AgentEvent::MemoryChanged(_) => {}
             AgentEvent::MemoryIndex {
                 listed,
                 total,
@@ -194,7 +194,9 @@ impl Printer<'_> {
                     let _ = writeln!(self.out, "ok");
                 }
             }
-            AgentEvent::Stream(_) | AgentEvent::MemoryIndex { .. } => {}
+            AgentEvent::Stream(_)
+            | AgentEvent::MemoryIndex { .. }
+            | AgentEvent::MemoryChanged(_) => {}
         }
     }
 }

@@ -8,6 +8,7 @@ use super::session::{Saved, SavedTab, TurnSpan};
 use super::transcript::Item;
 use crate::chat::cost::Pricing;
 use crate::clock::format_utc;
+use crate::memory::receipt::line_diff as diff;
 use crate::memory::{HistoryEntry, MemPath, MemoryStore};
 
 /// The document's format.
@@ -225,28 +226,6 @@ fn change_lines(entry: &HistoryEntry, store: &dyn MemoryStore) -> Vec<(char, Str
             "(the history no longer holds these versions)".to_owned(),
         )]
     }
-}
-
-/// A line diff: `+` added, `-` removed, ` ` unchanged (only a few lines around each change).
-fn diff(old: &str, new: &str) -> Vec<(char, String)> {
-    let diff = similar::TextDiff::from_lines(old, new);
-    let mut lines = Vec::new();
-    for group in diff.grouped_ops(2) {
-        if !lines.is_empty() {
-            lines.push((' ', "…".to_owned()));
-        }
-        for op in group {
-            for change in diff.iter_changes(&op) {
-                let mark = match change.tag() {
-                    similar::ChangeTag::Delete => '-',
-                    similar::ChangeTag::Insert => '+',
-                    similar::ChangeTag::Equal => ' ',
-                };
-                lines.push((mark, change.value().trim_end_matches('\n').to_owned()));
-            }
-        }
-    }
-    lines
 }
 
 /// Names and paths (a persona's name, a memory path) as Markdown text, never as HTML: a

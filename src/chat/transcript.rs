@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::chat::{AgentEvent, TurnError};
+use crate::memory::receipt::Change;
 use crate::provider::partial_json::preview;
 use crate::provider::{Delta, ProviderError, StreamEvent};
 
@@ -44,6 +45,11 @@ pub enum Item {
         compaction_input: u64,
         #[serde(default, skip_serializing_if = "is_zero")]
         compaction_output: u64,
+    },
+    /// What the turn changed in memory, under its answer; `u` undoes it.
+    Receipt {
+        changes: Vec<Change>,
+        undo: UndoState,
     },
     /// A model call ended for a reason the person should know about (a refusal, the context
     /// window or the token limit reached), said plainly.
@@ -145,6 +151,18 @@ pub fn stop_text(reason: &str) -> Option<&'static str> {
     })
 }
 
+/// Where undoing a receipt's turn stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum UndoState {
+    /// Not undone.
+    Open,
+    /// Being undone now.
+    Undoing,
+    /// Undone: what happened, in a line.
+    Done { summary: String },
+}
+
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_zero(n: &u64) -> bool {
     *n == 0
@@ -226,6 +244,8 @@ pub struct Transcript {
     usage: Option<Value>,
     /// Why the current model call stopped, when the API said.
     stop_reason: Option<String>,
+    /// Memory changes of the running turn, for its receipt.
+    turn_changes: Vec<Change>,
     context_management: Option<Value>,
     /// Tokens over the whole conversation, for the status bar.
     pub total_input: u64,
@@ -330,6 +350,7 @@ impl Transcript {
                 total: *total,
                 bytes: *bytes,
             }),
+            AgentEvent::MemoryChanged(change) => self.turn_changes.push(change.clone()),
             AgentEvent::ToolFinished { id, result } => {
                 let first = result.content.lines().next().unwrap_or_default().to_owned();
                 let status = if result.is_error {
@@ -369,6 +390,13 @@ impl Transcript {
                 }
                 _ => {}
             }
+        }
+        if !self.turn_changes.is_empty() {
+            let changes = std::mem::take(&mut self.turn_changes);
+            self.push(Item::Receipt {
+                changes,
+                undo: UndoState::Open,
+            });
         }
         if let Err(error) = result {
             // The error card says why; the retry line before it would say it again.
@@ -542,6 +570,14 @@ impl Transcript {
                     cleared_tokens,
                 });
             }
+        }
+    }
+
+    /// Set how undoing the receipt at `i` stands.
+    pub fn set_undo(&mut self, i: usize, state: UndoState) {
+        self.revision += 1;
+        if let Some(Item::Receipt { undo, .. }) = self.touch(i) {
+            *undo = state;
         }
     }
 

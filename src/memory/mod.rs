@@ -11,6 +11,7 @@ pub mod history;
 pub mod index;
 pub mod local;
 pub mod path;
+pub mod receipt;
 pub mod redis;
 pub mod secrets;
 pub mod snapshot;

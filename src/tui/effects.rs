@@ -432,6 +432,15 @@ fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
             result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(text)),
             path,
         },
+        MemoryJob::UndoTurn { tab, item, changes } => {
+            let undone = crate::memory::receipt::undo(store, &changes, HUMAN_ACTOR);
+            MemoryEvent::TurnUndone {
+                tab,
+                item,
+                summary: undone.summary(changes.len()),
+                complete: undone.left.is_empty(),
+            }
+        }
     }
 }
 

@@ -17,7 +17,8 @@ use super::theme::{self, Theme};
 use crate::app::keymap::Intent;
 use crate::app::tab::{CachedItem, ChatTab, Scroll};
 use crate::chat::Persona;
-use crate::chat::transcript::{Item, ToolCard, ToolStatus};
+use crate::chat::transcript::{Item, ToolCard, ToolStatus, UndoState};
+use crate::memory::receipt::Change;
 
 /// Lines of a tool's text shown while it is being written (the newest ones).
 const LIVE_LINES: usize = 8;
@@ -333,24 +334,14 @@ pub fn item_lines(
             redacted,
         } => thinking_lines(t, text, *streaming, *redacted, expanded, width, &mut lines),
         Item::Tool(card) => tool_lines(t, card, expanded, width, &mut lines),
-        Item::Usage {
-            input,
-            output,
-            cache_read,
-            compaction_input,
-            compaction_output,
-        } => {
-            let mut line = usage_line(t, *input, *output, *cache_read);
-            if compaction_input + compaction_output > 0 {
-                line.push_span(compaction_cost(t, *compaction_input, *compaction_output));
-            }
-            lines.push(line);
-            lines.push(Line::default());
-        }
+        Item::Usage { .. } => lines.extend([usage_item_line(t, item), Line::default()]),
         Item::Compaction { summary, streaming } => {
             compaction_lines(t, summary, *streaming, expanded, width, &mut lines);
         }
         Item::Stopped { reason } => stopped_lines(t, reason, width, &mut lines),
+        Item::Receipt { changes, undo } => {
+            receipt_lines(t, (changes, undo), expanded, width, &mut lines);
+        }
         Item::ContextEdited {
             cleared_tool_uses,
             cleared_tokens,
@@ -448,6 +439,7 @@ fn answer_header(
                 | Item::Usage { .. }
                 | Item::Compaction { .. }
                 | Item::Stopped { .. }
+                | Item::Receipt { .. }
                 | Item::ContextEdited { .. }
                 | Item::Retry { .. }
         )
@@ -481,6 +473,25 @@ fn index_line(t: &Theme, listed: usize, total: usize, bytes: usize) -> Line<'sta
     ))
 }
 
+/// A call's usage line, with what a compaction in it cost.
+fn usage_item_line(t: &Theme, item: &Item) -> Line<'static> {
+    let Item::Usage {
+        input,
+        output,
+        cache_read,
+        compaction_input,
+        compaction_output,
+    } = item
+    else {
+        return Line::default();
+    };
+    let mut line = usage_line(t, *input, *output, *cache_read);
+    if compaction_input + compaction_output > 0 {
+        line.push_span(compaction_cost(t, *compaction_input, *compaction_output));
+    }
+    line
+}
+
 /// What a compaction cost, after a call's usage.
 fn compaction_cost(t: &Theme, input: u64, output: u64) -> Span<'static> {
     Span::styled(
@@ -491,6 +502,54 @@ fn compaction_cost(t: &Theme, input: u64, output: u64) -> Span<'static> {
         ),
         t.warn,
     )
+}
+
+/// A turn's memory receipt: what it changed, how to undo it, and the diffs when expanded.
+fn receipt_lines(
+    t: &Theme,
+    (changes, undo): (&[Change], &UndoState),
+    expanded: bool,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let titles: Vec<String> = changes.iter().map(Change::title).collect();
+    let head = format!("✎ memory this turn: {}", titles.join(" · "));
+    let style = if matches!(undo, UndoState::Done { .. }) {
+        t.dim.crossed_out()
+    } else {
+        t.path
+    };
+    for row in wrap(&sanitize(&head), width.saturating_sub(2).max(1)) {
+        lines.push(Line::from(Span::styled(format!("  {row}"), style)));
+    }
+    let note = match undo {
+        UndoState::Open if expanded => "u undoes the whole turn · Enter hides the diffs".to_owned(),
+        UndoState::Open => "u undoes the whole turn · Enter shows the diffs".to_owned(),
+        UndoState::Undoing => "undoing…".to_owned(),
+        UndoState::Done { summary } => format!("↶ {summary}"),
+    };
+    for row in wrap(&sanitize(&note), width.saturating_sub(4).max(1)) {
+        lines.push(Line::from(Span::styled(format!("    {row}"), t.dim)));
+    }
+    if expanded {
+        for change in changes {
+            lines.push(Line::from(Span::styled(
+                format!("    {}", sanitize(&change.title())),
+                Style::new().bold(),
+            )));
+            for (mark, text) in &change.diff {
+                let style = match mark {
+                    '+' => t.ok,
+                    '-' => t.error,
+                    _ => t.dim,
+                };
+                for row in wrap(&sanitize(text), width.saturating_sub(8).max(1)) {
+                    lines.push(Line::from(Span::styled(format!("    {mark} {row}"), style)));
+                }
+            }
+        }
+    }
+    lines.push(Line::default());
 }
 
 /// A stop reason said plainly.

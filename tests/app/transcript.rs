@@ -87,6 +87,10 @@ async fn a_turn_becomes_messages_tool_cards_and_usage_lines() {
                 other => format!("tool {other:?}"),
             },
             Item::Usage { .. } => "usage".into(),
+            Item::Receipt { changes, .. } => format!(
+                "receipt: {}",
+                changes.iter().map(|c| c.title()).collect::<Vec<_>>().join(", ")
+            ),
             other => format!("{other:?}"),
         })
         .collect();
@@ -102,6 +106,7 @@ async fn a_turn_becomes_messages_tool_cards_and_usage_lines() {
             "usage",
             "text streaming=false",
             "usage",
+            "receipt: created /memories/acme.md",
         ]
     );
     assert!(transcript.total_input > 0 && transcript.total_output > 0);

@@ -11,6 +11,7 @@ mod history;
 mod hostile;
 mod model;
 mod processes;
+mod receipts;
 mod redis;
 mod reference;
 mod snapshots;

@@ -278,3 +278,57 @@ fn speaker_notes_go_to_the_presenters_file() {
         "{screen}"
     );
 }
+
+/// Each answer that changed memory ends with a receipt; `u` in the chat undoes the newest turn
+/// not yet undone (its edit put back), `u` again the one before (the file it created goes), and
+/// Enter on a receipt shows its diff.
+#[test]
+fn a_turn_s_receipt_shows_its_changes_and_u_undoes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("memories/globex.md");
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 0)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.text("Our customer Globex runs 12 stores.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the first receipt", |s| {
+        s.contains("✎ memory this turn: created /memories/globex.md")
+            && s.contains("u undoes the whole turn")
+    });
+    let first = std::fs::read_to_string(&file).unwrap();
+    tmux.text("Globex wants the migration done by June.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the second receipt", |s| {
+        s.contains("✎ memory this turn: edited /memories/globex.md")
+    });
+    let second = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(first, second);
+
+    // The chat has the keys now; Up selects the newest receipt, Enter shows its diff.
+    tmux.keys(&["Tab", "Up", "Enter"]);
+    tmux.wait_for("the diff", |s| {
+        s.contains("Enter hides the diffs") && s.contains("+ - Deadline: June")
+    });
+    tmux.keys(&["u"]);
+    tmux.wait_for("the edit undone", |s| {
+        s.contains("↶ undid the turn's 1 change")
+    });
+    wait_for_file(&file, "the first version back", |t| t == first);
+    // The selected receipt is undone: u takes the newest turn not yet undone.
+    tmux.keys(&["u"]);
+    tmux.wait_for("the create undone", |s| {
+        s.matches("↶ undid the turn's 1 change").count() == 2
+    });
+    let gone = Instant::now();
+    while file.exists() && gone.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!file.exists(), "globex.md is still there");
+    tmux.keys(&["u"]);
+    tmux.wait_for("nothing left to undo", |s| {
+        s.contains("no memory changes left to undo in this tab")
+    });
+}

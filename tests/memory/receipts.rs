@@ -1,0 +1,121 @@
+//! A turn's receipt and its undo, on both backends: every kind of write is matched to its
+//! history entry (exact versions, a diff), undoing a turn puts the store back as it was before
+//! the turn, and a path someone changed after the turn is left alone and named.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+use std::collections::BTreeMap;
+
+use crate::support::redis::RedisServer;
+
+use memdeck::memory::receipt::{self, Did};
+use memdeck::memory::{LocalOptions, LocalStore, MemPath, MemoryStore, execute};
+use serde_json::{Value, json};
+
+/// Every file and its text.
+fn files(store: &dyn MemoryStore) -> BTreeMap<String, String> {
+    store
+        .list(&MemPath::root(), 8)
+        .unwrap()
+        .entries
+        .into_iter()
+        .filter_map(|e| {
+            let path = format!("/memories/{}", e.relative);
+            let file = store.read(&MemPath::parse(&path).ok()?).ok()?;
+            Some((path, file.text))
+        })
+        .collect()
+}
+
+/// Run a turn's calls as Alice; the receipt's changes.
+fn turn(store: &dyn MemoryStore, calls: &[Value]) -> Vec<receipt::Change> {
+    calls
+        .iter()
+        .filter_map(|input| {
+            let result = execute(store, input, "Alice");
+            assert!(!result.is_error, "{input}: {}", result.content);
+            receipt::record(store, "Alice", input)
+        })
+        .collect()
+}
+
+fn check(store: &dyn MemoryStore) {
+    let before_turn = |store: &dyn MemoryStore| {
+        for input in [
+            json!({"command": "create", "path": "/memories/acme.md", "file_text": "# Acme\n- Budget: $1M\n"}),
+            json!({"command": "create", "path": "/memories/old/notes.md", "file_text": "old\n"}),
+            json!({"command": "create", "path": "/memories/old/more.md", "file_text": "more\n"}),
+            json!({"command": "create", "path": "/memories/draft.md", "file_text": "draft\n"}),
+        ] {
+            assert!(!execute(store, &input, "John").is_error);
+        }
+    };
+    before_turn(store);
+    let before = files(store);
+    let changes = turn(
+        store,
+        &[
+            json!({"command": "view", "path": "/memories/acme.md"}),
+            json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "$1M", "new_str": "$2M"}),
+            json!({"command": "insert", "path": "/memories/acme.md", "insert_line": 2, "insert_text": "- Deadline: June"}),
+            json!({"command": "create", "path": "/memories/globex.md", "file_text": "# Globex\n"}),
+            json!({"command": "rename", "old_path": "/memories/draft.md", "new_path": "/memories/plan.md"}),
+            json!({"command": "delete", "path": "/memories/old"}),
+        ],
+    );
+    let summary: Vec<String> = changes.iter().map(|c| c.title()).collect();
+    assert_eq!(
+        summary,
+        [
+            "edited /memories/acme.md",
+            "edited /memories/acme.md",
+            "created /memories/globex.md",
+            "renamed /memories/draft.md → /memories/plan.md",
+            "deleted folder /memories/old",
+        ]
+    );
+    assert_eq!(changes[0].did, Did::Edited);
+    assert!(changes[0].diff.contains(&('-', "- Budget: $1M".to_owned())));
+    assert!(changes[0].diff.contains(&('+', "- Budget: $2M".to_owned())));
+    assert!(
+        changes[1]
+            .diff
+            .contains(&('+', "- Deadline: June".to_owned()))
+    );
+    assert_eq!(changes[2].diff, [('+', "# Globex".to_owned())]);
+
+    let undone = receipt::undo(store, &changes, "you");
+    assert_eq!(undone.left, Vec::<String>::new());
+    assert_eq!(undone.undone, 5);
+    assert_eq!(files(store), before, "{}", store.describe());
+
+    // Again, but John edits Globex's file after the turn: it stays, and is named.
+    let changes = turn(
+        store,
+        &[
+            json!({"command": "create", "path": "/memories/globex.md", "file_text": "# Globex\n"}),
+            json!({"command": "str_replace", "path": "/memories/acme.md", "old_str": "$1M", "new_str": "$3M"}),
+        ],
+    );
+    let johns = json!({"command": "insert", "path": "/memories/globex.md", "insert_line": 1, "insert_text": "- CTO: Dana"});
+    assert!(!execute(store, &johns, "John").is_error);
+    let undone = receipt::undo(store, &changes, "you");
+    assert_eq!(undone.undone, 1);
+    assert_eq!(undone.left, ["/memories/globex.md (changed since)"]);
+    assert_eq!(
+        undone.summary(2),
+        "undid 1 of 2 changes; left as they are now: /memories/globex.md (changed since)"
+    );
+    let now = files(store);
+    assert_eq!(now["/memories/acme.md"], before["/memories/acme.md"]);
+    assert_eq!(now["/memories/globex.md"], "# Globex\n- CTO: Dana\n");
+}
+
+#[test]
+fn receipts_name_every_write_and_undo_puts_the_store_back_on_both_backends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
+    check(&local);
+    let server = RedisServer::start();
+    let redis = server.store("receipts", "test-host");
+    check(&redis);
+}
