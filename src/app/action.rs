@@ -188,6 +188,8 @@ pub enum Effect {
         model: Option<String>,
         /// Context editing as switched in the app.
         context_editing: ContextEditing,
+        /// What others changed in memory this tab read, told to the model before the message.
+        note: Option<String>,
     },
     /// Ask the backend which models it offers (for the picker).
     ListModels,

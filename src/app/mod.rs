@@ -639,6 +639,9 @@ impl App {
                     && self.tabs[i].in_flight == Some(req)
                 {
                     let t = &mut self.tabs[i];
+                    if let crate::chat::AgentEvent::ToolStarted { input, .. } = &event {
+                        t.note_tool(input);
+                    }
                     t.transcript.on_event(&event, now);
                     if i != active && t.mark == Mark::None {
                         t.mark = Mark::Unseen;
@@ -810,6 +813,10 @@ impl App {
             cancelled: false,
         });
         tab.transcript.push_user(&text);
+        let note = tab.take_news();
+        if let Some(note) = &note {
+            tab.transcript.push_told(note);
+        }
         tab.turn_start = tab.transcript.items.len();
         tab.in_flight = Some(req);
         tab.started = Some(now);
@@ -825,6 +832,7 @@ impl App {
             text,
             model: tab.model.clone(),
             context_editing: self.context_editing,
+            note,
         }]
     }
 }

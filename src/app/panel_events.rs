@@ -114,6 +114,9 @@ impl App {
     /// Another tab, the panel, a program or another machine changed the store: flash it, let
     /// the selection, the open file and the editor follow, and look at the path again.
     fn on_change(&mut self, change: &MemoryChange) -> Vec<Effect> {
+        for tab in &mut self.tabs {
+            tab.note_change(change);
+        }
         self.panel.flashes.insert(change.path.clone(), self.now);
         let open_moved = match &change.kind {
             ChangeKind::Renamed { from } => {

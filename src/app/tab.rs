@@ -5,7 +5,7 @@
 //! streaming answer costs one item per frame however long the history is.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::Instant;
 
 use ratatui::text::Line;
@@ -14,6 +14,7 @@ use ratatui_textarea::TextArea;
 use super::action::{RequestId, TabId};
 use crate::chat::transcript::{Item, Transcript};
 use crate::chat::{Conversation, Persona};
+use crate::memory::{ChangeKind, MemoryChange};
 
 /// Where the chat view is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,6 +153,11 @@ pub struct ChatTab {
     pub view: ChatView,
     /// The model chosen for this tab in the picker; `None`: the configured one.
     pub model: Option<String>,
+    /// Memory paths this tab's model read or wrote: changes others make to them are told.
+    pub seen: BTreeSet<String>,
+    /// What others changed among `seen` since the tab's last message, one line per path (the
+    /// newest change of a path replaces the older line).
+    pub news: Vec<(String, String)>,
 }
 
 impl ChatTab {
@@ -171,7 +177,67 @@ impl ChatTab {
             mark: Mark::None,
             view: ChatView::default(),
             model: None,
+            seen: BTreeSet::new(),
+            news: Vec::new(),
         }
+    }
+
+    /// Remember the paths a tool call of this tab's model works on.
+    pub fn note_tool(&mut self, input: &serde_json::Value) {
+        for key in ["path", "old_path", "new_path"] {
+            if let Some(path) = input[key].as_str().filter(|p| *p != "/memories") {
+                self.seen.insert(path.to_owned());
+            }
+        }
+    }
+
+    /// Someone else's change to a path this tab's model read (or to the folder holding it):
+    /// kept to tell the model with the next message.
+    pub fn note_change(&mut self, change: &MemoryChange) {
+        if change.actor == self.persona.name {
+            return;
+        }
+        let under = |folder: &str| {
+            self.seen.iter().any(|p| {
+                p == folder
+                    || p.strip_prefix(folder)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
+        let (path, did) = match &change.kind {
+            ChangeKind::Renamed { from } if under(from) => {
+                (from.clone(), format!("renamed {from} to {}", change.path))
+            }
+            ChangeKind::Renamed { .. } => return,
+            _ if !under(&change.path) => return,
+            ChangeKind::Created => (change.path.clone(), format!("created {}", change.path)),
+            ChangeKind::Modified => (change.path.clone(), format!("edited {}", change.path)),
+            ChangeKind::Deleted => (change.path.clone(), format!("deleted {}", change.path)),
+        };
+        let who = match change.actor.as_str() {
+            "you" => "a person, in the memory panel,".to_owned(),
+            "external" => "another program".to_owned(),
+            actor => crate::memory::front::clip(actor, 60),
+        };
+        self.news.retain(|(p, _)| *p != path);
+        self.news.push((path, format!("{who} {did}")));
+    }
+
+    /// The note for the model about what others changed, clearing it.
+    pub fn take_news(&mut self) -> Option<String> {
+        if self.news.is_empty() {
+            return None;
+        }
+        let lines: Vec<String> = std::mem::take(&mut self.news)
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect();
+        Some(format!(
+            "(memdeck: since your last answer, memory files this conversation read were changed \
+             by others: {}. What you read earlier may be out of date; view them again before \
+             relying on them.)",
+            lines.join("; ")
+        ))
     }
 
     pub fn is_streaming(&self) -> bool {

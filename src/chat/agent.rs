@@ -32,6 +32,10 @@ pub struct TurnOptions {
     pub model: Option<String>,
     /// The memory index in every request, within these limits; `None`: no index.
     pub memory_index: Option<IndexOptions>,
+    /// A note for the model, sent as a text block before the person's message (what others
+    /// changed in memory this conversation read); in the new message, so the cached prefix of
+    /// the conversation stays valid.
+    pub note: Option<String>,
 }
 
 impl Default for TurnOptions {
@@ -44,6 +48,7 @@ impl Default for TurnOptions {
             instructions: None,
             model: None,
             memory_index: None,
+            note: None,
         }
     }
 }
@@ -196,9 +201,13 @@ async fn run_turn(
         cancel,
         on_event,
     } = turn;
+    let content = match options.note.as_deref() {
+        Some(note) => json!([{"type": "text", "text": note}, {"type": "text", "text": user_text}]),
+        None => json!(user_text),
+    };
     conversation
         .messages
-        .push(json!({"role": "user", "content": user_text}));
+        .push(json!({"role": "user", "content": content}));
     let system = system_prompt(persona, options.instructions.as_deref());
     let memory_index = match options.memory_index {
         Some(limits) => memory_index(store, limits, on_event).await,

@@ -51,6 +51,11 @@ pub enum Item {
         changes: Vec<Change>,
         undo: UndoState,
     },
+    /// What the model was told before the person's message (others' changes to memory this
+    /// conversation read).
+    Told {
+        text: String,
+    },
     /// A model call ended for a reason the person should know about (a refusal, the context
     /// window or the token limit reached), said plainly.
     Stopped {
@@ -307,6 +312,14 @@ impl Transcript {
     pub fn push_user(&mut self, text: &str) {
         self.revision += 1;
         self.push(Item::User {
+            text: text.to_owned(),
+        });
+    }
+
+    /// What the model is told with the message just pushed.
+    pub fn push_told(&mut self, text: &str) {
+        self.revision += 1;
+        self.push(Item::Told {
             text: text.to_owned(),
         });
     }

@@ -35,6 +35,7 @@ impl Config {
             instructions: self.instructions.clone(),
             model: None,
             memory_index: self.memory.index,
+            note: None,
         }
     }
 

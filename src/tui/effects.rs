@@ -203,10 +203,12 @@ impl Effects {
                     text,
                     model,
                     context_editing,
+                    note,
                 } => {
                     let mut options = self.options.clone();
                     options.model = model;
                     options.context_editing = context_editing;
+                    options.note = note;
                     let agent = Agent {
                         provider: self.provider.clone(),
                         store: self.store.clone(),

@@ -339,6 +339,7 @@ pub fn item_lines(
             compaction_lines(t, summary, *streaming, expanded, width, &mut lines);
         }
         Item::Stopped { reason } => stopped_lines(t, reason, width, &mut lines),
+        Item::Told { text } => told_lines(t, text, width, &mut lines),
         Item::Receipt { changes, undo } => {
             receipt_lines(t, (changes, undo), expanded, width, &mut lines);
         }
@@ -550,6 +551,20 @@ fn receipt_lines(
         }
     }
     lines.push(Line::default());
+}
+
+/// What the model was told with the message: others' changes to memory it read.
+fn told_lines(t: &Theme, text: &str, width: usize, lines: &mut Vec<Line<'static>>) {
+    let text = text
+        .trim_start_matches("(memdeck: ")
+        .trim_end_matches(')')
+        .to_owned();
+    for row in wrap(
+        &sanitize(&format!("↺ told Claude: {text}")),
+        width.saturating_sub(2).max(1),
+    ) {
+        lines.push(Line::from(Span::styled(format!("  {row}"), t.dim)));
+    }
 }
 
 /// A stop reason said plainly.

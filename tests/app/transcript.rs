@@ -89,7 +89,11 @@ async fn a_turn_becomes_messages_tool_cards_and_usage_lines() {
             Item::Usage { .. } => "usage".into(),
             Item::Receipt { changes, .. } => format!(
                 "receipt: {}",
-                changes.iter().map(|c| c.title()).collect::<Vec<_>>().join(", ")
+                changes
+                    .iter()
+                    .map(|c| c.title())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             other => format!("{other:?}"),
         })

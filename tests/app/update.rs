@@ -1694,3 +1694,100 @@ fn refusals_and_limits_are_said_plainly() {
         }
     }
 }
+
+/// Others' changes to files a tab's model read are told to the model with the tab's next
+/// message (once), and shown; the tab's own changes and files it never read are not.
+#[test]
+fn others_changes_to_files_a_tab_read_are_told_with_its_next_message() {
+    use memdeck::chat::AgentEvent;
+    use serde_json::json;
+    let mut app = app(160, 48);
+    app.start();
+    let (tab, req) = send(&mut app, "What about Acme?");
+    app.update(Action::Agent {
+        tab,
+        req,
+        event: AgentEvent::ToolStarted {
+            id: "t1".into(),
+            name: "memory".into(),
+            input: json!({"command": "view", "path": "/memories/customers/acme.md"}),
+        },
+    });
+    app.update(ended(tab, req, Ok(())));
+    let change = |path: &str, kind: ChangeKind, actor: &str| {
+        Action::Memory(MemoryEvent::Changed(MemoryChange {
+            path: path.into(),
+            kind,
+            actor: actor.into(),
+            version: None,
+            is_dir: false,
+        }))
+    };
+    app.update(change(
+        "/memories/customers/acme.md",
+        ChangeKind::Modified,
+        "Alice",
+    ));
+    app.update(change("/memories/globex.md", ChangeKind::Modified, "John"));
+    app.update(change(
+        "/memories/customers/acme.md",
+        ChangeKind::Modified,
+        "John@laptop-2",
+    ));
+    app.update(change(
+        "/memories/customers/acme.md",
+        ChangeKind::Modified,
+        "you",
+    ));
+    type_text(&mut app, "And now?");
+    let effects = app.update(key(KeyCode::Enter));
+    let note = match effects.as_slice() {
+        [Effect::StartTurn { note, .. }] => note.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        note.as_deref(),
+        Some(
+            "(memdeck: since your last answer, memory files this conversation read were changed by \
+             others: a person, in the memory panel, edited /memories/customers/acme.md. What you \
+             read earlier may be out of date; view them again before relying on them.)"
+        )
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("↺ told Claude: since your last answer"),
+        "{shown}"
+    );
+    let (tab, req) = match effects.as_slice() {
+        [Effect::StartTurn { tab, req, .. }] => (*tab, *req),
+        _ => unreachable!(),
+    };
+    app.update(ended(tab, req, Ok(())));
+    // A folder renamed away is told too; then nothing is left to tell.
+    app.update(Action::Memory(MemoryEvent::Changed(MemoryChange {
+        path: "/memories/clients".into(),
+        kind: ChangeKind::Renamed {
+            from: "/memories/customers".into(),
+        },
+        actor: "Sam".into(),
+        version: None,
+        is_dir: true,
+    })));
+    type_text(&mut app, "Where is it?");
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartTurn { note: Some(n), .. }]
+            if n.contains("Sam renamed /memories/customers to /memories/clients")),
+        "{effects:?}"
+    );
+    let (tab, req) = match effects.as_slice() {
+        [Effect::StartTurn { tab, req, .. }] => (*tab, *req),
+        _ => unreachable!(),
+    };
+    app.update(ended(tab, req, Ok(())));
+    type_text(&mut app, "Thanks");
+    assert!(matches!(
+        app.update(key(KeyCode::Enter)).as_slice(),
+        [Effect::StartTurn { note: None, .. }]
+    ));
+}

@@ -684,3 +684,49 @@ async fn the_compact_preset_sends_the_edit_and_beta_and_keeps_the_compaction_blo
     assert_eq!(transcript.compaction_tokens, 183_500);
     assert_eq!(transcript.total_input, 42_000 * 2 + 23_000 + 180_000);
 }
+
+/// A note for the model (others' changes) goes as the first text block of the new user message:
+/// the conversation before it, and so the cached prefix, is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_goes_before_the_message_in_the_new_user_message() {
+    let s = setup(vec![
+        reply(&[Block::Text("First.")], "end_turn"),
+        reply(&[Block::Text("Second.")], "end_turn"),
+    ])
+    .await;
+    let mut conversation = Conversation::default();
+    let plain = TurnOptions::default();
+    turn(
+        &s,
+        &mut conversation,
+        "one",
+        &plain,
+        &CancellationToken::new(),
+    )
+    .await
+    .0
+    .unwrap();
+    let noted = TurnOptions {
+        note: Some("(memdeck: John edited /memories/a.md.)".into()),
+        ..TurnOptions::default()
+    };
+    turn(
+        &s,
+        &mut conversation,
+        "two",
+        &noted,
+        &CancellationToken::new(),
+    )
+    .await
+    .0
+    .unwrap();
+    let got = s.mock.received();
+    let (first, second) = (got[0].json(), got[1].json());
+    assert_eq!(second["messages"][0], first["messages"][0]);
+    assert_eq!(
+        second["messages"][2],
+        json!({"role": "user", "content": [
+            {"type": "text", "text": "(memdeck: John edited /memories/a.md.)"},
+            {"type": "text", "text": "two"}]})
+    );
+}

@@ -332,3 +332,40 @@ fn a_turn_s_receipt_shows_its_changes_and_u_undoes_them() {
         s.contains("no memory changes left to undo in this tab")
     });
 }
+
+/// John changes the file Alice's conversation read; Alice's next message goes with a note
+/// saying so (shown in her tab), and the demo model says it goes by the file as it is now.
+#[test]
+fn another_tab_s_change_is_told_with_the_next_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 0)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.text("Our customer Initech runs 7 plants.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Alice's file", |s| {
+        s.contains("✎ memory this turn: created /memories/initech.md")
+    });
+    tmux.keys(&["M-2"]);
+    tmux.wait_for("John's tab", |s| s.contains("John ›"));
+    tmux.text("Initech also needs single sign-on.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("John's edit", |s| {
+        s.contains("✎ memory this turn: edited /memories/initech.md")
+    });
+    tmux.keys(&["M-1"]);
+    tmux.wait_for("Alice's tab", |s| s.contains("Alice ›"));
+    tmux.text("What do we know about Initech?");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the note and the answer", |s| {
+        s.contains("↺ told Claude: since your last answer")
+            && s.contains("Noted: /memories/initech.md changed since this conversation read it")
+    });
+    assert!(
+        screen.contains("John edited /memories/initech.md"),
+        "{screen}"
+    );
+}

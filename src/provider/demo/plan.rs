@@ -72,8 +72,36 @@ enum Outcome {
     },
 }
 
-/// Decide the next answer from the conversation.
+/// Decide the next answer from the conversation. The first call of a turn whose message came
+/// with memdeck's note about others' changes says it takes them into account (the files that
+/// matter are read again anyway, every turn).
 pub fn plan(request: &Request) -> Plan {
+    let mut plan = plan_turn(request);
+    let first_call = request
+        .messages
+        .last()
+        .is_some_and(|m| m["role"] == "user" && person_text(&m["content"]).is_some());
+    let changed = told_changes(&request.messages);
+    if first_call && !changed.is_empty() {
+        let noted = format!(
+            "Noted: {} changed since this conversation read {}; I'll go by what {} now.",
+            changed.join(", "),
+            if changed.len() == 1 { "it" } else { "them" },
+            if changed.len() == 1 {
+                "it says"
+            } else {
+                "they say"
+            },
+        );
+        match plan.blocks.first_mut() {
+            Some(PlannedBlock::Text(text)) => *text = format!("{noted}\n\n{text}"),
+            _ => plan.blocks.insert(0, PlannedBlock::Text(noted)),
+        }
+    }
+    plan
+}
+
+fn plan_turn(request: &Request) -> Plan {
     let person = person_name(&request.system);
     let (prompt, done, earlier) = current_turn(&request.messages);
     let listing = done
@@ -170,13 +198,12 @@ fn person_name(system: &str) -> String {
 fn current_turn(messages: &[Value]) -> (String, Vec<Done>, Vec<String>) {
     let start = messages
         .iter()
-        .rposition(|m| m["role"] == "user" && m["content"].is_string())
+        .rposition(|m| m["role"] == "user" && person_text(&m["content"]).is_some())
         .unwrap_or(0);
     let prompt = messages
         .get(start)
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_owned();
+        .and_then(|m| person_text(&m["content"]))
+        .unwrap_or_default();
     let mut earlier = Vec::new();
     for m in &messages[..start.min(messages.len())] {
         for block in m["content"].as_array().into_iter().flatten() {
@@ -215,6 +242,46 @@ fn current_turn(messages: &[Value]) -> (String, Vec<Done>, Vec<String>) {
         }
     }
     (prompt, done, earlier)
+}
+
+/// What the person wrote in a user message: its text, or its text blocks without memdeck's
+/// notes; `None` for a message of tool results.
+fn person_text(content: &Value) -> Option<String> {
+    match content {
+        Value::String(text) => Some(text.clone()),
+        Value::Array(blocks) if blocks.iter().all(|b| b["type"] == "text") => Some(
+            blocks
+                .iter()
+                .filter_map(|b| b["text"].as_str())
+                .filter(|t| !t.starts_with(NOTE))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => None,
+    }
+}
+
+/// How memdeck's notes to the model begin.
+const NOTE: &str = "(memdeck: ";
+
+/// The paths memdeck's note in the turn's message says others changed.
+fn told_changes(messages: &[Value]) -> Vec<String> {
+    let Some(message) = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "user" && person_text(&m["content"]).is_some())
+    else {
+        return Vec::new();
+    };
+    message["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["text"].as_str())
+        .filter(|t| t.starts_with(NOTE) && t.contains("were changed by others"))
+        .flat_map(|t| t.split_whitespace().filter(|w| w.starts_with("/memories/")))
+        .map(|w| w.trim_end_matches(['.', ';', ',', ')']).to_owned())
+        .collect()
 }
 
 /// A tool result's text (a string, or text blocks).
