@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use memdeck::chat::ask::{Io, Output, ask, ask_in};
+use memdeck::chat::ask::{Io, Output, ask_in};
 use memdeck::chat::{Agent, TurnError};
 use memdeck::clock::format_utc;
 use memdeck::config::{self, Config, Environment, Flags, MemoryBackend};
@@ -156,6 +156,17 @@ enum MemoryCommand {
         /// One JSON object per file instead of the text
         #[arg(long)]
         json: bool,
+    },
+    /// Propose a tidier store (repeated lines and contradicted facts dropped, the same memory
+    /// in several files merged) and print it as a diff; --apply writes it, --undo takes the
+    /// last run back
+    Consolidate {
+        /// Write the proposal (each file only if it has not changed since)
+        #[arg(long, conflicts_with = "undo")]
+        apply: bool,
+        /// Undo the last consolidation (what has not changed since)
+        #[arg(long)]
+        undo: bool,
     },
     /// Snapshots of the whole store: save, list, restore
     #[command(subcommand)]
@@ -389,6 +400,73 @@ fn run_migrate(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `memdeck memory consolidate`: the proposal as a diff; applied, or the last run undone.
+fn run_consolidate(store: &dyn MemoryStore, apply: bool, undo: bool) -> Result<ExitCode, Failure> {
+    use memdeck::memory::consolidate;
+    let mut out = memdeck::safe::stdout();
+    let write = |out: &mut memdeck::safe::SafeWriter<std::io::Stdout>, line: &str| {
+        writeln!(out, "{line}").map_err(|e| Failure::new(1, format!("cannot write: {e}")))
+    };
+    if undo {
+        let changes = consolidate::last_run(store)?;
+        if changes.is_empty() {
+            write(&mut out, "no consolidation to undo")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let undone = memory::receipt::undo(store, &changes, "cli");
+        write(&mut out, &undone.summary(changes.len()))?;
+        return Ok(if undone.left.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let plan = consolidate::propose(store)?;
+    if plan.is_empty() {
+        write(
+            &mut out,
+            "nothing to consolidate: no repeated lines, contradicted facts or duplicate files",
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (mark, line) in plan.diff() {
+        match mark {
+            '#' => write(&mut out, &line)?,
+            mark => write(&mut out, &format!("{mark} {line}"))?,
+        }
+    }
+    if !apply {
+        write(
+            &mut out,
+            &format!("proposed: {} (--apply writes it)", plan.summary()),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (done, stopped) = consolidate::apply(store, &plan);
+    match stopped {
+        None => {
+            write(
+                &mut out,
+                &format!(
+                    "applied: {} as \"{}\" (memdeck memory consolidate --undo takes it back)",
+                    plan.summary(),
+                    consolidate::ACTOR
+                ),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(why) => Err(Failure::new(
+            1,
+            format!(
+                "stopped after {} of {} files: {why}",
+                done.len(),
+                plan.steps.len()
+            ),
+        )
+        .hint("run memdeck memory consolidate again to see a fresh proposal, or --undo")),
+    }
+}
+
 /// `memdeck memory index`: the index as requests carry it, or one JSON object per file.
 fn run_index(config: &Config, store: &dyn MemoryStore, json: bool) -> Result<ExitCode, Failure> {
     let limits = config.memory.index.unwrap_or_default();
@@ -424,6 +502,50 @@ fn run_index(config: &Config, store: &dyn MemoryStore, json: bool) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
+/// `memdeck memory exec`: one tool call, printed as the model would receive it.
+fn run_exec(
+    store: &dyn MemoryStore,
+    json: bool,
+    actor: &str,
+    input: &str,
+) -> Result<ExitCode, Failure> {
+    check_actor(actor)?;
+    let text = if input == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::new(2, format!("cannot read the tool input from stdin: {e}")))?;
+        text
+    } else {
+        input.to_owned()
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Failure::new(2, format!("the tool input is not valid JSON: {e}")).hint(
+            "quote it for the shell: memdeck memory exec '{\"command\":\"view\",\"path\":\"/memories\"}'",
+        )
+    })?;
+    let result = memory::execute(store, &value, actor);
+    let mode = if json {
+        memdeck::safe::Mode::Json
+    } else {
+        memdeck::safe::Mode::Text
+    };
+    let mut out = memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode);
+    let printed = if json {
+        serde_json::to_string(&result)
+            .map_err(std::io::Error::other)
+            .and_then(|line| writeln!(out, "{line}"))
+    } else {
+        writeln!(out, "{}", result.content)
+    };
+    printed.map_err(|e| Failure::new(1, format!("cannot write the result: {e}")))?;
+    Ok(if result.is_error {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn run_memory(
     config: &Config,
     store: &dyn MemoryStore,
@@ -433,44 +555,9 @@ fn run_memory(
         MemoryCommand::Snapshot(command) => run_snapshot(config, store, command),
         MemoryCommand::Migrate { from, to } => run_migrate(config, *from, *to),
         MemoryCommand::Reset { yes } => run_reset(config, store, *yes),
-        MemoryCommand::Exec { json, actor, input } => {
-            check_actor(actor)?;
-            let text = if input == "-" {
-                let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text).map_err(|e| {
-                    Failure::new(2, format!("cannot read the tool input from stdin: {e}"))
-                })?;
-                text
-            } else {
-                input.clone()
-            };
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-                Failure::new(2, format!("the tool input is not valid JSON: {e}")).hint(
-                    "quote it for the shell: memdeck memory exec '{\"command\":\"view\",\"path\":\"/memories\"}'",
-                )
-            })?;
-            let result = memory::execute(store, &value, actor);
-            let mode = if *json {
-                memdeck::safe::Mode::Json
-            } else {
-                memdeck::safe::Mode::Text
-            };
-            let mut out = memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode);
-            let printed = if *json {
-                serde_json::to_string(&result)
-                    .map_err(std::io::Error::other)
-                    .and_then(|line| writeln!(out, "{line}"))
-            } else {
-                writeln!(out, "{}", result.content)
-            };
-            printed.map_err(|e| Failure::new(1, format!("cannot write the result: {e}")))?;
-            Ok(if result.is_error {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        MemoryCommand::Exec { json, actor, input } => run_exec(store, *json, actor, input),
         MemoryCommand::Index { json } => run_index(config, store, *json),
+        MemoryCommand::Consolidate { apply, undo } => run_consolidate(store, *apply, *undo),
         MemoryCommand::Log { path, json } => {
             let path = path.as_deref().map(parse_path).transpose()?;
             let entries = store.history(path.as_ref())?;
@@ -706,13 +793,23 @@ fn run_ask(
         let mut out = memdeck::safe::SafeWriter::new(std::io::stdout(), mode);
         let mut notes = memdeck::safe::stderr();
         match continued.as_mut() {
-            None => ask(&agent, message, output, &cancel, &mut out, &mut notes).await,
+            None => {
+                let io = Io {
+                    output,
+                    out: &mut out,
+                    notes: &mut notes,
+                    extraction: Some((config.extract, config.extraction_model())),
+                };
+                let mut conversation = memdeck::chat::Conversation::default();
+                ask_in(&agent, &mut conversation, message, &cancel, io, &mut |_| {}).await
+            }
             Some(tab) => {
                 tab.transcript.push_user(message);
                 let io = Io {
                     output,
                     out: &mut out,
                     notes: &mut notes,
+                    extraction: Some((config.extract, config.extraction_model())),
                 };
                 let transcript = &mut tab.transcript;
                 let result = ask_in(

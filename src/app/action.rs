@@ -46,6 +46,11 @@ pub enum Action {
     Resumed,
     /// A result the app only reports (and a reset, which also starts the chats over).
     Report(Report),
+    /// What extraction found after a turn of `tab`.
+    Extracted {
+        tab: TabId,
+        result: Result<crate::chat::extract::Extracted, String>,
+    },
     /// The models to pick from; `note` says why it is the built-in list, when it is.
     Models {
         models: Vec<ModelInfo>,
@@ -114,6 +119,21 @@ pub enum MemoryEvent {
         path: String,
         result: Result<Vec<HistoryEntry>, String>,
     },
+    /// A consolidation proposal, or why none could be made.
+    ConsolidationProposed(Result<crate::memory::consolidate::Plan, String>),
+    /// A consolidation was applied: what was written, and why it stopped, if it did.
+    Consolidated {
+        changes: Vec<crate::memory::receipt::Change>,
+        stopped: Option<String>,
+    },
+    /// A consolidation was undone: what happened.
+    ConsolidationUndone(String),
+    /// A proposed memory was written, or why not.
+    ProposalWritten {
+        tab: TabId,
+        item: usize,
+        result: Result<String, String>,
+    },
     /// A turn's changes were undone ([`MemoryJob::UndoTurn`]).
     TurnUndone {
         tab: TabId,
@@ -159,6 +179,19 @@ pub enum MemoryJob {
         version: Option<String>,
     },
     History(String),
+    /// Propose a consolidation of the store.
+    Consolidate,
+    /// Apply a consolidation plan.
+    ApplyConsolidation(crate::memory::consolidate::Plan),
+    /// Undo what a consolidation wrote.
+    UndoConsolidation(Vec<crate::memory::receipt::Change>),
+    /// Write a proposed memory (item `item` of tab `tab`) as `actor`.
+    WriteProposal {
+        tab: TabId,
+        item: usize,
+        proposal: crate::chat::extract::Proposal,
+        actor: String,
+    },
     /// Undo a turn's memory changes (its receipt, item `item` of tab `tab`).
     UndoTurn {
         tab: TabId,
@@ -190,6 +223,8 @@ pub enum Effect {
         context_editing: ContextEditing,
         /// What others changed in memory this tab read, told to the model before the message.
         note: Option<String>,
+        /// Whether memories worth keeping are looked for after the turn.
+        extract: crate::chat::extract::Extract,
     },
     /// Ask the backend which models it offers (for the picker).
     ListModels,

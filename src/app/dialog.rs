@@ -144,12 +144,28 @@ pub enum Dialog {
     ConfirmDelete(String),
     ConfirmQuit,
     History(HistoryView),
+    /// Consolidation: the proposal as a diff to approve, then what was done (and its undo).
+    Consolidate(ConsolidateView),
     Models(ModelPicker),
     Snapshots(SnapshotsView),
     /// Ctrl+T: the team's personas to open a tab for, then "someone new".
     Personas {
         selected: usize,
     },
+}
+
+/// The consolidation dialog.
+#[derive(Debug, Default)]
+pub struct ConsolidateView {
+    /// `None` while the proposal is made.
+    pub plan: Option<Result<crate::memory::consolidate::Plan, String>>,
+    /// After Enter: what was written (for undo) and, when it stopped, why; `None` before.
+    pub applied: Option<(Vec<crate::memory::receipt::Change>, Option<String>)>,
+    /// After u: what undo did.
+    pub undone: Option<String>,
+    /// Working on it (applying or undoing).
+    pub busy: bool,
+    pub scroll: usize,
 }
 
 /// The model picker: row 0 is "the configured model", then the backend's list.

@@ -2,7 +2,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::dialog::{Dialog, Field, Form, FormKind, ModelPicker, SnapshotQuestion, SnapshotsView};
+use super::dialog::{
+    ConsolidateView, Dialog, Field, Form, FormKind, ModelPicker, SnapshotQuestion, SnapshotsView,
+};
 use super::editor::MemoryEditor;
 use super::keymap::Focus;
 use super::{App, Effect, MemoryJob, SnapshotJob};
@@ -194,6 +196,7 @@ impl App {
             Dialog::Models(picker) => self.on_model_key(picker, key.code),
             Dialog::Personas { selected } => self.on_personas_key(selected, key.code),
             Dialog::Snapshots(view) => return self.on_snapshots_key(view, key.code),
+            Dialog::Consolidate(view) => return self.on_consolidate_key(view, key.code),
             Dialog::History(mut view) => match key.code {
                 KeyCode::Esc | KeyCode::Char('q') => {}
                 KeyCode::Up => {
@@ -303,5 +306,41 @@ impl App {
         self.editor = Some(MemoryEditor::open(path, None, self.hint));
         self.focus = Focus::Editor;
         Ok(Vec::new())
+    }
+}
+
+impl App {
+    /// Keys of the consolidation dialog: scroll the diff, Enter applies the proposal, u undoes
+    /// what was applied, Esc closes.
+    fn on_consolidate_key(&mut self, mut view: ConsolidateView, code: KeyCode) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match code {
+            KeyCode::Esc | KeyCode::Char('q') => return effects,
+            KeyCode::Up => view.scroll = view.scroll.saturating_sub(1),
+            KeyCode::Down => view.scroll += 1,
+            KeyCode::PageUp => view.scroll = view.scroll.saturating_sub(10),
+            KeyCode::PageDown => view.scroll += 10,
+            KeyCode::Enter if !view.busy && view.applied.is_none() => {
+                if let Some(Ok(plan)) = &view.plan
+                    && !plan.is_empty()
+                {
+                    view.busy = true;
+                    effects.push(Effect::Memory(MemoryJob::ApplyConsolidation(plan.clone())));
+                }
+            }
+            KeyCode::Char('u') if !view.busy && view.undone.is_none() => {
+                if let Some((changes, _)) = &view.applied
+                    && !changes.is_empty()
+                {
+                    view.busy = true;
+                    effects.push(Effect::Memory(MemoryJob::UndoConsolidation(
+                        changes.clone(),
+                    )));
+                }
+            }
+            _ => {}
+        }
+        self.dialog = Some(Dialog::Consolidate(view));
+        effects
     }
 }

@@ -3,13 +3,13 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::dialog::{Dialog, Field, Form, FormKind, ModelPicker, SnapshotsView};
+use super::dialog::{ConsolidateView, Dialog, Field, Form, FormKind, ModelPicker, SnapshotsView};
 use super::editor::EditorState;
 use super::keymap::{Focus, Intent, is_redraw};
 use super::tab::{Mark, Retry, Scroll};
 use super::{App, Effect, MemoryJob, SnapshotJob};
 use crate::chat::Persona;
-use crate::chat::transcript::{Item, UndoState};
+use crate::chat::transcript::{Item, ProposalState, UndoState};
 
 /// Colours for personas added in the app, in order of use.
 const NEW_COLOURS: [&str; 6] = [
@@ -265,6 +265,13 @@ impl App {
             }
             Intent::Activate if self.focus == Focus::Chat => self.toggle_selected_item(),
             Intent::UndoTurn => return self.undo_turn(),
+            Intent::AcceptProposal => return self.settle_proposal(true),
+            Intent::DismissProposal => return self.settle_proposal(false),
+            Intent::CycleExtract => self.cycle_extract(),
+            Intent::Consolidate => {
+                self.dialog = Some(Dialog::Consolidate(ConsolidateView::default()));
+                return vec![Effect::Memory(MemoryJob::Consolidate)];
+            }
             other => return self.on_panel_intent(other),
         }
         Vec::new()
@@ -422,6 +429,7 @@ impl App {
                     | Item::Thinking { .. }
                     | Item::Compaction { .. }
                     | Item::Receipt { .. }
+                    | Item::Proposal { .. }
                     | Item::Error { .. }
             )
         };
@@ -442,22 +450,27 @@ impl App {
         }
     }
 
+    /// The item `u`, `a` or `x` acts on: the selected one while `open` says it can, else the
+    /// newest that can (so pressing the key again goes further back).
+    fn chosen(&self, open: impl Fn(&Item) -> bool) -> Option<usize> {
+        let tab = self.active_tab()?;
+        let items = &tab.transcript.items;
+        tab.view
+            .selected
+            .filter(|&i| items.get(i).is_some_and(&open))
+            .or_else(|| items.iter().rposition(&open))
+    }
+
     /// Undo the memory changes of the selected receipt's turn, or of the newest one not undone.
     fn undo_turn(&mut self) -> Vec<Effect> {
-        let Some(tab) = self.active_tab_mut() else {
-            return Vec::new();
-        };
-        let items = &tab.transcript.items;
-        let open = |i: usize| matches!(items.get(i), Some(Item::Receipt { undo, .. }) if *undo == UndoState::Open);
-        // The selected receipt while it can be undone; else the newest not yet undone, so `u`
-        // again goes further back.
-        let chosen = tab
-            .view
-            .selected
-            .filter(|&i| open(i))
-            .or_else(|| (0..items.len()).rev().find(|&i| open(i)));
+        let chosen =
+            self.chosen(|i| matches!(i, Item::Receipt { undo, .. } if *undo == UndoState::Open));
         let Some(i) = chosen else {
             self.notify("no memory changes left to undo in this tab", false);
+            return Vec::new();
+        };
+        self.dirty = true;
+        let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };
         let Some(Item::Receipt { changes, .. }) = tab.transcript.items.get(i) else {
@@ -469,8 +482,62 @@ impl App {
             changes: changes.clone(),
         };
         tab.transcript.set_undo(i, UndoState::Undoing);
-        self.dirty = true;
         vec![Effect::Memory(job)]
+    }
+
+    /// Keep (`a`) or dismiss (`x`) the selected proposed memory, or the newest still open.
+    fn settle_proposal(&mut self, keep: bool) -> Vec<Effect> {
+        let chosen = self
+            .chosen(|i| matches!(i, Item::Proposal { state, .. } if *state == ProposalState::Open));
+        let Some(i) = chosen else {
+            self.notify("no proposed memory waiting in this tab", false);
+            return Vec::new();
+        };
+        self.dirty = true;
+        let Some(tab) = self.active_tab_mut() else {
+            return Vec::new();
+        };
+        let Some(Item::Proposal { proposal, .. }) = tab.transcript.items.get(i) else {
+            return Vec::new();
+        };
+        if !keep {
+            tab.transcript.set_proposal(i, ProposalState::Dismissed);
+            return Vec::new();
+        }
+        let job = MemoryJob::WriteProposal {
+            tab: tab.id,
+            item: i,
+            proposal: proposal.clone(),
+            actor: crate::chat::extract::actor(&tab.persona.name),
+        };
+        tab.transcript.set_proposal(i, ProposalState::Writing);
+        vec![Effect::Memory(job)]
+    }
+
+    /// Alt+M: the active tab's extraction after answers, off → on → auto → off.
+    fn cycle_extract(&mut self) {
+        let configured = self.extract;
+        let Some(tab) = self.active_tab_mut() else {
+            return;
+        };
+        let next = tab.extract.unwrap_or(configured).next();
+        tab.extract = Some(next);
+        let name = tab.persona.name.clone();
+        let text = match next {
+            crate::chat::extract::Extract::Off => {
+                format!("extraction off for {name}")
+            }
+            crate::chat::extract::Extract::On => format!(
+                "extraction on for {name}: after each answer, memories worth keeping are \
+                 proposed (a keeps, x dismisses)"
+            ),
+            crate::chat::extract::Extract::Auto => format!(
+                "extraction auto for {name}: memories worth keeping are written after each \
+                 answer, as {name} (extracted)"
+            ),
+        };
+        self.notify(text, false);
+        self.dirty = true;
     }
 
     fn toggle_selected_item(&mut self) {
@@ -596,6 +663,7 @@ impl App {
                     | Item::Thinking { .. }
                     | Item::Compaction { .. }
                     | Item::Receipt { .. }
+                    | Item::Proposal { .. }
                     | Item::Error { .. }
             )
         {

@@ -70,6 +70,13 @@ pub enum Intent {
     UndoDelete,
     /// `u` in the chat: undo the selected (or newest) turn's memory changes.
     UndoTurn,
+    /// `a` / `x` in the chat: accept or dismiss a proposed memory.
+    AcceptProposal,
+    DismissProposal,
+    /// The tab's extraction after each answer: off, on, auto.
+    CycleExtract,
+    /// Propose a consolidation of the store (a diff to approve).
+    Consolidate,
     History,
     Save,
 }
@@ -196,6 +203,13 @@ pub const REMAPPABLE: &[Remap] = &[
     ),
     remappable("copy", "keys.copy", Intent::Copy, "Ctrl+Y"),
     remappable("retry", "keys.retry", Intent::Retry, "Ctrl+R"),
+    remappable("extract", "keys.extract", Intent::CycleExtract, "Alt+M"),
+    remappable(
+        "consolidate",
+        "keys.consolidate",
+        Intent::Consolidate,
+        "Alt+C",
+    ),
 ];
 
 use Scope::{Chat, Editor, Everywhere, Input, Panel, Panes};
@@ -251,6 +265,14 @@ pub const BINDINGS: &[Binding] = &[
         "copy the last answer (in the panel: the file)",
     ),
     remap(Intent::Retry, "retry the failed turn"),
+    remap(
+        Intent::CycleExtract,
+        "extract memories after answers: off, on, auto",
+    ),
+    remap(
+        Intent::Consolidate,
+        "consolidate memory: merge duplicates, drop contradicted facts",
+    ),
     bind(
         Panes,
         &["Tab", "Shift+Tab"],
@@ -280,6 +302,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     bind(Chat, &["Enter"], "expand / collapse it"),
     bind(Chat, &["u"], "undo a turn's memory changes"),
+    bind(Chat, &["a", "x"], "accept / dismiss a proposed memory"),
     bind(Panel, &["?"], "this help"),
     bind(Panel, &["Up", "Down"], "select"),
     bind(Panel, &["Enter"], "open a file, fold a folder"),
@@ -359,6 +382,8 @@ fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
             K::Char('?') if plain => Some(Intent::Help),
             K::Enter if key.modifiers.is_empty() => Some(Intent::Activate),
             K::Char('u') if plain => Some(Intent::UndoTurn),
+            K::Char('a') if plain => Some(Intent::AcceptProposal),
+            K::Char('x') if plain => Some(Intent::DismissProposal),
             code if key.modifiers.is_empty() => nav(code),
             _ => None,
         },

@@ -32,7 +32,9 @@ pub use keymap::Focus;
 use panel::Panel;
 use tab::{ChatTab, Mark};
 
+use crate::chat::extract::Extract;
 use crate::chat::session::{self, Record};
+use crate::chat::transcript::{Item, ProposalState};
 use crate::chat::{Persona, TurnError, script, transcript};
 use crate::provider::{ContextEditing, ProviderError};
 
@@ -120,6 +122,8 @@ pub struct App {
     /// configuration's choice, which the cycle includes when it is custom.
     pub context_editing: ContextEditing,
     pub configured_context_editing: ContextEditing,
+    /// Extraction after answers for tabs that did not switch their own (Alt+M).
+    pub extract: Extract,
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
     pub script: Option<script::Script>,
     pub script_typed: std::collections::HashMap<String, usize>,
@@ -162,6 +166,7 @@ impl App {
             script_typed: std::collections::HashMap::new(),
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
+            extract: Extract::Off,
             keymap: keymap::Keymap::default(),
             hint: ratatui::style::Style::new().fg(ratatui::style::Color::DarkGray),
             store_trouble: None,
@@ -468,6 +473,52 @@ impl App {
         self.script_typed.clear();
     }
 
+    /// The tab's extraction: its own when switched, else the configured one.
+    pub fn extract_of(&self, tab: &tab::ChatTab) -> Extract {
+        tab.extract.unwrap_or(self.extract)
+    }
+
+    /// A turn of `tab` ended well: when the tab extracts, say it looks for memories.
+    fn extraction_started(&mut self, tab: TabId) {
+        if let Some(t) = self.tabs.iter_mut().find(|t| t.id == tab)
+            && t.turn_extracts
+        {
+            t.transcript.extraction_started();
+            self.dirty = true;
+        }
+    }
+
+    /// What extraction found for `tab`: cards to accept, or written at once when `auto`.
+    fn on_extracted(
+        &mut self,
+        tab: TabId,
+        result: Result<crate::chat::extract::Extracted, String>,
+    ) -> Vec<Effect> {
+        let configured = self.extract;
+        let Some(t) = self.tabs.iter_mut().find(|t| t.id == tab) else {
+            return Vec::new();
+        };
+        self.dirty = true;
+        let cards = t.transcript.extracted(result);
+        if t.extract.unwrap_or(configured) != Extract::Auto {
+            return Vec::new();
+        }
+        let actor = crate::chat::extract::actor(&t.persona.name);
+        let mut effects = Vec::new();
+        for i in cards {
+            if let Some(Item::Proposal { proposal, .. }) = t.transcript.items.get(i) {
+                effects.push(Effect::Memory(MemoryJob::WriteProposal {
+                    tab,
+                    item: i,
+                    proposal: proposal.clone(),
+                    actor: actor.clone(),
+                }));
+                t.transcript.set_proposal(i, ProposalState::Writing);
+            }
+        }
+        effects
+    }
+
     /// Start with the configuration's context editing.
     pub fn set_context_editing(&mut self, configured: ContextEditing) {
         self.context_editing = configured;
@@ -656,13 +707,21 @@ impl App {
                 conversation,
                 result,
             } => {
+                let looks = result.is_ok()
+                    && self
+                        .tab_index(tab)
+                        .is_some_and(|i| self.tabs[i].in_flight == Some(req));
                 let record = self.on_turn_ended(tab, req, conversation, &result);
+                if looks {
+                    self.extraction_started(tab);
+                }
                 match record {
                     Some(record) if self.recording => vec![Effect::Record(record)],
                     _ => Vec::new(),
                 }
             }
             Action::Memory(event) => self.on_memory(event),
+            Action::Extracted { tab, result } => self.on_extracted(tab, result),
             Action::Tick => {
                 self.on_tick();
                 Vec::new()
@@ -801,6 +860,7 @@ impl App {
         let req = RequestId(self.next_req);
         self.next_req += 1;
         let now = self.now;
+        let configured = self.extract;
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };
@@ -822,6 +882,8 @@ impl App {
         tab.started = Some(now);
         tab.mark = Mark::None;
         tab.last_sent = Some(text.clone());
+        let extract = tab.extract.unwrap_or(configured);
+        tab.turn_extracts = extract != Extract::Off;
         tab.cleared_draft = None;
         tab.view.scroll = tab::Scroll::Bottom;
         vec![Effect::StartTurn {
@@ -833,6 +895,7 @@ impl App {
             model: tab.model.clone(),
             context_editing: self.context_editing,
             note,
+            extract,
         }]
     }
 }

@@ -1,6 +1,6 @@
 //! The memory panel and editor: store events in, panel intents, the editor's keys.
 
-use crate::chat::transcript::UndoState;
+use crate::chat::transcript::{ProposalState, UndoState};
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::{MemoryEvent, SaveError, TreeRow};
@@ -95,6 +95,73 @@ impl App {
                     view.entries = Some(result);
                 }
             }
+            event @ (MemoryEvent::ProposalWritten { .. } | MemoryEvent::TurnUndone { .. }) => {
+                self.on_chat_memory(event);
+            }
+            event @ (MemoryEvent::ConsolidationProposed(_)
+            | MemoryEvent::Consolidated { .. }
+            | MemoryEvent::ConsolidationUndone(_)) => self.on_consolidation(event),
+        }
+        Vec::new()
+    }
+
+    /// Another tab, the panel, a program or another machine changed the store: flash it, let
+    /// the selection, the open file and the editor follow, and look at the path again.
+    /// Consolidation's steps came back: into the dialog when it is still open, and said.
+    fn on_consolidation(&mut self, event: MemoryEvent) {
+        self.dirty = true;
+        let view = match &mut self.dialog {
+            Some(Dialog::Consolidate(view)) => Some(view),
+            _ => None,
+        };
+        match event {
+            MemoryEvent::ConsolidationProposed(plan) => {
+                if let Some(view) = view {
+                    view.plan = Some(plan);
+                }
+            }
+            MemoryEvent::Consolidated { changes, stopped } => {
+                let text = match &stopped {
+                    None => format!("consolidated: {} file(s) written · u undoes", changes.len()),
+                    Some(why) => format!("consolidation stopped after {}: {why}", changes.len()),
+                };
+                if let Some(view) = view {
+                    view.busy = false;
+                    view.applied = Some((changes, stopped.clone()));
+                    view.scroll = 0;
+                }
+                self.notify(text, stopped.is_some());
+            }
+            MemoryEvent::ConsolidationUndone(summary) => {
+                if let Some(view) = view {
+                    view.busy = false;
+                    view.undone = Some(summary.clone());
+                }
+                self.notify(summary, false);
+            }
+            _ => {}
+        }
+    }
+
+    /// Memory work asked from the chat finished: a proposed memory written, a turn undone.
+    fn on_chat_memory(&mut self, event: MemoryEvent) {
+        match event {
+            MemoryEvent::ProposalWritten { tab, item, result } => {
+                let state = match result {
+                    Ok(what) => {
+                        self.notify(format!("memory kept: {what}"), false);
+                        ProposalState::Written { what }
+                    }
+                    Err(error) => {
+                        self.notify(format!("not kept: {error}"), true);
+                        ProposalState::Failed { error }
+                    }
+                };
+                if let Some(tab) = self.tabs.iter_mut().find(|t| t.id == tab) {
+                    tab.transcript.set_proposal(item, state);
+                }
+                self.dirty = true;
+            }
             MemoryEvent::TurnUndone {
                 tab,
                 item,
@@ -107,12 +174,10 @@ impl App {
                 }
                 self.dirty = true;
             }
+            _ => {}
         }
-        Vec::new()
     }
 
-    /// Another tab, the panel, a program or another machine changed the store: flash it, let
-    /// the selection, the open file and the editor follow, and look at the path again.
     fn on_change(&mut self, change: &MemoryChange) -> Vec<Effect> {
         for tab in &mut self.tabs {
             tab.note_change(change);

@@ -158,6 +158,10 @@ pub struct ChatTab {
     /// What others changed among `seen` since the tab's last message, one line per path (the
     /// newest change of a path replaces the older line).
     pub news: Vec<(String, String)>,
+    /// This tab's extraction when switched here (`None`: the configured one).
+    pub extract: Option<crate::chat::extract::Extract>,
+    /// The running (or last) turn was sent with extraction on: the runner looks after it.
+    pub turn_extracts: bool,
 }
 
 impl ChatTab {
@@ -179,6 +183,8 @@ impl ChatTab {
             model: None,
             seen: BTreeSet::new(),
             news: Vec::new(),
+            extract: None,
+            turn_extracts: false,
         }
     }
 

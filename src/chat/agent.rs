@@ -229,6 +229,7 @@ async fn run_turn(
             model: options.model.clone(),
             system: system.clone(),
             memory_index: memory_index.clone(),
+            tools: true,
             messages,
             max_tokens: options.max_tokens,
             thinking: options.thinking,

@@ -7,6 +7,7 @@ use std::io::Write;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
+use super::extract::{self, Extract};
 use super::{Accumulator, Agent, AgentEvent, Conversation, TurnError};
 use crate::provider::{Delta, StreamEvent};
 
@@ -26,7 +27,12 @@ pub async fn ask(
     out: &mut (dyn Write + Send),
     notes: &mut (dyn Write + Send),
 ) -> Result<(), TurnError> {
-    let io = Io { output, out, notes };
+    let io = Io {
+        output,
+        out,
+        notes,
+        extraction: None,
+    };
     ask_in(
         agent,
         &mut Conversation::default(),
@@ -43,6 +49,8 @@ pub struct Io<'a> {
     pub output: Output,
     pub out: &'a mut (dyn Write + Send),
     pub notes: &'a mut (dyn Write + Send),
+    /// Memories to look for after the turn: the mode, and the model to ask.
+    pub extraction: Option<(Extract, Option<String>)>,
 }
 
 /// [`ask`] continuing `conversation` (a saved session's tab), every event also shown to
@@ -63,6 +71,7 @@ pub async fn ask_in(
         mid_line: false,
         acc: Accumulator::new(),
     };
+    let start = conversation.messages.len();
     let result = agent
         .run_turn(conversation, text, cancel, &mut |event| {
             printer.on_event(&event);
@@ -71,6 +80,20 @@ pub async fn ask_in(
         .await;
     if printer.mid_line {
         let _ = writeln!(printer.out);
+    }
+    if let (Ok(_), Some((mode, model))) = (&result, io.extraction)
+        && mode != Extract::Off
+    {
+        let turn = &conversation.messages[start.min(conversation.messages.len())..];
+        let found = extract::propose(
+            agent.provider.as_ref(),
+            &agent.store,
+            &agent.persona.name,
+            turn,
+            model,
+        )
+        .await;
+        printer.extracted(agent, mode, found).await;
     }
     let _ = printer.out.flush();
     result.map(|_| ())
@@ -89,6 +112,65 @@ struct Printer<'a> {
 }
 
 impl Printer<'_> {
+    /// What extraction found: printed; written too when the mode is `auto` (with `on` there is
+    /// nobody to accept, so nothing is written and the output says how to keep them).
+    async fn extracted(
+        &mut self,
+        agent: &Agent,
+        mode: Extract,
+        found: Result<extract::Extracted, String>,
+    ) {
+        let found = match found {
+            Ok(found) => found,
+            Err(e) => {
+                let _ = writeln!(self.notes, "memdeck: extraction failed: {e}");
+                return;
+            }
+        };
+        let actor = extract::actor(&agent.persona.name);
+        for proposal in found.proposals {
+            let kept = if mode == Extract::Auto {
+                let store = agent.store.clone();
+                let (p, a) = (proposal.clone(), actor.clone());
+                Some(
+                    tokio::task::spawn_blocking(move || extract::write(store.as_ref(), &p, &a))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string())),
+                )
+            } else {
+                None
+            };
+            match self.output {
+                Output::Json => {
+                    let mut line = json!({"type": "proposal", "path": proposal.path,
+                        "name": proposal.name, "memory_type": proposal.kind.as_str(),
+                        "description": proposal.description, "body": proposal.body,
+                        "adds_to": proposal.adds_to});
+                    match kept {
+                        Some(Ok(what)) => line["kept"] = json!(what),
+                        Some(Err(why)) => line["not_kept"] = json!(why),
+                        None => {}
+                    }
+                    let _ = writeln!(self.out, "{line}");
+                }
+                Output::Text => {
+                    let _ = writeln!(self.out, "[extracted] {}", proposal.title());
+                    for line in proposal.body.lines() {
+                        let _ = writeln!(self.out, "    {line}");
+                    }
+                    let said = match kept {
+                        Some(Ok(what)) => format!("kept: {what}, as {actor}"),
+                        Some(Err(why)) => format!("not kept: {why}"),
+                        None => {
+                            "not written (--extract auto writes, or keep it in the app)".to_owned()
+                        }
+                    };
+                    let _ = writeln!(self.out, "    {said}");
+                }
+            }
+        }
+    }
+
     fn on_event(&mut self, event: &AgentEvent) {
         // A closed stdout (a pipe to `head`) must not stop the turn: its writes are ignored.
         match self.output {

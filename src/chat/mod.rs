@@ -8,6 +8,7 @@ pub mod agent;
 pub mod ask;
 pub mod cost;
 pub mod export;
+pub mod extract;
 pub mod persona;
 pub mod play;
 pub mod script;

@@ -55,6 +55,7 @@ pub async fn play(
             output,
             out: &mut *out,
             notes: &mut *notes,
+            extraction: None,
         };
         ask_in(&agent, conversation, step.prompt, cancel, io, &mut |_| {})
             .await

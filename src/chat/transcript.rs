@@ -11,6 +11,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::chat::extract::{Extracted, Proposal};
 use crate::chat::{AgentEvent, TurnError};
 use crate::memory::receipt::Change;
 use crate::provider::partial_json::preview;
@@ -50,6 +51,15 @@ pub enum Item {
     Receipt {
         changes: Vec<Change>,
         undo: UndoState,
+    },
+    /// Extraction after the turn: looking, what it found, or why it failed.
+    Extraction {
+        state: ExtractState,
+    },
+    /// A memory extraction proposes; `a` accepts it, `x` dismisses it.
+    Proposal {
+        proposal: Proposal,
+        state: ProposalState,
     },
     /// What the model was told before the person's message (others' changes to memory this
     /// conversation read).
@@ -154,6 +164,27 @@ pub fn stop_text(reason: &str) -> Option<&'static str> {
         }
         _ => return None,
     })
+}
+
+/// Where a turn's extraction stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ExtractState {
+    Looking,
+    Found { count: usize },
+    Nothing,
+    Failed { error: String },
+}
+
+/// Where a proposed memory stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ProposalState {
+    Open,
+    Writing,
+    Written { what: String },
+    Dismissed,
+    Failed { error: String },
 }
 
 /// Where undoing a receipt's turn stands.
@@ -583,6 +614,65 @@ impl Transcript {
                     cleared_tokens,
                 });
             }
+        }
+    }
+
+    /// Extraction started for the turn that just ended.
+    pub fn extraction_started(&mut self) {
+        self.revision += 1;
+        self.push(Item::Extraction {
+            state: ExtractState::Looking,
+        });
+    }
+
+    /// What extraction found (its call's tokens count in the totals): the last "looking" line
+    /// says it, and a card per proposal follows. Returns the cards' indexes.
+    pub fn extracted(&mut self, result: Result<Extracted, String>) -> Vec<usize> {
+        self.revision += 1;
+        let state = match &result {
+            Ok(found) if found.proposals.is_empty() => ExtractState::Nothing,
+            Ok(found) => ExtractState::Found {
+                count: found.proposals.len(),
+            },
+            Err(error) => ExtractState::Failed {
+                error: error.clone(),
+            },
+        };
+        let looking = self.items.iter().rposition(|i| {
+            matches!(
+                i,
+                Item::Extraction {
+                    state: ExtractState::Looking
+                }
+            )
+        });
+        match looking.and_then(|i| self.touch(i)) {
+            Some(Item::Extraction { state: s }) => *s = state,
+            _ => self.push(Item::Extraction { state }),
+        }
+        let Ok(found) = result else {
+            return Vec::new();
+        };
+        self.total_input += found.input_tokens;
+        self.total_output += found.output_tokens;
+        found
+            .proposals
+            .into_iter()
+            .map(|proposal| {
+                self.push(Item::Proposal {
+                    proposal,
+                    state: ProposalState::Open,
+                });
+                self.items.len() - 1
+            })
+            .collect()
+    }
+
+    /// Set how the proposal at `i` stands.
+    pub fn set_proposal(&mut self, i: usize, new: ProposalState) {
+        self.revision += 1;
+        if let Some(Item::Proposal { state, .. }) = self.touch(i) {
+            *state = new;
         }
     }
 

@@ -89,6 +89,12 @@ pub struct Flags {
     #[arg(long, global = true, value_parser = super::parse_speed)]
     pub demo_speed: Option<f64>,
 
+    /// After each answer, propose memories worth keeping (a second, cheaper model call): off,
+    /// on (you accept or dismiss each) or auto (written at once) [default: off]
+    /// [env: MEMDECK_EXTRACT]
+    #[arg(long, global = true, value_name = "off|on|auto")]
+    pub extract: Option<String>,
+
     /// Model calls allowed for one message [default: 25]
     #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_calls: Option<u32>,

@@ -205,6 +205,15 @@ impl Config {
         }
     }
 
+    /// The model extraction asks: the configured one, else a cheap Claude on the Anthropic
+    /// API, else the chat's model.
+    pub fn extraction_model(&self) -> Option<String> {
+        self.extract_model.clone().or_else(|| {
+            (self.provider_kind() == ProviderKind::Anthropic)
+                .then(|| crate::chat::extract::CHEAP_MODEL.to_owned())
+        })
+    }
+
     fn demo(&self) -> Arc<dyn Provider> {
         Arc::new(Demo {
             tokens_per_second: self.demo_speed,

@@ -220,6 +220,10 @@ pub struct Config {
     pub context_editing: ContextEditing,
     pub demo_speed: f64,
     pub instructions: Option<String>,
+    /// Memories proposed after each answer: off, on (the person accepts), auto.
+    pub extract: crate::chat::extract::Extract,
+    /// The model extraction asks (`None`: the cheap default of the backend).
+    pub extract_model: Option<String>,
     pub personas: Vec<Persona>,
     pub memory: MemoryConfig,
     pub log_file: Option<PathBuf>,

@@ -92,6 +92,8 @@ struct TurnPart {
     context_editing: ContextEditing,
     demo_speed: f64,
     instructions: Option<String>,
+    extract: crate::chat::extract::Extract,
+    extract_model: Option<String>,
 }
 
 /// The demo's files.
@@ -211,6 +213,8 @@ impl Resolver<'_> {
             context_editing: t.context_editing,
             demo_speed: t.demo_speed,
             instructions: t.instructions,
+            extract: t.extract,
+            extract_model: t.extract_model,
             personas,
             memory,
             log_file,
@@ -437,6 +441,29 @@ impl Resolver<'_> {
                 None => "(none: the memory-protocol prompt alone)".to_owned(),
             },
         )?;
+        let extract = self.value(
+            &key("extract", "--extract", &["MEMDECK_EXTRACT"]),
+            f.extract
+                .as_deref()
+                .map(crate::chat::extract::Extract::parse)
+                .transpose()
+                .map_err(|e| bad_setting(&Origin::Flag("--extract"), "extract", "", &e))?,
+            |c| c.extract.as_ref(),
+            crate::chat::extract::Extract::Off,
+            crate::chat::extract::Extract::parse,
+            |e| quote(e.name()),
+        )?;
+        let extract_model = self.value(
+            &key("extract_model", "", &["MEMDECK_EXTRACT_MODEL"]),
+            None,
+            |c| c.extract_model.as_ref(),
+            None,
+            |t| Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty())),
+            |m| match m {
+                Some(m) => quote(m),
+                None => "(not set: claude-haiku-4-5 on the Anthropic API and Bedrock, else the chat's model)".to_owned(),
+            },
+        )?;
         Ok(TurnPart {
             max_tokens,
             max_calls,
@@ -445,6 +472,8 @@ impl Resolver<'_> {
             context_editing,
             demo_speed,
             instructions,
+            extract,
+            extract_model,
         })
     }
 

@@ -59,6 +59,19 @@ impl fmt::Display for MemoryType {
     }
 }
 
+impl serde::Serialize for MemoryType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MemoryType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("no type {text:?}")))
+    }
+}
+
 /// A file's header, read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FrontMatter {

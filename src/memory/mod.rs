@@ -6,6 +6,7 @@
 //! [`tool`], on top of those primitives, so every backend answers the model with the same texts.
 
 pub mod command;
+pub mod consolidate;
 pub mod front;
 pub mod history;
 pub mod index;

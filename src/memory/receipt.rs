@@ -77,6 +77,11 @@ pub fn record(store: &dyn MemoryStore, actor: &str, input: &Value) -> Option<Cha
         "rename" => input["old_path"].as_str()?,
         _ => return None,
     };
+    record_op(store, actor, command, raw)
+}
+
+/// The change `actor`'s newest `command` (as the history names it) made to `raw`.
+pub fn record_op(store: &dyn MemoryStore, actor: &str, command: &str, raw: &str) -> Option<Change> {
     let path = MemPath::parse(raw).ok()?;
     let entries = store.history(Some(&path)).ok()?;
     let entry = entries.iter().rev().find(|e| {
@@ -85,6 +90,12 @@ pub fn record(store: &dyn MemoryStore, actor: &str, input: &Value) -> Option<Cha
             && e.path == raw
             && e.group.is_none_or(|group| group == e.seq)
     })?;
+    change_of(store, entry)
+}
+
+/// The change a history entry records, with its diff.
+pub fn change_of(store: &dyn MemoryStore, entry: &super::HistoryEntry) -> Option<Change> {
+    let path = MemPath::parse(&entry.path).ok()?;
     let folder = entry.group == Some(entry.seq);
     let did = match (&entry.new_path, &entry.old, &entry.new) {
         (Some(_), _, _) => Did::Renamed,
@@ -154,7 +165,7 @@ impl Undone {
     pub fn summary(&self, total: usize) -> String {
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         if self.left.is_empty() {
-            format!("undid the turn's {total} change{}", plural(total))
+            format!("undid {total} change{}", plural(total))
         } else {
             format!(
                 "undid {} of {total} change{}; left as they are now: {}",

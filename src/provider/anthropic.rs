@@ -181,8 +181,10 @@ pub fn messages_body(request: &Request) -> Value {
         "max_tokens": request.max_tokens,
         "system": system,
         "messages": request.messages,
-        "tools": [{"type": "memory_20250818", "name": "memory"}],
     });
+    if request.tools {
+        body["tools"] = json!([{"type": "memory_20250818", "name": "memory"}]);
+    }
     if let Some(thinking) = request.thinking.config() {
         body["thinking"] = thinking;
     }

@@ -682,6 +682,7 @@ mod tests {
             model: None,
             system: "s".into(),
             memory_index: None,
+            tools: true,
             messages: vec![json!({"role": "user", "content": "hi"})],
             max_tokens: 100,
             thinking: super::super::Thinking::Off,

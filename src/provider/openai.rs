@@ -319,15 +319,18 @@ pub fn body(request: &Request, model: &str) -> Value {
     for message in &request.messages {
         messages.extend(chat_messages(message));
     }
-    json!({
+    let mut body = json!({
         "model": model,
         "messages": messages,
         "stream": true,
         "stream_options": {"include_usage": true},
         "max_tokens": request.max_tokens,
-        "tools": [memory_function()],
-        "tool_choice": "auto",
-    })
+    });
+    if request.tools {
+        body["tools"] = json!([memory_function()]);
+        body["tool_choice"] = json!("auto");
+    }
+    body
 }
 
 /// The text of a content that is a string or a list of blocks.
@@ -693,6 +696,7 @@ mod tests {
             model: None,
             system: "You are Alice's assistant.".into(),
             memory_index: None,
+            tools: true,
             messages,
             max_tokens: 1000,
             thinking: super::super::Thinking::Off,

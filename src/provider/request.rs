@@ -13,6 +13,9 @@ pub struct Request {
     /// The memory index (a table of contents of the shared store), sent after the system prompt
     /// as its own block; built once per turn, so every call of a turn sends the same prefix.
     pub memory_index: Option<String>,
+    /// Whether the memory tool is offered (not to a call that only answers in text, such as
+    /// extraction).
+    pub tools: bool,
     /// Messages in the Messages API's shape (`role` and `content` blocks).
     pub messages: Vec<Value>,
     pub max_tokens: u32,

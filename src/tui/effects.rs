@@ -13,6 +13,7 @@ use crate::app::HUMAN_ACTOR;
 use crate::app::action::{
     Action, Effect, MemoryEvent, MemoryJob, Report, RequestId, SaveError, SnapshotJob, TreeRow,
 };
+use crate::chat::extract::{self, Extract};
 use crate::chat::session::{Journal, Record};
 use crate::chat::{Agent, TurnOptions};
 use crate::memory::{MemPath, MemoryStore, NodeKind, StoreError, WriteCtx};
@@ -40,6 +41,8 @@ pub struct Effects {
     snapshots_dir: Option<std::path::PathBuf>,
     /// Where the demo script's speaker notes go (`--notes`), if anywhere.
     notes: Option<Box<dyn std::io::Write + Send>>,
+    /// The model extraction asks (`None`: the chat's).
+    extraction_model: Option<String>,
 }
 
 /// Appends records on a thread of its own, in order, each synced before the next: the event
@@ -83,7 +86,13 @@ impl Effects {
             session: None,
             snapshots_dir: None,
             notes: None,
+            extraction_model: None,
         }
+    }
+
+    /// Ask `model` for extraction after turns (see [`crate::chat::extract`]).
+    pub fn extract_with(&mut self, model: Option<String>) {
+        self.extraction_model = model;
     }
 
     /// Write the speaker notes of the steps typed from now on to `out` (a file, another
@@ -179,6 +188,74 @@ impl Effects {
         }
     }
 
+    /// Run a turn as a task: its events and its end go to the loop; then, when the tab
+    /// extracts, what is worth keeping from it.
+    fn start_turn(&mut self, effect: Effect) {
+        let Effect::StartTurn {
+            tab,
+            req,
+            persona,
+            mut conversation,
+            text,
+            model,
+            context_editing,
+            note,
+            extract,
+        } = effect
+        else {
+            return;
+        };
+        let mut options = self.options.clone();
+        options.model = model;
+        options.context_editing = context_editing;
+        options.note = note;
+        let agent = Agent {
+            provider: self.provider.clone(),
+            store: self.store.clone(),
+            persona,
+            options,
+        };
+        let extraction_model = self.extraction_model.clone();
+        let token = CancellationToken::new();
+        self.lock_turns().insert(req, token.clone());
+        let turns = self.turns.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let events = tx.clone();
+            let mut on_event = move |event| {
+                let _ = events.send(Action::Agent { tab, req, event });
+            };
+            let start = conversation.messages.len();
+            let result = agent
+                .run_turn(&mut conversation, &text, &token, &mut on_event)
+                .await
+                .map(|_| ());
+            turns
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&req);
+            let look = result.is_ok() && extract != Extract::Off;
+            let turn = conversation.messages[start.min(conversation.messages.len())..].to_vec();
+            let _ = tx.send(Action::TurnEnded {
+                tab,
+                req,
+                conversation,
+                result,
+            });
+            if look {
+                let result = extract::propose(
+                    agent.provider.as_ref(),
+                    &agent.store,
+                    &agent.persona.name,
+                    &turn,
+                    extraction_model,
+                )
+                .await;
+                let _ = tx.send(Action::Extracted { tab, result });
+            }
+        });
+    }
+
     /// Run a batch; says whether the loop goes on.
     pub fn execute(&mut self, effects: Vec<Effect>) -> Flow {
         let mut flow = Flow::Continue;
@@ -195,51 +272,7 @@ impl Effects {
                         token.cancel();
                     }
                 }
-                Effect::StartTurn {
-                    tab,
-                    req,
-                    persona,
-                    mut conversation,
-                    text,
-                    model,
-                    context_editing,
-                    note,
-                } => {
-                    let mut options = self.options.clone();
-                    options.model = model;
-                    options.context_editing = context_editing;
-                    options.note = note;
-                    let agent = Agent {
-                        provider: self.provider.clone(),
-                        store: self.store.clone(),
-                        persona,
-                        options,
-                    };
-                    let token = CancellationToken::new();
-                    self.lock_turns().insert(req, token.clone());
-                    let turns = self.turns.clone();
-                    let tx = self.tx.clone();
-                    tokio::spawn(async move {
-                        let events = tx.clone();
-                        let mut on_event = move |event| {
-                            let _ = events.send(Action::Agent { tab, req, event });
-                        };
-                        let result = agent
-                            .run_turn(&mut conversation, &text, &token, &mut on_event)
-                            .await
-                            .map(|_| ());
-                        turns
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .remove(&req);
-                        let _ = tx.send(Action::TurnEnded {
-                            tab,
-                            req,
-                            conversation,
-                            result,
-                        });
-                    });
-                }
+                start @ Effect::StartTurn { .. } => self.start_turn(start),
                 Effect::Record(record) => {
                     if let Some(writer) = &self.session {
                         let _ = writer.jobs.send(Job::Record(record));
@@ -433,6 +466,26 @@ fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
         MemoryJob::History(path) => MemoryEvent::History {
             result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(text)),
             path,
+        },
+        MemoryJob::Consolidate => MemoryEvent::ConsolidationProposed(
+            crate::memory::consolidate::propose(store).map_err(text),
+        ),
+        MemoryJob::ApplyConsolidation(plan) => {
+            let (changes, stopped) = crate::memory::consolidate::apply(store, &plan);
+            MemoryEvent::Consolidated { changes, stopped }
+        }
+        MemoryJob::UndoConsolidation(changes) => MemoryEvent::ConsolidationUndone(
+            crate::memory::receipt::undo(store, &changes, HUMAN_ACTOR).summary(changes.len()),
+        ),
+        MemoryJob::WriteProposal {
+            tab,
+            item,
+            proposal,
+            actor,
+        } => MemoryEvent::ProposalWritten {
+            tab,
+            item,
+            result: extract::write(store, &proposal, &actor),
         },
         MemoryJob::UndoTurn { tab, item, changes } => {
             let undone = crate::memory::receipt::undo(store, &changes, HUMAN_ACTOR);

@@ -103,6 +103,7 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
         app.record_session();
         app.script = script;
         app.set_context_editing(config.context_editing);
+        app.extract = config.extract;
         app.pricing = config.pricing();
         app.keymap = prefs.keymap.clone();
         app.set_hint_style(prefs.theme.dim);
@@ -116,6 +117,7 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
             pricing: config.pricing(),
         };
         fx.snapshots_in(config.snapshots_dir.clone());
+        fx.extract_with(config.extraction_model());
         if let Some(out) = notes {
             fx.notes_to(out);
         }

@@ -17,7 +17,8 @@ use super::theme::{self, Theme};
 use crate::app::keymap::Intent;
 use crate::app::tab::{CachedItem, ChatTab, Scroll};
 use crate::chat::Persona;
-use crate::chat::transcript::{Item, ToolCard, ToolStatus, UndoState};
+use crate::chat::extract::Proposal;
+use crate::chat::transcript::{ExtractState, Item, ProposalState, ToolCard, ToolStatus, UndoState};
 use crate::memory::receipt::Change;
 
 /// Lines of a tool's text shown while it is being written (the newest ones).
@@ -340,6 +341,10 @@ pub fn item_lines(
         }
         Item::Stopped { reason } => stopped_lines(t, reason, width, &mut lines),
         Item::Told { text } => told_lines(t, text, width, &mut lines),
+        Item::Extraction { state } => extraction_lines(t, state, width, &mut lines),
+        Item::Proposal { proposal, state } => {
+            proposal_lines(t, proposal, state, width, &mut lines);
+        }
         Item::Receipt { changes, undo } => {
             receipt_lines(t, (changes, undo), expanded, width, &mut lines);
         }
@@ -565,6 +570,79 @@ fn told_lines(t: &Theme, text: &str, width: usize, lines: &mut Vec<Line<'static>
     ) {
         lines.push(Line::from(Span::styled(format!("  {row}"), t.dim)));
     }
+}
+
+/// Where extraction stands after a turn.
+fn extraction_lines(t: &Theme, state: &ExtractState, width: usize, lines: &mut Vec<Line<'static>>) {
+    let (text, style) = match state {
+        ExtractState::Looking => ("⌕ looking for memories worth keeping…".to_owned(), t.dim),
+        ExtractState::Nothing => (
+            "⌕ nothing new worth keeping from this turn".to_owned(),
+            t.dim,
+        ),
+        ExtractState::Found { count } => (
+            format!(
+                "⌕ {count} memor{} worth keeping: in the chat (Tab), a keeps one, x dismisses it",
+                if *count == 1 { "y" } else { "ies" }
+            ),
+            t.path,
+        ),
+        ExtractState::Failed { error } => (format!("⌕ extraction failed: {error}"), t.warn),
+    };
+    for row in wrap(&sanitize(&text), width.saturating_sub(2).max(1)) {
+        lines.push(Line::from(Span::styled(format!("  {row}"), style)));
+    }
+}
+
+/// A proposed memory: what file, its type and description, its lines, and where it stands.
+fn proposal_lines(
+    t: &Theme,
+    proposal: &Proposal,
+    state: &ProposalState,
+    width: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let (mark, style) = match state {
+        ProposalState::Open => ("☐", t.path),
+        ProposalState::Writing => ("…", t.dim),
+        ProposalState::Written { .. } => ("✓", t.ok),
+        ProposalState::Dismissed => ("✗", t.dim),
+        ProposalState::Failed { .. } => ("✗", t.error),
+    };
+    let inner = width.saturating_sub(6).max(1);
+    let head = wrap(&sanitize(&proposal.title()), inner);
+    for (i, row) in head.into_iter().enumerate() {
+        let lead = if i == 0 {
+            format!("  ┌ {mark} ")
+        } else {
+            "  │   ".to_owned()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(lead, t.dim),
+            Span::styled(row, style),
+        ]));
+    }
+    if !matches!(state, ProposalState::Dismissed) {
+        for line in proposal.body.lines() {
+            for row in wrap(&sanitize(line), inner) {
+                lines.push(Line::from(vec![
+                    Span::styled("  │   ", t.dim),
+                    Span::styled(row, t.dim),
+                ]));
+            }
+        }
+    }
+    let foot = match state {
+        ProposalState::Open => "a keeps it · x dismisses it".to_owned(),
+        ProposalState::Writing => "writing…".to_owned(),
+        ProposalState::Written { what } => format!("kept: {what}"),
+        ProposalState::Dismissed => "dismissed".to_owned(),
+        ProposalState::Failed { error } => format!("not kept: {error}"),
+    };
+    for row in wrap(&sanitize(&foot), inner) {
+        lines.push(Line::from(Span::styled(format!("  └ {row}"), t.dim)));
+    }
+    lines.push(Line::default());
 }
 
 /// A stop reason said plainly.

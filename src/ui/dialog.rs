@@ -9,7 +9,9 @@ use ratatui::widgets::{Clear, Widget};
 use super::text::{put_line, sanitize, wrap};
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::dialog::{Dialog, Form, HistoryView, ModelPicker, SnapshotQuestion, SnapshotsView};
+use crate::app::dialog::{
+    ConsolidateView, Dialog, Form, HistoryView, ModelPicker, SnapshotQuestion, SnapshotsView,
+};
 use crate::app::editor::{EditorState, MemoryEditor};
 use crate::app::keymap::{BINDINGS, Keymap, Scope};
 use crate::clock::format_utc;
@@ -80,6 +82,7 @@ pub fn draw(app: &App, t: &Theme, dialog: &Dialog, screen: Rect, buf: &mut Buffe
             buf,
         ),
         Dialog::History(view) => history(t, view, app.wall_ms, screen, buf),
+        Dialog::Consolidate(view) => consolidate(t, view, screen, buf),
         Dialog::Snapshots(view) => snapshots(t, view, screen, buf),
         Dialog::Personas { selected } => personas(app, t, *selected, screen, buf),
         Dialog::Models(picker) => {
@@ -283,6 +286,88 @@ fn models(t: &Theme, picker: &ModelPicker, current: Option<&str>, screen: Rect, 
         inner,
         buf,
     );
+}
+
+/// The consolidation dialog: the proposal as a diff, then what was applied or undone.
+fn consolidate(t: &Theme, view: &ConsolidateView, screen: Rect, buf: &mut Buffer) {
+    let area = centered(screen, 100, screen.height.saturating_sub(4));
+    let inner = frame(t, "Consolidate memory", area, buf);
+    let width = usize::from(inner.width).max(1);
+    let mut lines: Vec<Line> = Vec::new();
+    let say = |text: &str, style: Style, lines: &mut Vec<Line>| {
+        for row in wrap(&sanitize(text), width) {
+            lines.push(Line::from(Span::styled(row, style)));
+        }
+    };
+    match (&view.plan, &view.applied, &view.undone) {
+        (None, ..) => say(
+            "looking for repeats, contradictions and duplicates…",
+            t.dim,
+            &mut lines,
+        ),
+        (Some(Err(e)), ..) => say(e, t.error, &mut lines),
+        (Some(Ok(plan)), None, _) if plan.is_empty() => say(
+            "Nothing to consolidate: no repeated lines, contradicted facts or duplicate files.",
+            t.dim,
+            &mut lines,
+        ),
+        (Some(Ok(plan)), None, _) => {
+            say(
+                &format!("Proposed: {}.", plan.summary()),
+                t.strong,
+                &mut lines,
+            );
+            for (mark, text) in plan.diff() {
+                let (prefix, style) = match mark {
+                    '#' => ("", t.path),
+                    '+' => ("+ ", t.ok),
+                    '-' => ("- ", t.error),
+                    _ => ("  ", t.dim),
+                };
+                say(&format!("{prefix}{text}"), style, &mut lines);
+            }
+        }
+        (Some(Ok(_)), Some((changes, stopped)), undone) => {
+            let done = format!(
+                "Applied as \"{}\": {} file(s) written.",
+                crate::memory::consolidate::ACTOR,
+                changes.len()
+            );
+            say(&done, t.ok, &mut lines);
+            if let Some(why) = stopped {
+                say(&format!("Stopped: {why}"), t.error, &mut lines);
+            }
+            for change in changes {
+                say(&format!("  {}", change.title()), t.dim, &mut lines);
+            }
+            if let Some(summary) = undone {
+                say(&format!("↶ {summary}"), t.warn, &mut lines);
+            }
+        }
+    }
+    let body = Rect::new(
+        inner.x,
+        inner.y,
+        inner.width,
+        inner.height.saturating_sub(1),
+    );
+    let top = view
+        .scroll
+        .min(lines.len().saturating_sub(usize::from(body.height)));
+    lines_at(&lines[top.min(lines.len())..], body, buf);
+    let hints: &[(&str, &str)] = match (&view.plan, &view.applied, &view.undone) {
+        _ if view.busy => &[("", "working…")],
+        (Some(Ok(plan)), None, _) if !plan.is_empty() => &[
+            ("↑↓", "scroll"),
+            ("Enter", "apply"),
+            ("Esc", "close, nothing written"),
+        ],
+        (_, Some((changes, _)), None) if !changes.is_empty() => {
+            &[("u", "undo it all"), ("Esc", "close")]
+        }
+        _ => &[("Esc", "close")],
+    };
+    bottom_hints(t, hints, inner, buf);
 }
 
 /// A row of a list, highlighted when it is the selected one.

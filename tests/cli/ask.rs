@@ -483,3 +483,62 @@ fn the_seed_story_through_ask() {
         "{proposal}"
     );
 }
+
+/// `ask --extract`: on the demo model, who the person is and how they want the work done are
+/// proposed after the turn; `auto` writes them as "Alice (extracted)", `on` only shows them, and
+/// what memory already holds is not proposed again.
+#[test]
+fn extraction_proposes_and_auto_keeps_memories() {
+    let t = tmp();
+    let said = "Hi, I'm Alice from TechCorp and I lead discovery. Initech runs 7 plants. \
+                I prefer short bullet lists.";
+    let run = |mode: &str, message: &str| {
+        let out = memdeck(
+            t.path(),
+            &[],
+            &["ask", "--demo-speed", "0", "--extract", mode, message],
+        )
+        .output()
+        .unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        stdout
+    };
+    let shown = run("on", said);
+    assert!(
+        shown.contains("[extracted] new /memories/people/alice.md (user): Who Alice is")
+            && shown.contains("[extracted] new /memories/people/alice_preferences.md (feedback)")
+            && shown.contains("not written (--extract auto writes"),
+        "{shown}"
+    );
+    assert!(!t.path().join("memories/people").exists());
+
+    let kept = run("auto", said);
+    assert!(
+        kept.contains("kept: created /memories/people/alice.md, as Alice (extracted)"),
+        "{kept}"
+    );
+    let preferences =
+        std::fs::read_to_string(t.path().join("memories/people/alice_preferences.md")).unwrap();
+    assert_eq!(
+        preferences,
+        "---\nname: Alice's preferences\ndescription: How Alice wants answers and work done\ntype: feedback\n---\n- \"I prefer short bullet lists.\" (Alice)\n"
+    );
+    let log = memdeck(t.path(), &[], &["memory", "log", "/memories/people"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8(log.stdout).unwrap();
+    assert_eq!(log.matches("Alice (extracted)").count(), 2, "{log}");
+
+    // Held already: nothing proposed. Something new about how she works: added to her file.
+    let again = run("auto", said);
+    assert!(!again.contains("[extracted]"), "{again}");
+    let more = run("auto", "From now on, always name the file you used.");
+    assert!(
+        more.contains("[extracted] add to /memories/people/alice_preferences.md")
+            && more.contains("kept: added to /memories/people/alice_preferences.md"),
+        "{more}"
+    );
+    let off = run("off", "I prefer tables.");
+    assert!(!off.contains("[extracted]"), "{off}");
+}

@@ -477,3 +477,61 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// `memory consolidate` prints the proposal as a diff and writes nothing; `--apply` writes it as
+/// "consolidation"; `--undo` takes the whole run back; a clean store has nothing to propose.
+#[test]
+fn consolidate_proposes_applies_and_undoes() {
+    let t = tempfile::tempdir().unwrap();
+    let exec = |actor: &str, input: serde_json::Value| {
+        let out = memdeck(
+            t.path(),
+            &["memory", "exec", "--actor", actor, &input.to_string()],
+        );
+        assert!(out.status.success());
+    };
+    let notes = "- Standup at 9\n- Budget: $1M\n- Standup at 9\n- Budget: $1.2M\n";
+    exec(
+        "Alice",
+        serde_json::json!({"command": "create", "path": "/memories/team-notes.md", "file_text": notes}),
+    );
+    exec(
+        "Sam",
+        serde_json::json!({"command": "create", "path": "/memories/old/Team Notes.md", "file_text": "- Retro on Friday\n"}),
+    );
+    let out = memdeck(t.path(), &["memory", "consolidate"]);
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("/memories/team-notes.md (edited)"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("contradicted fact dropped: - Budget: $1M"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("/memories/old/Team Notes.md (removed)"),
+        "{shown}"
+    );
+    assert!(shown.contains("+ - Retro on Friday"), "{shown}");
+    assert!(shown.ends_with("proposed: 1 file tidied, 1 merged away (--apply writes it)\n"));
+    let file = t.path().join("memories/team-notes.md");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), notes);
+
+    let out = memdeck(t.path(), &["memory", "consolidate", "--apply"]);
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "- Standup at 9\n- Budget: $1.2M\n- Retro on Friday\n"
+    );
+    let log = String::from_utf8(memdeck(t.path(), &["memory", "log"]).stdout).unwrap();
+    assert_eq!(log.matches("consolidation").count(), 2, "{log}");
+    let again = String::from_utf8(memdeck(t.path(), &["memory", "consolidate"]).stdout).unwrap();
+    assert!(again.starts_with("nothing to consolidate"), "{again}");
+
+    let out = memdeck(t.path(), &["memory", "consolidate", "--undo"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "undid 2 changes\n");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), notes);
+    assert!(t.path().join("memories/old/Team Notes.md").exists());
+}

@@ -216,6 +216,7 @@ async fn a_late_demo_catches_up() {
         model: None,
         system: "You are Alice's assistant.".into(),
         memory_index: None,
+        tools: true,
         messages: vec![serde_json::json!({"role": "user", "content": "What do we know?"})],
         max_tokens: 1024,
         thinking: Thinking::Off,

@@ -119,3 +119,56 @@ fn receipts_name_every_write_and_undo_puts_the_store_back_on_both_backends() {
     let redis = server.store("receipts", "test-host");
     check(&redis);
 }
+
+/// Consolidation proposes the same plan on both backends, applies it only over the versions
+/// it was made from, and its last run is undone whole.
+#[test]
+fn consolidation_runs_and_undoes_the_same_on_both_backends() {
+    use memdeck::memory::consolidate;
+    let tmp = tempfile::tempdir().unwrap();
+    let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
+    let server = RedisServer::start();
+    let redis = server.store("consolidate", "test-host");
+    let mut results = Vec::new();
+    for store in [&local as &dyn MemoryStore, &redis as &dyn MemoryStore] {
+        for input in [
+            json!({"command": "create", "path": "/memories/acme.md", "file_text": "- Budget: $1M\n- Stores: 40\n- Budget: $2M\n"}),
+            json!({"command": "create", "path": "/memories/crm/acme.md", "file_text": "- Stores: 40\n- CTO: Dana\n"}),
+            json!({"command": "create", "path": "/memories/notes.md", "file_text": "- fine as it is\n"}),
+        ] {
+            assert!(!execute(store, &input, "Alice").is_error);
+        }
+        let before = files(store);
+        let plan = consolidate::propose(store).unwrap();
+        assert_eq!(plan.summary(), "1 file tidied, 1 merged away");
+        // Someone edits the duplicate after the plan was made: applying stops there.
+        let stale = plan.clone();
+        assert!(!execute(store, &json!({"command": "insert", "path": "/memories/crm/acme.md", "insert_line": 0, "insert_text": "- New: yes"}), "John").is_error);
+        let (done, stopped) = consolidate::apply(store, &stale);
+        assert_eq!(done.len(), 1);
+        assert!(stopped.unwrap().contains("changed since the plan was made"));
+        let undone = receipt::undo(store, &consolidate::last_run(store).unwrap(), "you");
+        assert_eq!(undone.undone, 1);
+        let fresh = consolidate::propose(store).unwrap();
+        let (done, stopped) = consolidate::apply(store, &fresh);
+        assert_eq!((done.len(), stopped), (2, None));
+        let after = files(store);
+        assert_eq!(
+            after["/memories/acme.md"],
+            "- Stores: 40\n- Budget: $2M\n- New: yes\n- CTO: Dana\n"
+        );
+        assert!(!after.contains_key("/memories/crm/acme.md"));
+        let run = consolidate::last_run(store).unwrap();
+        assert_eq!(run.len(), 2);
+        assert_eq!(receipt::undo(store, &run, "you").left, Vec::<String>::new());
+        let restored = files(store);
+        let mut expected = before;
+        expected.insert(
+            "/memories/crm/acme.md".into(),
+            "- New: yes\n- Stores: 40\n- CTO: Dana\n".into(),
+        );
+        assert_eq!(restored, expected, "{}", store.describe());
+        results.push(after);
+    }
+    assert_eq!(results[0], results[1]);
+}

@@ -730,3 +730,53 @@ async fn a_note_goes_before_the_message_in_the_new_user_message() {
             {"type": "text", "text": "two"}]})
     );
 }
+
+/// Extraction against the API: one call to the cheap model with the index and the turn, the
+/// JSON in its answer read leniently, and what memory holds already dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extraction_asks_the_cheap_model_and_drops_what_memory_holds() {
+    let proposals = r#"Sure:
+[{"path": "/memories/people/alice.md", "name": "Alice", "type": "user", "description": "Alice leads discovery at TechCorp", "body": "- Leads discovery (Alice)"},
+ {"path": "/memories/acme.md", "name": "Acme", "type": "project", "description": "Acme", "body": "- Budget: $2M (Alice)"}]"#;
+    let s = setup(vec![reply(&[Block::Text(proposals)], "end_turn")]).await;
+    memdeck::memory::execute(
+        s.store.as_ref(),
+        &json!({"command": "create", "path": "/memories/acme.md", "file_text": "# Acme\n- Budget: $2M (Alice)\n"}),
+        "Alice",
+    );
+    let turn = vec![
+        json!({"role": "user", "content": "I'm Alice and I lead discovery. Acme's budget is $2M."}),
+        json!({"role": "assistant", "content": [{"type": "text", "text": "Noted."}]}),
+    ];
+    let found = memdeck::chat::extract::propose(
+        s.provider.as_ref(),
+        &s.store,
+        "Alice",
+        &turn,
+        Some("claude-haiku-4-5".into()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.proposals.len(), 1, "{found:?}");
+    assert_eq!(found.proposals[0].path, "/memories/people/alice.md");
+    assert_eq!(found.input_tokens, 100);
+    let body = s.mock.received()[0].json();
+    assert_eq!(body["model"], "claude-haiku-4-5");
+    assert!(
+        body["system"]
+            .as_str()
+            .unwrap()
+            .starts_with(memdeck::chat::extract::PROMPT_START)
+    );
+    let asked = body["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        asked.contains("- `/memories/acme.md` (Alice, just now): Acme"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("<turn>\nAlice: I'm Alice and I lead discovery. Acme's budget is $2M.\nClaude: Noted.\n</turn>"),
+        "{asked}"
+    );
+    // An answer in text only: no tool to call.
+    assert!(body.get("tools").is_none());
+}

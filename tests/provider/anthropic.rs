@@ -38,6 +38,7 @@ fn request() -> Request {
         model: None,
         system: "You are Alice's assistant.".into(),
         memory_index: None,
+        tools: true,
         messages: vec![json!({"role": "user", "content": "ACME runs 40 stores."})],
         max_tokens: 1024,
         thinking: Thinking::Off,

@@ -313,14 +313,12 @@ fn a_turn_s_receipt_shows_its_changes_and_u_undoes_them() {
         s.contains("Enter hides the diffs") && s.contains("+ - Deadline: June")
     });
     tmux.keys(&["u"]);
-    tmux.wait_for("the edit undone", |s| {
-        s.contains("↶ undid the turn's 1 change")
-    });
+    tmux.wait_for("the edit undone", |s| s.contains("↶ undid 1 change"));
     wait_for_file(&file, "the first version back", |t| t == first);
     // The selected receipt is undone: u takes the newest turn not yet undone.
     tmux.keys(&["u"]);
     tmux.wait_for("the create undone", |s| {
-        s.matches("↶ undid the turn's 1 change").count() == 2
+        s.matches("↶ undid 1 change").count() == 2
     });
     let gone = Instant::now();
     while file.exists() && gone.elapsed().as_secs() < 10 {
@@ -367,5 +365,114 @@ fn another_tab_s_change_is_told_with_the_next_message() {
     assert!(
         screen.contains("John edited /memories/initech.md"),
         "{screen}"
+    );
+}
+
+/// Alt+M turns extraction on for the tab: after the answer, the memories worth keeping are
+/// proposed as cards; `a` keeps one (written as "Alice (extracted)"), `x` dismisses the other.
+#[test]
+fn extraction_cards_are_kept_or_dismissed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 0)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.keys(&["M-m"]);
+    tmux.wait_for("extraction on", |s| s.contains("extraction on for Alice"));
+    tmux.text("I'm Alice from TechCorp and I lead discovery. I prefer short bullet lists.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the proposals", |s| {
+        s.contains("⌕ 2 memories worth keeping: in the chat (Tab), a keeps one")
+            && s.contains("☐ new /memories/people/alice.md (user)")
+            && s.contains("☐ new /memories/people/alice_preferences.md (feedback)")
+    });
+    // The newest open card first: the preferences are kept, then who she is is dismissed.
+    tmux.keys(&["Tab", "a"]);
+    tmux.wait_for("kept", |s| {
+        s.contains("kept: created /memories/people/alice_preferences.md")
+    });
+    tmux.keys(&["x"]);
+    tmux.wait_for("dismissed", |s| s.contains("└ dismissed"));
+    let people = tmp.path().join("memories/people");
+    wait_for_file(
+        &people.join("alice_preferences.md"),
+        "the kept memory",
+        |t| t.contains("type: feedback") && t.contains("I prefer short bullet lists."),
+    );
+    assert!(!people.join("alice.md").exists());
+    let log = Command::new(env!("CARGO_BIN_EXE_memdeck"))
+        .args(["--memory-dir"])
+        .arg(tmp.path().join("memories"))
+        .args(["memory", "log", "/memories/people"])
+        .env("XDG_CONFIG_HOME", tmp.path())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&log.stdout);
+    assert!(log.contains("Alice (extracted)"), "{log}");
+}
+
+/// Alt+C proposes a consolidation as a diff: the same memory in two files merged, a repeated
+/// line and a contradicted fact dropped; Enter applies it, u undoes it all.
+#[test]
+fn consolidation_is_proposed_applied_and_undone_in_the_app() {
+    let tmp = tempfile::tempdir().unwrap();
+    let memories = tmp.path().join("memories");
+    let exec = |actor: &str, input: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_memdeck"))
+            .arg("--memory-dir")
+            .arg(&memories)
+            .args(["memory", "exec", "--actor", actor, input])
+            .env("XDG_CONFIG_HOME", tmp.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    };
+    let acme = "# Acme\n\n- Budget: $500K (from Alice)\n- Runs 40 stores (from Alice)\n- Runs 40 stores (from Alice)\n- Budget: $2M (from John)\n";
+    exec(
+        "Alice",
+        &serde_json::json!({"command": "create", "path": "/memories/acme.md", "file_text": acme})
+            .to_string(),
+    );
+    exec(
+        "John",
+        r##"{"command":"create","path":"/memories/customers/Acme.md","file_text":"# ACME\n\n- Contact: Dana (CTO)\n"}"##,
+    );
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(tmp.path(), 0)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.keys(&["M-c"]);
+    tmux.wait_for("the proposal", |s| {
+        s.contains("Proposed: 1 file tidied, 1 merged away.")
+            && s.contains("- - Budget: $500K (from Alice)")
+            && s.contains("+ - Contact: Dana (CTO)")
+            && s.contains("Enter apply")
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("applied", |s| {
+        s.contains("Applied as \"consolidation\": 2 file(s) written.")
+            && s.contains("u undo it all")
+    });
+    wait_for_file(&memories.join("acme.md"), "the merged file", |t| {
+        t == "# Acme\n\n- Runs 40 stores (from Alice)\n- Budget: $2M (from John)\n- Contact: Dana (CTO)\n"
+    });
+    assert!(!memories.join("customers/Acme.md").exists());
+    tmux.keys(&["u"]);
+    tmux.wait_for("undone", |s| s.contains("↶ undid 2 changes"));
+    wait_for_file(&memories.join("acme.md"), "the file as it was", |t| {
+        t == acme
+    });
+    wait_for_file(
+        &memories.join("customers/Acme.md"),
+        "the other file back",
+        |t| t.contains("Contact: Dana"),
     );
 }

@@ -558,8 +558,42 @@ fn is_social(text: &str, speaker: &str, subject: Option<&str>) -> bool {
             return subject.is_none_or(|s| !low.contains(&s.to_lowercase()));
         }
     }
+    // "I lead discovery", "I prefer bullet lists", "always quote the file": about the speaker or
+    // how they want the work done, not about the subject (extraction keeps these for people).
+    let about_speaker = ABOUT_SPEAKER
+        .iter()
+        .any(|p| format!("{low} ").starts_with(p));
+    if about_speaker && subject.is_none_or(|s| !low.contains(&s.to_lowercase())) {
+        return true;
+    }
     low.starts_with("this is ") && words.len() <= 5
 }
+
+/// How clauses about the speaker themselves begin.
+const ABOUT_SPEAKER: [&str; 22] = [
+    "i prefer ",
+    "i'd prefer ",
+    "i would prefer ",
+    "i'd rather ",
+    "i would rather ",
+    "i like ",
+    "i don't like ",
+    "i lead ",
+    "i manage ",
+    "i own the ",
+    "i handle ",
+    "i work on ",
+    "i work in ",
+    "i'm responsible ",
+    "i am responsible ",
+    "my role ",
+    "please always ",
+    "please never ",
+    "please keep answers ",
+    "always ",
+    "never ",
+    "from now on",
+];
 
 /// A clause that only relates us to the subject ("We're working with ACME Corp on a cloud
 /// migration project", "Met with Stark Industries today", "We have a new prospect, Prestige
@@ -1154,6 +1188,27 @@ mod tests {
                 "Stack: mostly Java with Oracle databases"
             ]
         );
+    }
+
+    /// What the speaker says about themselves or how they want the work done is not a fact
+    /// about the customer (extraction proposes it as a memory about the person); a first-person
+    /// clause about the customer still is.
+    #[test]
+    fn the_speaker_s_own_role_and_preferences_are_not_customer_facts() {
+        for (said, kept) in [
+            (
+                "I lead discovery. ACME runs 40 stores.",
+                vec!["Runs 40 stores"],
+            ),
+            ("I prefer short bullet lists.", vec![]),
+            (
+                "Please always quote the file. Budget is $2M.",
+                vec!["Budget: $2M"],
+            ),
+            ("I'd rather see tables. They need SSO.", vec!["Needs SSO"]),
+        ] {
+            assert_eq!(f(said), kept, "{said}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 mod code;
 mod compose;
+mod extract;
 pub mod facts;
 mod plan;
 pub mod words;
@@ -55,7 +56,20 @@ impl Provider for Demo {
     }
 
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
-        let events = render(&plan(request), request);
+        let planned = if request
+            .system
+            .starts_with(crate::chat::extract::PROMPT_START)
+        {
+            Plan {
+                blocks: vec![PlannedBlock::Text(extract::answer(
+                    &request.system,
+                    &request.messages,
+                ))],
+            }
+        } else {
+            plan(request)
+        };
+        let events = render(&planned, request);
         let per_token = if self.tokens_per_second > 0.0 {
             Duration::from_secs_f64(1.0 / self.tokens_per_second)
         } else {
