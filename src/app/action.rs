@@ -219,8 +219,11 @@ pub enum Effect {
         text: String,
         /// The tab's model, when it is not the configured one.
         model: Option<String>,
-        /// Context editing as switched in the app.
+        /// Context editing as switched in the app (fitted to the tab's model).
         context_editing: ContextEditing,
+        /// The configured `max_tokens` and thinking, fitted to the tab's model.
+        max_tokens: u32,
+        thinking: crate::provider::Thinking,
         /// What others changed in memory this tab read, told to the model before the message.
         note: Option<String>,
         /// Whether memories worth keeping are looked for after the turn.

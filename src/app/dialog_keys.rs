@@ -29,9 +29,28 @@ impl App {
                     .selected
                     .checked_sub(1)
                     .and_then(|i| picker.models.as_ref()?.get(i))
-                    .map(|m| m.id.clone());
-                if let Some(tab) = self.active_tab_mut() {
-                    tab.model = chosen;
+                    .cloned();
+                let (max_tokens, thinking) = self.turn_defaults;
+                let editing = self.context_editing;
+                let Some(tab) = self.active_tab_mut() else {
+                    return;
+                };
+                let id = chosen.as_ref().map(|m| m.id.clone());
+                if id != tab.model {
+                    // Thinking signatures hold for the model that wrote them only.
+                    if tab.is_streaming() {
+                        tab.drop_thinking = true;
+                    } else {
+                        tab.conversation.drop_thinking();
+                    }
+                }
+                tab.limits = chosen.map(|m| m.limits).unwrap_or_default();
+                tab.model = id;
+                let (.., notes) =
+                    crate::provider::request::fit(&tab.limits, max_tokens, thinking, editing);
+                if !notes.is_empty() {
+                    let model = tab.model.clone().unwrap_or_default();
+                    self.notify(format!("for {model}: {}", notes.join(" · ")), false);
                 }
             }
             _ => self.dialog = Some(Dialog::Models(picker)),

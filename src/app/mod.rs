@@ -124,6 +124,8 @@ pub struct App {
     pub configured_context_editing: ContextEditing,
     /// Extraction after answers for tabs that did not switch their own (Alt+M).
     pub extract: Extract,
+    /// The configured `max_tokens` and thinking, fitted to each tab's model at send.
+    pub turn_defaults: (u32, crate::provider::Thinking),
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
     pub script: Option<script::Script>,
     pub script_typed: std::collections::HashMap<String, usize>,
@@ -167,6 +169,7 @@ impl App {
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
             extract: Extract::Off,
+            turn_defaults: (4096, crate::provider::Thinking::Off),
             keymap: keymap::Keymap::default(),
             hint: ratatui::style::Style::new().fg(ratatui::style::Color::DarkGray),
             store_trouble: None,
@@ -657,6 +660,9 @@ impl App {
                 messages: t.messages,
                 ..Default::default()
             };
+            // A saved conversation may come back under another key (another account): its
+            // thinking signatures would be refused.
+            tab.conversation.drop_thinking();
             tab.transcript = transcript::Transcript::restored(t.items, t.input, t.output, t.saved);
             tab.model = t.model;
             self.next_tab = self.next_tab.max(t.id + 1);
@@ -861,9 +867,16 @@ impl App {
         self.next_req += 1;
         let now = self.now;
         let configured = self.extract;
+        let (max_tokens, thinking) = self.turn_defaults;
+        let editing = self.context_editing;
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };
+        if std::mem::take(&mut tab.drop_thinking) {
+            tab.conversation.drop_thinking();
+        }
+        let (max_tokens, thinking, context_editing, _) =
+            crate::provider::request::fit(&tab.limits, max_tokens, thinking, editing);
         if let Some(keep) = keep {
             tab.conversation.messages.truncate(keep);
         }
@@ -893,7 +906,9 @@ impl App {
             conversation: std::mem::take(&mut tab.conversation),
             text,
             model: tab.model.clone(),
-            context_editing: self.context_editing,
+            context_editing,
+            max_tokens,
+            thinking,
             note,
             extract,
         }]

@@ -162,6 +162,10 @@ pub struct ChatTab {
     pub extract: Option<crate::chat::extract::Extract>,
     /// The running (or last) turn was sent with extraction on: the runner looks after it.
     pub turn_extracts: bool,
+    /// What the models list says the tab's picked model can do.
+    pub limits: crate::provider::ModelLimits,
+    /// The tab's model changed while a turn ran: its thinking blocks go before the next one.
+    pub drop_thinking: bool,
 }
 
 impl ChatTab {
@@ -185,6 +189,8 @@ impl ChatTab {
             news: Vec::new(),
             extract: None,
             turn_extracts: false,
+            limits: crate::provider::ModelLimits::default(),
+            drop_thinking: false,
         }
     }
 

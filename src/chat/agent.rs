@@ -374,6 +374,30 @@ fn request_messages(conversation: &mut Conversation, editing: ContextEditing) ->
 }
 
 impl Conversation {
+    /// Drop the thinking blocks of earlier answers: their signatures hold only for the model
+    /// and account that wrote them, so they go when the tab's model changes or a conversation
+    /// comes back from disk. An answer left with nothing keeps a placeholder text, so the
+    /// conversation still alternates.
+    pub fn drop_thinking(&mut self) -> usize {
+        let mut dropped = 0;
+        for message in &mut self.messages {
+            if message["role"] != "assistant" {
+                continue;
+            }
+            let Some(blocks) = message["content"].as_array_mut() else {
+                continue;
+            };
+            let before = blocks.len();
+            blocks
+                .retain(|b| !matches!(b["type"].as_str(), Some("thinking" | "redacted_thinking")));
+            dropped += before - blocks.len();
+            if blocks.is_empty() && before > 0 {
+                blocks.push(json!({"type": "text", "text": "…"}));
+            }
+        }
+        dropped
+    }
+
     /// Note a finished model call: its prompt size, and whether it compacted.
     fn after_call(&mut self, usage: &Value, content: &[Value]) {
         self.last_prompt = [
@@ -521,4 +545,33 @@ pub fn check_history(messages: &[Value]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod thinking {
+    use super::*;
+
+    #[test]
+    fn old_thinking_goes_and_every_answer_keeps_a_block() {
+        let mut c = Conversation {
+            messages: vec![
+                json!({"role": "user", "content": "hi"}),
+                json!({"role": "assistant", "content": [{"type": "redacted_thinking", "data": "x"}]}),
+                json!({"role": "user", "content": "again"}),
+                json!({"role": "assistant", "content": [
+                    {"type": "thinking", "thinking": "t", "signature": "s"},
+                    {"type": "tool_use", "id": "t1", "name": "memory", "input": {}}]}),
+                json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]}),
+            ],
+            ..Conversation::default()
+        };
+        assert_eq!(c.drop_thinking(), 2);
+        assert_eq!(
+            c.messages[1]["content"],
+            json!([{"type": "text", "text": "…"}])
+        );
+        assert_eq!(c.messages[3]["content"][0]["type"], "tool_use");
+        assert!(check_history(&c.messages).is_ok());
+        assert_eq!(c.drop_thinking(), 0);
+    }
 }

@@ -24,12 +24,42 @@ impl Default for PriceTable {
             output,
             cache_read: input / 10.0,
         };
+        // Anthropic's price list (platform.claude.com/docs/en/about-claude/pricing, 2026-09):
+        // a family's newest known price stands for models released after it until the list
+        // says otherwise (`claude-opus-5` covers `claude-opus-5-5`).
+        let table: &[(&str, Price)] = &[
+            ("claude-fable-5", price(10.0, 50.0)),
+            ("claude-mythos", price(10.0, 50.0)),
+            (
+                "claude-fable-5-1",
+                Price {
+                    cache_read: 0.25,
+                    ..price(10.0, 50.0)
+                },
+            ),
+            (
+                "claude-mythos-5-1",
+                Price {
+                    cache_read: 0.25,
+                    ..price(10.0, 50.0)
+                },
+            ),
+            ("claude-opus", price(5.0, 25.0)),
+            ("claude-opus-4", price(15.0, 75.0)),
+            ("claude-opus-4-5", price(5.0, 25.0)),
+            ("claude-opus-4-6", price(5.0, 25.0)),
+            ("claude-opus-4-7", price(5.0, 25.0)),
+            ("claude-opus-4-8", price(5.0, 25.0)),
+            ("claude-sonnet", price(3.0, 15.0)),
+            ("claude-sonnet-5", price(2.0, 10.0)),
+            ("claude-haiku", price(1.0, 5.0)),
+            ("claude-3-5-haiku", price(0.8, 4.0)),
+        ];
         Self {
-            entries: vec![
-                ("claude-opus".to_owned(), price(15.0, 75.0)),
-                ("claude-sonnet".to_owned(), price(3.0, 15.0)),
-                ("claude-haiku".to_owned(), price(1.0, 5.0)),
-            ],
+            entries: table
+                .iter()
+                .map(|(p, price)| ((*p).to_owned(), *price))
+                .collect(),
         }
     }
 }
@@ -302,5 +332,47 @@ mod tests {
             ]
         );
         assert_eq!(pricing.report(&[]), ["Total: ≈$0.00 (0 in, 0 out)"]);
+    }
+}
+
+#[cfg(test)]
+mod price_list {
+    use super::*;
+
+    /// The default table against the published list: each model id, its input, output and
+    /// cache-read price.
+    #[test]
+    fn todays_models_cost_what_the_list_says() {
+        let table = PriceTable::default();
+        for (model, input, output, cache) in [
+            ("claude-opus-5", 5.0, 25.0, 0.5),
+            ("claude-opus-4-8", 5.0, 25.0, 0.5),
+            ("claude-opus-4-5-20251101", 5.0, 25.0, 0.5),
+            ("claude-opus-4-1-20250805", 15.0, 75.0, 1.5),
+            ("claude-opus-4-0", 15.0, 75.0, 1.5),
+            ("claude-sonnet-5", 2.0, 10.0, 0.2),
+            ("claude-sonnet-4-6", 3.0, 15.0, 0.3),
+            ("claude-sonnet-4-5-20250929", 3.0, 15.0, 0.3),
+            ("claude-haiku-4-5", 1.0, 5.0, 0.1),
+            ("claude-3-5-haiku-latest", 0.8, 4.0, 0.08),
+            ("claude-fable-5", 10.0, 50.0, 1.0),
+            ("claude-fable-5-1", 10.0, 50.0, 0.25),
+            ("claude-mythos-5-1", 10.0, 50.0, 0.25),
+            (
+                "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                3.0,
+                15.0,
+                0.3,
+            ),
+        ] {
+            let p = table.price(model).unwrap();
+            assert!(
+                (p.input - input).abs() < 1e-9
+                    && (p.output - output).abs() < 1e-9
+                    && (p.cache_read - cache).abs() < 1e-9,
+                "{model}: {p:?}"
+            );
+        }
+        assert_eq!(table.price("gpt-4o"), None);
     }
 }

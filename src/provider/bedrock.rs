@@ -244,6 +244,7 @@ impl Inner {
                 models.push(ModelInfo {
                     id: id.to_owned(),
                     display_name: item[name_field].as_str().unwrap_or(id).to_owned(),
+                    ..ModelInfo::default()
                 });
             }
         }

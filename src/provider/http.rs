@@ -245,7 +245,11 @@ pub fn model_page(text: &str) -> Result<Vec<ModelInfo>, ProviderError> {
         .filter_map(|m| {
             let id = m["id"].as_str()?.to_owned();
             let display_name = m["display_name"].as_str().unwrap_or(&id).to_owned();
-            Some(ModelInfo { id, display_name })
+            Some(ModelInfo {
+                id,
+                display_name,
+                limits: super::ModelLimits::from_list(m),
+            })
         })
         .collect())
 }

@@ -28,10 +28,82 @@ pub use request::{ContextEditing, Request, Thinking};
 pub const BEDROCK_MODEL: &str = "global.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
 /// A model a backend offers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ModelInfo {
     pub id: String,
     pub display_name: String,
+    /// What the models list says the model can do (`None` where it does not say).
+    pub limits: ModelLimits,
+}
+
+/// A model's limits and capabilities from `GET /v1/models` (`max_input_tokens`, `max_tokens`,
+/// `capabilities`); each `None` when the list does not say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModelLimits {
+    pub max_input_tokens: Option<u64>,
+    pub max_tokens: Option<u32>,
+    /// `thinking.types.enabled` / `.adaptive`.
+    pub thinking_budget: Option<bool>,
+    pub thinking_adaptive: Option<bool>,
+    /// `context_management.clear_tool_uses_20250919` / `.clear_thinking_20251015` /
+    /// `.compact_20260112`.
+    pub clearing: Option<bool>,
+    pub clear_thinking: Option<bool>,
+    pub compaction: Option<bool>,
+}
+
+impl ModelLimits {
+    /// Read from one entry of the models list.
+    pub fn from_list(entry: &serde_json::Value) -> Self {
+        let supported = |v: &serde_json::Value| v["supported"].as_bool();
+        let caps = &entry["capabilities"];
+        let edits = &caps["context_management"];
+        // An edit the list leaves out (null) is one the model does not take, when the list
+        // says context management at all.
+        let edit = |name: &str| supported(&edits[name]).or_else(|| supported(edits).map(|_| false));
+        Self {
+            max_input_tokens: entry["max_input_tokens"].as_u64().filter(|n| *n > 0),
+            max_tokens: entry["max_tokens"]
+                .as_u64()
+                .filter(|n| *n > 0)
+                .and_then(|n| u32::try_from(n).ok()),
+            thinking_budget: supported(&caps["thinking"]["types"]["enabled"]),
+            thinking_adaptive: supported(&caps["thinking"]["types"]["adaptive"]),
+            clearing: edit("clear_tool_uses_20250919"),
+            clear_thinking: edit("clear_thinking_20251015"),
+            compaction: edit("compact_20260112"),
+        }
+    }
+
+    /// A few words for the picker: context, output, thinking, compaction.
+    pub fn summary(&self) -> String {
+        let size = |n: u64| {
+            if n >= 1_000_000 && n.is_multiple_of(1_000_000) {
+                format!("{}M", n / 1_000_000)
+            } else if n >= 1000 {
+                format!("{}k", n / 1000)
+            } else {
+                n.to_string()
+            }
+        };
+        let mut parts = Vec::new();
+        if let Some(n) = self.max_input_tokens {
+            parts.push(format!("{} in", size(n)));
+        }
+        if let Some(n) = self.max_tokens {
+            parts.push(format!("{} out", size(u64::from(n))));
+        }
+        match (self.thinking_budget, self.thinking_adaptive) {
+            (Some(true), Some(true)) => parts.push("thinking".to_owned()),
+            (_, Some(true)) => parts.push("adaptive thinking only".to_owned()),
+            (Some(true), _) => parts.push("budget thinking".to_owned()),
+            _ => {}
+        }
+        if self.compaction == Some(true) {
+            parts.push("compaction".to_owned());
+        }
+        parts.join(" · ")
+    }
 }
 
 /// Models shown when the backend cannot list its own (the demo model, no network): the
@@ -56,6 +128,7 @@ pub fn known_models() -> Vec<ModelInfo> {
         .map(|(id, name)| ModelInfo {
             id: (*id).to_owned(),
             display_name: (*name).to_owned(),
+            limits: ModelLimits::default(),
         })
         .collect()
 }

@@ -507,6 +507,7 @@ impl Provider for Replay {
                 models.push(ModelInfo {
                     id: id.clone(),
                     display_name: id.clone(),
+                    ..ModelInfo::default()
                 });
             }
         }

@@ -23,6 +23,63 @@ pub struct Request {
     pub context_editing: ContextEditing,
 }
 
+/// The turn's options fitted to what a model says it can do (`limits` from the models list;
+/// what it does not say is left as configured), with a line for each change.
+pub fn fit(
+    limits: &super::ModelLimits,
+    max_tokens: u32,
+    thinking: Thinking,
+    editing: ContextEditing,
+) -> (u32, Thinking, ContextEditing, Vec<String>) {
+    let mut notes = Vec::new();
+    let max_tokens = match limits.max_tokens {
+        Some(most) if max_tokens > most => {
+            notes.push(format!(
+                "max_tokens {max_tokens} → {most} (the model's most)"
+            ));
+            most
+        }
+        _ => max_tokens,
+    };
+    let thinking = match (thinking, limits.thinking_budget, limits.thinking_adaptive) {
+        (Thinking::Budget(_) | Thinking::Adaptive, Some(false), Some(false)) => {
+            notes.push("thinking off (the model does not think)".to_owned());
+            Thinking::Off
+        }
+        (Thinking::Budget(_), Some(false), _) => {
+            notes.push("thinking adaptive (the model takes no budget)".to_owned());
+            Thinking::Adaptive
+        }
+        (Thinking::Adaptive, _, Some(false)) => {
+            let budget = (max_tokens / 2).clamp(1024, 4096);
+            notes.push(format!(
+                "thinking with a budget of {budget} (no adaptive thinking)"
+            ));
+            Thinking::Budget(budget)
+        }
+        (other, ..) => other,
+    };
+    let editing = match editing {
+        ContextEditing::Compact { .. } if limits.compaction == Some(false) => {
+            if limits.clearing == Some(false) {
+                notes.push("context editing off (the model takes no compaction)".to_owned());
+                ContextEditing::Off
+            } else {
+                notes.push("clearing old tool results instead of compaction".to_owned());
+                ContextEditing::Production
+            }
+        }
+        ContextEditing::Demo | ContextEditing::Production | ContextEditing::Custom { .. }
+            if limits.clearing == Some(false) =>
+        {
+            notes.push("context editing off (the model takes no clearing)".to_owned());
+            ContextEditing::Off
+        }
+        other => other,
+    };
+    (max_tokens, thinking, editing, notes)
+}
+
 /// Extended thinking.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Thinking {
@@ -155,5 +212,52 @@ impl std::fmt::Display for Thinking {
             Self::Adaptive => f.write_str("adaptive"),
             Self::Budget(tokens) => write!(f, "{tokens}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::ModelLimits;
+
+    #[test]
+    fn options_fit_what_the_model_says() {
+        let adaptive_only = ModelLimits {
+            max_tokens: Some(32_000),
+            thinking_budget: Some(false),
+            thinking_adaptive: Some(true),
+            clearing: Some(true),
+            compaction: Some(false),
+            ..ModelLimits::default()
+        };
+        let (max, thinking, editing, notes) = fit(
+            &adaptive_only,
+            64_000,
+            Thinking::Budget(8000),
+            ContextEditing::Compact { trigger: 150_000 },
+        );
+        assert_eq!(
+            (max, thinking, editing),
+            (32_000, Thinking::Adaptive, ContextEditing::Production)
+        );
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        let budget_only = ModelLimits {
+            thinking_budget: Some(true),
+            thinking_adaptive: Some(false),
+            ..ModelLimits::default()
+        };
+        let (_, thinking, _, _) = fit(&budget_only, 4096, Thinking::Adaptive, ContextEditing::Off);
+        assert_eq!(thinking, Thinking::Budget(2048));
+        // What the list does not say stays as configured.
+        let unknown = ModelLimits::default();
+        assert_eq!(
+            fit(&unknown, 4096, Thinking::Budget(2048), ContextEditing::Demo),
+            (
+                4096,
+                Thinking::Budget(2048),
+                ContextEditing::Demo,
+                Vec::new()
+            )
+        );
     }
 }

@@ -199,6 +199,8 @@ impl Effects {
             text,
             model,
             context_editing,
+            max_tokens,
+            thinking,
             note,
             extract,
         } = effect
@@ -208,6 +210,8 @@ impl Effects {
         let mut options = self.options.clone();
         options.model = model;
         options.context_editing = context_editing;
+        options.max_tokens = max_tokens;
+        options.thinking = thinking;
         options.note = note;
         let agent = Agent {
             provider: self.provider.clone(),

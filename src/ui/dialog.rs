@@ -237,7 +237,7 @@ fn personas(app: &App, t: &Theme, selected: usize, screen: Rect, buf: &mut Buffe
 }
 
 fn models(t: &Theme, picker: &ModelPicker, current: Option<&str>, screen: Rect, buf: &mut Buffer) {
-    let area = centered(screen, 64, screen.height.saturating_sub(4).min(20));
+    let area = centered(screen, 100, screen.height.saturating_sub(4).min(20));
     let inner = frame(t, "Model for this tab", area, buf);
     let mut lines = Vec::new();
     let mark = |on: bool| if on { "● " } else { "  " };
@@ -250,12 +250,18 @@ fn models(t: &Theme, picker: &ModelPicker, current: Option<&str>, screen: Rect, 
         None => lines.push(Line::from(Span::styled("  loading…", t.dim))),
         Some(models) => {
             for (i, m) in models.iter().enumerate() {
-                let text = format!(
-                    "{}{:<28} {}",
+                let mut text = format!(
+                    "{}{:<28} {:<20}",
                     mark(current == Some(m.id.as_str())),
                     sanitize(&m.id),
                     sanitize(&m.display_name)
                 );
+                // What the models list says: context, output, thinking, compaction.
+                let limits = m.limits.summary();
+                if !limits.is_empty() {
+                    text.push(' ');
+                    text.push_str(&limits);
+                }
                 lines.push(row(i + 1, text));
             }
         }

@@ -982,6 +982,7 @@ fn f3_picks_the_tabs_model_for_its_next_turns() {
             .map(|id| memdeck::provider::ModelInfo {
                 id: (*id).into(),
                 display_name: id.to_uppercase(),
+                ..Default::default()
             })
             .collect()
     };
@@ -1790,4 +1791,72 @@ fn others_changes_to_files_a_tab_read_are_told_with_its_next_message() {
         app.update(key(KeyCode::Enter)).as_slice(),
         [Effect::StartTurn { note: None, .. }]
     ));
+}
+
+/// A picked model's limits from the models list fit the turn: an adaptive-only model gets
+/// adaptive thinking instead of a budget, its max_tokens at most, clearing instead of
+/// compaction it does not offer; the picker says so, and the tab's thinking blocks go (their
+/// signatures hold for the model that wrote them).
+#[test]
+fn a_picked_model_s_limits_fit_the_turn_and_old_thinking_goes() {
+    use memdeck::provider::{ContextEditing, ModelInfo, ModelLimits, Thinking};
+    use serde_json::json;
+    let mut app = app(160, 48);
+    app.turn_defaults = (64_000, Thinking::Budget(8_000));
+    app.set_context_editing(ContextEditing::Compact { trigger: 150_000 });
+    app.tabs[0].conversation.messages = vec![
+        json!({"role": "user", "content": "hi"}),
+        json!({"role": "assistant", "content": [
+            {"type": "thinking", "thinking": "hmm", "signature": "sig"},
+            {"type": "text", "text": "Hello."}]}),
+    ];
+    app.update(key(KeyCode::F(3)));
+    app.update(Action::Models {
+        models: vec![ModelInfo {
+            id: "claude-opus-5".into(),
+            display_name: "Claude Opus 5".into(),
+            limits: ModelLimits {
+                max_input_tokens: Some(1_000_000),
+                max_tokens: Some(32_000),
+                thinking_budget: Some(false),
+                thinking_adaptive: Some(true),
+                clearing: Some(true),
+                compaction: Some(false),
+                ..ModelLimits::default()
+            },
+        }],
+        note: None,
+    });
+    let shown = screen(&app);
+    assert!(
+        shown.contains("1M in · 32k out · adaptive thinking only"),
+        "{shown}"
+    );
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    let notice = app.notice.as_ref().unwrap().text.clone();
+    assert!(
+        notice.contains("for claude-opus-5: max_tokens 64000 → 32000")
+            && notice.contains("thinking adaptive")
+            && notice.contains("clearing old tool results instead of compaction"),
+        "{notice}"
+    );
+    assert_eq!(
+        app.tabs[0].conversation.messages[1]["content"],
+        json!([{"type": "text", "text": "Hello."}])
+    );
+    type_text(&mut app, "next");
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::StartTurn {
+                max_tokens: 32_000,
+                thinking: Thinking::Adaptive,
+                context_editing: ContextEditing::Production,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
 }

@@ -491,7 +491,8 @@ async fn a_chosen_model_and_the_model_list() {
         listed,
         [memdeck::provider::ModelInfo {
             id: "claude-opus-5".into(),
-            display_name: "Claude Opus 5".into()
+            display_name: "Claude Opus 5".into(),
+            ..Default::default()
         }]
     );
     let received = mock.received();
@@ -502,4 +503,50 @@ async fn a_chosen_model_and_the_model_list() {
         received[1].head
     );
     assert_eq!(received[1].header("x-api-key").as_deref(), Some(KEY));
+}
+
+/// The models list's `capabilities`, `max_input_tokens` and `max_tokens` (as the API documents
+/// them) are read for the picker and per-model defaults; an edit the list leaves out under a
+/// supported context management is not offered.
+#[tokio::test]
+async fn the_model_list_says_what_each_model_can_do() {
+    let models = r#"{"data":[
+      {"type":"model","id":"claude-opus-5","display_name":"Claude Opus 5","created_at":"2026-07-24T00:00:00Z",
+       "max_input_tokens":1000000,"max_tokens":128000,
+       "capabilities":{"batch":{"supported":true},
+         "context_management":{"clear_thinking_20251015":{"supported":true},"clear_tool_uses_20250919":{"supported":true},"compact_20260112":{"supported":true},"supported":true},
+         "thinking":{"supported":true,"types":{"adaptive":{"supported":true},"enabled":{"supported":false}}}}},
+      {"type":"model","id":"claude-haiku-4-5","display_name":"Claude Haiku 4.5",
+       "max_input_tokens":200000,"max_tokens":64000,
+       "capabilities":{"context_management":{"clear_tool_uses_20250919":{"supported":true},"compact_20260112":null,"supported":true},
+         "thinking":{"supported":true,"types":{"adaptive":{"supported":false},"enabled":{"supported":true}}}}},
+      {"type":"model","id":"claude-legacy","display_name":"Legacy","capabilities":null,"max_input_tokens":null}],
+      "has_more":false}"#;
+    let mock = Mock::start(vec![Reply::status(
+        200,
+        &[("content-type", "application/json")],
+        models,
+    )])
+    .await;
+    let p = provider(&mock, |_| {});
+    let listed = Provider::models(&p).await.unwrap();
+    let limits: Vec<_> = listed.iter().map(|m| m.limits).collect();
+    assert_eq!(limits[0].max_input_tokens, Some(1_000_000));
+    assert_eq!(limits[0].max_tokens, Some(128_000));
+    assert_eq!(
+        (
+            limits[0].thinking_budget,
+            limits[0].thinking_adaptive,
+            limits[0].compaction
+        ),
+        (Some(false), Some(true), Some(true))
+    );
+    assert_eq!(
+        limits[0].summary(),
+        "1M in · 128k out · adaptive thinking only · compaction"
+    );
+    assert_eq!(limits[1].compaction, Some(false));
+    assert_eq!(limits[1].clearing, Some(true));
+    assert_eq!(limits[1].summary(), "200k in · 64k out · budget thinking");
+    assert_eq!(limits[2], memdeck::provider::ModelLimits::default());
 }
