@@ -68,6 +68,9 @@ pub enum AgentEvent {
     ToolFinished { id: String, result: ToolResult },
     /// A memory write of this turn landed: what it changed (for the turn's receipt).
     MemoryChanged(receipt::Change),
+    /// The conversation so far was summarised on the client (the compact preset on a backend
+    /// that does not compact itself); the summary call's usage.
+    Compacted { summary: String, usage: Value },
     /// The memory index this turn's requests carry: files listed, files in the store, bytes.
     MemoryIndex {
         listed: usize,
@@ -193,21 +196,16 @@ async fn run_turn(
     store: &Arc<dyn MemoryStore>,
     persona: &Persona,
     options: &TurnOptions,
-    turn: Turn<'_>,
+    mut turn: Turn<'_>,
 ) -> Result<TurnSummary, TurnError> {
+    begin(provider, persona, options, &mut turn).await;
     let Turn {
         conversation,
-        user_text,
         cancel,
         on_event,
+        ..
     } = turn;
-    let content = match options.note.as_deref() {
-        Some(note) => json!([{"type": "text", "text": note}, {"type": "text", "text": user_text}]),
-        None => json!(user_text),
-    };
-    conversation
-        .messages
-        .push(json!({"role": "user", "content": content}));
+    let server_compacts = provider.compacts();
     let system = system_prompt(persona, options.instructions.as_deref());
     let memory_index = match options.memory_index {
         Some(limits) => memory_index(store, limits, on_event).await,
@@ -224,6 +222,11 @@ async fn run_turn(
         }
         calls += 1;
         let messages = request_messages(conversation, options.context_editing);
+        // A backend that does not compact gets no compaction edit (it is done above).
+        let context_editing = match options.context_editing {
+            ContextEditing::Compact { .. } if !server_compacts => ContextEditing::Off,
+            other => other,
+        };
         let request = Request {
             persona: persona.name.clone(),
             model: options.model.clone(),
@@ -233,7 +236,7 @@ async fn run_turn(
             messages,
             max_tokens: options.max_tokens,
             thinking: options.thinking,
-            context_editing: options.context_editing,
+            context_editing,
         };
         let (acc, failure) = stream_call(provider, &request, cancel, on_event).await;
         if let Some(error) = failure {
@@ -352,6 +355,101 @@ async fn stream_call(
     } else {
         (acc, Some(ProviderError::Interrupted))
     }
+}
+
+/// A turn's start: the conversation summarised first when the compact preset's trigger is
+/// passed on a backend that does not compact itself; then the person's message (after the
+/// note for the model, if any).
+async fn begin(
+    provider: &dyn Provider,
+    persona: &Persona,
+    options: &TurnOptions,
+    turn: &mut Turn<'_>,
+) {
+    if let ContextEditing::Compact { trigger } = options.context_editing
+        && !provider.compacts()
+        && turn.conversation.last_prompt >= u64::from(trigger)
+        && turn.conversation.messages.len() > 2
+    {
+        compact_here(
+            provider,
+            persona,
+            turn.conversation,
+            turn.cancel,
+            turn.on_event,
+        )
+        .await;
+    }
+    let content = match options.note.as_deref() {
+        Some(note) => json!([
+            {"type": "text", "text": note},
+            {"type": "text", "text": turn.user_text}
+        ]),
+        None => json!(turn.user_text),
+    };
+    turn.conversation
+        .messages
+        .push(json!({"role": "user", "content": content}));
+}
+
+/// How the client-side summary call's system prompt begins (the demo model knows it by this).
+pub const SUMMARY_PROMPT_START: &str = "You summarise a conversation";
+
+/// Client-side compaction: ask the model for a summary of the conversation so far and go on
+/// from it (the summary as the first message, acknowledged), as the server-side edit does.
+/// When the summary call fails the conversation is left whole.
+async fn compact_here(
+    provider: &dyn Provider,
+    persona: &Persona,
+    conversation: &mut Conversation,
+    cancel: &CancellationToken,
+    on_event: &mut (dyn FnMut(AgentEvent) + Send),
+) {
+    let mut messages = conversation.messages.clone();
+    messages.push(json!({"role": "user", "content": "(memdeck: write the summary now.)"}));
+    let request = Request {
+        persona: persona.name.clone(),
+        model: None,
+        system: format!(
+            "{SUMMARY_PROMPT_START} between {name} and Claude so that it can go on from the \
+             summary alone: who said what, the facts and decisions, which memory files were \
+             read or written, and what is still open. Wrap it in <summary></summary>.",
+            name = persona.name
+        ),
+        memory_index: None,
+        tools: false,
+        messages,
+        max_tokens: 2048,
+        thinking: Thinking::Off,
+        context_editing: ContextEditing::Off,
+    };
+    let (acc, failure) = stream_call(provider, &request, cancel, &mut |_| {}).await;
+    let Some(message) = acc.message().filter(|_| failure.is_none()) else {
+        tracing::warn!("client-side compaction skipped: {failure:?}");
+        return;
+    };
+    let summary: String = message["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["text"].as_str())
+        .collect();
+    if summary.trim().is_empty() {
+        return;
+    }
+    conversation.messages = vec![
+        json!({"role": "user", "content": [{"type": "text", "text": format!(
+            "(memdeck: the conversation so far, summarised to save context:)\n\n{}",
+            summary.trim()
+        )}]}),
+        json!({"role": "assistant", "content": [{"type": "text", "text": "Understood: I will go on from this summary."}]}),
+    ];
+    conversation.last_prompt = 0;
+    conversation.asked_to_save = false;
+    on_event(AgentEvent::Compacted {
+        summary: summary.trim().to_owned(),
+        usage: message["usage"].clone(),
+    });
 }
 
 /// The messages of the next request: the conversation, and when compaction is near (and the

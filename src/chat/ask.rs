@@ -195,6 +195,10 @@ impl Printer<'_> {
                 }
             }
             AgentEvent::ToolStarted { .. } | AgentEvent::MemoryChanged(_) => {}
+            AgentEvent::Compacted { summary, usage } => {
+                let line = json!({"type": "compacted", "summary": summary, "usage": usage});
+                let _ = writeln!(self.out, "{line}");
+            }
             AgentEvent::MemoryIndex {
                 listed,
                 total,
@@ -275,6 +279,14 @@ impl Printer<'_> {
                 } else {
                     let _ = writeln!(self.out, "ok");
                 }
+            }
+            AgentEvent::Compacted { summary, .. } => {
+                let _ = writeln!(
+                    self.notes,
+                    "memdeck: the conversation so far was summarised ({} characters) to save \
+                     context",
+                    summary.chars().count()
+                );
             }
             AgentEvent::Stream(_)
             | AgentEvent::MemoryIndex { .. }

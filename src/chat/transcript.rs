@@ -395,6 +395,17 @@ impl Transcript {
                 bytes: *bytes,
             }),
             AgentEvent::MemoryChanged(change) => self.turn_changes.push(change.clone()),
+            AgentEvent::Compacted { summary, usage } => {
+                let n = |k: &str| usage[k].as_u64().unwrap_or(0);
+                self.compactions += 1;
+                self.compaction_tokens += n("input_tokens") + n("output_tokens");
+                self.total_input += n("input_tokens");
+                self.total_output += n("output_tokens");
+                self.push(Item::Compaction {
+                    summary: summary.clone(),
+                    streaming: false,
+                });
+            }
             AgentEvent::ToolFinished { id, result } => {
                 let first = result.content.lines().next().unwrap_or_default().to_owned();
                 let status = if result.is_error {

@@ -141,6 +141,10 @@ impl Anthropic {
 }
 
 impl Provider for Anthropic {
+    fn compacts(&self) -> bool {
+        true
+    }
+
     fn label(&self) -> String {
         format!("Anthropic {}", self.config.model)
     }

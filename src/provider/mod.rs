@@ -236,6 +236,12 @@ pub trait Provider: Send + Sync {
 
     /// The models to pick from (for the model picker).
     fn models(&self) -> ModelList<'_>;
+
+    /// Whether the backend compacts a long conversation itself (`compact_20260112`); when it
+    /// does not, the compact preset summarises on the client (see `chat::agent`).
+    fn compacts(&self) -> bool {
+        false
+    }
 }
 
 /// Why a model request failed.

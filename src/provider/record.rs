@@ -232,6 +232,10 @@ impl Drop for Pending {
 }
 
 impl Provider for Recorder {
+    fn compacts(&self) -> bool {
+        self.inner.compacts()
+    }
+
     fn label(&self) -> String {
         format!(
             "{}, recording to {}",

@@ -261,3 +261,59 @@ fn a_failing_network_is_said_once() {
     assert_eq!(said.matches("Connection refused").count(), 1, "{said}");
     assert!(matches!(transcript.items.last(), Some(Item::Error { .. })));
 }
+
+/// The compact preset on a backend that does not compact itself (here the demo model): past
+/// the trigger the next turn first summarises the conversation on the client; the chat shows
+/// the summary as a compaction card, the conversation goes on from it, and memory still
+/// answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compact_preset_summarises_on_the_client_where_the_backend_does_not() {
+    let t = tmp();
+    let agent = agent(&t, ContextEditing::Compact { trigger: 600 });
+    let mut transcript = Transcript::default();
+    let mut conversation = Conversation::default();
+    for text in [
+        "Our customer Initech runs 7 plants and wants SSO by June.",
+        "Initech's budget is $300K.",
+        "What do we know about Initech?",
+    ] {
+        transcript.push_user(text);
+        let r = agent
+            .run_turn(
+                &mut conversation,
+                text,
+                &CancellationToken::new(),
+                &mut |e| transcript.on_event(&e, Instant::now()),
+            )
+            .await;
+        transcript.on_turn_end(r.as_ref().map(|_| ()));
+        r.unwrap();
+    }
+    let summary = transcript
+        .items
+        .iter()
+        .find_map(|i| match i {
+            Item::Compaction { summary, .. } => Some(summary.clone()),
+            _ => None,
+        })
+        .expect("a compaction card");
+    assert!(
+        summary.starts_with("<summary>\nAlice and Claude talked about:"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("- Our customer Initech runs 7 plants"),
+        "{summary}"
+    );
+    assert!(summary.contains("/memories/initech.md"), "{summary}");
+    assert!(transcript.compactions >= 1);
+    assert!(
+        conversation.messages[0]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("(memdeck: the conversation so far, summarised")
+    );
+    memdeck::chat::agent::check_history(&conversation.messages).unwrap();
+    let answer = conversation.messages.last().unwrap()["content"].to_string();
+    assert!(answer.contains("$300K"), "{answer}");
+}

@@ -15,6 +15,7 @@ mod compose;
 mod extract;
 pub mod facts;
 mod plan;
+mod summary;
 pub mod words;
 
 use std::time::Duration;
@@ -56,16 +57,14 @@ impl Provider for Demo {
     }
 
     fn stream(&self, request: &Request, cancel: CancellationToken) -> EventStream {
-        let planned = if request
-            .system
-            .starts_with(crate::chat::extract::PROMPT_START)
-        {
-            Plan {
-                blocks: vec![PlannedBlock::Text(extract::answer(
-                    &request.system,
-                    &request.messages,
-                ))],
-            }
+        let system = &request.system;
+        let text = |answer: String| Plan {
+            blocks: vec![PlannedBlock::Text(answer)],
+        };
+        let planned = if system.starts_with(crate::chat::extract::PROMPT_START) {
+            text(extract::answer(system, &request.messages))
+        } else if system.starts_with(crate::chat::agent::SUMMARY_PROMPT_START) {
+            text(summary::answer(system, &request.messages))
         } else {
             plan(request)
         };
