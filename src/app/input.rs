@@ -269,6 +269,7 @@ impl App {
             Intent::DismissProposal => return self.settle_proposal(false),
             Intent::CycleExtract => self.cycle_extract(),
             Intent::Consolidate => {
+                self.changes_since_consolidation = 0;
                 self.dialog = Some(Dialog::Consolidate(ConsolidateView::default()));
                 return vec![Effect::Memory(MemoryJob::Consolidate)];
             }

@@ -124,6 +124,10 @@ pub struct App {
     pub configured_context_editing: ContextEditing,
     /// Extraction after answers for tabs that did not switch their own (Alt+M).
     pub extract: Extract,
+    /// Changes to the store after which consolidating is suggested (0: never), and how many
+    /// came since it was last suggested or opened.
+    pub consolidate_after: u64,
+    pub changes_since_consolidation: u64,
     /// The configured `max_tokens` and thinking, fitted to each tab's model at send.
     pub turn_defaults: (u32, crate::provider::Thinking),
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
@@ -170,6 +174,8 @@ impl App {
             configured_context_editing: ContextEditing::Off,
             extract: Extract::Off,
             turn_defaults: (4096, crate::provider::Thinking::Off),
+            consolidate_after: 0,
+            changes_since_consolidation: 0,
             keymap: keymap::Keymap::default(),
             hint: ratatui::style::Style::new().fg(ratatui::style::Color::DarkGray),
             store_trouble: None,

@@ -182,6 +182,19 @@ impl App {
         for tab in &mut self.tabs {
             tab.note_change(change);
         }
+        self.changes_since_consolidation += 1;
+        if self.consolidate_after > 0 && self.changes_since_consolidation == self.consolidate_after
+        {
+            let key = self.keymap.label(Intent::Consolidate);
+            self.notify(
+                format!(
+                    "{} changes to memory since it was last tidied: {key} proposes a \
+                     consolidation (duplicates merged, contradicted facts dropped)",
+                    self.consolidate_after
+                ),
+                false,
+            );
+        }
         self.panel.flashes.insert(change.path.clone(), self.now);
         let open_moved = match &change.kind {
             ChangeKind::Renamed { from } => {

@@ -224,6 +224,8 @@ pub struct Config {
     pub extract: crate::chat::extract::Extract,
     /// The model extraction asks (`None`: the cheap default of the backend).
     pub extract_model: Option<String>,
+    /// Changes to the store after which the app suggests consolidating (0: never).
+    pub consolidate_after: u64,
     pub personas: Vec<Persona>,
     pub memory: MemoryConfig,
     pub log_file: Option<PathBuf>,

@@ -94,6 +94,7 @@ struct TurnPart {
     instructions: Option<String>,
     extract: crate::chat::extract::Extract,
     extract_model: Option<String>,
+    consolidate_after: u64,
 }
 
 /// The demo's files.
@@ -215,6 +216,7 @@ impl Resolver<'_> {
             instructions: t.instructions,
             extract: t.extract,
             extract_model: t.extract_model,
+            consolidate_after: t.consolidate_after,
             personas,
             memory,
             log_file,
@@ -464,7 +466,16 @@ impl Resolver<'_> {
                 None => "(not set: claude-haiku-4-5 on the Anthropic API and Bedrock, else the chat's model)".to_owned(),
             },
         )?;
+        let consolidate_after = self.value(
+            &key("consolidate_after", "", &["MEMDECK_CONSOLIDATE_AFTER"]),
+            None,
+            |c| c.consolidate_after.as_ref(),
+            200,
+            |t| number(t, 0, 1_000_000),
+            u64::to_string,
+        )?;
         Ok(TurnPart {
+            consolidate_after,
             max_tokens,
             max_calls,
             idle_timeout,

@@ -105,6 +105,7 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
         app.set_context_editing(config.context_editing);
         app.extract = config.extract;
         app.turn_defaults = (config.max_tokens, config.thinking);
+        app.consolidate_after = config.consolidate_after;
         app.pricing = config.pricing();
         app.keymap = prefs.keymap.clone();
         app.set_hint_style(prefs.theme.dim);

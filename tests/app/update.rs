@@ -1860,3 +1860,36 @@ fn a_picked_model_s_limits_fit_the_turn_and_old_thinking_goes() {
         "{effects:?}"
     );
 }
+
+/// Past `consolidate_after` changes the app suggests consolidating (once); Alt+C opens the
+/// proposal and starts the count again.
+#[test]
+fn many_changes_suggest_consolidating() {
+    let mut app = app(160, 48);
+    app.consolidate_after = 3;
+    let change = |i: usize| {
+        Action::Memory(MemoryEvent::Changed(MemoryChange {
+            path: format!("/memories/n{i}.md"),
+            kind: ChangeKind::Created,
+            actor: "John".into(),
+            version: None,
+            is_dir: false,
+        }))
+    };
+    app.update(change(1));
+    app.update(change(2));
+    assert!(app.notice.is_none());
+    app.update(change(3));
+    let notice = app.notice.as_ref().unwrap().text.clone();
+    assert!(
+        notice.starts_with("3 changes to memory since it was last tidied: Alt+C proposes"),
+        "{notice}"
+    );
+    app.notice = None;
+    app.update(change(4));
+    assert!(app.notice.is_none(), "said once");
+    let effects = app.update(alt(KeyCode::Char('c')));
+    assert_eq!(effects, [Effect::Memory(MemoryJob::Consolidate)]);
+    assert!(matches!(app.dialog, Some(Dialog::Consolidate(_))));
+    assert_eq!(app.changes_since_consolidation, 0);
+}
