@@ -443,6 +443,27 @@ impl Resolver<'_> {
                 None => "(none: the memory-protocol prompt alone)".to_owned(),
             },
         )?;
+        let (extract, extract_model, consolidate_after) = self.memory_care()?;
+        Ok(TurnPart {
+            max_tokens,
+            max_calls,
+            idle_timeout,
+            thinking,
+            context_editing,
+            demo_speed,
+            instructions,
+            extract,
+            extract_model,
+            consolidate_after,
+        })
+    }
+
+    /// What memdeck does for memory around turns: extraction after answers (and its model),
+    /// and when to suggest consolidating.
+    fn memory_care(
+        &mut self,
+    ) -> Result<(crate::chat::extract::Extract, Option<String>, u64), ConfigError> {
+        let f = self.flags;
         let extract = self.value(
             &key("extract", "--extract", &["MEMDECK_EXTRACT"]),
             f.extract
@@ -474,18 +495,7 @@ impl Resolver<'_> {
             |t| number(t, 0, 1_000_000),
             u64::to_string,
         )?;
-        Ok(TurnPart {
-            consolidate_after,
-            max_tokens,
-            max_calls,
-            idle_timeout,
-            thinking,
-            context_editing,
-            demo_speed,
-            instructions,
-            extract,
-            extract_model,
-        })
+        Ok((extract, extract_model, consolidate_after))
     }
 
     /// The session to continue and where sessions are kept.
