@@ -120,8 +120,23 @@ fn plan_turn(request: &Request) -> Plan {
             };
         }
     };
+    let from_index = listing.is_none();
     let ctx = Context::new(&prompt, &person, files, &earlier);
     let work = ctx.work();
+    // The index is as of the turn's start: another tab may be writing what this message asks
+    // about right now. Finding nothing to read, a careful model looks at the directory itself.
+    if from_index && work.reads.is_empty() && !matches!(ctx.intent, Intent::Remember) {
+        return Plan {
+            blocks: vec![
+                PlannedBlock::Text(
+                    "The memory index has nothing for this yet; let me look at the shared \
+                     memory itself."
+                        .to_owned(),
+                ),
+                PlannedBlock::Tool(json!({"command": "view", "path": "/memories"})),
+            ],
+        };
+    }
     // Read what is needed, one file per call, as a careful model would.
     for path in &work.reads {
         let viewed = done
