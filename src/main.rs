@@ -477,12 +477,7 @@ fn run_index(config: &Config, store: &dyn MemoryStore, json: bool) -> Result<Exi
         );
     }
     let index = memory::index::build(store, limits, memdeck::clock::now_ms())?;
-    let mode = if json {
-        memdeck::safe::Mode::Json
-    } else {
-        memdeck::safe::Mode::Text
-    };
-    let mut out = memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode);
+    let mut out = safe_out(json);
     let printed = if json {
         index.entries.iter().try_for_each(|entry| {
             let line = serde_json::json!({
@@ -500,6 +495,16 @@ fn run_index(config: &Config, store: &dyn MemoryStore, json: bool) -> Result<Exi
     };
     printed.map_err(|e| Failure::new(1, format!("cannot write the index: {e}")))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Standard output made safe: JSON lines escaped, or text with control characters shown.
+fn safe_out(json: bool) -> memdeck::safe::SafeWriter<std::io::StdoutLock<'static>> {
+    let mode = if json {
+        memdeck::safe::Mode::Json
+    } else {
+        memdeck::safe::Mode::Text
+    };
+    memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode)
 }
 
 /// `memdeck memory exec`: one tool call, printed as the model would receive it.
@@ -525,12 +530,7 @@ fn run_exec(
         )
     })?;
     let result = memory::execute(store, &value, actor);
-    let mode = if json {
-        memdeck::safe::Mode::Json
-    } else {
-        memdeck::safe::Mode::Text
-    };
-    let mut out = memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode);
+    let mut out = safe_out(json);
     let printed = if json {
         serde_json::to_string(&result)
             .map_err(std::io::Error::other)
@@ -561,12 +561,7 @@ fn run_memory(
         MemoryCommand::Log { path, json } => {
             let path = path.as_deref().map(parse_path).transpose()?;
             let entries = store.history(path.as_ref())?;
-            let mode = if *json {
-                memdeck::safe::Mode::Json
-            } else {
-                memdeck::safe::Mode::Text
-            };
-            let mut out = memdeck::safe::SafeWriter::new(std::io::stdout().lock(), mode);
+            let mut out = safe_out(*json);
             if entries.is_empty() && !*json {
                 let what = path.map_or_else(|| "the store".to_owned(), |p| p.to_string());
                 errln!("no history yet for {what}");

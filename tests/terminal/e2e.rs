@@ -174,12 +174,7 @@ fn changes_made_outside_the_app_show_in_the_panel() {
 fn the_seed_story_in_three_tabs() {
     let tmp = tempfile::tempdir().unwrap();
     let memories = tmp.path().join("memories");
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(tmp.path(), 0)
-    );
-    let tmux = Tmux::start(160, 48, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let tmux = instant_app(tmp.path());
 
     tmux.text("I'm Alice from TechCorp. We're working with ACME Corp on a cloud migration project. Budget is $500K, timeline is 9 months, they need to migrate 50 applications, mostly Java with Oracle databases.");
     tmux.keys(&["Enter"]);
@@ -286,12 +281,7 @@ fn speaker_notes_go_to_the_presenters_file() {
 fn a_turn_s_receipt_shows_its_changes_and_u_undoes_them() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("memories/globex.md");
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(tmp.path(), 0)
-    );
-    let tmux = Tmux::start(160, 48, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let tmux = instant_app(tmp.path());
     tmux.text("Our customer Globex runs 12 stores.");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the first receipt", |s| {
@@ -336,12 +326,7 @@ fn a_turn_s_receipt_shows_its_changes_and_u_undoes_them() {
 #[test]
 fn another_tab_s_change_is_told_with_the_next_message() {
     let tmp = tempfile::tempdir().unwrap();
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(tmp.path(), 0)
-    );
-    let tmux = Tmux::start(160, 48, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let tmux = instant_app(tmp.path());
     tmux.text("Our customer Initech runs 7 plants.");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Alice's file", |s| {
@@ -373,12 +358,7 @@ fn another_tab_s_change_is_told_with_the_next_message() {
 #[test]
 fn extraction_cards_are_kept_or_dismissed() {
     let tmp = tempfile::tempdir().unwrap();
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(tmp.path(), 0)
-    );
-    let tmux = Tmux::start(160, 48, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let tmux = instant_app(tmp.path());
     tmux.keys(&["M-m"]);
     tmux.wait_for("extraction on", |s| s.contains("extraction on for Alice"));
     tmux.text("I'm Alice from TechCorp and I lead discovery. I prefer short bullet lists.");
@@ -443,12 +423,7 @@ fn consolidation_is_proposed_applied_and_undone_in_the_app() {
         "John",
         r##"{"command":"create","path":"/memories/customers/Acme.md","file_text":"# ACME\n\n- Contact: Dana (CTO)\n"}"##,
     );
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(tmp.path(), 0)
-    );
-    let tmux = Tmux::start(160, 48, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let tmux = instant_app(tmp.path());
     tmux.keys(&["M-c"]);
     tmux.wait_for("the proposal", |s| {
         s.contains("Proposed: 1 file tidied, 1 merged away.")
@@ -475,4 +450,12 @@ fn consolidation_is_proposed_applied_and_undone_in_the_app() {
         "the other file back",
         |t| t.contains("Contact: Dana"),
     );
+}
+
+/// The app on the demo model at full speed in a 160×48 pane, its first screen up.
+fn instant_app(dir: &std::path::Path) -> Tmux {
+    let command = format!("{}; echo memdeck exited $?; sleep 30", memdeck(dir, 0));
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux
 }
