@@ -309,18 +309,17 @@ async fn memory_index(
         index::build(store.as_ref(), limits, crate::clock::now_ms())
     })
     .await;
-    match built {
-        Ok(Ok(index)) => {
+    match built
+        .map_err(|e| e.to_string())
+        .and_then(|b| b.map_err(|e| e.to_string()))
+    {
+        Ok(index) => {
             on_event(AgentEvent::MemoryIndex {
                 listed: index.entries.len(),
                 total: index.total,
                 bytes: index.text.len(),
             });
             Some(index.text)
-        }
-        Ok(Err(e)) => {
-            tracing::warn!("no memory index for this turn: {e}");
-            None
         }
         Err(e) => {
             tracing::warn!("no memory index for this turn: {e}");
@@ -371,14 +370,8 @@ async fn begin(
         && turn.conversation.last_prompt >= u64::from(trigger)
         && turn.conversation.messages.len() > 2
     {
-        compact_here(
-            provider,
-            persona,
-            turn.conversation,
-            turn.cancel,
-            turn.on_event,
-        )
-        .await;
+        let who = (persona, options.model.clone());
+        compact_here(provider, who, turn.conversation, turn.cancel, turn.on_event).await;
     }
     let content = match options.note.as_deref() {
         Some(note) => json!([
@@ -400,7 +393,7 @@ pub const SUMMARY_PROMPT_START: &str = "You summarise a conversation";
 /// When the summary call fails the conversation is left whole.
 async fn compact_here(
     provider: &dyn Provider,
-    persona: &Persona,
+    (persona, model): (&Persona, Option<String>),
     conversation: &mut Conversation,
     cancel: &CancellationToken,
     on_event: &mut (dyn FnMut(AgentEvent) + Send),
@@ -409,7 +402,7 @@ async fn compact_here(
     messages.push(json!({"role": "user", "content": "(memdeck: write the summary now.)"}));
     let request = Request {
         persona: persona.name.clone(),
-        model: None,
+        model,
         system: format!(
             "{SUMMARY_PROMPT_START} between {name} and Claude so that it can go on from the \
              summary alone: who said what, the facts and decisions, which memory files were \

@@ -94,8 +94,10 @@ pub fn build(
         .entries
         .iter()
         .filter(|e| e.kind == NodeKind::File)
-        .map(|e| {
-            let path = format!("/memories/{}", e.relative);
+        .map(|e| format!("/memories/{}", e.relative))
+        // A name the model could not use (shown escaped in listings) is not offered.
+        .filter(|path| MemPath::parse(path).is_ok())
+        .map(|path| {
             let s = stats.get(&path);
             (path, s)
         })
@@ -111,18 +113,20 @@ pub fn build(
     let total = files.len();
     let mut entries = Vec::new();
     let mut lines = Vec::new();
-    // The header is written last (it names the count), so room is kept for its longest form.
-    let mut budget = options
-        .max_bytes
-        .saturating_sub(header(total, total).len() + FOOTER.len() + 16);
+    // The header is written last (it names the count), so room is kept for its longer form,
+    // the one that says some files are left out.
+    let longest = header(total, total)
+        .len()
+        .max(header(total, total + 1).len());
+    let mut budget = options.max_bytes.saturating_sub(longest + FOOTER.len());
     for (path, s) in files {
         if entries.len() == options.max_lines {
             break;
         }
-        let Ok(parsed) = MemPath::parse(&path) else {
-            continue;
-        };
-        let (kind, description) = match store.read(&parsed) {
+        let (kind, description) = match MemPath::parse(&path)
+            .map_err(StoreError::from)
+            .and_then(|p| store.read(&p))
+        {
             Ok(file) => (
                 front::of(&file.text).and_then(|h| h.kind),
                 front::describe(&file.text),

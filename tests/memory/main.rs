@@ -9,6 +9,7 @@ mod support;
 mod conformance;
 mod history;
 mod hostile;
+mod index;
 mod model;
 mod processes;
 mod receipts;
