@@ -413,13 +413,10 @@ fn run_consolidate(store: &dyn MemoryStore, apply: bool, undo: bool) -> Result<E
             write(&mut out, "no consolidation to undo")?;
             return Ok(ExitCode::SUCCESS);
         }
-        let undone = memory::receipt::undo(store, &changes, "cli");
-        write(&mut out, &undone.summary(changes.len()))?;
-        return Ok(if undone.left.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        });
+        let undone =
+            consolidate::undo(store, &changes, "cli").map_err(|why| Failure::new(1, why))?;
+        write(&mut out, &undone)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let plan = consolidate::propose(store)?;
     if plan.is_empty() {
@@ -442,28 +439,22 @@ fn run_consolidate(store: &dyn MemoryStore, apply: bool, undo: bool) -> Result<E
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (done, stopped) = consolidate::apply(store, &plan);
+    let (_, stopped) = consolidate::apply(store, &plan);
     match stopped {
         None => {
             write(
                 &mut out,
                 &format!(
-                    "applied: {} as \"{}\" (memdeck memory consolidate --undo takes it back)",
+                    "applied as one operation: {} as \"{}\" (memdeck memory consolidate --undo \
+                     takes it back)",
                     plan.summary(),
                     consolidate::ACTOR
                 ),
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(why) => Err(Failure::new(
-            1,
-            format!(
-                "stopped after {} of {} files: {why}",
-                done.len(),
-                plan.steps.len()
-            ),
-        )
-        .hint("run memdeck memory consolidate again to see a fresh proposal, or --undo")),
+        Some(why) => Err(Failure::new(1, why)
+            .hint("run memdeck memory consolidate again to see a fresh proposal")),
     }
 }
 
@@ -1117,8 +1108,14 @@ fn format_operation(op: &[memory::HistoryEntry]) -> Vec<String> {
     };
     let line = if entry.group == Some(entry.seq) {
         let n = members.len();
+        // A batch names the whole store; a folder operation its folder.
+        let what = if entry.path == "/memories" {
+            "several files"
+        } else {
+            "folder"
+        };
         format!(
-            "#{:<5} {}  {:<10} {:<11} {}  (folder, {n} file{})",
+            "#{:<5} {}  {:<10} {:<11} {}  ({what}, {n} file{})",
             entry.seq,
             format_utc(entry.ts_ms),
             entry.actor,

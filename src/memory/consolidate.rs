@@ -5,13 +5,15 @@
 //! the later one. Across files, files that are the same memory (the same name in different
 //! folders or spellings, or the same text) are merged into one and the others removed. Code
 //! blocks and front matter are left as they are. Nothing is written until the plan is applied;
-//! applying writes each file only while it still holds the version the plan was made from, as
-//! one actor, so the whole run can be undone (see [`super::receipt`]).
+//! it is applied as one operation (one history entry heading one per file), only when every
+//! file still holds the version the plan was made from, and undone as one the same way.
 
 use std::collections::{BTreeMap, HashSet};
 
 use super::receipt::{self, Change};
-use super::{Expect, MemPath, MemoryStore, NodeKind, StoreError, Version, WriteCtx, front};
+use super::{
+    BatchOp, Expect, MemPath, MemoryStore, NodeKind, StoreError, Version, WriteCtx, front,
+};
 
 /// Who consolidation writes as.
 pub const ACTOR: &str = "consolidation";
@@ -282,58 +284,100 @@ pub fn propose(store: &dyn MemoryStore) -> Result<Plan, StoreError> {
     Ok(Plan { steps })
 }
 
-/// Apply `plan`: each file written (or removed) only while it still holds the version the plan
-/// was made from. Stops at the first file that changed since; returns what was done (for
-/// undo) and, when it stopped, why.
+/// Apply `plan` as one operation (one history entry heading one per file): written only when
+/// every file still holds the version the plan was made from, else nothing is. Returns what
+/// was done (for the receipt and undo) and, when nothing was, why.
 pub fn apply(store: &dyn MemoryStore, plan: &Plan) -> (Vec<Change>, Option<String>) {
-    let ctx = WriteCtx::new(ACTOR, OP);
-    let mut done = Vec::new();
-    for step in &plan.steps {
-        let outcome = (|| {
-            let path = MemPath::parse(&step.path).map_err(|e| e.to_string())?;
-            match &step.new_text {
-                Some(text) => store
-                    .save(&path, text, Expect::Version(step.old.clone()), ctx)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-                None => {
-                    let now = store.read(&path).map_err(|e| e.to_string())?;
-                    if now.version != step.old {
-                        return Err(format!("{} changed since the plan was made", step.path));
-                    }
-                    store
-                        .delete(&path, ctx)
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
+    let ops: Result<Vec<BatchOp>, String> = plan
+        .steps
+        .iter()
+        .map(|step| {
+            Ok(BatchOp {
+                path: MemPath::parse(&step.path).map_err(|e| e.to_string())?,
+                expect: Expect::Version(step.old.clone()),
+                text: step.new_text.clone(),
+            })
+        })
+        .collect();
+    let outcome = ops.and_then(|ops| {
+        store
+            .apply_batch(&ops, WriteCtx::new(ACTOR, OP))
+            .map_err(|e| match e {
+                StoreError::Conflict { path, .. } => {
+                    format!("{path} changed since the plan was made; nothing was written")
                 }
-            }
-        })();
-        if let Err(why) = outcome {
-            return (done, Some(why));
-        }
-        if let Some(change) = receipt::record_op(store, ACTOR, OP, &step.path) {
-            done.push(change);
-        }
+                other => format!("{other}; nothing was written"),
+            })
+    });
+    match outcome {
+        Ok(()) => (last_run(store).unwrap_or_default(), None),
+        Err(why) => (Vec::new(), Some(why)),
     }
-    (done, None)
 }
 
-/// The changes of the newest consolidation run, for undo: the history's newest entries by
-/// [`ACTOR`] with [`OP`], back to the first entry of another kind before them.
+/// The changes of the newest consolidation: the files under the history's newest entry of
+/// [`ACTOR`] with [`OP`] that heads an operation.
 pub fn last_run(store: &dyn MemoryStore) -> Result<Vec<Change>, StoreError> {
     let entries = store.history(None)?;
-    let mut run: Vec<&super::HistoryEntry> = entries
+    let Some(head) = entries
         .iter()
         .rev()
-        .skip_while(|e| !(e.actor == ACTOR && e.op == OP))
-        .take_while(|e| e.actor == ACTOR && e.op == OP)
-        .collect();
-    run.reverse();
-    Ok(run
-        .into_iter()
-        .filter(|e| e.group.is_none_or(|g| g == e.seq))
+        .find(|e| e.actor == ACTOR && e.op == OP && e.group == Some(e.seq))
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(entries
+        .iter()
+        .filter(|e| e.group == Some(head.seq) && e.seq != head.seq)
         .filter_map(|e| receipt::change_of(store, e))
         .collect())
+}
+
+/// Undo `changes` (a consolidation's) as one operation, as `actor`: every file put back only
+/// when all still hold what the consolidation left, else nothing is. Says what happened.
+pub fn undo(store: &dyn MemoryStore, changes: &[Change], actor: &str) -> Result<String, String> {
+    let mut ops = Vec::with_capacity(changes.len());
+    for change in changes {
+        let path = MemPath::parse(&change.path).map_err(|e| e.to_string())?;
+        let text = |v: &Option<Version>| -> Result<String, String> {
+            let v = v.as_ref().ok_or("no earlier version")?;
+            store
+                .version_text(&path, v)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("the history no longer holds the earlier {}", change.path))
+        };
+        ops.push(match (&change.old, &change.new) {
+            (Some(_), Some(new)) => BatchOp {
+                expect: Expect::Version(new.clone()),
+                text: Some(text(&change.old)?),
+                path,
+            },
+            (Some(_), None) => BatchOp {
+                expect: Expect::Absent,
+                text: Some(text(&change.old)?),
+                path,
+            },
+            (None, Some(new)) => BatchOp {
+                expect: Expect::Version(new.clone()),
+                text: None,
+                path,
+            },
+            (None, None) => continue,
+        });
+    }
+    store
+        .apply_batch(&ops, WriteCtx::new(actor, "undo"))
+        .map_err(|e| match e {
+            StoreError::Conflict { path, .. } | StoreError::Exists(path) => {
+                format!("{path} changed since the consolidation; nothing was undone")
+            }
+            other => format!("{other}; nothing was undone"),
+        })?;
+    Ok(format!(
+        "undid the consolidation: {} file{} as they were",
+        ops.len(),
+        if ops.len() == 1 { "" } else { "s" }
+    ))
 }
 
 #[cfg(test)]

@@ -125,6 +125,15 @@ pub enum Expect {
     Version(Version),
 }
 
+/// One file of a batch ([`MemoryStore::apply_batch`]): its new text, or `None` to remove it,
+/// under a precondition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchOp {
+    pub path: MemPath,
+    pub expect: Expect,
+    pub text: Option<String>,
+}
+
 /// A text file read from the store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileText {
@@ -333,6 +342,11 @@ pub trait MemoryStore: Send + Sync {
         version: Option<&str>,
         ctx: WriteCtx<'_>,
     ) -> Result<Version, StoreError>;
+
+    /// Write (or remove) several files as one operation: every precondition is checked first
+    /// and nothing is written when one fails; the history gets one entry for the whole store
+    /// (`/memories`) heading one per file, kept and listed as one (consolidation and its undo).
+    fn apply_batch(&self, ops: &[BatchOp], ctx: WriteCtx<'_>) -> Result<(), StoreError>;
 
     /// Bring back the files of the folder `folder` (each below it, at a version the history
     /// holds) as one operation: one history entry for the folder, carrying one per file (see

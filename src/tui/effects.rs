@@ -479,7 +479,8 @@ fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
             MemoryEvent::Consolidated { changes, stopped }
         }
         MemoryJob::UndoConsolidation(changes) => MemoryEvent::ConsolidationUndone(
-            crate::memory::receipt::undo(store, &changes, HUMAN_ACTOR).summary(changes.len()),
+            crate::memory::consolidate::undo(store, &changes, HUMAN_ACTOR)
+                .unwrap_or_else(|why| format!("not undone: {why}")),
         ),
         MemoryJob::WriteProposal {
             tab,

@@ -526,12 +526,20 @@ fn consolidate_proposes_applies_and_undoes() {
         "- Standup at 9\n- Budget: $1.2M\n- Retro on Friday\n"
     );
     let log = String::from_utf8(memdeck(t.path(), &["memory", "log"]).stdout).unwrap();
-    assert_eq!(log.matches("consolidation").count(), 2, "{log}");
+    // One operation: the whole store's entry, the two files under it.
+    assert_eq!(log.matches("consolidation").count(), 1, "{log}");
+    assert!(
+        log.contains("consolidation consolidate /memories  (several files, 2 files)"),
+        "{log}"
+    );
     let again = String::from_utf8(memdeck(t.path(), &["memory", "consolidate"]).stdout).unwrap();
     assert!(again.starts_with("nothing to consolidate"), "{again}");
 
     let out = memdeck(t.path(), &["memory", "consolidate", "--undo"]);
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "undid 2 changes\n");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "undid the consolidation: 2 files as they were\n"
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), notes);
     assert!(t.path().join("memories/old/Team Notes.md").exists());
 }

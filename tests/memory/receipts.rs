@@ -141,17 +141,35 @@ fn consolidation_runs_and_undoes_the_same_on_both_backends() {
         let before = files(store);
         let plan = consolidate::propose(store).unwrap();
         assert_eq!(plan.summary(), "1 file tidied, 1 merged away");
-        // Someone edits the duplicate after the plan was made: applying stops there.
+        // Someone edits the duplicate after the plan was made: nothing is written.
         let stale = plan.clone();
         assert!(!execute(store, &json!({"command": "insert", "path": "/memories/crm/acme.md", "insert_line": 0, "insert_text": "- New: yes"}), "John").is_error);
+        let touched = files(store);
         let (done, stopped) = consolidate::apply(store, &stale);
-        assert_eq!(done.len(), 1);
-        assert!(stopped.unwrap().contains("changed since the plan was made"));
-        let undone = receipt::undo(store, &consolidate::last_run(store).unwrap(), "you");
-        assert_eq!(undone.undone, 1);
+        assert!(done.is_empty());
+        assert_eq!(
+            stopped.as_deref(),
+            Some("/memories/crm/acme.md changed since the plan was made; nothing was written")
+        );
+        assert_eq!(files(store), touched);
+        assert!(consolidate::last_run(store).unwrap().is_empty());
         let fresh = consolidate::propose(store).unwrap();
         let (done, stopped) = consolidate::apply(store, &fresh);
         assert_eq!((done.len(), stopped), (2, None));
+        // One operation in the history: the store's entry heading the two files'.
+        let history = store.history(None).unwrap();
+        let ours: Vec<_> = history
+            .iter()
+            .filter(|e| e.actor == "consolidation")
+            .collect();
+        assert_eq!(ours.len(), 3);
+        assert_eq!(
+            (ours[0].path.as_str(), ours[0].group),
+            ("/memories", Some(ours[0].seq))
+        );
+        assert!(ours[1..].iter().all(|e| e.group == Some(ours[0].seq)));
+        let ops = memdeck::memory::history::operations(&history);
+        assert_eq!(ops.filter(|o| o[0].actor == "consolidation").count(), 1);
         let after = files(store);
         assert_eq!(
             after["/memories/acme.md"],
@@ -160,7 +178,11 @@ fn consolidation_runs_and_undoes_the_same_on_both_backends() {
         assert!(!after.contains_key("/memories/crm/acme.md"));
         let run = consolidate::last_run(store).unwrap();
         assert_eq!(run.len(), 2);
-        assert_eq!(receipt::undo(store, &run, "you").left, Vec::<String>::new());
+        // Undone as one too, and only when nothing changed since.
+        assert_eq!(
+            consolidate::undo(store, &run, "you").unwrap(),
+            "undid the consolidation: 2 files as they were"
+        );
         let restored = files(store);
         let mut expected = before;
         expected.insert(
@@ -168,6 +190,11 @@ fn consolidation_runs_and_undoes_the_same_on_both_backends() {
             "- New: yes\n- Stores: 40\n- CTO: Dana\n".into(),
         );
         assert_eq!(restored, expected, "{}", store.describe());
+        assert!(
+            consolidate::undo(store, &run, "you")
+                .unwrap_err()
+                .contains("nothing was undone")
+        );
         results.push(after);
     }
     assert_eq!(results[0], results[1]);

@@ -441,7 +441,9 @@ fn consolidation_is_proposed_applied_and_undone_in_the_app() {
     });
     assert!(!memories.join("customers/Acme.md").exists());
     tmux.keys(&["u"]);
-    tmux.wait_for("undone", |s| s.contains("↶ undid 2 changes"));
+    tmux.wait_for("undone", |s| {
+        s.contains("↶ undid the consolidation: 2 files as they were")
+    });
     wait_for_file(&memories.join("acme.md"), "the file as it was", |t| {
         t == acme
     });

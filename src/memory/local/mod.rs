@@ -530,6 +530,10 @@ impl MemoryStore for LocalStore {
         self.inner.restore_folder(folder, files, ctx)
     }
 
+    fn apply_batch(&self, ops: &[super::BatchOp], ctx: WriteCtx<'_>) -> Result<(), StoreError> {
+        self.inner.apply_batch(ops, ctx)
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<MemoryChange> {
         self.inner.changes.subscribe()
     }

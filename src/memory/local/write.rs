@@ -876,6 +876,74 @@ impl Inner {
         Ok(todo.len())
     }
 
+    /// Several files written or removed as one operation (see
+    /// [`MemoryStore::apply_batch`](crate::memory::MemoryStore::apply_batch)): every
+    /// precondition checked under the lock, then the history's group (the whole store's entry,
+    /// then one per file), then the files. A failure midway keeps the files already written
+    /// (each is whole) and their entries; the rest are dropped when the intent settles.
+    pub(super) fn apply_batch(
+        &self,
+        ops: &[crate::memory::BatchOp],
+        ctx: WriteCtx<'_>,
+    ) -> Result<(), StoreError> {
+        for op in ops {
+            if op.path.is_root() {
+                return Err(StoreError::IsDir(op.path.clone()));
+            }
+            if let Some(text) = &op.text {
+                within_limit(&op.path, text, self.max_file_bytes)?;
+            }
+        }
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let mut locked = self.lock()?;
+        let root = self.open_root()?;
+        let todo = batch_checked(root.as_fd(), ops)?;
+        let intent = batch_intent(&mut locked.state.history, &todo, ctx)?;
+        let mut done = Vec::new();
+        let mut outcome = Ok(());
+        for (op, current) in &todo {
+            match batch_step(root.as_fd(), op, current.as_ref()) {
+                Ok(meta) => done.push((*op, current.is_some(), meta)),
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        let concluded = self.conclude(&mut locked, &intent, outcome);
+        for (op, existed, meta) in done {
+            let key = op.path.to_string();
+            let version = op.text.as_ref().map(|t| Version::of(t.as_bytes()));
+            match meta {
+                Some(meta) => {
+                    let seen = Seen {
+                        meta,
+                        version: version.clone(),
+                    };
+                    locked.state.snapshot.insert(key.clone(), seen);
+                }
+                None => {
+                    locked.state.snapshot.remove(&key);
+                }
+            }
+            let kind = match (&op.text, existed) {
+                (None, _) => ChangeKind::Deleted,
+                (Some(_), true) => ChangeKind::Modified,
+                (Some(_), false) => ChangeKind::Created,
+            };
+            self.emit(MemoryChange {
+                path: key,
+                kind,
+                actor: ctx.actor.to_owned(),
+                version,
+                is_dir: false,
+            });
+        }
+        concluded
+    }
+
     /// After a change's intent and its attempt: confirm every entry when it succeeded; when it
     /// failed, settle each against the disk (part of a folder may have changed) and return the
     /// failure.
@@ -930,6 +998,102 @@ impl Inner {
     }
 }
 
+/// A batch's files as they are now, every precondition checked (nothing is written yet).
+fn batch_checked<'a>(
+    root: BorrowedFd<'_>,
+    ops: &'a [crate::memory::BatchOp],
+) -> Result<Vec<(&'a crate::memory::BatchOp, Option<Current>)>, StoreError> {
+    let mut todo = Vec::with_capacity(ops.len());
+    for op in ops {
+        let name = op.path.name().unwrap_or_default();
+        let current = match fs::walk(root, &op.path, false, false) {
+            Ok(dir) => current_file(dir.as_fd(), name, &op.path)?,
+            Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        match (&op.expect, &current) {
+            (Expect::Absent, Some(_)) => return Err(StoreError::Exists(op.path.clone())),
+            (Expect::Version(wanted), cur) if cur.as_ref().map(|c| &c.version) != Some(wanted) => {
+                return Err(StoreError::Conflict {
+                    path: op.path.clone(),
+                    current: cur.as_ref().map(|c| c.version.clone()),
+                });
+            }
+            _ => {}
+        }
+        if op.text.is_none() && current.is_none() {
+            return Err(StoreError::NotFound(op.path.clone()));
+        }
+        if current.is_none() {
+            refuse_case_twin(root, &op.path, None)?;
+        }
+        todo.push((op, current));
+    }
+    Ok(todo)
+}
+
+/// A batch's history: the versions it replaces kept (synced), its new ones queued, and its
+/// entries (the whole store's, then one per file) appended as one group's intent.
+fn batch_intent(
+    history: &mut History,
+    todo: &[(&crate::memory::BatchOp, Option<Current>)],
+    ctx: WriteCtx<'_>,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    let keep = |e| StoreError::io("cannot keep the previous version in the history", e);
+    let entry = |path: String, old: Option<Version>, new: Option<Version>| NewEntry {
+        actor: ctx.actor.to_owned(),
+        op: ctx.op.to_owned(),
+        path,
+        new_path: None,
+        old,
+        new,
+    };
+    let mut entries = vec![entry(MemPath::root().to_string(), None, None)];
+    for (op, current) in todo {
+        if let Some(cur) = current {
+            history
+                .put_blob(&cur.bytes, &cur.version, false)
+                .map_err(keep)?;
+        }
+        let new = op.text.as_ref().map(|t| Version::of(t.as_bytes()));
+        if let (Some(text), Some(version)) = (&op.text, &new) {
+            history.defer_blob(text.as_bytes().to_vec(), version);
+        }
+        let old = current.as_ref().map(|c| c.version.clone());
+        entries.push(entry(op.path.to_string(), old, new));
+    }
+    history.sync_pack().map_err(keep)?;
+    intend(history, entries, true)
+}
+
+/// One file of a batch written (its metadata after) or removed (`None`).
+fn batch_step(
+    root: BorrowedFd<'_>,
+    op: &crate::memory::BatchOp,
+    current: Option<&Current>,
+) -> Result<Option<Meta>, StoreError> {
+    let name = op.path.name().unwrap_or_default();
+    let Some(text) = &op.text else {
+        let dir = fs::walk(root, &op.path, false, false)?;
+        fs::remove_tree(dir.as_fd(), name.as_bytes())
+            .and_then(|()| fs::sync_dir(dir.as_fd()))
+            .map_err(|e| StoreError::io(format!("cannot delete {}", op.path), e))?;
+        return Ok(None);
+    };
+    let dir = fs::walk(root, &op.path, false, true)?;
+    let mode = current.map_or(fs::FILE_MODE, |c| c.meta.mode);
+    fs::write_atomic(
+        dir.as_fd(),
+        name,
+        text.as_bytes(),
+        mode,
+        current.is_none(),
+        &mut || true,
+    )
+    .map_err(|e| StoreError::io(format!("cannot write {}", op.path), e))?;
+    Ok(fs::meta_at(dir.as_fd(), name).ok().flatten())
+}
+
 /// Append a change's intent (a folder operation's as one group).
 fn intend(
     history: &mut History,
@@ -974,6 +1138,8 @@ fn happened(root: BorrowedFd<'_>, entry: &HistoryEntry) -> bool {
         (None, None) if entry.group == Some(entry.seq) && entry.op == "restore" => {
             here(&entry.path).is_some()
         }
+        // The head of a batch (the whole store's entry): its files' entries say what happened.
+        (None, None) if entry.group == Some(entry.seq) && entry.path == "/memories" => true,
         (None, None) => here(&entry.path).is_none(),
     }
 }

@@ -173,6 +173,49 @@ for _, t in ipairs(todo) do
 end
 return out
 
+-- @batch several files written or removed as one operation: four arguments each from ARGV[7]:
+-- the path, what it must hold ('absent', 'any' or a version), the new version ('' to remove the
+-- file) and the new text. Every precondition is checked before anything is written; the history
+-- gets the whole store's entry, then one per file under it.
+local todo = {}
+for i = 7, #ARGV, 4 do
+  local p, want, new, text = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if is_dir(p) then return {'isdir', '', p} end
+  local chain, blocker = ancestors(p)
+  if blocker then return {'parentfile', blocker, p} end
+  local cur = sha_of(p)
+  if want == 'absent' then
+    if cur then return {'exists', '', p} end
+  elseif want ~= 'any' and cur ~= want then
+    return {'conflict', cur or '', p}
+  end
+  if new == '' and not cur then return {'none', '', p} end
+  table.insert(todo, {p, cur, new, text, chain})
+end
+if #todo == 0 then return {'ok'} end
+local head = record(ROOT, '', '', '', '1', true)
+for _, t in ipairs(todo) do
+  local p, cur, new, text, chain = t[1], t[2], t[3], t[4], t[5]
+  if cur then redis.call('HSETNX', blobs, cur, redis.call('HGET', content, p)) end
+  if new == '' then
+    redis.call('HDEL', content, p)
+    redis.call('HDEL', meta, p)
+    unindex(p, 'f')
+    record(p, '', cur, '', '0', head)
+  else
+    redis.call('HSET', content, p, text)
+    redis.call('HSET', meta, p, cjson.encode({sha = new, size = string.len(text), ts = tonumber(ts),
+      actor = actor, host = host}))
+    redis.call('HSET', blobs, new, text)
+    make_dirs(chain)
+    if not cur then index(p, 'f') end
+    record(p, '', cur, new, '0', head)
+    ref(new, 1)
+  end
+  ref(cur, -1)
+end
+return {'ok'}
+
 -- @import ARGV[7..10] how many directories, files, versions and history entries follow: each
 -- directory's path; each file's path, text and metadata; each version's hash and text; each
 -- entry's seq, ts, actor, host, cid, op, path, to, old, new, dir and grp. Only into an empty

@@ -276,6 +276,70 @@ impl MemoryStore for RedisStore {
         Ok(restored.len())
     }
 
+    fn apply_batch(
+        &self,
+        ops: &[crate::memory::BatchOp],
+        ctx: WriteCtx<'_>,
+    ) -> Result<(), StoreError> {
+        let mut args: Vec<String> = Vec::with_capacity(ops.len() * 4);
+        let mut new_names = Vec::new();
+        for op in ops {
+            if op.path.is_root() {
+                return Err(StoreError::IsDir(op.path.clone()));
+            }
+            if let Some(text) = &op.text {
+                within_limit(&op.path, text, self.options.max_file_bytes)?;
+            }
+            let want = match &op.expect {
+                Expect::Absent => {
+                    new_names.push(&op.path);
+                    "absent".to_owned()
+                }
+                Expect::Any => "any".to_owned(),
+                Expect::Version(v) => v.as_str().to_owned(),
+            };
+            let new = op
+                .text
+                .as_ref()
+                .map(|t| Version::of(t.as_bytes()).as_str().to_owned())
+                .unwrap_or_default();
+            args.extend([
+                op.path.to_string(),
+                want,
+                new,
+                op.text.clone().unwrap_or_default(),
+            ]);
+        }
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.refuse_case_twins(&new_names, None)?;
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let reply = self.run(&self.scripts.batch, Some(ctx), &args)?;
+        if reply.first().map(String::as_str) != Some("ok") {
+            let path = reply
+                .get(2)
+                .and_then(|p| MemPath::parse(p).ok())
+                .unwrap_or_else(MemPath::root);
+            return Err(refused(&reply, &path));
+        }
+        for op in ops {
+            let kind = match (&op.text, &op.expect) {
+                (None, _) => ChangeKind::Deleted,
+                (Some(_), Expect::Absent) => ChangeKind::Created,
+                (Some(_), _) => ChangeKind::Modified,
+            };
+            self.emit(MemoryChange {
+                path: op.path.to_string(),
+                kind,
+                actor: ctx.actor.to_owned(),
+                version: op.text.as_ref().map(|t| Version::of(t.as_bytes())),
+                is_dir: false,
+            });
+        }
+        Ok(())
+    }
+
     fn version_text(
         &self,
         _path: &MemPath,

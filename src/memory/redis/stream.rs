@@ -81,6 +81,8 @@ pub(super) fn change_of(fields: &BTreeMap<String, String>, host: &str) -> Option
         (Some(to), ..) => (to.clone(), ChangeKind::Renamed { from: entry.path }),
         // A folder brought back: the head of the operation, its files follow.
         (None, None, None) if is_dir && entry.op == "restore" => (entry.path, ChangeKind::Created),
+        // The head of a batch (the whole store): its files' entries follow, each a change.
+        (None, None, None) if is_dir && entry.path == "/memories" => return None,
         (None, _, None) => (entry.path, ChangeKind::Deleted),
         (None, None, Some(_)) => (entry.path, ChangeKind::Created),
         (None, Some(_), Some(_)) => (entry.path, ChangeKind::Modified),
