@@ -46,10 +46,17 @@ impl App {
                 }
                 tab.limits = chosen.map(|m| m.limits).unwrap_or_default();
                 tab.model = id;
+                let model = tab.model.clone();
+                let limits = self
+                    .active_tab()
+                    .map(|t| self.limits_of(t))
+                    .unwrap_or_default();
                 let (.., notes) =
-                    crate::provider::request::fit(&tab.limits, max_tokens, thinking, editing);
+                    crate::provider::request::fit(&limits, max_tokens, thinking, editing);
                 if !notes.is_empty() {
-                    let model = tab.model.clone().unwrap_or_default();
+                    let model = model
+                        .or_else(|| self.configured_model.clone())
+                        .unwrap_or_else(|| "the configured model".to_owned());
                     self.notify(format!("for {model}: {}", notes.join(" · ")), false);
                 }
             }

@@ -128,6 +128,13 @@ pub struct App {
     /// came since it was last suggested or opened.
     pub consolidate_after: u64,
     pub changes_since_consolidation: u64,
+    /// What the models list says each model can do (from the list asked for at start and by
+    /// the picker), and the configured model's id: a tab without a model of its own is fitted
+    /// to the configured one.
+    pub model_limits: std::collections::HashMap<String, crate::provider::ModelLimits>,
+    pub configured_model: Option<String>,
+    /// Ask for the models list at start (the Anthropic API), for the configured model's limits.
+    pub list_models_at_start: bool,
     /// The configured `max_tokens` and thinking, fitted to each tab's model at send.
     pub turn_defaults: (u32, crate::provider::Thinking),
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
@@ -176,6 +183,9 @@ impl App {
             turn_defaults: (4096, crate::provider::Thinking::Off),
             consolidate_after: 0,
             changes_since_consolidation: 0,
+            model_limits: std::collections::HashMap::new(),
+            configured_model: None,
+            list_models_at_start: false,
             keymap: keymap::Keymap::default(),
             hint: ratatui::style::Style::new().fg(ratatui::style::Color::DarkGray),
             store_trouble: None,
@@ -194,7 +204,25 @@ impl App {
     /// The effects to run at start: list the store.
     pub fn start(&mut self) -> Vec<Effect> {
         self.panel.listing = true;
-        vec![Effect::Memory(MemoryJob::List)]
+        let mut effects = vec![Effect::Memory(MemoryJob::List)];
+        if self.list_models_at_start {
+            effects.push(Effect::ListModels);
+        }
+        effects
+    }
+
+    /// What the models list says `tab`'s model can do: its picked model's, else the
+    /// configured model's when the list named it.
+    pub fn limits_of(&self, tab: &ChatTab) -> crate::provider::ModelLimits {
+        match &tab.model {
+            Some(_) => tab.limits,
+            None => self
+                .configured_model
+                .as_ref()
+                .and_then(|id| self.model_limits.get(id))
+                .copied()
+                .unwrap_or_default(),
+        }
     }
 
     pub fn should_quit(&self) -> bool {
@@ -756,6 +784,9 @@ impl App {
                 Vec::new()
             }
             Action::Models { models, note } => {
+                for m in &models {
+                    self.model_limits.insert(m.id.clone(), m.limits);
+                }
                 if let Some(Dialog::Models(picker)) = &mut self.dialog {
                     let current = self.tabs.get(self.active).and_then(|t| t.model.clone());
                     picker.selected = current
@@ -875,6 +906,10 @@ impl App {
         let configured = self.extract;
         let (max_tokens, thinking) = self.turn_defaults;
         let editing = self.context_editing;
+        let limits = self
+            .active_tab()
+            .map(|t| self.limits_of(t))
+            .unwrap_or_default();
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };
@@ -882,7 +917,7 @@ impl App {
             tab.conversation.drop_thinking();
         }
         let (max_tokens, thinking, context_editing, _) =
-            crate::provider::request::fit(&tab.limits, max_tokens, thinking, editing);
+            crate::provider::request::fit(&limits, max_tokens, thinking, editing);
         if let Some(keep) = keep {
             tab.conversation.messages.truncate(keep);
         }

@@ -106,6 +106,14 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
         app.extract = config.extract;
         app.turn_defaults = (config.max_tokens, config.thinking);
         app.consolidate_after = config.consolidate_after;
+        // The configured model's limits come from the models list, asked for at start (on
+        // the Anthropic API; offline the request fails quietly and nothing is fitted). Not
+        // while recording or replaying: a recording holds the model calls only.
+        let anthropic = config.provider_kind() == crate::config::ProviderKind::Anthropic
+            && config.replay.is_none()
+            && config.record.is_none();
+        app.list_models_at_start = anthropic;
+        app.configured_model = anthropic.then(|| config.model.clone());
         app.pricing = config.pricing();
         app.keymap = prefs.keymap.clone();
         app.set_hint_style(prefs.theme.dim);

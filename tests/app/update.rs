@@ -1893,3 +1893,43 @@ fn many_changes_suggest_consolidating() {
     assert!(matches!(app.dialog, Some(Dialog::Consolidate(_))));
     assert_eq!(app.changes_since_consolidation, 0);
 }
+
+/// The models list asked for at start names the configured model: tabs without a model of
+/// their own are fitted to it.
+#[test]
+fn the_configured_model_is_fitted_from_the_list_asked_for_at_start() {
+    use memdeck::provider::{ContextEditing, ModelInfo, ModelLimits, Thinking};
+    let mut app = app(160, 48);
+    app.list_models_at_start = true;
+    app.configured_model = Some("claude-haiku-4-5".into());
+    app.turn_defaults = (100_000, Thinking::Adaptive);
+    app.set_context_editing(ContextEditing::Off);
+    assert!(app.start().contains(&Effect::ListModels));
+    app.update(Action::Models {
+        models: vec![ModelInfo {
+            id: "claude-haiku-4-5".into(),
+            display_name: "Claude Haiku 4.5".into(),
+            limits: ModelLimits {
+                max_tokens: Some(64_000),
+                thinking_budget: Some(true),
+                thinking_adaptive: Some(false),
+                ..ModelLimits::default()
+            },
+        }],
+        note: None,
+    });
+    assert!(app.dialog.is_none(), "no picker opens by itself");
+    type_text(&mut app, "hi");
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::StartTurn {
+                max_tokens: 64_000,
+                thinking: Thinking::Budget(4096),
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+}
