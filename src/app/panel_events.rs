@@ -1,6 +1,5 @@
 //! The memory panel and editor: store events in, panel intents, the editor's keys.
 
-use crate::chat::transcript::{ProposalState, UndoState};
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::action::{MemoryEvent, SaveError, TreeRow};
@@ -9,6 +8,7 @@ use super::editor::{Conflict, EditorState, MemoryEditor};
 use super::keymap::{Focus, Intent};
 use super::panel::{OpenFile, UNDO_WINDOW};
 use super::{App, Effect, MemoryJob};
+use crate::chat::transcript::{ProposalState, UndoState};
 use crate::memory::{ChangeKind, FileText, MemoryChange};
 
 impl App {
@@ -105,8 +105,6 @@ impl App {
         Vec::new()
     }
 
-    /// Another tab, the panel, a program or another machine changed the store: flash it, let
-    /// the selection, the open file and the editor follow, and look at the path again.
     /// Consolidation's steps came back: into the dialog when it is still open, and said.
     fn on_consolidation(&mut self, event: MemoryEvent) {
         self.dirty = true;
@@ -123,7 +121,7 @@ impl App {
             MemoryEvent::Consolidated { changes, stopped } => {
                 let text = match &stopped {
                     None => format!("consolidated: {} file(s) written · u undoes", changes.len()),
-                    Some(why) => format!("consolidation stopped after {}: {why}", changes.len()),
+                    Some(why) => format!("consolidation not applied: {why}"),
                 };
                 if let Some(view) = view {
                     view.busy = false;
@@ -178,6 +176,10 @@ impl App {
         }
     }
 
+    /// Another tab, the panel, a program or another machine changed the store: flash it, let
+    /// the selection, the open file and the editor follow, and look at the path again; tabs
+    /// whose model read the path keep it to tell; past `consolidate_after` changes, suggest
+    /// consolidating.
     fn on_change(&mut self, change: &MemoryChange) -> Vec<Effect> {
         for tab in &mut self.tabs {
             tab.note_change(change);

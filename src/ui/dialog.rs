@@ -333,16 +333,21 @@ fn consolidate(t: &Theme, view: &ConsolidateView, screen: Rect, buf: &mut Buffer
                 say(&format!("{prefix}{text}"), style, &mut lines);
             }
         }
-        (Some(Ok(_)), Some((changes, stopped)), undone) => {
+        (Some(Ok(_)), Some((_, Some(why))), _) => {
+            say(&format!("Not applied: {why}."), t.error, &mut lines);
+            say(
+                "Close it (Esc) and ask again for a proposal made from the files as they are now.",
+                t.dim,
+                &mut lines,
+            );
+        }
+        (Some(Ok(_)), Some((changes, None)), undone) => {
             let done = format!(
-                "Applied as \"{}\": {} file(s) written.",
+                "Applied as one operation, as \"{}\": {} file(s) written.",
                 crate::memory::consolidate::ACTOR,
                 changes.len()
             );
             say(&done, t.ok, &mut lines);
-            if let Some(why) = stopped {
-                say(&format!("Stopped: {why}"), t.error, &mut lines);
-            }
             for change in changes {
                 say(&format!("  {}", change.title()), t.dim, &mut lines);
             }

@@ -1933,3 +1933,43 @@ fn the_configured_model_is_fitted_from_the_list_asked_for_at_start() {
         "{effects:?}"
     );
 }
+
+/// A consolidation that could not be applied (a file changed since the proposal) says so in
+/// its dialog and offers no undo: nothing was written.
+#[test]
+fn a_stale_consolidation_says_nothing_was_written() {
+    use memdeck::memory::consolidate::{Plan, Step};
+    let mut app = app(160, 48);
+    app.update(alt(KeyCode::Char('c')));
+    app.update(Action::Memory(MemoryEvent::ConsolidationProposed(Ok(
+        Plan {
+            steps: vec![Step {
+                path: "/memories/acme.md".into(),
+                old: Version::of(b"- a\n- a\n"),
+                old_text: "- a\n- a\n".into(),
+                new_text: Some("- a\n".into()),
+                reasons: vec!["repeated line dropped: - a".into()],
+            }],
+        },
+    ))));
+    assert!(screen(&app).contains("Proposed: 1 file tidied, 0 merged away."));
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Memory(MemoryJob::ApplyConsolidation(_))]
+    ));
+    app.update(Action::Memory(MemoryEvent::Consolidated {
+        changes: Vec::new(),
+        stopped: Some(
+            "/memories/acme.md changed since the plan was made; nothing was written".into(),
+        ),
+    }));
+    let shown = screen(&app);
+    assert!(
+        shown.contains("Not applied: /memories/acme.md changed since the plan was made"),
+        "{shown}"
+    );
+    assert!(!shown.contains("u undo it all"), "{shown}");
+    assert!(app.notice.as_ref().unwrap().error);
+    assert_eq!(app.update(key(KeyCode::Char('u'))), []);
+}

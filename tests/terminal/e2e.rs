@@ -433,7 +433,7 @@ fn consolidation_is_proposed_applied_and_undone_in_the_app() {
     });
     tmux.keys(&["Enter"]);
     tmux.wait_for("applied", |s| {
-        s.contains("Applied as \"consolidation\": 2 file(s) written.")
+        s.contains("Applied as one operation, as \"consolidation\": 2 file(s) written.")
             && s.contains("u undo it all")
     });
     wait_for_file(&memories.join("acme.md"), "the merged file", |t| {
