@@ -135,6 +135,8 @@ pub struct App {
     pub configured_model: Option<String>,
     /// Ask for the models list at start (the Anthropic API), for the configured model's limits.
     pub list_models_at_start: bool,
+    /// Others' changes to files a tab's model read are told with its next message.
+    pub tell_changes: bool,
     /// The configured `max_tokens` and thinking, fitted to each tab's model at send.
     pub turn_defaults: (u32, crate::provider::Thinking),
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
@@ -186,6 +188,7 @@ impl App {
             model_limits: std::collections::HashMap::new(),
             configured_model: None,
             list_models_at_start: false,
+            tell_changes: true,
             keymap: keymap::Keymap::default(),
             hint: ratatui::style::Style::new().fg(ratatui::style::Color::DarkGray),
             store_trouble: None,

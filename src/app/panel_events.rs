@@ -181,8 +181,10 @@ impl App {
     /// whose model read the path keep it to tell; past `consolidate_after` changes, suggest
     /// consolidating.
     fn on_change(&mut self, change: &MemoryChange) -> Vec<Effect> {
-        for tab in &mut self.tabs {
-            tab.note_change(change);
+        if self.tell_changes {
+            for tab in &mut self.tabs {
+                tab.note_change(change);
+            }
         }
         self.changes_since_consolidation += 1;
         if self.consolidate_after > 0 && self.changes_since_consolidation == self.consolidate_after

@@ -36,6 +36,8 @@ pub struct TurnOptions {
     /// changed in memory this conversation read); in the new message, so the cached prefix of
     /// the conversation stays valid.
     pub note: Option<String>,
+    /// Each write's change is reported (`MemoryChanged`) for the turn's receipt.
+    pub receipts: bool,
 }
 
 impl Default for TurnOptions {
@@ -49,6 +51,7 @@ impl Default for TurnOptions {
             model: None,
             memory_index: None,
             note: None,
+            receipts: true,
         }
     }
 }
@@ -275,10 +278,11 @@ async fn run_turn(
         let mut results = Vec::with_capacity(tool_uses.len());
         for (position, block) in tool_uses {
             let id = block["id"].as_str().unwrap_or_default().to_owned();
+            let call = ToolCall::new(&acc, position, block, &id, options.receipts);
             let result = if cancel.is_cancelled() {
                 error_result("cancelled before this tool call ran")
             } else {
-                run_tool(store, persona, &acc, position, block, &id, on_event).await
+                run_tool(store, persona, call, on_event).await
             };
             results.push(json!({
                 "type": "tool_result",
@@ -545,15 +549,47 @@ fn error_result(text: impl Into<String>) -> ToolResult {
     }
 }
 
+/// One `tool_use` block of an answer, to run.
+struct ToolCall<'a> {
+    acc: &'a Accumulator,
+    position: usize,
+    block: &'a Value,
+    id: &'a str,
+    /// Report what a write changed (for the turn's receipt).
+    receipts: bool,
+}
+
+impl<'a> ToolCall<'a> {
+    fn new(
+        acc: &'a Accumulator,
+        position: usize,
+        block: &'a Value,
+        id: &'a str,
+        receipts: bool,
+    ) -> Self {
+        Self {
+            acc,
+            position,
+            block,
+            id,
+            receipts,
+        }
+    }
+}
+
 async fn run_tool(
     store: &Arc<dyn MemoryStore>,
     persona: &Persona,
-    acc: &Accumulator,
-    position: usize,
-    block: &Value,
-    id: &str,
+    call: ToolCall<'_>,
     on_event: &mut (dyn FnMut(AgentEvent) + Send),
 ) -> ToolResult {
+    let ToolCall {
+        acc,
+        position,
+        block,
+        id,
+        receipts,
+    } = call;
     let name = block["name"].as_str().unwrap_or_default().to_owned();
     let input = block["input"].clone();
     on_event(AgentEvent::ToolStarted {
@@ -573,7 +609,7 @@ async fn run_tool(
         tokio::task::spawn_blocking(move || {
             let result = crate::memory::execute(store.as_ref(), &input, &actor);
             // What the write changed, for the turn's receipt.
-            let change = (!result.is_error)
+            let change = (receipts && !result.is_error)
                 .then(|| receipt::record(store.as_ref(), &actor, &input))
                 .flatten();
             (result, change)

@@ -36,6 +36,7 @@ impl Config {
             model: None,
             memory_index: self.memory.index,
             note: None,
+            receipts: self.receipts,
         }
     }
 

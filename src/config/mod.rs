@@ -226,6 +226,10 @@ pub struct Config {
     pub extract_model: Option<String>,
     /// Changes to the store after which the app suggests consolidating (0: never).
     pub consolidate_after: u64,
+    /// Receipts under answers that changed memory.
+    pub receipts: bool,
+    /// Others' changes to files a tab's model read are told with its next message.
+    pub tell_changes: bool,
     pub personas: Vec<Persona>,
     pub memory: MemoryConfig,
     pub log_file: Option<PathBuf>,

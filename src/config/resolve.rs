@@ -95,6 +95,17 @@ struct TurnPart {
     extract: crate::chat::extract::Extract,
     extract_model: Option<String>,
     consolidate_after: u64,
+    receipts: bool,
+    tell_changes: bool,
+}
+
+/// What memdeck does for memory around turns.
+struct MemoryCare {
+    extract: crate::chat::extract::Extract,
+    extract_model: Option<String>,
+    consolidate_after: u64,
+    receipts: bool,
+    tell_changes: bool,
 }
 
 /// The demo's files.
@@ -217,6 +228,8 @@ impl Resolver<'_> {
             extract: t.extract,
             extract_model: t.extract_model,
             consolidate_after: t.consolidate_after,
+            receipts: t.receipts,
+            tell_changes: t.tell_changes,
             personas,
             memory,
             log_file,
@@ -443,7 +456,13 @@ impl Resolver<'_> {
                 None => "(none: the memory-protocol prompt alone)".to_owned(),
             },
         )?;
-        let (extract, extract_model, consolidate_after) = self.memory_care()?;
+        let MemoryCare {
+            extract,
+            extract_model,
+            consolidate_after,
+            receipts,
+            tell_changes,
+        } = self.memory_care()?;
         Ok(TurnPart {
             max_tokens,
             max_calls,
@@ -455,14 +474,14 @@ impl Resolver<'_> {
             extract,
             extract_model,
             consolidate_after,
+            receipts,
+            tell_changes,
         })
     }
 
     /// What memdeck does for memory around turns: extraction after answers (and its model),
     /// and when to suggest consolidating.
-    fn memory_care(
-        &mut self,
-    ) -> Result<(crate::chat::extract::Extract, Option<String>, u64), ConfigError> {
+    fn memory_care(&mut self) -> Result<MemoryCare, ConfigError> {
         let f = self.flags;
         let extract = self.value(
             &key("extract", "--extract", &["MEMDECK_EXTRACT"]),
@@ -495,7 +514,29 @@ impl Resolver<'_> {
             |t| number(t, 0, 1_000_000),
             u64::to_string,
         )?;
-        Ok((extract, extract_model, consolidate_after))
+        let receipts = self.value(
+            &key("receipts", "", &["MEMDECK_RECEIPTS"]),
+            None,
+            |c| c.receipts.as_ref(),
+            true,
+            on_off,
+            |on| quote(if *on { "on" } else { "off" }),
+        )?;
+        let tell_changes = self.value(
+            &key("tell_changes", "", &["MEMDECK_TELL_CHANGES"]),
+            None,
+            |c| c.tell_changes.as_ref(),
+            true,
+            on_off,
+            |on| quote(if *on { "on" } else { "off" }),
+        )?;
+        Ok(MemoryCare {
+            extract,
+            extract_model,
+            consolidate_after,
+            receipts,
+            tell_changes,
+        })
     }
 
     /// The session to continue and where sessions are kept.

@@ -106,6 +106,7 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
         app.extract = config.extract;
         app.turn_defaults = (config.max_tokens, config.thinking);
         app.consolidate_after = config.consolidate_after;
+        app.tell_changes = config.tell_changes;
         // The configured model's limits come from the models list, asked for at start (on
         // the Anthropic API; offline the request fails quietly and nothing is fitted). Not
         // while recording or replaying: a recording holds the model calls only.

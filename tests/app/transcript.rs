@@ -317,3 +317,31 @@ async fn the_compact_preset_summarises_on_the_client_where_the_backend_does_not(
     let answer = conversation.messages.last().unwrap()["content"].to_string();
     assert!(answer.contains("$300K"), "{answer}");
 }
+
+/// `receipts = off`: the turn writes as before, and no receipt is shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_can_be_switched_off() {
+    let t = tmp();
+    let mut agent = agent(&t, ContextEditing::Off);
+    agent.options.receipts = false;
+    let mut transcript = Transcript::default();
+    let text = "ACME runs 40 stores.";
+    transcript.push_user(text);
+    let r = agent
+        .run_turn(
+            &mut Conversation::default(),
+            text,
+            &CancellationToken::new(),
+            &mut |e| transcript.on_event(&e, Instant::now()),
+        )
+        .await;
+    transcript.on_turn_end(r.as_ref().map(|_| ()));
+    r.unwrap();
+    assert!(t.path().join("memories/acme.md").exists());
+    assert!(
+        !transcript
+            .items
+            .iter()
+            .any(|i| matches!(i, Item::Receipt { .. }))
+    );
+}

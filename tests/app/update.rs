@@ -1973,3 +1973,36 @@ fn a_stale_consolidation_says_nothing_was_written() {
     assert!(app.notice.as_ref().unwrap().error);
     assert_eq!(app.update(key(KeyCode::Char('u'))), []);
 }
+
+/// `tell_changes = off`: others' changes are not told.
+#[test]
+fn telling_changes_can_be_switched_off() {
+    use memdeck::chat::AgentEvent;
+    use serde_json::json;
+    let mut app = app(160, 48);
+    app.tell_changes = false;
+    app.start();
+    let (tab, req) = send(&mut app, "What about Acme?");
+    app.update(Action::Agent {
+        tab,
+        req,
+        event: AgentEvent::ToolStarted {
+            id: "t1".into(),
+            name: "memory".into(),
+            input: json!({"command": "view", "path": "/memories/acme.md"}),
+        },
+    });
+    app.update(ended(tab, req, Ok(())));
+    app.update(Action::Memory(MemoryEvent::Changed(MemoryChange {
+        path: "/memories/acme.md".into(),
+        kind: ChangeKind::Modified,
+        actor: "John".into(),
+        version: None,
+        is_dir: false,
+    })));
+    type_text(&mut app, "And now?");
+    assert!(matches!(
+        app.update(key(KeyCode::Enter)).as_slice(),
+        [Effect::StartTurn { note: None, .. }]
+    ));
+}
