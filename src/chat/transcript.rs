@@ -299,7 +299,25 @@ pub struct Transcript {
 
 impl Transcript {
     /// A transcript brought back from a saved session.
-    pub fn restored(items: Vec<Item>, input: u64, output: u64, saved: u64) -> Self {
+    pub fn restored(mut items: Vec<Item>, input: u64, output: u64, saved: u64) -> Self {
+        // What was under way when the session was saved did not finish: say so, and let it be
+        // done again (an undo, a memory to keep).
+        for item in &mut items {
+            match item {
+                Item::Receipt { undo, .. } if *undo == UndoState::Undoing => {
+                    *undo = UndoState::Open;
+                }
+                Item::Proposal { state, .. } if *state == ProposalState::Writing => {
+                    *state = ProposalState::Open;
+                }
+                Item::Extraction { state } if *state == ExtractState::Looking => {
+                    *state = ExtractState::Failed {
+                        error: "the app was closed before it finished".to_owned(),
+                    };
+                }
+                _ => {}
+            }
+        }
         let revs = vec![1; items.len()];
         let last_prompt = items
             .iter()
@@ -715,4 +733,59 @@ pub fn cache_read(items: &[Item]) -> u64 {
             _ => 0,
         })
         .sum()
+}
+
+#[cfg(test)]
+mod restore {
+    use super::*;
+
+    #[test]
+    fn work_under_way_when_saved_comes_back_undone() {
+        let proposal = Proposal {
+            path: "/memories/people/alice.md".into(),
+            name: "Alice".into(),
+            kind: crate::memory::front::MemoryType::User,
+            description: "Who Alice is".into(),
+            body: "- Leads discovery".into(),
+            adds_to: false,
+        };
+        let t = Transcript::restored(
+            vec![
+                Item::Receipt {
+                    changes: Vec::new(),
+                    undo: UndoState::Undoing,
+                },
+                Item::Extraction {
+                    state: ExtractState::Looking,
+                },
+                Item::Proposal {
+                    proposal,
+                    state: ProposalState::Writing,
+                },
+            ],
+            0,
+            0,
+            0,
+        );
+        assert!(matches!(
+            t.items[0],
+            Item::Receipt {
+                undo: UndoState::Open,
+                ..
+            }
+        ));
+        assert!(matches!(
+            t.items[1],
+            Item::Extraction {
+                state: ExtractState::Failed { .. }
+            }
+        ));
+        assert!(matches!(
+            t.items[2],
+            Item::Proposal {
+                state: ProposalState::Open,
+                ..
+            }
+        ));
+    }
 }
