@@ -513,11 +513,6 @@ impl App {
         self.script_typed.clear();
     }
 
-    /// The tab's extraction: its own when switched, else the configured one.
-    pub fn extract_of(&self, tab: &tab::ChatTab) -> Extract {
-        tab.extract.unwrap_or(self.extract)
-    }
-
     /// A turn of `tab` ended well: when the tab extracts, say it looks for memories.
     fn extraction_started(&mut self, tab: TabId) {
         if let Some(t) = self.tabs.iter_mut().find(|t| t.id == tab)
