@@ -360,6 +360,27 @@ async fn stream_call(
     }
 }
 
+/// A call answered in text only (a summary, extraction's JSON): the answer's text blocks
+/// joined, and its usage.
+pub(crate) async fn answer_text(
+    provider: &dyn Provider,
+    request: &Request,
+    cancel: &CancellationToken,
+) -> Result<(String, Value), ProviderError> {
+    let (acc, failure) = stream_call(provider, request, cancel, &mut |_| {}).await;
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    let message = acc.message().ok_or(ProviderError::Interrupted)?;
+    let text = message["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["text"].as_str())
+        .collect();
+    Ok((text, message["usage"].clone()))
+}
+
 /// A turn's start: the conversation summarised first when the compact preset's trigger is
 /// passed on a backend that does not compact itself; then the person's message (after the
 /// note for the model, if any).
@@ -420,17 +441,13 @@ async fn compact_here(
         thinking: Thinking::Off,
         context_editing: ContextEditing::Off,
     };
-    let (acc, failure) = stream_call(provider, &request, cancel, &mut |_| {}).await;
-    let Some(message) = acc.message().filter(|_| failure.is_none()) else {
-        tracing::warn!("client-side compaction skipped: {failure:?}");
-        return;
+    let (summary, usage) = match answer_text(provider, &request, cancel).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            tracing::warn!("client-side compaction skipped: {e}");
+            return;
+        }
     };
-    let summary: String = message["content"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| b["text"].as_str())
-        .collect();
     if summary.trim().is_empty() {
         return;
     }
@@ -445,7 +462,7 @@ async fn compact_here(
     conversation.asked_to_save = false;
     on_event(AgentEvent::Compacted {
         summary: summary.trim().to_owned(),
-        usage: message["usage"].clone(),
+        usage,
     });
 }
 

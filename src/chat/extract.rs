@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::Accumulator;
 use crate::memory::front::{self, MemoryType};
 use crate::memory::{Expect, MemPath, MemoryStore, StoreError, WriteCtx};
 use crate::provider::{ContextEditing, Provider, Request, Thinking};
@@ -196,7 +195,9 @@ pub async fn propose(
         thinking: Thinking::Off,
         context_editing: ContextEditing::Off,
     };
-    let (text, usage) = answer_text(provider, &request).await?;
+    let (text, usage) = super::agent::answer_text(provider, &request, &CancellationToken::new())
+        .await
+        .map_err(|e| e.to_string())?;
     let proposals = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || checked(store.as_ref(), parse(&text)))
@@ -208,31 +209,6 @@ pub async fn propose(
         input_tokens: usage["input_tokens"].as_u64().unwrap_or(0),
         output_tokens: usage["output_tokens"].as_u64().unwrap_or(0),
     })
-}
-
-/// Stream a call to its end: the answer's text and its usage.
-async fn answer_text(
-    provider: &dyn Provider,
-    request: &Request,
-) -> Result<(String, Value), String> {
-    use futures_util::StreamExt;
-    let mut acc = Accumulator::new();
-    let mut stream = provider.stream(request, CancellationToken::new());
-    while let Some(item) = stream.next().await {
-        let event = item.map_err(|e| e.to_string())?;
-        acc.apply(&event).map_err(|e| e.to_string())?;
-    }
-    let message = acc
-        .message()
-        .filter(|_| acc.is_complete())
-        .ok_or("the extraction call ended early")?;
-    let text = message["content"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| b["text"].as_str())
-        .collect::<String>();
-    Ok((text, message["usage"].clone()))
 }
 
 /// The proposals in a model's answer: the JSON array in it (code fences and prose around it
