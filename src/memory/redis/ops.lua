@@ -60,39 +60,20 @@ local cur = sha_of(p)
 if retry == '1' and cur == new then return {'ok', '0', 'same'} end
 if expect == 'absent' and cur then return {'exists'} end
 if expect == 'version' and cur ~= want then return {'conflict', cur or ''} end
-if cur then redis.call('HSETNX', blobs, cur, redis.call('HGET', content, p)) end
-local existed = is_file(p)
-redis.call('HSET', content, p, text)
-redis.call('HSET', meta, p, cjson.encode({sha = new, size = tonumber(size), ts = tonumber(ts),
-  actor = actor, host = host}))
-redis.call('HSET', blobs, new, text)
-make_dirs(chain)
-if not existed then index(p, 'f') end
-local seq = record(p, '', cur, new, '0')
-ref(new, 1)
-ref(cur, -1)
+local seq = put_file(p, cur, new, text, size, chain)
 if cur then return {'ok', tostring(seq), 'modified'} end
 return {'ok', tostring(seq), 'created'}
 
 -- @delete ARGV[7] path
 local p = ARGV[7]
-local function drop(f, grp)
-  local old = sha_of(f)
-  redis.call('HSETNX', blobs, old, redis.call('HGET', content, f))
-  redis.call('HDEL', content, f)
-  redis.call('HDEL', meta, f)
-  unindex(f, 'f')
-  record(f, '', old, '', '0', grp)
-  ref(old, -1)
-end
 if is_file(p) then
-  drop(p)
+  drop_file(p)
   return {'ok', 'file'}
 end
 if p ~= ROOT and is_dir(p) then
   local head = record(p, '', '', '', '1', true)
   local files, folders = below(p)
-  for _, f in ipairs(files) do drop(f, head) end
+  for _, f in ipairs(files) do drop_file(f, head) end
   for _, d in ipairs(folders) do
     redis.call('HDEL', dirs, d)
     unindex(d, 'd')
@@ -196,23 +177,11 @@ if #todo == 0 then return {'ok'} end
 local head = record(ROOT, '', '', '', '1', true)
 for _, t in ipairs(todo) do
   local p, cur, new, text, chain = t[1], t[2], t[3], t[4], t[5]
-  if cur then redis.call('HSETNX', blobs, cur, redis.call('HGET', content, p)) end
   if new == '' then
-    redis.call('HDEL', content, p)
-    redis.call('HDEL', meta, p)
-    unindex(p, 'f')
-    record(p, '', cur, '', '0', head)
+    drop_file(p, head)
   else
-    redis.call('HSET', content, p, text)
-    redis.call('HSET', meta, p, cjson.encode({sha = new, size = string.len(text), ts = tonumber(ts),
-      actor = actor, host = host}))
-    redis.call('HSET', blobs, new, text)
-    make_dirs(chain)
-    if not cur then index(p, 'f') end
-    record(p, '', cur, new, '0', head)
-    ref(new, 1)
+    put_file(p, cur, new, text, string.len(text), chain, head)
   end
-  ref(cur, -1)
 end
 return {'ok'}
 

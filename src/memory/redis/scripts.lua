@@ -168,6 +168,35 @@ local function record(path, to, old, new, dir, grp)
   return seq
 end
 
+-- Make `text` p's content (version `new`, `size` bytes; the parent directories `chain` made),
+-- recorded under `grp` (see record); `cur`, the version it replaces (false: a new file), is
+-- kept. Returns the entry's number.
+local function put_file(p, cur, new, text, size, chain, grp)
+  if cur then redis.call('HSETNX', blobs, cur, redis.call('HGET', content, p)) end
+  local existed = is_file(p)
+  redis.call('HSET', content, p, text)
+  redis.call('HSET', meta, p, cjson.encode({sha = new, size = tonumber(size), ts = tonumber(ts),
+    actor = actor, host = host}))
+  redis.call('HSET', blobs, new, text)
+  make_dirs(chain)
+  if not existed then index(p, 'f') end
+  local seq = record(p, '', cur, new, '0', grp)
+  ref(new, 1)
+  ref(cur, -1)
+  return seq
+end
+
+-- Remove the file f, its text kept as the version it was; recorded under `grp`.
+local function drop_file(f, grp)
+  local old = sha_of(f)
+  redis.call('HSETNX', blobs, old, redis.call('HGET', content, f))
+  redis.call('HDEL', content, f)
+  redis.call('HDEL', meta, f)
+  unindex(f, 'f')
+  record(f, '', old, '', '0', grp)
+  ref(old, -1)
+end
+
 local function fields_of(entry)
   local f, e = entry[2], {}
   for j = 1, #f, 2 do e[f[j]] = f[j + 1] end
