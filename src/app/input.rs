@@ -423,17 +423,7 @@ impl App {
         let Some(tab) = self.active_tab_mut() else {
             return;
         };
-        let expandable = |i: &Item| {
-            matches!(
-                i,
-                Item::Tool(_)
-                    | Item::Thinking { .. }
-                    | Item::Compaction { .. }
-                    | Item::Receipt { .. }
-                    | Item::Proposal { .. }
-                    | Item::Error { .. }
-            )
-        };
+        let expandable = Item::is_expandable;
         let items = &tab.transcript.items;
         let from = tab.view.selected;
         let next = if up {
@@ -658,15 +648,7 @@ impl App {
             .copied()
             .flatten();
         if let Some(i) = item
-            && matches!(
-                tab.transcript.items[i],
-                Item::Tool(_)
-                    | Item::Thinking { .. }
-                    | Item::Compaction { .. }
-                    | Item::Receipt { .. }
-                    | Item::Proposal { .. }
-                    | Item::Error { .. }
-            )
+            && tab.transcript.items[i].is_expandable()
         {
             tab.view.selected = Some(i);
             self.toggle_selected_item();

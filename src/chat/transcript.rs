@@ -71,11 +71,15 @@ pub enum Item {
     Stopped {
         reason: String,
     },
-    /// The API summarised the conversation so far (server-side compaction): what came before
-    /// is replaced by this summary in every later request.
+    /// The conversation so far was summarised (by the API, or by memdeck where the backend
+    /// does not compact): what came before is replaced by this summary in every later request.
     Compaction {
         summary: String,
         streaming: bool,
+        /// What memdeck's own summary call cost (a server-side compaction's cost is on its
+        /// call's usage line instead).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        tokens: u64,
     },
     ContextEdited {
         cleared_tool_uses: u64,
@@ -125,6 +129,7 @@ fn block_item(content_block: &Value) -> Option<Item> {
             redacted: true,
         },
         Some("compaction") => Item::Compaction {
+            tokens: 0,
             summary: content_block["content"]
                 .as_str()
                 .unwrap_or_default()
@@ -202,6 +207,22 @@ pub enum UndoState {
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+impl Item {
+    /// Whether the chat can select the item (Up/Down, a click) and Enter expands it (or `u`,
+    /// `a`, `x` act on it).
+    pub fn is_expandable(&self) -> bool {
+        matches!(
+            self,
+            Self::Tool(_)
+                | Self::Thinking { .. }
+                | Self::Compaction { .. }
+                | Self::Receipt { .. }
+                | Self::Proposal { .. }
+                | Self::Error { .. }
+        )
+    }
 }
 
 /// A memory tool call, from the first fragment of its input to its result.
@@ -330,17 +351,20 @@ impl Transcript {
             })
             .unwrap_or(0);
         let total_cache_read = cache_read(&items);
+        // One card per compaction; its cost on its call's usage line, or on the card.
         let (mut compactions, mut compaction_tokens) = (0, 0);
         for item in &items {
-            if let Item::Usage {
-                compaction_input,
-                compaction_output,
-                ..
-            } = item
-                && compaction_input + compaction_output > 0
-            {
-                compactions += 1;
-                compaction_tokens += compaction_input + compaction_output;
+            match item {
+                Item::Usage {
+                    compaction_input,
+                    compaction_output,
+                    ..
+                } => compaction_tokens += compaction_input + compaction_output,
+                Item::Compaction { tokens, .. } => {
+                    compactions += 1;
+                    compaction_tokens += tokens;
+                }
+                _ => {}
             }
         }
         Self {
@@ -415,13 +439,15 @@ impl Transcript {
             AgentEvent::MemoryChanged(change) => self.turn_changes.push(change.clone()),
             AgentEvent::Compacted { summary, usage } => {
                 let n = |k: &str| usage[k].as_u64().unwrap_or(0);
-                self.compactions += 1;
-                self.compaction_tokens += n("input_tokens") + n("output_tokens");
                 self.total_input += n("input_tokens");
                 self.total_output += n("output_tokens");
+                let tokens = n("input_tokens") + n("output_tokens");
+                self.compaction_tokens += tokens;
+                self.compactions += 1;
                 self.push(Item::Compaction {
                     summary: summary.clone(),
                     streaming: false,
+                    tokens,
                 });
             }
             AgentEvent::ToolFinished { id, result } => {
@@ -504,6 +530,9 @@ impl Transcript {
                 let Some(item) = block_item(content_block) else {
                     return;
                 };
+                if matches!(item, Item::Compaction { .. }) {
+                    self.compactions += 1;
+                }
                 self.blocks.insert(*index, self.items.len());
                 self.push(item);
             }
@@ -610,10 +639,7 @@ impl Transcript {
             };
             let (compaction_input, compaction_output) =
                 (compacted("input_tokens"), compacted("output_tokens"));
-            if compaction_input + compaction_output > 0 {
-                self.compactions += 1;
-                self.compaction_tokens += compaction_input + compaction_output;
-            }
+            self.compaction_tokens += compaction_input + compaction_output;
             self.total_input += n("input_tokens") + compaction_input;
             self.total_output += n("output_tokens") + compaction_output;
             self.total_cache_read += n("cache_read_input_tokens");
@@ -738,6 +764,35 @@ pub fn cache_read(items: &[Item]) -> u64 {
 #[cfg(test)]
 mod restore {
     use super::*;
+
+    #[test]
+    fn compactions_of_both_kinds_count_again_from_a_saved_session() {
+        let t = Transcript::restored(
+            vec![
+                Item::Compaction {
+                    summary: "server".into(),
+                    streaming: false,
+                    tokens: 0,
+                },
+                Item::Usage {
+                    input: 10,
+                    output: 2,
+                    cache_read: 0,
+                    compaction_input: 100,
+                    compaction_output: 20,
+                },
+                Item::Compaction {
+                    summary: "memdeck's".into(),
+                    streaming: false,
+                    tokens: 7,
+                },
+            ],
+            0,
+            0,
+            0,
+        );
+        assert_eq!((t.compactions, t.compaction_tokens), (2, 127));
+    }
 
     #[test]
     fn work_under_way_when_saved_comes_back_undone() {

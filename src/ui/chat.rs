@@ -336,7 +336,9 @@ pub fn item_lines(
         } => thinking_lines(t, text, *streaming, *redacted, expanded, width, &mut lines),
         Item::Tool(card) => tool_lines(t, card, expanded, width, &mut lines),
         Item::Usage { .. } => lines.extend([usage_item_line(t, item), Line::default()]),
-        Item::Compaction { summary, streaming } => {
+        Item::Compaction {
+            summary, streaming, ..
+        } => {
             compaction_lines(t, summary, *streaming, expanded, width, &mut lines);
         }
         Item::Stopped { reason } => stopped_lines(t, reason, width, &mut lines),

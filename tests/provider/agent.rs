@@ -667,9 +667,9 @@ async fn the_compact_preset_sends_the_edit_and_beta_and_keeps_the_compaction_blo
         .items
         .iter()
         .find_map(|i| match i {
-            memdeck::chat::transcript::Item::Compaction { summary, streaming } => {
-                Some((summary.clone(), *streaming))
-            }
+            memdeck::chat::transcript::Item::Compaction {
+                summary, streaming, ..
+            } => Some((summary.clone(), *streaming)),
             _ => None,
         })
         .unwrap();
