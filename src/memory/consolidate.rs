@@ -185,6 +185,39 @@ fn identity(path: &str, text: &str) -> String {
         .collect()
 }
 
+/// Add to `combined` the lines of `other` (path, text) it does not hold, with a reason line;
+/// when `other` changed earlier, not its labelled facts whose label `combined` states already.
+fn merge_in(combined: &mut String, other: (&str, &str), older: bool, reasons: &mut Vec<String>) {
+    let have: HashSet<String> = combined.lines().map(normalise).collect();
+    let facts: std::collections::HashMap<String, String> =
+        combined.lines().filter_map(labelled).collect();
+    let mut added = 0;
+    for line in front::body(other.1).lines() {
+        let contradicts = |(l, v): &(String, String)| facts.get(l).is_some_and(|mine| mine != v);
+        if let Some((label, _)) = labelled(line).filter(|fact| older && contradicts(fact)) {
+            reasons.push(format!(
+                "kept this file's newer {label} over {} (from {}, changed earlier)",
+                front::clip(line.trim(), 60),
+                other.0
+            ));
+            continue;
+        }
+        if !line.trim().is_empty() && !have.contains(&normalise(line)) {
+            if !combined.ends_with('\n') {
+                combined.push('\n');
+            }
+            combined.push_str(line);
+            combined.push('\n');
+            added += 1;
+        }
+    }
+    reasons.push(format!(
+        "{} merged in ({added} line{} it did not hold)",
+        other.0,
+        if added == 1 { "" } else { "s" }
+    ));
+}
+
 /// Propose a tidier store: files merged by identity (into the one with the shortest path),
 /// each file tidied. Files that cannot be read as text are left out.
 pub fn propose(store: &dyn MemoryStore) -> Result<Plan, StoreError> {
@@ -198,6 +231,14 @@ pub fn propose(store: &dyn MemoryStore) -> Result<Plan, StoreError> {
         if let Ok(file) = store.read(&parsed) {
             files.push((path, file.text, file.version));
         }
+    }
+    // When each file last changed (the history's newest entry naming it; none: never through
+    // memdeck), so that a merge lets the newer file's facts stand.
+    let mut changed: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for entry in store.history(None)? {
+        let path = entry.new_path.unwrap_or(entry.path);
+        let at = changed.entry(path).or_default();
+        *at = (*at).max(entry.ts_ms);
     }
     // Same memory: by identity, and by the same body.
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -249,23 +290,15 @@ pub fn propose(store: &dyn MemoryStore) -> Result<Plan, StoreError> {
         let mut combined = text.clone();
         let mut reasons = Vec::new();
         for (&other, _) in merged_into.iter().filter(|&(_, &into)| into == i) {
-            let have: HashSet<String> = combined.lines().map(normalise).collect();
-            let mut added = 0;
-            for line in front::body(&files[other].1).lines() {
-                if !line.trim().is_empty() && !have.contains(&normalise(line)) {
-                    if !combined.ends_with('\n') {
-                        combined.push('\n');
-                    }
-                    combined.push_str(line);
-                    combined.push('\n');
-                    added += 1;
-                }
-            }
-            reasons.push(format!(
-                "{} merged in ({added} line{} it did not hold)",
-                files[other].0,
-                if added == 1 { "" } else { "s" }
-            ));
+            // Merged lines come after the file's own, and a later labelled fact wins when the
+            // file is tidied: a file changed before this one may not override its facts.
+            let older = changed.get(&files[other].0) < changed.get(path);
+            merge_in(
+                &mut combined,
+                (&files[other].0, &files[other].1),
+                older,
+                &mut reasons,
+            );
         }
         let (tidied, why) = tidy(&combined);
         reasons.extend(why);

@@ -199,3 +199,42 @@ fn consolidation_runs_and_undoes_the_same_on_both_backends() {
     }
     assert_eq!(results[0], results[1]);
 }
+
+/// Merging two files that state one fact differently: the fact of the file changed last
+/// stands, whichever of the two the merge keeps.
+#[test]
+fn a_merge_keeps_the_newer_file_s_facts() {
+    use memdeck::memory::consolidate;
+    for target_is_newer in [true, false] {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
+        let write = |path: &str, text: &str| {
+            let input = json!({"command": "create", "path": path, "file_text": text});
+            assert!(!execute(&store, &input, "Alice").is_error);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        let target = ("/memories/contoso.md", "- Budget: $900K\n- Stage: pilot\n");
+        let other = (
+            "/memories/crm/Contoso.md",
+            "- Budget: $750K\n- CTO: Imani\n",
+        );
+        let (first, second) = if target_is_newer {
+            (other, target)
+        } else {
+            (target, other)
+        };
+        write(first.0, first.1);
+        write(second.0, second.1);
+        let plan = consolidate::propose(&store).unwrap();
+        let merged = plan
+            .steps
+            .iter()
+            .find(|s| s.path == "/memories/contoso.md")
+            .and_then(|s| s.new_text.clone())
+            .unwrap();
+        let budget = if target_is_newer { "$900K" } else { "$750K" };
+        assert!(merged.contains(&format!("- Budget: {budget}")), "{merged}");
+        assert_eq!(merged.matches("- Budget:").count(), 1, "{merged}");
+        assert!(merged.contains("- CTO: Imani") && merged.contains("- Stage: pilot"));
+    }
+}
