@@ -56,6 +56,9 @@ enum CliCommand {
     /// Work on the memory store directly, as the model would
     #[command(subcommand)]
     Memory(MemoryCommand),
+    /// The team's task board, and a hands-free run of a script by the personas themselves
+    #[command(subcommand)]
+    Team(team_cli::TeamCommand),
     /// Demo scripts without the app: play one through the configured backend, or record it
     /// for the venue
     #[command(subcommand)]
@@ -189,6 +192,31 @@ enum MemoryCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Hold a lease on a file (or any subject) until interrupted: others' writes to it are
+    /// refused meanwhile, naming the holder; renewed while held, released on Ctrl+C or SIGTERM
+    Lease {
+        /// The file, such as /memories/notes.md, or another subject (session:..., task:...)
+        subject: String,
+        /// How long the lease lasts between renewals (90s, 2m, 1h)
+        #[arg(long, default_value = "60s", value_parser = parse_ttl_arg)]
+        ttl: std::time::Duration,
+        /// Who holds it, as others see it
+        #[arg(long = "as", default_value = "cli", value_name = "NAME")]
+        holder: String,
+    },
+    /// The live leases: what is held, by whom, on which machine, for how long
+    Leases {
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the memories past their expiry now (front matter `expires:`; also done before
+    /// every turn); they stay in the history
+    Expire {
+        /// Only list what would go
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Bring back an earlier version of a file (also one that was deleted or renamed away)
     Restore {
         /// The file to restore, such as /memories/notes.md
@@ -258,6 +286,14 @@ macro_rules! err {
     ($($arg:tt)*) => {{
         let _ = write!(memdeck::safe::stderr(), $($arg)*);
     }};
+}
+
+mod team_cli;
+
+/// A `--ttl` value: 90s, 30m, 2h, 1d.
+fn parse_ttl_arg(text: &str) -> Result<std::time::Duration, String> {
+    memory::expiry::parse_ttl(text)
+        .ok_or_else(|| format!("{text:?} is not a duration: write 90s, 30m, 2h or 1d"))
 }
 
 fn main() -> ExitCode {
@@ -336,6 +372,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Failure> {
                 *json,
                 message,
             )
+        }
+        Some(CliCommand::Team(command)) => {
+            log_if_asked(&config);
+            team_cli::run(&config, command)
         }
         Some(CliCommand::Memory(MemoryCommand::Migrate { from, to })) => {
             run_migrate(&config, *from, *to)
@@ -575,6 +615,16 @@ fn run_memory(
             }
             Ok(ExitCode::SUCCESS)
         }
+        MemoryCommand::Lease {
+            subject,
+            ttl,
+            holder,
+        } => {
+            check_actor(holder)?;
+            team_cli::hold_lease(store, subject, holder, *ttl)
+        }
+        MemoryCommand::Leases { json } => team_cli::list_leases(store, *json),
+        MemoryCommand::Expire { dry_run } => team_cli::expire(store, *dry_run),
         MemoryCommand::Restore {
             path,
             version,

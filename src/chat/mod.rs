@@ -13,6 +13,7 @@ pub mod persona;
 pub mod play;
 pub mod script;
 pub mod session;
+pub mod team;
 pub mod transcript;
 
 pub use accumulate::{AccumulateError, Accumulator};

@@ -37,6 +37,8 @@ impl Config {
             memory_index: self.memory.index,
             note: None,
             receipts: self.receipts,
+            leases: self.leases,
+            session: None,
         }
     }
 

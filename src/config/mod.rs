@@ -230,6 +230,8 @@ pub struct Config {
     pub receipts: bool,
     /// Others' changes to files a tab's model read are told with its next message.
     pub tell_changes: bool,
+    /// A file a tab's model reads is leased to it until its write (others wait).
+    pub leases: bool,
     pub personas: Vec<Persona>,
     pub memory: MemoryConfig,
     pub log_file: Option<PathBuf>,

@@ -97,6 +97,7 @@ struct TurnPart {
     consolidate_after: u64,
     receipts: bool,
     tell_changes: bool,
+    leases: bool,
 }
 
 /// What memdeck does for memory around turns.
@@ -106,6 +107,7 @@ struct MemoryCare {
     consolidate_after: u64,
     receipts: bool,
     tell_changes: bool,
+    leases: bool,
 }
 
 /// The demo's files.
@@ -230,6 +232,7 @@ impl Resolver<'_> {
             consolidate_after: t.consolidate_after,
             receipts: t.receipts,
             tell_changes: t.tell_changes,
+            leases: t.leases,
             personas,
             memory,
             log_file,
@@ -462,6 +465,7 @@ impl Resolver<'_> {
             consolidate_after,
             receipts,
             tell_changes,
+            leases,
         } = self.memory_care()?;
         Ok(TurnPart {
             max_tokens,
@@ -476,6 +480,7 @@ impl Resolver<'_> {
             consolidate_after,
             receipts,
             tell_changes,
+            leases,
         })
     }
 
@@ -530,12 +535,21 @@ impl Resolver<'_> {
             on_off,
             |on| quote(if *on { "on" } else { "off" }),
         )?;
+        let leases = self.value(
+            &key("leases", "", &["MEMDECK_LEASES"]),
+            None,
+            |c| c.leases.as_ref(),
+            true,
+            on_off,
+            |on| quote(if *on { "on" } else { "off" }),
+        )?;
         Ok(MemoryCare {
             extract,
             extract_model,
             consolidate_after,
             receipts,
             tell_changes,
+            leases,
         })
     }
 

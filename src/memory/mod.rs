@@ -5,11 +5,14 @@
 //! delete, rename, history) that a backend implements. The six tool commands are written once, in
 //! [`tool`], on top of those primitives, so every backend answers the model with the same texts.
 
+pub mod board;
 pub mod command;
 pub mod consolidate;
+pub mod expiry;
 pub mod front;
 pub mod history;
 pub mod index;
+pub mod lease;
 pub mod local;
 pub mod path;
 pub mod receipt;
@@ -20,6 +23,7 @@ pub mod tool;
 
 use std::fmt;
 use std::io;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -27,6 +31,7 @@ use tokio::sync::broadcast;
 
 pub use command::ToolCommand;
 pub use history::HistoryEntry;
+pub use lease::{Grant, Lease, LeaseEvent};
 pub use local::{LocalOptions, LocalStore, Retention, WatchMode};
 pub use path::{MemPath, PathError};
 pub use tool::{ToolResult, execute};
@@ -106,11 +111,28 @@ pub struct MemoryChange {
 pub struct WriteCtx<'a> {
     pub actor: &'a str,
     pub op: &'a str,
+    /// The writer's lease on the path it writes, if it holds one (see [`lease`]): the store
+    /// lets the write through a live lease only with this lease's token, and refuses it when the
+    /// path has been leased again since.
+    pub fence: Option<&'a Lease>,
 }
 
 impl<'a> WriteCtx<'a> {
     pub fn new(actor: &'a str, op: &'a str) -> Self {
-        Self { actor, op }
+        Self {
+            actor,
+            op,
+            fence: None,
+        }
+    }
+
+    /// The same writer, holding `lease`.
+    #[must_use]
+    pub fn fenced(self, lease: Option<&'a Lease>) -> Self {
+        Self {
+            fence: lease,
+            ..self
+        }
     }
 }
 
@@ -238,6 +260,25 @@ pub enum StoreError {
     CaseTwin { path: MemPath, twin: MemPath },
     #[error("cannot move {from} into its own subdirectory {to}")]
     IntoItself { from: MemPath, to: MemPath },
+    #[error(
+        "{path} is being edited by {holder} on {host} (lease, {left} left); nothing was written: \
+         wait until it is released, or work on another file"
+    )]
+    Leased {
+        path: String,
+        holder: String,
+        host: String,
+        left: String,
+    },
+    #[error(
+        "the lease on {path} (token {token}) ran out and the file was leased again since (token \
+         {newest}); nothing was written: read it again before changing it"
+    )]
+    Fenced {
+        path: String,
+        token: u64,
+        newest: u64,
+    },
     #[error("{0}")]
     Rejected(String),
     #[error("{0}")]
@@ -396,6 +437,24 @@ pub trait MemoryStore: Send + Sync {
             self.describe()
         )))
     }
+
+    /// Ask for a lease on `subject` for `holder` lasting `ttl` (at most [`lease::MAX_TTL`]):
+    /// granted with a new fencing token, or the live lease someone else holds.
+    fn acquire(&self, subject: &str, holder: &str, ttl: Duration) -> Result<Grant, StoreError>;
+
+    /// Extend a lease still held (same token) to `ttl` from now; `None` when it is gone (ran
+    /// out, or released).
+    fn renew(&self, lease: &Lease, ttl: Duration) -> Result<Option<Lease>, StoreError>;
+
+    /// Give a lease back; only its own token releases it. `false` when it was already gone.
+    fn release(&self, lease: &Lease) -> Result<bool, StoreError>;
+
+    /// The live leases, by subject.
+    fn leases(&self) -> Result<Vec<Lease>, StoreError>;
+
+    /// Leases granted and released from now on (in this process and, through the store, in
+    /// others).
+    fn lease_events(&self) -> broadcast::Receiver<LeaseEvent>;
 
     /// For a store on a server: what is wrong with the connection (`None` while it is fine),
     /// updated as it breaks and comes back. Local stores have none.

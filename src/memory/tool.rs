@@ -12,8 +12,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::command::ToolCommand;
+use super::lease::Holds;
+use super::{Lease, board, expiry, front, secrets};
 use super::{MemPath, MemoryStore, NodeKind, StoreError, WriteCtx};
-use super::{front, secrets};
 
 /// Line numbers are right-aligned to the width of 999,999.
 const LINE_NUMBER_WIDTH: usize = 6;
@@ -63,17 +64,113 @@ pub fn execute(store: &dyn MemoryStore, input: &Value, actor: &str) -> ToolResul
     }
 }
 
+/// Who runs a command: the persona, the lease it holds on the command's path (if any), and
+/// its session (stamped on notes that expire with the session).
+#[derive(Clone, Copy, Debug)]
+pub struct Caller<'a> {
+    pub actor: &'a str,
+    pub fence: Option<&'a Lease>,
+    pub session: Option<&'a str>,
+}
+
+impl<'a> Caller<'a> {
+    pub fn new(actor: &'a str) -> Self {
+        Self {
+            actor,
+            fence: None,
+            session: None,
+        }
+    }
+}
+
+/// Run one tool call within a read-modify-write: a file the model reads whole is leased to it
+/// (see [`Holds`]) and its next write to that file carries the lease; the lease is given back
+/// once that write is done. A file someone else holds is still shown, with a line that says who
+/// holds it.
+pub fn execute_holding(
+    store: &dyn MemoryStore,
+    input: &Value,
+    actor: &str,
+    session: Option<&str>,
+    holds: &mut Holds,
+) -> ToolResult {
+    let command = match ToolCommand::from_json(input) {
+        Ok(command) => command,
+        Err(message) => return ToolResult::error(message),
+    };
+    let (raw, also) = match &command {
+        ToolCommand::View { path, .. }
+        | ToolCommand::Create { path, .. }
+        | ToolCommand::StrReplace { path, .. }
+        | ToolCommand::Insert { path, .. }
+        | ToolCommand::Delete { path } => (path, None),
+        ToolCommand::Rename { old_path, new_path } => (old_path, Some(new_path)),
+    };
+    let Ok(path) = MemPath::parse(raw).map(|p| p.to_string()) else {
+        return run(store, &command, actor);
+    };
+    let fence = holds.on(&path).cloned();
+    let caller = Caller {
+        actor,
+        fence: fence.as_ref(),
+        session,
+    };
+    let mut result = run_as(store, &command, caller);
+    if result.is_error {
+        return result;
+    }
+    if let ToolCommand::View { .. } = command {
+        if result.content.starts_with("Here's the content of ")
+            && let Some(other) = holds.read(store, &path, actor)
+        {
+            let left = super::lease::seconds(other.left(crate::clock::now_ms()));
+            let _ = write!(
+                result.content,
+                "\n(Note: {} on {} is editing {path} right now (lease, {left} left); a change \
+                 you make to it is refused until they are done.)",
+                other.holder, other.host
+            );
+        }
+    } else {
+        holds.wrote(store, &path);
+        if let Some(to) = also.and_then(|to| MemPath::parse(to).ok()) {
+            holds.wrote(store, &to.to_string());
+        }
+    }
+    result
+}
+
 /// Run one parsed command.
 pub fn run(store: &dyn MemoryStore, command: &ToolCommand, actor: &str) -> ToolResult {
+    run_as(store, command, Caller::new(actor))
+}
+
+/// Run one parsed command for `caller`.
+pub fn run_as(store: &dyn MemoryStore, command: &ToolCommand, caller: Caller<'_>) -> ToolResult {
+    let actor = caller.actor;
     if let Some(refusal) = refuse_secret(command, actor) {
         return ToolResult::error(refusal);
     }
-    if let ToolCommand::Create { path, file_text } = command
-        && let Err(problem) = front::check(path, file_text)
-    {
-        return ToolResult::error(problem);
-    }
-    let ctx = WriteCtx::new(actor, command.name());
+    let stamped;
+    let command = match command {
+        ToolCommand::Create { path, file_text } => {
+            if let Err(problem) = front::check(path, file_text) {
+                return ToolResult::error(problem);
+            }
+            match written(store, path, None, file_text.clone(), caller) {
+                Ok(text) => {
+                    stamped = ToolCommand::Create {
+                        path: path.clone(),
+                        file_text: text,
+                    };
+                    &stamped
+                }
+                Err(problem) => return ToolResult::error(problem),
+            }
+        }
+        other => other,
+    };
+    let ctx = WriteCtx::new(actor, command.name()).fenced(caller.fence);
     let outcome = match command {
         ToolCommand::View { path, view_range } => view(store, path, *view_range),
         ToolCommand::Create { path, file_text } => create(store, path, file_text, ctx),
@@ -82,7 +179,10 @@ pub fn run(store: &dyn MemoryStore, command: &ToolCommand, actor: &str) -> ToolR
             old_str,
             new_str,
         } => {
-            let check = |content: &str, edited| checked_edit(content, edited, actor, command, path);
+            let check = |content: &str, edited: Result<String, String>| {
+                let edited = checked_edit(content, edited, actor, command, path)?;
+                written(store, path, Some(content), edited, caller)
+            };
             str_replace(store, path, old_str, new_str, ctx, &check)
         }
         ToolCommand::Insert {
@@ -90,7 +190,10 @@ pub fn run(store: &dyn MemoryStore, command: &ToolCommand, actor: &str) -> ToolR
             insert_line,
             insert_text,
         } => {
-            let check = |content: &str, edited| checked_edit(content, edited, actor, command, path);
+            let check = |content: &str, edited: Result<String, String>| {
+                let edited = checked_edit(content, edited, actor, command, path)?;
+                written(store, path, Some(content), edited, caller)
+            };
             insert(store, path, *insert_line, insert_text, ctx, &check)
         }
         ToolCommand::Delete { path } => delete(store, path, ctx),
@@ -150,6 +253,30 @@ fn secret_refusal(
          is kept instead, without the secret itself.",
         secret.kind
     )
+}
+
+/// The text a write leaves, after the rules of special files: a task's (see [`board`]) and a
+/// note's that expires with the session (stamped with the caller's session).
+fn written(
+    store: &dyn MemoryStore,
+    path: &str,
+    old: Option<&str>,
+    new: String,
+    caller: Caller<'_>,
+) -> Result<String, String> {
+    // An expiry the sweep could not read would keep the file forever: refused.
+    expiry::of(&new).map_err(|e| format!("Nothing was written to {path}: {e}"))?;
+    let new = match caller.session {
+        Some(session) => expiry::stamp_session(&new, session).unwrap_or(new),
+        None => new,
+    };
+    if board::is_task(path)
+        && let Ok(mem_path) = MemPath::parse(path)
+    {
+        let waiting = |after: &[String]| board::waiting_on(store, after);
+        return board::check_write(&mem_path, old, &new, caller.actor, &waiting);
+    }
+    Ok(new)
 }
 
 /// What an edit's result goes through before it is written (see [`checked_edit`]).

@@ -10,6 +10,7 @@ mod conformance;
 mod history;
 mod hostile;
 mod index;
+mod leases;
 mod model;
 mod processes;
 mod receipts;

@@ -11,6 +11,7 @@
 //! wholly old or wholly new.
 
 mod fs;
+mod leases;
 mod log;
 mod migrate;
 mod pack;
@@ -31,8 +32,8 @@ use self::log::History;
 pub use self::log::Retention;
 pub use self::watch::WatchMode;
 use super::{
-    Entry, Expect, FileText, HistoryEntry, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
-    StoreError, Version, WriteCtx,
+    Entry, Expect, FileText, Grant, HistoryEntry, Lease, LeaseEvent, Listing, MemPath,
+    MemoryChange, MemoryStore, NodeKind, StoreError, Version, WriteCtx,
 };
 
 /// Files larger than this are not copied into the history (a person may drop anything in the
@@ -42,6 +43,8 @@ const HISTORY_BLOB_MAX: u64 = 64 * 1024 * 1024;
 const FLUSH_DELAY: Duration = Duration::from_millis(100);
 /// Changes buffered per subscriber; one that falls further behind gets `Lagged` and reloads.
 const CHANGE_BUFFER: usize = 4096;
+/// Stores opened by this process so far: each has its own name in the lease events file.
+static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 /// Temp files of ours older than this are left over from a crash and removed at start-up.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
 
@@ -79,6 +82,14 @@ pub(super) struct Inner {
     state: Mutex<State>,
     lock_file: File,
     changes: broadcast::Sender<MemoryChange>,
+    /// The lease table's file (see `leases.rs`), this machine's name for the leases it grants,
+    /// their announcements, and the table as last announced.
+    pub(super) leases_path: PathBuf,
+    host: String,
+    lease_events: broadcast::Sender<LeaseEvent>,
+    /// Who this store is in the events file, and how far this store has read it.
+    instance: String,
+    lease_offset: Mutex<u64>,
     /// Wakes the history flusher after a change wrote history without syncing it.
     flush: mpsc::Sender<()>,
 }
@@ -191,6 +202,15 @@ impl LocalStore {
             }),
             lock_file,
             changes,
+            lease_offset: Mutex::new(Inner::lease_events_end(&history_dir.join(leases::FILE))),
+            leases_path: history_dir.join(leases::FILE),
+            host: super::redis::hostname(),
+            lease_events: broadcast::channel(CHANGE_BUFFER).0,
+            instance: format!(
+                "{}-{}",
+                std::process::id(),
+                INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
             flush,
         });
         let weak = Arc::downgrade(&inner);
@@ -536,6 +556,26 @@ impl MemoryStore for LocalStore {
 
     fn subscribe(&self) -> broadcast::Receiver<MemoryChange> {
         self.inner.changes.subscribe()
+    }
+
+    fn acquire(&self, subject: &str, holder: &str, ttl: Duration) -> Result<Grant, StoreError> {
+        self.inner.acquire(subject, holder, ttl)
+    }
+
+    fn renew(&self, lease: &Lease, ttl: Duration) -> Result<Option<Lease>, StoreError> {
+        self.inner.renew(lease, ttl)
+    }
+
+    fn release(&self, lease: &Lease) -> Result<bool, StoreError> {
+        self.inner.release(lease)
+    }
+
+    fn leases(&self) -> Result<Vec<Lease>, StoreError> {
+        self.inner.leases()
+    }
+
+    fn lease_events(&self) -> broadcast::Receiver<LeaseEvent> {
+        self.inner.lease_events.subscribe()
     }
 
     fn dump(&self) -> Result<super::Dump, StoreError> {

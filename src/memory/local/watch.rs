@@ -61,10 +61,21 @@ pub fn start(inner: &Arc<Inner>) -> Result<WatchHandle, StoreError> {
     let weak = Arc::downgrade(inner);
     let root = inner.root.clone();
     let (tx, rx) = mpsc::channel::<notify::Result<notify::Event>>();
+    let history = inner.leases_path.parent().map(Path::to_path_buf);
     let watcher = notify::recommended_watcher(move |event| {
         let _ = tx.send(event);
     })
-    .and_then(|mut w| w.watch(&root, RecursiveMode::Recursive).map(|()| w));
+    .and_then(|mut w| w.watch(&root, RecursiveMode::Recursive).map(|()| w))
+    .map(|mut w| {
+        // The lease table beside the history: other processes' grants and releases. Without it
+        // leases still work; waiters then learn of others' releases when the lease runs out.
+        if let Some(dir) = &history
+            && let Err(e) = w.watch(dir, RecursiveMode::NonRecursive)
+        {
+            tracing::warn!(error = %e, "cannot watch the lease table");
+        }
+        w
+    });
     if let Ok(watcher) = watcher {
         let root = inner.root.clone();
         thread::Builder::new()
@@ -96,18 +107,25 @@ fn event_loop(
     rx: &mpsc::Receiver<notify::Result<notify::Event>>,
 ) {
     while let Ok(first) = rx.recv() {
-        let mut wanted = matters(root, &first);
+        let mut leases = lease_table_event(&first);
+        let mut wanted = !beside(root, &first) && matters(root, &first);
         let deadline = Instant::now() + MAX_DELAY;
         loop {
             let wait = QUIET.min(deadline.saturating_duration_since(Instant::now()));
             match rx.recv_timeout(wait) {
-                Ok(event) => wanted |= matters(root, &event),
+                Ok(event) => {
+                    leases |= lease_table_event(&event);
+                    wanted |= !beside(root, &event) && matters(root, &event);
+                }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return,
             }
             if Instant::now() >= deadline {
                 break;
             }
+        }
+        if leases && let Some(inner) = inner.upgrade() {
+            inner.leases_changed();
         }
         if wanted {
             let Some(inner) = inner.upgrade() else { return };
@@ -120,8 +138,25 @@ fn event_loop(
 fn poll_loop(inner: &Weak<Inner>, stop: &mpsc::Receiver<()>) {
     while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(POLL_EVERY) {
         let Some(inner) = inner.upgrade() else { return };
+        inner.leases_changed();
         let _ = inner.rescan(true);
     }
+}
+
+/// Whether an event is about files outside the memory directory only (the history directory,
+/// watched for its lease table).
+fn beside(root: &Path, event: &notify::Result<notify::Event>) -> bool {
+    event.as_ref().is_ok_and(|event| {
+        !event.paths.is_empty() && event.paths.iter().all(|p| !p.starts_with(root))
+    })
+}
+
+/// Whether an event touched the lease table.
+fn lease_table_event(event: &notify::Result<notify::Event>) -> bool {
+    event.as_ref().is_ok_and(|event| {
+        !matches!(event.kind, notify::EventKind::Access(_))
+            && event.paths.iter().any(|p| super::leases::is_events(p))
+    })
 }
 
 /// Whether an event can concern a visible memory file: errors and overflows always do; events

@@ -442,6 +442,7 @@ impl Inner {
         }
         within_limit(path, text, self.max_file_bytes)?;
         let mut locked = self.lock()?;
+        self.check_leases(&locked, &[(path, false)], ctx)?;
         let root = self.open_root()?;
         let name = path.name().unwrap_or_default();
         until_written(path, || {
@@ -509,6 +510,7 @@ impl Inner {
             return Err(StoreError::IsDir(path.clone()));
         }
         let mut locked = self.lock()?;
+        self.check_leases(&locked, &[(path, false)], ctx)?;
         let root = self.open_root()?;
         let dir = fs::walk(root.as_fd(), path, false, false)?;
         // Another program changing the file under the edit: its change is kept, and the edit
@@ -570,6 +572,7 @@ impl Inner {
             ));
         }
         let mut locked = self.lock()?;
+        self.check_leases(&locked, &[(path, true)], ctx)?;
         let root = self.open_root()?;
         let dir = fs::walk(root.as_fd(), path, false, false)?;
         let name = path.name().unwrap_or_default();
@@ -652,6 +655,7 @@ impl Inner {
             return Err(StoreError::Exists(to.clone()));
         }
         let mut locked = self.lock()?;
+        self.check_leases(&locked, &[(from, true), (to, true)], ctx)?;
         let root = self.open_root()?;
         let (from_dir, meta) = rename_source(root.as_fd(), from, to)?;
         let from_name = from.name().unwrap_or_default();
@@ -731,6 +735,7 @@ impl Inner {
             ));
         }
         let mut locked = self.lock()?;
+        self.check_leases(&locked, &[(path, false)], ctx)?;
         let root = self.open_root()?;
         // A file there as spelled passes; only a new name is compared with its siblings.
         refuse_case_twin(root.as_fd(), path, None)?;
@@ -783,6 +788,7 @@ impl Inner {
         ctx: WriteCtx<'_>,
     ) -> Result<usize, StoreError> {
         let mut locked = self.lock()?;
+        self.check_leases(&locked, &[(folder, true)], ctx)?;
         let root = self.open_root()?;
         // Everything is checked before anything is written.
         check_inside(folder, files)?;
@@ -898,6 +904,8 @@ impl Inner {
             return Ok(());
         }
         let mut locked = self.lock()?;
+        let paths: Vec<(&MemPath, bool)> = ops.iter().map(|op| (&op.path, false)).collect();
+        self.check_leases(&locked, &paths, ctx)?;
         let root = self.open_root()?;
         let todo = batch_checked(root.as_fd(), ops)?;
         let intent = batch_intent(&mut locked.state.history, &todo, ctx)?;

@@ -89,6 +89,7 @@ pub struct RedisStore {
     /// This process's id on the history entries, so its watcher skips what it already sent.
     cid: String,
     changes: broadcast::Sender<MemoryChange>,
+    lease_events: broadcast::Sender<crate::memory::LeaseEvent>,
     stop: Arc<AtomicBool>,
     /// What is wrong with the connection, for the status bar.
     status: Arc<tokio::sync::watch::Sender<Option<String>>>,
@@ -147,6 +148,7 @@ impl RedisStore {
             confirm: AtomicBool::new(false),
             cid: format!("{}-{}-{}", options.host, std::process::id(), now_ms()),
             changes,
+            lease_events: broadcast::channel(1024).0,
             stop: Arc::new(AtomicBool::new(false)),
             status: Arc::new(tokio::sync::watch::channel(None).0),
             history: Mutex::new(stream::HistoryCache::default()),
@@ -205,10 +207,13 @@ impl RedisStore {
     /// Start delivering other clients' changes to subscribers (the app calls this; one-shot
     /// commands need not).
     pub fn watch(&self) -> Result<(), StoreError> {
-        let start = self.last_id()?;
+        let start = self.last_id(self.keys.log())?;
+        let events_start = self.last_id(self.keys.events())?;
         let watcher = Watcher {
             link: self.link.clone(),
             log: self.keys.log().to_owned(),
+            events: self.keys.events().to_owned(),
+            lease_events: self.lease_events.clone(),
             cid: self.cid.clone(),
             host: self.options.host.clone(),
             changes: self.changes.clone(),
@@ -218,17 +223,16 @@ impl RedisStore {
         };
         std::thread::Builder::new()
             .name("memdeck-redis-watch".to_owned())
-            .spawn(move || watcher.run(start))
+            .spawn(move || watcher.run(start, events_start))
             .map_err(|e| StoreError::io("cannot start the Redis watcher", e))?;
         Ok(())
     }
 
-    /// The newest history entry's id ("0-0" when there is none).
-    fn last_id(&self) -> Result<String, StoreError> {
-        let log = self.keys.log().to_owned();
+    /// The newest entry's id in the stream `log` ("0-0" when there is none).
+    fn last_id(&self, log: &str) -> Result<String, StoreError> {
         let reply: redis::Value = self.with_conn(|c| {
             redis::cmd("XREVRANGE")
-                .arg(&log)
+                .arg(log)
                 .arg("+")
                 .arg("-")
                 .arg("COUNT")
@@ -314,12 +318,12 @@ impl RedisStore {
         ctx: Option<WriteCtx<'_>>,
         args: &[&str],
     ) -> Result<Reply, StoreError> {
-        let reply = self.invoke(script, ctx, args)?;
+        let mut reply = self.invoke(script, ctx, args)?;
         if reply.first().map(String::as_str) == Some("layout") {
             self.upgrade(reply.get(1).map(String::as_str))?;
-            return self.invoke(script, ctx, args);
+            reply = self.invoke(script, ctx, args)?;
         }
-        Ok(reply)
+        lease_refusal(&reply).map_or(Ok(reply), Err)
     }
 
     fn invoke(
@@ -329,6 +333,10 @@ impl RedisStore {
         args: &[&str],
     ) -> Result<Reply, StoreError> {
         let (actor, op) = ctx.map_or(("", ""), |c| (c.actor, c.op));
+        let fence = ctx
+            .and_then(|c| c.fence)
+            .map(|lease| format!("{}\t{}", lease.token, lease.subject))
+            .unwrap_or_default();
         let ts = now_ms().to_string();
         let keep = self.options.history_keep.to_string();
         self.with_conn(|c| {
@@ -342,7 +350,8 @@ impl RedisStore {
                 .arg(&self.options.host)
                 .arg(&self.cid)
                 .arg(op)
-                .arg(&keep);
+                .arg(&keep)
+                .arg(&fence);
             for arg in args {
                 invocation.arg(*arg);
             }
@@ -614,6 +623,26 @@ pub fn hostname() -> String {
         .nodename()
         .to_string_lossy()
         .into_owned()
+}
+
+/// A write's script answered that a lease stands against it: the error to give.
+fn lease_refusal(reply: &[String]) -> Option<StoreError> {
+    let field = |i: usize| reply.get(i).cloned().unwrap_or_default();
+    let number = |i: usize| field(i).parse::<u64>().unwrap_or(0);
+    match reply.first().map(String::as_str) {
+        Some("leased") => Some(StoreError::Leased {
+            path: field(1),
+            holder: field(2),
+            host: field(3),
+            left: crate::memory::lease::seconds(Duration::from_millis(number(4))),
+        }),
+        Some("fenced") => Some(StoreError::Fenced {
+            path: field(1),
+            token: number(2),
+            newest: number(3),
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,30 +1,30 @@
 -- The scripts' bodies, one per `-- @name` section; each runs after scripts.lua's prelude.
 
--- @node ARGV[7] path
-local p = ARGV[7]
+-- @node ARGV[8] path
+local p = ARGV[8]
 if is_dir(p) then return {'dir', '4096'} end
 if is_file(p) then return {'file', size_of(p)} end
 return {'none'}
 
--- @read ARGV[7] path
-local p = ARGV[7]
+-- @read ARGV[8] path
+local p = ARGV[8]
 if is_dir(p) then return {'dir'} end
 -- Without a hash in its metadata (set by hand), the reader computes it from the text.
 if is_file(p) then return {'file', redis.call('HGET', content, p) or '', sha_of(p) or ''} end
 return {'none'}
 
--- @children ARGV[7] how many children at most, then pairs from ARGV[8]: a directory and the
+-- @children ARGV[8] how many children at most, then pairs from ARGV[9]: a directory and the
 -- member to go on after in it ('' from its first child). Answers 'ok' and the history's counter
 -- (so that a listing read in several calls can tell whether anything changed between them),
 -- then for each directory: 'ok', the member to go on after when it has more ('' when not), how
 -- many children follow, and kind, name and size for each; or 'later' when the limit was spent
 -- before it; or why it cannot be listed ('none', 'notdir', or 'parentfile' and the file).
-local budget = tonumber(ARGV[7])
+local budget = tonumber(ARGV[8])
 local out = {'ok', redis.call('GET', seqk) or '0'}
 local function say(...)
   for _, v in ipairs({...}) do table.insert(out, v) end
 end
-for i = 8, #ARGV, 2 do
+for i = 9, #ARGV, 2 do
   local d, after = ARGV[i], ARGV[i + 1]
   if budget <= 0 then
     say('later', '', '0')
@@ -48,10 +48,12 @@ for i = 8, #ARGV, 2 do
 end
 return out
 
--- @save ARGV[7] path, [8] text, [9] any|absent|version, [10] expected sha, [11] new sha,
--- [12] size, [13] "1" when retrying after a lost reply
+-- @save ARGV[8] path, [9] text, [10] any|absent|version, [11] expected sha, [12] new sha,
+-- [13] size, [14] "1" when retrying after a lost reply
 local p, text, expect, want, new, size, retry =
-  ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+  ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14]
+local leased_by = guard(p, false)
+if leased_by then return leased_by end
 if is_dir(p) then return {'isdir'} end
 local chain, blocker = ancestors(p)
 if blocker then return {'parentfile', blocker} end
@@ -64,8 +66,10 @@ local seq = put_file(p, cur, new, text, size, chain)
 if cur then return {'ok', tostring(seq), 'modified'} end
 return {'ok', tostring(seq), 'created'}
 
--- @delete ARGV[7] path
-local p = ARGV[7]
+-- @delete ARGV[8] path
+local p = ARGV[8]
+local leased_by = guard(p, true)
+if leased_by then return leased_by end
 if is_file(p) then
   drop_file(p)
   return {'ok', 'file'}
@@ -84,8 +88,10 @@ if p ~= ROOT and is_dir(p) then
 end
 return {'none'}
 
--- @rename ARGV[7] from, [8] to
-local from, to = ARGV[7], ARGV[8]
+-- @rename ARGV[8] from, [9] to
+local from, to = ARGV[8], ARGV[9]
+local leased_by = guard(from, true) or guard(to, true)
+if leased_by then return leased_by end
 local file = is_file(from)
 if not file and not (from ~= ROOT and is_dir(from)) then return {'none'} end
 if is_file(to) or is_dir(to) then return {'exists'} end
@@ -123,12 +129,14 @@ index(to, 'd')
 return {'ok', 'dir'}
 
 
--- @restore_folder ARGV[7] folder, then pairs from ARGV[8]: a file below it, the version to bring
+-- @restore_folder ARGV[8] folder, then pairs from ARGV[9]: a file below it, the version to bring
 -- back. Files that exist are skipped; nothing is written unless every other one can come back.
 -- Answers 'ok' and the paths restored.
-local folder = ARGV[7]
+local folder = ARGV[8]
+local leased_by = guard(folder, true)
+if leased_by then return leased_by end
 local todo = {}
-for i = 8, #ARGV, 2 do
+for i = 9, #ARGV, 2 do
   local p, sha = ARGV[i], ARGV[i + 1]
   if not (is_file(p) or is_dir(p)) then
     local _, blocker = ancestors(p)
@@ -154,13 +162,15 @@ for _, t in ipairs(todo) do
 end
 return out
 
--- @batch several files written or removed as one operation: four arguments each from ARGV[7]:
+-- @batch several files written or removed as one operation: four arguments each from ARGV[8]:
 -- the path, what it must hold ('absent', 'any' or a version), the new version ('' to remove the
 -- file) and the new text. Every precondition is checked before anything is written; the history
 -- gets the whole store's entry, then one per file under it.
 local todo = {}
-for i = 7, #ARGV, 4 do
+for i = 8, #ARGV, 4 do
   local p, want, new, text = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local leased_by = guard(p, false)
+  if leased_by then return leased_by end
   if is_dir(p) then return {'isdir', '', p} end
   local chain, blocker = ancestors(p)
   if blocker then return {'parentfile', blocker, p} end
@@ -185,15 +195,15 @@ for _, t in ipairs(todo) do
 end
 return {'ok'}
 
--- @import ARGV[7..10] how many directories, files, versions and history entries follow: each
+-- @import ARGV[8..11] how many directories, files, versions and history entries follow: each
 -- directory's path; each file's path, text and metadata; each version's hash and text; each
 -- entry's seq, ts, actor, host, cid, op, path, to, old, new, dir and grp. Only into an empty
 -- namespace; the index and counts are built by the upgrade after it.
 if redis.call('HLEN', meta) + redis.call('HLEN', dirs) + redis.call('XLEN', logk) > 0 then
   return {'notempty'}
 end
-local nd, nf, nv, ne = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-local i = 11
+local nd, nf, nv, ne = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+local i = 12
 for _ = 1, nd do
   redis.call('HSET', dirs, ARGV[i], '1')
   i = i + 1
@@ -229,7 +239,7 @@ return {'ok'}
 return {redis.call('HGET', state, 'layout') or '', tostring(redis.call('ZCARD', tree)),
   tostring(redis.call('HLEN', meta) + redis.call('HLEN', dirs))}
 
--- @upgrade ARGV[7] the layout to write. Builds the tree index, the per-path history counts and
+-- @upgrade ARGV[8] the layout to write. Builds the tree index, the per-path history counts and
 -- the versions' reference counts from the files, directories and history (a namespace laid out
 -- by an older memdeck, or one written without them), and drops versions nothing names. Runs
 -- once per namespace; its time grows with the namespace.
@@ -252,5 +262,52 @@ end
 for _, s in ipairs(redis.call('HKEYS', blobs)) do
   if redis.call('HEXISTS', refs, s) == 0 then redis.call('HDEL', blobs, s) end
 end
-redis.call('HSET', state, 'layout', ARGV[7])
+redis.call('HSET', state, 'layout', ARGV[8])
 return {'ok'}
+
+-- @acquire ARGV[8] subject, [9] ttl in ms: a lease for the writer (actor, host) unless someone
+-- holds one. Answers 'ok', the token and the ms left, or 'held' and the holder's lease.
+local s, ttl = ARGV[8], ARGV[9]
+local held = lease_on(s)
+if held then return {'held', held[1], held[2], held[3], held[4]} end
+local token = tostring(redis.call('HINCRBY', state, 'tokens', 1))
+if not redis.call('SET', leasek .. s, token .. '\n' .. actor .. '\n' .. host, 'NX', 'PX', ttl) then
+  return {'held', '0', '', '', '0'}
+end
+redis.call('HSET', fences, s, token)
+redis.call('ZADD', leased, 0, s)
+redis.call('XADD', events, 'MAXLEN', '~', '1000', '*', 'kind', 'granted', 'subject', s,
+  'token', token, 'holder', actor, 'host', host, 'ttl', ttl, 'cid', cid)
+return {'ok', token, ttl}
+
+-- @renew ARGV[8] subject, [9] token, [10] ttl in ms: extend the lease only if it still has this
+-- token. Answers 'ok' and the ms left, or 'gone'.
+local s, token, ttl = ARGV[8], ARGV[9], ARGV[10]
+local held = lease_on(s)
+if not held or held[1] ~= token then return {'gone'} end
+redis.call('PEXPIRE', leasek .. s, ttl)
+return {'ok', ttl}
+
+-- @release ARGV[8] subject, [9] token: compare-and-delete; the waiters are told on the events
+-- stream. Answers 'ok', or 'gone' when the lease was not this one any more.
+local s, token = ARGV[8], ARGV[9]
+local held = lease_on(s)
+if not held or held[1] ~= token then return {'gone'} end
+redis.call('DEL', leasek .. s)
+redis.call('ZREM', leased, s)
+redis.call('XADD', events, 'MAXLEN', '~', '1000', '*', 'kind', 'released', 'subject', s,
+  'token', token, 'holder', held[2], 'host', held[3], 'cid', cid)
+return {'ok'}
+
+-- @leases (no arguments): every live lease, five fields each: subject, token, holder, host, ms
+-- left; subjects whose lease ran out are dropped from the set on the way.
+local out = {'ok'}
+for _, s in ipairs(redis.call('ZRANGE', leased, 0, -1)) do
+  local l = lease_on(s)
+  if l then
+    for _, v in ipairs({s, l[1], l[2], l[3], l[4]}) do table.insert(out, v) end
+  else
+    redis.call('ZREM', leased, s)
+  end
+end
+return out

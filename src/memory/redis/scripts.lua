@@ -16,11 +16,19 @@
 --                             history pruning under way
 --   KEYS[11] shield   SET     entry ids a path's newer entries pushed out of its newest while a
 --                             pruning was under way: kept as it would have kept them at once
--- ARGV[1] ts, ARGV[2] actor, ARGV[3] host, ARGV[4] client id, ARGV[5] op, ARGV[6] entries kept;
--- each script's own arguments follow.
+--   KEYS[12] lease    prefix  lease:<subject> STRING "token NL holder NL host", with its expiry
+--                             (SET NX PX); the prefix itself is no key
+--   KEYS[13] fences   HASH    subject -> the newest token granted on it
+--   KEYS[14] leased   ZSET    the subjects that may have a live lease, all scored 0 (by name)
+--   KEYS[15] events   STREAM  grants and releases, for waiters (capped at about 1,000)
+-- ARGV[1] ts, ARGV[2] actor, ARGV[3] host, ARGV[4] client id, ARGV[5] op, ARGV[6] entries kept,
+-- ARGV[7] the writer's lease ("token TAB subject", or empty); each script's own arguments
+-- follow.
 local content, meta, dirs, seqk, logk, blobs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local tree, hist, refs, state, shield = KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local ts, actor, host, cid, op, keep = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local leasek, fences, leased, events = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+local fence_token, fence_subject = string.match(ARGV[7], '^(%d+)\t(.*)$')
 local ROOT = '/memories'
 local LAYOUT = '@LAYOUT@'
 
@@ -43,6 +51,36 @@ local function sha_of(p)
 end
 -- The size a file lists with: its text's length.
 local function size_of(p) return tostring(redis.call('HSTRLEN', content, p)) end
+
+-- The live lease on subject s as {token, holder, host, ms left}; false when there is none.
+local function lease_on(s)
+  local v = redis.call('GET', leasek .. s)
+  if not v then return false end
+  local token, holder, where = string.match(v, '^(%d+)\n([^\n]*)\n(.*)$')
+  if not token then return false end
+  return {token, holder, where, tostring(redis.call('PTTL', leasek .. s))}
+end
+-- Whether a write to p (with `tree`, to anything below it too) must be refused: someone else's
+-- live lease ('leased', the subject, holder, host, ms left), or a lease of the writer's that ran
+-- out and was granted again since ('fenced', p, the writer's token, the newest); false if not.
+local function guard(p, tree)
+  local mine = fence_subject == p
+  local l = lease_on(p)
+  if l and not (mine and l[1] == fence_token) then return {'leased', p, l[2], l[3], l[4]} end
+  if tree then
+    for _, s in ipairs(redis.call('ZRANGEBYLEX', leased, '[' .. p .. '/', '(' .. p .. '0')) do
+      local o = lease_on(s)
+      if o then return {'leased', s, o[2], o[3], o[4]} end
+    end
+  end
+  if mine and not l then
+    local newest = redis.call('HGET', fences, p)
+    if newest and tonumber(newest) > tonumber(fence_token) then
+      return {'fenced', p, fence_token, newest}
+    end
+  end
+  return false
+end
 
 -- The tree index: one member per file or directory, under its parent.
 local function member(p, kind)

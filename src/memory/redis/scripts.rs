@@ -1,4 +1,4 @@
-//! A namespace's keys (eleven, under one hash tag) and the Lua scripts: `scripts.lua` is the
+//! A namespace's keys (fifteen, under one hash tag) and the Lua scripts: `scripts.lua` is the
 //! prelude every command shares (the key layout, the tree index, the history's retention),
 //! `ops.lua` holds one section per command.
 
@@ -18,7 +18,7 @@ pub(super) const LAYOUT: &str = "2";
 
 /// The keys of one namespace, in the order the scripts declare them.
 pub(super) struct Keys {
-    pub(super) all: [String; 11],
+    pub(super) all: [String; 15],
 }
 
 impl Keys {
@@ -37,6 +37,10 @@ impl Keys {
                 key("refs"),
                 key("state"),
                 key("shield"),
+                key("lease:"),
+                key("fences"),
+                key("leased"),
+                key("events"),
             ],
         }
     }
@@ -47,6 +51,10 @@ impl Keys {
 
     pub(super) fn blobs(&self) -> &str {
         &self.all[5]
+    }
+
+    pub(super) fn events(&self) -> &str {
+        &self.all[14]
     }
 }
 
@@ -60,6 +68,10 @@ pub(super) struct Scripts {
     pub(super) rename: Script,
     pub(super) restore_folder: Script,
     pub(super) batch: Script,
+    pub(super) acquire: Script,
+    pub(super) renew: Script,
+    pub(super) release: Script,
+    pub(super) leases: Script,
     pub(super) import: Script,
     pub(super) survey: Script,
     pub(super) upgrade: Script,
@@ -105,6 +117,10 @@ impl Scripts {
             rename: script("rename"),
             restore_folder: script("restore_folder"),
             batch: script("batch"),
+            acquire: script("acquire"),
+            renew: script("renew"),
+            release: script("release"),
+            leases: script("leases"),
             import: script("import"),
             survey: script("survey"),
             upgrade: script("upgrade"),
@@ -128,6 +144,10 @@ mod tests {
             &scripts.rename,
             &scripts.restore_folder,
             &scripts.batch,
+            &scripts.acquire,
+            &scripts.renew,
+            &scripts.release,
+            &scripts.leases,
             &scripts.import,
             &scripts.survey,
             &scripts.upgrade,

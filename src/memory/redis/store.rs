@@ -3,18 +3,99 @@
 
 use std::collections::BTreeMap;
 use std::sync::PoisonError;
+use std::time::Duration;
 
 use tokio::sync::broadcast;
 
 use super::{MODIFY_ATTEMPTS, RedisStore, contention_pause, refused};
 use crate::clock::now_ms;
 use crate::memory::history::{HistoryEntry, pick_version};
+use crate::memory::lease;
 use crate::memory::{
-    ChangeKind, Expect, FileText, Listing, MemPath, MemoryChange, MemoryStore, NodeKind,
-    StoreError, Version, WriteCtx, within_limit,
+    ChangeKind, Expect, FileText, Grant, Lease, LeaseEvent, Listing, MemPath, MemoryChange,
+    MemoryStore, NodeKind, StoreError, Version, WriteCtx, within_limit,
 };
 
 impl MemoryStore for RedisStore {
+    fn acquire(&self, subject: &str, holder: &str, ttl: Duration) -> Result<Grant, StoreError> {
+        let ttl = lease::clamp_ttl(ttl).to_string();
+        let ctx = WriteCtx::new(holder, "lease");
+        let reply = self.run(&self.scripts.acquire, Some(ctx), &[subject, &ttl])?;
+        let field = |i: usize| reply.get(i).cloned().unwrap_or_default();
+        let number = |i: usize| field(i).parse::<u64>().unwrap_or(0);
+        match reply.first().map(String::as_str) {
+            Some("ok") => {
+                let lease = Lease {
+                    subject: subject.to_owned(),
+                    holder: holder.to_owned(),
+                    host: self.options.host.clone(),
+                    token: number(1),
+                    expires_ms: now_ms() + number(2),
+                };
+                let _ = self.lease_events.send(LeaseEvent::Granted(lease.clone()));
+                Ok(Grant::Granted(lease))
+            }
+            Some("held") => Ok(Grant::Held(Lease {
+                subject: subject.to_owned(),
+                holder: field(2),
+                host: field(3),
+                token: number(1),
+                expires_ms: now_ms() + number(4),
+            })),
+            _ => Err(refused(&reply, &MemPath::root())),
+        }
+    }
+
+    fn renew(&self, lease: &Lease, ttl: Duration) -> Result<Option<Lease>, StoreError> {
+        let ttl = lease::clamp_ttl(ttl);
+        let args = [
+            lease.subject.as_str(),
+            &lease.token.to_string(),
+            &ttl.to_string(),
+        ];
+        let reply = self.run(&self.scripts.renew, None, &args)?;
+        Ok(
+            (reply.first().map(String::as_str) == Some("ok")).then(|| Lease {
+                expires_ms: now_ms() + ttl,
+                ..lease.clone()
+            }),
+        )
+    }
+
+    fn release(&self, lease: &Lease) -> Result<bool, StoreError> {
+        let token = lease.token.to_string();
+        let reply = self.run(&self.scripts.release, None, &[&lease.subject, &token])?;
+        let released = reply.first().map(String::as_str) == Some("ok");
+        if released {
+            let _ = self.lease_events.send(LeaseEvent::Released {
+                subject: lease.subject.clone(),
+                token: lease.token,
+            });
+        }
+        Ok(released)
+    }
+
+    fn leases(&self) -> Result<Vec<Lease>, StoreError> {
+        let reply = self.read_only(&self.scripts.leases, &[])?;
+        let now = now_ms();
+        Ok(reply
+            .get(1..)
+            .unwrap_or_default()
+            .chunks_exact(5)
+            .map(|l| Lease {
+                subject: l[0].clone(),
+                token: l[1].parse().unwrap_or(0),
+                holder: l[2].clone(),
+                host: l[3].clone(),
+                expires_ms: now + l[4].parse::<u64>().unwrap_or(0),
+            })
+            .collect())
+    }
+
+    fn lease_events(&self) -> broadcast::Receiver<LeaseEvent> {
+        self.lease_events.subscribe()
+    }
+
     fn describe(&self) -> String {
         let kind = self.link.kind();
         format!(

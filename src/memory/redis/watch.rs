@@ -10,7 +10,8 @@ use tokio::sync::broadcast;
 use super::CONNECT_TIMEOUT;
 use super::link::{Conn, Link};
 use super::stream::{change_of, stream_entries};
-use crate::memory::MemoryChange;
+use crate::clock::now_ms;
+use crate::memory::{Lease, LeaseEvent, MemoryChange};
 
 /// Change the connection status, telling watchers only when it changed.
 pub(super) fn set_status(
@@ -31,6 +32,9 @@ pub(super) fn set_status(
 pub(super) struct Watcher {
     pub(super) link: Link,
     pub(super) log: String,
+    /// The stream of lease grants and releases, and where they are told.
+    pub(super) events: String,
+    pub(super) lease_events: broadcast::Sender<LeaseEvent>,
     pub(super) cid: String,
     pub(super) host: String,
     pub(super) changes: broadcast::Sender<MemoryChange>,
@@ -46,7 +50,7 @@ impl Watcher {
     /// is not asked again ten times a second, and the status says "unreachable" until reads
     /// work again, not "reachable" at every connect. A failure is logged as a warning when its
     /// text is new, and at debug level while it repeats.
-    pub(super) fn run(self, mut last: String) {
+    pub(super) fn run(self, mut last: String, mut last_event: String) {
         const FIRST_PAUSE: Duration = Duration::from_millis(100);
         let mut backoff = FIRST_PAUSE;
         let mut conn: Option<Conn> = None;
@@ -75,7 +79,9 @@ impl Watcher {
             let reply: redis::RedisResult<redis::Value> = read
                 .arg("STREAMS")
                 .arg(&self.log)
+                .arg(&self.events)
                 .arg(&last)
+                .arg(&last_event)
                 .query(c.as_mut());
             match reply {
                 Ok(value) => {
@@ -94,6 +100,20 @@ impl Watcher {
                             continue;
                         };
                         let Some(entries) = pair.get(1) else { continue };
+                        if pair
+                            .first()
+                            .is_some_and(|name| is_named(name, &self.events))
+                        {
+                            for (id, fields) in stream_entries(entries) {
+                                last_event = id;
+                                if fields.get("cid") != Some(&self.cid)
+                                    && let Some(event) = lease_event(&fields)
+                                {
+                                    let _ = self.lease_events.send(event);
+                                }
+                            }
+                            continue;
+                        }
                         for (id, fields) in stream_entries(entries) {
                             last = id;
                             if fields.get("cid") == Some(&self.cid) {
@@ -133,5 +153,34 @@ impl Watcher {
         set_status(&self.status, Some(self.trouble.clone()));
         std::thread::sleep(*backoff);
         *backoff = (*backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Whether a stream's name in an `XREAD` reply is `key`.
+fn is_named(name: &redis::Value, key: &str) -> bool {
+    match name {
+        redis::Value::BulkString(b) => b == key.as_bytes(),
+        redis::Value::SimpleString(s) => s == key,
+        _ => false,
+    }
+}
+
+/// An entry of the events stream as the event it tells.
+fn lease_event(fields: &std::collections::BTreeMap<String, String>) -> Option<LeaseEvent> {
+    let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    let token = field("token").parse().ok()?;
+    match fields.get("kind").map(String::as_str) {
+        Some("granted") => Some(LeaseEvent::Granted(Lease {
+            subject: field("subject"),
+            holder: field("holder"),
+            host: field("host"),
+            token,
+            expires_ms: now_ms() + field("ttl").parse::<u64>().unwrap_or(0),
+        })),
+        Some("released") => Some(LeaseEvent::Released {
+            subject: field("subject"),
+            token,
+        }),
+        _ => None,
     }
 }

@@ -10,6 +10,7 @@
 //! tool input in small JSON fragments, usage numbers, context-editing reports), paced at a
 //! chosen speed. It is labelled "demo model (offline)" wherever a provider is shown.
 
+mod board;
 mod code;
 mod compose;
 mod extract;

@@ -104,6 +104,35 @@ pub fn plan(request: &Request) -> Plan {
 fn plan_turn(request: &Request) -> Plan {
     let person = person_name(&request.system);
     let (prompt, done, earlier) = current_turn(&request.messages);
+    if let Some(plan) = super::board::plan(request, &person, &prompt, &done, &earlier) {
+        return plan;
+    }
+    match carry_out(request, &prompt, &person, &done, &earlier) {
+        Step::Next(plan) => plan,
+        Step::Finished { text, .. } => Plan {
+            blocks: vec![PlannedBlock::Text(text)],
+        },
+    }
+}
+
+/// Where the work a message asks for stands.
+pub(super) enum Step {
+    /// The next call (or a final answer that ends the work unfinished).
+    Next(Plan),
+    /// Done: what to say, and the files written (in order).
+    Finished { text: String, wrote: Vec<String> },
+}
+
+/// The work `prompt` asks for, from the calls made so far: look at memory, read what matters,
+/// write, then say what was done. The task board's files are not customer memory: they are left
+/// out of what the work reads.
+pub(super) fn carry_out(
+    request: &Request,
+    prompt: &str,
+    person: &str,
+    done: &[Done],
+    earlier: &[String],
+) -> Step {
     let listing = done
         .iter()
         .find(|d| d.input["command"] == "view" && d.input["path"] == "/memories");
@@ -112,21 +141,25 @@ fn plan_turn(request: &Request) -> Plan {
         // The index in the prompt lists every file: no need to look at the directory.
         (None, Some(files)) => files,
         (None, None) => {
-            return Plan {
+            return Step::Next(Plan {
                 blocks: vec![
                     PlannedBlock::Text("Let me check our shared memory first.".to_owned()),
                     PlannedBlock::Tool(json!({"command": "view", "path": "/memories"})),
                 ],
-            };
+            });
         }
     };
+    let files: Vec<String> = files
+        .into_iter()
+        .filter(|f| !f.starts_with(crate::memory::board::DIR))
+        .collect();
     let from_index = listing.is_none();
-    let ctx = Context::new(&prompt, &person, files, &earlier);
+    let ctx = Context::new(prompt, person, files, earlier);
     let work = ctx.work();
     // The index is as of the turn's start: another tab may be writing what this message asks
     // about right now. Finding nothing to read, a careful model looks at the directory itself.
     if from_index && work.reads.is_empty() && !matches!(ctx.intent, Intent::Remember) {
-        return Plan {
+        return Step::Next(Plan {
             blocks: vec![
                 PlannedBlock::Text(
                     "The memory index has nothing for this yet; let me look at the shared \
@@ -135,7 +168,7 @@ fn plan_turn(request: &Request) -> Plan {
                 ),
                 PlannedBlock::Tool(json!({"command": "view", "path": "/memories"})),
             ],
-        };
+        });
     }
     // Read what is needed, one file per call, as a careful model would.
     for path in &work.reads {
@@ -143,9 +176,9 @@ fn plan_turn(request: &Request) -> Plan {
             .iter()
             .any(|d| d.input["command"] == "view" && d.input["path"] == path.as_str());
         if !viewed {
-            return Plan {
+            return Step::Next(Plan {
                 blocks: vec![PlannedBlock::Tool(json!({"command": "view", "path": path}))],
-            };
+            });
         }
     }
     let reads = Reads {
@@ -161,8 +194,9 @@ fn plan_turn(request: &Request) -> Plan {
             .collect(),
     };
     match (work.outcome)(&reads) {
-        Outcome::Say(text) => Plan {
-            blocks: vec![PlannedBlock::Text(text)],
+        Outcome::Say(text) => Step::Finished {
+            text,
+            wrote: Vec::new(),
         },
         Outcome::Write {
             before,
@@ -172,13 +206,13 @@ fn plan_turn(request: &Request) -> Plan {
             for (i, call) in calls.iter().enumerate() {
                 match done.iter().find(|d| d.input == *call) {
                     Some(d) if d.is_error => {
-                        return Plan {
+                        return Step::Next(Plan {
                             blocks: vec![PlannedBlock::Text(format!(
                                 "I could not save that: {}\nNothing else was changed; tell me \
                                  and I will try again.",
                                 d.result.trim()
                             ))],
-                        };
+                        });
                     }
                     Some(_) => {}
                     None => {
@@ -187,19 +221,25 @@ fn plan_turn(request: &Request) -> Plan {
                             blocks.push(PlannedBlock::Text(before));
                         }
                         blocks.push(PlannedBlock::Tool(call.clone()));
-                        return Plan { blocks };
+                        return Step::Next(Plan { blocks });
                     }
                 }
             }
-            Plan {
-                blocks: vec![PlannedBlock::Text(after)],
+            let mut wrote: Vec<String> = Vec::new();
+            for call in &calls {
+                if let Some(path) = call["path"].as_str().or(call["new_path"].as_str())
+                    && !wrote.iter().any(|w| w == path)
+                {
+                    wrote.push(path.to_owned());
+                }
             }
+            Step::Finished { text: after, wrote }
         }
     }
 }
 
 /// The person named in our system prompt ("… talking with Alice (Discovery). …").
-fn person_name(system: &str) -> String {
+pub(super) fn person_name(system: &str) -> String {
     system
         .split_once("talking with ")
         .and_then(|(_, rest)| rest.split(['(', ',', '.']).next())
@@ -210,7 +250,7 @@ fn person_name(system: &str) -> String {
 
 /// The text of the last plain user message, the tool calls made since, and the paths this
 /// conversation wrote in earlier turns (oldest first).
-fn current_turn(messages: &[Value]) -> (String, Vec<Done>, Vec<String>) {
+pub(super) fn current_turn(messages: &[Value]) -> (String, Vec<Done>, Vec<String>) {
     let start = messages
         .iter()
         .rposition(|m| m["role"] == "user" && person_text(&m["content"]).is_some())
