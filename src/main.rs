@@ -815,6 +815,9 @@ fn run_ask(
         options: {
             let mut options = config.turn_options();
             options.model = continued.as_ref().and_then(|c| c.model.clone());
+            // This command is a session of its own: a note that expires with the session
+            // goes at the next sweep after it ends.
+            options.session = Some(memory::expiry::new_session_id());
             options
         },
     };

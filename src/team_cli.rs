@@ -199,6 +199,12 @@ fn team_run(
         }
     };
     let run = Run::new(plan).wait_limit(u64::try_from(wait_limit.as_millis()).unwrap_or(u64::MAX));
+    // The run is a session: notes that expire with it stay until it ends.
+    let day = Duration::from_secs(24 * 3600);
+    let held = match store.acquire(&expiry::session_subject(&session), "memdeck", day)? {
+        Grant::Granted(lease) => Some(lease),
+        Grant::Held(_) => None,
+    };
     let runtime = cli_runtime()?;
     let ended = runtime.block_on(async {
         let cancel = cancel_on_ctrl_c();
@@ -211,6 +217,9 @@ fn team_run(
         )
         .await
     });
+    if let Some(lease) = held {
+        let _ = store.release(&lease);
+    }
     match ended {
         Ended::Finished(summary) => {
             outln!("✓ team run finished: {summary}");

@@ -7,7 +7,10 @@
 use crossterm::event::Event;
 
 use crate::chat::{AgentEvent, Conversation, Persona, TurnError};
-use crate::memory::{Expect, FileText, HistoryEntry, MemoryChange, Version};
+use crate::memory::board::Task;
+use crate::memory::{
+    Expect, FileText, Grant, HistoryEntry, Lease, LeaseEvent, MemoryChange, Version,
+};
 use crate::provider::{ContextEditing, ModelInfo};
 
 /// A tab's identity for its whole life (indexes shift when tabs close; ids never do).
@@ -134,6 +137,22 @@ pub enum MemoryEvent {
         item: usize,
         result: Result<String, String>,
     },
+    /// The task board as it is now ([`MemoryJob::Board`]).
+    Board(Result<Vec<Task>, String>),
+    /// The live leases ([`MemoryJob::Leases`]).
+    Leases(Vec<Lease>),
+    /// A lease was granted or given back, here or by another client.
+    LeaseChanged(LeaseEvent),
+    /// The editor asked for the file it edits ([`MemoryJob::Lease`]).
+    Leased {
+        path: String,
+        result: Result<Grant, String>,
+    },
+    /// The editor's lease was renewed (`None`: it was lost).
+    Renewed {
+        path: String,
+        lease: Option<Lease>,
+    },
     /// A turn's changes were undone ([`MemoryJob::UndoTurn`]).
     TurnUndone {
         tab: TabId,
@@ -167,6 +186,8 @@ pub enum MemoryJob {
         path: String,
         text: String,
         expect: Expect,
+        /// The editor's lease on the file, carried by the write.
+        lease: Option<Lease>,
     },
     Rename {
         from: String,
@@ -192,6 +213,27 @@ pub enum MemoryJob {
         proposal: crate::chat::extract::Proposal,
         actor: String,
     },
+    /// Read the task board.
+    Board,
+    /// Put a task on the board, as the person.
+    AddTask {
+        title: String,
+        assignee: Option<String>,
+        after: Vec<String>,
+    },
+    /// Give a task to someone (open again, meant for them).
+    Reassign {
+        task: String,
+        to: String,
+    },
+    /// Close a task (done, by the person).
+    CloseTask(String),
+    /// List the live leases.
+    Leases,
+    /// Hold the file the editor edits.
+    Lease(String),
+    Renew(Lease),
+    Release(Lease),
     /// Undo a turn's memory changes (its receipt, item `item` of tab `tab`).
     UndoTurn {
         tab: TabId,

@@ -68,8 +68,16 @@ pub enum FormKind {
     NewTab,
     RenameTab(TabId),
     NewFile,
-    RenameFile { from: String },
+    RenameFile {
+        from: String,
+    },
     SaveSnapshot,
+    /// A task on the board: title, for whom, after which tasks.
+    NewTask,
+    /// Give the task (its name on the board) to someone.
+    Reassign {
+        task: String,
+    },
 }
 
 /// A snapshot as the dialog lists it.

@@ -75,7 +75,7 @@ impl App {
     }
 
     /// The tab that talks with `name`, if one does.
-    fn tab_for(&self, name: &str) -> Option<usize> {
+    pub(super) fn tab_for(&self, name: &str) -> Option<usize> {
         self.tabs
             .iter()
             .position(|t| t.persona.name.eq_ignore_ascii_case(name))
@@ -294,7 +294,37 @@ impl App {
                     None => Ok(Vec::new()),
                 }
             }
-            FormKind::NewFile => self.new_file(&form.value(0)),
+            FormKind::NewFile => self.new_file(&form.value(0), &form.value(1)),
+            FormKind::NewTask => {
+                let title = form.value(0).trim().to_owned();
+                let assignee = Some(form.value(1).trim().to_owned()).filter(|a| !a.is_empty());
+                let after: Vec<String> = form
+                    .value(2)
+                    .split(',')
+                    .map(|a| a.trim().trim_end_matches(".md").to_owned())
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                if title.is_empty() {
+                    Err("give the task a title".to_owned())
+                } else {
+                    Ok(vec![Effect::Memory(MemoryJob::AddTask {
+                        title,
+                        assignee,
+                        after,
+                    })])
+                }
+            }
+            FormKind::Reassign { task } => {
+                let to = form.value(0).trim().to_owned();
+                if to.is_empty() {
+                    Err("say who the task is for".to_owned())
+                } else {
+                    Ok(vec![Effect::Memory(MemoryJob::Reassign {
+                        task: task.clone(),
+                        to,
+                    })])
+                }
+            }
             FormKind::RenameFile { from } => MemPath::parse(&form.value(0))
                 .map_err(|e| e.to_string())
                 .and_then(|to| {
@@ -319,8 +349,10 @@ impl App {
         }
     }
 
-    /// Open the editor on a file that does not exist yet; saving creates it.
-    fn new_file(&mut self, raw: &str) -> Result<Vec<Effect>, String> {
+    /// Open the editor on a file that does not exist yet; saving creates it. `expires`, when
+    /// given (a time to live such as `2h`, a date, or `session`), starts the file with the
+    /// front matter that makes it expire.
+    fn new_file(&mut self, raw: &str, expires: &str) -> Result<Vec<Effect>, String> {
         let path = MemPath::parse(raw).map_err(|e| e.to_string())?;
         if path.is_root() {
             return Err("give the file a name under /memories/".to_owned());
@@ -329,7 +361,12 @@ impl App {
         if self.panel.rows.iter().any(|r| r.path == path) {
             return Err(format!("{path} already exists"));
         }
-        self.editor = Some(MemoryEditor::open(path, None, self.hint));
+        let header = expiry_header(expires, self.wall_ms, self.session_id.as_deref())?;
+        let mut editor = MemoryEditor::open(path, None, self.hint);
+        if let Some(header) = header {
+            editor.prefill(&header);
+        }
+        self.editor = Some(editor);
         self.focus = Focus::Editor;
         Ok(Vec::new())
     }
@@ -369,4 +406,35 @@ impl App {
         self.dialog = Some(Dialog::Consolidate(view));
         effects
     }
+}
+
+/// The front matter a new file starts with for `expires` as typed: a time to live (`2h`,
+/// `30m`, `1d`), a date or time (`2026-12-31`), or `session`; nothing when left empty.
+fn expiry_header(
+    expires: &str,
+    now_ms: u64,
+    session: Option<&str>,
+) -> Result<Option<String>, String> {
+    use crate::memory::expiry;
+    let expires = expires.trim();
+    if expires.is_empty() {
+        return Ok(None);
+    }
+    let value = if expires.eq_ignore_ascii_case("session") {
+        match session {
+            Some(id) => format!("session {id}"),
+            None => "session".to_owned(),
+        }
+    } else if let Some(ttl) = expiry::parse_ttl(expires) {
+        let at = now_ms.saturating_add(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX / 2));
+        crate::clock::format_utc(at)
+    } else if crate::clock::parse_utc(expires).is_some() {
+        expires.to_owned()
+    } else {
+        return Err(format!(
+            "{expires:?} is not an expiry: write a time to live (2h, 30m, 1d), a date \
+             (2026-12-31) or session"
+        ));
+    };
+    Ok(Some(format!("---\n{}: {value}\n---\n", expiry::KEY)))
 }

@@ -45,6 +45,10 @@ pub struct MemoryEditor {
     /// Who changed the file on disk while it was open (shown as a warning).
     pub changed_by: Option<String>,
     pub message: Option<String>,
+    /// The editor's hold on the file (others' writes wait while it lasts), and when it was
+    /// last renewed (ms since the epoch).
+    pub lease: Option<crate::memory::Lease>,
+    pub lease_renewed_ms: u64,
     /// The style of the line numbers (the theme's dim).
     line_numbers: ratatui::style::Style,
 }
@@ -67,6 +71,8 @@ impl MemoryEditor {
             state: EditorState::Editing,
             changed_by: None,
             message: None,
+            lease: None,
+            lease_renewed_ms: 0,
             line_numbers,
         };
         editor.load(text);
@@ -82,6 +88,14 @@ impl MemoryEditor {
         };
         self.area = self.text_area(&normalized);
         self.original = normalized;
+    }
+
+    /// Start a new file with `text` in it (its header, say), the cursor at its end; it counts
+    /// as a change to save.
+    pub fn prefill(&mut self, text: &str) {
+        self.area = self.text_area(text);
+        self.area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        self.area.move_cursor(ratatui_textarea::CursorMove::End);
     }
 
     /// A text area holding `text` (line ends as `\n`), set up as the editor shows it.

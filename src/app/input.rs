@@ -99,6 +99,8 @@ impl App {
         };
         self.focus == Focus::Panel
             && self.panel.open.is_none()
+            && !self.panel.board_shown
+            && c != 'b'
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
@@ -172,6 +174,7 @@ impl App {
                 self.dialog = Some(Dialog::Models(ModelPicker::default()));
                 vec![Effect::ListModels]
             }
+            Intent::TeamRun => self.start_team_run(),
             _ => Vec::new(),
         }
     }
@@ -197,6 +200,7 @@ impl App {
             | Intent::ToggleSplit
             | Intent::CycleContextEditing
             | Intent::Snapshots
+            | Intent::TeamRun
             | Intent::PickModel => return self.on_presenter_intent(intent),
             Intent::Help => self.dialog = Some(Dialog::Help { scroll: 0 }),
             Intent::Cancel => return self.cancel(),

@@ -77,6 +77,10 @@ pub enum Intent {
     CycleExtract,
     /// Propose a consolidation of the store (a diff to approve).
     Consolidate,
+    /// Alt+R: the personas work the demo script's tasks themselves.
+    TeamRun,
+    /// `b` in the panel: the task board instead of the tree (and back).
+    ToggleBoard,
     History,
     Save,
 }
@@ -210,6 +214,7 @@ pub const REMAPPABLE: &[Remap] = &[
         Intent::Consolidate,
         "Alt+C",
     ),
+    remappable("team_run", "keys.team_run", Intent::TeamRun, "Alt+R"),
 ];
 
 use Scope::{Chat, Editor, Everywhere, Input, Panel, Panes};
@@ -273,6 +278,10 @@ pub const BINDINGS: &[Binding] = &[
         Intent::Consolidate,
         "consolidate memory: merge duplicates, drop contradicted facts",
     ),
+    remap(
+        Intent::TeamRun,
+        "team run: personas work the script's tasks",
+    ),
     bind(
         Panes,
         &["Tab", "Shift+Tab"],
@@ -321,6 +330,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Panel, &["u"], "undo the delete"),
     bind(Panel, &["h"], "history: versions, restore one"),
     bind(Panel, &["y"], "copy the file"),
+    bind(Panel, &["b"], "task board (n new, r give, d close)"),
     bind(
         Editor,
         &["Ctrl+S"],
@@ -402,6 +412,7 @@ fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
                 'u' => Some(Intent::UndoDelete),
                 'h' => Some(Intent::History),
                 'y' => Some(Intent::Copy),
+                'b' => Some(Intent::ToggleBoard),
                 _ => None,
             },
             code if key.modifiers.is_empty() => nav(code),

@@ -15,6 +15,7 @@ pub mod layout;
 pub mod panel;
 mod panel_events;
 pub mod tab;
+mod team;
 
 use std::cell::RefCell;
 use std::time::Instant;
@@ -142,6 +143,12 @@ pub struct App {
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
     pub script: Option<script::Script>,
     pub script_typed: std::collections::HashMap<String, usize>,
+    /// The live leases (badges in the tree), as last listed.
+    pub leases: Vec<crate::memory::Lease>,
+    /// A hands-free team run under way (Alt+R).
+    pub team_run: Option<team::TeamRunState>,
+    /// This app's session: notes that expire with it are stamped with it.
+    pub session_id: Option<String>,
 }
 
 /// The narrowest chat column of the side-by-side view.
@@ -179,6 +186,9 @@ impl App {
             recorded: None,
             script: None,
             script_typed: std::collections::HashMap::new(),
+            leases: Vec::new(),
+            team_run: None,
+            session_id: None,
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
             extract: Extract::Off,
@@ -207,7 +217,11 @@ impl App {
     /// The effects to run at start: list the store.
     pub fn start(&mut self) -> Vec<Effect> {
         self.panel.listing = true;
-        let mut effects = vec![Effect::Memory(MemoryJob::List)];
+        let mut effects = vec![
+            Effect::Memory(MemoryJob::List),
+            Effect::Memory(MemoryJob::Leases),
+            Effect::Memory(MemoryJob::Board),
+        ];
         if self.list_models_at_start {
             effects.push(Effect::ListModels);
         }
@@ -749,20 +763,27 @@ impl App {
                     && self
                         .tab_index(tab)
                         .is_some_and(|i| self.tabs[i].in_flight == Some(req));
+                let ours = self
+                    .tab_index(tab)
+                    .filter(|&i| self.tabs[i].in_flight == Some(req));
                 let record = self.on_turn_ended(tab, req, conversation, &result);
                 if looks {
                     self.extraction_started(tab);
                 }
-                match record {
+                let mut effects = match record {
                     Some(record) if self.recording => vec![Effect::Record(record)],
                     _ => Vec::new(),
+                };
+                if let Some(i) = ours {
+                    effects.extend(self.team_turn_ended(i, result.is_ok()));
                 }
+                effects
             }
             Action::Memory(event) => self.on_memory(event),
             Action::Extracted { tab, result } => self.on_extracted(tab, result),
             Action::Tick => {
                 self.on_tick();
-                Vec::new()
+                self.coordination_tick()
             }
             Action::Terminate => {
                 self.quit = true;
@@ -898,6 +919,11 @@ impl App {
 
     /// Send the active tab's draft (or `text`) as a new turn.
     fn start_turn(&mut self, text: String, keep: Option<usize>) -> Vec<Effect> {
+        self.start_turn_in(self.active, text, keep)
+    }
+
+    /// Send `text` as a new turn of tab `i`.
+    fn start_turn_in(&mut self, i: usize, text: String, keep: Option<usize>) -> Vec<Effect> {
         let req = RequestId(self.next_req);
         self.next_req += 1;
         let now = self.now;
@@ -905,10 +931,11 @@ impl App {
         let (max_tokens, thinking) = self.turn_defaults;
         let editing = self.context_editing;
         let limits = self
-            .active_tab()
+            .tabs
+            .get(i)
             .map(|t| self.limits_of(t))
             .unwrap_or_default();
-        let Some(tab) = self.active_tab_mut() else {
+        let Some(tab) = self.tabs.get_mut(i) else {
             return Vec::new();
         };
         if std::mem::take(&mut tab.drop_thinking) {

@@ -62,6 +62,12 @@ pub struct Panel {
     pub undo: Option<(String, Instant)>,
     /// `e` was pressed on a file that was not loaded yet: edit it when it arrives.
     pub edit_when_loaded: Option<String>,
+    /// The task board (`b`): shown instead of the tree, its tasks, the selected one, and why it
+    /// could not be read.
+    pub board_shown: bool,
+    pub board: Vec<crate::memory::board::Task>,
+    pub board_selected: usize,
+    pub board_error: Option<String>,
 }
 
 impl Panel {

@@ -53,9 +53,10 @@ impl App {
                     .edit_when_loaded
                     .take_if(|p| *p == path)
                     .is_some();
+                let mut effects = Vec::new();
                 match (&result, edit && self.editor.is_none()) {
                     (Ok(file), true) => {
-                        self.start_editing(path.clone(), file);
+                        effects = self.start_editing(path.clone(), file);
                         self.panel.notice = None;
                     }
                     (Err(e), true) => self.panel.say(format!("cannot edit: {e}"), true),
@@ -64,6 +65,7 @@ impl App {
                 if let Some(open) = &mut self.panel.open {
                     open.content = Some(result);
                 }
+                return effects;
             }
             MemoryEvent::Saved { path, result } => {
                 let Some(editor) = self.editor.as_mut().filter(|e| e.path == path) else {
@@ -101,6 +103,11 @@ impl App {
             event @ (MemoryEvent::ConsolidationProposed(_)
             | MemoryEvent::Consolidated { .. }
             | MemoryEvent::ConsolidationUndone(_)) => self.on_consolidation(event),
+            event @ (MemoryEvent::Board(_)
+            | MemoryEvent::Leases(_)
+            | MemoryEvent::LeaseChanged(_)
+            | MemoryEvent::Leased { .. }
+            | MemoryEvent::Renewed { .. }) => return self.on_coordination(event),
         }
         Vec::new()
     }
@@ -211,6 +218,7 @@ impl App {
             .stale
             .insert(change.path.clone(), change.actor.clone());
         let mut effects = self.refresh_memory();
+        effects.extend(self.board_touched(&change.path));
         if let Some(open) = &self.panel.open
             && (open_moved || open.path == change.path)
         {
@@ -309,6 +317,9 @@ impl App {
         if self.focus != Focus::Panel {
             return Vec::new();
         }
+        if let Some(effects) = self.on_board_intent(intent) {
+            return effects;
+        }
         let selected = self.panel.selected_row().cloned();
         match intent {
             Intent::Up => self.panel.move_selection(-1),
@@ -339,6 +350,12 @@ impl App {
                 }
             }
             Intent::Edit => return self.edit_selected(selected),
+            Intent::ToggleBoard => {
+                self.panel.board_shown = !self.panel.board_shown;
+                if self.panel.board_shown {
+                    return vec![Effect::Memory(MemoryJob::Board)];
+                }
+            }
             Intent::NewFile => {
                 let dir = match &selected {
                     Some(r) if r.is_dir => format!("{}/", r.path),
@@ -348,7 +365,13 @@ impl App {
                         .map_or_else(|| "/memories/".to_owned(), |(dir, _)| format!("{dir}/")),
                     None => "/memories/".to_owned(),
                 };
-                let form = Form::new("New memory file", vec![Field::new("Path", &dir)]);
+                let form = Form::new(
+                    "New memory file",
+                    vec![
+                        Field::new("Path", &dir),
+                        Field::new("Expires (2h, 2026-12-31, session; empty: never)", ""),
+                    ],
+                );
                 self.dialog = Some(Dialog::Form(FormKind::NewFile, form));
             }
             Intent::RenameFile => {
@@ -412,9 +435,12 @@ impl App {
     }
 
     /// Open the editor on `path`, holding `file`.
-    fn start_editing(&mut self, path: String, file: &FileText) {
-        self.editor = Some(MemoryEditor::open(path, Some(file), self.hint));
+    /// While it is open, the editor holds the file: others' writes wait (see
+    /// `memory::lease`).
+    fn start_editing(&mut self, path: String, file: &FileText) -> Vec<Effect> {
+        self.editor = Some(MemoryEditor::open(path.clone(), Some(file), self.hint));
         self.focus = Focus::Editor;
+        vec![Effect::Memory(MemoryJob::Lease(path))]
     }
 
     /// `e`: edit the selected file; one not loaded yet is opened and edited when it arrives.
@@ -430,7 +456,7 @@ impl App {
                 match file {
                     Some(Ok(file)) => {
                         let file = file.clone();
-                        self.start_editing(row.path, &file);
+                        return self.start_editing(row.path, &file);
                     }
                     Some(Err(e)) => self.panel.say(format!("cannot edit: {e}"), true),
                     None => {
@@ -488,6 +514,7 @@ impl App {
                                 path: editor.path.clone(),
                                 text: editor.text(),
                                 expect,
+                                lease: editor.lease.clone(),
                             })
                         })
                         .into_iter()
@@ -499,14 +526,14 @@ impl App {
                 }
                 _ => Vec::new(),
             },
-            EditorState::ConfirmDiscard => {
-                match key.code {
-                    KeyCode::Char('y') => self.close_editor(),
-                    KeyCode::Char('n') | KeyCode::Esc => editor.state = EditorState::Editing,
-                    _ => {}
+            EditorState::ConfirmDiscard => match key.code {
+                KeyCode::Char('y') => self.close_editor(),
+                KeyCode::Char('n') | KeyCode::Esc => {
+                    editor.state = EditorState::Editing;
+                    Vec::new()
                 }
-                Vec::new()
-            }
+                _ => Vec::new(),
+            },
             EditorState::Editing => match intent {
                 Some(Intent::Save) => {
                     let text = editor.text();
@@ -521,15 +548,16 @@ impl App {
                         path: editor.path.clone(),
                         text: editor.text(),
                         expect: editor.expect(),
+                        lease: editor.lease.clone(),
                     })]
                 }
                 Some(Intent::Cancel) => {
                     if editor.is_dirty() {
                         editor.state = EditorState::ConfirmDiscard;
+                        Vec::new()
                     } else {
-                        self.close_editor();
+                        self.close_editor()
                     }
-                    Vec::new()
                 }
                 Some(intent) => self.on_intent(intent),
                 None => {
@@ -540,10 +568,17 @@ impl App {
         }
     }
 
-    fn close_editor(&mut self) {
-        if let Some(editor) = self.editor.take() {
-            self.focus = Focus::Panel;
-            self.panel.selected = Some(editor.path);
-        }
+    /// Close the editor; the file it held is given back.
+    fn close_editor(&mut self) -> Vec<Effect> {
+        let Some(editor) = self.editor.take() else {
+            return Vec::new();
+        };
+        self.focus = Focus::Panel;
+        self.panel.selected = Some(editor.path);
+        editor
+            .lease
+            .map(|lease| Effect::Memory(MemoryJob::Release(lease)))
+            .into_iter()
+            .collect()
     }
 }

@@ -147,6 +147,7 @@ fn turn_blocks(tab: &SavedTab, items: &[Item], blocks: &mut Vec<Block>) {
                 "✂ context edited: cleared {cleared_tool_uses} tool results, saved {cleared_tokens} tokens"
             ))),
             Item::Told { text } => blocks.push(Block::Note(format!("told Claude: {text}"))),
+            Item::Team { text } => blocks.push(Block::Note(text.clone())),
             Item::Stopped { reason } => {
                 if let Some(text) = crate::chat::transcript::stop_text(reason) {
                     blocks.push(Block::Note(text.to_owned()));

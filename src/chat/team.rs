@@ -130,7 +130,7 @@ fn one_line(text: &str) -> String {
 }
 
 /// A task's title from a step's words: its first sentence that is not a question (else the
-/// first), without the final stop, at most 80 characters.
+/// first), without the final stop, at most 120 characters.
 fn title_of(prompt: &str) -> String {
     let text = one_line(prompt);
     let sentences: Vec<&str> = text
@@ -145,7 +145,7 @@ fn title_of(prompt: &str) -> String {
         .copied()
         .unwrap_or(&text);
     let chosen = chosen.trim_end_matches(['.', '!']).trim();
-    crate::memory::front::clip(chosen, 80)
+    crate::memory::front::clip(chosen, 120)
 }
 
 /// What a run asks of whoever carries it out.
@@ -871,6 +871,46 @@ mod tests {
             matches!(&last[..], [Move::Stuck { why }] if why.contains("John was asked")),
             "{last:?}"
         );
+    }
+
+    #[test]
+    fn a_worker_refused_a_held_file_waits_for_its_release() {
+        let plan = plan();
+        let t = plan.tasks.clone();
+        let mut run = Run::new(plan);
+        run.start();
+        run.turn_ended("Alice", true, &[], 0);
+        run.turn_ended("Alice", true, &[], 0);
+        let board = [
+            task(&t[0], "open"),
+            task(&t[1], "open"),
+            task(&t[2], "open"),
+        ];
+        run.turn_ended("Alice", true, &board, 0);
+        let path = "/memories/acme_corp.md";
+        assert_eq!(
+            run.blocked_by_lease("john", path, 5),
+            [Move::Wait {
+                persona: "John".into(),
+                on: format!("{path} (someone is editing it)")
+            }]
+        );
+        assert_eq!(run.lease_waits(), [path]);
+        assert!(
+            run.lease_released("/memories/other.md", &board, 6)
+                .is_empty()
+        );
+        let woke = run.lease_released(path, &board, 7);
+        assert!(
+            matches!(&woke[..], [Move::Woken { persona, .. }, Move::Send { .. }] if persona == "John"),
+            "{woke:?}"
+        );
+        assert!(run.lease_waits().is_empty());
+        assert_eq!(
+            leased_path("/memories/a.md is being edited by Alice on vm (lease, 5 s left); nothing"),
+            Some("/memories/a.md".into())
+        );
+        assert_eq!(leased_path("No replacement was performed"), None);
     }
 
     #[test]

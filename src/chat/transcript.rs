@@ -66,6 +66,10 @@ pub enum Item {
     Told {
         text: String,
     },
+    /// A line of a team run about this tab: waiting for a task or a file, woken.
+    Team {
+        text: String,
+    },
     /// A model call ended for a reason the person should know about (a refusal, the context
     /// window or the token limit reached), said plainly.
     Stopped {
@@ -393,6 +397,14 @@ impl Transcript {
     pub fn push_told(&mut self, text: &str) {
         self.revision += 1;
         self.push(Item::Told {
+            text: text.to_owned(),
+        });
+    }
+
+    /// A team run's line about this tab (it waits, it was woken).
+    pub fn push_team(&mut self, text: &str) {
+        self.revision += 1;
+        self.push(Item::Team {
             text: text.to_owned(),
         });
     }

@@ -188,7 +188,8 @@ fn format_help(path: &str) -> String {
     )
 }
 
-/// Every task on the board, in name order; files there that are not tasks are skipped.
+/// Every task on the board, each after the tasks it comes after (else in name order); files
+/// there that are not tasks are skipped.
 pub fn list(store: &dyn MemoryStore) -> Result<Vec<Task>, StoreError> {
     let dir = board_dir();
     let listing = match store.list(&dir, 1) {
@@ -210,7 +211,23 @@ pub fn list(store: &dyn MemoryStore) -> Result<Vec<Task>, StoreError> {
             Err(e) => return Err(e),
         }
     }
-    Ok(tasks)
+    Ok(in_order(tasks))
+}
+
+/// Tasks ordered so that each comes after what it waits for (name order otherwise; a cycle is
+/// left in name order).
+pub fn in_order(mut tasks: Vec<Task>) -> Vec<Task> {
+    tasks.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out: Vec<Task> = Vec::with_capacity(tasks.len());
+    while !tasks.is_empty() {
+        let ready = tasks.iter().position(|t| {
+            t.after
+                .iter()
+                .all(|id| out.iter().any(|o| &o.id == id) || !tasks.iter().any(|o| &o.id == id))
+        });
+        out.push(tasks.remove(ready.unwrap_or(0)));
+    }
+    out
 }
 
 fn board_dir() -> MemPath {
@@ -632,6 +649,35 @@ mod tests {
             done.contains("result: /memories/p.md\n---\nUse the architecture.\n"),
             "{done}"
         );
+    }
+
+    #[test]
+    fn the_board_lists_each_task_after_what_it_waits_for() {
+        let task = |id: &str, after: &[&str]| {
+            let after: Vec<String> = after.iter().map(|a| (*a).to_owned()).collect();
+            let text = render(
+                &NewTask {
+                    title: id,
+                    after: &after,
+                    id: Some(id),
+                    ..NewTask::default()
+                },
+                "A",
+            );
+            let file = FileText {
+                version: super::super::Version::of(text.as_bytes()),
+                text,
+            };
+            parse(&task_path(id).unwrap(), &file).unwrap()
+        };
+        let ordered = in_order(vec![
+            task("a-proposal", &["b-arch"]),
+            task("b-arch", &["c-facts"]),
+            task("c-facts", &[]),
+            task("d-loop", &["d-loop"]),
+        ]);
+        let ids: Vec<&str> = ordered.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["c-facts", "b-arch", "a-proposal", "d-loop"]);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::app::action::{
 use crate::chat::extract::{self, Extract};
 use crate::chat::session::{Journal, Record};
 use crate::chat::{Agent, TurnOptions};
-use crate::memory::{MemPath, MemoryStore, NodeKind, StoreError, WriteCtx};
+use crate::memory::{MemPath, MemoryStore, NodeKind, StoreError, WriteCtx, board};
 use crate::provider::{Provider, known_models};
 
 /// What the loop must do after a batch of effects.
@@ -43,6 +43,9 @@ pub struct Effects {
     notes: Option<Box<dyn std::io::Write + Send>>,
     /// The model extraction asks (`None`: the chat's).
     extraction_model: Option<String>,
+    /// This app's session lease (`session:<id>`) while it runs: notes that expire with the
+    /// session live as long as it does.
+    session_lease: Arc<Mutex<Option<crate::memory::Lease>>>,
 }
 
 /// Appends records on a thread of its own, in order, each synced before the next: the event
@@ -87,6 +90,7 @@ impl Effects {
             snapshots_dir: None,
             notes: None,
             extraction_model: None,
+            session_lease: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -159,6 +163,48 @@ impl Effects {
         }
     }
 
+    /// Run as session `id`: its turns stamp session notes with it, it holds `session:<id>` (a
+    /// crashed app's lease runs out by itself), and memories past their expiry are swept
+    /// every half minute.
+    pub fn hold_session(&mut self) -> String {
+        let id = crate::memory::expiry::new_session_id();
+        self.options.session = Some(id.clone());
+        let store = self.store.clone();
+        let slot = self.session_lease.clone();
+        let subject = crate::memory::expiry::session_subject(&id);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SESSION_RENEW);
+            let mut rounds = 0u32;
+            loop {
+                tick.tick().await;
+                let (store, slot, subject) = (store.clone(), slot.clone(), subject.clone());
+                let sweep = rounds.is_multiple_of(2);
+                rounds = rounds.wrapping_add(1);
+                let _ = tokio::task::spawn_blocking(move || {
+                    keep_session(store.as_ref(), &slot, &subject);
+                    if sweep {
+                        sweep_expired(store.as_ref());
+                    }
+                })
+                .await;
+            }
+        });
+        id
+    }
+
+    /// The session ends: its lease is given back and its notes swept.
+    pub fn end_session(&self) {
+        let lease = self
+            .session_lease
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(lease) = lease {
+            let _ = self.store.release(&lease);
+            sweep_expired(self.store.as_ref());
+        }
+    }
+
     /// Forward the store's changes to the loop for as long as the loop listens.
     pub fn watch_store(&self) {
         let mut changes = self.store.subscribe();
@@ -171,6 +217,23 @@ impl Effects {
                     Err(broadcast::error::RecvError::Closed) => return,
                 };
                 if tx.send(Action::Memory(event)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut leases = self.store.lease_events();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            loop {
+                let event = match leases.recv().await {
+                    Ok(event) => event,
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                if tx
+                    .send(Action::Memory(MemoryEvent::LeaseChanged(event)))
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -408,17 +471,6 @@ fn parse(path: &str) -> Result<MemPath, String> {
 fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
     let ctx = |op| WriteCtx::new(HUMAN_ACTOR, op);
     let text = |e: StoreError| e.to_string();
-    // A create/rename/delete/restore: what happened, or why not.
-    let done = |result: Result<String, String>| match result {
-        Ok(what) => MemoryEvent::Done {
-            what,
-            result: Ok(()),
-        },
-        Err(e) => MemoryEvent::Done {
-            what: String::new(),
-            result: Err(e),
-        },
-    };
     match job {
         MemoryJob::List => MemoryEvent::Listed(tree(store)),
         MemoryJob::Refresh(paths) => MemoryEvent::Refreshed {
@@ -435,8 +487,13 @@ fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
             result: parse(&path).and_then(|p| store.read(&p).map_err(text)),
             path,
         },
-        MemoryJob::Save { path, text, expect } => MemoryEvent::Saved {
-            result: save(store, &path, &text, expect),
+        MemoryJob::Save {
+            path,
+            text,
+            expect,
+            lease,
+        } => MemoryEvent::Saved {
+            result: save(store, &path, &text, expect, lease.as_ref()),
             path,
         },
         MemoryJob::Rename { from, to } => done((|| {
@@ -467,6 +524,14 @@ fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
                 }
             })
         })()),
+        job @ (MemoryJob::Board
+        | MemoryJob::AddTask { .. }
+        | MemoryJob::Reassign { .. }
+        | MemoryJob::CloseTask(_)
+        | MemoryJob::Leases
+        | MemoryJob::Lease(_)
+        | MemoryJob::Renew(_)
+        | MemoryJob::Release(_)) => run_coordination(store, job),
         MemoryJob::History(path) => MemoryEvent::History {
             result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(text)),
             path,
@@ -509,9 +574,11 @@ fn save(
     path: &str,
     text: &str,
     expect: crate::memory::Expect,
+    lease: Option<&crate::memory::Lease>,
 ) -> Result<crate::memory::Version, SaveError> {
     let p = parse(path).map_err(SaveError::Failed)?;
-    match store.save(&p, text, expect, WriteCtx::new(HUMAN_ACTOR, "save")) {
+    let ctx = WriteCtx::new(HUMAN_ACTOR, "save").fenced(lease);
+    match store.save(&p, text, expect, ctx) {
         Ok(version) => Ok(version),
         Err(StoreError::Conflict { .. } | StoreError::Exists(_)) => match store.read(&p) {
             Ok(now) => Err(SaveError::Conflict(Some(now))),
@@ -521,6 +588,106 @@ fn save(
         Err(e) => Err(SaveError::Failed(e.to_string())),
     }
 }
+
+/// A create, rename, delete, restore or board change: what happened, or why not.
+fn done(result: Result<String, String>) -> MemoryEvent {
+    match result {
+        Ok(what) => MemoryEvent::Done {
+            what,
+            result: Ok(()),
+        },
+        Err(e) => MemoryEvent::Done {
+            what: String::new(),
+            result: Err(e),
+        },
+    }
+}
+
+/// The board's and the leases' jobs.
+fn run_coordination(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
+    let text = |e: StoreError| e.to_string();
+    match job {
+        MemoryJob::Board => MemoryEvent::Board(board::list(store).map_err(text)),
+        MemoryJob::AddTask {
+            title,
+            assignee,
+            after,
+        } => done((|| {
+            let task = board::NewTask {
+                title: &title,
+                assignee: assignee.as_deref(),
+                after: &after,
+                notes: "",
+                id: None,
+            };
+            let task = board::add(store, &task, HUMAN_ACTOR).map_err(text)?;
+            Ok(format!("opened the task {}", task.id))
+        })()),
+        MemoryJob::Reassign { task, to } => done(
+            board::reassign(store, &task, &to, HUMAN_ACTOR)
+                .map(|t| format!("{} is open again, for {to}", t.id))
+                .map_err(text),
+        ),
+        MemoryJob::CloseTask(task) => done(
+            board::complete(store, &task, HUMAN_ACTOR, None)
+                .map(|t| format!("{}: {}", t.id, t.status))
+                .map_err(text),
+        ),
+        MemoryJob::Leases => MemoryEvent::Leases(store.leases().unwrap_or_default()),
+        MemoryJob::Lease(path) => MemoryEvent::Leased {
+            result: store
+                .acquire(&path, HUMAN_ACTOR, EDITOR_LEASE)
+                .map_err(text),
+            path,
+        },
+        MemoryJob::Renew(lease) => MemoryEvent::Renewed {
+            path: lease.subject.clone(),
+            lease: store.renew(&lease, EDITOR_LEASE).ok().flatten(),
+        },
+        MemoryJob::Release(lease) => {
+            let _ = store.release(&lease);
+            MemoryEvent::Leases(store.leases().unwrap_or_default())
+        }
+        _ => MemoryEvent::Leases(Vec::new()),
+    }
+}
+
+/// How often the session's lease is renewed (it lasts three times as long).
+const SESSION_RENEW: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Hold (or renew) the session's lease.
+fn keep_session(
+    store: &dyn MemoryStore,
+    slot: &Mutex<Option<crate::memory::Lease>>,
+    subject: &str,
+) {
+    let mut held = slot.lock().unwrap_or_else(PoisonError::into_inner);
+    let ttl = SESSION_RENEW * 3;
+    let renewed = held
+        .as_ref()
+        .and_then(|lease| store.renew(lease, ttl).ok().flatten());
+    *held = match renewed {
+        Some(lease) => Some(lease),
+        None => match store.acquire(subject, "memdeck", ttl) {
+            Ok(crate::memory::Grant::Granted(lease)) => Some(lease),
+            Ok(crate::memory::Grant::Held(_)) | Err(_) => None,
+        },
+    };
+}
+
+/// Remove what has expired (logged; the panel hears of it as changes).
+fn sweep_expired(store: &dyn MemoryStore) {
+    let swept = crate::memory::expiry::live_sessions(store)
+        .and_then(|live| crate::memory::expiry::sweep(store, crate::clock::now_ms(), &live));
+    match swept {
+        Ok(gone) if !gone.is_empty() => tracing::info!("expired: {}", gone.join(", ")),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("the expiry sweep failed: {e}"),
+    }
+}
+
+/// How long the editor holds its file between renewals (the app renews it while editing).
+pub const EDITOR_LEASE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How deep the panel's tree goes below /memories (the deepest a memory path may be).
 const TREE_DEPTH: usize = 8;

@@ -127,6 +127,7 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
             export_dir: std::env::current_dir().unwrap_or_else(|_| ".".into()),
             pricing: config.pricing(),
         };
+        app.session_id = Some(fx.hold_session());
         fx.snapshots_in(config.snapshots_dir.clone());
         fx.extract_with(config.extraction_model());
         if let Some(out) = notes {
@@ -144,6 +145,7 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
         )
         .await;
         fx.finish_session();
+        fx.end_session();
         drop(guard);
         result.map_err(|e| format!("the terminal failed: {e}"))
     });

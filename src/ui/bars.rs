@@ -167,6 +167,12 @@ pub fn draw_status(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(trouble) = &app.store_trouble {
         left.push(Span::styled(format!("│ ⚠ {} ", sanitize(trouble)), t.error));
     }
+    if let Some(team) = &app.team_run {
+        left.push(Span::styled(
+            format!("│ ⚑ {} ", sanitize(&team.status)),
+            t.warn,
+        ));
+    }
     left.extend(usage_spans(app, t));
     // The help key always fits: on a narrow screen the saved tokens go first, then the
     // session's totals (the tab's own stay).

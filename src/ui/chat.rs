@@ -343,6 +343,7 @@ pub fn item_lines(
         }
         Item::Stopped { reason } => stopped_lines(t, reason, width, &mut lines),
         Item::Told { text } => told_lines(t, text, width, &mut lines),
+        Item::Team { text } => dim_lines(t, text, width, &mut lines),
         Item::Extraction { state } => extraction_lines(t, state, width, &mut lines),
         Item::Proposal { proposal, state } => {
             proposal_lines(t, proposal, state, width, &mut lines);
@@ -566,10 +567,12 @@ fn told_lines(t: &Theme, text: &str, width: usize, lines: &mut Vec<Line<'static>
         .trim_start_matches("(memdeck: ")
         .trim_end_matches(')')
         .to_owned();
-    for row in wrap(
-        &sanitize(&format!("↺ told Claude: {text}")),
-        width.saturating_sub(2).max(1),
-    ) {
+    dim_lines(t, &format!("↺ told Claude: {text}"), width, lines);
+}
+
+/// A note of memdeck's in the chat, dim, wrapped under the message margin.
+fn dim_lines(t: &Theme, text: &str, width: usize, lines: &mut Vec<Line<'static>>) {
+    for row in wrap(&sanitize(text), width.saturating_sub(2).max(1)) {
         lines.push(Line::from(Span::styled(format!("  {row}"), t.dim)));
     }
 }

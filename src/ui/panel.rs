@@ -38,7 +38,11 @@ pub fn draw(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     };
     let tree_height = inner.height - footer_height - open_height;
     let tree = Rect::new(inner.x, inner.y, inner.width, tree_height);
-    draw_tree(app, t, tree, buf);
+    if panel.board_shown {
+        draw_board(app, t, tree, buf);
+    } else {
+        draw_tree(app, t, tree, buf);
+    }
     if open_height > 0 {
         let viewer = Rect::new(inner.x, tree.bottom(), inner.width, open_height);
         draw_open_file(app, t, viewer, buf);
@@ -161,7 +165,22 @@ fn draw_tree(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
         };
         let left = format!("{indent}{icon}{name}{}", if row.is_dir { "/" } else { "" });
         let mut right: Vec<Span> = Vec::new();
-        if let Some((who, color)) = writers.get(&row.path) {
+        let leased = app
+            .leases
+            .iter()
+            .find(|l| l.subject == row.path && l.expires_ms > app.wall_ms);
+        if let Some(lease) = leased {
+            // Held: "✎ you, 40 s" (the panel's editor is "you").
+            let mut badge = lease.clone();
+            if badge.holder == HUMAN_ACTOR {
+                "you".clone_into(&mut badge.holder);
+            }
+            let style = actor_style(app, t, &lease.holder).patch(Style::new().bold());
+            right.push(Span::styled(
+                format!("✎ {}", sanitize(&badge.badge(app.wall_ms))),
+                style,
+            ));
+        } else if let Some((who, color)) = writers.get(&row.path) {
             right.push(Span::styled(format!("✎ {who} "), t.persona(color)));
         } else {
             if !row.is_dir {
@@ -306,7 +325,16 @@ fn draw_footer(app: &App, t: &Theme, focused: bool, area: Rect, buf: &mut Buffer
         );
     }
     let hide = app.keymap.short(Intent::TogglePanel);
-    let keys: &[(&str, &str)] = if focused && panel.open.is_none() {
+    let keys: &[(&str, &str)] = if focused && panel.board_shown {
+        &[
+            ("↑↓", "select"),
+            ("Enter", "open"),
+            ("n", "new task"),
+            ("r", "reassign"),
+            ("d", "close"),
+            ("b", "tree"),
+        ]
+    } else if focused && panel.open.is_none() {
         // Letters type the message until a file is open (see App::on_key).
         &[
             ("↑↓", "select"),
@@ -335,4 +363,91 @@ fn draw_footer(app: &App, t: &Theme, focused: bool, area: Rect, buf: &mut Buffer
         &t.key_hints(keys, "  "),
         area.width,
     );
+}
+
+/// The task board instead of the tree: one row per task, its status marked (○ open, ◐
+/// claimed, ✓ done), who it is for and what it waits on; a waiting task is dim.
+fn draw_board(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
+    use crate::memory::board::Status;
+    let panel = &app.panel;
+    let width = usize::from(area.width);
+    let done = panel.board.iter().filter(|t| t.status.is_done()).count();
+    let head = format!(
+        "Task board · {done}/{} done{}",
+        panel.board.len(),
+        app.team_run
+            .as_ref()
+            .map_or_else(String::new, |r| format!(" · {}", r.status))
+    );
+    buf.set_stringn(area.x, area.y, sanitize(&head), width, Style::new().bold());
+    if let Some(error) = &panel.board_error {
+        buf.set_stringn(area.x, area.y + 1, sanitize(error), width, t.error);
+        return;
+    }
+    if panel.board.is_empty() {
+        let hint = format!(
+            "(no tasks: n opens one; {} lets the team work the demo script)",
+            app.keymap.label(Intent::TeamRun)
+        );
+        for (i, row) in wrap(&hint, width.max(1)).into_iter().enumerate() {
+            let y = area.y + 1 + u16::try_from(i).unwrap_or(u16::MAX);
+            if y < area.bottom() {
+                buf.set_stringn(area.x, y, row, width, t.dim);
+            }
+        }
+        return;
+    }
+    let rows = usize::from(area.height.saturating_sub(1));
+    let first = panel.board_selected.saturating_sub(rows.saturating_sub(1));
+    for (line, (i, task)) in panel
+        .board
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+        .enumerate()
+    {
+        let y = area.y + 1 + u16::try_from(line).unwrap_or(u16::MAX);
+        let waiting = task.after.iter().any(|id| {
+            panel
+                .board
+                .iter()
+                .any(|o| &o.id == id && !o.status.is_done())
+        });
+        let (mark, style) = match &task.status {
+            Status::Done { .. } => ("✓", t.ok),
+            Status::Claimed { .. } if task.status.held_at(app.wall_ms).is_some() => ("◐", t.warn),
+            _ if waiting => ("…", t.dim),
+            _ => ("○", Style::new()),
+        };
+        let mut text = format!("{mark} {}", task.title);
+        let status = match &task.status {
+            Status::Claimed {
+                by,
+                until: Some(until),
+            } if *until > app.wall_ms => format!(
+                "{by}, {}",
+                crate::memory::lease::seconds(std::time::Duration::from_millis(
+                    until - app.wall_ms
+                ))
+            ),
+            Status::Claimed { by, .. } => format!("{by} (claim ran out)"),
+            Status::Done { by: Some(by) } => format!("done by {by}"),
+            Status::Done { by: None } => "done".to_owned(),
+            Status::Open => task
+                .assignee
+                .as_ref()
+                .map_or_else(|| "open".to_owned(), |a| format!("for {a}")),
+        };
+        text = format!("{text} · {status}");
+        if waiting && !task.status.is_done() {
+            text = format!("{text} · after {}", task.after.join(", "));
+        }
+        let mut base = style;
+        if i == panel.board_selected && app.focus == Focus::Panel {
+            base = base.patch(t.selected);
+        }
+        buf.set_style(Rect::new(area.x, y, area.width, 1), base);
+        put_str(buf, area.x, y, &sanitize(&text), area.width, base);
+    }
 }

@@ -11,5 +11,6 @@ mod headless;
 mod screens;
 mod scripts;
 mod sessions;
+mod team;
 mod transcript;
 mod update;

@@ -470,6 +470,7 @@ fn the_editor_saves_with_compare_and_set_and_offers_a_way_out_of_a_conflict() {
             path: "/memories/acme.md".into(),
             text: "Budget 2M. # ACME\n\n- 40 TB by March\n".into(),
             expect: Expect::Version(base),
+            lease: None,
         })]
     );
     let theirs = file("# ACME\n\n- 40 TB by March\n- CTO: Dana\n");
@@ -585,6 +586,8 @@ fn panel_actions_rename_delete_undo_history_and_new_file() {
 
     app.update(key(KeyCode::Char('n')));
     type_text(&mut app, "new.md");
+    // The path, then when it expires (empty: never).
+    app.update(key(KeyCode::Enter));
     app.update(key(KeyCode::Enter));
     let editor = app.editor.as_ref().unwrap();
     assert_eq!(editor.path, "/memories/new.md");
@@ -1314,6 +1317,7 @@ fn a_conflict_shows_their_change_and_merges_when_it_can() {
             path: "/memories/acme.md".into(),
             text: "Budget 2M. # ACME\n\n- 40 TB by March\n- CTO: Dana\n".into(),
             expect: Expect::Version(theirs.version),
+            lease: None,
         })]
     );
 }

@@ -8,3 +8,4 @@ mod ask;
 mod commands;
 mod config;
 mod doctor;
+mod team;

@@ -454,6 +454,47 @@ fn consolidation_is_proposed_applied_and_undone_in_the_app() {
     );
 }
 
+/// Alt+R: the personas work the team script themselves on the demo model. Alice records the
+/// facts and opens three tasks; John claims and does his two; Sam waits (said in his tab) and
+/// takes the proposal once the decisions are done; the board ends all done, each task's file
+/// saying who did it and where the result is.
+#[test]
+fn a_team_run_works_the_board_until_every_task_is_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = instant_app(dir.path());
+    tmux.keys(&["M-r"]);
+    tmux.wait_for("the board in the panel", |s| s.contains("Task board ·"));
+    let screen = tmux.wait_for("every task done", |s| {
+        s.contains("Task board · 3/3 done") && s.contains("team run finished")
+    });
+    assert!(screen.contains("✓ Draft a one-page proposal"), "{screen}");
+    let tasks = dir.path().join("memories/tasks");
+    let proposal =
+        std::fs::read_to_string(tasks.join("draft-a-one-page-proposal-for-acme-from.md")).unwrap();
+    assert!(
+        proposal.contains("status: done by Sam\nresult: /memories/acme_corp_proposal.md\n"),
+        "{proposal}"
+    );
+    let arch =
+        std::fs::read_to_string(tasks.join("propose-an-architecture-for-their-migration.md"))
+            .unwrap();
+    assert!(
+        arch.contains("status: done by John\nresult: /memories/acme_corp_architecture.md\n"),
+        "{arch}"
+    );
+    assert!(dir.path().join("memories/acme_corp_proposal.md").exists());
+    // Sam's tab says he waited, and was woken by the board.
+    tmux.keys(&["M-3"]);
+    tmux.wait_for("Sam's tab", |s| {
+        s.contains("Marked \"Draft a one-page proposal")
+    });
+    // The chat has the keyboard; Home goes to the top of his tab.
+    tmux.keys(&["Tab"]);
+    tmux.keys(&["Home"]);
+    let top = tmux.wait_for("Sam's wait", |s| s.contains("⏳ waiting for"));
+    assert!(top.contains("record-the-architecture-decisions"), "{top}");
+}
+
 /// The app on the demo model at full speed in a 160×48 pane, its first screen up.
 fn instant_app(dir: &std::path::Path) -> Tmux {
     let command = format!("{}; echo memdeck exited $?; sleep 30", memdeck(dir, 0));

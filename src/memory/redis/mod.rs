@@ -1,10 +1,11 @@
 //! The memory store on Redis, shared by a team on several machines.
 //!
-//! One namespace is eleven keys under one hash tag (`mem:{NAME}:…`, one cluster slot): the files'
+//! One namespace is fifteen keys under one hash tag (`mem:{NAME}:…`, one cluster slot): the files'
 //! texts and metadata, the directories, the history's counter, the history itself (a stream,
 //! bounded like the local history), every version's text by hash, and what keeps each command's
 //! cost to its own size: an index of each directory's children, each path's history count and
-//! the versions' reference counts. Every command is one Lua
+//! the versions' reference counts; and the leases (a prefix for the `SET NX PX` lease keys, the
+//! newest token per subject, the leased subjects, an events stream). Every command is one Lua
 //! script that declares all its keys, so each is atomic on the server; saves carry their
 //! precondition (absent, or the version read), which is also how the panel's compare-and-set
 //! works, and read-modify-writes retry on conflict. A retry after a lost reply accepts its own
