@@ -238,64 +238,66 @@ pub fn hold_lease(
     holder: &str,
     ttl: Duration,
 ) -> Result<ExitCode, Failure> {
-    let lease = match store.acquire(subject, holder, ttl)? {
-        Grant::Granted(lease) => lease,
-        Grant::Held(other) => {
-            return Err(Failure::new(
-                1,
-                format!(
-                    "{subject} is held by {} on {} for {} more",
-                    other.holder,
-                    other.host,
-                    seconds(other.left(now_ms()))
-                ),
-            ));
-        }
-    };
-    outln!(
-        "leased {subject} to {holder} (token {}, {}); Ctrl+C gives it back",
-        lease.token,
-        seconds(ttl)
-    );
+    use tokio::signal::unix::{SignalKind, signal};
     let runtime = cli_runtime()?;
-    let lost = runtime.block_on(async {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    runtime.block_on(async {
+        // Listening before the lease is taken: a Ctrl+C the moment it is said still gives it
+        // back.
+        let listen = |kind| {
+            signal(kind).map_err(|e| Failure::new(1, format!("cannot listen for signals: {e}")))
+        };
+        let (mut interrupt, mut terminate) = (
+            listen(SignalKind::interrupt())?,
+            listen(SignalKind::terminate())?,
+        );
+        let lease = match store.acquire(subject, holder, ttl)? {
+            Grant::Granted(lease) => lease,
+            Grant::Held(other) => {
+                return Err(Failure::new(
+                    1,
+                    format!(
+                        "{subject} is held by {} on {} for {} more",
+                        other.holder,
+                        other.host,
+                        seconds(other.left(now_ms()))
+                    ),
+                ));
+            }
+        };
+        outln!(
+            "leased {subject} to {holder} (token {}, {}); Ctrl+C gives it back",
+            lease.token,
+            seconds(ttl)
+        );
         let mut current = lease.clone();
         loop {
-            let stop = async {
-                match term.as_mut() {
-                    Some(t) => {
-                        t.recv().await;
-                    }
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => return None,
-                () = stop => return None,
+                _ = interrupt.recv() => break,
+                _ = terminate.recv() => break,
                 () = tokio::time::sleep(ttl / 3) => {}
             }
             match store.renew(&current, ttl) {
                 Ok(Some(renewed)) => current = renewed,
-                Ok(None) => return Some("the lease was lost (it ran out or was taken)".to_owned()),
-                Err(e) => return Some(format!("cannot renew the lease: {e}")),
+                Ok(None) => {
+                    return Err(Failure::new(
+                        1,
+                        "the lease was lost (it ran out or was taken)",
+                    ));
+                }
+                Err(e) => return Err(Failure::new(1, format!("cannot renew the lease: {e}"))),
             }
         }
-    });
-    if let Some(why) = lost {
-        return Err(Failure::new(1, why));
-    }
-    let released = store.release(&lease)?;
-    outln!(
-        "{}",
-        if released {
-            "released"
-        } else {
-            "the lease had already gone"
-        }
-    );
-    Ok(ExitCode::SUCCESS)
+        let released = store.release(&lease)?;
+        outln!(
+            "{}",
+            if released {
+                "released"
+            } else {
+                "the lease had already gone"
+            }
+        );
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 pub fn list_leases(store: &dyn MemoryStore, json: bool) -> Result<ExitCode, Failure> {

@@ -18,10 +18,21 @@ use std::fmt::Write as _;
 use super::script::Script;
 use crate::memory::board::{self, Status, Task};
 
-/// What a worker is asked each time it should look at the board.
+/// What a worker is asked each time it should look at the board (followed by its next task's
+/// brief, [`board::BRIEF`]).
 pub const WORK_PROMPT: &str = "Work the team's task board in /memories/tasks: claim the open \
 task meant for you once the tasks it comes after are done, do it, then mark it done with \
 where the result is. If your task is waiting on another one, say so and stop.";
+
+/// The message that asks `task`'s persona to work the board.
+pub fn work_prompt(task: &PlannedTask) -> String {
+    format!(
+        "{WORK_PROMPT}\n\n{} \"{}\"\n\n{}",
+        board::BRIEF,
+        task.title,
+        task.prompt
+    )
+}
 
 /// How many times a worker is asked to work the board, per task it has, before the run gives
 /// up on it (a model that never claims would otherwise be asked forever).
@@ -108,7 +119,7 @@ impl TeamPlan {
             {
                 let _ = write!(text, ", after \"{}\"", after.title);
             }
-            let _ = writeln!(text, ": {}", one_line(&task.prompt));
+            let _ = writeln!(text, ": {}", notes_of(&task.prompt));
         }
         text
     }
@@ -129,6 +140,13 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A task's notes on the board: the step's first paragraph on one line (attached code stays
+/// out; the worker gets the whole step with its work prompt), at most 300 characters.
+fn notes_of(prompt: &str) -> String {
+    let first = prompt.split("\n\n").next().unwrap_or(prompt);
+    crate::memory::front::clip(&one_line(first), 300)
+}
+
 /// A task's title from a step's words: its first sentence that is not a question (else the
 /// first), without the final stop, at most 120 characters.
 fn title_of(prompt: &str) -> String {
@@ -145,6 +163,11 @@ fn title_of(prompt: &str) -> String {
         .copied()
         .unwrap_or(&text);
     let chosen = chosen.trim_end_matches(['.', '!']).trim();
+    // "Write the review: timeline, impact, ..." is titled by what comes before the colon.
+    let chosen = match chosen.split_once(": ") {
+        Some((head, _)) if head.split_whitespace().count() >= 3 => head,
+        _ => chosen,
+    };
     crate::memory::front::clip(chosen, 120)
 }
 
@@ -477,10 +500,16 @@ impl Run {
             );
             return self.stuck(why);
         }
+        let prompt = self
+            .plan
+            .tasks
+            .iter()
+            .find(|p| p.id == task.id)
+            .map_or_else(|| WORK_PROMPT.to_owned(), work_prompt);
         self.workers.insert(key.to_owned(), Worker::Busy);
         vec![Move::Send {
             persona: key.to_owned(),
-            prompt: WORK_PROMPT.to_owned(),
+            prompt,
         }]
     }
 }
@@ -794,7 +823,7 @@ mod tests {
             [
                 Move::Send {
                     persona: "John".into(),
-                    prompt: WORK_PROMPT.into()
+                    prompt: work_prompt(&t[0])
                 },
                 Move::Wait {
                     persona: "Sam".into(),
@@ -813,7 +842,7 @@ mod tests {
             run.turn_ended("John", true, &board, 10),
             [Move::Send {
                 persona: "John".into(),
-                prompt: WORK_PROMPT.into()
+                prompt: work_prompt(&t[1])
             }]
         );
         let board = [

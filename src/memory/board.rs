@@ -34,6 +34,19 @@ pub const DIR: &str = "/memories/tasks";
 pub const CLAIM_TTL: Duration = Duration::from_secs(600);
 /// Who the panel's changes are made as; a person may reassign and close any task.
 pub const PERSON: &str = "you";
+/// In a team run's message to a worker: what comes before its next task's title (quoted) and
+/// the task's brief as the script has it (code attached and all).
+pub const BRIEF: &str = "The brief of your next task, as the script has it:";
+
+/// The brief a message gives for the task titled `title`, if it gives one.
+pub fn brief_in<'a>(message: &'a str, title: &str) -> Option<&'a str> {
+    let (_, rest) = message.split_once(BRIEF)?;
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let (quoted, brief) = rest.split_once("\"\n\n")?;
+    (quoted == title)
+        .then(|| brief.trim())
+        .filter(|b| !b.is_empty())
+}
 
 /// Where a task stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -387,15 +400,21 @@ fn change(
     parse(&path, &file).map_err(StoreError::Rejected)
 }
 
-/// The tasks among `after` that are not done yet, as "architecture (claimed by John)".
+/// The tasks among `after` that are not done yet, as "architecture (claimed by John)"; each
+/// is read by itself (the rest of the board is not).
 pub fn waiting_on(store: &dyn MemoryStore, after: &[String]) -> Vec<String> {
-    let tasks = list(store).unwrap_or_default();
     after
         .iter()
-        .filter_map(|id| match tasks.iter().find(|t| &t.id == id) {
-            Some(t) if t.status.is_done() => None,
-            Some(t) => Some(format!("{id} ({})", t.status)),
-            None => Some(format!("{id} (not on the board)")),
+        .filter_map(|id| {
+            let task = task_path(id)
+                .ok()
+                .and_then(|path| Some((store.read(&path).ok()?, path)))
+                .and_then(|(file, path)| parse(&path, &file).ok());
+            match task {
+                Some(t) if t.status.is_done() => None,
+                Some(t) => Some(format!("{id} ({})", t.status)),
+                None => Some(format!("{id} (not on the board)")),
+            }
         })
         .collect()
 }

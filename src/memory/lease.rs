@@ -49,6 +49,16 @@ impl Lease {
     }
 }
 
+/// A holder as the model is told of it: the panel's editor holds files as `you`, which would
+/// read as the model itself.
+pub fn who(holder: &str) -> &str {
+    if holder == super::board::PERSON {
+        "a person in the memory panel"
+    } else {
+        holder
+    }
+}
+
 /// "40 s", "3 min", "2 h": how long, for people.
 pub fn seconds(left: Duration) -> String {
     let s = left.as_millis().div_ceil(1000).max(1);
@@ -298,6 +308,25 @@ mod tests {
         ));
         assert!(t.check("/memories/a.md", false, None, 1600).is_ok());
         assert!(t.check("/memories/a.md", false, Some(&j), 1600).is_ok());
+    }
+
+    #[test]
+    fn a_refusal_names_the_holder_as_the_model_should_read_it() {
+        let mut lease = Lease {
+            subject: "/memories/a.md".into(),
+            holder: "you".into(),
+            host: "laptop".into(),
+            token: 3,
+            expires_ms: 15_000,
+        };
+        let text = leased(&lease, 0).to_string();
+        assert!(text.starts_with("/memories/a.md is being edited by a person in the memory panel on laptop (lease, 15 s left)"), "{text}");
+        lease.holder = "John".into();
+        assert!(
+            leased(&lease, 0)
+                .to_string()
+                .contains("edited by John on laptop")
+        );
     }
 
     #[test]

@@ -261,8 +261,9 @@ pub enum StoreError {
     #[error("cannot move {from} into its own subdirectory {to}")]
     IntoItself { from: MemPath, to: MemPath },
     #[error(
-        "{path} is being edited by {holder} on {host} (lease, {left} left); nothing was written: \
-         wait until it is released, or work on another file"
+        "{path} is being edited by {} on {host} (lease, {left} left); nothing was written: \
+         wait until it is released, or work on another file",
+        lease::who(holder)
     )]
     Leased {
         path: String,

@@ -128,7 +128,8 @@ pub fn execute_holding(
                 result.content,
                 "\n(Note: {} on {} is editing {path} right now (lease, {left} left); a change \
                  you make to it is refused until they are done.)",
-                other.holder, other.host
+                super::lease::who(&other.holder),
+                other.host
             );
         }
     } else {

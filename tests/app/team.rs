@@ -390,7 +390,7 @@ fn alt_r_runs_the_team_and_moves_on_as_the_board_changes() {
     // The tasks are open: John works, Sam waits (said in his tab).
     let effects = memory(&mut app, board_with(["open", "open", "open"]));
     let (john, req, text) = started(&effects, "John");
-    assert_eq!(text, memdeck::chat::team::WORK_PROMPT);
+    assert_eq!(text, memdeck::chat::team::work_prompt(&plan.tasks[0]));
     let sam_tab = app
         .tabs
         .iter()

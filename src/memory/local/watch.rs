@@ -107,14 +107,23 @@ fn event_loop(
     rx: &mpsc::Receiver<notify::Result<notify::Event>>,
 ) {
     while let Ok(first) = rx.recv() {
-        let mut leases = lease_table_event(&first);
+        // Leases granted or given back are told at once (someone may be waiting), not after
+        // the burst settles.
+        let leases_now = |event: &notify::Result<notify::Event>| {
+            if lease_table_event(event)
+                && let Some(inner) = inner.upgrade()
+            {
+                inner.leases_changed();
+            }
+        };
+        leases_now(&first);
         let mut wanted = !beside(root, &first) && matters(root, &first);
         let deadline = Instant::now() + MAX_DELAY;
         loop {
             let wait = QUIET.min(deadline.saturating_duration_since(Instant::now()));
             match rx.recv_timeout(wait) {
                 Ok(event) => {
-                    leases |= lease_table_event(&event);
+                    leases_now(&event);
                     wanted |= !beside(root, &event) && matters(root, &event);
                 }
                 Err(RecvTimeoutError::Timeout) => break,
@@ -123,9 +132,6 @@ fn event_loop(
             if Instant::now() >= deadline {
                 break;
             }
-        }
-        if leases && let Some(inner) = inner.upgrade() {
-            inner.leases_changed();
         }
         if wanted {
             let Some(inner) = inner.upgrade() else { return };

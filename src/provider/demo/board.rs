@@ -25,7 +25,7 @@ pub(super) fn plan(
         return Some(open(person, &tasks, done));
     }
     if asked_to_work(&lower) {
-        return Some(work(request, person, done, earlier));
+        return Some(work(request, person, prompt, done, earlier));
     }
     None
 }
@@ -74,7 +74,7 @@ fn asked_to_open(prompt: &str, lower: &str) -> Option<Vec<Asked>> {
 /// "TITLE"` (or `after TITLE`), and notes after a colon.
 fn one_task(item: &str) -> Option<Asked> {
     let item = item.trim().trim_end_matches(['.', ';']);
-    let (head, notes) = match item.split_once(": ") {
+    let (head, notes) = match split_outside_quotes(item, ": ") {
         Some((head, notes)) if quoted(head).is_some() || head.contains(" for ") => {
             (head, notes.trim().to_owned())
         }
@@ -106,6 +106,23 @@ fn one_task(item: &str) -> Option<Asked> {
         after: after.filter(|a| !a.is_empty()),
         notes,
     })
+}
+
+/// `text` split at the first `sep` that is not inside quotes (a title may hold a colon).
+fn split_outside_quotes<'a>(text: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
+    let mut inside = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => inside = !inside,
+            '\u{201c}' => inside = true,
+            '\u{201d}' => inside = false,
+            _ => {}
+        }
+        if !inside && text[i..].starts_with(sep) {
+            return Some((&text[..i], &text[i + sep.len()..]));
+        }
+    }
+    None
 }
 
 /// The first quoted text (straight or curly quotes) and everything after it.
@@ -238,7 +255,7 @@ fn viewed<'d>(done: &'d [Done], path: &str) -> Option<&'d Done> {
 }
 
 /// Work the board: look, claim, work, mark done.
-fn work(request: &Request, person: &str, done: &[Done], earlier: &[String]) -> Plan {
+fn work(request: &Request, person: &str, prompt: &str, done: &[Done], earlier: &[String]) -> Plan {
     let Some(listing) = viewed(done, board::DIR) else {
         return tool(
             Some("Let me look at the team's task board."),
@@ -269,6 +286,7 @@ fn work(request: &Request, person: &str, done: &[Done], earlier: &[String]) -> P
         &Here {
             request,
             person,
+            prompt,
             done,
             earlier,
         },
@@ -280,6 +298,8 @@ fn work(request: &Request, person: &str, done: &[Done], earlier: &[String]) -> P
 struct Here<'a> {
     request: &'a Request,
     person: &'a str,
+    /// The person's message (a team run's carries the task's brief).
+    prompt: &'a str,
     done: &'a [Done],
     earlier: &'a [String],
 }
@@ -402,8 +422,12 @@ fn do_task(
     task: Option<&Task>,
     claim_result: &str,
 ) -> Plan {
-    let notes = task
-        .and_then(|_| {
+    // The work is what the brief in the message asks (a team run's), else the task's notes,
+    // else its title.
+    let notes = board::brief_in(here.prompt, title)
+        .map(str::to_owned)
+        .or_else(|| {
+            task?;
             let text = compose::file_text(&viewed(here.done, path)?.result);
             let body = crate::memory::front::body(&text).trim().to_owned();
             (!body.is_empty()).then_some(body)
@@ -499,6 +523,14 @@ mod tests {
             (
                 "Please add a task for whoever is free to check the SLA numbers.",
                 vec![t("Check the SLA numbers", None, None)],
+            ),
+            (
+                "Open these tasks on the team's task board:\n- \"Write the review: timeline, impact\" for Sam, after \"Take over: what is left\": Write the post-incident review: timeline, impact.",
+                vec![t(
+                    "Write the review: timeline, impact",
+                    Some("Sam"),
+                    Some("Take over: what is left"),
+                )],
             ),
             ("What tasks are open?", vec![]),
             ("Work the team's task board.", vec![]),

@@ -895,13 +895,21 @@ fn targets(s: &Shape) -> Vec<String> {
     out
 }
 
+/// What the work is called when the facts do not say: a migration when they speak of one (the
+/// seed story), else a project.
+fn kind_of_work(facts: &str) -> String {
+    let low = facts.to_lowercase();
+    if ["migrat", "cloud", "move "].iter().any(|w| low.contains(w)) {
+        "cloud migration".to_owned()
+    } else {
+        "project".to_owned()
+    }
+}
+
 /// An architecture built from a customer's facts.
 pub fn architecture(path: &str, text: &str, person: &str) -> Doc {
     let s = shape(path, text);
-    let what = s
-        .project
-        .clone()
-        .unwrap_or_else(|| "cloud migration".to_owned());
+    let what = s.project.clone().unwrap_or_else(|| kind_of_work(text));
     let mut out = format!("# {}: {} architecture\n\n", s.title, what);
     let by = if s.sources.is_empty() {
         String::new()
@@ -1055,10 +1063,7 @@ pub fn decisions(arch: &str, person: &str) -> Option<String> {
 /// A proposal from the customer's facts and, when stored, the architecture.
 pub fn proposal(customer: &str, facts: &str, arch: Option<(&str, &str)>, person: &str) -> Doc {
     let s = shape(customer, facts);
-    let what = s
-        .project
-        .clone()
-        .unwrap_or_else(|| "cloud migration".to_owned());
+    let what = s.project.clone().unwrap_or_else(|| kind_of_work(facts));
     let mut out = format!("# Proposal: {} {what}\n\n", s.title);
     let mut sources = customer.to_owned();
     if !s.sources.is_empty() {

@@ -927,7 +927,19 @@ fn labelled(text: &str) -> Option<String> {
         && !low.contains("over budget")
     {
         let after = &text[at + "budget".len()..];
-        if let Some(amount) = after.split_whitespace().take(4).find(|w| is_money(w)) {
+        // "$2M", "750k", or a number said in words: "1.2 million euros", "750 thousand dollars".
+        let near: Vec<&str> = after.split_whitespace().take(5).collect();
+        let spoken = |i: usize| {
+            near[i].chars().next().is_some_and(|c| c.is_ascii_digit())
+                && near.get(i + 1).is_some_and(|n| {
+                    matches!(
+                        lower(n).trim_end_matches(['.', ',']),
+                        "million" | "thousand" | "billion" | "dollars" | "euros" | "pounds"
+                    )
+                })
+        };
+        let found = (0..near.len()).find(|&i| is_money(near[i]) || spoken(i));
+        if let Some(amount) = found.map(|i| near[i]) {
             let at_amount = after.find(amount).unwrap_or(0);
             let tail: String = after[at_amount..]
                 .split_whitespace()
@@ -1221,6 +1233,24 @@ mod tests {
             f("Contact is Maria Lopez, VP of IT."),
             ["Contact: Maria Lopez (VP of IT)"]
         );
+    }
+
+    #[test]
+    fn budgets_said_in_words_are_budgets() {
+        for (text, want) in [
+            (
+                "They need one data platform, with a budget of 1.2 million euros.",
+                "Budget: 1.2 million euros",
+            ),
+            (
+                "Their budget is around 750 thousand dollars.",
+                "Budget: around 750 thousand dollars",
+            ),
+            ("We have a budget of €2M for it.", "Budget: €2M for it"),
+        ] {
+            let facts = f(text);
+            assert!(facts.iter().any(|x| x == want), "{text}: {facts:?}");
+        }
     }
 
     #[test]

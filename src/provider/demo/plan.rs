@@ -1080,10 +1080,10 @@ const QUESTION_WORDS: [&str; 27] = [
 /// Does every sentence about `topic` ask about one that exists ("what architecture did John
 /// propose?"), rather than ask for a new one?
 fn asks_back(lower: &str, topic: &str) -> bool {
-    words::sentences(lower)
-        .iter()
-        .filter(|s| s.contains(topic))
-        .all(|s| {
+    let sentences = words::sentences(lower);
+    let mut about = sentences.iter().filter(|s| s.contains(topic)).peekable();
+    about.peek().is_some()
+        && about.all(|s| {
             let w = s.split_whitespace().next().unwrap_or_default();
             matches!(
                 w,
@@ -1127,6 +1127,10 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
     {
         return Intent::Proposal;
     }
+    // "Design the data platform for Globex", "Please architect ...": an imperative design.
+    let asked = ["please ", "can you ", "could you ", "now "]
+        .iter()
+        .fold(lower.trim_start(), |l, p| l.strip_prefix(p).unwrap_or(l));
     let designs = [
         "architecture",
         "solution design",
@@ -1136,11 +1140,56 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
     ]
     .iter()
     .any(|w| has(w));
-    if designs && creating && !asks_back(lower, "architecture") {
+    let imperative = [
+        "design ",
+        "architect ",
+        "sketch the design",
+        "draft the design",
+    ]
+    .iter()
+    .any(|v| asked.starts_with(v));
+    if ((designs && creating) || imperative) && !asks_back(lower, "architecture") {
         return Intent::Architecture;
     }
     if lower.contains('?') || QUESTION_WORDS.contains(&first) {
         return Intent::Ask;
     }
     Intent::Remember
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_message_asks_for_in_many_wordings() {
+        for (text, want) in [
+            (
+                "Design the data platform for Globex from what we know.",
+                Intent::Architecture,
+            ),
+            (
+                "Please architect the ordering system for Initech.",
+                Intent::Architecture,
+            ),
+            (
+                "Can you sketch the design for their new warehouse?",
+                Intent::Architecture,
+            ),
+            (
+                "Propose an architecture for their migration.",
+                Intent::Architecture,
+            ),
+            ("What did John decide about the architecture?", Intent::Ask),
+            (
+                "Write the proposal for Globex: scope, plan and price.",
+                Intent::Proposal,
+            ),
+            ("Globex wants a design review next week.", Intent::Remember),
+            ("Their designers are in Lyon.", Intent::Remember),
+            ("What do we know about Acme?", Intent::Ask),
+        ] {
+            assert_eq!(intent(&text.to_lowercase(), false), want, "{text}");
+        }
+    }
 }
