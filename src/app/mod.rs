@@ -149,6 +149,8 @@ pub struct App {
     pub team_run: Option<team::TeamRunState>,
     /// This app's session: notes that expire with it are stamped with it.
     pub session_id: Option<String>,
+    /// The second the lease badges and claims were last drawn at (they count down).
+    countdown_second: u64,
 }
 
 /// The narrowest chat column of the side-by-side view.
@@ -189,6 +191,7 @@ impl App {
             leases: Vec::new(),
             team_run: None,
             session_id: None,
+            countdown_second: 0,
             context_editing: ContextEditing::Off,
             configured_context_editing: ContextEditing::Off,
             extract: Extract::Off,

@@ -171,6 +171,17 @@ impl App {
     pub(super) fn coordination_tick(&mut self) -> Vec<Effect> {
         let now = self.wall_ms;
         let mut effects = Vec::new();
+        // Held files and claims count down on screen, once a second (and go when they end).
+        let counting = self.leases.iter().any(|l| l.expires_ms + 1000 > now)
+            || self
+                .panel
+                .board
+                .iter()
+                .any(|t| t.status.held_at(now.saturating_sub(1000)).is_some());
+        if counting && now / 1000 != self.countdown_second {
+            self.countdown_second = now / 1000;
+            self.dirty = true;
+        }
         if let Some(editor) = &mut self.editor
             && let Some(lease) = &editor.lease
             && now.saturating_sub(editor.lease_renewed_ms) >= RENEW_EVERY_MS

@@ -187,6 +187,13 @@ fn a_held_file_shows_its_holder_in_the_tree() {
         !screen.contains("✎ John"),
         "a lease that ran out shows nothing: {screen}"
     );
+    // It counts down: a second later the screen is drawn again.
+    app.update(Action::Tick);
+    app.dirty = false;
+    app.wall_ms += 1_000;
+    app.update(Action::Tick);
+    assert!(app.dirty);
+    assert!(crate::support::ui::screen(&app).contains("✎ you, 39 s"));
     // A grant or release anywhere makes the app list the leases again.
     let effects = memory(
         &mut app,
