@@ -173,12 +173,26 @@ pub fn encode(shown: &Buffer, next: &Buffer, out: &mut Vec<u8>) {
             for (j, under) in then.iter().enumerate().take(x + w.max(1)).skip(x) {
                 force_until = force_until.max(j + width(under.symbol()));
             }
-            if cursor != Some((x, row)) {
+            if w >= 2 {
+                set_pen(out, &mut pen, cell);
+                // Terminals do not all agree which symbols are wide (Unicode 16 made the
+                // trigrams ☰ wide; an older terminal takes them for one column). So: blank the
+                // second column first, then print the symbol, then move explicitly. Either
+                // way the terminal ends up showing the symbol and a blank, never what was
+                // there before, and the rest of the row lands where it belongs.
+                move_to(out, usize::from(area.x) + x + 1, usize::from(area.y) + row);
+                out.push(b' ');
                 move_to(out, usize::from(area.x) + x, usize::from(area.y) + row);
+                out.extend_from_slice(symbol.as_bytes());
+                cursor = None;
+            } else {
+                if cursor != Some((x, row)) {
+                    move_to(out, usize::from(area.x) + x, usize::from(area.y) + row);
+                }
+                set_pen(out, &mut pen, cell);
+                out.extend_from_slice(symbol.as_bytes());
+                cursor = Some((x + w, row));
             }
-            set_pen(out, &mut pen, cell);
-            out.extend_from_slice(symbol.as_bytes());
-            cursor = Some((x + w, row));
             x += w.max(1);
         }
     }

@@ -475,7 +475,7 @@ fn index_line(t: &Theme, listed: usize, total: usize, bytes: usize) -> Line<'sta
     };
     Line::from(Span::styled(
         format!(
-            "  ☰ memory index in the prompt: {files} · {} bytes",
+            "  ≡ memory index in the prompt: {files} · {} bytes",
             theme::thousands(bytes as u64)
         ),
         t.dim,

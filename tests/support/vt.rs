@@ -38,6 +38,9 @@ pub struct Term {
     pub pen: Pen,
     /// Inside a synchronized update (DEC mode 2026), begun and not yet ended.
     pub synchronized: bool,
+    /// Symbols this terminal takes for one column whatever Unicode says (an older width
+    /// table: Unicode 16 made ☰ wide).
+    pub narrow: Vec<&'static str>,
 }
 
 fn palette(n: u8) -> Color {
@@ -71,6 +74,7 @@ impl Term {
             y: 0,
             pen: PLAIN,
             synchronized: false,
+            narrow: Vec::new(),
         }
     }
 
@@ -82,7 +86,11 @@ impl Term {
     }
 
     fn print(&mut self, symbol: &str) {
-        let w = symbol.width().max(1);
+        let w = if self.narrow.contains(&symbol) {
+            1
+        } else {
+            symbol.width().max(1)
+        };
         assert!(self.x + w <= self.width, "printing past the edge");
         let x = self.x;
         // Overwriting either half of a wide character destroys the whole of it.

@@ -133,3 +133,33 @@ fn a_frame_costs_bytes_only_for_what_changed() {
     encode(&before, &after, &mut out);
     assert_eq!(out, b"\x1b[2;1H\x1b[38;5;1mnew\x1b[0m");
 }
+
+/// Found in tmux: the memory index line ("☰ memory index …") left letters of the line that
+/// was there before, and the rest of the row one column off, because Unicode 16 made ☰ wide
+/// while the terminal took it for one column. Whatever a terminal thinks of a wide symbol, the
+/// row around it ends up as the frame says.
+#[test]
+fn a_terminal_that_takes_a_wide_symbol_for_narrow_keeps_the_rest_of_the_row() {
+    let area = Rect::new(0, 0, 24, 1);
+    for narrow in [vec![], vec!["☰"]] {
+        let mut term = Term::new(24, 1);
+        term.narrow = narrow.clone();
+        let mut screen = Screen::new(Vec::new(), area);
+        for text in ["their stores in Canada", "  ☰ memory index: 1", "x ☰☰ y"] {
+            screen
+                .draw(|buf| *buf = render(area, &[(0, 0, text.to_owned(), Style::new())]))
+                .unwrap();
+            let bytes = std::mem::take(screen.writer());
+            term.play(&bytes);
+            let shown = term.text().trim_end().to_owned();
+            let want = if narrow.is_empty() {
+                text.to_owned()
+            } else {
+                // The narrow terminal shows the symbol and a blank where the frame has the
+                // symbol's second column.
+                text.replace('☰', "☰ ")
+            };
+            assert_eq!(shown, want, "after {text:?} with narrow {narrow:?}");
+        }
+    }
+}
