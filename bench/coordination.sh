@@ -16,14 +16,7 @@ if ! command -v redis-server >/dev/null; then
     MEMDECK_LOG_FILE=/dev/null "$bin"
     exit 0
 fi
-work=$(mktemp -d)
-redis-server --port 0 --unixsocket "$work/redis.sock" --unixsocketperm 700 --save '' \
-    --appendonly no --dir "$work" --daemonize no --loglevel warning >/dev/null &
-redis_pid=$!
-cleanup() {
-    kill "$redis_pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-for _ in $(seq 500); do [[ -S $work/redis.sock ]] && break; sleep 0.01; done
+source bench/lib/redis.sh
+start_redis
+trap stop_redis EXIT
 MEMDECK_LOG_FILE=/dev/null "$bin" "redis+unix://$work/redis.sock"

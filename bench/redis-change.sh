@@ -16,18 +16,14 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet --bin memdeck
 bin=$PWD/target/release/memdeck
 
-work=$(mktemp -d)
 socket="memdeck-bench-$$"
-redis-server --port 0 --unixsocket "$work/redis.sock" --unixsocketperm 700 --save '' \
-    --appendonly no --dir "$work" --daemonize no --loglevel warning >/dev/null &
-redis_pid=$!
+source bench/lib/redis.sh
+start_redis
 cleanup() {
     tmux -L "$socket" kill-server 2>/dev/null || true
-    kill "$redis_pid" 2>/dev/null || true
-    rm -rf "$work"
+    stop_redis
 }
 trap cleanup EXIT
-for _ in $(seq 500); do [[ -S $work/redis.sock ]] && break; sleep 0.01; done
 url="redis+unix://$work/redis.sock"
 other() {
     "$bin" --memory-backend redis --redis-url "$url" --namespace bench --log-file "$work/other.log" \

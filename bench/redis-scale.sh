@@ -17,16 +17,9 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet --example redis_scale
 bin=$PWD/target/release/examples/redis_scale
 
-work=$(mktemp -d)
-redis-server --port 0 --unixsocket "$work/redis.sock" --unixsocketperm 700 --save '' \
-    --appendonly no --dir "$work" --daemonize no --loglevel warning >/dev/null &
-redis_pid=$!
-cleanup() {
-    kill "$redis_pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-for _ in $(seq 500); do [[ -S $work/redis.sock ]] && break; sleep 0.01; done
+source bench/lib/redis.sh
+start_redis
+trap stop_redis EXIT
 
 for n in "${sizes[@]}"; do
     echo "== $n files"

@@ -866,29 +866,24 @@ mod tests {
         assert!(run.is_over());
     }
 
-    #[test]
-    fn a_worker_that_never_claims_and_a_wait_too_long_end_the_run() {
-        let plan = plan();
-        let t = plan.tasks.clone();
-        let mut run = Run::new(plan).wait_limit(1000);
+    /// `run` with the lead's turns done and every task open on the board.
+    fn at_work(mut run: Run) -> (Run, Vec<Task>) {
         run.start();
         run.turn_ended("Alice", true, &[], 0);
         run.turn_ended("Alice", true, &[], 0);
-        let board = [
-            task(&t[0], "open"),
-            task(&t[1], "open"),
-            task(&t[2], "open"),
-        ];
+        let board: Vec<Task> = run.plan.tasks.iter().map(|p| task(p, "open")).collect();
         run.turn_ended("Alice", true, &board, 0);
+        (run, board)
+    }
+
+    #[test]
+    fn a_worker_that_never_claims_and_a_wait_too_long_end_the_run() {
+        let (mut run, _) = at_work(Run::new(plan()).wait_limit(1000));
         assert!(run.tick(500).is_empty());
         assert!(
             matches!(&run.tick(1500)[..], [Move::Stuck { why }] if why.contains("Sam waited too long"))
         );
-        let mut run = Run::new(self::plan());
-        run.start();
-        run.turn_ended("Alice", true, &[], 0);
-        run.turn_ended("Alice", true, &[], 0);
-        run.turn_ended("Alice", true, &board, 0);
+        let (mut run, board) = at_work(Run::new(plan()));
         let mut last = Vec::new();
         for _ in 0..12 {
             last = run.turn_ended("John", true, &board, 0);
@@ -904,18 +899,7 @@ mod tests {
 
     #[test]
     fn a_worker_refused_a_held_file_waits_for_its_release() {
-        let plan = plan();
-        let t = plan.tasks.clone();
-        let mut run = Run::new(plan);
-        run.start();
-        run.turn_ended("Alice", true, &[], 0);
-        run.turn_ended("Alice", true, &[], 0);
-        let board = [
-            task(&t[0], "open"),
-            task(&t[1], "open"),
-            task(&t[2], "open"),
-        ];
-        run.turn_ended("Alice", true, &board, 0);
+        let (mut run, board) = at_work(Run::new(plan()));
         let path = "/memories/acme_corp.md";
         assert_eq!(
             run.blocked_by_lease("john", path, 5),
