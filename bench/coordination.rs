@@ -5,6 +5,7 @@
 //! - lease: one acquire plus its release;
 //! - notify: a release by one client until another client's `lease_events` has it (local: the
 //!   watcher following lease-events.jsonl; Redis: the events stream);
+//! - sweep: the expiry sweep of 2,000 files, 10 of which carry an expiry (none due);
 //! - contention: 8 threads (4 clients) claiming the same 100 tasks, each in its own order: the
 //!   wall time, how many claims won (must be 100) and how many were refused.
 //!
@@ -156,6 +157,36 @@ fn report(name: &str, open: &dyn Fn() -> Arc<dyn MemoryStore>) {
         .map(|h| h.join().unwrap())
         .fold((0, 0), |(w, r), (a, b)| (w + a, r + b));
     let wall = start.elapsed();
+    // The expiry sweep over 2,000 files, 10 of which may expire (none due).
+    for i in 0..2000 {
+        let text = if i % 200 == 0 {
+            "---\nexpires: 2999-01-01\n---\nlater\n"
+        } else {
+            "plain note\n"
+        };
+        let path =
+            memdeck::memory::MemPath::parse(&format!("/memories/sweep/{name}-{i:04}.md")).unwrap();
+        a.save(
+            &path,
+            text,
+            memdeck::memory::Expect::Any,
+            memdeck::memory::WriteCtx::new("bench", "create"),
+        )
+        .unwrap();
+    }
+    let mut sweeps = Vec::new();
+    for _ in 0..10 {
+        let live = memdeck::memory::expiry::live_sessions(a.as_ref()).unwrap();
+        let start = Instant::now();
+        let gone =
+            memdeck::memory::expiry::sweep(a.as_ref(), memdeck::clock::now_ms(), &live).unwrap();
+        sweeps.push(start.elapsed());
+        assert!(gone.is_empty());
+    }
+    println!(
+        "{name:>5}: expiry sweep of 2,000 files {}",
+        stats(&mut sweeps)
+    );
     println!(
         "{name:>5}: claim {} · lease+release {} · release heard by another client {} · 8 claimers x 100 tasks: {won} won, {refused} refused, {:.0} ms ({:.0} claims/s)",
         stats(&mut claims),

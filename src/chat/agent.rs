@@ -191,19 +191,16 @@ impl Agent {
         let holds = Arc::new(Mutex::new(Holds::default()));
         let store = self.store.clone();
         // Files past their expiry leave the model's view before the turn looks at memory.
-        tokio::task::spawn_blocking(move || {
-            let live = expiry::live_sessions(store.as_ref())?;
-            expiry::sweep(store.as_ref(), crate::clock::now_ms(), &live)
-        })
-        .await
-        .map_or_else(
-            |e| tracing::warn!("the expiry sweep failed: {e}"),
-            |swept| match swept {
-                Ok(gone) if !gone.is_empty() => tracing::info!("expired: {}", gone.join(", ")),
-                Ok(_) => {}
-                Err(e) => tracing::warn!("the expiry sweep failed: {e}"),
-            },
-        );
+        tokio::task::spawn_blocking(move || expiry::sweep_now_and_then(store.as_ref()))
+            .await
+            .map_or_else(
+                |e| tracing::warn!("the expiry sweep failed: {e}"),
+                |swept| match swept {
+                    Ok(gone) if !gone.is_empty() => tracing::info!("expired: {}", gone.join(", ")),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("the expiry sweep failed: {e}"),
+                },
+            );
         let outcome = run_turn(
             self.provider.as_ref(),
             &self.store,

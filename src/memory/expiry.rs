@@ -129,15 +129,8 @@ pub fn due(
     now: u64,
     live: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Due>, StoreError> {
-    let listing = store.list(&MemPath::root(), usize::MAX)?;
     let mut out = Vec::new();
-    for entry in listing.entries {
-        if entry.kind != super::NodeKind::File {
-            continue;
-        }
-        let Ok(path) = MemPath::parse(&format!("/memories/{}", entry.relative)) else {
-            continue;
-        };
+    for path in store.expiring()? {
         let Ok(file) = store.read(&path) else {
             continue;
         };
@@ -173,6 +166,28 @@ fn restored_since(store: &dyn MemoryStore, path: &MemPath, at: u64) -> Result<bo
         .rev()
         .find(|e| e.path == target || e.new_path.as_deref() == Some(target.as_str()))
         .is_some_and(|e| e.op == "restore" && e.ts_ms >= at))
+}
+
+/// When this process last swept (ms since the epoch), for [`sweep_now_and_then`].
+static LAST_SWEEP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// How often a process sweeps before its turns, at most.
+pub const SWEEP_EVERY_MS: u64 = 30_000;
+
+/// [`sweep`], unless this process swept less than [`SWEEP_EVERY_MS`] ago (a sweep reads every
+/// file that may expire; turns come faster than memories expire).
+pub fn sweep_now_and_then(store: &dyn MemoryStore) -> Result<Vec<String>, StoreError> {
+    use std::sync::atomic::Ordering;
+    let now = crate::clock::now_ms();
+    let last = LAST_SWEEP.load(Ordering::Relaxed);
+    if now.saturating_sub(last) < SWEEP_EVERY_MS
+        || LAST_SWEEP
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return Ok(Vec::new());
+    }
+    let live = live_sessions(store)?;
+    sweep(store, now, &live)
 }
 
 /// Remove the files past their expiry, as one operation; each only if it still holds what was

@@ -453,6 +453,19 @@ pub trait MemoryStore: Send + Sync {
     /// The live leases, by subject.
     fn leases(&self) -> Result<Vec<Lease>, StoreError>;
 
+    /// The files that may carry an expiry (front matter with an `expires:` key), for the expiry
+    /// sweep; a superset is fine. By default every file; a store that can look inside its
+    /// files where they are (Redis) answers without sending each one.
+    fn expiring(&self) -> Result<Vec<MemPath>, StoreError> {
+        let listing = self.list(&MemPath::root(), usize::MAX)?;
+        Ok(listing
+            .entries
+            .into_iter()
+            .filter(|e| e.kind == NodeKind::File)
+            .filter_map(|e| MemPath::parse(&format!("/memories/{}", e.relative)).ok())
+            .collect())
+    }
+
     /// Leases granted and released from now on (in this process and, through the store, in
     /// others).
     fn lease_events(&self) -> broadcast::Receiver<LeaseEvent>;

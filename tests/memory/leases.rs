@@ -562,3 +562,56 @@ fn expired_memories_leave_and_come_back() {
         );
     });
 }
+
+#[test]
+fn the_sweep_reads_only_files_that_may_expire_on_redis() {
+    let pair = redis_pair("expiring");
+    let store = pair.a.as_ref();
+    let ctx = WriteCtx::new("Alice", "create");
+    // More than one page of the server's scan.
+    for i in 0..1200 {
+        store
+            .save(
+                &p(&format!("/memories/notes/n{i:04}.md")),
+                "plain\n",
+                Expect::Absent,
+                ctx,
+            )
+            .unwrap();
+    }
+    store
+        .save(
+            &p("/memories/a.md"),
+            "---\nexpires: 2020-01-01\n---\nx\n",
+            Expect::Absent,
+            ctx,
+        )
+        .unwrap();
+    store
+        .save(
+            &p("/memories/deep/b.md"),
+            "---\r\nname: b\r\nexpires: session x\r\n---\r\n",
+            Expect::Absent,
+            ctx,
+        )
+        .unwrap();
+    store
+        .save(
+            &p("/memories/c.md"),
+            "text that mentions\nexpires: soon\n",
+            Expect::Absent,
+            ctx,
+        )
+        .unwrap();
+    let mut found: Vec<String> = store
+        .expiring()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    found.sort();
+    assert_eq!(found, ["/memories/a.md", "/memories/deep/b.md"]);
+    let live = expiry::live_sessions(store).unwrap();
+    let gone = expiry::sweep(store, memdeck::clock::now_ms(), &live).unwrap();
+    assert_eq!(gone.len(), 2, "{gone:?}");
+}

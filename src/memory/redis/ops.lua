@@ -299,6 +299,19 @@ redis.call('XADD', events, 'MAXLEN', '~', '1000', '*', 'kind', 'released', 'subj
   'token', token, 'holder', held[2], 'host', held[3], 'cid', cid)
 return {'ok'}
 
+-- @expiring ARGV[8] the HSCAN cursor ('0' to begin): one page of the files whose text starts
+-- a front matter holding `expires:`. Answers the next cursor ('0' at the end) and the paths.
+local page = redis.call('HSCAN', content, ARGV[8], 'COUNT', 500)
+local out = {page[1]}
+local pairs_ = page[2]
+for i = 1, #pairs_, 2 do
+  local text = pairs_[i + 1]
+  if string.find(text, '^%-%-%-\r?\n') and string.find(text, '\nexpires:', 1, true) then
+    table.insert(out, pairs_[i])
+  end
+end
+return out
+
 -- @leases (no arguments): every live lease, five fields each: subject, token, holder, host, ms
 -- left; subjects whose lease ran out are dropped from the set on the way.
 local out = {'ok'}

@@ -96,6 +96,22 @@ impl MemoryStore for RedisStore {
         self.lease_events.subscribe()
     }
 
+    fn expiring(&self) -> Result<Vec<MemPath>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor = "0".to_owned();
+        loop {
+            let reply = self.read_only(&self.scripts.expiring, &[&cursor])?;
+            let Some((next, paths)) = reply.split_first() else {
+                return Err(refused(&reply, &MemPath::root()));
+            };
+            out.extend(paths.iter().filter_map(|p| MemPath::parse(p).ok()));
+            if next == "0" {
+                return Ok(out);
+            }
+            cursor.clone_from(next);
+        }
+    }
+
     fn describe(&self) -> String {
         let kind = self.link.kind();
         format!(
