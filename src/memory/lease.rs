@@ -21,6 +21,9 @@ use super::{MemoryStore, StoreError};
 pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
 /// The longest lease a store grants.
 pub const MAX_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long the local store remembers a subject's newest token after granting it: longer than
+/// any lease lasts, so a holder stalled past its lease still meets it.
+pub const FENCE_KEEP: Duration = Duration::from_secs(2 * 24 * 3600);
 
 /// A live lease.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,16 +159,23 @@ pub fn clamp_ttl(ttl: Duration) -> u64 {
 pub(crate) struct Table {
     /// The last token granted.
     pub(crate) tokens: u64,
-    /// Each subject's newest token: a write carrying an older one is stale.
-    pub(crate) fences: BTreeMap<String, u64>,
+    /// Each subject's newest token and when it was granted: a write carrying an older token is
+    /// stale. Kept [`FENCE_KEEP`] after the grant (the table is read by every write, so it must
+    /// not grow with every file ever read).
+    pub(crate) fences: BTreeMap<String, (u64, u64)>,
     /// The leases granted and not released (some may have run out).
     pub(crate) leases: BTreeMap<String, Lease>,
 }
 
 impl Table {
-    /// Drop the leases that ran out by `now_ms`.
+    /// Drop the leases that ran out by `now_ms`, and the fences of grants long past.
     pub(crate) fn expire(&mut self, now_ms: u64) {
         self.leases.retain(|_, lease| lease.expires_ms > now_ms);
+        let keep = u64::try_from(FENCE_KEEP.as_millis()).unwrap_or(u64::MAX);
+        let leases = &self.leases;
+        self.fences.retain(|subject, (_, at)| {
+            leases.contains_key(subject) || at.saturating_add(keep) > now_ms
+        });
     }
 
     pub(crate) fn acquire(
@@ -188,7 +198,8 @@ impl Table {
             token: self.tokens,
             expires_ms: now_ms.saturating_add(ttl_ms),
         };
-        self.fences.insert(subject.to_owned(), self.tokens);
+        self.fences
+            .insert(subject.to_owned(), (self.tokens, now_ms));
         self.leases.insert(subject.to_owned(), lease.clone());
         Grant::Granted(lease)
     }
@@ -244,7 +255,7 @@ impl Table {
             }
         }
         match (fence, self.fences.get(path)) {
-            (Some(token), Some(&newest)) if newest > token => Err(StoreError::Fenced {
+            (Some(token), Some(&(newest, _))) if newest > token => Err(StoreError::Fenced {
                 path: path.to_owned(),
                 token,
                 newest,
@@ -308,6 +319,11 @@ mod tests {
         ));
         assert!(t.check("/memories/a.md", false, None, 1600).is_ok());
         assert!(t.check("/memories/a.md", false, Some(&j), 1600).is_ok());
+        // Two days on, the fence is forgotten (the table does not grow with every read file).
+        let later = 1600 + u64::try_from(FENCE_KEEP.as_millis()).unwrap();
+        t.expire(later);
+        assert!(t.fences.is_empty());
+        assert!(t.check("/memories/a.md", false, Some(&a), later).is_ok());
     }
 
     #[test]
