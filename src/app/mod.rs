@@ -778,7 +778,7 @@ impl App {
                     _ => Vec::new(),
                 };
                 if let Some(i) = ours {
-                    effects.extend(self.team_turn_ended(i, result.is_ok()));
+                    effects.extend(self.team_turn_ended(i, req, result.is_ok()));
                 }
                 effects
             }

@@ -5,7 +5,7 @@
 //! Decisions need the board as it is after each event, so an event of the run (a turn ended,
 //! the board changed) asks for the board and is settled when it arrives ([`Pending`]).
 
-use super::action::{Effect, MemoryEvent, MemoryJob};
+use super::action::{Effect, MemoryEvent, MemoryJob, RequestId};
 use super::dialog::{Dialog, Field, Form, FormKind};
 use super::keymap::Intent;
 use super::{App, Focus};
@@ -31,6 +31,10 @@ pub enum Pending {
 pub struct TeamRunState {
     pub run: Run,
     pending: Vec<Pending>,
+    /// The turns the run started (only their ends are the run's), and its messages for tabs
+    /// that were busy with a person's own turn, sent when that ends.
+    turns: Vec<RequestId>,
+    deferred: Vec<(String, String)>,
     /// One line for the status bar: who works, who waits.
     pub status: String,
 }
@@ -150,14 +154,24 @@ impl App {
         vec![Effect::Memory(MemoryJob::Board)]
     }
 
-    /// A tab's turn ended: a team run hears of it once the board is read.
-    pub(super) fn team_turn_ended(&mut self, tab: usize, ok: bool) -> Vec<Effect> {
+    /// A tab's turn ended: a team run hears of it once the board is read. A turn the person
+    /// sent in a tab of the run is not the run's; a message the run held back for it goes now.
+    pub(super) fn team_turn_ended(&mut self, tab: usize, req: RequestId, ok: bool) -> Vec<Effect> {
         let Some(team) = &mut self.team_run else {
             return Vec::new();
         };
         let Some(t) = self.tabs.get(tab) else {
             return Vec::new();
         };
+        if !team.turns.contains(&req) {
+            let name = t.persona.name.clone();
+            let Some(at) = team.deferred.iter().position(|(p, _)| *p == name) else {
+                return Vec::new();
+            };
+            let (persona, prompt) = team.deferred.remove(at);
+            return self.team_moves(vec![Move::Send { persona, prompt }]);
+        }
+        team.turns.retain(|r| *r != req);
         team.pending.push(Pending::Ended {
             persona: t.persona.name.clone(),
             ok,
@@ -263,6 +277,8 @@ impl App {
         self.team_run = Some(TeamRunState {
             run,
             pending: Vec::new(),
+            turns: Vec::new(),
+            deferred: Vec::new(),
             status: "team run: starting".to_owned(),
         });
         let mut effects = vec![Effect::Memory(MemoryJob::Board)];
@@ -280,7 +296,21 @@ impl App {
                     let Some(i) = self.tab_for(&persona) else {
                         continue;
                     };
-                    effects.extend(self.start_turn_in(i, prompt, None));
+                    if self.tabs[i].is_streaming() {
+                        // The person's own turn in that tab: the run's message waits for it.
+                        if let Some(team) = &mut self.team_run {
+                            team.deferred.push((persona, prompt));
+                        }
+                        continue;
+                    }
+                    let started = self.start_turn_in(i, prompt, None);
+                    if let Some(team) = &mut self.team_run {
+                        team.turns.extend(started.iter().filter_map(|e| match e {
+                            Effect::StartTurn { req, .. } => Some(*req),
+                            _ => None,
+                        }));
+                    }
+                    effects.extend(started);
                     self.set_team_status(&persona, "working");
                 }
                 Move::Wait { persona, on } => {

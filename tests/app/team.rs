@@ -418,6 +418,9 @@ fn alt_r_runs_the_team_and_moves_on_as_the_board_changes() {
         &memory(&mut app, board_with(["done by John", "open", "open"])),
         "John",
     );
+    // Meanwhile the presenter asks Sam something herself: that turn is not the run's.
+    app.update(alt(KeyCode::Char('3')));
+    let (sam_tab_id, own) = send(&mut app, "What is on the board?");
     // His second task marked done: the store says so, the board is read, Sam wakes.
     let change = memdeck::memory::MemoryChange {
         path: format!("/memories/tasks/{}.md", ids[1]),
@@ -435,7 +438,16 @@ fn alt_r_runs_the_team_and_moves_on_as_the_board_changes() {
         &mut app,
         board_with(["done by John", "done by John", "open"]),
     );
-    let (_, sam_req, _) = started(&effects, "Sam");
+    // Sam's tab is busy with the presenter's turn: the run's message waits for it.
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::StartTurn { .. })),
+        "{effects:?}"
+    );
+    let effects = end(&mut app, sam_tab_id, own);
+    let (_, sam_req, text) = started(&effects, "Sam");
+    assert_eq!(text, memdeck::chat::team::work_prompt(&plan.tasks[2]));
     let sam = app.tabs[sam_tab].id;
     end(&mut app, john, req);
     memory(
