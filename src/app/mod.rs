@@ -778,7 +778,9 @@ impl App {
                     _ => Vec::new(),
                 };
                 if let Some(i) = ours {
-                    effects.extend(self.team_turn_ended(i, req, result.is_ok()));
+                    let cancelled =
+                        matches!(result, Err(TurnError::Provider(ProviderError::Cancelled)));
+                    effects.extend(self.team_turn_ended(i, req, result.is_ok(), cancelled));
                 }
                 effects
             }

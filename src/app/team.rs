@@ -156,7 +156,14 @@ impl App {
 
     /// A tab's turn ended: a team run hears of it once the board is read. A turn the person
     /// sent in a tab of the run is not the run's; a message the run held back for it goes now.
-    pub(super) fn team_turn_ended(&mut self, tab: usize, req: RequestId, ok: bool) -> Vec<Effect> {
+    /// A run's turn cancelled (Esc) stops the run: the presenter took over.
+    pub(super) fn team_turn_ended(
+        &mut self,
+        tab: usize,
+        req: RequestId,
+        ok: bool,
+        cancelled: bool,
+    ) -> Vec<Effect> {
         let Some(team) = &mut self.team_run else {
             return Vec::new();
         };
@@ -172,6 +179,15 @@ impl App {
             return self.team_moves(vec![Move::Send { persona, prompt }]);
         }
         team.turns.retain(|r| *r != req);
+        if cancelled {
+            let name = t.persona.name.clone();
+            self.team_run = None;
+            self.notify(
+                format!("team run stopped: {name}'s turn was cancelled (the board stays as it is)"),
+                false,
+            );
+            return Vec::new();
+        }
         team.pending.push(Pending::Ended {
             persona: t.persona.name.clone(),
             ok,

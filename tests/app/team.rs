@@ -466,3 +466,24 @@ fn alt_r_runs_the_team_and_moves_on_as_the_board_changes() {
         "{notice}"
     );
 }
+
+#[test]
+fn esc_in_a_run_s_turn_stops_the_run() {
+    let mut app = app(160, 48);
+    let effects = app.update(alt(KeyCode::Char('r')));
+    let (alice, req, _) = started(&effects, "Alice");
+    app.update(Action::TurnEnded {
+        tab: alice,
+        req,
+        conversation: Conversation::default(),
+        result: Err(TurnError::Provider(
+            memdeck::provider::ProviderError::Cancelled,
+        )),
+    });
+    assert!(app.team_run.is_none());
+    let notice = app.notice.as_ref().unwrap().text.clone();
+    assert!(
+        notice.starts_with("team run stopped: Alice's turn was cancelled"),
+        "{notice}"
+    );
+}
