@@ -135,9 +135,12 @@ impl App {
                 Pending::Ended { persona, ok, .. } => {
                     team.run.turn_ended(&persona, ok, &board, now)
                 }
-                Pending::Changed => team.run.board_changed(&board, now),
+                Pending::Changed => Vec::new(),
             });
         }
+        // Every fresh board may wake someone: a change can arrive while an earlier read of the
+        // board is on its way back, older than the change.
+        moves.extend(team.run.board_changed(&board, now));
         self.team_moves(moves)
     }
 

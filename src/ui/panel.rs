@@ -420,7 +420,7 @@ fn draw_board(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
             _ if waiting => ("…", t.dim),
             _ => ("○", Style::new()),
         };
-        let mut text = format!("{mark} {}", task.title);
+        // The status first: titles are long and the panel narrow.
         let status = match &task.status {
             Status::Claimed {
                 by,
@@ -431,7 +431,8 @@ fn draw_board(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
                     until - app.wall_ms
                 ))
             ),
-            Status::Claimed { by, .. } => format!("{by} (claim ran out)"),
+            Status::Claimed { by, until: None } => format!("claimed by {by}"),
+            Status::Claimed { by, .. } => format!("{by}'s claim ran out"),
             Status::Done { by: Some(by) } => format!("done by {by}"),
             Status::Done { by: None } => "done".to_owned(),
             Status::Open => task
@@ -439,7 +440,7 @@ fn draw_board(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
                 .as_ref()
                 .map_or_else(|| "open".to_owned(), |a| format!("for {a}")),
         };
-        text = format!("{text} · {status}");
+        let mut text = format!("{mark} {status} · {}", task.title);
         if waiting && !task.status.is_done() {
             text = format!("{text} · after {}", task.after.join(", "));
         }

@@ -87,15 +87,15 @@ fn the_board_view_lists_tasks_and_its_keys_ask_the_store() {
     let screen = screen(&app);
     assert!(screen.contains("Task board · 1/3 done"), "{screen}");
     assert!(
-        screen.contains("✓ Architecture for Globex · done by John"),
+        screen.contains("✓ done by John · Architecture for Globex"),
         "{screen}"
     );
     assert!(
-        screen.contains("○ Proposal for Globex · for Sam"),
+        screen.contains("○ for Sam · Proposal for Globex"),
         "{screen}"
     );
     assert!(
-        screen.contains("… Security review · open · after proposal"),
+        screen.contains("… open · Security review · after proposal"),
         "{screen}"
     );
     assert!(screen.contains("n new task"), "{screen}");
@@ -319,6 +319,19 @@ fn a_new_file_can_be_made_to_expire() {
     );
 }
 
+/// The board of the team script's run with its three tasks in these states.
+fn board_of(plan: &TeamPlan, statuses: [&str; 3]) -> MemoryEvent {
+    MemoryEvent::Board(Ok(plan
+        .tasks
+        .iter()
+        .zip(statuses)
+        .map(|(t, s)| {
+            let after: Vec<&str> = t.after.iter().map(String::as_str).collect();
+            task(&t.id, &t.title, Some(&t.persona), &after, s)
+        })
+        .collect()))
+}
+
 /// The turn of `persona`'s tab that `effects` start: its tab, request and text.
 fn started(
     effects: &[Effect],
@@ -357,17 +370,7 @@ fn alt_r_runs_the_team_and_moves_on_as_the_board_changes() {
     let mut app = app(160, 48);
     let plan = TeamPlan::of(&memdeck::chat::script::find("team").unwrap()).unwrap();
     let ids: Vec<String> = plan.tasks.iter().map(|t| t.id.clone()).collect();
-    let board_with = |statuses: [&str; 3]| {
-        MemoryEvent::Board(Ok(plan
-            .tasks
-            .iter()
-            .zip(statuses)
-            .map(|(t, s)| {
-                let after: Vec<&str> = t.after.iter().map(String::as_str).collect();
-                task(&t.id, &t.title, Some(&t.persona), &after, s)
-            })
-            .collect()))
-    };
+    let board_with = |statuses: [&str; 3]| board_of(&plan, statuses);
     let effects = app.update(alt(KeyCode::Char('r')));
     assert!(effects.contains(&Effect::Memory(MemoryJob::Board)));
     let (alice, req, text) = started(&effects, "Alice");
@@ -486,4 +489,44 @@ fn esc_in_a_run_s_turn_stops_the_run() {
         notice.starts_with("team run stopped: Alice's turn was cancelled"),
         "{notice}"
     );
+}
+
+/// A change arrives while an earlier read of the board is on its way back: that read is older
+/// than the change, and the next one must still wake whoever waits.
+#[test]
+fn a_fresh_board_wakes_the_waiting_worker_whatever_read_came_first() {
+    let mut app = app(160, 48);
+    let plan = TeamPlan::of(&memdeck::chat::script::find("team").unwrap()).unwrap();
+    let (alice, mut req, _) = started(&app.update(alt(KeyCode::Char('r'))), "Alice");
+    for _ in 0..2 {
+        end(&mut app, alice, req);
+        req = started(
+            &memory(&mut app, MemoryEvent::Board(Ok(Vec::new()))),
+            "Alice",
+        )
+        .1;
+    }
+    end(&mut app, alice, req);
+    started(
+        &memory(&mut app, board_of(&plan, ["open", "open", "open"])),
+        "John",
+    );
+    let change = memdeck::memory::MemoryChange {
+        path: format!("/memories/tasks/{}.md", plan.tasks[1].id),
+        kind: memdeck::memory::ChangeKind::Modified,
+        actor: "John".into(),
+        version: None,
+        is_dir: false,
+    };
+    memory(&mut app, MemoryEvent::Changed(change));
+    let older = memory(&mut app, board_of(&plan, ["open", "open", "open"]));
+    assert!(
+        !older.iter().any(|e| matches!(e, Effect::StartTurn { .. })),
+        "{older:?}"
+    );
+    let fresh = memory(
+        &mut app,
+        board_of(&plan, ["done by John", "done by John", "open"]),
+    );
+    started(&fresh, "Sam");
 }

@@ -467,7 +467,10 @@ fn a_team_run_works_the_board_until_every_task_is_done() {
     let screen = tmux.wait_for("every task done", |s| {
         s.contains("Task board · 3/3 done") && s.contains("team run finished")
     });
-    assert!(screen.contains("✓ Draft a one-page proposal"), "{screen}");
+    assert!(
+        screen.contains("✓ done by Sam · Draft a one-page proposal"),
+        "{screen}"
+    );
     let tasks = dir.path().join("memories/tasks");
     let proposal =
         std::fs::read_to_string(tasks.join("draft-a-one-page-proposal-for-acme-from.md")).unwrap();
