@@ -332,6 +332,17 @@ fn board_of(plan: &TeamPlan, statuses: [&str; 3]) -> MemoryEvent {
         .collect()))
 }
 
+/// John changed task `id` on the board, as the store tells it.
+fn task_changed(id: &str) -> MemoryEvent {
+    MemoryEvent::Changed(memdeck::memory::MemoryChange {
+        path: format!("/memories/tasks/{id}.md"),
+        kind: memdeck::memory::ChangeKind::Modified,
+        actor: "John".into(),
+        version: None,
+        is_dir: false,
+    })
+}
+
 /// The turn of `persona`'s tab that `effects` start: its tab, request and text.
 fn started(
     effects: &[Effect],
@@ -425,14 +436,7 @@ fn alt_r_runs_the_team_and_moves_on_as_the_board_changes() {
     app.update(alt(KeyCode::Char('3')));
     let (sam_tab_id, own) = send(&mut app, "What is on the board?");
     // His second task marked done: the store says so, the board is read, Sam wakes.
-    let change = memdeck::memory::MemoryChange {
-        path: format!("/memories/tasks/{}.md", ids[1]),
-        kind: memdeck::memory::ChangeKind::Modified,
-        actor: "John".into(),
-        version: None,
-        is_dir: false,
-    };
-    let effects = memory(&mut app, MemoryEvent::Changed(change));
+    let effects = memory(&mut app, task_changed(&ids[1]));
     assert!(
         effects.contains(&Effect::Memory(MemoryJob::Board)),
         "{effects:?}"
@@ -511,14 +515,7 @@ fn a_fresh_board_wakes_the_waiting_worker_whatever_read_came_first() {
         &memory(&mut app, board_of(&plan, ["open", "open", "open"])),
         "John",
     );
-    let change = memdeck::memory::MemoryChange {
-        path: format!("/memories/tasks/{}.md", plan.tasks[1].id),
-        kind: memdeck::memory::ChangeKind::Modified,
-        actor: "John".into(),
-        version: None,
-        is_dir: false,
-    };
-    memory(&mut app, MemoryEvent::Changed(change));
+    memory(&mut app, task_changed(&plan.tasks[1].id));
     let older = memory(&mut app, board_of(&plan, ["open", "open", "open"]));
     assert!(
         !older.iter().any(|e| matches!(e, Effect::StartTurn { .. })),
