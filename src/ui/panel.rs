@@ -365,20 +365,45 @@ fn draw_footer(app: &App, t: &Theme, focused: bool, area: Rect, buf: &mut Buffer
     );
 }
 
+/// The board's first line: how many tasks are done, the team run's state, and the files held
+/// right now (a model between its read and its write, the editor), since the board hides the
+/// tree's badges.
+fn board_head(app: &App) -> String {
+    let board = &app.panel.board;
+    let done = board.iter().filter(|t| t.status.is_done()).count();
+    let held: Vec<String> = app
+        .leases
+        .iter()
+        .filter(|l| l.expires_ms > app.wall_ms && l.subject.starts_with("/memories/"))
+        .map(|l| {
+            let name = l.subject.rsplit('/').next().unwrap_or(&l.subject);
+            let who = if l.holder == HUMAN_ACTOR {
+                "you"
+            } else {
+                &l.holder
+            };
+            format!("✎ {who} {name}")
+        })
+        .collect();
+    let run = app
+        .team_run
+        .as_ref()
+        .map_or_else(String::new, |r| format!(" · {}", r.status));
+    let held = if held.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", held.join(", "))
+    };
+    format!("Task board · {done}/{} done{run}{held}", board.len())
+}
+
 /// The task board instead of the tree: one row per task, its status marked (○ open, ◐
 /// claimed, ✓ done), who it is for and what it waits on; a waiting task is dim.
 fn draw_board(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     use crate::memory::board::Status;
     let panel = &app.panel;
     let width = usize::from(area.width);
-    let done = panel.board.iter().filter(|t| t.status.is_done()).count();
-    let head = format!(
-        "Task board · {done}/{} done{}",
-        panel.board.len(),
-        app.team_run
-            .as_ref()
-            .map_or_else(String::new, |r| format!(" · {}", r.status))
-    );
+    let head = board_head(app);
     buf.set_stringn(area.x, area.y, sanitize(&head), width, Style::new().bold());
     if let Some(error) = &panel.board_error {
         buf.set_stringn(area.x, area.y + 1, sanitize(error), width, t.error);

@@ -84,8 +84,16 @@ fn the_board_view_lists_tasks_and_its_keys_ask_the_store() {
             task("review", "Security review", None, &["proposal"], "open"),
         ])),
     );
+    app.update(Action::Memory(MemoryEvent::Leases(vec![lease(
+        "/memories/acme.md",
+        "Alice",
+        12_000,
+    )])));
     let screen = screen(&app);
-    assert!(screen.contains("Task board · 1/3 done"), "{screen}");
+    assert!(
+        screen.contains("Task board · 1/3 done · ✎ Alice acme.md"),
+        "{screen}"
+    );
     assert!(
         screen.contains("✓ done by John · Architecture for Globex"),
         "{screen}"

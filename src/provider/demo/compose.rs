@@ -52,11 +52,12 @@ pub struct Doc {
     pub text: String,
 }
 
-/// The text of a file from a `view` result (line numbers and the header taken off).
+/// The text of a file from a `view` result (line numbers and the header taken off). Lines
+/// without a line number are not the file's (memdeck's note that someone holds the file).
 pub fn file_text(view: &str) -> String {
     view.lines()
         .skip(1)
-        .map(|l| l.split_once('\t').map_or(l, |(_, t)| t))
+        .filter_map(|l| l.split_once('\t').map(|(_, t)| t))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -1459,5 +1460,16 @@ pub fn checklist(patterns: &[String], reads: &Reads, person: &str) -> Doc {
     Doc {
         intro: "I'll turn the stored patterns into a checklist.".to_owned(),
         text: out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_after_a_view_is_not_the_file() {
+        let view = "Here's the content of /memories/a.md with line numbers:\n     1\t# A\n     2\t- x\n(Note: John on vm is editing /memories/a.md right now (lease, 9 s left); a change you make to it is refused until they are done.)";
+        assert_eq!(file_text(view), "# A\n- x");
     }
 }
