@@ -156,3 +156,42 @@ fn leases_and_expiry_from_the_command_line() {
         "restored after its expiry, it stays"
     );
 }
+
+/// A presenter's own words, task by task in the chat: two tasks asked for in one sentence
+/// ("… and open a task … after it"), and a worker that finds nothing to build on leaves its task
+/// claimed rather than calling it done.
+#[test]
+fn tasks_asked_for_in_the_chat_and_work_not_done_is_not_marked_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let ask = |persona: &str, message: &str| {
+        let out = run(dir.path(), &["ask", "--persona", persona, message]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    ask(
+        "Alice",
+        "Acme Corp wants their 40 stores on the new POS by June; budget is 300k dollars.",
+    );
+    let opened = ask(
+        "Alice",
+        "Please add a task for John to design the POS rollout architecture, and open a task \"Rollout proposal\" for Sam after it.",
+    );
+    assert!(opened.contains("The board has 2 new tasks"), "{opened}");
+    let board = text(&run(dir.path(), &["team", "board"]).stdout);
+    assert!(
+        board.contains("for Sam · after design-the-pos-rollout-architecture"),
+        "{board}"
+    );
+    let waits = ask("Sam", "Check the board and pick up your next task.");
+    assert!(
+        waits.contains("comes after \"Design the POS rollout architecture\" (open)"),
+        "{waits}"
+    );
+    let john = ask("John", "Work the task board.");
+    assert!(
+        john.contains("I'll keep \"Design the POS rollout architecture\" claimed"),
+        "{john}"
+    );
+    let board = text(&run(dir.path(), &["team", "board"]).stdout);
+    assert!(board.contains("claimed by John until"), "{board}");
+}

@@ -64,10 +64,58 @@ fn asked_to_open(prompt: &str, lower: &str) -> Option<Vec<Asked>> {
             .split_once(':')
             .filter(|(head, _)| !head.contains('"'))
             .map_or(prompt, |(_, rest)| rest);
-        body.split(';').collect()
+        body.split(';').flat_map(and_then_more).collect()
     };
-    let tasks: Vec<Asked> = items.iter().filter_map(|i| one_task(i)).collect();
+    let mut tasks: Vec<Asked> = items.iter().filter_map(|i| one_task(i)).collect();
+    // "… and open a task "Proposal" for Sam after it": after the task before.
+    for i in 1..tasks.len() {
+        let refers = tasks[i].after.as_deref().is_some_and(|a| {
+            matches!(
+                a.to_lowercase().as_str(),
+                "it" | "that"
+                    | "that one"
+                    | "this"
+                    | "the first"
+                    | "the first one"
+                    | "the previous one"
+            )
+        });
+        if refers {
+            tasks[i].after = Some(tasks[i - 1].title.clone());
+        }
+    }
     (!tasks.is_empty()).then_some(tasks)
+}
+
+/// One sentence asking for several tasks, split where "and" starts the next: "add a task for
+/// John to …, and open a task "…" for Sam" (an "and" inside a title or a task stays).
+fn and_then_more(text: &str) -> Vec<&str> {
+    let starts = [
+        "open ",
+        "add ",
+        "create ",
+        "put ",
+        "file ",
+        "a task",
+        "another task",
+        "\"",
+        "\u{201c}",
+    ];
+    let mut parts = Vec::new();
+    let mut from = 0;
+    let mut search = 0;
+    while let Some(at) = text[search..].find(" and ").map(|i| i + search) {
+        let next = text[at + " and ".len()..].trim_start();
+        let next = next.strip_prefix("then ").unwrap_or(next);
+        let inside_quotes = text[..at].matches(['"', '\u{201c}', '\u{201d}']).count() % 2 == 1;
+        if !inside_quotes && starts.iter().any(|s| next.to_lowercase().starts_with(s)) {
+            parts.push(text[from..at].trim_end_matches([',', ' ']));
+            from = at + " and ".len();
+        }
+        search = at + " and ".len();
+    }
+    parts.push(&text[from..]);
+    parts
 }
 
 /// One task from an item: a quoted title (or "a task for NAME to DO"), `for NAME`, `after
@@ -436,7 +484,20 @@ fn do_task(
     let (person, done) = (here.person, here.done);
     let (text, wrote) = match carry_out(here.request, &notes, person, done, here.earlier) {
         Step::Next(plan) => return plan,
-        Step::Finished { text, wrote } => (text, wrote),
+        Step::Finished {
+            text,
+            wrote,
+            answer,
+        } => {
+            // Work that should have produced something and did not (nothing to build on, a
+            // question back) leaves the task claimed, not done.
+            if wrote.is_empty() && !answer {
+                return say(format!(
+                    "{text}\n\nI'll keep \"{title}\" claimed and not mark it done until I can do it."
+                ));
+            }
+            (text, wrote)
+        }
     };
     // The status line as the claim left it (the store adds when the claim runs out).
     let status = claim_result
@@ -523,6 +584,24 @@ mod tests {
             (
                 "Please add a task for whoever is free to check the SLA numbers.",
                 vec![t("Check the SLA numbers", None, None)],
+            ),
+            (
+                "Please add a task for John to design the POS rollout architecture, and open a task \"Rollout proposal\" for Sam after it.",
+                vec![
+                    t("Design the POS rollout architecture", Some("John"), None),
+                    t(
+                        "Rollout proposal",
+                        Some("Sam"),
+                        Some("Design the POS rollout architecture"),
+                    ),
+                ],
+            ),
+            (
+                "Open a task \"Test and fix the scanner\" for Li and then add a task for Ana to write the guide.",
+                vec![
+                    t("Test and fix the scanner", Some("Li"), None),
+                    t("Write the guide", Some("Ana"), None),
+                ],
             ),
             (
                 "Open these tasks on the team's task board:\n- \"Write the review: timeline, impact\" for Sam, after \"Take over: what is left\": Write the post-incident review: timeline, impact.",

@@ -119,8 +119,13 @@ fn plan_turn(request: &Request) -> Plan {
 pub(super) enum Step {
     /// The next call (or a final answer that ends the work unfinished).
     Next(Plan),
-    /// Done: what to say, and the files written (in order).
-    Finished { text: String, wrote: Vec<String> },
+    /// Done: what to say, the files written (in order), and whether the message only asked
+    /// for an answer (so nothing written is no failure).
+    Finished {
+        text: String,
+        wrote: Vec<String>,
+        answer: bool,
+    },
 }
 
 /// The work `prompt` asks for, from the calls made so far: look at memory, read what matters,
@@ -197,6 +202,7 @@ pub(super) fn carry_out(
         Outcome::Say(text) => Step::Finished {
             text,
             wrote: Vec::new(),
+            answer: matches!(ctx.intent, Intent::Ask),
         },
         Outcome::Write {
             before,
@@ -225,17 +231,26 @@ pub(super) fn carry_out(
                     }
                 }
             }
-            let mut wrote: Vec<String> = Vec::new();
-            for call in &calls {
-                if let Some(path) = call["path"].as_str().or(call["new_path"].as_str())
-                    && !wrote.iter().any(|w| w == path)
-                {
-                    wrote.push(path.to_owned());
-                }
+            Step::Finished {
+                text: after,
+                wrote: written_paths(&calls),
+                answer: false,
             }
-            Step::Finished { text: after, wrote }
         }
     }
+}
+
+/// The files `calls` write, each once, in order.
+fn written_paths(calls: &[Value]) -> Vec<String> {
+    let mut wrote: Vec<String> = Vec::new();
+    for call in calls {
+        if let Some(path) = call["path"].as_str().or(call["new_path"].as_str())
+            && !wrote.iter().any(|w| w == path)
+        {
+            wrote.push(path.to_owned());
+        }
+    }
+    wrote
 }
 
 /// The person named in our system prompt ("… talking with Alice (Discovery). …").
