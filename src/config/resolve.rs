@@ -140,6 +140,17 @@ const fn key(name: &'static str, flag: &'static str, vars: &'static [&'static st
 
 impl Resolver<'_> {
     /// The highest layer that sets `key`: the flag, a variable, a file, else the default.
+    /// A switch set only in files and the environment, on unless turned off.
+    fn on_by_default(
+        &mut self,
+        key: &Key,
+        in_file: impl Fn(&FileConfig) -> Option<&Located>,
+    ) -> Result<bool, ConfigError> {
+        self.value(key, None, in_file, true, on_off, |on| {
+            quote(if *on { "on" } else { "off" })
+        })
+    }
+
     fn value<T>(
         &mut self,
         key: &Key,
@@ -519,30 +530,16 @@ impl Resolver<'_> {
             |t| number(t, 0, 1_000_000),
             u64::to_string,
         )?;
-        let receipts = self.value(
-            &key("receipts", "", &["MEMDECK_RECEIPTS"]),
-            None,
-            |c| c.receipts.as_ref(),
-            true,
-            on_off,
-            |on| quote(if *on { "on" } else { "off" }),
-        )?;
-        let tell_changes = self.value(
-            &key("tell_changes", "", &["MEMDECK_TELL_CHANGES"]),
-            None,
-            |c| c.tell_changes.as_ref(),
-            true,
-            on_off,
-            |on| quote(if *on { "on" } else { "off" }),
-        )?;
-        let leases = self.value(
-            &key("leases", "", &["MEMDECK_LEASES"]),
-            None,
-            |c| c.leases.as_ref(),
-            true,
-            on_off,
-            |on| quote(if *on { "on" } else { "off" }),
-        )?;
+        let receipts = self.on_by_default(&key("receipts", "", &["MEMDECK_RECEIPTS"]), |c| {
+            c.receipts.as_ref()
+        })?;
+        let tell_changes = self
+            .on_by_default(&key("tell_changes", "", &["MEMDECK_TELL_CHANGES"]), |c| {
+                c.tell_changes.as_ref()
+            })?;
+        let leases = self.on_by_default(&key("leases", "", &["MEMDECK_LEASES"]), |c| {
+            c.leases.as_ref()
+        })?;
         Ok(MemoryCare {
             extract,
             extract_model,
