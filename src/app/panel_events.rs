@@ -218,7 +218,10 @@ impl App {
             .stale
             .insert(change.path.clone(), change.actor.clone());
         let mut effects = self.refresh_memory();
-        effects.extend(self.board_touched(&change.path));
+        // The board is read again (and wakes whoever of a team run can go on).
+        if change.path.starts_with(crate::memory::board::DIR) {
+            effects.push(Effect::Memory(MemoryJob::Board));
+        }
         if let Some(open) = &self.panel.open
             && (open_moved || open.path == change.path)
         {

@@ -13,24 +13,20 @@ use crate::chat::team::{Move, Run, TeamPlan};
 use crate::memory::board::Task;
 use crate::memory::{Grant, LeaseEvent};
 
-/// Something of the run that waits for a fresh board.
+/// A turn of the run that ended, told to the run once the board is read again (`leased`: it
+/// was refused a file someone holds).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pending {
-    /// A persona's turn ended (`leased`: it was refused a file someone holds).
-    Ended {
-        persona: String,
-        ok: bool,
-        leased: Option<String>,
-    },
-    /// The board changed.
-    Changed,
+pub struct Ended {
+    persona: String,
+    ok: bool,
+    leased: Option<String>,
 }
 
 /// A team run in the app.
 #[derive(Debug)]
 pub struct TeamRunState {
     pub run: Run,
-    pending: Vec<Pending>,
+    pending: Vec<Ended>,
     /// The turns the run started (only their ends are the run's), and its messages for tabs
     /// that were busy with a person's own turn, sent when that ends.
     turns: Vec<RequestId>,
@@ -125,36 +121,16 @@ impl App {
         let now = self.wall_ms;
         let board = self.panel.board.clone();
         let mut moves = Vec::new();
-        for pending in std::mem::take(&mut team.pending) {
-            moves.extend(match pending {
-                Pending::Ended {
-                    persona,
-                    ok,
-                    leased: Some(path),
-                } if ok => team.run.blocked_by_lease(&persona, &path, now),
-                Pending::Ended { persona, ok, .. } => {
-                    team.run.turn_ended(&persona, ok, &board, now)
-                }
-                Pending::Changed => Vec::new(),
+        for ended in std::mem::take(&mut team.pending) {
+            moves.extend(match ended.leased {
+                Some(path) if ended.ok => team.run.blocked_by_lease(&ended.persona, &path, now),
+                _ => team.run.turn_ended(&ended.persona, ended.ok, &board, now),
             });
         }
         // Every fresh board may wake someone: a change can arrive while an earlier read of the
         // board is on its way back, older than the change.
         moves.extend(team.run.board_changed(&board, now));
         self.team_moves(moves)
-    }
-
-    /// A change to the store under the board's folder: the board is read again.
-    pub(super) fn board_touched(&mut self, path: &str) -> Vec<Effect> {
-        if !path.starts_with(crate::memory::board::DIR) {
-            return Vec::new();
-        }
-        if let Some(team) = &mut self.team_run
-            && !team.pending.contains(&Pending::Changed)
-        {
-            team.pending.push(Pending::Changed);
-        }
-        vec![Effect::Memory(MemoryJob::Board)]
     }
 
     /// A tab's turn ended: a team run hears of it once the board is read. A turn the person
@@ -191,7 +167,7 @@ impl App {
             );
             return Vec::new();
         }
-        team.pending.push(Pending::Ended {
+        team.pending.push(Ended {
             persona: t.persona.name.clone(),
             ok,
             leased: leased_in_last_turn(&t.conversation.messages),

@@ -136,21 +136,17 @@ impl TeamPlan {
     }
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// A task's notes on the board: the step's first paragraph on one line (attached code stays
 /// out; the worker gets the whole step with its work prompt), at most 300 characters.
 fn notes_of(prompt: &str) -> String {
     let first = prompt.split("\n\n").next().unwrap_or(prompt);
-    crate::memory::front::clip(&one_line(first), 300)
+    crate::memory::front::clip(&board::one_line(first), 300)
 }
 
 /// A task's title from a step's words: its first sentence that is not a question (else the
 /// first), without the final stop, at most 120 characters.
 fn title_of(prompt: &str) -> String {
-    let text = one_line(prompt);
+    let text = board::one_line(prompt);
     let sentences: Vec<&str> = text
         .split_inclusive(['.', '?', '!'])
         .map(str::trim)

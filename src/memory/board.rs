@@ -305,7 +305,8 @@ pub fn render(task: &NewTask<'_>, created_by: &str) -> String {
     text
 }
 
-fn one_line(text: &str) -> String {
+/// `text` on one line, its runs of white space each one space.
+pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -337,32 +338,6 @@ pub fn add(store: &dyn MemoryStore, task: &NewTask<'_>, actor: &str) -> Result<T
     )))
 }
 
-/// Replace the `status:` line (and set or drop other keys) of a task's text.
-fn with_keys(text: &str, keys: &[(&str, Option<String>)]) -> String {
-    let Some(header) = front::of(text) else {
-        return text.to_owned();
-    };
-    let (head, body) = text.split_at(header.len.min(text.len()));
-    let mut lines: Vec<String> = head.lines().map(str::to_owned).collect();
-    for (key, value) in keys {
-        let at = lines
-            .iter()
-            .position(|l| l.split_once(':').is_some_and(|(k, _)| k.trim() == *key));
-        match (at, value) {
-            (Some(i), Some(v)) => lines[i] = format!("{key}: {v}"),
-            (Some(i), None) => {
-                lines.remove(i);
-            }
-            (None, Some(v)) => {
-                let close = lines.len().saturating_sub(1);
-                lines.insert(close, format!("{key}: {v}"));
-            }
-            (None, None) => {}
-        }
-    }
-    format!("{}\n{body}", lines.join("\n"))
-}
-
 /// Keys of a task's front matter to set (`Some`) or drop (`None`).
 type Keys = Vec<(&'static str, Option<String>)>;
 
@@ -389,7 +364,7 @@ fn change(
         };
         let task = parse(&path, &current)?;
         let keys = change(&task).map_err(|why| format!("task {}: {why}", task.id))?;
-        Ok(with_keys(text, &keys))
+        Ok(front::with_keys(text, &keys))
     });
     let file = match file {
         Err(StoreError::NotFound(_)) => {
@@ -561,7 +536,10 @@ pub fn check_write(
                     by: by.clone(),
                     until: Some(limit),
                 };
-                return Ok(with_keys(new, &[("status", Some(stamped.to_string()))]));
+                return Ok(front::with_keys(
+                    new,
+                    &[("status", Some(stamped.to_string()))],
+                ));
             }
         }
         Status::Done { by } => {
@@ -656,7 +634,7 @@ mod tests {
         assert_eq!(task.assignee.as_deref(), Some("Sam"));
         assert_eq!(task.after, after);
         assert_eq!(task.status, Status::Open);
-        let done = with_keys(
+        let done = front::with_keys(
             &text,
             &[
                 ("status", Some("done by Sam".into())),

@@ -76,21 +76,10 @@ pub fn stamp_session(text: &str, session: &str) -> Option<String> {
 
 /// `text` with `expires: value` in its front matter (a header is added to a plain file).
 pub fn set(text: &str, value: &str) -> String {
-    match front::of(text) {
-        Some(header) => {
-            let (head, body) = text.split_at(header.len.min(text.len()));
-            let mut lines: Vec<&str> = head.lines().collect();
-            let line = format!("{KEY}: {value}");
-            match lines
-                .iter()
-                .position(|l| l.split_once(':').is_some_and(|(k, _)| k.trim() == KEY))
-            {
-                Some(i) => lines[i] = &line,
-                None => lines.insert(lines.len().saturating_sub(1), &line),
-            }
-            format!("{}\n{body}", lines.join("\n"))
-        }
-        None => format!("---\n{KEY}: {value}\n---\n{text}"),
+    if front::of(text).is_some() {
+        front::with_keys(text, &[(KEY, Some(value.to_owned()))])
+    } else {
+        format!("---\n{KEY}: {value}\n---\n{text}")
     }
 }
 

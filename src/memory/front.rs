@@ -72,6 +72,33 @@ impl<'de> serde::Deserialize<'de> for MemoryType {
     }
 }
 
+/// `text` with the keys of its front matter set (`Some`) or dropped (`None`), each in place
+/// (a new key goes last); a text without front matter is returned as it is.
+pub fn with_keys(text: &str, keys: &[(&str, Option<String>)]) -> String {
+    let Some(header) = of(text) else {
+        return text.to_owned();
+    };
+    let (head, body) = text.split_at(header.len.min(text.len()));
+    let mut lines: Vec<String> = head.lines().map(str::to_owned).collect();
+    for (key, value) in keys {
+        let at = lines
+            .iter()
+            .position(|l| l.split_once(':').is_some_and(|(k, _)| k.trim() == *key));
+        match (at, value) {
+            (Some(i), Some(v)) => lines[i] = format!("{key}: {v}"),
+            (Some(i), None) => {
+                lines.remove(i);
+            }
+            (None, Some(v)) => {
+                let close = lines.len().saturating_sub(1);
+                lines.insert(close, format!("{key}: {v}"));
+            }
+            (None, None) => {}
+        }
+    }
+    format!("{}\n{body}", lines.join("\n"))
+}
+
 /// A file's header, read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FrontMatter {

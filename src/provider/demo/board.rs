@@ -6,8 +6,8 @@
 
 use serde_json::json;
 
-use super::compose;
 use super::plan::{Done, Plan, PlannedBlock, Step, carry_out};
+use super::{compose, words};
 use crate::memory::board::{self, NewTask, Status, Task};
 use crate::memory::{FileText, MemPath, Version};
 use crate::provider::Request;
@@ -42,9 +42,7 @@ pub(super) struct Asked {
 /// The tasks a message asks to open: `None` when it does not ask to open any.
 fn asked_to_open(prompt: &str, lower: &str) -> Option<Vec<Asked>> {
     // The message starts by asking for it: "Open ...", "Please add ...", "Can you put ...".
-    let ask = ["please ", "can you ", "could you ", "let's "]
-        .iter()
-        .fold(lower.trim_start(), |l, p| l.strip_prefix(p).unwrap_or(l));
+    let ask = words::request(lower);
     let verb = ["open ", "add ", "create ", "put ", "file "]
         .iter()
         .any(|v| ask.starts_with(v));

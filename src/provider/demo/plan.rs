@@ -1143,9 +1143,7 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
         return Intent::Proposal;
     }
     // "Design the data platform for Globex", "Please architect ...": an imperative design.
-    let asked = ["please ", "can you ", "could you ", "now "]
-        .iter()
-        .fold(lower.trim_start(), |l, p| l.strip_prefix(p).unwrap_or(l));
+    let asked = words::request(lower);
     let designs = [
         "architecture",
         "solution design",

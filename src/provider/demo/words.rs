@@ -693,6 +693,14 @@ fn topic(prose: &str) -> Option<Subject> {
     Some(Subject::Topic("incident".to_owned()))
 }
 
+/// A lowercased message without the courtesy it opens with (please, can you, could you, let's,
+/// now), so that it starts with what it asks for.
+pub fn request(lower: &str) -> &str {
+    ["please ", "can you ", "could you ", "let's ", "now "]
+        .iter()
+        .fold(lower.trim_start(), |l, p| l.strip_prefix(p).unwrap_or(l))
+}
+
 /// "$500K", "2.4M", "€1.2m", "500k", "$500,000", "USD": money-looking words.
 pub fn is_money(word: &str) -> bool {
     let w = word.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ')' | '('));
