@@ -39,8 +39,9 @@ use crate::chat::transcript::{Item, ProposalState};
 use crate::chat::{Persona, TurnError, script, transcript};
 use crate::provider::{ContextEditing, ProviderError};
 
-/// Who the panel's changes are recorded as.
-pub const HUMAN_ACTOR: &str = "you";
+/// Who the panel's changes are recorded as (the person the memory layer knows: the board lets
+/// them close any task, leases name them to the model as a person in the panel).
+pub const HUMAN_ACTOR: &str = crate::memory::board::PERSON;
 
 /// A short message in the status bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
