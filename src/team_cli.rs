@@ -326,10 +326,9 @@ pub fn list_leases(store: &dyn MemoryStore, json: bool) -> Result<ExitCode, Fail
 }
 
 pub fn expire(store: &dyn MemoryStore, dry_run: bool) -> Result<ExitCode, Failure> {
-    let live = expiry::live_sessions(store)?;
-    let now = now_ms();
     if dry_run {
-        for due in expiry::due(store, now, &live)? {
+        let live = expiry::live_sessions(store)?;
+        for due in expiry::due(store, now_ms(), &live)? {
             let when = match &due.expiry {
                 expiry::Expiry::At(at) => format!("expired {} UTC", format_utc(*at)),
                 expiry::Expiry::Session(id) => {
@@ -340,7 +339,7 @@ pub fn expire(store: &dyn MemoryStore, dry_run: bool) -> Result<ExitCode, Failur
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let gone = expiry::sweep(store, now, &live)?;
+    let gone = expiry::sweep_now(store)?;
     if gone.is_empty() {
         errln!("nothing has expired");
     }

@@ -191,16 +191,10 @@ impl Agent {
         let holds = Arc::new(Mutex::new(Holds::default()));
         let store = self.store.clone();
         // Files past their expiry leave the model's view before the turn looks at memory.
-        tokio::task::spawn_blocking(move || expiry::sweep_now_and_then(store.as_ref()))
-            .await
-            .map_or_else(
-                |e| tracing::warn!("the expiry sweep failed: {e}"),
-                |swept| match swept {
-                    Ok(gone) if !gone.is_empty() => tracing::info!("expired: {}", gone.join(", ")),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!("the expiry sweep failed: {e}"),
-                },
-            );
+        let _ = tokio::task::spawn_blocking(move || {
+            expiry::log_sweep(&expiry::sweep_now_and_then(store.as_ref()));
+        })
+        .await;
         let outcome = run_turn(
             self.provider.as_ref(),
             &self.store,

@@ -175,8 +175,23 @@ pub fn sweep_now_and_then(store: &dyn MemoryStore) -> Result<Vec<String>, StoreE
     {
         return Ok(Vec::new());
     }
+    sweep_now(store)
+}
+
+/// [`sweep`] now, the live sessions asked of the store.
+pub fn sweep_now(store: &dyn MemoryStore) -> Result<Vec<String>, StoreError> {
     let live = live_sessions(store)?;
-    sweep(store, now, &live)
+    sweep(store, crate::clock::now_ms(), &live)
+}
+
+/// Say in the log what a sweep removed, or why it failed (the panel hears of the removals as
+/// changes; nobody waits on a sweep's result).
+pub fn log_sweep(swept: &Result<Vec<String>, StoreError>) {
+    match swept {
+        Ok(gone) if !gone.is_empty() => tracing::info!("expired: {}", gone.join(", ")),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("the expiry sweep failed: {e}"),
+    }
 }
 
 /// Remove the files past their expiry, as one operation; each only if it still holds what was

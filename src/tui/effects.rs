@@ -677,13 +677,7 @@ fn keep_session(
 
 /// Remove what has expired (logged; the panel hears of it as changes).
 fn sweep_expired(store: &dyn MemoryStore) {
-    let swept = crate::memory::expiry::live_sessions(store)
-        .and_then(|live| crate::memory::expiry::sweep(store, crate::clock::now_ms(), &live));
-    match swept {
-        Ok(gone) if !gone.is_empty() => tracing::info!("expired: {}", gone.join(", ")),
-        Ok(_) => {}
-        Err(e) => tracing::warn!("the expiry sweep failed: {e}"),
-    }
+    crate::memory::expiry::log_sweep(&crate::memory::expiry::sweep_now(store));
 }
 
 /// How long the editor holds its file between renewals (the app renews it while editing).
