@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use super::plan::{Done, Plan, PlannedBlock, Step, carry_out};
+use super::plan::{Done, Plan, PlannedBlock, Step, carry_out, viewed};
 use super::{compose, words};
 use crate::memory::board::{self, NewTask, Status, Task};
 use crate::memory::{FileText, MemPath, Version};
@@ -292,12 +292,6 @@ fn tool(lead: Option<&str>, call: serde_json::Value) -> Plan {
     }
     blocks.push(PlannedBlock::Tool(call));
     Plan { blocks }
-}
-
-/// The view of `path` made this turn, if any.
-fn viewed<'d>(done: &'d [Done], path: &str) -> Option<&'d Done> {
-    done.iter()
-        .find(|d| d.input["command"] == "view" && d.input["path"] == path)
 }
 
 /// Work the board: look, claim, work, mark done.

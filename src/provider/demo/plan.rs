@@ -138,9 +138,7 @@ pub(super) fn carry_out(
     done: &[Done],
     earlier: &[String],
 ) -> Step {
-    let listing = done
-        .iter()
-        .find(|d| d.input["command"] == "view" && d.input["path"] == "/memories");
+    let listing = viewed(done, "/memories");
     let files = match (listing, indexed_files(request)) {
         (Some(listing), _) => listed_files(&listing.result),
         // The index in the prompt lists every file: no need to look at the directory.
@@ -177,10 +175,7 @@ pub(super) fn carry_out(
     }
     // Read what is needed, one file per call, as a careful model would.
     for path in &work.reads {
-        let viewed = done
-            .iter()
-            .any(|d| d.input["command"] == "view" && d.input["path"] == path.as_str());
-        if !viewed {
+        if viewed(done, path).is_none() {
             return Step::Next(Plan {
                 blocks: vec![PlannedBlock::Tool(json!({"command": "view", "path": path}))],
             });
@@ -191,8 +186,7 @@ pub(super) fn carry_out(
             .reads
             .iter()
             .filter_map(|p| {
-                done.iter()
-                    .find(|d| d.input["command"] == "view" && d.input["path"] == p.as_str())
+                viewed(done, p)
                     .filter(|d| !d.is_error)
                     .map(|d| (p.clone(), compose::file_text(&d.result)))
             })
@@ -238,6 +232,12 @@ pub(super) fn carry_out(
             }
         }
     }
+}
+
+/// The view of `path` made this turn, if any.
+pub(super) fn viewed<'d>(done: &'d [Done], path: &str) -> Option<&'d Done> {
+    done.iter()
+        .find(|d| d.input["command"] == "view" && d.input["path"] == path)
 }
 
 /// The files `calls` write, each once, in order.
