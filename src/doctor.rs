@@ -208,6 +208,9 @@ fn check_memory(config: &Config, env: &Environment) -> Vec<Finding> {
     if config.memory.backend == MemoryBackend::Redis {
         return vec![check_redis(config)];
     }
+    if config.memory.backend == MemoryBackend::Postgres {
+        return vec![check_postgres(config)];
+    }
     let dir = if config.memory.dir.is_absolute() {
         config.memory.dir.clone()
     } else {
@@ -386,6 +389,29 @@ fn check_redis(config: &Config) -> Finding {
                 format!(
                     "{}: reachable, {} history entries",
                     store.describe(),
+                    history.len()
+                ),
+            ),
+            Err(e) => found(Level::Fail, area, e.to_string()).fix(config.store_hint()),
+        },
+        Err(e) => found(Level::Fail, area, e.to_string()).fix(config.store_hint()),
+    }
+}
+
+/// The shared PostgreSQL store: reachable, its schema created or migrated, and what the
+/// namespace holds.
+fn check_postgres(config: &Config) -> Finding {
+    use crate::memory::MemoryStore as _;
+    let area = "memory";
+    match config.postgres_store() {
+        Ok(store) => match store.history(None) {
+            Ok(history) => found(
+                Level::Ok,
+                area,
+                format!(
+                    "{}: reachable, schema version {}, {} history entries",
+                    store.describe(),
+                    crate::memory::postgres::SCHEMA_VERSION,
                     history.len()
                 ),
             ),

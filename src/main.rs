@@ -179,10 +179,10 @@ enum MemoryCommand {
     /// destination must be empty
     Migrate {
         /// Where the memories are now: local (or file) or redis
-        #[arg(long, value_name = "local|redis", value_parser = MemoryBackend::parse)]
+        #[arg(long, value_name = "local|redis|postgres", value_parser = MemoryBackend::parse)]
         from: MemoryBackend,
         /// Where they go: local (or file) or redis
-        #[arg(long, value_name = "local|redis", value_parser = MemoryBackend::parse)]
+        #[arg(long, value_name = "local|redis|postgres", value_parser = MemoryBackend::parse)]
         to: MemoryBackend,
     },
     /// Reset a demo: snapshot the store, then clear every memory and the session's
@@ -398,20 +398,12 @@ fn run_migrate(
     if from == to {
         return Err(Failure::new(2, "--from and --to name the same backend"));
     }
-    let open = |backend: MemoryBackend| -> Result<Box<dyn MemoryStore>, Failure> {
+    let open = |backend: MemoryBackend| -> Result<std::sync::Arc<dyn MemoryStore>, Failure> {
         let mut c = config.clone();
         c.memory.backend = backend;
-        let store: Box<dyn MemoryStore> = if backend == MemoryBackend::Redis {
-            Box::new(
-                c.redis_store()
-                    .map_err(|e| Failure::from(e).hint(c.store_hint()))?,
-            )
-        } else {
-            Box::new(
-                memdeck::memory::LocalStore::open(&c.local_options())
-                    .map_err(|e| Failure::from(e).hint(c.store_hint()))?,
-            )
-        };
+        let store = c
+            .open_store()
+            .map_err(|e| Failure::from(e).hint(c.store_hint()))?;
         Ok(store)
     };
     let (source, target) = (open(from)?, open(to)?);

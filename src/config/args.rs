@@ -113,15 +113,20 @@ pub struct Flags {
     )]
     pub memory_dir: Option<PathBuf>,
 
-    /// Where memories live: local (a directory) or redis (shared by a team) [default: local;
-    /// env: MEMDECK_MEMORY_BACKEND]
-    #[arg(long, global = true, value_name = "local|redis")]
+    /// Where memories live: local (a directory), or redis or postgres (shared by a team)
+    /// [default: local; env: MEMDECK_MEMORY_BACKEND]
+    #[arg(long, global = true, value_name = "local|redis|postgres")]
     pub memory_backend: Option<String>,
 
     /// The Redis server of the shared store, e.g. redis://host:6379 or rediss://user:pass@host:6380 (TLS)
     /// [env: MEMDECK_REDIS_URL]
     #[arg(long, global = true, value_name = "URL")]
     pub redis_url: Option<String>,
+
+    /// The PostgreSQL database of the shared store, e.g.
+    /// postgres://user:pass@host:5432/db?sslmode=require [env: MEMDECK_DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
 
     /// The team's namespace on that server; teams sharing one server use different ones
     /// [default: default; env: MEMDECK_NAMESPACE]

@@ -42,13 +42,33 @@ impl Config {
         }
     }
 
-    /// The memory store as configured: the local directory, or the team's Redis store.
+    /// The memory store as configured: the local directory, or the team's Redis or
+    /// PostgreSQL store.
     pub fn open_store(&self) -> Result<Arc<dyn crate::memory::MemoryStore>, StoreError> {
-        if self.memory.backend == MemoryBackend::Redis {
-            Ok(Arc::new(self.redis_store()?))
-        } else {
-            Ok(Arc::new(LocalStore::open(&self.local_options())?))
+        match self.memory.backend {
+            MemoryBackend::Redis => Ok(Arc::new(self.redis_store()?)),
+            MemoryBackend::Postgres => Ok(Arc::new(self.postgres_store()?)),
+            MemoryBackend::Local => Ok(Arc::new(LocalStore::open(&self.local_options())?)),
         }
+    }
+
+    /// The PostgreSQL store (`--memory-backend postgres`).
+    pub fn postgres_store(&self) -> Result<crate::memory::postgres::PgStore, StoreError> {
+        let url = self.memory.database_url.clone().ok_or_else(|| {
+            StoreError::Rejected(
+                "the PostgreSQL memory store needs a database: --database-url \
+                 postgres://user:password@host:5432/db (or memory.database_url, \
+                 MEMDECK_DATABASE_URL)"
+                    .to_owned(),
+            )
+        })?;
+        crate::memory::postgres::PgStore::open(crate::memory::postgres::PgOptions {
+            url,
+            namespace: self.memory.namespace.clone(),
+            max_file_bytes: self.memory.max_file_kib * 1024,
+            history_keep: self.memory.history_keep,
+            host: crate::memory::redis::hostname(),
+        })
     }
 
     /// The Redis store (`--memory-backend redis`).
@@ -71,10 +91,17 @@ impl Config {
 
     /// What to check when the store cannot be opened.
     pub fn store_hint(&self) -> &'static str {
-        if self.memory.backend == MemoryBackend::Redis {
-            "check --redis-url (MEMDECK_REDIS_URL), that the server runs, and the namespace"
-        } else {
-            "check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions"
+        match self.memory.backend {
+            MemoryBackend::Redis => {
+                "check --redis-url (MEMDECK_REDIS_URL), that the server runs, and the namespace"
+            }
+            MemoryBackend::Postgres => {
+                "check --database-url (MEMDECK_DATABASE_URL), that the server runs and lets the \
+                 user in, and the namespace"
+            }
+            MemoryBackend::Local => {
+                "check --memory-dir (or MEMDECK_MEMORY_DIR) and its permissions"
+            }
         }
     }
 

@@ -28,6 +28,7 @@ pub struct PersonaEntry {
 pub struct MemorySection {
     pub backend: Option<Located>,
     pub redis_url: Option<Located>,
+    pub database_url: Option<Located>,
     pub namespace: Option<Located>,
     pub dir: Option<Located>,
     pub history_dir: Option<Located>,
@@ -148,6 +149,7 @@ struct RawPersona {
 struct RawMemory {
     backend: Raw,
     redis_url: Raw,
+    database_url: Raw,
     namespace: Raw,
     dir: Raw,
     history_dir: Raw,
@@ -321,6 +323,7 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         Some(m) => Some(MemorySection {
             backend: located("memory.backend", m.backend)?,
             redis_url: located("memory.redis_url", m.redis_url)?,
+            database_url: located("memory.database_url", m.database_url)?,
             namespace: located("memory.namespace", m.namespace)?,
             dir: located("memory.dir", m.dir)?,
             history_dir: located("memory.history_dir", m.history_dir)?,

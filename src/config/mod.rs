@@ -163,16 +163,19 @@ pub enum MemoryBackend {
     Local,
     /// The Redis store at `memory.redis_url`.
     Redis,
+    /// The PostgreSQL store at `memory.database_url`.
+    Postgres,
 }
 
 impl MemoryBackend {
     /// The backend a setting, flag or `memory migrate` names: `local` (also `file` or `dir`)
-    /// or `redis`, in any case.
+    /// `redis`, or `postgres` (also `postgresql`, `pg`), in any case.
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.trim().to_ascii_lowercase().as_str() {
             "local" | "file" | "dir" => Ok(Self::Local),
             "redis" => Ok(Self::Redis),
-            _ => Err("expected local or redis".to_owned()),
+            "postgres" | "postgresql" | "pg" => Ok(Self::Postgres),
+            _ => Err("expected local, redis or postgres".to_owned()),
         }
     }
 
@@ -181,6 +184,7 @@ impl MemoryBackend {
         match self {
             Self::Local => "local",
             Self::Redis => "redis",
+            Self::Postgres => "postgres",
         }
     }
 }
@@ -190,6 +194,8 @@ impl MemoryBackend {
 pub struct MemoryConfig {
     pub backend: MemoryBackend,
     pub redis_url: Option<String>,
+    /// The PostgreSQL database of the shared store.
+    pub database_url: Option<String>,
     pub namespace: String,
     pub dir: PathBuf,
     pub history_dir: Option<PathBuf>,

@@ -575,10 +575,43 @@ impl Resolver<'_> {
         Ok((session, sessions_dir))
     }
 
+    /// The shared stores' servers: Redis's URL and PostgreSQL's.
+    fn server_urls(&mut self) -> Result<(Option<String>, Option<String>), ConfigError> {
+        let f = self.flags;
+        let redis_url = self.value(
+            &key("memory.redis_url", "--redis-url", &["MEMDECK_REDIS_URL"]),
+            f.redis_url.clone().map(Some),
+            |c| c.memory.as_ref()?.redis_url.as_ref(),
+            None,
+            |t| Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty())),
+            |u| match u {
+                Some(u) => quote(&crate::memory::redis::redact_url(u)),
+                None => "(not set: the Redis store needs one)".to_owned(),
+            },
+        )?;
+        let database_url = self.value(
+            &key(
+                "memory.database_url",
+                "--database-url",
+                &["MEMDECK_DATABASE_URL"],
+            ),
+            f.database_url.clone().map(Some),
+            |c| c.memory.as_ref()?.database_url.as_ref(),
+            None,
+            |t| Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty())),
+            |u| match u {
+                Some(u) => quote(&crate::memory::postgres::redact_url(u)),
+                None => "(not set: the PostgreSQL store needs one)".to_owned(),
+            },
+        )?;
+        Ok((redis_url, database_url))
+    }
+
     /// `[memory]`: the backend and its settings, the limits, the history kept.
     fn memory(&mut self) -> Result<MemoryConfig, ConfigError> {
         let f = self.flags;
         let index = self.memory_index()?;
+        let (redis_url, database_url) = self.server_urls()?;
         Ok(MemoryConfig {
             index,
             backend: self.value(
@@ -599,17 +632,8 @@ impl Resolver<'_> {
                 MemoryBackend::parse,
                 |b| quote(b.name()),
             )?,
-            redis_url: self.value(
-                &key("memory.redis_url", "--redis-url", &["MEMDECK_REDIS_URL"]),
-                f.redis_url.clone().map(Some),
-                |c| c.memory.as_ref()?.redis_url.as_ref(),
-                None,
-                |t| Ok(Some(t.trim().to_owned()).filter(|t| !t.is_empty())),
-                |u| match u {
-                    Some(u) => quote(&crate::memory::redis::redact_url(u)),
-                    None => "(not set: the Redis store needs one)".to_owned(),
-                },
-            )?,
+            redis_url,
+            database_url,
             namespace: self.value(
                 &key("memory.namespace", "--namespace", &["MEMDECK_NAMESPACE"]),
                 f.namespace.clone(),

@@ -15,6 +15,7 @@ pub mod index;
 pub mod lease;
 pub mod local;
 pub mod path;
+pub mod postgres;
 pub mod receipt;
 pub mod redis;
 pub mod secrets;

@@ -33,6 +33,17 @@ fn open_store(config: &Config) -> Result<(Arc<dyn MemoryStore>, Option<&'static 
         };
         return Ok((Arc::new(store), note));
     }
+    if config.memory.backend == MemoryBackend::Postgres {
+        let store = config.postgres_store().map_err(|e| e.to_string())?;
+        let note = match store.watch() {
+            Ok(()) => None,
+            Err(e) => {
+                tracing::warn!("no PostgreSQL watcher: {e}");
+                Some("changes by other clients are not followed (see the log)")
+            }
+        };
+        return Ok((Arc::new(store), note));
+    }
     let store = LocalStore::open(&config.local_options()).map_err(|e| e.to_string())?;
     let note = match store.watch() {
         Ok(WatchMode::Events) => None,

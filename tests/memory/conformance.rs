@@ -178,7 +178,7 @@ fn every_command_answers_the_same_through_sentinel() {
 
 /// Run the suite on `redis` and on a fresh local store: the same results, history, versions
 /// and restores.
-fn answers_as_the_local_store(redis: &dyn MemoryStore) {
+pub(crate) fn answers_as_the_local_store(redis: &dyn MemoryStore) {
     let tmp = tempfile::Builder::new()
         .prefix("memdeck-conformance-")
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::support::cli::memdeck;
+use crate::support::postgres::PgServer;
 use crate::support::redis::RedisServer;
 
 use memdeck::memory::board::{self, NewTask, Status};
@@ -41,7 +42,8 @@ struct Pair {
     b: Arc<dyn MemoryStore>,
     args: Vec<String>,
     _tmp: tempfile::TempDir,
-    _server: Option<RedisServer>,
+    /// The server the pair's store lives on, stopped when the pair is dropped.
+    _server: Option<Box<dyn std::any::Any>>,
 }
 
 fn local_pair() -> Pair {
@@ -83,13 +85,42 @@ fn redis_pair(namespace: &str) -> Pair {
             namespace.into(),
         ],
         _tmp: tmp,
-        _server: Some(server),
+        _server: Some(Box::new(server)),
     }
 }
 
+fn pg_pair(namespace: &str) -> Pair {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = PgServer::start();
+    let open = |host: &str| -> Arc<dyn MemoryStore> {
+        let mut options = crate::support::postgres::options(&server.url(), namespace);
+        options.host = host.to_owned();
+        let store = memdeck::memory::postgres::PgStore::open(options).unwrap();
+        store.watch().unwrap();
+        Arc::new(store)
+    };
+    let (a, b) = (open("laptop-a"), open("laptop-b"));
+    Pair {
+        a,
+        b,
+        args: vec![
+            "--memory-backend".into(),
+            "postgres".into(),
+            "--database-url".into(),
+            server.url(),
+            "--namespace".into(),
+            namespace.into(),
+        ],
+        _tmp: tmp,
+        _server: Some(Box::new(server)),
+    }
+}
+
+/// Every check on the local store, on Redis and on PostgreSQL.
 fn both(check: fn(&Pair)) {
     check(&local_pair());
     check(&redis_pair("leases"));
+    check(&pg_pair("leases"));
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod hostile;
 mod index;
 mod leases;
 mod model;
+mod postgres;
 mod processes;
 mod receipts;
 mod redis;

@@ -33,11 +33,11 @@ use super::{Expect, MemPath, MemoryChange, StoreError, Version, WriteCtx};
 use crate::clock::now_ms;
 
 mod link;
-mod pages;
+pub(super) mod pages;
 mod scripts;
 mod store;
-mod stream;
-mod watch;
+pub(super) mod stream;
+pub(super) mod watch;
 
 use link::{Conn, Link, split_urls};
 use scripts::{Keys, LAYOUT, Scripts};
@@ -485,7 +485,7 @@ fn refused(reply: &Reply, path: &MemPath) -> StoreError {
 
 /// A pause before trying a contended write again: up to 2^attempt ms (at most 100), at random so
 /// that writers that collided do not collide again.
-fn contention_pause(attempt: u32) -> Duration {
+pub(crate) fn contention_pause(attempt: u32) -> Duration {
     let ceiling = 1u64 << attempt.min(7);
     let noise = u64::from(
         std::time::SystemTime::now()

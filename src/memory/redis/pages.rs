@@ -164,7 +164,7 @@ impl RedisStore {
 /// Children of `prefix` (relative, "" for the listed directory) in name order, each
 /// directory's own children after it, down to `depth` levels; hidden names are skipped with
 /// everything below them.
-fn add_children(
+pub(in crate::memory) fn add_children(
     nodes: &BTreeMap<String, (NodeKind, u64)>,
     prefix: &str,
     level: usize,

@@ -48,7 +48,10 @@ pub(super) fn actor_of(fields: &BTreeMap<String, String>, host: &str) -> String 
 }
 
 /// A history entry from a stream entry's fields.
-pub(super) fn entry_of(fields: &BTreeMap<String, String>, host: &str) -> Option<HistoryEntry> {
+pub(in crate::memory) fn entry_of(
+    fields: &BTreeMap<String, String>,
+    host: &str,
+) -> Option<HistoryEntry> {
     let version = |k: &str| {
         fields
             .get(k)
@@ -69,7 +72,10 @@ pub(super) fn entry_of(fields: &BTreeMap<String, String>, host: &str) -> Option<
 }
 
 /// The change a stream entry reports.
-pub(super) fn change_of(fields: &BTreeMap<String, String>, host: &str) -> Option<MemoryChange> {
+pub(in crate::memory) fn change_of(
+    fields: &BTreeMap<String, String>,
+    host: &str,
+) -> Option<MemoryChange> {
     let entry = entry_of(fields, host)?;
     // An entry added by hand with a path no tool call could make is no change to show.
     let valid = |p: &str| p == "/memories" || crate::memory::check_stored_path(p).is_ok();

@@ -14,7 +14,7 @@ use crate::clock::now_ms;
 use crate::memory::{Lease, LeaseEvent, MemoryChange};
 
 /// Change the connection status, telling watchers only when it changed.
-pub(super) fn set_status(
+pub(in crate::memory) fn set_status(
     status: &tokio::sync::watch::Sender<Option<String>>,
     value: Option<String>,
 ) {
