@@ -159,6 +159,7 @@ impl PgServer {
             std::fs::Permissions::from_mode(0o600),
         )
         .unwrap();
+        give_to_server(&data);
         let mut server = server;
         server.tcp = Some(port);
         server.launch();

@@ -393,22 +393,23 @@ impl MemoryStore for PgStore {
             return Err(StoreError::Exists(to.clone()));
         }
         let (f, t) = (from.to_string(), to.to_string());
-        if t.starts_with(&format!("{f}/")) {
-            return Err(StoreError::IntoItself {
-                from: from.clone(),
-                to: to.clone(),
-            });
-        }
         let (is_dir, version) = self.write(ctx, |tx| {
             tx.guard(&f, true)?;
             tx.guard(&t, true)?;
+            // The reference's order: a taken destination first, then a missing source.
+            if tx.node(&t)?.is_some() {
+                return Err(StoreError::Exists(to.clone()));
+            }
             let sha = match tx.node(&f)? {
                 None => return Err(StoreError::NotFound(from.clone())),
                 Some(Node::File(sha)) => Some(sha),
                 Some(Node::Dir) => None,
             };
-            if tx.node(&t)?.is_some() {
-                return Err(StoreError::Exists(to.clone()));
+            if t.starts_with(&format!("{f}/")) {
+                return Err(StoreError::IntoItself {
+                    from: from.clone(),
+                    to: to.clone(),
+                });
             }
             let chain = tx
                 .ancestors(&t)?

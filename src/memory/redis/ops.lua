@@ -92,9 +92,10 @@ return {'none'}
 local from, to = ARGV[8], ARGV[9]
 local leased_by = guard(from, true) or guard(to, true)
 if leased_by then return leased_by end
+-- The reference's order: a taken destination first, then a missing source.
+if is_file(to) or is_dir(to) then return {'exists'} end
 local file = is_file(from)
 if not file and not (from ~= ROOT and is_dir(from)) then return {'none'} end
-if is_file(to) or is_dir(to) then return {'exists'} end
 local chain, blocker = ancestors(to)
 if blocker then return {'parentfile', blocker} end
 make_dirs(chain)

@@ -254,6 +254,13 @@ impl MemoryStore for RedisStore {
         }
         let (f, t) = (from.to_string(), to.to_string());
         if t.starts_with(&format!("{f}/")) {
+            // The reference's order: a taken destination, a missing source, then this.
+            if self.node(to)?.is_some() {
+                return Err(StoreError::Exists(to.clone()));
+            }
+            if self.node(from)?.is_none() {
+                return Err(StoreError::NotFound(from.clone()));
+            }
             return Err(StoreError::IntoItself {
                 from: from.clone(),
                 to: to.clone(),
