@@ -392,26 +392,33 @@ pub fn redact_url(raw: &str) -> String {
         }
         return redact_pairs(raw);
     }
-    let Ok(url) = url::Url::parse(raw) else {
+    // Read by hand: a URL for a Unix socket has no host (`postgres://user@/db?host=/run/pg`),
+    // which general URL parsers refuse.
+    let Some((scheme, rest)) = raw.split_once("://") else {
         return "(a PostgreSQL URL that cannot be read)".to_owned();
     };
-    let mut shown = format!("{}://", url.scheme());
-    if !url.username().is_empty() || url.password().is_some() {
-        shown.push_str(url.username());
-        if url.password().is_some() {
-            shown.push_str(":<redacted>");
+    // The user part ends at the last `@` (a password may hold `@`, `/` or `?`; an `@` in the
+    // query hides more than needed, never less).
+    let (user, after) = match rest.rfind('@') {
+        Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+        None => (None, rest),
+    };
+    let (place, query) = after
+        .split_once('?')
+        .map_or((after, None), |(a, q)| (a, Some(q)));
+    let mut shown = format!("{scheme}://");
+    if let Some(user) = user {
+        match user.split_once(':') {
+            Some((name, _)) => {
+                shown.push_str(name);
+                shown.push_str(":<redacted>");
+            }
+            None => shown.push_str(user),
         }
         shown.push('@');
     }
-    if let Some(host) = url.host_str() {
-        shown.push_str(host);
-    }
-    if let Some(port) = url.port() {
-        shown.push(':');
-        shown.push_str(&port.to_string());
-    }
-    shown.push_str(url.path());
-    if let Some(query) = url.query() {
+    shown.push_str(place);
+    if let Some(query) = query {
         let params: Vec<String> = query
             .split('&')
             .map(|param| match param.split_once('=') {
@@ -496,6 +503,15 @@ mod tests {
                 "postgres://team@/memdeck?host=/run/postgresql&password=s3cret",
                 "postgres://team@/memdeck?host=/run/postgresql&password=<redacted>",
             ),
+            // A Unix socket: no host in the URL (the `url` crate refuses those).
+            (
+                "postgres://memdeck@/postgres?host=/tmp/pg&port=5499",
+                "postgres://memdeck@/postgres?host=/tmp/pg&port=5499",
+            ),
+            (
+                "postgresql://team:s3cret@/memdeck?host=/run/postgresql",
+                "postgresql://team:<redacted>@/memdeck?host=/run/postgresql",
+            ),
             (
                 "host=db user=team password=s3cret dbname=m",
                 "host=db user=team password=<redacted> dbname=m",
@@ -511,6 +527,7 @@ mod tests {
         for raw in [
             "postgres://alice:hunter@2secret@db:5432",
             "postgres://alice:pa/ss@db",
+            "postgres://alice:pa?ss=hunter@db/m",
             "password=hunter2",
             "not a url hunter2",
         ] {
