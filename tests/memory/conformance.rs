@@ -263,7 +263,47 @@ fn stores_keeping(
 fn both_backends_keep_the_same_history_under_one_retention() {
     let keep = 12;
     let (_tmp, local, server, redis) = stores_keeping(keep, "retention");
+    let stored = || -> usize {
+        redis::cmd("HLEN")
+            .arg("mem:{retention}:blobs")
+            .query(&mut server.conn())
+            .unwrap()
+    };
+    keeps_the_local_stores_history(keep, &local, &redis, &stored);
+}
 
+/// The same on PostgreSQL: the history's retention in SQL keeps what the local store keeps.
+#[test]
+fn postgres_keeps_the_same_history_under_one_retention() {
+    let keep = 12;
+    let (_tmp, local, _server, _redis) = stores_keeping(keep, "unused");
+    let server = crate::support::postgres::PgServer::start();
+    let mut options = crate::support::postgres::options(&server.url(), "retention");
+    options.history_keep = keep as u64;
+    let pg = memdeck::memory::postgres::PgStore::open(options).unwrap();
+    let stored = || -> usize {
+        let n: i64 = server
+            .client()
+            .query_one(
+                "SELECT count(*) FROM memdeck_versions WHERE ns = 'retention'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        n as usize
+    };
+    keeps_the_local_stores_history(keep, &local, &pg, &stored);
+}
+
+/// Run a long series of changes on `local` and on `redis` (a shared store keeping `keep`
+/// entries): both keep the same entries, operations whole, every version they name, and the
+/// shared store no version besides (`stored` counts the versions it holds).
+fn keeps_the_local_stores_history(
+    keep: usize,
+    local: &LocalStore,
+    redis: &dyn MemoryStore,
+    stored: &dyn Fn() -> usize,
+) {
     let mut steps = vec![
         // A folder deleted, then a file of the same name changed often: the delete's own entry
         // is its path's only one, its file's entry is old among many for that path.
@@ -301,17 +341,17 @@ fn both_backends_keep_the_same_history_under_one_retention() {
         }
     }
     steps.push(json!({"command": "delete", "path": "/memories/crew/b.md"}));
-    for store in [&local as &dyn MemoryStore, &redis] {
+    for store in [local as &dyn MemoryStore, redis] {
         for step in &steps {
             let done = execute(store, step, "Alice");
             assert!(!done.is_error, "{step}: {}", done.content);
         }
     }
-    let kept = history(&redis);
-    assert_eq!(kept, history(&local));
+    let kept = history(redis);
+    assert_eq!(kept, history(local));
     // A folder's operation is kept whole: the delete of tmp/ keeps its file's entry although
     // newer changes to that file outnumber it, because the folder's own entry is kept.
-    for store in [&local as &dyn MemoryStore, &redis] {
+    for store in [local as &dyn MemoryStore, redis] {
         let entries = store.history(None).unwrap();
         let ops: Vec<(String, usize)> = memdeck::memory::history::operations(&entries)
             .filter(|op| op[0].group.is_some())
@@ -336,7 +376,7 @@ fn both_backends_keep_the_same_history_under_one_retention() {
         kept.len()
     );
     assert!(kept.iter().any(|e| e.1 == "/memories/old.md"));
-    for store in [&local as &dyn MemoryStore, &redis] {
+    for store in [local as &dyn MemoryStore, redis] {
         for entry in store.history(None).unwrap() {
             for version in [&entry.old, &entry.new].into_iter().flatten() {
                 let path = MemPath::parse(&entry.path).unwrap();
@@ -367,24 +407,22 @@ fn both_backends_keep_the_same_history_under_one_retention() {
                 .to_owned(),
         );
     }
-    let stored: usize = redis::cmd("HLEN")
-        .arg("mem:{retention}:blobs")
-        .query(&mut server.conn())
-        .unwrap();
-    assert_eq!(stored, named.len());
+    assert_eq!(stored(), named.len());
 }
 
 /// A folder deleted whole comes back with every file it held, at the versions the delete
 /// removed, on both backends (`u` in the panel and `memdeck memory restore` use this); a file
 /// recreated since is left as it is.
 #[test]
-fn a_deleted_folder_comes_back_whole_on_both_backends() {
+fn a_deleted_folder_comes_back_whole_on_every_backend() {
     use memdeck::memory::history::{Restored, restore_path};
     let server = RedisServer::start();
     let tmp = tempfile::tempdir().unwrap();
     let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
     let redis = server.store("folder", "test-host");
-    for store in [&local as &dyn MemoryStore, &redis as &dyn MemoryStore] {
+    let pg_server = crate::support::postgres::PgServer::start();
+    let pg = pg_server.store("folder");
+    for store in [&local as &dyn MemoryStore, &redis as &dyn MemoryStore, &pg] {
         let write = |input: Value| assert!(!execute(store, &input, "Alice").is_error);
         write(json!({"command": "create", "path": "/memories/team/a.md", "file_text": "a1\n"}));
         write(
@@ -466,11 +504,13 @@ fn a_deleted_folder_comes_back_whole_on_both_backends() {
 /// that an existing one equals but for case is refused on both backends (by the tool, the
 /// panel's save and restore), with the same text; a rename may change its own name's case.
 #[test]
-fn case_twins_are_refused_on_both_backends() {
+fn case_twins_are_refused_on_every_backend() {
     let server = RedisServer::start();
     let tmp = tempfile::tempdir().unwrap();
     let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
     let redis = server.store("twins", "test-host");
+    let pg_server = crate::support::postgres::PgServer::start();
+    let pg = pg_server.store("twins");
     let twin = "only in letter case from";
     // (input, Some(rule) when refused naming it / None when accepted)
     let table: Vec<(Value, Option<&str>)> = vec![
@@ -552,7 +592,7 @@ fn case_twins_are_refused_on_both_backends() {
         ),
     ];
     let mut answers = Vec::new();
-    for store in [&local as &dyn MemoryStore, &redis as &dyn MemoryStore] {
+    for store in [&local as &dyn MemoryStore, &redis as &dyn MemoryStore, &pg] {
         let mut these = Vec::new();
         for (input, refused) in &table {
             let before = store.list(&MemPath::root(), 8).unwrap().entries.len();
@@ -582,17 +622,20 @@ fn case_twins_are_refused_on_both_backends() {
         answers.push(these);
     }
     assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
 }
 
 /// Big folders list the same on both backends: more children than one of Redis's pages holds
 /// (500), in folders and subfolders, with hidden names and both kinds mixed, listed from the
 /// root, from a folder, and at depths 1, 2 and 8 (the panel's tree).
 #[test]
-fn big_folders_list_the_same_on_both_backends() {
+fn big_folders_list_the_same_on_every_backend() {
     let server = RedisServer::start();
     let tmp = tempfile::tempdir().unwrap();
     let local = LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap();
     let redis = server.store("big", "test-host");
+    let pg_server = crate::support::postgres::PgServer::start();
+    let pg = pg_server.store("big");
     let ctx = WriteCtx::new("Alice", "create");
     let mut paths = Vec::new();
     for i in 0..1_100 {
@@ -611,7 +654,7 @@ fn big_folders_list_the_same_on_both_backends() {
         ]
         .map(str::to_owned),
     );
-    for store in [&local as &dyn MemoryStore, &redis] {
+    for store in [&local as &dyn MemoryStore, &redis, &pg] {
         for (i, p) in paths.iter().enumerate() {
             let text = format!("{}\n", "x".repeat(i % 7));
             store
@@ -628,17 +671,20 @@ fn big_folders_list_the_same_on_both_backends() {
     ] {
         let dir = MemPath::parse(dir).unwrap();
         let want = local.list(&dir, depth).unwrap().entries;
-        let got = redis.list(&dir, depth).unwrap().entries;
-        let files = |l: &[memdeck::memory::Entry]| {
-            l.iter()
-                .map(|e| (e.relative.clone(), e.kind, e.size))
-                .filter(|e| e.1 == memdeck::memory::NodeKind::File)
-                .collect::<Vec<_>>()
-        };
-        let names =
-            |l: &[memdeck::memory::Entry]| l.iter().map(|e| e.relative.clone()).collect::<Vec<_>>();
-        assert_eq!(names(&got), names(&want), "{dir} at depth {depth}");
-        assert_eq!(files(&got), files(&want), "{dir} at depth {depth}");
+        for shared in [&redis as &dyn MemoryStore, &pg] {
+            let got = shared.list(&dir, depth).unwrap().entries;
+            let files = |l: &[memdeck::memory::Entry]| {
+                l.iter()
+                    .map(|e| (e.relative.clone(), e.kind, e.size))
+                    .filter(|e| e.1 == memdeck::memory::NodeKind::File)
+                    .collect::<Vec<_>>()
+            };
+            let names = |l: &[memdeck::memory::Entry]| {
+                l.iter().map(|e| e.relative.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(names(&got), names(&want), "{dir} at depth {depth}");
+            assert_eq!(files(&got), files(&want), "{dir} at depth {depth}");
+        }
     }
     assert_eq!(
         redis

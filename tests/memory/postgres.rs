@@ -503,3 +503,135 @@ fn doctor_checks_the_postgres_store() {
     assert!(said.contains("--database-url"), "{said}");
     assert!(!said.contains("hunter2"), "{said}");
 }
+
+/// A server that takes the connection and never answers: the open fails in seconds, saying the
+/// store is unreachable.
+#[test]
+fn a_server_that_never_answers_fails_the_open_in_seconds() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let url = format!("postgres://memdeck:hunter2@127.0.0.1:{port}/postgres?sslmode=disable");
+        let opened = PgStore::open(crate::support::postgres::options(&url, "team"));
+        let _ = tx.send(opened.err().map(|e| e.to_string()));
+    });
+    let error = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the open is still waiting after 20 s");
+    let error = error.expect("a silent server was taken for PostgreSQL");
+    assert!(error.contains("unreachable"), "{error}");
+    assert!(!error.contains("hunter2"), "{error}");
+}
+
+/// Every connection of the store's killed by the server (`pg_terminate_backend`, as an
+/// administrator or a pooler restart would): the next commands reconnect, no error reaches the
+/// caller for reads, and no write is lost or doubled.
+#[test]
+fn killed_connections_are_replaced_without_a_lost_or_double_write() {
+    let server = PgServer::start();
+    let store = server.store("kill");
+    let file = path("/memories/a.md");
+    store
+        .save(&file, "1\n", Expect::Absent, WriteCtx::new("you", "create"))
+        .unwrap();
+    let mut admin = server.client();
+    for i in 2..=6 {
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> \
+                 pg_backend_pid() AND backend_type = 'client backend'",
+                &[],
+            )
+            .unwrap();
+        let current = store.read(&file).unwrap();
+        let ctx = WriteCtx::new("you", "save");
+        let text = format!("{}{i}\n", current.text);
+        store
+            .save(&file, &text, Expect::Version(current.version), ctx)
+            .unwrap();
+    }
+    assert_eq!(store.read(&file).unwrap().text, "1\n2\n3\n4\n5\n6\n");
+    assert_eq!(store.history(Some(&file)).unwrap().len(), 6);
+}
+
+/// The app on the PostgreSQL store in tmux: another machine's file is in the panel with its
+/// machine; the server dies: the app keeps running and says so, a memory command fails
+/// clearly; the server comes back: the status clears and what was written meanwhile shows.
+#[test]
+fn the_app_keeps_running_while_the_database_is_down_and_catches_up() {
+    let mut server = PgServer::start();
+    let mut options = crate::support::postgres::options(&server.url(), "demo");
+    options.host = "johns-laptop".to_owned();
+    let other = PgStore::open(options.clone()).unwrap();
+    other
+        .save(
+            &path("/memories/before.md"),
+            "from John\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().display().to_string();
+    let command = format!(
+        "env -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider demo --demo-speed 0 \
+         --memory-backend postgres --database-url '{url}' --namespace demo --log-file {dir}/log \
+         --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
+        bin = env!("CARGO_BIN_EXE_memdeck"),
+        url = server.url(),
+    );
+    let tmux = crate::support::tmux::Tmux::start(150, 40, &command);
+    let shown = tmux.wait_for("the shared file in the panel", |s| s.contains("before.md"));
+    assert!(
+        shown.contains("PostgreSQL postgres://memdeck@/postgres"),
+        "{shown}"
+    );
+    assert!(shown.contains("John@johns-lap"), "{shown}");
+    other
+        .save(
+            &path("/memories/live.md"),
+            "live\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    tmux.wait_for("the live change", |s| s.contains("live.md"));
+    drop(other);
+
+    server.kill();
+    tmux.wait_for("the status bar to say the store is down", |s| {
+        s.contains("shared memory unreachable")
+    });
+    tmux.text("What do we know?");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the failed memory call", |s| {
+        s.contains("✗ memory view /memories") && !s.contains("streaming")
+    });
+
+    server.restart();
+    let again = PgStore::open(options).unwrap();
+    again
+        .save(
+            &path("/memories/while-down.md"),
+            "missed\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let shown = tmux.wait_for("the catch-up", |s| {
+        s.contains("while-down.md") && !s.contains("shared memory unreachable")
+    });
+    assert!(
+        shown.contains("live.md") && shown.contains("before.md"),
+        "{shown}"
+    );
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+}

@@ -19,6 +19,7 @@
 //! steps of a write inside its transaction, `store.rs` the [`super::MemoryStore`] commands,
 //! `watch.rs` the watcher.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -37,6 +38,8 @@ pub use schema::SCHEMA_VERSION;
 
 /// How long a connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a connection's handshake (TLS, authentication, settings) may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(6);
 /// How long one statement may run before the server cancels it (a lock held by a stuck client
 /// does not hang every writer).
 const STATEMENT_TIMEOUT_MS: u32 = 10_000;
@@ -69,7 +72,7 @@ pub struct PgStore {
     config: postgres::Config,
     shown_url: String,
     /// The connection commands use; replaced when it breaks.
-    conn: Mutex<Option<postgres::Client>>,
+    conn: Mutex<Option<Conn>>,
     /// This process's id on the history entries, so that its watcher skips what it already sent.
     cid: String,
     changes: broadcast::Sender<MemoryChange>,
@@ -99,6 +102,12 @@ impl PgStore {
             config.application_name("memdeck");
         }
         config.options(&format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}"));
+        // A network that goes silent is noticed in seconds, not in the system's two hours.
+        config
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(15));
         let store = Self {
             cid: format!("{}-{}-{}", options.host, std::process::id(), now_ms()),
             shown_url,
@@ -112,7 +121,7 @@ impl PgStore {
             status: Arc::new(tokio::sync::watch::channel(None).0),
         };
         store.with_client(|client| {
-            schema::migrate(client).map_err(|e| store.refused_text(&e))?;
+            schema::migrate(&mut client.client).map_err(|e| store.refused_text(&e))?;
             client
                 .execute(
                     "INSERT INTO memdeck_ns (ns) VALUES ($1) ON CONFLICT (ns) DO NOTHING",
@@ -123,12 +132,35 @@ impl PgStore {
         Ok(store)
     }
 
-    /// A new connection, its server checked (UTF-8, so that every name fits).
+    /// A new connection, its server checked (UTF-8, so that every name fits). The handshake
+    /// runs on a thread of its own and is given up after [`HANDSHAKE_TIMEOUT`]: the client's
+    /// own timeout covers only the socket, and a server that takes the connection and never
+    /// answers would hang the open.
     fn connect(&self) -> Result<postgres::Client, StoreError> {
-        let mut client = self
-            .config
-            .connect(tls())
-            .map_err(|e| self.connect_error(&e))?;
+        let config = self.config.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("memdeck-pg-connect".to_owned())
+            .spawn(move || {
+                let _ = tx.send(config.connect(tls()));
+            })
+            .map_err(|e| StoreError::io("cannot start a thread to connect", e))?;
+        let mut client = match rx.recv_timeout(HANDSHAKE_TIMEOUT) {
+            Ok(connected) => connected.map_err(|e| self.connect_error(&e))?,
+            Err(_) => {
+                watch::set_status(&self.status, Some(self.trouble()));
+                return Err(StoreError::io(
+                    format!(
+                        "the shared memory store (PostgreSQL at {}) is unreachable",
+                        self.shown_url
+                    ),
+                    std::io::Error::other(format!(
+                        "the server took the connection but did not answer within {} s",
+                        HANDSHAKE_TIMEOUT.as_secs()
+                    )),
+                ));
+            }
+        };
         let encoding: String = client
             .query_one("SHOW server_encoding", &[])
             .map_err(|e| self.error(&e))?
@@ -147,25 +179,28 @@ impl PgStore {
     /// dropped (the next command reconnects).
     fn with_client<T: Send>(
         &self,
-        f: impl FnOnce(&mut postgres::Client) -> Result<T, StoreError> + Send,
+        f: impl FnOnce(&mut Conn) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
         blocking(|| self.with_client_here(f))
     }
 
     fn with_client_here<T>(
         &self,
-        f: impl FnOnce(&mut postgres::Client) -> Result<T, StoreError>,
+        f: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        if slot.as_ref().is_none_or(postgres::Client::is_closed) {
+        if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
             *slot = None;
-            *slot = Some(self.connect()?);
+            *slot = Some(Conn {
+                client: self.connect()?,
+                statements: HashMap::new(),
+            });
         }
         let Some(client) = slot.as_mut() else {
             return Err(StoreError::Rejected("no PostgreSQL connection".to_owned()));
         };
         let result = f(client);
-        if client.is_closed() {
+        if client.client.is_closed() {
             *slot = None;
         } else if result.is_ok() {
             watch::set_status(&self.status, None);
@@ -177,7 +212,7 @@ impl PgStore {
     /// server restart costs a read no error).
     fn read_only<T: Send>(
         &self,
-        mut f: impl FnMut(&mut postgres::Client) -> Result<T, StoreError> + Send,
+        mut f: impl FnMut(&mut Conn) -> Result<T, StoreError> + Send,
     ) -> Result<T, StoreError> {
         match self.with_client(&mut f) {
             Err(StoreError::Io { .. }) => self.with_client(f),
@@ -330,6 +365,60 @@ impl PgStore {
 
     fn emit(&self, change: MemoryChange) {
         let _ = self.changes.send(change);
+    }
+}
+
+/// A connection, and the statements prepared on it (each statement is parsed and planned once
+/// per connection, not at every call: one round trip per query instead of two).
+pub(super) struct Conn {
+    pub(super) client: postgres::Client,
+    pub(super) statements: HashMap<String, postgres::Statement>,
+}
+
+impl Conn {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    pub(super) fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>, postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.client.query(&statement, params)
+    }
+
+    pub(super) fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Option<postgres::Row>, postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.client.query_opt(&statement, params)
+    }
+
+    pub(super) fn query_one(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<postgres::Row, postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.client.query_one(&statement, params)
+    }
+
+    pub(super) fn execute(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        let statement = self.statement(sql)?;
+        self.client.execute(&statement, params)
     }
 }
 

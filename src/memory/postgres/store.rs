@@ -88,13 +88,14 @@ impl PgStore {
         let p = path.to_string();
         self.write(ctx, |tx| {
             tx.guard(&p, false)?;
-            if tx.is_dir(&p)? {
-                return Err(StoreError::IsDir(path.clone()));
-            }
+            let cur = match tx.node(&p)? {
+                Some(Node::Dir) => return Err(StoreError::IsDir(path.clone())),
+                Some(Node::File(sha)) => Some(sha),
+                None => None,
+            };
             let chain = tx
                 .ancestors(&p)?
                 .map_err(|file| parent_is_file(path, &file))?;
-            let cur = tx.sha_of(&p)?;
             if retry && cur.as_deref() == Some(new.as_str()) {
                 return Ok(false);
             }
@@ -207,6 +208,7 @@ impl MemoryStore for PgStore {
         let (own, rows) = self.read_only(|c| {
             // One snapshot for the folder and what it holds.
             let mut tx = c
+                .client
                 .build_transaction()
                 .read_only(true)
                 .isolation_level(postgres::IsolationLevel::RepeatableRead)

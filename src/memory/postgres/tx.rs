@@ -7,7 +7,9 @@ use std::time::Duration;
 use postgres::Row;
 use postgres::types::ToSql;
 
-use super::{CHANNEL, PgStore};
+use std::collections::HashMap;
+
+use super::{CHANNEL, Conn, PgStore};
 use crate::memory::local::Retention;
 use crate::memory::{MemPath, StoreError, WriteCtx, lease};
 
@@ -39,6 +41,8 @@ pub(super) enum Group {
 /// A write transaction on one namespace, its row locked.
 pub(super) struct Tx<'c, 's> {
     inner: postgres::Transaction<'c>,
+    /// The connection's prepared statements.
+    statements: &'c mut HashMap<String, postgres::Statement>,
     store: &'s PgStore,
     ctx: WriteCtx<'s>,
     ts: i64,
@@ -51,34 +55,48 @@ impl<'c, 's> Tx<'c, 's> {
     /// Begin a write: lock the namespace's row (made when missing) and read its counter.
     pub(super) fn begin(
         store: &'s PgStore,
-        client: &'c mut postgres::Client,
+        conn: &'c mut Conn,
         ctx: WriteCtx<'s>,
     ) -> Result<Self, StoreError> {
-        let mut tx = client.transaction().map_err(|e| store.error(&e))?;
-        let ns = &store.options.namespace;
-        let lock = "SELECT seq FROM memdeck_ns WHERE ns = $1 FOR UPDATE";
-        let mut row = tx.query_opt(lock, &[ns]).map_err(|e| store.error(&e))?;
-        if row.is_none() {
-            tx.execute(
-                "INSERT INTO memdeck_ns (ns) VALUES ($1) ON CONFLICT (ns) DO NOTHING",
-                &[ns],
-            )
-            .map_err(|e| store.error(&e))?;
-            row = tx.query_opt(lock, &[ns]).map_err(|e| store.error(&e))?;
-        }
-        let seq: i64 = row.map_or(0, |r| r.get(0));
-        Ok(Self {
+        let Conn { client, statements } = conn;
+        let tx = client.transaction().map_err(|e| store.error(&e))?;
+        let mut this = Self {
             inner: tx,
+            statements,
             store,
             ctx,
             ts: i64::try_from(crate::clock::now_ms()).unwrap_or(i64::MAX),
-            first_seq: seq,
-            seq,
-        })
+            first_seq: 0,
+            seq: 0,
+        };
+        let ns = store.options.namespace.as_str();
+        let lock = "SELECT seq FROM memdeck_ns WHERE ns = $1 FOR UPDATE";
+        let mut rows = this.query(lock, &[&ns])?;
+        if rows.is_empty() {
+            this.execute(
+                "INSERT INTO memdeck_ns (ns) VALUES ($1) ON CONFLICT (ns) DO NOTHING",
+                &[&ns],
+            )?;
+            rows = this.query(lock, &[&ns])?;
+        }
+        let seq: i64 = rows.first().map_or(0, |r| r.get(0));
+        this.first_seq = seq;
+        this.seq = seq;
+        Ok(this)
     }
 
     pub(super) fn ns(&self) -> &'s str {
         &self.store.options.namespace
+    }
+
+    /// A statement prepared on this connection (once).
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.inner.prepare(sql).map_err(|e| self.store.error(&e))?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
     }
 
     pub(super) fn query(
@@ -86,8 +104,9 @@ impl<'c, 's> Tx<'c, 's> {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
+        let statement = self.statement(sql)?;
         self.inner
-            .query(sql, params)
+            .query(&statement, params)
             .map_err(|e| self.store.error(&e))
     }
 
@@ -96,8 +115,9 @@ impl<'c, 's> Tx<'c, 's> {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
         self.inner
-            .execute(sql, params)
+            .execute(&statement, params)
             .map_err(|e| self.store.error(&e))
     }
 
@@ -474,9 +494,12 @@ impl<'c, 's> Tx<'c, 's> {
                 self.prune(keep)?;
             }
             let (ns, seq) = (self.ns(), self.seq);
-            self.execute("UPDATE memdeck_ns SET seq = $2 WHERE ns = $1", &[&ns, &seq])?;
-            let payload = format!("c\t{ns}\t{seq}");
-            self.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])?;
+            let payload = serde_json::json!({"k": "c", "ns": ns, "seq": seq}).to_string();
+            self.execute(
+                "WITH counted AS (UPDATE memdeck_ns SET seq = $2 WHERE ns = $1 RETURNING ns) \
+                 SELECT pg_notify($3, $4) FROM counted",
+                &[&ns, &seq, &CHANNEL, &payload],
+            )?;
         }
         let store = self.store;
         self.inner.commit().map_err(|e| store.error(&e))
@@ -511,11 +534,13 @@ impl<'c, 's> Tx<'c, 's> {
                  AND COALESCE(d.grp, d.seq) NOT IN (SELECT op FROM kept)",
             &[&ns, &keep, &per_path],
         )?;
+        // One hashed set of the hashes still named (a correlated check per version was
+        // seconds at 10,000 entries).
         self.execute(
-            "DELETE FROM memdeck_versions v WHERE v.ns = $1
-                 AND NOT EXISTS (SELECT 1 FROM memdeck_history h WHERE h.ns = $1
-                                 AND (h.old_sha = v.sha OR h.new_sha = v.sha))
-                 AND NOT EXISTS (SELECT 1 FROM memdeck_nodes n WHERE n.ns = $1 AND n.sha = v.sha)",
+            "DELETE FROM memdeck_versions v WHERE v.ns = $1 AND v.sha NOT IN (
+                 SELECT old_sha FROM memdeck_history WHERE ns = $1 AND old_sha IS NOT NULL
+                 UNION SELECT new_sha FROM memdeck_history WHERE ns = $1 AND new_sha IS NOT NULL
+                 UNION SELECT sha FROM memdeck_nodes WHERE ns = $1 AND sha IS NOT NULL)",
             &[&ns],
         )?;
         Ok(())

@@ -90,6 +90,8 @@ impl Watcher {
                 .timeout_iter(POLL)
                 .next()
                 .map_err(|e| e.to_string())?;
+            // Quiet for a while: read the history anyway (it also finds a dead connection).
+            let mut due = first.is_none();
             // Every notification waiting: lease events told at once, changes read after.
             let mut waiting: Vec<postgres::Notification> = first.into_iter().collect();
             {
@@ -100,21 +102,30 @@ impl Watcher {
                 }
             }
             for note in &waiting {
-                self.tell(note.payload());
+                due |= self.tell(note.payload());
             }
-            self.catch_up(client, last)?;
+            if due {
+                self.catch_up(client, last)?;
+            }
         }
         Ok(())
     }
 
-    /// A lease event from another client, told to waiters.
-    fn tell(&self, payload: &str) {
+    /// Tell a lease event from another client to waiters; whether the notification says this
+    /// namespace's history grew (other teams' namespaces notify on the same channel).
+    fn tell(&self, payload: &str) -> bool {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(payload) else {
-            return;
+            return false;
         };
         let field = |k: &str| value.get(k).and_then(|v| v.as_str()).unwrap_or_default();
-        if field("ns") != self.ns || field("cid") == self.cid {
-            return;
+        if field("ns") != self.ns {
+            return false;
+        }
+        if field("k") == "c" {
+            return true;
+        }
+        if field("cid") == self.cid {
+            return false;
         }
         let token = value.get("token").and_then(serde_json::Value::as_u64);
         let event = match (field("k"), token) {
@@ -133,9 +144,10 @@ impl Watcher {
                 subject: field("subject").to_owned(),
                 token,
             },
-            _ => return,
+            _ => return false,
         };
         let _ = self.lease_events.send(event);
+        false
     }
 
     /// Send the changes recorded after entry `last`, in pages.
