@@ -635,3 +635,63 @@ fn the_app_keeps_running_while_the_database_is_down_and_catches_up() {
     tmux.keys(&["C-q"]);
     tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
 }
+
+/// Once the tables exist, a user allowed only to read and write them (not to create tables)
+/// opens the store and works; a user allowed nothing is told what to grant.
+#[test]
+fn a_user_that_may_only_read_and_write_opens_a_made_store() {
+    let server = PgServer::start();
+    drop(server.store("team"));
+    let mut db = server.client();
+    db.batch_execute(
+        "CREATE ROLE writer LOGIN; CREATE ROLE nobody LOGIN;
+         REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO writer;",
+    )
+    .unwrap();
+    let as_user = |user: &str| server.url().replace("memdeck@", &format!("{user}@"));
+    let store = crate::support::postgres::store_at(&as_user("writer"), "team");
+    let input = json!({"command": "create", "path": "/memories/a.md", "file_text": "a\n"});
+    let done = execute(&store, &input, "Alice");
+    assert!(!done.is_error, "{}", done.content);
+    let refused = PgStore::open(crate::support::postgres::options(
+        &as_user("nobody"),
+        "team",
+    ));
+    let Err(e) = refused else {
+        panic!("a user without rights opened the store");
+    };
+    let text = e.to_string();
+    assert!(text.contains("may not use memdeck's tables"), "{text}");
+}
+
+/// The history is read incrementally (only entries after the newest seen), and read whole again
+/// when a pruning removed older ones: it always equals what a fresh client reads.
+#[test]
+fn the_history_read_in_steps_equals_a_fresh_read_across_prunings() {
+    let server = PgServer::start();
+    let mut options = crate::support::postgres::options(&server.url(), "steps");
+    options.history_keep = 8;
+    let store = PgStore::open(options.clone()).unwrap();
+    let strip = |h: Vec<memdeck::memory::HistoryEntry>| -> Vec<(u64, String, String)> {
+        h.into_iter().map(|e| (e.seq, e.op, e.path)).collect()
+    };
+    let ctx = WriteCtx::new("Alice", "create");
+    for i in 0..40 {
+        let p = path(&format!("/memories/f{}.md", i % 3));
+        let text = format!("{i}\n");
+        match store.read(&p) {
+            Ok(file) => store.save(&p, &text, Expect::Version(file.version), ctx),
+            Err(_) => store.save(&p, &text, Expect::Absent, ctx),
+        }
+        .unwrap();
+        let fresh = PgStore::open(options.clone()).unwrap();
+        assert_eq!(
+            strip(store.history(None).unwrap()),
+            strip(fresh.history(None).unwrap()),
+            "after write {i}"
+        );
+    }
+    // Pruned on the way: fewer entries than writes.
+    assert!(store.history(None).unwrap().len() < 40);
+}

@@ -80,6 +80,8 @@ pub struct PgStore {
     stop: Arc<AtomicBool>,
     watching: AtomicBool,
     status: Arc<tokio::sync::watch::Sender<Option<String>>>,
+    /// The history as last read (see `store::HistoryCache`).
+    history: Mutex<store::HistoryCache>,
 }
 
 impl PgStore {
@@ -119,9 +121,10 @@ impl PgStore {
             stop: Arc::new(AtomicBool::new(false)),
             watching: AtomicBool::new(false),
             status: Arc::new(tokio::sync::watch::channel(None).0),
+            history: Mutex::new(store::HistoryCache::default()),
         };
         store.with_client(|client| {
-            schema::migrate(&mut client.client).map_err(|e| store.refused_text(&e))?;
+            schema::migrate(&mut client.client, &|e| store.error(e))?;
             client
                 .execute(
                     "INSERT INTO memdeck_ns (ns) VALUES ($1) ON CONFLICT (ns) DO NOTHING",
@@ -376,7 +379,7 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
+    pub(super) fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }

@@ -8,6 +8,8 @@
 //! to `/memories/a0`, `0` being the character after `/`); texts are `bytea` (a memory may hold a
 //! NUL, which `text` refuses).
 
+use crate::memory::StoreError;
+
 /// The migrations, in order; the schema's version is how many have been applied.
 pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the store: namespaces (their history counter and lease tokens, which also serve as the
@@ -81,28 +83,46 @@ pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 /// The advisory lock key migrations take ("memdeck" in ASCII).
 pub(super) const MIGRATION_LOCK: i64 = 0x006d_656d_6465_636b;
 
-/// Create or migrate the tables: the version found before, or why not.
-pub(super) fn migrate(client: &mut postgres::Client) -> Result<i32, String> {
-    let mut tx = client.transaction().map_err(|e| e.to_string())?;
+/// Create or migrate the tables: the version found before, or why not (`db` says a failed
+/// statement in the store's terms). A database already at this version is only read: a user
+/// allowed to read and write the tables, not to create any, opens it.
+pub(super) fn migrate(
+    client: &mut postgres::Client,
+    db: &dyn Fn(&postgres::Error) -> StoreError,
+) -> Result<i32, StoreError> {
+    let exists = client
+        .query_one("SELECT to_regclass('memdeck_schema') IS NOT NULL", &[])
+        .map_err(|e| db(&e))?
+        .get::<_, bool>(0);
+    if exists {
+        let found: i32 = client
+            .query_one("SELECT COALESCE(max(version), 0) FROM memdeck_schema", &[])
+            .map_err(|e| db(&e))?
+            .get(0);
+        if found == SCHEMA_VERSION {
+            return Ok(found);
+        }
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::Rejected(newer(found)));
+        }
+    }
+    let mut tx = client.transaction().map_err(|e| db(&e))?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| db(&e))?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS memdeck_schema (
              version integer PRIMARY KEY,
              applied_ms bigint NOT NULL
          )",
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| db(&e))?;
+    // Read again under the lock: another memdeck may have migrated meanwhile.
     let found: i32 = tx
         .query_one("SELECT COALESCE(max(version), 0) FROM memdeck_schema", &[])
-        .map_err(|e| e.to_string())?
+        .map_err(|e| db(&e))?
         .get(0);
     if found > SCHEMA_VERSION {
-        return Err(format!(
-            "the database's memdeck tables are at schema version {found}, newer than this \
-             memdeck knows ({SCHEMA_VERSION}); nothing was changed: run the newer memdeck (or \
-             the same version on every machine that shares it)"
-        ));
+        return Err(StoreError::Rejected(newer(found)));
     }
     let now = i64::try_from(crate::clock::now_ms()).unwrap_or(i64::MAX);
     for (i, sql) in MIGRATIONS
@@ -111,15 +131,22 @@ pub(super) fn migrate(client: &mut postgres::Client) -> Result<i32, String> {
         .skip(usize::try_from(found).unwrap_or(0))
     {
         let version = i32::try_from(i + 1).unwrap_or(i32::MAX);
-        tx.batch_execute(sql)
-            .map_err(|e| format!("migration {version} failed: {e}"))?;
+        tx.batch_execute(sql).map_err(|e| db(&e))?;
         tx.execute(
             "INSERT INTO memdeck_schema (version, applied_ms) VALUES ($1, $2)",
             &[&version, &now],
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| db(&e))?;
         tracing::info!("memdeck's PostgreSQL schema migrated to version {version}");
     }
-    tx.commit().map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| db(&e))?;
     Ok(found)
+}
+
+fn newer(found: i32) -> String {
+    format!(
+        "the database's memdeck tables are at schema version {found}, newer than this memdeck \
+         knows ({SCHEMA_VERSION}); nothing was changed: run the newer memdeck (or the same \
+         version on every machine that shares it)"
+    )
 }

@@ -59,7 +59,69 @@ fn text_of(body: Vec<u8>) -> String {
     String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// The history as last read, so that the next read asks only for the entries after the newest
+/// one seen; read whole again when the table holds other than what was seen plus the new ones
+/// (pruned, or restored from a backup).
+#[derive(Default)]
+pub(super) struct HistoryCache {
+    /// The newest entry's number.
+    last: i64,
+    /// Rows seen, those that make no history entry included.
+    seen: i64,
+    entries: Vec<HistoryEntry>,
+}
+
 impl PgStore {
+    /// Bring `cache` up to date: the entries after the newest it holds, and the table's count
+    /// (in one snapshot) to tell whether older ones went, which reads it whole again.
+    fn catch_up(&self, cache: &mut HistoryCache) -> Result<(), StoreError> {
+        let after = format!(
+            "SELECT {HISTORY_COLUMNS} FROM memdeck_history WHERE ns = $1 AND seq > $2 ORDER BY \
+             seq"
+        );
+        let count = "SELECT count(*) FROM memdeck_history WHERE ns = $1";
+        let ns = &self.options.namespace;
+        let read = |since: i64| {
+            self.read_only(|c| {
+                let (after, count) = (c.statement(&after), c.statement(count));
+                let (after, count) = (
+                    after.map_err(|e| self.error(&e))?,
+                    count.map_err(|e| self.error(&e))?,
+                );
+                let mut tx = c
+                    .client
+                    .build_transaction()
+                    .read_only(true)
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .start()
+                    .map_err(|e| self.error(&e))?;
+                let rows = tx
+                    .query(&after, &[ns, &since])
+                    .map_err(|e| self.error(&e))?;
+                let total: i64 = tx
+                    .query_one(&count, &[ns])
+                    .map_err(|e| self.error(&e))?
+                    .get(0);
+                tx.commit().map_err(|e| self.error(&e))?;
+                Ok((rows, total))
+            })
+        };
+        let (mut rows, total) = read(cache.last)?;
+        if cache.seen + i64::try_from(rows.len()).unwrap_or(i64::MAX) != total {
+            // Entries went (pruned, or the table restored from a backup): read it whole.
+            *cache = HistoryCache::default();
+            rows = read(0)?.0;
+        }
+        for row in &rows {
+            cache.last = row.get(0);
+            cache.seen += 1;
+            if let Some(entry) = entry_of(&fields_of(row), &self.options.host) {
+                cache.entries.push(entry);
+            }
+        }
+        Ok(())
+    }
+
     /// Run `f` as one write transaction on the namespace.
     fn write<T: Send>(
         &self,
@@ -455,16 +517,16 @@ impl MemoryStore for PgStore {
     }
 
     fn history(&self, path: Option<&MemPath>) -> Result<Vec<HistoryEntry>, StoreError> {
-        let sql =
-            format!("SELECT {HISTORY_COLUMNS} FROM memdeck_history WHERE ns = $1 ORDER BY seq");
-        let rows = self.read_only(|c| {
-            c.query(&sql, &[&self.options.namespace])
-                .map_err(|e| self.error(&e))
-        })?;
-        Ok(rows
+        let mut cache = self
+            .history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.catch_up(&mut cache)?;
+        Ok(cache
+            .entries
             .iter()
-            .filter_map(|row| entry_of(&fields_of(row), &self.options.host))
             .filter(|e| path.is_none_or(|p| e.touches(p)))
+            .cloned()
             .collect())
     }
 
