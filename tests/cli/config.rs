@@ -320,6 +320,14 @@ fn errors_say_where_and_what_is_allowed() {
     for (bad, secret) in [
         ("[memory]\nredis_url = \"redis://:hunter2@db\n", "hunter2"),
         (
+            "[memory]\ndatabase_url = \"postgres://alice:hunter2@db/m\n",
+            "hunter2",
+        ),
+        (
+            "[memory]\ndatabase_url = \"host=db password=hunter2\n",
+            "hunter2",
+        ),
+        (
             "[memory]\nredis_url = redis://alice:hunter2@db\n",
             "hunter2",
         ),
@@ -489,6 +497,23 @@ fn the_config_command() {
     let table: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(table["memory"]["dir"].as_str(), Some("team"));
     assert_eq!(table["max_calls"].as_integer(), Some(9));
+    // A database URL's password is never printed, in either form a URL may take.
+    for url in [
+        "postgres://alice:hunter2@db.example/memdeck",
+        "host=db.example password=hunter2 dbname=memdeck",
+    ] {
+        let out = run(&["config", "--database-url", url]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let shown = text
+            .lines()
+            .find(|l| l.starts_with("memory.database_url = "))
+            .unwrap_or_else(|| panic!("no memory.database_url in\n{text}"));
+        assert!(
+            shown.contains("<redacted>") && shown.contains("db.example"),
+            "{shown}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+    }
 
     p.local_file("max_calls = \"many\"\n");
     let out = run(&["config"]);
