@@ -106,6 +106,16 @@ fn draw<W: Write>(screen: &mut Screen<W>, theme: &Theme, app: &mut App) -> io::R
     Ok(())
 }
 
+/// When the tick after one due at `due` falls, handled at `now`: a period later, or a period
+/// from now when the loop fell behind (the first tick after an idle spell is due since the
+/// spell began). Missed ticks are not replayed: each would be ready at once, and a loop that
+/// is always ready never lets the runtime run the tasks it carries (a turn stalled for seconds
+/// after the app had been idle).
+fn tick_after(due: Instant, now: Instant) -> Instant {
+    let next = due + TICK;
+    if next <= now { now + TICK } else { next }
+}
+
 /// Run until the app quits or every sender of the channel is gone, drawing on `screen` in
 /// `theme`'s colours.
 pub async fn run<W: Write>(
@@ -161,7 +171,7 @@ pub async fn run<W: Write>(
             }
             () = sleep_until(next_frame), if app.dirty => Vec::new(),
             () = sleep_until(next_tick), if ticking => {
-                next_tick += TICK;
+                next_tick = tick_after(next_tick, Instant::now());
                 stamp(app);
                 app.update(Action::Tick)
             }
@@ -176,5 +186,23 @@ pub async fn run<W: Write>(
                 app.update(Action::Resumed);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_keep_their_pace_and_missed_ones_are_not_replayed() {
+        let start = Instant::now();
+        // On time: one period after the last.
+        assert_eq!(tick_after(start, start + TICK / 2), start + TICK);
+        // After half a minute idle, the next tick is a period away, not the one after the
+        // stale one (which would be due already, for the next three hundred ticks).
+        let later = start + Duration::from_secs(30);
+        let next = tick_after(start, later);
+        assert_eq!(next, later + TICK);
+        assert!(tick_after(next, later + TICK) > later + TICK);
     }
 }
