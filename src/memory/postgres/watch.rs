@@ -77,7 +77,13 @@ impl Watcher {
         backoff: &mut Duration,
         logged: &mut String,
     ) -> Result<(), String> {
-        self.catch_up(client, last)?;
+        let page = client
+            .prepare(&format!(
+                "SELECT {HISTORY_COLUMNS} FROM memdeck_history WHERE ns = $1 AND seq > $2 ORDER \
+                 BY seq LIMIT 500"
+            ))
+            .map_err(|e| e.to_string())?;
+        self.catch_up(client, &page, last)?;
         if let Some(ready) = self.ready.take() {
             let _ = ready.send(());
         }
@@ -105,7 +111,7 @@ impl Watcher {
                 due |= self.tell(note.payload());
             }
             if due {
-                self.catch_up(client, last)?;
+                self.catch_up(client, &page, last)?;
             }
         }
         Ok(())
@@ -150,15 +156,16 @@ impl Watcher {
         false
     }
 
-    /// Send the changes recorded after entry `last`, in pages.
-    fn catch_up(&self, client: &mut postgres::Client, last: &mut i64) -> Result<(), String> {
-        let sql = format!(
-            "SELECT {HISTORY_COLUMNS} FROM memdeck_history WHERE ns = $1 AND seq > $2 ORDER BY \
-             seq LIMIT 500"
-        );
+    /// Send the changes recorded after entry `last`, in pages (`page`: the prepared query).
+    fn catch_up(
+        &self,
+        client: &mut postgres::Client,
+        page: &postgres::Statement,
+        last: &mut i64,
+    ) -> Result<(), String> {
         loop {
             let rows = client
-                .query(&sql, &[&self.ns, &*last])
+                .query(page, &[&self.ns, &*last])
                 .map_err(|e| e.to_string())?;
             for row in &rows {
                 *last = row.get(0);
