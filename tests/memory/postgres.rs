@@ -695,3 +695,46 @@ fn the_history_read_in_steps_equals_a_fresh_read_across_prunings() {
     // Pruned on the way: fewer entries than writes.
     assert!(store.history(None).unwrap().len() < 40);
 }
+
+/// A user with a password (SCRAM): the right one opens the store, a wrong one is refused
+/// saying so; neither password is ever shown.
+#[test]
+fn a_wrong_password_is_refused_clearly_and_never_shown() {
+    let server = PgServer::start();
+    let mut db = server.client();
+    db.batch_execute(
+        "CREATE ROLE alice LOGIN PASSWORD 'right-horse-battery';
+         GRANT CREATE ON SCHEMA public TO alice;",
+    )
+    .unwrap();
+    // Passwords for alice on the socket; trust stays for the test's own user.
+    let hba = server.data().join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(&hba, format!("local all alice scram-sha-256\n{rules}")).unwrap();
+    db.execute("SELECT pg_reload_conf()", &[]).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let url = |password: &str| {
+        server
+            .url()
+            .replace("memdeck@", &format!("alice:{password}@"))
+    };
+    let store = crate::support::postgres::store_at(&url("right-horse-battery"), "team");
+    assert!(
+        !store.describe().contains("right-horse"),
+        "{}",
+        store.describe()
+    );
+    let refused = PgStore::open(crate::support::postgres::options(
+        &url("wrong-stapler"),
+        "team",
+    ));
+    let Err(e) = refused else {
+        panic!("a wrong password opened the store");
+    };
+    let text = e.to_string();
+    assert!(text.contains("refused the user name or password"), "{text}");
+    assert!(
+        !text.contains("wrong-stapler") && text.contains("<redacted>"),
+        "{text}"
+    );
+}

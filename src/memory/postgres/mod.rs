@@ -327,8 +327,9 @@ impl PgStore {
             )
         } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
             format!(
-                "the PostgreSQL user may not use memdeck's tables ({}); grant it CREATE on the \
-                 database (for the first start) and read/write on the memdeck_* tables",
+                "the PostgreSQL user may not use memdeck's tables ({}); grant it SELECT, \
+                 INSERT, UPDATE, DELETE on the memdeck_* tables (and, for the first start or a \
+                 newer memdeck's, CREATE on the schema)",
                 db.message()
             )
         } else if *code == SqlState::INVALID_CATALOG_NAME {
