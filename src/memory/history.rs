@@ -207,6 +207,40 @@ pub fn pick_version(
     }
 }
 
+/// Restore for a store on a server: the version picked from the history (`version`, or the
+/// newest that differs from the current text), saved under the version read (a write in
+/// between is a conflict, not overwritten).
+pub(crate) fn restore_by_saving(
+    store: &dyn super::MemoryStore,
+    path: &MemPath,
+    version: Option<&str>,
+    ctx: super::WriteCtx<'_>,
+) -> Result<Version, StoreError> {
+    let history = store.history(Some(path))?;
+    let current = match store.read(path) {
+        Ok(file) => Some(file),
+        Err(StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let wanted = pick_version(
+        &history,
+        path,
+        current.as_ref().map(|f| &f.version),
+        version,
+    )?;
+    let text = store.version_text(path, &wanted)?.ok_or_else(|| {
+        StoreError::NoVersion(format!(
+            "version {} of {path} is no longer kept",
+            wanted.short()
+        ))
+    })?;
+    let expect = match &current {
+        Some(file) => super::Expect::Version(file.version.clone()),
+        None => super::Expect::Absent,
+    };
+    store.save(path, &text, expect, ctx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

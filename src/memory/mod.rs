@@ -324,6 +324,71 @@ pub(crate) fn within_limit(path: &MemPath, text: &str, limit: u64) -> Result<(),
     Ok(())
 }
 
+/// A read-modify-write for a store on a server, where nothing is held between the read and the
+/// write: read, edit, save under the version read; a conflict (someone wrote in between) reads
+/// again and redoes the edit, after a growing, jittered pause, up to `attempts` times.
+pub(crate) fn modify_by_saving(
+    store: &dyn MemoryStore,
+    path: &MemPath,
+    ctx: WriteCtx<'_>,
+    edit: &mut dyn FnMut(&str) -> Result<String, String>,
+    attempts: u32,
+) -> Result<FileText, StoreError> {
+    if path.is_root() {
+        return Err(StoreError::IsDir(path.clone()));
+    }
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            std::thread::sleep(redis::contention_pause(attempt));
+        }
+        let current = store.read(path)?;
+        let text = edit(&current.text).map_err(StoreError::Rejected)?;
+        // The save refuses a text over the limit.
+        match store.save(path, &text, Expect::Version(current.version), ctx) {
+            Ok(version) => return Ok(FileText { text, version }),
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Rejected(format!(
+        "{path} kept changing under other writers; nothing was written, try again"
+    )))
+}
+
+/// A URL's query with any password parameter's value hidden (`pass=` or `password=`).
+pub(crate) fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|param| match param.split_once('=') {
+            Some((name, _))
+                if name.eq_ignore_ascii_case("pass") || name.eq_ignore_ascii_case("password") =>
+            {
+                format!("{name}=<redacted>")
+            }
+            _ => param.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl BatchOp {
+    /// The change this operation makes, once it is written.
+    pub(crate) fn change(&self, actor: &str) -> MemoryChange {
+        let kind = match (&self.text, &self.expect) {
+            (None, _) => ChangeKind::Deleted,
+            (Some(_), Expect::Absent) => ChangeKind::Created,
+            (Some(_), _) => ChangeKind::Modified,
+        };
+        MemoryChange {
+            path: self.path.to_string(),
+            kind,
+            actor: actor.to_owned(),
+            version: self.text.as_ref().map(|t| Version::of(t.as_bytes())),
+            is_dir: false,
+        }
+    }
+}
+
 /// The store every tab, the panel and the CLI share.
 ///
 /// Methods block (they do file or network I/O); async callers run them with

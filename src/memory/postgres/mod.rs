@@ -380,6 +380,15 @@ pub(super) struct Conn {
 }
 
 impl Conn {
+    /// A read-only transaction on one snapshot, for reads made of several statements.
+    pub(super) fn snapshot(&mut self) -> Result<postgres::Transaction<'_>, postgres::Error> {
+        self.client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()
+    }
+
     pub(super) fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
@@ -512,17 +521,8 @@ pub fn redact_url(raw: &str) -> String {
     }
     shown.push_str(place);
     if let Some(query) = query {
-        let params: Vec<String> = query
-            .split('&')
-            .map(|param| match param.split_once('=') {
-                Some((name, _)) if name.eq_ignore_ascii_case("password") => {
-                    format!("{name}=<redacted>")
-                }
-                _ => param.to_owned(),
-            })
-            .collect();
         shown.push('?');
-        shown.push_str(&params.join("&"));
+        shown.push_str(&crate::memory::redact_query(query));
     }
     shown
 }

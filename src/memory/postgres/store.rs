@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 use super::tx::{Group, NOW_MS, Node, ROOT, Tx, range_below};
 use super::{DIR_SIZE, MODIFY_ATTEMPTS, PgStore};
 use crate::clock::now_ms;
-use crate::memory::history::{HistoryEntry, pick_version};
+use crate::memory::history::HistoryEntry;
 use crate::memory::lease::{self, FENCE_KEEP};
 use crate::memory::redis::pages::add_children;
 use crate::memory::redis::stream::{change_of, entry_of};
@@ -88,13 +88,7 @@ impl PgStore {
                     after.map_err(|e| self.error(&e))?,
                     count.map_err(|e| self.error(&e))?,
                 );
-                let mut tx = c
-                    .client
-                    .build_transaction()
-                    .read_only(true)
-                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                    .start()
-                    .map_err(|e| self.error(&e))?;
+                let mut tx = c.snapshot().map_err(|e| self.error(&e))?;
                 let rows = tx
                     .query(&after, &[ns, &since])
                     .map_err(|e| self.error(&e))?;
@@ -269,13 +263,7 @@ impl MemoryStore for PgStore {
         let ns = &self.options.namespace;
         let (own, rows) = self.read_only(|c| {
             // One snapshot for the folder and what it holds.
-            let mut tx = c
-                .client
-                .build_transaction()
-                .read_only(true)
-                .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                .start()
-                .map_err(|e| self.error(&e))?;
+            let mut tx = c.snapshot().map_err(|e| self.error(&e))?;
             let own = if dir.is_root() {
                 Some(true)
             } else {
@@ -387,25 +375,7 @@ impl MemoryStore for PgStore {
         ctx: WriteCtx<'_>,
         edit: &mut dyn FnMut(&str) -> Result<String, String>,
     ) -> Result<FileText, StoreError> {
-        if path.is_root() {
-            return Err(StoreError::IsDir(path.clone()));
-        }
-        for attempt in 0..MODIFY_ATTEMPTS {
-            if attempt > 0 {
-                std::thread::sleep(crate::memory::redis::contention_pause(attempt));
-            }
-            let current = self.read(path)?;
-            let text = edit(&current.text).map_err(StoreError::Rejected)?;
-            match self.save(path, &text, Expect::Version(current.version), ctx) {
-                Ok(version) => return Ok(FileText { text, version }),
-                // Someone else wrote in between: read again and redo the edit.
-                Err(StoreError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Rejected(format!(
-            "{path} kept changing under other writers; nothing was written, try again"
-        )))
+        crate::memory::modify_by_saving(self, path, ctx, edit, MODIFY_ATTEMPTS)
     }
 
     fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<Vec<String>, StoreError> {
@@ -536,29 +506,7 @@ impl MemoryStore for PgStore {
         version: Option<&str>,
         ctx: WriteCtx<'_>,
     ) -> Result<Version, StoreError> {
-        let history = self.history(Some(path))?;
-        let current = match self.read(path) {
-            Ok(file) => Some(file),
-            Err(StoreError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        let wanted = pick_version(
-            &history,
-            path,
-            current.as_ref().map(|f| &f.version),
-            version,
-        )?;
-        let text = self.version_text(path, &wanted)?.ok_or_else(|| {
-            StoreError::NoVersion(format!(
-                "version {} of {path} is no longer kept",
-                wanted.short()
-            ))
-        })?;
-        let expect = match &current {
-            Some(file) => Expect::Version(file.version.clone()),
-            None => Expect::Absent,
-        };
-        self.save(path, &text, expect, ctx)
+        crate::memory::history::restore_by_saving(self, path, version, ctx)
     }
 
     fn apply_batch(&self, ops: &[BatchOp], ctx: WriteCtx<'_>) -> Result<(), StoreError> {
@@ -624,18 +572,7 @@ impl MemoryStore for PgStore {
             Ok(())
         })?;
         for op in ops {
-            let kind = match (&op.text, &op.expect) {
-                (None, _) => ChangeKind::Deleted,
-                (Some(_), Expect::Absent) => ChangeKind::Created,
-                (Some(_), _) => ChangeKind::Modified,
-            };
-            self.emit(MemoryChange {
-                path: op.path.to_string(),
-                kind,
-                actor: ctx.actor.to_owned(),
-                version: op.text.as_ref().map(|t| Version::of(t.as_bytes())),
-                is_dir: false,
-            });
+            self.emit(op.change(ctx.actor));
         }
         Ok(())
     }

@@ -603,17 +603,8 @@ pub fn redact_url(raw: &str) -> String {
     shown.push_str(url.path());
     // Unix-socket URLs carry the password as a parameter: `redis+unix:///path?pass=…`.
     if let Some(query) = url.query() {
-        let params: Vec<String> = query
-            .split('&')
-            .map(|param| match param.split_once('=') {
-                Some((name, _)) if matches!(name, "pass" | "password") => {
-                    format!("{name}=<redacted>")
-                }
-                _ => param.to_owned(),
-            })
-            .collect();
         shown.push('?');
-        shown.push_str(&params.join("&"));
+        shown.push_str(&crate::memory::redact_query(query));
     }
     shown
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use super::{MODIFY_ATTEMPTS, RedisStore, contention_pause, refused};
+use super::{MODIFY_ATTEMPTS, RedisStore, refused};
 use crate::clock::now_ms;
-use crate::memory::history::{HistoryEntry, pick_version};
+use crate::memory::history::HistoryEntry;
 use crate::memory::lease;
 use crate::memory::{
     ChangeKind, Expect, FileText, Grant, Lease, LeaseEvent, Listing, MemPath, MemoryChange,
@@ -200,26 +200,7 @@ impl MemoryStore for RedisStore {
         ctx: WriteCtx<'_>,
         edit: &mut dyn FnMut(&str) -> Result<String, String>,
     ) -> Result<FileText, StoreError> {
-        if path.is_root() {
-            return Err(StoreError::IsDir(path.clone()));
-        }
-        for attempt in 0..MODIFY_ATTEMPTS {
-            if attempt > 0 {
-                std::thread::sleep(contention_pause(attempt));
-            }
-            let current = self.read(path)?;
-            let text = edit(&current.text).map_err(StoreError::Rejected)?;
-            // The save refuses a text over the limit.
-            match self.save(path, &text, Expect::Version(current.version), ctx) {
-                Ok(version) => return Ok(FileText { text, version }),
-                // Someone else wrote in between: read again and redo the edit.
-                Err(StoreError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Rejected(format!(
-            "{path} kept changing under other writers; nothing was written, try again"
-        )))
+        crate::memory::modify_by_saving(self, path, ctx, edit, MODIFY_ATTEMPTS)
     }
 
     fn delete(&self, path: &MemPath, ctx: WriteCtx<'_>) -> Result<Vec<String>, StoreError> {
@@ -306,29 +287,7 @@ impl MemoryStore for RedisStore {
         version: Option<&str>,
         ctx: WriteCtx<'_>,
     ) -> Result<Version, StoreError> {
-        let history = self.history(Some(path))?;
-        let current = match self.read(path) {
-            Ok(file) => Some(file),
-            Err(StoreError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        let wanted = pick_version(
-            &history,
-            path,
-            current.as_ref().map(|f| &f.version),
-            version,
-        )?;
-        let text = self.version_text(path, &wanted)?.ok_or_else(|| {
-            StoreError::NoVersion(format!(
-                "version {} of {path} is no longer kept",
-                wanted.short()
-            ))
-        })?;
-        let expect = match &current {
-            Some(file) => Expect::Version(file.version.clone()),
-            None => Expect::Absent,
-        };
-        self.save(path, &text, expect, ctx)
+        crate::memory::history::restore_by_saving(self, path, version, ctx)
     }
 
     fn restore_folder(
@@ -428,18 +387,7 @@ impl MemoryStore for RedisStore {
             return Err(refused(&reply, &path));
         }
         for op in ops {
-            let kind = match (&op.text, &op.expect) {
-                (None, _) => ChangeKind::Deleted,
-                (Some(_), Expect::Absent) => ChangeKind::Created,
-                (Some(_), _) => ChangeKind::Modified,
-            };
-            self.emit(MemoryChange {
-                path: op.path.to_string(),
-                kind,
-                actor: ctx.actor.to_owned(),
-                version: op.text.as_ref().map(|t| Version::of(t.as_bytes())),
-                is_dir: false,
-            });
+            self.emit(op.change(ctx.actor));
         }
         Ok(())
     }
