@@ -9,18 +9,14 @@
 //! `cargo run --release --example pg_scale -- 'postgres://user@/db?host=/path' 20000`.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
-use std::collections::HashMap;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use memdeck::memory::execute;
 use memdeck::memory::postgres::{PgOptions, PgStore};
-use memdeck::memory::{MemPath, MemoryStore, execute};
-use memdeck::tui::effects::{subtree, tree};
 use serde_json::json;
 
-const PANELS: usize = 5;
-const CHANGES: usize = 40;
-const HISTORY: usize = 11_000;
+#[path = "scale_common.rs"]
+mod common;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -41,47 +37,21 @@ fn main() {
         .expect("the store opens")
     };
     let writer = open("writer");
-    let began = Instant::now();
-    for i in 0..files {
-        let done = execute(
-            &writer,
-            &json!({"command": "create", "path": format!("{}/f{i:05}.md", folder(i)),
-                "file_text": format!("# note {i}\n\nsome facts about customer {i}\n")}),
-            "Alice",
-        );
-        assert!(!done.is_error, "{}", done.content);
-    }
-    for i in 0..HISTORY.saturating_sub(files) {
-        let n = i % files;
-        let done = execute(
-            &writer,
-            &json!({"command": "insert", "path": format!("{}/f{n:05}.md", folder(n)),
-                "insert_line": 1, "insert_text": format!("edit {i}\n")}),
-            "John",
-        );
-        assert!(!done.is_error, "{}", done.content);
-    }
-    let entries = writer.history(None).unwrap().len();
-    println!(
-        "{files} files, {entries} history entries kept, written in {:.1} s",
-        began.elapsed().as_secs_f64()
-    );
+    common::fill(&writer, files);
     listings(&writer);
-    let (done_rx, panels) = open_panels(&open);
-    changes(&writer, &done_rx, files);
-    pruning(&writer, &done_rx, files);
-    let _ = execute(
-        &writer,
-        &json!({"command": "create", "path": "/memories/stop", "file_text": ""}),
-        "Alice",
+    let (done_rx, panels) = common::open_panels(&|host| {
+        let store = open(host);
+        store.watch().unwrap();
+        store
+    });
+    common::timed_changes(&writer, &done_rx, files);
+    let took = common::pruning_writes(&writer, &done_rx, files);
+    println!(
+        "2,600 writes with a pruning of the history: median {:.2} ms, slowest {:.1} ms",
+        took[took.len() / 2],
+        took[took.len() - 1]
     );
-    for panel in panels {
-        let _ = panel.join();
-    }
-}
-
-fn folder(i: usize) -> String {
-    format!("/memories/team{:03}", i / 50)
+    common::stop(&writer, panels);
 }
 
 /// The model's `view` of the root (two levels: every file) and of one 50-file folder, each the
@@ -104,108 +74,4 @@ fn listings(writer: &PgStore) {
     println!("view /memories ({lines} lines): median {root:.1} ms");
     let (sub, _) = time("/memories/team001");
     println!("view of a 50-file folder: median {sub:.2} ms");
-}
-
-type Refreshed = (usize, String, Instant);
-
-fn open_panels(
-    open: &dyn Fn(&str) -> PgStore,
-) -> (mpsc::Receiver<Refreshed>, Vec<std::thread::JoinHandle<()>>) {
-    let (done_tx, done_rx) = mpsc::channel::<Refreshed>();
-    let mut panels = Vec::new();
-    for p in 0..PANELS {
-        let store = open(&format!("panel-{p}"));
-        store.watch().unwrap();
-        let t = Instant::now();
-        let rows = tree(&store).unwrap();
-        if p == 0 {
-            println!(
-                "a panel's first tree: {} rows in {:.0} ms",
-                rows.len(),
-                t.elapsed().as_secs_f64() * 1e3
-            );
-        }
-        let mut changes = store.subscribe();
-        let tx = done_tx.clone();
-        panels.push(std::thread::spawn(move || {
-            let mut rows: HashMap<String, u64> =
-                rows.into_iter().map(|r| (r.path, r.size)).collect();
-            loop {
-                let change = match changes.blocking_recv() {
-                    Ok(change) => change,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => return,
-                };
-                if change.path == "/memories/stop" {
-                    return;
-                }
-                let path = MemPath::parse(&change.path).unwrap();
-                for row in subtree(&store, &path).unwrap() {
-                    rows.insert(row.path, row.size);
-                }
-                let _ = tx.send((p, change.path, Instant::now()));
-            }
-        }));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    (done_rx, panels)
-}
-
-/// Changes by a sixth client, each timed until every panel has read it.
-fn changes(writer: &PgStore, done_rx: &mpsc::Receiver<Refreshed>, files: usize) {
-    let mut latencies = Vec::new();
-    for i in 0..CHANGES {
-        let n = (i * 7919) % files;
-        let path = format!("{}/f{n:05}.md", folder(n));
-        let began = Instant::now();
-        let done = execute(
-            writer,
-            &json!({"command": "str_replace", "path": path, "old_str": format!("# note {n}\n"),
-                "new_str": format!("# note {n}\n\nchanged {i}\n")}),
-            "Sam",
-        );
-        assert!(!done.is_error, "{}", done.content);
-        let mut seen = 0;
-        let mut last = began;
-        while seen < PANELS {
-            let (_, p, at) = done_rx.recv_timeout(Duration::from_secs(10)).unwrap();
-            if p == path {
-                seen += 1;
-                last = last.max(at);
-            }
-        }
-        latencies.push(last.duration_since(began).as_secs_f64() * 1e3);
-    }
-    latencies.sort_by(f64::total_cmp);
-    println!(
-        "change -> {PANELS} panels: median {:.1} ms, max {:.1} ms over {CHANGES} changes",
-        latencies[CHANGES / 2],
-        latencies[CHANGES - 1]
-    );
-}
-
-/// Enough writes for a pruning of the history to become due: the median and slowest write.
-fn pruning(writer: &PgStore, done_rx: &mpsc::Receiver<Refreshed>, files: usize) {
-    let mut took = Vec::new();
-    for i in 0..2_600 {
-        let n = i % files;
-        let t = Instant::now();
-        let done = execute(
-            writer,
-            &json!({"command": "insert", "path": format!("{}/f{n:05}.md", folder(n)),
-                "insert_line": 0, "insert_text": "x\n"}),
-            "John",
-        );
-        took.push(t.elapsed().as_secs_f64() * 1e3);
-        assert!(!done.is_error, "{}", done.content);
-        if i % 100 == 0 {
-            while done_rx.try_recv().is_ok() {}
-        }
-    }
-    took.sort_by(f64::total_cmp);
-    println!(
-        "2,600 writes with a pruning of the history: median {:.2} ms, slowest {:.1} ms",
-        took[took.len() / 2],
-        took[took.len() - 1]
-    );
 }

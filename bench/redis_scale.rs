@@ -13,18 +13,17 @@
 //! `cargo run --release --example redis_scale -- redis+unix:///path/redis.sock 20000`.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
-use std::collections::HashMap;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use memdeck::memory::execute;
 use memdeck::memory::redis::{RedisOptions, RedisStore};
-use memdeck::memory::{MemPath, MemoryStore, execute};
-use memdeck::tui::effects::{subtree, tree};
 use serde_json::json;
 
-const PANELS: usize = 5;
-const CHANGES: usize = 40;
-const HISTORY: usize = 11_000;
+#[path = "scale_common.rs"]
+mod common;
+
+use common::{CHANGES, PANELS, Refreshed};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -49,50 +48,16 @@ fn main() {
         .get_connection()
         .unwrap();
     let writer = open("writer");
-
-    // The namespace: files in folders of 50, then edits until the history holds ~11,000.
-    let began = Instant::now();
-    for i in 0..files {
-        let done = execute(
-            &writer,
-            &json!({"command": "create", "path": format!("{}/f{i:05}.md", folder(i)),
-                "file_text": format!("# note {i}\n\nsome facts about customer {i}\n")}),
-            "Alice",
-        );
-        assert!(!done.is_error, "{}", done.content);
-    }
-    for i in 0..HISTORY.saturating_sub(files) {
-        let n = i % files;
-        let done = execute(
-            &writer,
-            &json!({"command": "insert", "path": format!("{}/f{n:05}.md", folder(n)),
-                "insert_line": 1, "insert_text": format!("edit {i}\n")}),
-            "John",
-        );
-        assert!(!done.is_error, "{}", done.content);
-    }
-    let entries = writer.history(None).unwrap().len();
-    println!(
-        "{files} files, {entries} history entries kept, written in {:.1} s",
-        began.elapsed().as_secs_f64()
-    );
-
+    common::fill(&writer, files);
     listings(&writer, &mut admin);
-    let (done_rx, panels) = open_panels(&open);
+    let (done_rx, panels) = common::open_panels(&|host| {
+        let store = open(host);
+        store.watch().unwrap();
+        store
+    });
     changes(&writer, &mut admin, &done_rx, files);
     pruning(&writer, &mut admin, &done_rx, files);
-    let _ = execute(
-        &writer,
-        &json!({"command": "create", "path": "/memories/stop", "file_text": ""}),
-        "Alice",
-    );
-    for panel in panels {
-        let _ = panel.join();
-    }
-}
-
-fn folder(i: usize) -> String {
-    format!("/memories/team{:03}", i / 50)
+    common::stop(&writer, panels);
 }
 
 /// The model's `view` of the root (two levels: every file) and of one 50-file folder.
@@ -123,54 +88,8 @@ fn listings(writer: &RedisStore, admin: &mut redis::Connection) {
     println!("view of a 50-file folder: {sub_ms:.2} ms, longest server command {sub_block} us");
 }
 
-type Refreshed = (usize, String, Instant);
-
-/// Five panels: each lists the whole tree once, then follows changes, reading each changed
-/// path as the app's panel does; each says when it has.
-fn open_panels(
-    open: &dyn Fn(&str) -> RedisStore,
-) -> (mpsc::Receiver<Refreshed>, Vec<std::thread::JoinHandle<()>>) {
-    let (done_tx, done_rx) = mpsc::channel::<Refreshed>();
-    let mut panels = Vec::new();
-    for p in 0..PANELS {
-        let store = open(&format!("panel-{p}"));
-        store.watch().unwrap();
-        let t = Instant::now();
-        let rows = tree(&store).unwrap();
-        if p == 0 {
-            println!(
-                "a panel's first tree: {} rows in {:.0} ms",
-                rows.len(),
-                t.elapsed().as_secs_f64() * 1e3
-            );
-        }
-        let mut changes = store.subscribe();
-        let tx = done_tx.clone();
-        panels.push(std::thread::spawn(move || {
-            let mut rows: HashMap<String, u64> =
-                rows.into_iter().map(|r| (r.path, r.size)).collect();
-            loop {
-                let change = match changes.blocking_recv() {
-                    Ok(change) => change,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(_) => return,
-                };
-                if change.path == "/memories/stop" {
-                    return;
-                }
-                let path = MemPath::parse(&change.path).unwrap();
-                for row in subtree(&store, &path).unwrap() {
-                    rows.insert(row.path, row.size);
-                }
-                let _ = tx.send((p, change.path, Instant::now()));
-            }
-        }));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    (done_rx, panels)
-}
-
-/// Changes by a sixth client, each timed until every panel has read it.
+/// Changes by a sixth client, each timed until every panel has read it, with the server's
+/// longest command and the bytes it sent meanwhile.
 fn changes(
     writer: &RedisStore,
     admin: &mut redis::Connection,
@@ -179,37 +98,9 @@ fn changes(
 ) {
     slowlog_reset(admin);
     let sent_before = net_output(admin);
-    let mut latencies = Vec::new();
-    for i in 0..CHANGES {
-        let n = (i * 7919) % files;
-        let path = format!("{}/f{n:05}.md", folder(n));
-        let began = Instant::now();
-        let done = execute(
-            writer,
-            &json!({"command": "str_replace", "path": path, "old_str": format!("# note {n}\n"),
-                "new_str": format!("# note {n}\n\nchanged {i}\n")}),
-            "Sam",
-        );
-        assert!(!done.is_error, "{}", done.content);
-        let mut seen = 0;
-        let mut last = began;
-        while seen < PANELS {
-            let (_, p, at) = done_rx.recv_timeout(Duration::from_secs(10)).unwrap();
-            if p == path {
-                seen += 1;
-                last = last.max(at);
-            }
-        }
-        latencies.push(last.duration_since(began).as_secs_f64() * 1e3);
-    }
+    common::timed_changes(writer, done_rx, files);
     let sent = net_output(admin) - sent_before;
     let change_block = slowlog_max(admin);
-    latencies.sort_by(f64::total_cmp);
-    println!(
-        "change -> {PANELS} panels: median {:.1} ms, max {:.1} ms over {CHANGES} changes",
-        latencies[CHANGES / 2],
-        latencies[CHANGES - 1]
-    );
     println!(
         "longest server command while changing: {change_block} us; bytes sent per change per \
          panel: {}",
@@ -225,20 +116,7 @@ fn pruning(
     files: usize,
 ) {
     slowlog_reset(admin);
-    for i in 0..2_600 {
-        let n = i % files;
-        let done = execute(
-            writer,
-            &json!({"command": "insert", "path": format!("{}/f{n:05}.md", folder(n)),
-                "insert_line": 0, "insert_text": "x\n"}),
-            "John",
-        );
-        assert!(!done.is_error, "{}", done.content);
-        // The panels keep up, so their reads are in the log too.
-        if i % 100 == 0 {
-            while done_rx.try_recv().is_ok() {}
-        }
-    }
+    common::pruning_writes(writer, done_rx, files);
     println!(
         "longest server command over 2,600 writes with a pruning: {} us",
         slowlog_max(admin)
