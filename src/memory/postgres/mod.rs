@@ -379,6 +379,21 @@ pub(super) struct Conn {
     pub(super) statements: HashMap<String, postgres::Statement>,
 }
 
+/// `sql` prepared on the connection `client` belongs to (or a transaction on it), once: later
+/// calls get the statement from `statements`.
+pub(super) fn prepared(
+    client: &mut impl postgres::GenericClient,
+    statements: &mut HashMap<String, postgres::Statement>,
+    sql: &str,
+) -> Result<postgres::Statement, postgres::Error> {
+    if let Some(statement) = statements.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql)?;
+    statements.insert(sql.to_owned(), statement.clone());
+    Ok(statement)
+}
+
 impl Conn {
     /// A read-only transaction on one snapshot, for reads made of several statements.
     pub(super) fn snapshot(&mut self) -> Result<postgres::Transaction<'_>, postgres::Error> {
@@ -390,12 +405,7 @@ impl Conn {
     }
 
     pub(super) fn statement(&mut self, sql: &str) -> Result<postgres::Statement, postgres::Error> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.client.prepare(sql)?;
-        self.statements.insert(sql.to_owned(), statement.clone());
-        Ok(statement)
+        prepared(&mut self.client, &mut self.statements, sql)
     }
 
     pub(super) fn query(

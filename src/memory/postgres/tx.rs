@@ -2,12 +2,11 @@
 //! (the checks, files and folders put and dropped, history entries, versions kept, leases
 //! guarded), then the history's retention and the notification at commit.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use postgres::Row;
 use postgres::types::ToSql;
-
-use std::collections::HashMap;
 
 use super::{CHANNEL, Conn, PgStore};
 use crate::memory::local::Retention;
@@ -91,12 +90,7 @@ impl<'c, 's> Tx<'c, 's> {
 
     /// A statement prepared on this connection (once).
     fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
-        if let Some(statement) = self.statements.get(sql) {
-            return Ok(statement.clone());
-        }
-        let statement = self.inner.prepare(sql).map_err(|e| self.store.error(&e))?;
-        self.statements.insert(sql.to_owned(), statement.clone());
-        Ok(statement)
+        super::prepared(&mut self.inner, self.statements, sql).map_err(|e| self.store.error(&e))
     }
 
     pub(super) fn query(
