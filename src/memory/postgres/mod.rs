@@ -203,7 +203,9 @@ impl PgStore {
             return Err(StoreError::Rejected("no PostgreSQL connection".to_owned()));
         };
         let result = f(client);
-        if client.client.is_closed() {
+        // A connection that failed is not used again, closed or not yet marked so (a backend
+        // being terminated fails the query before the client has seen the socket close).
+        if client.client.is_closed() || matches!(result, Err(StoreError::Io { .. })) {
             *slot = None;
         } else if result.is_ok() {
             watch::set_status(&self.status, None);
