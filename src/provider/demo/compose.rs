@@ -130,13 +130,22 @@ pub fn merge_facts(path: &str, current: &str, new: &[Note]) -> Edit {
         {
             continue;
         }
-        let replaced = note.label().and_then(|(label, _)| {
-            SINGLE.contains(&label).then(|| {
+        let replaced = note
+            .label()
+            .and_then(|(label, _)| {
+                SINGLE.contains(&label).then(|| {
+                    existing
+                        .iter()
+                        .find(|e| e.label().is_some_and(|(l, _)| l == label))
+                })?
+            })
+            .or_else(|| {
+                // "Has 42 plants now" after "40 plants": the count of the same thing changed.
+                let (count, thing) = only_a_count(&note.text)?;
                 existing
                     .iter()
-                    .find(|e| e.label().is_some_and(|(l, _)| l == label))
-            })?
-        });
+                    .find(|e| only_a_count(&e.text).is_some_and(|(c, t)| t == thing && c != count))
+            });
         match replaced {
             Some(old) => {
                 let old_line = current
@@ -165,6 +174,69 @@ pub fn merge_facts(path: &str, current: &str, new: &[Note]) -> Edit {
         calls,
         summary: summary.join("\n"),
     }
+}
+
+/// A fact that is only a count of something ("40 plants", "Has 42 plants now", "Runs 45
+/// plants in total"): the number and the thing, lowercase and without a plural `s`; `None`
+/// for a fact that says more ("Wants 12 services moved to Azure", "Hiring 3 engineers").
+fn only_a_count(text: &str) -> Option<(String, String)> {
+    const AROUND: [&str; 22] = [
+        "has",
+        "have",
+        "runs",
+        "run",
+        "operates",
+        "owns",
+        "manages",
+        "employs",
+        "with",
+        "now",
+        "today",
+        "currently",
+        "total",
+        "in",
+        "about",
+        "around",
+        "over",
+        "nearly",
+        "roughly",
+        "approximately",
+        "some",
+        "of",
+    ];
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words
+        .iter()
+        .position(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
+    if !words[..at].iter().all(|w| AROUND.contains(&w.as_str())) {
+        return None;
+    }
+    // The thing: what follows the number, less the words around a count ("now", "in total").
+    let mut thing: Vec<&str> = words[at + 1..].iter().map(String::as_str).collect();
+    while thing.last().is_some_and(|w| AROUND.contains(w)) {
+        thing.pop();
+    }
+    let fits = !thing.is_empty()
+        && thing.len() <= 3
+        && thing
+            .iter()
+            .all(|w| w.starts_with(char::is_alphabetic) && !AROUND.contains(w));
+    fits.then(|| {
+        let last = thing.len() - 1;
+        let singular = thing[last]
+            .strip_suffix('s')
+            .filter(|t| t.len() > 1)
+            .unwrap_or(thing[last]);
+        thing[last] = singular;
+        (words[at].clone(), thing.join(" "))
+    })
 }
 
 /// What a question asks for, by the words in it.
@@ -1466,6 +1538,44 @@ pub fn checklist(patterns: &[String], reads: &Reads, person: &str) -> Doc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A new count of the same thing replaces the old line; anything that says more than a
+    /// count is added beside it.
+    #[test]
+    fn a_new_count_of_the_same_thing_replaces_the_old() {
+        let current = concat!(
+            "# Wayne Enterprises\n\nNotes from the team.\n\n- 40 plants (from Alice)\n",
+            "- 3 data centres (from Alice)\n- Budget: 2 million USD (from Alice)\n"
+        );
+        for (said, replaced) in [
+            ("Has 42 plants now", Some("- 40 plants (from Alice)")),
+            ("Runs 45 plants", Some("- 40 plants (from Alice)")),
+            ("4 data centres", Some("- 3 data centres (from Alice)")),
+            (
+                "Operates 41 plants in total",
+                Some("- 40 plants (from Alice)"),
+            ),
+            ("Hiring 3 engineers", None),
+            ("Wants 12 plants moved to Azure", None),
+            ("40 plants", None),
+        ] {
+            let edit = merge_facts("/memories/w.md", current, &[Note::new(said, Some("Bob"))]);
+            let first = edit.calls.first();
+            match replaced {
+                Some(old) => {
+                    let call = first.expect(said);
+                    assert_eq!(call["command"], "str_replace", "{said}");
+                    assert_eq!(call["old_str"], old, "{said}");
+                    assert!(edit.summary.contains("(was: "), "{said}: {}", edit.summary);
+                }
+                None => assert!(
+                    first.is_none_or(|c| c["command"] == "insert"),
+                    "{said}: {:?}",
+                    edit.calls
+                ),
+            }
+        }
+    }
 
     #[test]
     fn a_note_after_a_view_is_not_the_file() {

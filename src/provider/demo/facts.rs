@@ -650,24 +650,7 @@ fn relation_only(text: &str, subject: Option<&str>) -> Option<Vec<String>> {
     if low.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
-    let acts = low.split_whitespace().any(|w| {
-        SCOPE_VERBS.iter().any(|v| w.starts_with(v))
-            || matches!(
-                w,
-                "wants"
-                    | "want"
-                    | "needs"
-                    | "need"
-                    | "must"
-                    | "runs"
-                    | "uses"
-                    | "has"
-                    | "have"
-                    | "plans"
-                    | "cannot"
-            )
-    });
-    if acts {
+    if acts_on_its_own(&low, &key) {
         return None;
     }
     let relational = RELATIONAL.iter().any(|r| low.contains(r));
@@ -685,6 +668,51 @@ fn relation_only(text: &str, subject: Option<&str>) -> Option<Vec<String>> {
         trimmed.ends_with(&key)
     };
     (relational || bare || ends_on_name).then(|| project_of(text).into_iter().collect())
+}
+
+/// Whether a clause naming the subject (`key`, lowercase) says what it does, wants or has (a
+/// fact), rather than only how we relate to it.
+fn acts_on_its_own(low: &str, key: &str) -> bool {
+    let acts = low.split_whitespace().any(|w| {
+        SCOPE_VERBS.iter().any(|v| w.starts_with(v))
+            || matches!(
+                w,
+                "wants"
+                    | "want"
+                    | "needs"
+                    | "need"
+                    | "must"
+                    | "runs"
+                    | "uses"
+                    | "has"
+                    | "have"
+                    | "plans"
+                    | "cannot"
+                    | "prefers"
+                    | "prefer"
+                    | "likes"
+                    | "requires"
+                    | "require"
+                    | "expects"
+                    | "expect"
+                    | "insists"
+                    | "avoids"
+                    | "relies"
+                    | "operates"
+                    | "owns"
+                    | "employs"
+            )
+    });
+    // "Wayne Enterprises prefers on-site workshops": the name, then a verb of its own (a word
+    // in -s with more after it), states a fact, whatever the verb.
+    let verb_after_name = low.strip_prefix(key).is_some_and(|rest| {
+        let mut after = rest.split_whitespace();
+        after
+            .next()
+            .is_some_and(|w| w.len() > 3 && w.ends_with('s') && !w.ends_with("ss"))
+            && after.next().is_some()
+    });
+    acts || verb_after_name
 }
 
 /// "on a cloud migration project" -> "Project: cloud migration".
@@ -732,6 +760,24 @@ fn project_of(text: &str) -> Option<String> {
 }
 
 /// `I` becomes the speaker, a leading "they" or "their" the subject's own words.
+/// Words that may stand between a subject and its verb.
+const ADVERBS: [&str; 14] = [
+    "now",
+    "still",
+    "also",
+    "already",
+    "currently",
+    "just",
+    "only",
+    "really",
+    "even",
+    "usually",
+    "often",
+    "mostly",
+    "finally",
+    "always",
+];
+
 fn pronouns(text: &str, speaker: &str) -> String {
     let mut words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
     if words.is_empty() {
@@ -742,7 +788,12 @@ fn pronouns(text: &str, speaker: &str) -> String {
     match first.as_str() {
         "they" | "it" | "he" | "she" if words.len() > 1 => {
             words.remove(0);
-            words[0] = third_person(&words[0]);
+            // "they now run 45 plants": the verb, not the adverb before it, takes the -s.
+            let verb = words
+                .iter()
+                .position(|w| !ADVERBS.contains(&lower(w).as_str()))
+                .unwrap_or(0);
+            words[verb] = third_person(&words[verb]);
             dropped_subject = true;
         }
         "they're" | "they’re" | "it's" | "it’s" => {
@@ -1221,6 +1272,49 @@ mod tests {
         ] {
             assert_eq!(f(said), kept, "{said}");
         }
+    }
+
+    /// A short clause naming the customer and then what it does or prefers is a fact, whatever
+    /// the verb; one that only relates us to the customer is not.
+    #[test]
+    fn the_customer_then_a_verb_is_a_fact() {
+        let g = |text: &str| facts(text, "Alice", None, Some("Wayne Enterprises"));
+        for (said, kept) in [
+            (
+                "Wayne Enterprises prefers on-site workshops.",
+                vec!["Prefers on-site workshops"],
+            ),
+            (
+                "Wayne Enterprises prefers workshops on site.",
+                vec!["Prefers workshops on site"],
+            ),
+            (
+                "Note for the team: Wayne Enterprises insists on fixed prices.",
+                vec!["Insists on fixed prices"],
+            ),
+            (
+                "Wayne Enterprises loves dashboards.",
+                vec!["Loves dashboards"],
+            ),
+            (
+                "Wayne Enterprises avoids vendor lock-in.",
+                vec!["Avoids vendor lock-in"],
+            ),
+            ("We met Wayne Enterprises today.", vec![]),
+            ("Working with Wayne Enterprises this week.", vec![]),
+            ("Just got off a call with Wayne Enterprises.", vec![]),
+        ] {
+            assert_eq!(g(said), kept, "{said}");
+        }
+    }
+
+    /// "They now run …": the verb after the adverb takes the -s.
+    #[test]
+    fn an_adverb_before_the_verb_stays_as_it_is() {
+        let g = |text: &str| facts(text, "Alice", None, Some("Wayne Enterprises"));
+        assert_eq!(g("They now run 45 plants."), ["Now runs 45 plants"]);
+        assert_eq!(g("They still use Oracle."), ["Still uses Oracle"]);
+        assert_eq!(g("It already has SSO."), ["Already has SSO"]);
     }
 
     #[test]
