@@ -883,14 +883,36 @@ const TURNS: &[Turn] = &[
         never: &["ACME"],
     },
     Turn {
+        persona: "Alice",
+        prompt: "Note for the team: Globex prefers on-site workshops.",
+        tools: &[
+            "view /memories",
+            "view /memories/globex.md",
+            "insert /memories/globex.md",
+        ],
+        says: &["- Prefers on-site workshops"],
+        never: &["ACME", "Hello"],
+    },
+    Turn {
+        persona: "Alice",
+        prompt: "Update: Globex now has 25 .NET apps.",
+        tools: &[
+            "view /memories",
+            "view /memories/globex.md",
+            "str_replace /memories/globex.md",
+        ],
+        says: &["- Has 25 .NET apps (was: Has 20 .NET apps)"],
+        never: &["ACME"],
+    },
+    Turn {
         persona: "John",
         prompt: "Remind me what Globex wants.",
         tools: &["view /memories", "view /memories/globex.md"],
         says: &[
             "- Wants single sign-on with Okta (Alice)",
-            "- Has 20 .NET apps (Alice)",
+            "- Has 25 .NET apps (Alice)",
         ],
-        never: &["ACME"],
+        never: &["ACME", "20 .NET apps"],
     },
     Turn {
         persona: "Sam",
