@@ -51,7 +51,18 @@ impl App {
                 if self.focus == Focus::Input
                     && let Some(tab) = self.active_tab_mut()
                 {
-                    tab.input.input(key);
+                    // End with an empty draft while the chat is scrolled up: follow the
+                    // stream again (what the "new lines" marker says); in a draft it moves the
+                    // cursor as usual.
+                    let follow = key.code == KeyCode::End
+                        && key.modifiers.is_empty()
+                        && tab.view.scroll != Scroll::Bottom
+                        && tab.input.is_empty();
+                    if follow {
+                        tab.view.set_scroll(Scroll::Bottom);
+                    } else {
+                        tab.input.input(key);
+                    }
                 }
                 Vec::new()
             }
@@ -417,8 +428,8 @@ impl App {
         match intent {
             Intent::PageUp => tab.view.scroll_by(page),
             Intent::PageDown => tab.view.scroll_by(-page),
-            Intent::Top => tab.view.scroll = Scroll::Top(0),
-            _ => tab.view.scroll = Scroll::Bottom,
+            Intent::Top => tab.view.set_scroll(Scroll::Top(0)),
+            _ => tab.view.set_scroll(Scroll::Bottom),
         }
     }
 
@@ -644,6 +655,11 @@ impl App {
         let Some(tab) = self.active_tab_mut() else {
             return;
         };
+        // The "new lines" marker: back to the bottom, following again.
+        if tab.view.marker_row.get() == Some(usize::from(row)) {
+            tab.view.set_scroll(Scroll::Bottom);
+            return;
+        }
         let item = tab
             .view
             .rows

@@ -970,7 +970,7 @@ impl App {
         let extract = tab.extract.unwrap_or(configured);
         tab.turn_extracts = extract != Extract::Off;
         tab.cleared_draft = None;
-        tab.view.scroll = tab::Scroll::Bottom;
+        tab.view.set_scroll(tab::Scroll::Bottom);
         vec![Effect::StartTurn {
             tab: tab.id,
             req,

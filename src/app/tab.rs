@@ -72,6 +72,12 @@ pub struct ChatView {
     pub height: Cell<usize>,
     /// Which item each row of the pane showed at the last frame (for mouse clicks).
     pub rows: RefCell<Vec<Option<usize>>>,
+    /// The transcript's lines when the view left the bottom: what arrived since is "new" (the
+    /// marker counts it); `None` while the view follows the stream.
+    pub left_at: Cell<Option<usize>>,
+    /// The pane's row (from its top) that showed the "new lines" marker at the last frame, for
+    /// a click on it.
+    pub marker_row: Cell<Option<usize>>,
 }
 
 impl Default for ChatView {
@@ -84,6 +90,8 @@ impl Default for ChatView {
             total_lines: Cell::new(0),
             height: Cell::new(0),
             rows: RefCell::default(),
+            left_at: Cell::new(None),
+            marker_row: Cell::new(None),
         }
     }
 }
@@ -99,11 +107,32 @@ impl ChatView {
             Scroll::Top(top) => top.min(max_top),
         };
         let top = top.saturating_add_signed(-lines).min(max_top);
-        self.scroll = if top >= max_top {
+        self.set_scroll(if top >= max_top {
             Scroll::Bottom
         } else {
             Scroll::Top(top)
-        };
+        });
+    }
+
+    /// Put the view at `scroll`: leaving the bottom remembers how many lines there were (what
+    /// arrives after is new), coming back forgets it.
+    pub fn set_scroll(&mut self, scroll: Scroll) {
+        match scroll {
+            Scroll::Bottom => self.left_at.set(None),
+            Scroll::Top(_) if self.scroll == Scroll::Bottom => {
+                self.left_at.set(Some(self.total_lines.get()));
+            }
+            Scroll::Top(_) => {}
+        }
+        self.scroll = scroll;
+    }
+
+    /// Lines that arrived below since the view left the bottom.
+    pub fn new_lines(&self) -> usize {
+        match (self.scroll, self.left_at.get()) {
+            (Scroll::Top(_), Some(then)) => self.total_lines.get().saturating_sub(then),
+            _ => 0,
+        }
     }
 
     pub fn page(&self) -> isize {

@@ -90,7 +90,7 @@ pub fn draw(
     rows.clear();
     let mut skipped = 0;
     let mut y = inner.y;
-    for (i, item) in cache.items.iter().enumerate() {
+    'rows: for (i, item) in cache.items.iter().enumerate() {
         let n = item.len();
         if skipped + n <= top {
             skipped += n;
@@ -100,13 +100,41 @@ pub fn draw(
         skipped += n;
         for line in item.iter().skip(from) {
             if y >= inner.bottom() {
-                return;
+                break 'rows;
             }
             put_line(buf, inner.x, y, line, inner.width);
             rows.push(Some(i));
             y += 1;
         }
     }
+    new_lines_marker(buf, t, tab, inner);
+}
+
+/// Scrolled up while more arrived: "↓ N new lines · End follows" on the pane's last row, at its
+/// right (a click on it follows again); remembered for the click.
+fn new_lines_marker(buf: &mut Buffer, t: &Theme, tab: &ChatTab, inner: Rect) {
+    let new = tab.view.new_lines();
+    if new == 0 || inner.height < 2 {
+        tab.view.marker_row.set(None);
+        return;
+    }
+    let label = format!(
+        " ↓ {new} new line{} · End follows ",
+        if new == 1 { "" } else { "s" }
+    );
+    let width = u16::try_from(label.chars().count())
+        .unwrap_or(u16::MAX)
+        .min(inner.width);
+    let x = inner.right().saturating_sub(width);
+    let y = inner.bottom() - 1;
+    buf.set_stringn(
+        x,
+        y,
+        &label,
+        usize::from(width),
+        t.warn.add_modifier(Modifier::REVERSED),
+    );
+    tab.view.marker_row.set(Some(usize::from(inner.height - 1)));
 }
 
 /// Bring the cached lines up to date: only items whose revision, expansion or selection changed

@@ -353,6 +353,70 @@ fn a_moved_retry_key_is_the_one_the_error_card_names() {
     );
 }
 
+/// Scrolled up while an answer goes on: the view stays put, a marker on the pane's last row
+/// counts the lines that arrived below, and a click on it (or End) follows the stream again.
+#[test]
+fn scrolled_up_a_marker_counts_the_new_lines_and_a_click_or_end_follows_again() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app(80, 24);
+    let (tab, req) = send(&mut app, "long");
+    let long: String = (1..=80).map(|i| format!("line {i}\n\n")).collect();
+    apply(&mut app, text_then_tool(tab, req, &long, ""));
+    draw(&app);
+    app.update(key(KeyCode::PageUp));
+    // Nothing new yet: no marker.
+    assert!(!screen(&app).contains("· End follows"), "{}", screen(&app));
+    let more: String = (1..=10).map(|i| format!("more {i}\n\n")).collect();
+    apply(&mut app, answer(tab, req, &more));
+    draw(&app);
+    let shown = screen(&app);
+    let (row, line) = shown
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("new lines · End follows"))
+        .unwrap_or_else(|| panic!("no marker:\n{shown}"));
+    let count: usize = line
+        .split("↓ ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line:?}"));
+    assert!(count >= 20, "{line}");
+    assert!(matches!(app.tabs[0].view.scroll, Scroll::Top(_)));
+    // A click on the marker follows again.
+    let column = line.chars().position(|c| c == '↓').unwrap() as u16;
+    app.update(Action::Term(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row: row as u16,
+        modifiers: KeyModifiers::NONE,
+    })));
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+    assert!(!screen(&app).contains("· End follows"));
+    // Again, and End follows.
+    app.update(key(KeyCode::PageUp));
+    draw(&app);
+    apply(&mut app, answer(tab, req, "one more\n"));
+    assert!(screen(&app).contains("· End follows"));
+    // (The click put the focus on the chat, where End goes.)
+    app.update(key(KeyCode::End));
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+    assert!(!screen(&app).contains("· End follows"));
+    // From the message box: End follows when the draft is empty, and moves the cursor in a
+    // draft.
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::PageUp));
+    type_text(&mut app, "draft");
+    app.update(key(KeyCode::End));
+    assert!(matches!(app.tabs[0].view.scroll, Scroll::Top(_)));
+    for _ in 0..5 {
+        app.update(key(KeyCode::Backspace));
+    }
+    app.update(key(KeyCode::End));
+    assert_eq!(app.tabs[0].view.scroll, Scroll::Bottom);
+}
+
 #[test]
 fn the_view_follows_the_stream_until_scrolled_up_and_again_at_the_bottom() {
     let mut app = app(80, 24);

@@ -498,6 +498,54 @@ fn a_team_run_works_the_board_until_every_task_is_done() {
     assert!(top.contains("record-the-architecture-decisions"), "{top}");
 }
 
+/// Scrolling up while John's architecture streams: the view stays on the lines read, a marker
+/// counts the new lines arriving below, and End follows the stream again.
+#[test]
+fn scrolled_up_during_a_stream_the_new_lines_are_counted_and_end_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(dir.path(), 0)
+    );
+    let tmux = Tmux::start(120, 30, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.text("Our customer ACME Corp runs 40 stores, budget $500K, deadline March 2027.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Alice's answer", |s| s.contains("for the whole team"));
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+    // The same store, now at a pace a person reads: John's answer streams for seconds.
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(dir.path(), 25)
+    );
+    // A short pane, so that the answer overflows it early.
+    let tmux = Tmux::start(120, 18, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.keys(&["M-2"]);
+    tmux.text("Design the architecture for ACME from what we know.");
+    tmux.keys(&["Enter"]);
+    // The pane full, more still to come.
+    tmux.wait_for("the stream to fill the pane", |s| {
+        s.contains("streaming") && s.contains("Phases")
+    });
+    tmux.keys(&["PageUp"]);
+    let marked = tmux.wait_for("the new-lines marker", |s| {
+        s.contains("new lines · End follows") || s.contains("new line · End follows")
+    });
+    assert!(marked.contains("scrolled (End follows)"), "{marked}");
+    tmux.keys(&["End"]);
+    tmux.wait_for("the view following again", |s| {
+        !s.contains("· End follows") && !s.contains("scrolled (End follows)")
+    });
+    // It keeps following to the end of the turn.
+    tmux.wait_for("the end of the answer, followed", |s| {
+        s.contains("u undoes the whole turn") && !s.contains("scrolled")
+    });
+    tmux.keys(&["C-q"]);
+    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+}
+
 /// The app on the demo model at full speed in a 160×48 pane, its first screen up.
 fn instant_app(dir: &std::path::Path) -> Tmux {
     let command = format!("{}; echo memdeck exited $?; sleep 30", memdeck(dir, 0));
