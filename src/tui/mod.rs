@@ -22,27 +22,16 @@ use crate::memory::{LocalStore, MemoryStore, WatchMode};
 
 /// The memory store, watched for changes made by others, and a note when watching is degraded.
 fn open_store(config: &Config) -> Result<(Arc<dyn MemoryStore>, Option<&'static str>), String> {
-    if config.memory.backend == MemoryBackend::Redis {
-        let store = config.redis_store().map_err(|e| e.to_string())?;
-        let note = match store.watch() {
-            Ok(()) => None,
-            Err(e) => {
-                tracing::warn!("no Redis watcher: {e}");
-                Some("changes by other clients are not followed (see the log)")
-            }
-        };
-        return Ok((Arc::new(store), note));
-    }
-    if config.memory.backend == MemoryBackend::Postgres {
-        let store = config.postgres_store().map_err(|e| e.to_string())?;
-        let note = match store.watch() {
-            Ok(()) => None,
-            Err(e) => {
-                tracing::warn!("no PostgreSQL watcher: {e}");
-                Some("changes by other clients are not followed (see the log)")
-            }
-        };
-        return Ok((Arc::new(store), note));
+    match config.memory.backend {
+        MemoryBackend::Redis => {
+            let store = config.redis_store().map_err(|e| e.to_string())?;
+            return Ok(shared(store, crate::memory::redis::RedisStore::watch));
+        }
+        MemoryBackend::Postgres => {
+            let store = config.postgres_store().map_err(|e| e.to_string())?;
+            return Ok(shared(store, crate::memory::postgres::PgStore::watch));
+        }
+        MemoryBackend::Local => {}
     }
     let store = LocalStore::open(&config.local_options()).map_err(|e| e.to_string())?;
     let note = match store.watch() {
@@ -54,6 +43,22 @@ fn open_store(config: &Config) -> Result<(Arc<dyn MemoryStore>, Option<&'static 
         }
     };
     Ok((Arc::new(store), note))
+}
+
+/// A store on a server with its watcher started by `watch`, and a note when it cannot follow
+/// other clients' changes.
+fn shared<S: MemoryStore + 'static>(
+    store: S,
+    watch: fn(&S) -> Result<(), crate::memory::StoreError>,
+) -> (Arc<dyn MemoryStore>, Option<&'static str>) {
+    let note = match watch(&store) {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::warn!("no watcher on {}: {e}", store.describe());
+            Some("changes by other clients are not followed (see the log)")
+        }
+    };
+    (Arc::new(store), note)
 }
 
 /// Run the TUI with `prefs`' keys and colours. Errors before the screen starts are returned for the caller to print; the

@@ -64,33 +64,43 @@ fn local_pair() -> Pair {
     }
 }
 
+/// Two clients `a` and `b` of a store on a server (each watching it), the CLI's `args` to reach
+/// it, and the server, kept until the pair is dropped.
+fn shared_pair(
+    (a, b): (Arc<dyn MemoryStore>, Arc<dyn MemoryStore>),
+    args: [&str; 6],
+    server: Box<dyn std::any::Any>,
+) -> Pair {
+    Pair {
+        a,
+        b,
+        args: args.map(str::to_owned).to_vec(),
+        _tmp: tempfile::tempdir().unwrap(),
+        _server: Some(server),
+    }
+}
+
 fn redis_pair(namespace: &str) -> Pair {
-    let tmp = tempfile::tempdir().unwrap();
     let server = RedisServer::start();
     let open = |host: &str| -> Arc<dyn MemoryStore> {
         let store = server.store(namespace, host);
         store.watch().unwrap();
         Arc::new(store)
     };
-    let (a, b) = (open("laptop-a"), open("laptop-b"));
-    Pair {
-        a,
-        b,
-        args: vec![
-            "--memory-backend".into(),
-            "redis".into(),
-            "--redis-url".into(),
-            server.url(),
-            "--namespace".into(),
-            namespace.into(),
-        ],
-        _tmp: tmp,
-        _server: Some(Box::new(server)),
-    }
+    let clients = (open("laptop-a"), open("laptop-b"));
+    let url = server.url();
+    let args = [
+        "--memory-backend",
+        "redis",
+        "--redis-url",
+        &url,
+        "--namespace",
+        namespace,
+    ];
+    shared_pair(clients, args, Box::new(server))
 }
 
 fn pg_pair(namespace: &str) -> Pair {
-    let tmp = tempfile::tempdir().unwrap();
     let server = PgServer::start();
     let open = |host: &str| -> Arc<dyn MemoryStore> {
         let mut options = crate::support::postgres::options(&server.url(), namespace);
@@ -99,21 +109,17 @@ fn pg_pair(namespace: &str) -> Pair {
         store.watch().unwrap();
         Arc::new(store)
     };
-    let (a, b) = (open("laptop-a"), open("laptop-b"));
-    Pair {
-        a,
-        b,
-        args: vec![
-            "--memory-backend".into(),
-            "postgres".into(),
-            "--database-url".into(),
-            server.url(),
-            "--namespace".into(),
-            namespace.into(),
-        ],
-        _tmp: tmp,
-        _server: Some(Box::new(server)),
-    }
+    let clients = (open("laptop-a"), open("laptop-b"));
+    let url = server.url();
+    let args = [
+        "--memory-backend",
+        "postgres",
+        "--database-url",
+        &url,
+        "--namespace",
+        namespace,
+    ];
+    shared_pair(clients, args, Box::new(server))
 }
 
 /// Every check on the local store, on Redis and on PostgreSQL.
