@@ -571,73 +571,13 @@ fn killed_connections_are_replaced_without_a_lost_or_double_write() {
 #[test]
 fn the_app_keeps_running_while_the_database_is_down_and_catches_up() {
     let mut server = PgServer::start();
-    let mut options = crate::support::postgres::options(&server.url(), "demo");
-    options.host = "johns-laptop".to_owned();
-    let other = PgStore::open(options.clone()).unwrap();
-    other
-        .save(
-            &path("/memories/before.md"),
-            "from John\n",
-            Expect::Absent,
-            WriteCtx::new("John", "create"),
-        )
-        .unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().display().to_string();
-    let command = format!(
-        "env -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider demo --demo-speed 0 \
-         --memory-backend postgres --database-url '{url}' --namespace demo --log-file {dir}/log \
-         --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
-        bin = env!("CARGO_BIN_EXE_memdeck"),
-        url = server.url(),
+    let backend = format!(
+        "--memory-backend postgres --database-url '{}' --namespace demo",
+        server.url()
     );
-    let tmux = crate::support::tmux::Tmux::start(150, 40, &command);
-    let shown = tmux.wait_for("the shared file in the panel", |s| s.contains("before.md"));
-    assert!(
-        shown.contains("PostgreSQL postgres://memdeck@/postgres"),
-        "{shown}"
-    );
-    assert!(shown.contains("John@johns-lap"), "{shown}");
-    other
-        .save(
-            &path("/memories/live.md"),
-            "live\n",
-            Expect::Absent,
-            WriteCtx::new("John", "create"),
-        )
-        .unwrap();
-    tmux.wait_for("the live change", |s| s.contains("live.md"));
-    drop(other);
-
-    server.kill();
-    tmux.wait_for("the status bar to say the store is down", |s| {
-        s.contains("shared memory unreachable")
-    });
-    tmux.text("What do we know?");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("the failed memory call", |s| {
-        s.contains("✗ memory view /memories") && !s.contains("streaming")
-    });
-
-    server.restart();
-    let again = PgStore::open(options).unwrap();
-    again
-        .save(
-            &path("/memories/while-down.md"),
-            "missed\n",
-            Expect::Absent,
-            WriteCtx::new("John", "create"),
-        )
-        .unwrap();
-    let shown = tmux.wait_for("the catch-up", |s| {
-        s.contains("while-down.md") && !s.contains("shared memory unreachable")
-    });
-    assert!(
-        shown.contains("live.md") && shown.contains("before.md"),
-        "{shown}"
-    );
-    tmux.keys(&["C-q"]);
-    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+    let label = "PostgreSQL postgres://memdeck@/postgres";
+    crate::support::outage::app_rides_out_an_outage(&mut server, tmp.path(), &backend, label);
 }
 
 /// Once the tables exist, a user allowed only to read and write them (not to create tables)

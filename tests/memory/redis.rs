@@ -734,35 +734,7 @@ fn a_read_that_fails_at_once_backs_off_and_the_trouble_stays_shown() {
     }
 }
 
-use crate::support::tmux;
-
-/// John's machine saves /memories/before.md through `other`; then the app starts in tmux on
-/// the store at `url` (files under `dir`) and shows it in the panel.
-fn app_on_the_store(
-    other: &memdeck::memory::redis::RedisStore,
-    dir: &std::path::Path,
-    url: &str,
-    ns: &str,
-) -> (tmux::Tmux, String) {
-    other
-        .save(
-            &path("/memories/before.md"),
-            "from John\n",
-            Expect::Absent,
-            WriteCtx::new("John", "create"),
-        )
-        .unwrap();
-    let dir = dir.display().to_string();
-    let command = format!(
-        "env -u MEMDECK_CONFIG XDG_CONFIG_HOME={dir} {bin} --provider demo --demo-speed 0 \
-         --memory-backend redis --redis-url {url} --namespace {ns} --log-file {dir}/log \
-         --sessions-dir {dir}/sessions; echo memdeck exited $?; sleep 30",
-        bin = env!("CARGO_BIN_EXE_memdeck"),
-    );
-    let tmux = tmux::Tmux::start(150, 40, &command);
-    let shown = tmux.wait_for("the shared file in the panel", |s| s.contains("before.md"));
-    (tmux, shown)
-}
+use crate::support::outage;
 
 /// The app on the shared store: another machine's file appears in the panel with its machine;
 /// the server dies: the app keeps running and says so in the status bar, a memory command fails
@@ -770,54 +742,12 @@ fn app_on_the_store(
 #[test]
 fn the_app_keeps_running_while_the_server_is_down_and_catches_up() {
     let mut server = RedisServer::durable();
-    let other = server.store("demo", "johns-laptop");
-    let (tmux, shown) = app_on_the_store(&other, server.dir.path(), &server.url(), "demo");
-    assert!(shown.contains("Redis redis+unix://"), "{shown}");
-    assert!(
-        shown.contains("John@johns-laptop") || shown.contains("John@johns-lap"),
-        "{shown}"
+    let dir = server.dir.path().to_owned();
+    let backend = format!(
+        "--memory-backend redis --redis-url {} --namespace demo",
+        server.url()
     );
-    // A change from the other machine while the app runs.
-    other
-        .save(
-            &path("/memories/live.md"),
-            "live\n",
-            Expect::Absent,
-            WriteCtx::new("John", "create"),
-        )
-        .unwrap();
-    tmux.wait_for("the live change", |s| s.contains("live.md"));
-
-    server.kill();
-    tmux.wait_for("the status bar to say the store is down", |s| {
-        s.contains("shared memory unreachable")
-    });
-    // A turn that needs memory: the tool call fails with a clear error, the app goes on.
-    tmux.text("What do we know?");
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("the failed memory call", |s| {
-        s.contains("✗ memory view /memories") && !s.contains("streaming")
-    });
-
-    server.restart();
-    let again = server.store("demo", "johns-laptop");
-    again
-        .save(
-            &path("/memories/while-down.md"),
-            "missed\n",
-            Expect::Absent,
-            WriteCtx::new("John", "create"),
-        )
-        .unwrap();
-    let shown = tmux.wait_for("the catch-up", |s| {
-        s.contains("while-down.md") && !s.contains("shared memory unreachable")
-    });
-    assert!(
-        shown.contains("live.md") && shown.contains("before.md"),
-        "{shown}"
-    );
-    tmux.keys(&["C-q"]);
-    tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+    outage::app_rides_out_an_outage(&mut server, &dir, &backend, "Redis redis+unix://");
 }
 
 /// The app on a Redis Cluster whose primary for the team's namespace dies: the status bar
@@ -831,7 +761,16 @@ fn the_app_on_a_cluster_rides_out_a_failover() {
     // The app and the other machine reach the cluster through a node that is not the owner.
     let via = cluster.url((owner + 1) % 3);
     let other = cluster.store_at(&cluster.urls(), ns, "johns-laptop");
-    let (tmux, shown) = app_on_the_store(&other, cluster.dir.path(), &via, ns);
+    other
+        .save(
+            &path("/memories/before.md"),
+            "from John\n",
+            Expect::Absent,
+            WriteCtx::new("John", "create"),
+        )
+        .unwrap();
+    let backend = format!("--memory-backend redis --redis-url {via} --namespace {ns}");
+    let (tmux, shown) = outage::app_on(cluster.dir.path(), &backend);
     assert!(shown.contains("Redis Cluster"), "{shown}");
 
     cluster.kill(owner);

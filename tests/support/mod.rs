@@ -6,6 +6,7 @@ pub mod decode;
 pub mod demo;
 pub mod fixture;
 pub mod mock;
+pub mod outage;
 pub mod postgres;
 pub mod redis;
 pub mod redis_cluster;

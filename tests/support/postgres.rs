@@ -325,3 +325,19 @@ impl Drop for PgServer {
         self.kill();
     }
 }
+
+impl super::outage::Server for PgServer {
+    fn other(&self) -> Box<dyn memdeck::memory::MemoryStore> {
+        let mut options = options(&self.url(), "demo");
+        options.host = "johns-laptop".to_owned();
+        Box::new(PgStore::open(options).unwrap())
+    }
+
+    fn kill(&mut self) {
+        PgServer::kill(self);
+    }
+
+    fn restart(&mut self) {
+        PgServer::restart(self);
+    }
+}

@@ -159,3 +159,17 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+impl super::outage::Server for RedisServer {
+    fn other(&self) -> Box<dyn memdeck::memory::MemoryStore> {
+        Box::new(self.store("demo", "johns-laptop"))
+    }
+
+    fn kill(&mut self) {
+        RedisServer::kill(self);
+    }
+
+    fn restart(&mut self) {
+        RedisServer::restart(self);
+    }
+}
