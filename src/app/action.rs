@@ -285,6 +285,14 @@ pub enum Effect {
     Memory(MemoryJob),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Tell the person something happened out of sight (a tab in the background finished or
+    /// failed): the terminal's bell or a desktop notification, as configured.
+    Notify {
+        title: String,
+        body: String,
+    },
+    /// Turn the terminal's mouse reporting on or off (off: the terminal selects text itself).
+    Mouse(bool),
     /// A demo script step's speaker note, for the presenter's notes file (`--notes`).
     SpeakerNote(String),
     Suspend,

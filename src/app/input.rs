@@ -255,20 +255,9 @@ impl App {
                 }
             }
             Intent::CloseTab => return self.close_tab(false),
-            Intent::FocusNext | Intent::FocusPrev => {
-                let mut order = vec![Focus::Input, Focus::Chat];
-                if self.panel_shown {
-                    order.push(Focus::Panel);
-                }
-                let at = order.iter().position(|&f| f == self.focus).unwrap_or(0);
-                let step = if intent == Intent::FocusNext {
-                    1
-                } else {
-                    order.len() - 1
-                };
-                self.focus = order[(at + step) % order.len()];
-            }
+            Intent::FocusNext | Intent::FocusPrev => self.move_focus(intent == Intent::FocusNext),
             Intent::TogglePanel => self.toggle_panel(),
+            Intent::ToggleMouse => return self.toggle_mouse(),
             Intent::Copy => return self.copy(),
             Intent::PageUp | Intent::PageDown | Intent::Top | Intent::Bottom
                 if self.focus != Focus::Panel =>
@@ -291,6 +280,29 @@ impl App {
             other => return self.on_panel_intent(other),
         }
         Vec::new()
+    }
+
+    /// Tab / Shift+Tab: the input, the chat, the panel (when shown), round.
+    fn move_focus(&mut self, forward: bool) {
+        let mut order = vec![Focus::Input, Focus::Chat];
+        if self.panel_shown {
+            order.push(Focus::Panel);
+        }
+        let at = order.iter().position(|&f| f == self.focus).unwrap_or(0);
+        let step = if forward { 1 } else { order.len() - 1 };
+        self.focus = order[(at + step) % order.len()];
+    }
+
+    fn toggle_mouse(&mut self) -> Vec<Effect> {
+        self.mouse = !self.mouse;
+        let key = self.keymap.label(Intent::ToggleMouse);
+        let text = if self.mouse {
+            format!("mouse on: clicks and the wheel work in memdeck ({key} turns it off)")
+        } else {
+            format!("mouse off: drag to select text with the terminal ({key} turns it on)")
+        };
+        self.notify(text, false);
+        vec![Effect::Mouse(self.mouse)]
     }
 
     fn send(&mut self) -> Vec<Effect> {

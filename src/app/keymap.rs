@@ -52,6 +52,8 @@ pub enum Intent {
     FocusNext,
     FocusPrev,
     TogglePanel,
+    /// F12: the app takes the mouse, or leaves it to the terminal (its own selection).
+    ToggleMouse,
     Copy,
     PageUp,
     PageDown,
@@ -205,6 +207,7 @@ pub const REMAPPABLE: &[Remap] = &[
         Intent::TogglePanel,
         "Ctrl+B",
     ),
+    remappable("mouse", "keys.mouse", Intent::ToggleMouse, "F12"),
     remappable("copy", "keys.copy", Intent::Copy, "Ctrl+Y"),
     remappable("retry", "keys.retry", Intent::Retry, "Ctrl+R"),
     remappable("extract", "keys.extract", Intent::CycleExtract, "Alt+M"),
@@ -265,6 +268,10 @@ pub const BINDINGS: &[Binding] = &[
     ),
     remap(Intent::CloseTab, "close the tab"),
     remap(Intent::TogglePanel, "show / hide the memory panel"),
+    remap(
+        Intent::ToggleMouse,
+        "mouse on / off (off: the terminal selects text)",
+    ),
     remap(
         Intent::Copy,
         "copy the last answer (in the panel: the file)",

@@ -139,6 +139,8 @@ pub struct App {
     pub list_models_at_start: bool,
     /// Others' changes to files a tab's model read are told with its next message.
     pub tell_changes: bool,
+    /// Whether the app takes the mouse (off: the terminal's own selection works).
+    pub mouse: bool,
     /// The configured `max_tokens` and thinking, fitted to each tab's model at send.
     pub turn_defaults: (u32, crate::provider::Thinking),
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
@@ -158,6 +160,26 @@ pub struct App {
 pub const SPLIT_COLUMN: u16 = 44;
 
 type RecordedLayout = (Vec<(u64, Persona)>, (u64, bool));
+
+/// The notification for a turn that ended in a tab not shown: finished or failed (a
+/// cancelled turn was stopped by someone who knows).
+fn background_alert(persona: &str, result: &Result<(), TurnError>) -> Option<Effect> {
+    let body = match result {
+        Ok(()) => format!("{persona} finished"),
+        Err(TurnError::Provider(ProviderError::Cancelled)) => return None,
+        Err(e) => {
+            let error = e.to_string();
+            format!(
+                "{persona} failed: {}",
+                error.lines().next().unwrap_or_default()
+            )
+        }
+    };
+    Some(Effect::Notify {
+        title: "memdeck".to_owned(),
+        body,
+    })
+}
 
 impl App {
     pub fn new(team: Vec<Persona>, labels: Labels, size: Rect) -> Self {
@@ -198,6 +220,7 @@ impl App {
             extract: Extract::Off,
             turn_defaults: (4096, crate::provider::Thinking::Off),
             consolidate_after: 0,
+            mouse: true,
             changes_since_consolidation: 0,
             model_limits: std::collections::HashMap::new(),
             configured_model: None,
@@ -770,6 +793,9 @@ impl App {
                 let ours = self
                     .tab_index(tab)
                     .filter(|&i| self.tabs[i].in_flight == Some(req));
+                let alert = ours
+                    .filter(|&i| i != self.active)
+                    .and_then(|i| background_alert(&self.tabs[i].persona.name, &result));
                 let record = self.on_turn_ended(tab, req, conversation, &result);
                 if looks {
                     self.extraction_started(tab);
@@ -778,6 +804,7 @@ impl App {
                     Some(record) if self.recording => vec![Effect::Record(record)],
                     _ => Vec::new(),
                 };
+                effects.extend(alert);
                 if let Some(i) = ours {
                     let cancelled =
                         matches!(result, Err(TurnError::Provider(ProviderError::Cancelled)));
@@ -890,14 +917,12 @@ impl App {
             if let Some(retry) = &mut t.retry {
                 retry.cancelled = true;
             }
-            if t.mark == Mark::Failed {
-                t.mark = Mark::None;
-            }
+            t.mark = Mark::Cancelled;
         } else {
             t.retry = None;
             if i != active && t.mark == Mark::None {
                 t.mark = Mark::Unseen;
-            } else if t.mark == Mark::Failed {
+            } else if matches!(t.mark, Mark::Failed | Mark::Cancelled) {
                 t.mark = Mark::None;
             }
         }

@@ -148,6 +148,37 @@ pub enum Mark {
     Unseen,
     /// The last turn failed.
     Failed,
+    /// The last turn was stopped before it ended.
+    Cancelled,
+}
+
+/// What a tab's badge in the tab bar says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Badge {
+    /// Nothing to say.
+    Quiet,
+    /// The model is answering.
+    Streaming,
+    /// A memory tool call is waiting to run or running.
+    Tool,
+    /// The turn ended while the tab was not shown; not looked at yet.
+    Unseen,
+    Failed,
+    Cancelled,
+}
+
+impl Badge {
+    /// The badge in words (for the status bar and the README's legend).
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Quiet => "idle",
+            Self::Streaming => "answering",
+            Self::Tool => "waiting on a memory tool call",
+            Self::Unseen => "finished, not seen yet",
+            Self::Failed => "the last turn failed",
+            Self::Cancelled => "the last turn was cancelled",
+        }
+    }
 }
 
 /// A failed turn that Ctrl+R can send again.
@@ -283,6 +314,39 @@ impl ChatTab {
 
     pub fn is_streaming(&self) -> bool {
         self.in_flight.is_some()
+    }
+
+    /// The tab's state for its badge: while a turn runs, whether a tool call of it is waiting
+    /// to run or running; after, the mark.
+    pub fn badge(&self) -> Badge {
+        use crate::chat::transcript::ToolStatus;
+        if self.is_streaming() {
+            let waiting = self
+                .transcript
+                .items
+                .get(self.turn_start..)
+                .is_some_and(|items| {
+                    items.iter().rev().find_map(|item| match item {
+                        Item::Tool(card) => Some(matches!(
+                            card.status,
+                            ToolStatus::Ready | ToolStatus::Running
+                        )),
+                        Item::Text { .. } | Item::Thinking { .. } => Some(false),
+                        _ => None,
+                    }) == Some(true)
+                });
+            return if waiting {
+                Badge::Tool
+            } else {
+                Badge::Streaming
+            };
+        }
+        match self.mark {
+            Mark::None => Badge::Quiet,
+            Mark::Unseen => Badge::Unseen,
+            Mark::Failed => Badge::Failed,
+            Mark::Cancelled => Badge::Cancelled,
+        }
     }
 
     /// Whether closing the tab would lose a conversation.

@@ -79,6 +79,8 @@ pub struct FileConfig {
     pub record: Option<Located>,
     pub replay: Option<Located>,
     pub theme: Option<Located>,
+    pub notify: Option<Located>,
+    pub mouse: Option<Located>,
     pub aws_region: Option<Located>,
     pub aws_profile: Option<Located>,
     /// `[prices.PREFIX]` tables: `input`, `output`, `cache_read` in USD per million tokens.
@@ -123,6 +125,8 @@ struct RawFile {
     record: Raw,
     replay: Raw,
     theme: Raw,
+    notify: Raw,
+    mouse: Raw,
     aws_region: Raw,
     aws_profile: Raw,
     #[serde(default)]
@@ -373,6 +377,8 @@ pub fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
         record: located("record", raw.record)?,
         replay: located("replay", raw.replay)?,
         theme: located("theme", raw.theme)?,
+        notify: located("notify", raw.notify)?,
+        mouse: located("mouse", raw.mouse)?,
         aws_region: located("aws_region", raw.aws_region)?,
         aws_profile: located("aws_profile", raw.aws_profile)?,
         prices: raw

@@ -156,6 +156,41 @@ impl Environment {
     }
 }
 
+/// How the app says that a tab in the background finished or failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notify {
+    Off,
+    /// The terminal's bell (BEL): a sound, a flash or a tmux window flag, as the terminal does.
+    Bell,
+    /// A desktop notification by OSC 9 (iTerm2, WezTerm, kitty, Windows Terminal, foot).
+    Osc9,
+    /// A desktop notification by OSC 777 (`notify;title;body`: VTE terminals, urxvt,
+    /// Ghostty, WezTerm).
+    Osc777,
+}
+
+impl Notify {
+    /// `off`, `bell`, `osc9` or `osc777`, in any case.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "off" | "none" => Ok(Self::Off),
+            "bell" => Ok(Self::Bell),
+            "osc9" => Ok(Self::Osc9),
+            "osc777" => Ok(Self::Osc777),
+            _ => Err("expected off, bell, osc9 or osc777".to_owned()),
+        }
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Bell => "bell",
+            Self::Osc9 => "osc9",
+            Self::Osc777 => "osc777",
+        }
+    }
+}
+
 /// Which store holds the memories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemoryBackend {
@@ -262,6 +297,10 @@ pub struct Config {
     pub keys: Vec<KeyEntry>,
     /// The colours: a built-in theme's name or a theme file, as written (`tui::prefs` loads it).
     pub theme: String,
+    /// Whether the app takes the mouse (off: the terminal selects text itself).
+    pub mouse: bool,
+    /// How a tab in the background finishing or failing is said.
+    pub notify: Notify,
     /// Every setting with its origin, in the order `memdeck config` prints them.
     pub settings: Vec<Setting>,
     /// The configuration files looked for, and whether each was read.

@@ -10,7 +10,7 @@ use super::parse::{
     parse_thinking, parse_url, path, quote,
 };
 use super::{
-    Config, ConfigError, Environment, Flags, KeyEntry, MemoryBackend, MemoryConfig, Origin,
+    Config, ConfigError, Environment, Flags, KeyEntry, MemoryBackend, MemoryConfig, Notify, Origin,
     ProviderKind, Secret, Setting, bad_setting, dotenv,
 };
 use crate::chat::persona::{Persona, default_team};
@@ -108,6 +108,14 @@ struct MemoryCare {
     receipts: bool,
     tell_changes: bool,
     leases: bool,
+}
+
+/// How the screen looks and behaves.
+struct Look {
+    keys: Vec<KeyEntry>,
+    theme: String,
+    mouse: bool,
+    notify: Notify,
 }
 
 /// The demo's files.
@@ -220,7 +228,7 @@ impl Resolver<'_> {
         let memory = self.memory()?;
         let d = self.demo()?;
         let prices = self.prices()?;
-        let (keys, theme) = self.look()?;
+        let look = self.look()?;
         let (log_file, log_level) = self.log()?;
         Ok(Config {
             provider: p.provider,
@@ -256,8 +264,10 @@ impl Resolver<'_> {
             record: d.record,
             replay: d.replay,
             prices,
-            keys,
-            theme,
+            keys: look.keys,
+            theme: look.theme,
+            mouse: look.mouse,
+            notify: look.notify,
             settings: std::mem::take(&mut self.settings),
             files: Vec::new(),
         })
@@ -800,7 +810,7 @@ impl Resolver<'_> {
     }
 
     /// `[keys]` and the theme, as written (see `tui::prefs`).
-    fn look(&mut self) -> Result<(Vec<KeyEntry>, String), ConfigError> {
+    fn look(&mut self) -> Result<Look, ConfigError> {
         let f = self.flags;
         let keys = self.keys();
         let theme = self.value(
@@ -811,7 +821,22 @@ impl Resolver<'_> {
             non_empty,
             |name| quote(name),
         )?;
-        Ok((keys, theme))
+        let mouse =
+            self.on_by_default(&key("mouse", "", &["MEMDECK_MOUSE"]), |c| c.mouse.as_ref())?;
+        let notify = self.value(
+            &key("notify", "", &["MEMDECK_NOTIFY"]),
+            None,
+            |c| c.notify.as_ref(),
+            Notify::Bell,
+            Notify::parse,
+            |n| quote(n.name()),
+        )?;
+        Ok(Look {
+            keys,
+            theme,
+            mouse,
+            notify,
+        })
     }
 
     /// `[log]`: the file and the level.

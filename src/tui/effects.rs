@@ -27,6 +27,17 @@ pub enum Flow {
     Quit,
 }
 
+/// What the app sends the terminal itself, outside the drawn screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TerminalOut {
+    /// Text for the clipboard.
+    Copy(String),
+    /// A tab in the background finished or failed.
+    Notify { title: String, body: String },
+    /// Mouse reporting on or off.
+    Mouse(bool),
+}
+
 /// The side-effect runner.
 pub struct Effects {
     provider: Arc<dyn Provider>,
@@ -34,7 +45,7 @@ pub struct Effects {
     options: TurnOptions,
     tx: mpsc::UnboundedSender<Action>,
     turns: Arc<Mutex<HashMap<RequestId, CancellationToken>>>,
-    clipboard: Box<dyn FnMut(&str) + Send>,
+    terminal: Box<dyn FnMut(TerminalOut) + Send>,
     /// The session journal's writer thread, when the session is saved.
     session: Option<SessionWriter>,
     /// Where memory snapshots are kept (none: the dialog says so).
@@ -77,7 +88,7 @@ impl Effects {
         store: Arc<dyn MemoryStore>,
         options: TurnOptions,
         tx: mpsc::UnboundedSender<Action>,
-        clipboard: Box<dyn FnMut(&str) + Send>,
+        terminal: Box<dyn FnMut(TerminalOut) + Send>,
     ) -> Self {
         Self {
             provider,
@@ -85,7 +96,7 @@ impl Effects {
             options,
             tx,
             turns: Arc::default(),
-            clipboard,
+            terminal,
             session: None,
             snapshots_dir: None,
             notes: None,
@@ -331,7 +342,11 @@ impl Effects {
                 Effect::Quit => flow = Flow::Quit,
                 Effect::Suspend if flow == Flow::Continue => flow = Flow::Suspend,
                 Effect::Suspend => {}
-                Effect::Copy(text) => (self.clipboard)(&text),
+                Effect::Copy(text) => (self.terminal)(TerminalOut::Copy(text)),
+                Effect::Notify { title, body } => {
+                    (self.terminal)(TerminalOut::Notify { title, body });
+                }
+                Effect::Mouse(on) => (self.terminal)(TerminalOut::Mouse(on)),
                 Effect::SpeakerNote(note) => self.speaker_note(&note),
                 Effect::Cancel(req) => {
                     let token = self.lock_turns().remove(&req);

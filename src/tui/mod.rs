@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use self::effects::Effects;
-use self::terminal::{TerminalGuard, copy_to_clipboard};
+use self::terminal::TerminalGuard;
 use crate::app::{Action, App, Labels};
 use crate::chat::session::{self, Journal};
 use crate::config::{Config, MemoryBackend};
@@ -99,6 +99,7 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
         forward_signals(&tx, &ended_by);
         #[cfg(debug_assertions)]
         panic_on_request();
+        terminal::set_mouse(config.mouse);
         let (mut guard, mut screen) =
             TerminalGuard::enter().map_err(|e| format!("cannot set up the terminal: {e}"))?;
         let mut app = App::new(team, labels, screen.size());
@@ -118,25 +119,17 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
         app.restore(saved);
         app.record_session();
         app.script = script;
-        app.set_context_editing(config.context_editing);
-        app.extract = config.extract;
-        app.turn_defaults = (config.max_tokens, config.thinking);
-        app.consolidate_after = config.consolidate_after;
-        app.tell_changes = config.tell_changes;
-        // The configured model's limits come from the models list, asked for at start (on
-        // the Anthropic API; offline the request fails quietly and nothing is fitted). Not
-        // while recording or replaying: a recording holds the model calls only.
-        let anthropic = config.provider_kind() == crate::config::ProviderKind::Anthropic
-            && config.replay.is_none()
-            && config.record.is_none();
-        app.list_models_at_start = anthropic;
-        app.configured_model = anthropic.then(|| config.model.clone());
-        app.pricing = config.pricing();
-        app.keymap = prefs.keymap.clone();
-        app.set_hint_style(prefs.theme.dim);
+        configure(&mut app, config, prefs);
         run::spawn_input_thread(tx.clone())
             .map_err(|e| format!("cannot start reading the terminal: {e}"))?;
-        let mut fx = Effects::new(provider, store, options, tx, Box::new(copy_to_clipboard));
+        let notify = config.notify;
+        let mut fx = Effects::new(
+            provider,
+            store,
+            options,
+            tx,
+            Box::new(move |out| terminal::send(out, notify)),
+        );
         let file = effects::SessionFile {
             name: config.session.clone(),
             path: session_path.clone(),
@@ -169,6 +162,27 @@ pub fn run(config: &Config, prefs: &prefs::Prefs) -> Result<Option<i32>, String>
     let signal = Some(signal.load(Ordering::SeqCst)).filter(|&n| n != 0);
     tracing::info!(?signal, "the TUI ended");
     result.map(|()| signal)
+}
+
+/// The app's settings from the configuration and the preferences.
+fn configure(app: &mut App, config: &Config, prefs: &prefs::Prefs) {
+    app.set_context_editing(config.context_editing);
+    app.extract = config.extract;
+    app.turn_defaults = (config.max_tokens, config.thinking);
+    app.consolidate_after = config.consolidate_after;
+    app.tell_changes = config.tell_changes;
+    app.mouse = config.mouse;
+    // The configured model's limits come from the models list, asked for at start (on
+    // the Anthropic API; offline the request fails quietly and nothing is fitted). Not
+    // while recording or replaying: a recording holds the model calls only.
+    let anthropic = config.provider_kind() == crate::config::ProviderKind::Anthropic
+        && config.replay.is_none()
+        && config.record.is_none();
+    app.list_models_at_start = anthropic;
+    app.configured_model = anthropic.then(|| config.model.clone());
+    app.pricing = config.pricing();
+    app.keymap = prefs.keymap.clone();
+    app.set_hint_style(prefs.theme.dim);
 }
 
 /// SIGTERM, SIGHUP and SIGINT end the app through its normal exit (which cancels the turns

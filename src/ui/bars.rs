@@ -11,7 +11,7 @@ use super::text::{put_line, sanitize};
 use super::theme::{self, Theme};
 use crate::app::App;
 use crate::app::keymap::{Focus, Intent};
-use crate::app::tab::Mark;
+use crate::app::tab::Badge;
 use crate::chat::cost::dollars;
 
 pub fn draw_tabs(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
@@ -20,15 +20,18 @@ pub fn draw_tabs(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let mut x = area.x;
     for (i, tab) in app.tabs.iter().enumerate() {
         let active = i == app.active;
-        let mark = if let (true, Some(started)) = (tab.is_streaming(), tab.started) {
-            let ms = app.now.saturating_duration_since(started).as_millis();
-            Span::styled(format!(" {}", theme::spinner(ms)), t.warn)
-        } else {
-            match tab.mark {
-                Mark::Unseen => Span::styled(" •", t.ok),
-                Mark::Failed => Span::styled(" ✗", t.error),
-                Mark::None => Span::raw(""),
+        let mark = match tab.badge() {
+            Badge::Streaming => {
+                let ms = tab
+                    .started
+                    .map_or(0, |s| app.now.saturating_duration_since(s).as_millis());
+                Span::styled(format!(" {}", theme::spinner(ms)), t.warn)
             }
+            Badge::Tool => Span::styled(" ⇄", t.key),
+            Badge::Unseen => Span::styled(" •", t.ok),
+            Badge::Failed => Span::styled(" ✗", t.error),
+            Badge::Cancelled => Span::styled(" ⊘", t.dim),
+            Badge::Quiet => Span::raw(""),
         };
         let mut name = t.persona(&tab.persona.color);
         if active {
@@ -164,6 +167,10 @@ pub fn draw_status(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
         None => format!(" {} ", app.labels.provider),
     };
     let mut left = vec![Span::styled(label, Style::new().bold())];
+    if !app.mouse {
+        let key = app.keymap.label(Intent::ToggleMouse);
+        left.push(Span::styled(format!("│ mouse off ({key}) "), t.warn));
+    }
     if let Some(trouble) = &app.store_trouble {
         left.push(Span::styled(format!("│ ⚠ {} ", sanitize(trouble)), t.error));
     }

@@ -162,7 +162,11 @@ fn start() -> (World, Loop, Driver) {
     let copied = Arc::new(Mutex::new(Vec::<String>::new()));
     let clipboard = {
         let copied = copied.clone();
-        Box::new(move |text: &str| copied.lock().unwrap().push(text.to_owned()))
+        Box::new(move |out| {
+            if let memdeck::tui::effects::TerminalOut::Copy(text) = out {
+                copied.lock().unwrap().push(text);
+            }
+        })
     };
     let mut fx = Effects::new(
         Arc::new(Demo {

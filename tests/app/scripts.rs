@@ -150,7 +150,7 @@ fn moved_keys_work_and_every_hint_names_them() {
     let mut app = app(160, 48);
     app.keymap = Keymap::with(&[
         ("next_prompt", parse_key("F9").unwrap()),
-        ("help", parse_key("F12").unwrap()),
+        ("help", parse_key("F11").unwrap()),
         ("toggle_panel", parse_key("Ctrl+G").unwrap()),
         ("new_tab", parse_key("Alt+N").unwrap()),
     ])
@@ -159,7 +159,7 @@ fn moved_keys_work_and_every_hint_names_them() {
     let shown = screen(&app);
     for hint in [
         "F9 types Alice's first prompt (of 2)",
-        "F12 help",
+        "F11 help",
         "^G hide",
         "Alt+N new tab",
     ] {
@@ -173,7 +173,7 @@ fn moved_keys_work_and_every_hint_names_them() {
     app.update(key(KeyCode::F(9)));
     let input = app.active_tab().unwrap().input.lines().join("\n");
     assert!(input.starts_with("I just got off the phone"), "{input}");
-    app.update(key(KeyCode::F(12)));
+    app.update(key(KeyCode::F(11)));
     let help = screen(&app);
     assert!(
         help.contains("F9") && help.contains("demo script: type the tab's next prompt"),

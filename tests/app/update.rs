@@ -7,7 +7,7 @@ use crate::support::ui;
 use crossterm::event::{Event, KeyCode, KeyModifiers};
 use memdeck::app::dialog::Dialog;
 use memdeck::app::editor::EditorState;
-use memdeck::app::tab::{Mark, Scroll};
+use memdeck::app::tab::{Badge, Mark, Scroll};
 use memdeck::app::{
     Action, Effect, Focus, MemoryEvent, MemoryJob, Report, SaveError, SnapshotJob, TreeRow,
 };
@@ -284,7 +284,8 @@ fn esc_cancels_the_turn_and_keeps_what_arrived() {
             ..
         })
     ));
-    assert_eq!(app.tabs[0].mark, Mark::None);
+    assert_eq!(app.tabs[0].mark, Mark::Cancelled);
+    assert_eq!(app.tabs[0].badge(), Badge::Cancelled);
     assert!(!app.is_streaming());
     // Esc with nothing running clears the draft instead.
     type_text(&mut app, "draft");
@@ -2073,4 +2074,113 @@ fn telling_changes_can_be_switched_off() {
         app.update(key(KeyCode::Enter)).as_slice(),
         [Effect::StartTurn { note: None, .. }]
     ));
+}
+
+/// Each tab's badge follows its turn: answering, waiting on a tool call, finished unseen,
+/// failed, cancelled; a tab in the background that finishes or fails asks for a
+/// notification, one shown or cancelled does not.
+#[test]
+fn badges_follow_each_turn_and_background_endings_notify() {
+    let mut app = app(160, 48);
+    let (alice, a_req) = send(&mut app, "about acme");
+    assert_eq!(app.tabs[0].badge(), Badge::Streaming);
+    let tool = r#"{"command":"view","path":"/memories"}"#;
+    apply(&mut app, text_then_tool(alice, a_req, "let me look", tool));
+    assert_eq!(
+        app.tabs[0].badge(),
+        Badge::Streaming,
+        "input still arriving"
+    );
+    app.update(Action::Agent {
+        tab: alice,
+        req: a_req,
+        event: memdeck::chat::AgentEvent::ToolStarted {
+            id: "toolu_1".into(),
+            name: "memory".into(),
+            input: serde_json::json!({"command": "view", "path": "/memories"}),
+        },
+    });
+    assert_eq!(app.tabs[0].badge(), Badge::Tool);
+    assert!(screen(&app).contains("Alice  ⇄"), "{}", screen(&app));
+    app.update(tool_finished(alice, a_req, "Here are the files", false));
+    assert_eq!(app.tabs[0].badge(), Badge::Streaming);
+
+    // John's tab shown: Alice's turn ends out of sight.
+    app.update(alt(KeyCode::Char('2')));
+    let (john, j_req) = send(&mut app, "architecture?");
+    let effects = app.update(ended(alice, a_req, Ok(())));
+    assert!(
+        effects.contains(&Effect::Notify {
+            title: "memdeck".into(),
+            body: "Alice finished".into()
+        }),
+        "{effects:?}"
+    );
+    assert_eq!(app.tabs[0].badge(), Badge::Unseen);
+    assert!(screen(&app).contains("Alice  •"), "{}", screen(&app));
+    // John's own turn ends in view: no notification.
+    let effects = app.update(ended(john, j_req, Ok(())));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Notify { .. })),
+        "{effects:?}"
+    );
+    assert_eq!(app.tabs[1].badge(), Badge::Quiet);
+
+    // Sam fails in the background; Alice is cancelled in the background (no notification).
+    app.update(alt(KeyCode::Char('3')));
+    let (sam, s_req) = send(&mut app, "numbers?");
+    app.update(alt(KeyCode::Char('1')));
+    let (alice, a_req) = send(&mut app, "again");
+    app.update(alt(KeyCode::Char('2')));
+    let error = ProviderError::Http {
+        status: 529,
+        kind: Some("overloaded_error".into()),
+        message: "the API is overloaded\nsecond line".into(),
+        request_id: None,
+    };
+    let effects = app.update(ended(sam, s_req, Err(TurnError::Provider(error))));
+    let Some(Effect::Notify { body, .. }) =
+        effects.iter().find(|e| matches!(e, Effect::Notify { .. }))
+    else {
+        panic!("{effects:?}")
+    };
+    assert!(body.starts_with("Sam failed: "), "{body}");
+    assert!(!body.contains('\n'), "one line: {body}");
+    assert_eq!(app.tabs[2].badge(), Badge::Failed);
+    let effects = app.update(ended(
+        alice,
+        a_req,
+        Err(TurnError::Provider(ProviderError::Cancelled)),
+    ));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Notify { .. })),
+        "{effects:?}"
+    );
+    assert_eq!(app.tabs[0].badge(), Badge::Cancelled);
+    let bar = screen(&app);
+    let tabs = bar.lines().next().unwrap();
+    assert!(tabs.contains("Alice  ⊘"), "{tabs}");
+    assert!(tabs.contains("Sam  ✗"), "{tabs}");
+    // Looking at a failed tab keeps its mark (Ctrl+R retries); an unseen one is cleared.
+    app.update(alt(KeyCode::Char('3')));
+    assert_eq!(app.tabs[2].badge(), Badge::Failed);
+}
+
+/// F12 hands the mouse to the terminal (its own selection) and back; the status bar says so
+/// while it is off.
+#[test]
+fn f12_turns_mouse_capture_off_and_on_and_the_status_bar_says_so() {
+    let mut app = app(160, 48);
+    assert!(app.mouse);
+    assert!(!screen(&app).contains("mouse off"));
+    assert_eq!(app.update(key(KeyCode::F(12))), [Effect::Mouse(false)]);
+    assert!(!app.mouse);
+    let shown = screen(&app);
+    let status = shown.lines().last().unwrap();
+    assert!(status.contains("mouse off (F12)"), "{status}");
+    assert!(shown.contains("drag to select text"), "{shown}");
+    // From the chat and the panel too.
+    app.focus = Focus::Panel;
+    assert_eq!(app.update(key(KeyCode::F(12))), [Effect::Mouse(true)]);
+    assert!(!screen(&app).lines().last().unwrap().contains("mouse off"));
 }

@@ -733,3 +733,33 @@ fn a_fifo_in_place_of_a_config_file_is_refused_without_blocking() {
         std::fs::remove_file(&spot).unwrap();
     }
 }
+
+/// `mouse` and `notify`: on and the bell by default, set in a file or the environment, and a
+/// bad value says what is allowed.
+#[test]
+fn mouse_and_notify_settings() {
+    use memdeck::config::Notify;
+    let p = place();
+    let c = p.load(&Flags::default(), &[]).unwrap();
+    assert!(c.mouse);
+    assert_eq!(c.notify, Notify::Bell);
+    p.local_file("mouse = \"off\"\nnotify = \"OSC777\"\n");
+    let c = p.load(&Flags::default(), &[]).unwrap();
+    assert!(!c.mouse);
+    assert_eq!(c.notify, Notify::Osc777);
+    let c = p
+        .load(
+            &Flags::default(),
+            &[("MEMDECK_NOTIFY", "osc9"), ("MEMDECK_MOUSE", "on")],
+        )
+        .unwrap();
+    assert!(c.mouse);
+    assert_eq!(c.notify, Notify::Osc9);
+    assert_eq!(origin(&c, "notify"), &Origin::Env("MEMDECK_NOTIFY".into()));
+    p.local_file("notify = \"desktop\"\n");
+    let err = p.load(&Flags::default(), &[]).unwrap_err().0;
+    assert!(
+        err.ends_with("notify = \"desktop\": expected off, bell, osc9 or osc777"),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod attention;
 mod e2e;
 mod restore;
 mod text;

@@ -1,0 +1,120 @@
+//! What users of terminal AI clients ask for first, in a real terminal: a badge per tab and a
+//! notification when a tab out of sight finishes, the mouse handed back to the terminal, copying
+//! one message, code block or tool card, and searching a chat and the memory panel.
+#![allow(clippy::unwrap_used, clippy::pedantic)]
+
+use crate::support::tmux::{Tmux, memdeck, wait_for_file};
+
+/// The tab bar's first line.
+fn tab_bar(screen: &str) -> &str {
+    screen.lines().next().unwrap_or_default()
+}
+
+/// Quit; a turn's last work (extraction) may still be going, which the app asks about.
+fn quit(tmux: &Tmux) {
+    tmux.keys(&["C-q"]);
+    let left = tmux.wait_for("the exit or its question", |s| {
+        s.contains("memdeck exited 0") || s.contains("A turn is streaming")
+    });
+    if !left.contains("memdeck exited 0") {
+        tmux.keys(&["y"]);
+        tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+    }
+}
+
+/// Alice answers while John's tab is shown: her badge spins, then says "finished, unseen" and
+/// the terminal gets an OSC 777 notification; looking at her tab clears it; a cancelled turn
+/// leaves its own badge.
+#[test]
+fn a_background_tab_that_finishes_is_badged_and_notified() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = dir.path().join("pane-output");
+    let command = format!(
+        "MEMDECK_NOTIFY=osc777 {}; echo memdeck exited $?; sleep 30",
+        memdeck(dir.path(), 25)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    // Everything the app writes to its terminal, escape sequences included.
+    tmux.tmux(&["pipe-pane", "-O", &format!("cat >> {}", bytes.display())]);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.text("Our customer Globex Corp runs 12 plants, budget $2.4M, deadline June 2027.");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Alice's badge while she answers", |s| {
+        let bar = tab_bar(s);
+        let after = bar.split("Alice  ").nth(1).unwrap_or_default();
+        after.starts_with(|c: char| ('\u{2800}'..='\u{28ff}').contains(&c) || c == '⇄')
+    });
+    tmux.keys(&["M-2"]);
+    let shown = tmux.wait_for("Alice finished, unseen", |s| {
+        tab_bar(s).contains("Alice  •")
+    });
+    assert!(tab_bar(&shown).contains("John "), "{shown}");
+    wait_for_file(&bytes, "the OSC 777 notification", |out| {
+        out.contains("\x1b]777;notify;memdeck;Alice finished\x07")
+    });
+    tmux.keys(&["M-1"]);
+    tmux.wait_for("the badge cleared once seen", |s| {
+        tab_bar(s).contains("Alice ") && !tab_bar(s).contains('•')
+    });
+    // A turn stopped with Esc.
+    tmux.text("What do we know about Globex?");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the cancelled badge", |s| tab_bar(s).contains("Alice  ⊘"));
+    quit(&tmux);
+}
+
+/// The bell, the default: a background tab's end rings it (tmux flags the window).
+#[test]
+fn the_bell_rings_for_a_background_tab_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(dir.path(), 25)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    assert_eq!(tmux.format("#{window_bell_flag}"), "0");
+    tmux.text("Our customer Initech runs 3 offices.");
+    tmux.keys(&["Enter", "M-3"]);
+    tmux.wait_for("Alice finished, unseen", |s| {
+        tab_bar(s).contains("Alice  •")
+    });
+    let deadline = std::time::Instant::now() + crate::support::tmux::PATIENCE;
+    while tmux.format("#{window_bell_flag}") != "1" {
+        assert!(std::time::Instant::now() < deadline, "no bell");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    quit(&tmux);
+}
+
+/// F12 hands the mouse to the terminal (tmux sees the app stop asking for mouse reports, so a
+/// drag selects text) and takes it back; the status bar says while it is off. `mouse = off`
+/// in the configuration starts that way.
+#[test]
+fn f12_hands_the_mouse_to_the_terminal_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(dir.path(), 0)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    assert_eq!(tmux.format("#{mouse_any_flag}"), "1");
+    tmux.keys(&["F12"]);
+    tmux.wait_for("the status bar saying so", |s| s.contains("mouse off (F12)"));
+    assert_eq!(tmux.format("#{mouse_any_flag}"), "0");
+    tmux.keys(&["F12"]);
+    tmux.wait_for("the mark gone", |s| !s.contains("mouse off (F12)"));
+    assert_eq!(tmux.format("#{mouse_any_flag}"), "1");
+    quit(&tmux);
+
+    let command = format!(
+        "MEMDECK_MOUSE=off {}; echo memdeck exited $?; sleep 30",
+        memdeck(dir.path(), 0)
+    );
+    let tmux = Tmux::start(160, 48, &command);
+    tmux.wait_for("the status bar", |s| s.contains("mouse off (F12)"));
+    assert_eq!(tmux.format("#{mouse_any_flag}"), "0");
+    quit(&tmux);
+}
