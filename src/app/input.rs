@@ -267,6 +267,9 @@ impl App {
             Intent::Up | Intent::Down if self.focus == Focus::Chat => {
                 self.select_item(intent == Intent::Up);
             }
+            Intent::Left | Intent::Right if self.focus == Focus::Chat => {
+                self.select_block(intent == Intent::Right);
+            }
             Intent::Activate if self.focus == Focus::Chat => self.toggle_selected_item(),
             Intent::UndoTurn => return self.undo_turn(),
             Intent::AcceptProposal => return self.settle_proposal(true),
@@ -420,6 +423,22 @@ impl App {
             self.notify(format!("copied {}", open.path), false);
             return vec![Effect::Copy(text)];
         }
+        if self.focus == Focus::Chat
+            && let Some(chosen) = self.chat_selection()
+        {
+            return match chosen {
+                Ok((text, what)) => {
+                    let lines = text.lines().count().max(1);
+                    let s = if lines == 1 { "" } else { "s" };
+                    self.notify(format!("copied {what}: {lines} line{s}"), false);
+                    vec![Effect::Copy(text)]
+                }
+                Err(why) => {
+                    self.notify(why, false);
+                    Vec::new()
+                }
+            };
+        }
         match self.active_tab().and_then(super::tab::ChatTab::last_answer) {
             Some(text) => {
                 self.notify("copied the last answer", false);
@@ -445,12 +464,12 @@ impl App {
         }
     }
 
-    /// Move the chat's selection to the previous or next expandable item.
+    /// Move the chat's selection to the previous or next message or card.
     fn select_item(&mut self, up: bool) {
         let Some(tab) = self.active_tab_mut() else {
             return;
         };
-        let expandable = Item::is_expandable;
+        let expandable = Item::is_selectable;
         let items = &tab.transcript.items;
         let from = tab.view.selected;
         let next = if up {
@@ -465,7 +484,59 @@ impl App {
         };
         if next.is_some() {
             tab.view.selected = next;
+            tab.view.block = None;
         }
+    }
+
+    /// Left/Right in the chat: the previous or next code block of the selected message (Left
+    /// from the first goes back to the whole message).
+    fn select_block(&mut self, forward: bool) {
+        let Some(tab) = self.active_tab_mut() else {
+            return;
+        };
+        let Some(text) = tab
+            .view
+            .selected
+            .and_then(|i| match &tab.transcript.items[i] {
+                Item::User { text } | Item::Text { text, .. } => Some(text),
+                _ => None,
+            })
+        else {
+            return;
+        };
+        let count = crate::chat::copy::code_blocks(text).len();
+        tab.view.block = match (tab.view.block, forward) {
+            (_, _) if count == 0 => None,
+            (None, true) => Some(0),
+            (Some(b), true) => Some((b + 1).min(count - 1)),
+            (Some(0) | None, false) => None,
+            (Some(b), false) => Some(b - 1),
+        };
+        if count == 0 {
+            self.notify("this message has no code block", false);
+        }
+    }
+
+    /// What `y` (or the copy key) copies in the chat: the selected code block, else the
+    /// selected item; `None` with nothing selected.
+    fn chat_selection(&self) -> Option<Result<(String, String), String>> {
+        let tab = self.active_tab()?;
+        let item = tab.transcript.items.get(tab.view.selected?)?;
+        if let (Some(b), Item::User { text } | Item::Text { text, .. }) = (tab.view.block, item) {
+            let blocks = crate::chat::copy::code_blocks(text);
+            if let Some(block) = blocks.get(b) {
+                let what = match block.lang.as_str() {
+                    "" => format!("code block {} of {}", b + 1, blocks.len()),
+                    lang => format!("code block {} of {} ({lang})", b + 1, blocks.len()),
+                };
+                return Some(Ok((block.code.clone(), what)));
+            }
+        }
+        Some(
+            crate::chat::copy::item_text(item)
+                .map(|(text, what)| (text, what.to_owned()))
+                .ok_or_else(|| "nothing to copy in the selected item".to_owned()),
+        )
     }
 
     /// The item `u`, `a` or `x` acts on: the selected one while `open` says it can, else the
@@ -672,18 +743,32 @@ impl App {
             tab.view.set_scroll(Scroll::Bottom);
             return;
         }
-        let item = tab
+        let hit = tab
             .view
             .rows
             .borrow()
             .get(usize::from(row))
             .copied()
             .flatten();
-        if let Some(i) = item
-            && tab.transcript.items[i].is_expandable()
-        {
+        let Some((i, line)) = hit else { return };
+        let Some(item) = tab.transcript.items.get(i) else {
+            return;
+        };
+        if item.is_expandable() {
             tab.view.selected = Some(i);
+            tab.view.block = None;
             self.toggle_selected_item();
+        } else if item.is_selectable() {
+            // A message: selected (y copies it), or the code block clicked in it.
+            let block = tab
+                .view
+                .cache
+                .borrow()
+                .items
+                .get(i)
+                .and_then(|cached| cached.code.iter().position(|rows| rows.contains(&line)));
+            tab.view.selected = Some(i);
+            tab.view.block = block;
         }
     }
 

@@ -274,7 +274,7 @@ pub const BINDINGS: &[Binding] = &[
     ),
     remap(
         Intent::Copy,
-        "copy the last answer (in the panel: the file)",
+        "copy the last answer (chat: the selection; panel: the file)",
     ),
     remap(Intent::Retry, "retry the failed turn"),
     remap(
@@ -314,9 +314,19 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         Chat,
         &["Up", "Down"],
-        "select a tool card or thinking block",
+        "select a message, tool card or thinking block",
     ),
     bind(Chat, &["Enter"], "expand / collapse it"),
+    bind(
+        Chat,
+        &["Left", "Right"],
+        "select a code block of the message",
+    ),
+    bind(
+        Chat,
+        &["y"],
+        "copy it (the code block, the message, a tool call's input and result)",
+    ),
     bind(Chat, &["u"], "undo a turn's memory changes"),
     bind(Chat, &["a", "x"], "accept / dismiss a proposed memory"),
     bind(Panel, &["?"], "this help"),
@@ -401,6 +411,9 @@ fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
             K::Char('u') if plain => Some(Intent::UndoTurn),
             K::Char('a') if plain => Some(Intent::AcceptProposal),
             K::Char('x') if plain => Some(Intent::DismissProposal),
+            K::Char('y') if plain => Some(Intent::Copy),
+            K::Left if key.modifiers.is_empty() => Some(Intent::Left),
+            K::Right if key.modifiers.is_empty() => Some(Intent::Right),
             code if key.modifiers.is_empty() => nav(code),
             _ => None,
         },

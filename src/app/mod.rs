@@ -996,6 +996,9 @@ impl App {
         tab.turn_extracts = extract != Extract::Off;
         tab.cleared_draft = None;
         tab.view.set_scroll(tab::Scroll::Bottom);
+        // Up in the chat starts again from the newest item.
+        tab.view.selected = None;
+        tab.view.block = None;
         vec![Effect::StartTurn {
             tab: tab.id,
             req,

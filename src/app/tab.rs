@@ -35,6 +35,8 @@ pub struct CachedItem {
     /// The bytes of the answer `head` was made from.
     pub head_len: usize,
     pub lines: Vec<Line<'static>>,
+    /// The lines (counted from the item's first) each code block of a finished message took.
+    pub code: Vec<std::ops::Range<usize>>,
 }
 
 impl CachedItem {
@@ -63,15 +65,18 @@ pub struct LineCache {
 #[derive(Debug)]
 pub struct ChatView {
     pub scroll: Scroll,
-    /// The item Enter expands in the chat (tool cards, thinking, errors).
+    /// The item selected in the chat (a message or a card): Enter expands a card, `y` copies.
     pub selected: Option<usize>,
+    /// The code block of the selected message that Left/Right chose (`y` copies just it).
+    pub block: Option<usize>,
     pub expanded: HashSet<usize>,
     pub cache: RefCell<LineCache>,
     /// Lines in the whole transcript and rows of the pane at the last frame, for paging.
     pub total_lines: Cell<usize>,
     pub height: Cell<usize>,
-    /// Which item each row of the pane showed at the last frame (for mouse clicks).
-    pub rows: RefCell<Vec<Option<usize>>>,
+    /// Which item (and which of its lines) each row of the pane showed at the last frame, for
+    /// mouse clicks.
+    pub rows: RefCell<Vec<Option<(usize, usize)>>>,
     /// The transcript's lines when the view left the bottom: what arrived since is "new" (the
     /// marker counts it); `None` while the view follows the stream.
     pub left_at: Cell<Option<usize>>,
@@ -85,6 +90,7 @@ impl Default for ChatView {
         Self {
             scroll: Scroll::Bottom,
             selected: None,
+            block: None,
             expanded: HashSet::new(),
             cache: RefCell::default(),
             total_lines: Cell::new(0),

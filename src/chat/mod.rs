@@ -6,6 +6,7 @@
 pub mod accumulate;
 pub mod agent;
 pub mod ask;
+pub mod copy;
 pub mod cost;
 pub mod export;
 pub mod extract;

@@ -227,6 +227,11 @@ impl Item {
                 | Self::Error { .. }
         )
     }
+
+    /// Whether the chat can select the item to copy it: the cards above and the messages.
+    pub fn is_selectable(&self) -> bool {
+        self.is_expandable() || matches!(self, Self::User { .. } | Self::Text { .. })
+    }
 }
 
 /// A memory tool call, from the first fragment of its input to its result.

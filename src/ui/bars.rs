@@ -245,7 +245,7 @@ fn keys_line(app: &App, t: &Theme) -> Line<'static> {
             Focus::Input if streaming && has_draft => vec![("Esc", "clear draft")],
             Focus::Input if streaming => vec![("Esc", "stop")],
             Focus::Input => vec![("Enter", "send")],
-            Focus::Chat => vec![("↑↓", "select"), ("Enter", "expand")],
+            Focus::Chat => vec![("↑↓", "select"), ("Enter", "expand"), ("y", "copy")],
             Focus::Panel | Focus::Editor => vec![("↑↓", "select"), ("Enter", "open")],
         };
         keys.extend([("Tab", "focus"), ("Alt+1…9", "tabs"), (&help_key, "help")]);

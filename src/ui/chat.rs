@@ -2,6 +2,7 @@
 //! window of them drawn straight into the buffer.
 
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::time::Instant;
 
 use ratatui::buffer::Buffer;
@@ -98,12 +99,12 @@ pub fn draw(
         }
         let from = top.saturating_sub(skipped);
         skipped += n;
-        for line in item.iter().skip(from) {
+        for (k, line) in item.iter().enumerate().skip(from) {
             if y >= inner.bottom() {
                 break 'rows;
             }
             put_line(buf, inner.x, y, line, inner.width);
-            rows.push(Some(i));
+            rows.push(Some((i, k)));
             y += 1;
         }
     }
@@ -162,7 +163,9 @@ fn refresh(
             _ => 0,
         };
         let expanded = tab.view.expanded.contains(&i);
-        let flags = u64::from(selected == Some(i)) << 1;
+        // Selected, and which code block of it (the low bits hold a retry's countdown).
+        let block = tab.view.block.filter(|_| selected == Some(i));
+        let flags = u64::from(selected == Some(i)) << 1 | block.map_or(0, |b| b as u64 + 1) << 2;
         let key = (
             tab.transcript.item_revision(i),
             expanded,
@@ -183,17 +186,25 @@ fn refresh(
                 let old = old.map(std::mem::take).unwrap_or_default();
                 streaming_answer(t, text, previous, &tab.persona, usize::from(width), old)
             }
-            _ => CachedItem {
-                lines: item_lines(
+            _ => {
+                let shown = Shown {
+                    expanded,
+                    code_mark: tab.view.block.filter(|_| selected == Some(i)),
+                };
+                let (lines, code) = item_lines(
                     item,
                     previous,
                     &tab.persona,
-                    expanded,
+                    shown,
                     usize::from(width),
                     (now, look),
-                ),
-                ..CachedItem::default()
-            },
+                );
+                CachedItem {
+                    lines,
+                    code,
+                    ..CachedItem::default()
+                }
+            }
         };
         entry.key = key;
         if selected == Some(i) {
@@ -203,7 +214,18 @@ fn refresh(
                 entry.head.first_mut()
             };
             if let Some(first) = first {
-                first.spans.insert(0, Span::styled("▶ ", t.key));
+                // In the indent's place when there is one, so that nothing moves.
+                if let Some(rest) = first
+                    .spans
+                    .first()
+                    .and_then(|s| s.content.strip_prefix("  "))
+                {
+                    let rest = Span::styled(rest.to_owned(), first.spans[0].style);
+                    first.spans[0] = rest;
+                    first.spans.insert(0, Span::styled("▶ ", t.key));
+                } else {
+                    first.spans.insert(0, Span::styled("▶ ", t.key));
+                }
             }
         }
         if i < cache.items.len() {
@@ -260,16 +282,10 @@ fn streaming_answer(
         head
     } else {
         let mut head = Vec::new();
-        answer_lines(
-            t,
-            &text[..split],
-            false,
-            previous,
-            persona,
-            width,
-            &mut head,
-        );
-        // answer_lines ends a finished answer with a blank line: it separates head and tail.
+        answer_header(t, previous, persona, &mut head);
+        let body = markdown::render(&text[..split], width.saturating_sub(2), Style::new(), t);
+        answer_body(t, body, false, &mut head);
+        // A finished answer ends with a blank line: it separates head and tail.
         if split == 0 {
             head.pop();
         }
@@ -291,6 +307,7 @@ fn streaming_answer(
         head_len: split,
         head,
         lines,
+        code: Vec::new(),
     }
 }
 
@@ -330,32 +347,42 @@ fn remaining_secs(since: Instant, wait_ms: u64, now: Instant) -> u64 {
 }
 
 /// One item as lines at `width`.
+/// How an item is shown: expanded or not, and which of its code blocks is selected.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shown {
+    pub expanded: bool,
+    pub code_mark: Option<usize>,
+}
+
+/// An item's lines, and the lines each of its code blocks took (a message's).
 pub fn item_lines(
     item: &Item,
     previous: Option<&Item>,
     persona: &Persona,
-    expanded: bool,
+    shown: Shown,
     width: usize,
     (now, look): (Instant, Look<'_>),
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, Vec<Range<usize>>) {
     let t = look.theme;
+    let expanded = shown.expanded;
     let mut lines = Vec::new();
+    let mut code = Vec::new();
     match item {
         Item::User { text } => {
             lines.push(Line::from(vec![
                 Span::styled(format!("● {}", persona.name), t.persona(&persona.color)),
                 Span::styled(format!(" ({})", persona.role), t.dim),
             ]));
-            lines.extend(indent(markdown::render(
-                text,
-                width.saturating_sub(2),
-                Style::new(),
-                t,
-            )));
+            let (body, rows) = message_body(t, text, width, shown.code_mark, lines.len());
+            code = rows;
+            lines.extend(indent(body));
             lines.push(Line::default());
         }
         Item::Text { text, streaming } => {
-            answer_lines(t, text, *streaming, previous, persona, width, &mut lines);
+            answer_header(t, previous, persona, &mut lines);
+            let (body, rows) = message_body(t, text, width, shown.code_mark, lines.len());
+            code = rows;
+            answer_body(t, body, *streaming, &mut lines);
         }
         Item::Thinking {
             text,
@@ -434,20 +461,35 @@ pub fn item_lines(
             error_card(t, message, request_id.as_deref(), &retry, width, &mut lines);
         }
     }
-    lines
+    (lines, code)
 }
 
-fn answer_lines(
+/// A message's text as Markdown, code block `mark` drawn as selected, with the lines each code
+/// block takes once the body is placed `below` lines of header.
+fn message_body(
     t: &Theme,
     text: &str,
-    streaming: bool,
-    previous: Option<&Item>,
-    persona: &Persona,
     width: usize,
+    mark: Option<usize>,
+    below: usize,
+) -> (Vec<Line<'static>>, Vec<Range<usize>>) {
+    let (body, rows) =
+        markdown::render_marked(text, width.saturating_sub(2), Style::new(), t, mark);
+    let rows = rows
+        .into_iter()
+        .map(|r| r.start + below..r.end + below)
+        .collect();
+    (body, rows)
+}
+
+/// An answer's rendered text under its header: the cursor while it streams, a blank line
+/// after.
+fn answer_body(
+    t: &Theme,
+    mut body: Vec<Line<'static>>,
+    streaming: bool,
     lines: &mut Vec<Line<'static>>,
 ) {
-    answer_header(t, previous, persona, lines);
-    let mut body = markdown::render(text, width.saturating_sub(2), Style::new(), t);
     if streaming {
         match body.last_mut() {
             Some(last) => last.spans.push(Span::styled("▌", t.dim)),

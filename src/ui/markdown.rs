@@ -4,7 +4,7 @@
 //! The result is cached per message by the chat view, so this runs once per message and width
 //! (and once per frame for the message that is streaming).
 
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
@@ -42,10 +42,28 @@ struct Renderer {
     link: Option<String>,
     table: Option<Table>,
     blank_before_next: bool,
+    /// The code block to draw as selected (its gutter bold), by its number in the text.
+    mark: Option<usize>,
+    /// The code blocks drawn so far: the lines each took (its fence's label included).
+    code_rows: Vec<std::ops::Range<usize>>,
+    /// Where the code block being read began.
+    code_start: usize,
 }
 
 /// `text` as lines of at most `width` columns, in `base` style, coloured by `theme`.
 pub fn render(text: &str, width: usize, base: Style, theme: &Theme) -> Vec<Line<'static>> {
+    render_marked(text, width, base, theme, None).0
+}
+
+/// [`render`], with code block number `mark` drawn as selected, and the lines each code block
+/// took (for a click on one).
+pub fn render_marked(
+    text: &str,
+    width: usize,
+    base: Style,
+    theme: &Theme,
+    mark: Option<usize>,
+) -> (Vec<Line<'static>>, Vec<std::ops::Range<usize>>) {
     let mut r = Renderer {
         width: width.max(8),
         base,
@@ -58,10 +76,12 @@ pub fn render(text: &str, width: usize, base: Style, theme: &Theme) -> Vec<Line<
         link: None,
         table: None,
         blank_before_next: false,
+        mark,
+        code_rows: Vec::new(),
+        code_start: 0,
     };
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    for event in Parser::new_ext(text, options) {
+    // The options copying counts code blocks with, so that both agree on their numbers.
+    for event in Parser::new_ext(text, crate::chat::copy::MARKDOWN) {
         r.event(event);
     }
     r.flush();
@@ -69,7 +89,7 @@ pub fn render(text: &str, width: usize, base: Style, theme: &Theme) -> Vec<Line<
         // A fence still streaming.
         r.code_block(&code);
     }
-    r.out
+    (r.out, r.code_rows)
 }
 
 impl Renderer {
@@ -147,6 +167,7 @@ impl Renderer {
             Tag::CodeBlock(kind) => {
                 self.flush();
                 self.block_start();
+                self.code_start = self.out.len();
                 if let CodeBlockKind::Fenced(lang) = kind
                     && !lang.is_empty()
                 {
@@ -348,14 +369,17 @@ impl Renderer {
     fn code_block(&mut self, code: &str) {
         let width = self.width.saturating_sub(self.prefix_width() + 2).max(4);
         let code = code.strip_suffix('\n').unwrap_or(code);
+        let gutter = if self.mark == Some(self.code_rows.len()) {
+            Span::styled("┃ ", self.theme.key)
+        } else {
+            Span::styled("│ ", self.theme.gutter)
+        };
         for line in code.split('\n') {
             for row in wrap(&sanitize(line), width) {
-                self.emit(vec![
-                    Span::styled("│ ", self.theme.gutter),
-                    Span::styled(row, self.theme.code),
-                ]);
+                self.emit(vec![gutter.clone(), Span::styled(row, self.theme.code)]);
             }
         }
+        self.code_rows.push(self.code_start..self.out.len());
     }
 
     fn draw_table(&mut self, table: &Table) {

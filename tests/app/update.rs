@@ -2184,3 +2184,92 @@ fn f12_turns_mouse_capture_off_and_on_and_the_status_bar_says_so() {
     assert_eq!(app.update(key(KeyCode::F(12))), [Effect::Mouse(true)]);
     assert!(!screen(&app).lines().last().unwrap().contains("mouse off"));
 }
+
+fn click(app: &mut memdeck::app::App, column: u16, row: u16) {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    app.update(Action::Term(Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })));
+}
+
+fn copied(effects: &[Effect]) -> &str {
+    match effects {
+        [Effect::Copy(text)] => text,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// In the chat, Up/Down select messages as well as cards, Left/Right a code block of the
+/// selected message (its gutter drawn bold), `y` copies the choice; a click on a code block
+/// selects it; a tool card copies its input and result.
+#[test]
+fn a_message_a_code_block_or_a_tool_card_is_selected_and_copied() {
+    let mut app = app(160, 48);
+    let (tab, req) = send(&mut app, "how do we deploy?");
+    let answer_text =
+        "Two steps:\n\n```sh\nmake build\n```\n\nthen\n\n```\nmake deploy ENV=prod\n```\n";
+    apply(&mut app, answer(tab, req, answer_text));
+    app.update(ended(tab, req, Ok(())));
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Chat);
+    app.update(key(KeyCode::Up));
+    assert_eq!(copied(&app.update(key(KeyCode::Char('y')))), answer_text);
+    assert!(screen(&app).contains("copied the answer: 11 lines"));
+    app.update(key(KeyCode::Right));
+    let shown = screen(&app);
+    assert!(shown.contains("┃ make build"), "{shown}");
+    assert!(shown.contains("│ make deploy ENV=prod"), "{shown}");
+    assert_eq!(copied(&app.update(key(KeyCode::Char('y')))), "make build");
+    assert!(screen(&app).contains("copied code block 1 of 2 (sh): 1 line"));
+    app.update(key(KeyCode::Right));
+    app.update(key(KeyCode::Right));
+    assert_eq!(copied(&app.update(ctrl('y'))), "make deploy ENV=prod");
+    app.update(key(KeyCode::Left));
+    app.update(key(KeyCode::Left));
+    assert_eq!(copied(&app.update(key(KeyCode::Char('y')))), answer_text);
+    // The person's own message.
+    app.update(key(KeyCode::Up));
+    assert_eq!(
+        copied(&app.update(key(KeyCode::Char('y')))),
+        "how do we deploy?"
+    );
+    app.update(key(KeyCode::Right));
+    assert!(screen(&app).contains("this message has no code block"));
+
+    // A click on the second block's line selects that block.
+    let shown = screen(&app);
+    let row = shown
+        .lines()
+        .position(|l| l.contains("make deploy ENV=prod"))
+        .unwrap();
+    click(&mut app, 10, u16::try_from(row).unwrap());
+    assert_eq!(app.focus, Focus::Chat);
+    assert_eq!(
+        copied(&app.update(key(KeyCode::Char('y')))),
+        "make deploy ENV=prod"
+    );
+
+    // A tool card: its input and its result.
+    let (tab, req) = {
+        app.focus = Focus::Input;
+        send(&mut app, "what is stored?")
+    };
+    let input = r#"{"command":"view","path":"/memories"}"#;
+    apply(&mut app, text_then_tool(tab, req, "Looking.", input));
+    app.update(tool_finished(tab, req, "4K\t/memories", false));
+    app.update(ended(tab, req, Ok(())));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Up));
+    let text = copied(&app.update(key(KeyCode::Char('y')))).to_owned();
+    assert!(
+        text.starts_with("memory view /memories\n\ninput:\n{"),
+        "{text}"
+    );
+    assert!(text.ends_with("result:\n4K\t/memories"), "{text}");
+    // Outside the chat, Ctrl+Y still copies the last answer.
+    app.focus = Focus::Input;
+    assert_eq!(copied(&app.update(ctrl('y'))), "Looking.");
+}

@@ -102,7 +102,9 @@ fn f12_hands_the_mouse_to_the_terminal_and_back() {
     tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
     assert_eq!(tmux.format("#{mouse_any_flag}"), "1");
     tmux.keys(&["F12"]);
-    tmux.wait_for("the status bar saying so", |s| s.contains("mouse off (F12)"));
+    tmux.wait_for("the status bar saying so", |s| {
+        s.contains("mouse off (F12)")
+    });
     assert_eq!(tmux.format("#{mouse_any_flag}"), "0");
     tmux.keys(&["F12"]);
     tmux.wait_for("the mark gone", |s| !s.contains("mouse off (F12)"));
@@ -116,5 +118,85 @@ fn f12_hands_the_mouse_to_the_terminal_and_back() {
     let tmux = Tmux::start(160, 48, &command);
     tmux.wait_for("the status bar", |s| s.contains("mouse off (F12)"));
     assert_eq!(tmux.format("#{mouse_any_flag}"), "0");
+    quit(&tmux);
+}
+
+/// Copying in a real terminal: tmux with `set-clipboard on` keeps what the app sends by OSC 52
+/// as a paste buffer, so `show-buffer` reads the clipboard. The person's message holds a code
+/// block; the chat selects the message, then the block, then a tool card, each copied.
+#[test]
+fn a_code_block_a_message_and_a_tool_card_are_copied_through_osc_52() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(dir.path(), 0)
+    );
+    let tmux = Tmux::start(140, 40, &command);
+    tmux.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.paste("Deploy notes for Globex:\n\n```sh\nmake deploy ENV=prod\n```\n");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the answer", |s| {
+        s.contains("↳") && !s.contains("streaming")
+    });
+    tmux.keys(&["Tab"]);
+    let mut presses = 0;
+    while !tmux.screen().contains("▶ ● Alice") {
+        assert!(
+            presses < 20,
+            "the message never got selected:\n{}",
+            tmux.screen()
+        );
+        tmux.keys(&["Up"]);
+        presses += 1;
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let copied = |what: &str, want: &dyn Fn(&str) -> bool| {
+        tmux.wait_for(what, |s| s.contains("copied "));
+        let deadline = std::time::Instant::now() + crate::support::tmux::PATIENCE;
+        loop {
+            let buffer = tmux.tmux(&["show-buffer"]);
+            if want(&buffer) {
+                return buffer;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: the clipboard holds {buffer:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    tmux.keys(&["y"]);
+    copied("the message", &|b| {
+        b.starts_with("Deploy notes for Globex:")
+    });
+    tmux.keys(&["Right"]);
+    tmux.wait_for("the block selected", |s| {
+        s.contains("┃ make deploy ENV=prod")
+    });
+    tmux.keys(&["y"]);
+    copied("the code block", &|b| b == "make deploy ENV=prod");
+    // Down to the first tool card of the answer.
+    let mut presses = 0;
+    while !tmux
+        .screen()
+        .lines()
+        .any(|l| l.contains("▶ ┌") && l.contains("memory view"))
+    {
+        assert!(
+            presses < 20,
+            "no tool card got selected:\n{}",
+            tmux.screen()
+        );
+        tmux.keys(&["Down"]);
+        presses += 1;
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    tmux.keys(&["y"]);
+    let card = copied("the tool card", &|b| b.starts_with("memory "));
+    assert!(
+        card.contains("\ninput:\n{") && card.contains("\nresult:\n"),
+        "{card}"
+    );
     quit(&tmux);
 }
