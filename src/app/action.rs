@@ -108,6 +108,11 @@ pub enum MemoryEvent {
         path: String,
         result: Result<FileText, String>,
     },
+    /// The panel's search: the files found for `query`.
+    Found {
+        query: String,
+        result: Result<Vec<crate::app::find::FoundFile>, String>,
+    },
     /// The editor's save: a conflict carries the file as it is now.
     Saved {
         path: String,
@@ -215,6 +220,8 @@ pub enum MemoryJob {
     },
     /// Read the task board.
     Board,
+    /// Find the files whose name or text holds the query (the panel's search).
+    Search(String),
     /// Put a task on the board, as the person.
     AddTask {
         title: String,

@@ -32,6 +32,9 @@ impl App {
         if self.editor.is_some() {
             return self.on_editor_key(key);
         }
+        if let Some(effects) = self.on_find_key(key) {
+            return effects;
+        }
         if self.types_into_the_panel(key) {
             // With no file open the panel's letters have nothing to act on: a presenter who
             // starts typing means the message, never a memory file.
@@ -81,6 +84,9 @@ impl App {
     /// only cover the chat, so Ctrl+B opens it over the chat (with the keys) and closes it
     /// again; both are said, so nothing flips out of sight.
     fn toggle_panel(&mut self) {
+        if self.find.as_ref().is_some_and(|f| f.in_panel) {
+            self.close_find();
+        }
         let key = self.keymap.short(Intent::TogglePanel);
         if super::layout::panel_beside(self.size.width) {
             self.panel_shown = !self.panel_shown;
@@ -112,6 +118,7 @@ impl App {
             && self.panel.open.is_none()
             && !self.panel.board_shown
             && c != 'b'
+            && c != '/'
             && !key
                 .modifiers
                 .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
@@ -258,6 +265,7 @@ impl App {
             Intent::FocusNext | Intent::FocusPrev => self.move_focus(intent == Intent::FocusNext),
             Intent::TogglePanel => self.toggle_panel(),
             Intent::ToggleMouse => return self.toggle_mouse(),
+            Intent::Find => return self.open_find(self.focus == Focus::Panel),
             Intent::Copy => return self.copy(),
             Intent::PageUp | Intent::PageDown | Intent::Top | Intent::Bottom
                 if self.focus != Focus::Panel =>
@@ -683,11 +691,13 @@ impl App {
                 } else if inside(areas.panel)
                     && let Some(open) = &mut self.panel.open
                 {
-                    open.scroll = if up {
-                        open.scroll.saturating_sub(3)
-                    } else {
-                        open.scroll + 3
-                    };
+                    open.scroll_to(|scroll| {
+                        if up {
+                            scroll.saturating_sub(3)
+                        } else {
+                            scroll + 3
+                        }
+                    });
                 }
                 self.dirty = true;
             }

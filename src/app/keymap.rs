@@ -54,6 +54,8 @@ pub enum Intent {
     TogglePanel,
     /// F12: the app takes the mouse, or leaves it to the terminal (its own selection).
     ToggleMouse,
+    /// Ctrl+F, `/`: search the chat, or the memory files from the panel.
+    Find,
     Copy,
     PageUp,
     PageDown,
@@ -294,6 +296,11 @@ pub const BINDINGS: &[Binding] = &[
         &["Tab", "Shift+Tab"],
         "move focus: input, chat, memory panel",
     ),
+    bind(
+        Panes,
+        &["Ctrl+F"],
+        "find in the chat (from the panel: in memory files)",
+    ),
     bind(Input, &["Enter"], "send"),
     bind(Input, &["Alt+Enter", "Shift+Enter"], "new line"),
     bind(Input, &["Up"], "in an empty input: recall the last message"),
@@ -327,6 +334,7 @@ pub const BINDINGS: &[Binding] = &[
         &["y"],
         "copy it (the code block, the message, a tool call's input and result)",
     ),
+    bind(Chat, &["/"], "find in the chat (Enter next, Esc closes)"),
     bind(Chat, &["u"], "undo a turn's memory changes"),
     bind(Chat, &["a", "x"], "accept / dismiss a proposed memory"),
     bind(Panel, &["?"], "this help"),
@@ -347,6 +355,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Panel, &["u"], "undo the delete"),
     bind(Panel, &["h"], "history: versions, restore one"),
     bind(Panel, &["y"], "copy the file"),
+    bind(Panel, &["/"], "find memory files by name and text"),
     bind(Panel, &["b"], "task board (n new, r give, d close)"),
     bind(
         Editor,
@@ -378,6 +387,7 @@ fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
         K::PageUp if only_ctrl => Some(Intent::PrevTab),
         K::Tab if plain && !shift && focus != Focus::Editor => Some(Intent::FocusNext),
         K::BackTab if focus != Focus::Editor && plain => Some(Intent::FocusPrev),
+        K::Char('f') if only_ctrl && focus != Focus::Editor => Some(Intent::Find),
         _ => None,
     };
     if global.is_some() {
@@ -412,6 +422,7 @@ fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
             K::Char('a') if plain => Some(Intent::AcceptProposal),
             K::Char('x') if plain => Some(Intent::DismissProposal),
             K::Char('y') if plain => Some(Intent::Copy),
+            K::Char('/') if plain => Some(Intent::Find),
             K::Left if key.modifiers.is_empty() => Some(Intent::Left),
             K::Right if key.modifiers.is_empty() => Some(Intent::Right),
             code if key.modifiers.is_empty() => nav(code),
@@ -433,6 +444,7 @@ fn fixed(focus: Focus, key: KeyEvent) -> Option<Intent> {
                 'h' => Some(Intent::History),
                 'y' => Some(Intent::Copy),
                 'b' => Some(Intent::ToggleBoard),
+                '/' => Some(Intent::Find),
                 _ => None,
             },
             code if key.modifiers.is_empty() => nav(code),

@@ -9,6 +9,7 @@ pub mod action;
 pub mod dialog;
 mod dialog_keys;
 pub mod editor;
+pub mod find;
 mod input;
 pub mod keymap;
 pub mod layout;
@@ -141,6 +142,8 @@ pub struct App {
     pub tell_changes: bool,
     /// Whether the app takes the mouse (off: the terminal's own selection works).
     pub mouse: bool,
+    /// The search open in the chat or the panel (Ctrl+F, `/`).
+    pub find: Option<find::Find>,
     /// The configured `max_tokens` and thinking, fitted to each tab's model at send.
     pub turn_defaults: (u32, crate::provider::Thinking),
     /// The demo script, and how many of each persona's prompts were typed (by lowercase name).
@@ -221,6 +224,7 @@ impl App {
             turn_defaults: (4096, crate::provider::Thinking::Off),
             consolidate_after: 0,
             mouse: true,
+            find: None,
             changes_since_consolidation: 0,
             model_limits: std::collections::HashMap::new(),
             configured_model: None,
@@ -409,6 +413,10 @@ impl App {
     }
 
     fn select_tab(&mut self, index: usize) {
+        if index != self.active && self.find.as_ref().is_some_and(|f| !f.in_panel) {
+            // The search was this tab's chat's.
+            self.close_find();
+        }
         if index < self.tabs.len() {
             self.active = index;
             if let Some(tab) = self.active_tab_mut()

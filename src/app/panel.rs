@@ -23,6 +23,31 @@ pub struct OpenFile {
     pub content: Option<Result<FileText, String>>,
     /// First line shown.
     pub scroll: usize,
+    /// A search hit's line (from 1): the viewer shows it (until the person scrolls).
+    pub focus_line: Option<usize>,
+    /// The first row the viewer showed at the last frame.
+    pub shown_top: std::cell::Cell<usize>,
+}
+
+impl OpenFile {
+    /// `path`, its text still to come.
+    pub fn loading(path: String) -> Self {
+        Self {
+            path,
+            content: None,
+            scroll: 0,
+            focus_line: None,
+            shown_top: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The person scrolls: from where the viewer is now (also when a search hit placed it).
+    pub fn scroll_to(&mut self, rows: impl FnOnce(usize) -> usize) {
+        if self.focus_line.take().is_some() {
+            self.scroll = self.shown_top.get();
+        }
+        self.scroll = rows(self.scroll);
+    }
 }
 
 /// A message at the bottom of the panel.
@@ -68,9 +93,19 @@ pub struct Panel {
     pub board: Vec<crate::memory::board::Task>,
     pub board_selected: usize,
     pub board_error: Option<String>,
+    /// The search's results: for which query, and the files found (or why not).
+    pub found: Option<(String, Result<Vec<crate::app::find::FoundFile>, String>)>,
 }
 
 impl Panel {
+    /// The search's hits, as the results list shows them (none before the results arrive).
+    pub fn found_hits(&self) -> Vec<crate::app::find::PanelHit> {
+        match &self.found {
+            Some((_, Ok(files))) => crate::app::find::panel_hits(files),
+            _ => Vec::new(),
+        }
+    }
+
     /// Rows not hidden by a folded folder, with their index in `rows`.
     pub fn visible(&self) -> Vec<usize> {
         let mut out = Vec::with_capacity(self.rows.len());

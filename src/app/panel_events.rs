@@ -29,6 +29,7 @@ impl App {
             MemoryEvent::Refreshed { paths, at_ms } => return self.on_refreshed(paths, at_ms),
             MemoryEvent::Changed(change) => return self.on_change(&change),
             MemoryEvent::Lagged => return self.list_memory(),
+            MemoryEvent::Found { query, result } => return self.on_found(query, result),
             MemoryEvent::Status(trouble) => {
                 let back = trouble.is_none() && self.store_trouble.is_some();
                 self.store_trouble = trouble;
@@ -329,12 +330,12 @@ impl App {
             Intent::Down => self.panel.move_selection(1),
             Intent::PageUp | Intent::PageDown | Intent::Top | Intent::Bottom => {
                 if let Some(open) = &mut self.panel.open {
-                    open.scroll = match intent {
-                        Intent::PageUp => open.scroll.saturating_sub(10),
-                        Intent::PageDown => open.scroll + 10,
+                    open.scroll_to(|scroll| match intent {
+                        Intent::PageUp => scroll.saturating_sub(10),
+                        Intent::PageDown => scroll + 10,
                         Intent::Top => 0,
                         _ => usize::MAX / 2,
-                    };
+                    });
                 }
             }
             Intent::Left | Intent::Right => {
@@ -428,12 +429,8 @@ impl App {
     }
 
     /// Show `path` in the panel (loading) and ask the store for it.
-    fn open_in_panel(&mut self, path: String) -> Vec<Effect> {
-        self.panel.open = Some(OpenFile {
-            path: path.clone(),
-            content: None,
-            scroll: 0,
-        });
+    pub(super) fn open_in_panel(&mut self, path: String) -> Vec<Effect> {
+        self.panel.open = Some(OpenFile::loading(path.clone()));
         vec![Effect::Memory(MemoryJob::Open(path))]
     }
 

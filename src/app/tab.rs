@@ -69,6 +69,8 @@ pub struct ChatView {
     pub selected: Option<usize>,
     /// The code block of the selected message that Left/Right chose (`y` copies just it).
     pub block: Option<usize>,
+    /// The search open on this chat: its query (highlighted) and the hit shown now.
+    pub find: Option<(String, Option<super::find::ChatHit>)>,
     pub expanded: HashSet<usize>,
     pub cache: RefCell<LineCache>,
     /// Lines in the whole transcript and rows of the pane at the last frame, for paging.
@@ -91,6 +93,7 @@ impl Default for ChatView {
             scroll: Scroll::Bottom,
             selected: None,
             block: None,
+            find: None,
             expanded: HashSet::new(),
             cache: RefCell::default(),
             total_lines: Cell::new(0),
@@ -118,6 +121,18 @@ impl ChatView {
         } else {
             Scroll::Top(top)
         });
+    }
+
+    /// The first line shown at the last frame.
+    pub fn top(&self) -> usize {
+        let max_top = self
+            .total_lines
+            .get()
+            .saturating_sub(self.height.get().max(1));
+        match self.scroll {
+            Scroll::Bottom => max_top,
+            Scroll::Top(top) => top.min(max_top),
+        }
     }
 
     /// Put the view at `scroll`: leaving the bottom remembers how many lines there were (what

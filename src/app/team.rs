@@ -359,11 +359,7 @@ impl App {
                 let task = selected?;
                 self.panel.board_shown = false;
                 self.panel.selected = Some(task.path.to_string());
-                self.panel.open = Some(super::panel::OpenFile {
-                    path: task.path.to_string(),
-                    content: None,
-                    scroll: 0,
-                });
+                self.panel.open = Some(super::panel::OpenFile::loading(task.path.to_string()));
                 return Some(vec![Effect::Memory(MemoryJob::Open(task.path.to_string()))]);
             }
             Intent::NewFile => {

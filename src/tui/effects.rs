@@ -547,10 +547,7 @@ fn run_memory(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
         | MemoryJob::Lease(_)
         | MemoryJob::Renew(_)
         | MemoryJob::Release(_)) => run_coordination(store, job),
-        MemoryJob::History(path) => MemoryEvent::History {
-            result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(text)),
-            path,
-        },
+        job @ (MemoryJob::Search(_) | MemoryJob::History(_)) => run_read(store, job),
         MemoryJob::Consolidate => MemoryEvent::ConsolidationProposed(
             crate::memory::consolidate::propose(store).map_err(text),
         ),
@@ -614,6 +611,24 @@ fn done(result: Result<String, String>) -> MemoryEvent {
         Err(e) => MemoryEvent::Done {
             what: String::new(),
             result: Err(e),
+        },
+    }
+}
+
+/// The panel's reads beyond a file: a path's history, the search.
+fn run_read(store: &dyn MemoryStore, job: MemoryJob) -> MemoryEvent {
+    match job {
+        MemoryJob::Search(query) => MemoryEvent::Found {
+            result: search(store, &query),
+            query,
+        },
+        MemoryJob::History(path) => MemoryEvent::History {
+            result: parse(&path).and_then(|p| store.history(Some(&p)).map_err(|e| e.to_string())),
+            path,
+        },
+        _ => MemoryEvent::Done {
+            what: String::new(),
+            result: Err("not a read".to_owned()),
         },
     }
 }
@@ -726,6 +741,31 @@ pub fn tree(store: &dyn MemoryStore) -> Result<Vec<TreeRow>, String> {
             }
         })
         .collect())
+}
+
+/// The panel's search: every file of the tree read, its path and lines matched against `query`.
+fn search(
+    store: &dyn MemoryStore,
+    query: &str,
+) -> Result<Vec<crate::app::find::FoundFile>, String> {
+    let listing = store
+        .list(&MemPath::root(), TREE_DEPTH)
+        .map_err(|e| e.to_string())?;
+    let mut found = Vec::new();
+    for entry in listing.entries {
+        if entry.kind == NodeKind::Dir {
+            continue;
+        }
+        let path = format!("/memories/{}", entry.relative);
+        // A file deleted since the listing, or unreadable, is left out.
+        let text = MemPath::parse(&path)
+            .ok()
+            .and_then(|p| store.read(&p).ok())
+            .map(|f| f.text)
+            .unwrap_or_default();
+        found.extend(crate::app::find::search_file(&path, &text, query));
+    }
+    Ok(found)
 }
 
 /// What one path holds now, as the tree's rows: its own and those below it (a folder is listed

@@ -65,6 +65,10 @@ pub fn draw_tabs(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn draw_input(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
+    if let Some(find) = &app.find {
+        draw_find(app, find, t, area, buf);
+        return;
+    }
     let Some(tab) = app.active_tab() else { return };
     let focused = app.focus == Focus::Input && app.editor.is_none() && app.dialog.is_none();
     let title = Line::from(vec![
@@ -85,6 +89,52 @@ pub fn draw_input(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
         let line = Line::from(Span::styled(format!(" ▶ {} ", sanitize(&strip)), t.warn));
         put_line(buf, area.x + 2, area.bottom() - 1, &line, area.width - 4);
     }
+}
+
+/// The open search in the message box's place: where it looks, the query and a cursor, how
+/// many hits and which is shown, the keys.
+fn draw_find(app: &App, find: &crate::app::find::Find, t: &Theme, area: Rect, buf: &mut Buffer) {
+    let place = if find.in_panel {
+        "Find in memory (names and text)".to_owned()
+    } else {
+        let name = app.active_tab().map_or("", |t| t.persona.name.as_str());
+        format!("Find in {}'s chat", sanitize(name))
+    };
+    let title = Line::from(vec![
+        Span::styled(format!(" {place} "), t.key),
+        Span::styled("› ", t.dim),
+    ]);
+    let inner = super::bordered(buf, area, t.border(true), &title);
+    if inner.height == 0 {
+        return;
+    }
+    let count = match app.find_position() {
+        _ if find.query.is_empty() => String::new(),
+        _ if find.in_panel && app.panel.found.is_none() => "  searching…".to_owned(),
+        Some((_, 0)) | None => "  no match".to_owned(),
+        Some((at, n)) => format!("  {at}/{n}"),
+    };
+    let mut spans = vec![
+        Span::raw(sanitize(&find.query)),
+        Span::styled("▏", t.key),
+        Span::styled(count, t.warn),
+    ];
+    if let Some((_, Err(e))) = app.panel.found.as_ref().filter(|_| find.in_panel) {
+        spans.push(Span::styled(format!("  {}", sanitize(e)), t.error));
+    }
+    spans.push(Span::raw("   "));
+    spans.extend(
+        t.key_hints(
+            &[
+                ("Enter ↓", "next"),
+                ("⇧Enter ↑", "previous"),
+                ("Esc", "close"),
+            ],
+            " ",
+        )
+        .spans,
+    );
+    put_line(buf, inner.x, inner.y, &Line::from(spans), inner.width);
 }
 
 /// The usage part of the status bar: the tab's and the session's tokens and cost, where the
@@ -240,6 +290,12 @@ fn keys_line(app: &App, t: &Theme) -> Line<'static> {
     let help_key = app.keymap.label(Intent::Help);
     let keys: Vec<(&str, &str)> = if app.editor.is_some() {
         vec![("^S", "save"), ("Esc", "close")]
+    } else if app.find.is_some() {
+        vec![
+            ("Enter", "next"),
+            ("Esc", "close search"),
+            (&help_key, "help"),
+        ]
     } else {
         let mut keys = match app.focus {
             Focus::Input if streaming && has_draft => vec![("Esc", "clear draft")],

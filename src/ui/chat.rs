@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::Look;
 use super::markdown;
-use super::text::{put_line, sanitize, wrap};
+use super::text::{highlight, put_line, sanitize, wrap};
 use super::theme::{self, Theme};
 use crate::app::keymap::Intent;
 use crate::app::tab::{CachedItem, ChatTab, Scroll};
@@ -91,8 +91,14 @@ pub fn draw(
     rows.clear();
     let mut skipped = 0;
     let mut y = inner.y;
+    let find = tab
+        .view
+        .find
+        .as_ref()
+        .filter(|(query, _)| !query.is_empty());
     'rows: for (i, item) in cache.items.iter().enumerate() {
         let n = item.len();
+        let first_line = skipped;
         if skipped + n <= top {
             skipped += n;
             continue;
@@ -104,6 +110,11 @@ pub fn draw(
                 break 'rows;
             }
             put_line(buf, inner.x, y, line, inner.width);
+            if let Some((query, hit)) = find {
+                let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+                let current = hit.filter(|h| h.line == first_line + k).map(|h| h.start);
+                highlight(buf, (inner.x, y, inner.width), &text, query, current, t);
+            }
             rows.push(Some((i, k)));
             y += 1;
         }

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
-use super::text::{put_line, put_str, sanitize, wrap};
+use super::text::{highlight, put_line, put_str, sanitize, wrap};
 use super::theme::Theme;
 use crate::app::App;
 use crate::app::HUMAN_ACTOR;
@@ -38,7 +38,9 @@ pub fn draw(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     };
     let tree_height = inner.height - footer_height - open_height;
     let tree = Rect::new(inner.x, inner.y, inner.width, tree_height);
-    if panel.board_shown {
+    if let Some(find) = app.find.as_ref().filter(|f| f.in_panel) {
+        draw_found(app, find, t, tree, buf);
+    } else if panel.board_shown {
         draw_board(app, t, tree, buf);
     } else {
         draw_tree(app, t, tree, buf);
@@ -230,6 +232,96 @@ fn draw_tree(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// The panel's search results in the tree's place: a row per file whose name matched and per
+/// line that did (`path:line  text`), the one shown now selected, every hit marked.
+fn draw_found(app: &App, find: &crate::app::find::Find, t: &Theme, area: Rect, buf: &mut Buffer) {
+    let width = usize::from(area.width);
+    let say = |text: &str, style: Style, buf: &mut Buffer| {
+        for (i, row) in wrap(text, width).into_iter().enumerate() {
+            let y = area.y + u16::try_from(i).unwrap_or(u16::MAX);
+            if y < area.bottom() {
+                buf.set_stringn(area.x, y, row, width, style);
+            }
+        }
+    };
+    match &app.panel.found {
+        _ if find.query.is_empty() => {
+            say("Type to find memory files by name and text.", t.dim, buf);
+            return;
+        }
+        None => {
+            say("searching…", t.dim, buf);
+            return;
+        }
+        Some((_, Err(e))) => {
+            say(&format!("cannot search: {}", sanitize(e)), t.error, buf);
+            return;
+        }
+        Some((_, Ok(_))) => {}
+    }
+    let hits = app.panel.found_hits();
+    if hits.is_empty() {
+        let query = sanitize(&find.query);
+        say(&format!("No memory file holds “{query}”."), t.dim, buf);
+        return;
+    }
+    let current = find.current % hits.len();
+    let height = usize::from(area.height);
+    let first = current.saturating_sub(height.saturating_sub(1));
+    for (row, hit) in hits.iter().enumerate().skip(first).take(height) {
+        let y = area.y + u16::try_from(row - first).unwrap_or(u16::MAX);
+        let name = sanitize(hit.path.strip_prefix("/memories/").unwrap_or(&hit.path));
+        let text = match &hit.line {
+            None => name,
+            Some((n, line)) => format!("{name}:{n}  {}", sanitize(line.trim())),
+        };
+        let base = if row == current {
+            t.selected
+        } else {
+            Style::new()
+        };
+        buf.set_style(Rect::new(area.x, y, area.width, 1), base);
+        put_str(buf, area.x, y, &text, area.width, base);
+        highlight(buf, (area.x, y, area.width), &text, &find.query, None, t);
+    }
+}
+
+/// An open file's rows in the viewer: its description, then its numbered lines wrapped; and
+/// the first row of each line (for a search hit's line). Each row's text is its second span.
+fn file_rows(
+    t: &Theme,
+    description: Option<&str>,
+    text: &str,
+    width: usize,
+) -> (Vec<Line<'static>>, Vec<usize>) {
+    let text_width = width.saturating_sub(5).max(1);
+    let mut rows: Vec<Line> = Vec::new();
+    if let Some(description) = description {
+        for row in wrap(&sanitize(description), text_width) {
+            rows.push(Line::from(vec![
+                Span::raw("    "),
+                Span::styled(row, t.dim.italic()),
+            ]));
+        }
+    }
+    let mut line_rows = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        line_rows.push(rows.len());
+        for (k, row) in wrap(&sanitize(line), text_width).into_iter().enumerate() {
+            let number = if k == 0 {
+                format!("{:>3} ", n + 1)
+            } else {
+                "    ".to_owned()
+            };
+            rows.push(Line::from(vec![
+                Span::styled(number, t.dim),
+                Span::raw(row),
+            ]));
+        }
+    }
+    (rows, line_rows)
+}
+
 fn draw_open_file(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
     let Some(open) = &app.panel.open else { return };
     let width = usize::from(area.width);
@@ -278,34 +370,42 @@ fn draw_open_file(app: &App, t: &Theme, area: Rect, buf: &mut Buffer) {
         }
         Some(Ok(file)) => file,
     };
-    let text_width = width.saturating_sub(5).max(1);
-    let mut rows: Vec<Line> = Vec::new();
-    if let Some(description) = header.and_then(|h| h.description) {
-        for row in wrap(&sanitize(&description), text_width) {
-            rows.push(Line::from(vec![
-                Span::raw("    "),
-                Span::styled(row, t.dim.italic()),
-            ]));
-        }
-    }
-    for (n, line) in file.text.lines().enumerate() {
-        for (k, row) in wrap(&sanitize(line), text_width).into_iter().enumerate() {
-            let number = if k == 0 {
-                format!("{:>3} ", n + 1)
-            } else {
-                "    ".to_owned()
-            };
-            rows.push(Line::from(vec![
-                Span::styled(number, t.dim),
-                Span::raw(row),
-            ]));
-        }
-    }
+    let description = header.and_then(|h| h.description);
+    let (rows, line_rows) = file_rows(t, description.as_deref(), &file.text, width);
     let height = usize::from(body.height);
-    let top = open.scroll.min(rows.len().saturating_sub(height));
-    for (i, line) in rows.iter().skip(top).take(height).enumerate() {
-        let y = body.y + u16::try_from(i).unwrap_or(u16::MAX);
+    let max_top = rows.len().saturating_sub(height);
+    // A search hit's line: a couple of rows below the top.
+    let focus_row = open
+        .focus_line
+        .and_then(|n| line_rows.get(n.saturating_sub(1)).copied());
+    let top = match focus_row {
+        Some(row) => row.saturating_sub(2).min(max_top),
+        None => open.scroll.min(max_top),
+    };
+    open.shown_top.set(top);
+    let query = app
+        .find
+        .as_ref()
+        .filter(|f| f.in_panel && !f.query.is_empty())
+        .map(|f| f.query.as_str());
+    for (i, line) in rows.iter().enumerate().skip(top).take(height) {
+        let y = body.y + u16::try_from(i - top).unwrap_or(u16::MAX);
         put_line(buf, body.x, y, line, body.width);
+        if let Some(query) = query
+            && let Some(text) = line.spans.get(1)
+        {
+            // The text after the four columns of line numbers; the hit's own line reversed.
+            let current = (focus_row == Some(i))
+                .then(|| {
+                    crate::app::find::columns(&text.content, query)
+                        .first()
+                        .map(|c| c.0)
+                })
+                .flatten();
+            let x = body.x + 4;
+            let room = body.width.saturating_sub(4);
+            highlight(buf, (x, y, room), &text.content, query, current, t);
+        }
     }
 }
 

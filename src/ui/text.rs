@@ -8,6 +8,7 @@
 //! combining marks stays whole). Chat messages are wrapped once per width and kept.
 
 use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
@@ -232,6 +233,34 @@ pub fn put_line(buf: &mut Buffer, x: u16, y: u16, line: &Line<'_>, max_width: u1
         x = next;
     }
     x
+}
+
+/// Mark the hits of `query` on a drawn row: every hit on the flash background, the one at
+/// column `current` reversed. `text` is the row as drawn from column `x`, `width` wide.
+pub fn highlight(
+    buf: &mut Buffer,
+    (x, y, width): (u16, u16, u16),
+    text: &str,
+    query: &str,
+    current: Option<usize>,
+    theme: &crate::ui::theme::Theme,
+) {
+    for (start, end) in crate::app::find::columns(text, query) {
+        let Ok(start16) = u16::try_from(start) else {
+            break;
+        };
+        if start16 >= width {
+            break;
+        }
+        let end = u16::try_from(end).unwrap_or(u16::MAX).min(width);
+        let style = if current == Some(start) {
+            ratatui::style::Style::new()
+                .add_modifier(ratatui::style::Modifier::REVERSED | ratatui::style::Modifier::BOLD)
+        } else {
+            theme.flash.add_modifier(ratatui::style::Modifier::BOLD)
+        };
+        buf.set_style(Rect::new(x + start16, y, end - start16, 1), style);
+    }
 }
 
 #[cfg(test)]

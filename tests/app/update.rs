@@ -2273,3 +2273,177 @@ fn a_message_a_code_block_or_a_tool_card_is_selected_and_copied() {
     app.focus = Focus::Input;
     assert_eq!(copied(&app.update(ctrl('y'))), "Looking.");
 }
+
+/// The cell at the first place `needle` is drawn, and its style.
+fn style_at(app: &memdeck::app::App, needle: &str, nth: usize) -> ratatui::style::Style {
+    let terminal = draw(app);
+    let buffer = terminal.backend().buffer().clone();
+    let shown = screen(app);
+    let mut found = shown.lines().enumerate().flat_map(|(y, line)| {
+        line.match_indices(needle)
+            // `screen` quotes each line: one column to take off.
+            .map(move |(i, _)| (line[..i].chars().count() - 1, y))
+            .collect::<Vec<_>>()
+    });
+    let (x, y) = found
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle} #{nth} not drawn:\n{shown}"));
+    buffer[(x as u16, y as u16)].style()
+}
+
+/// Ctrl+F in the chat: hits counted and highlighted as typed (smart case), Enter and
+/// Shift+Enter go round them scrolling the view to each, Esc closes and the marks go; a tab
+/// change closes it too.
+#[test]
+fn the_chat_search_counts_highlights_and_walks_the_hits() {
+    use ratatui::style::Modifier;
+    let mut app = app(120, 30);
+    let (tab, req) = send(&mut app, "Tell me about Globex.");
+    let mut long = String::from("Globex first.\n\n");
+    for i in 0..60 {
+        long.push_str(&format!("Filler line {i}.\n\n"));
+    }
+    long.push_str("Globex again at the end, and globex in lower case.\n");
+    apply(&mut app, answer(tab, req, &long));
+    app.update(ended(tab, req, Ok(())));
+    screen(&app);
+    app.update(ctrl('f'));
+    assert!(screen(&app).contains("Find in Alice's chat"));
+    type_text(&mut app, "globex");
+    let shown = screen(&app);
+    assert!(shown.contains("3/4"), "{shown}");
+    // From the view's top (the bottom of the chat): the first hit at or below it is shown,
+    // reversed; the other hit on its line has the flash background.
+    let current = style_at(&app, "Globex", 0);
+    assert!(
+        current.add_modifier.contains(Modifier::REVERSED),
+        "{current:?}"
+    );
+    let other = style_at(&app, "globex", 0);
+    assert!(
+        !other.add_modifier.contains(Modifier::REVERSED),
+        "{other:?}"
+    );
+    assert!(other.add_modifier.contains(Modifier::BOLD), "{other:?}");
+    // A capital makes case matter.
+    for _ in 0..6 {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "Globex");
+    let at = |app: &memdeck::app::App| -> String {
+        let shown = screen(app);
+        let line = shown
+            .lines()
+            .find(|l| l.contains("Globex▏"))
+            .unwrap()
+            .to_owned();
+        line.split_whitespace().nth(1).unwrap().to_owned()
+    };
+    assert_eq!(at(&app), "3/3");
+    // Round to the first: the person's message, far above; the view goes there.
+    app.update(key(KeyCode::Enter));
+    assert_eq!(at(&app), "1/3");
+    assert!(
+        screen(&app).contains("Tell me about Globex"),
+        "{}",
+        screen(&app)
+    );
+    assert!(
+        style_at(&app, "Globex", 0)
+            .add_modifier
+            .contains(Modifier::REVERSED)
+    );
+    assert!(
+        !style_at(&app, "Globex", 1)
+            .add_modifier
+            .contains(Modifier::REVERSED)
+    );
+    app.update(key(KeyCode::Down));
+    assert_eq!(at(&app), "2/3");
+    app.update(with(KeyCode::Enter, KeyModifiers::SHIFT));
+    assert_eq!(at(&app), "1/3");
+    app.update(key(KeyCode::Up));
+    assert_eq!(at(&app), "3/3");
+    app.update(key(KeyCode::Esc));
+    assert!(app.find.is_none());
+    assert!(!screen(&app).contains("Find in"));
+    let plain = style_at(&app, "Globex", 0);
+    assert!(!plain.add_modifier.contains(Modifier::REVERSED));
+    assert!(
+        app.tabs[0].input.is_empty(),
+        "the search typed nothing into the draft"
+    );
+    // Open again, switch tab: closed.
+    app.update(ctrl('f'));
+    app.update(alt(KeyCode::Char('2')));
+    assert!(app.find.is_none());
+}
+
+/// `/` in the panel searches the files' names and text through the store; each hit opens its
+/// file at the line; results of an older query are dropped.
+#[test]
+fn the_panel_search_asks_the_store_and_opens_each_hit() {
+    use memdeck::app::find::FoundFile;
+    let mut app = app(160, 48);
+    app.focus = Focus::Panel;
+    app.update(key(KeyCode::Char('/')));
+    let effects = type_text(&mut app, "globex");
+    assert!(
+        effects.contains(&Effect::Memory(MemoryJob::Search("globex".into()))),
+        "{effects:?}"
+    );
+    assert!(screen(&app).contains("searching…"));
+    let found = |query: &str| MemoryEvent::Found {
+        query: query.into(),
+        result: Ok(vec![
+            FoundFile {
+                path: "/memories/clients/globex.md".into(),
+                name: true,
+                lines: vec![(6, "Globex runs 12 plants.".into())],
+                total: 1,
+            },
+            FoundFile {
+                path: "/memories/notes.md".into(),
+                name: false,
+                lines: vec![(2, "Alice met Globex in Berlin.".into())],
+                total: 1,
+            },
+        ]),
+    };
+    // An older query's answer is dropped.
+    app.update(Action::Memory(found("globe")));
+    assert!(app.panel.found.is_none());
+    let effects = app.update(Action::Memory(found("globex")));
+    assert_eq!(
+        effects,
+        [Effect::Memory(MemoryJob::Open(
+            "/memories/clients/globex.md".into()
+        ))]
+    );
+    let shown = screen(&app);
+    assert!(
+        shown.contains("clients/globex.md:6  Globex runs 12 plants."),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("notes.md:2  Alice met Globex in Berlin."),
+        "{shown}"
+    );
+    assert!(shown.contains("1/3"), "{shown}");
+    // The same file's line: no second read, the viewer goes to line 6.
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert_eq!(app.panel.open.as_ref().unwrap().focus_line, Some(6));
+    let effects = app.update(key(KeyCode::Down));
+    assert_eq!(
+        effects,
+        [Effect::Memory(MemoryJob::Open("/memories/notes.md".into()))]
+    );
+    assert_eq!(app.panel.selected.as_deref(), Some("/memories/notes.md"));
+    app.update(key(KeyCode::Esc));
+    assert!(app.find.is_none());
+    assert_eq!(
+        app.panel.open.as_ref().map(|o| o.path.as_str()),
+        Some("/memories/notes.md"),
+        "the file stays open"
+    );
+}

@@ -200,3 +200,80 @@ fn a_code_block_a_message_and_a_tool_card_are_copied_through_osc_52() {
     );
     quit(&tmux);
 }
+
+/// Search in a real terminal: the chat's hits counted and walked, then the memory files found
+/// by name and by text from the panel, each opened at its line in the viewer.
+#[test]
+fn the_chat_and_the_memory_panel_are_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    let memories = dir.path().join("memories");
+    std::fs::create_dir_all(memories.join("clients")).unwrap();
+    std::fs::write(
+        memories.join("clients/globex.md"),
+        "Globex runs 12 plants.\nBudget: $2.4M\nDeadline: June 2027\n",
+    )
+    .unwrap();
+    std::fs::write(
+        memories.join("notes.md"),
+        "Team notes\nAlice met the Globex CTO in Berlin.\n",
+    )
+    .unwrap();
+    let command = format!(
+        "{}; echo memdeck exited $?; sleep 30",
+        memdeck(dir.path(), 0)
+    );
+    let tmux = Tmux::start(150, 40, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux.text("What do we know about Globex?");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the answer", |s| {
+        s.contains("↳") && !s.contains("streaming")
+    });
+    tmux.keys(&["C-f"]);
+    tmux.text("globex");
+    let shown = tmux.wait_for("the chat's hits counted", |s| {
+        s.contains("Find in Alice's chat") && s.contains("globex▏")
+    });
+    let count = |s: &str| -> (usize, usize) {
+        let line = s.lines().find(|l| l.contains("globex▏")).unwrap();
+        let at = line
+            .split("globex▏")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap();
+        let (a, b) = at.split_once('/').unwrap_or_else(|| panic!("{line}"));
+        (a.parse().unwrap(), b.parse().unwrap())
+    };
+    let (first, total) = count(&shown);
+    assert!(total >= 2, "{shown}");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the next hit", |s| count(s).0 == first % total + 1);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the search closed", |s| {
+        !s.contains("Find in") && s.contains("Alice ›")
+    });
+
+    // The panel: Tab to it, `/`, by text and by name.
+    tmux.keys(&["Tab", "Tab", "/"]);
+    tmux.text("berlin");
+    let shown = tmux.wait_for("the file found by its text, opened at the line", |s| {
+        s.contains("notes.md:2  Alice met the Globex CTO in Berlin.")
+            && s.contains("─ /memories/notes.md")
+            && s.contains("1/1")
+    });
+    assert!(shown.contains("Find in memory"), "{shown}");
+    for _ in 0..6 {
+        tmux.keys(&["BSpace"]);
+    }
+    tmux.text("globex");
+    tmux.wait_for("both files, the name first", |s| {
+        s.contains("clients/globex.md:1  Globex runs 12 plants.") && s.contains("notes.md:2")
+    });
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the tree back", |s| {
+        s.contains("clients/") && !s.contains("Find in")
+    });
+    quit(&tmux);
+}
