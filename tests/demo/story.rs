@@ -979,3 +979,78 @@ async fn questions_updates_and_forgets_use_the_right_file() {
         failed.join("\n\n")
     );
 }
+
+/// Files a person wrote by hand in the panel (or another program did): a typed memory with
+/// front matter, plain lines instead of a list, a numbered list. Asked about, the demo model
+/// quotes their facts (never the front matter's `---`); told something new, it updates the
+/// line that held the old value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_written_by_hand_are_read_and_updated() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-story-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let dir = tmp.path().join("memories");
+    std::fs::create_dir_all(dir.join("clients")).unwrap();
+    let files: &[(&str, &str)] = &[
+        (
+            "clients/globex.md",
+            "---\nname: Globex\ndescription: the customer we met in Berlin\ntype: project\n---\nGlobex runs 12 plants.\nBudget: $2.4M\nDeadline: June 2027\n",
+        ),
+        (
+            "initech.md",
+            "# Initech\n\nInitech has 3 offices in Texas.\nBudget: $90K\nThey want a pilot first.\n",
+        ),
+        (
+            "umbrella.md",
+            "---\nname: Umbrella\ndescription: pharma customer\ntype: project\n---\n# Umbrella Corp\n\n1. Runs 4 labs\n2. Budget: $3M\n",
+        ),
+    ];
+    for (path, text) in files {
+        std::fs::write(dir.join(path), text).unwrap();
+    }
+    let store: Arc<dyn MemoryStore> =
+        Arc::new(LocalStore::open(&LocalOptions::new(dir.clone())).unwrap());
+    let cases: &[(&str, &str, &[&str], &[&str])] = &[
+        (
+            "John",
+            "What do we know about Globex?",
+            &["Globex runs 12 plants.", "Budget: $2.4M", "Deadline: June 2027"],
+            &["---", "type: project"],
+        ),
+        (
+            "Sam",
+            "What is Initech's budget?",
+            &["Budget: $90K"],
+            &["# Initech"],
+        ),
+        (
+            "John",
+            "Tell me about Umbrella Corp.",
+            &["Runs 4 labs", "Budget: $3M"],
+            &["---", "1. "],
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (persona, prompt, says, never) in cases {
+        let (text, _) = say(&agent(&store, persona), &mut Conversation::default(), prompt).await;
+        let lacks: Vec<_> = says.iter().filter(|w| !text.contains(**w)).collect();
+        let has: Vec<_> = never.iter().filter(|w| text.contains(**w)).collect();
+        if !lacks.is_empty() || !has.is_empty() {
+            failed.push(format!("{prompt:?}: lacks {lacks:?}, says {has:?}\n{text}"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+
+    // A new budget replaces the hand-written line; the front matter stays whole.
+    say(
+        &agent(&store, "Alice"),
+        &mut Conversation::default(),
+        "Update: Globex's budget is now $2.9M.",
+    )
+    .await;
+    let text = std::fs::read_to_string(dir.join("clients/globex.md")).unwrap();
+    assert!(text.starts_with("---\nname: Globex\n"), "{text}");
+    assert!(text.contains("$2.9M") && !text.contains("$2.4M"), "{text}");
+    assert!(text.contains("Globex runs 12 plants."), "{text}");
+}

@@ -64,8 +64,15 @@ pub fn file_text(view: &str) -> String {
 
 /// The list lines of a file as notes (`- fact (from X)`).
 pub fn notes(text: &str) -> Vec<Note> {
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("- "))
+    // After the front matter of a typed memory.
+    let body = crate::memory::front::body(text);
+    let mut items: Vec<&str> = body.lines().filter_map(list_item).collect();
+    if items.is_empty() {
+        // Written by hand without a list: each line of prose is a fact.
+        items = prose(body);
+    }
+    items
+        .into_iter()
         .map(|item| {
             let item = item.trim();
             match item.rsplit_once(" (from ") {
@@ -80,6 +87,40 @@ pub fn notes(text: &str) -> Vec<Note> {
             }
         })
         .collect()
+}
+
+/// The text of a list item: `- x`, `* x`, `+ x`, `1. x`, `1) x`.
+fn list_item(line: &str) -> Option<&str> {
+    let line = line.trim();
+    if let Some(rest) = ["- ", "* ", "+ "].iter().find_map(|m| line.strip_prefix(m)) {
+        return Some(rest);
+    }
+    let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let rest = &line[digits..];
+    (digits > 0 && digits < 4)
+        .then(|| rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")))
+        .flatten()
+}
+
+/// The lines of a file without a list that state something: not headings, rules, code
+/// fences or what is inside them, nor blank; a quote's `>` taken off.
+fn prose(body: &str) -> Vec<&str> {
+    let mut fenced = false;
+    let mut out = Vec::new();
+    for line in body.lines() {
+        let line = line.trim();
+        if line.starts_with("```") || line.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        let line = line.trim_start_matches('>').trim();
+        let rule = line.len() >= 3 && line.chars().all(|c| matches!(c, '-' | '*' | '_' | '='));
+        if fenced || line.is_empty() || line.starts_with('#') || rule || line.starts_with('|') {
+            continue;
+        }
+        out.push(line);
+    }
+    out
 }
 
 /// How many lines an insert at the end goes after.
@@ -151,7 +192,11 @@ pub fn merge_facts(path: &str, current: &str, new: &[Note]) -> Edit {
                 let old_line = current
                     .lines()
                     .find(|l| {
-                        l.trim() == old.line() || l.trim().starts_with(&format!("- {}", old.text))
+                        let l = l.trim();
+                        l == old.line()
+                            || l.starts_with(&format!("- {}", old.text))
+                            || list_item(l).is_some_and(|item| item.starts_with(&old.text))
+                            || l == old.text
                     })
                     .unwrap_or_default()
                     .to_owned();
