@@ -1015,7 +1015,11 @@ async fn files_written_by_hand_are_read_and_updated() {
         (
             "John",
             "What do we know about Globex?",
-            &["Globex runs 12 plants.", "Budget: $2.4M", "Deadline: June 2027"],
+            &[
+                "Globex runs 12 plants.",
+                "Budget: $2.4M",
+                "Deadline: June 2027",
+            ],
             &["---", "type: project"],
         ),
         (
@@ -1033,7 +1037,12 @@ async fn files_written_by_hand_are_read_and_updated() {
     ];
     let mut failed = Vec::new();
     for (persona, prompt, says, never) in cases {
-        let (text, _) = say(&agent(&store, persona), &mut Conversation::default(), prompt).await;
+        let (text, _) = say(
+            &agent(&store, persona),
+            &mut Conversation::default(),
+            prompt,
+        )
+        .await;
         let lacks: Vec<_> = says.iter().filter(|w| !text.contains(**w)).collect();
         let has: Vec<_> = never.iter().filter(|w| text.contains(**w)).collect();
         if !lacks.is_empty() || !has.is_empty() {
@@ -1053,4 +1062,69 @@ async fn files_written_by_hand_are_read_and_updated() {
     assert!(text.starts_with("---\nname: Globex\n"), "{text}");
     assert!(text.contains("$2.9M") && !text.contains("$2.4M"), "{text}");
     assert!(text.contains("Globex runs 12 plants."), "{text}");
+}
+
+/// Code in a message that is not there to be reviewed (a command to run, a snippet to keep) is
+/// remembered with the rest; code sent for a look is reviewed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_to_keep_is_remembered_and_code_to_review_is_reviewed() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-story-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let dir = tmp.path().join("memories");
+    let store: Arc<dyn MemoryStore> =
+        Arc::new(LocalStore::open(&LocalOptions::new(dir.clone())).unwrap());
+    let keep: &[(&str, &str, &str)] = &[
+        (
+            "Deploy notes for ACME: run\n\n```sh\nmake deploy ENV=prod\n```\n",
+            "acme.md",
+            "make deploy ENV=prod",
+        ),
+        (
+            "Globex's staging database is reached with\n\n```\npsql -h staging.globex.internal -U app\n```",
+            "globex.md",
+            "psql -h staging.globex.internal -U app",
+        ),
+        // The code's `-U` is not a name: the file is still Globex's.
+        (
+            "Globex staging database is reached with\n\n```\npsql -h staging.globex.internal -U app\n```",
+            "globex.md",
+            "psql -h staging.globex.internal -U app",
+        ),
+        (
+            "Initech prefers `kubectl -n Prod apply` for releases.",
+            "initech.md",
+            "kubectl -n Prod apply",
+        ),
+    ];
+    for (prompt, file, kept) in keep {
+        let (text, tools) = say(
+            &agent(&store, "Alice"),
+            &mut Conversation::default(),
+            prompt,
+        )
+        .await;
+        assert!(
+            !text.contains("thread-safety"),
+            "{prompt:?} was reviewed:\n{text}"
+        );
+        assert!(
+            tools.iter().any(|t| t.ends_with(file)),
+            "{prompt:?}: {tools:?}\n{text}"
+        );
+        let saved = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(saved.contains(kept), "{prompt:?}:\n{saved}");
+    }
+    let review: &[&str] = &[
+        "Can you check this for bugs?\n\n```py\ndef reserve(item):\n    if stock[item] > 0:\n        stock[item] -= 1\n```",
+        "```rust\nfn add(a: u32, b: u32) -> u32 { a + b }\n```",
+    ];
+    for prompt in review {
+        let (text, _) = say(&agent(&store, "John"), &mut Conversation::default(), prompt).await;
+        assert!(
+            text.contains("race") || text.contains("thread-safety"),
+            "{prompt:?} was not reviewed:\n{text}"
+        );
+    }
 }

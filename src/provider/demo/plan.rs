@@ -451,11 +451,24 @@ struct Context {
 
 impl Context {
     fn new(prompt: &str, person: &str, files: Vec<String>, earlier: &[String]) -> Self {
-        let parts = words::split_code(prompt);
-        let speaker = words::speaker(&parts.prose);
-        let subject = words::subject(&parts.prose, &speaker, person);
+        let mut parts = words::split_code(prompt);
         let lower = parts.prose.to_lowercase();
-        let intent = intent(&lower, !parts.code.is_empty());
+        let review = reviews_code(&lower, &parts.code);
+        if !review {
+            // Code that is not there to be reviewed (a command to run, a snippet to keep) is
+            // part of what the message says.
+            parts.prose = with_inline_code(&parts.prose, &parts.code);
+        }
+        // Who speaks and whom it is about come from the words, never from code (`-U app`
+        // named a file "u").
+        let words_only = without_inline_code(&parts.prose);
+        let speaker = words::speaker(&words_only);
+        let subject = match words::subject(&words_only, &speaker, person) {
+            found @ Some(Subject::Customer(_)) => found,
+            other => words::known_party(&words_only, &files).or(other),
+        };
+        let lower = parts.prose.to_lowercase();
+        let intent = intent(&lower, review);
         Self {
             person: person.to_owned(),
             author: speaker.name.clone().unwrap_or_else(|| person.to_owned()),
@@ -1107,6 +1120,82 @@ fn asks_back(lower: &str, topic: &str) -> bool {
                 .iter()
                 .any(|v| s.contains(v))
         })
+}
+
+/// Whether the message's code is there to be reviewed: it asks for a look at it, or the code is
+/// a program (functions, classes) with nothing else asked.
+fn reviews_code(lower: &str, code: &[words::Code]) -> bool {
+    const ASKS: [&str; 14] = [
+        "review",
+        "look at",
+        "check",
+        "bug",
+        "race",
+        "thread",
+        "safe",
+        "audit",
+        "wrong",
+        "problem",
+        "issue",
+        "fix",
+        "what does",
+        "explain",
+    ];
+    if code.is_empty() {
+        return false;
+    }
+    let program = code.iter().any(|c| {
+        c.text.lines().any(|l| {
+            let l = l.trim_start();
+            [
+                "def ",
+                "fn ",
+                "pub fn ",
+                "func ",
+                "function ",
+                "class ",
+                "async def ",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k))
+        })
+    });
+    ASKS.iter().any(|w| lower.contains(w)) || (program && lower.trim().len() < 40)
+}
+
+/// `text` with its inline code spans (`` `like this` ``) blanked.
+fn without_inline_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut inside = false;
+    for c in text.chars() {
+        if c == '`' {
+            inside = !inside;
+            out.push(' ');
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The prose with each code block's lines put in as inline code (the first few).
+fn with_inline_code(prose: &str, code: &[words::Code]) -> String {
+    let lines: Vec<String> = code
+        .iter()
+        .flat_map(|c| c.text.lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(5)
+        .map(|l| format!("`{}`", l.replace('`', "'")))
+        .collect();
+    if lines.is_empty() {
+        return prose.to_owned();
+    }
+    let mut out = prose.trim_end().to_owned();
+    out.push(' ');
+    out.push_str(&lines.join("; "));
+    out.push('\n');
+    out
 }
 
 /// What the person wants, from the words of the message.

@@ -426,6 +426,24 @@ pub fn same_name(a: &str, b: &str) -> bool {
     !a.is_empty() && a == b
 }
 
+/// A party memory already has a file for, named in `prose` by a capitalised word ("Globex
+/// staging database is…", where a sentence's first word alone says nothing): the name as
+/// written. Files named after common words (notes, decisions) do not count.
+pub fn known_party(prose: &str, files: &[String]) -> Option<Subject> {
+    let stems: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.rsplit('/').next()?.strip_suffix(".md"))
+        .filter(|s| !NOT_NAMES.contains(s) && !COMMON_NOUNS.contains(s) && !s.contains("notes"))
+        .collect();
+    prose
+        .split_whitespace()
+        .filter(|w| capitalised(w))
+        .map(|w| core(w).trim_end_matches("'s").trim_end_matches("’s"))
+        .filter(|w| w.chars().count() > 2 && !NOT_NAMES.contains(&lower(w).as_str()))
+        .find(|w| stems.iter().any(|s| same_name(s, w)))
+        .map(|w| Subject::Customer(w.to_owned()))
+}
+
 /// A file name for a subject: `ACME Corp` -> `acme_corp`, `AT&T` -> `at_and_t`.
 pub fn slug(name: &str) -> String {
     let mut out = String::new();
@@ -560,7 +578,8 @@ const SUBJECT_VERBS: &[&str] = &[
     "called", "said", "will", "would", "just", "currently", "already", "also", "must", "requires",
     "expects", "hopes", "have", "are", "was", "were", "agreed", "approved", "decided", "moved",
     "relies", "depends", "wants", "employs", "sells", "owns", "builds", "makes", "ships", "serves",
-    "opened", "closed", "confirmed", "chose", "picked",
+    "opened", "closed", "confirmed", "chose", "picked", "prefers", "likes", "insists", "avoids",
+    "cannot", "deploys", "hosts", "keeps", "stores",
 ];
 
 /// How strongly a name is the message's subject; `None` when it cannot be.
