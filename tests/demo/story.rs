@@ -928,6 +928,14 @@ const TURNS: &[Turn] = &[
         says: &["- Budget: $700K (Alice)"],
         never: &["$500K"],
     },
+    // "What's" is "what is", not a party called What.
+    Turn {
+        persona: "Sam",
+        prompt: "What's ACME's budget?",
+        tools: &["view /memories", "view /memories/acme_corp.md"],
+        says: &["- Budget: $700K (Alice)"],
+        never: &["on What", "$500K"],
+    },
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

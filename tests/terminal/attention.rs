@@ -176,12 +176,12 @@ fn a_code_block_a_message_and_a_tool_card_are_copied_through_osc_52() {
     });
     tmux.keys(&["y"]);
     copied("the code block", &|b| b == "make deploy ENV=prod");
-    // Down to the first tool card of the answer.
+    // Down to the answer's tool card.
     let mut presses = 0;
     while !tmux
         .screen()
         .lines()
-        .any(|l| l.contains("▶ ┌") && l.contains("memory view"))
+        .any(|l| l.contains("▶ ┌") && l.contains(" memory "))
     {
         assert!(
             presses < 20,

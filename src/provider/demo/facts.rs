@@ -384,6 +384,15 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
             .trim_start_matches([' ', ',', ':'])
             .to_owned();
     }
+    if corrects_a_value(&text) {
+        return Vec::new();
+    }
+    // "45 plants (not 40)": the old value in brackets goes.
+    if let Some(open) = text.strip_suffix(')').and_then(|t| t.rfind('('))
+        && corrects_a_value(&text[open + 1..text.len() - 1])
+    {
+        text = text[..open].trim_end().to_owned();
+    }
     let people = person_with_role(&text);
     if is_social(&text, speaker, subject) {
         return Vec::new();
@@ -432,6 +441,22 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
         out.push(format!("Deadline: {d}"));
     }
     out
+}
+
+/// ", not €4M", "(rather than March)": the old value a correction names, which is no fact. A
+/// negation that says more ("not on Fridays") is kept.
+fn corrects_a_value(text: &str) -> bool {
+    let low = text.to_lowercase();
+    let rest = ["not ", "rather than ", "instead of ", "no longer "]
+        .iter()
+        .find_map(|w| low.strip_prefix(w));
+    rest.is_some_and(|rest| {
+        let words = rest.split_whitespace().count();
+        words <= 3
+            && rest
+                .chars()
+                .any(|c| c.is_ascii_digit() || matches!(c, '$' | '€' | '£' | '¥'))
+    })
 }
 
 /// "Gavin Belson (CIO)" in a clause.
@@ -929,7 +954,8 @@ fn third_person(verb: &str) -> String {
         v if v.ends_with(['s', 'x']) || v.ends_with("sh") || v.ends_with("ch") => {
             format!("{low}es")
         }
-        v if v.ends_with('y') && !v.ends_with("ay") && !v.ends_with("ey") => {
+        // "carry" -> "carries", but "deploy", "stay", "obey", "buy" take an -s.
+        v if v.ends_with('y') && !["ay", "ey", "oy", "uy"].iter().any(|e| v.ends_with(e)) => {
             format!("{}ies", &low[..low.len() - 1])
         }
         _ => format!("{low}s"),
@@ -1303,6 +1329,29 @@ mod tests {
             ("We met Wayne Enterprises today.", vec![]),
             ("Working with Wayne Enterprises this week.", vec![]),
             ("Just got off a call with Wayne Enterprises.", vec![]),
+        ] {
+            assert_eq!(g(said), kept, "{said}");
+        }
+    }
+
+    /// A correction's old value is not kept as a fact of its own.
+    #[test]
+    fn a_correction_s_old_value_is_dropped() {
+        let g = |text: &str| facts(text, "Alice", None, Some("Stark Industries"));
+        for (said, kept) in [
+            (
+                "Correction: Stark's budget is €5M, not €4M.",
+                vec!["Budget: €5M"],
+            ),
+            (
+                "Their deadline is Q3 2027, not Q2 2027.",
+                vec!["Deadline: Q3 2027"],
+            ),
+            ("They run 45 plants (not 40).", vec!["Runs 45 plants"]),
+            (
+                "They deploy on Tuesdays, not on Fridays.",
+                vec!["Deploys on Tuesdays", "Not on Fridays"],
+            ),
         ] {
             assert_eq!(g(said), kept, "{said}");
         }

@@ -130,7 +130,9 @@ pub(super) const NOT_NAMES: &[&str] = &[
     "use", "pull", "put", "sketch", "prepare", "build", "give", "make", "send", "check", "look",
     "find", "read", "review", "draft", "help", "forget", "delete", "remove", "erase", "show",
     "list", "compare", "add", "change", "rename", "clear", "describe", "explain", "confirm",
-    "remind",
+    "remind", "what's", "who's", "where's", "when's", "why's", "how's", "that's", "there's",
+    "here's", "what’s", "who’s", "where’s", "when’s", "why’s", "how’s", "that’s", "there’s",
+    "here’s", "whats", "hows", "wheres",
 ];
 
 /// Technologies: named in a stack, never a customer unless a customer word names them.
@@ -868,6 +870,29 @@ mod tests {
         assert_eq!(money_value("$500,000"), Some(500_000.0));
         assert_eq!(money_value("$1.5bn"), Some(1_500_000_000.0));
         assert!(is_money("750k") && !is_money("14:05") && !is_money("50"));
+    }
+
+    /// Whom a message is about, in wordings presenters type: contractions of question words
+    /// are not names, a name opening the sentence counts before a verb of its own.
+    #[test]
+    fn the_party_a_message_is_about() {
+        let none = Speaker::default();
+        for (text, want) in [
+            ("What's Stark's budget?", Some("Stark")),
+            ("What’s Stark's budget?", Some("Stark")),
+            ("Who's Globex's contact?", Some("Globex")),
+            ("How's Initech doing?", Some("Initech")),
+            ("Initech prefers on-site workshops.", Some("Initech")),
+            ("Whats the plan for Umbrella Corp?", Some("Umbrella Corp")),
+            ("What's the budget?", None),
+        ] {
+            let got = subject(text, &none, "John");
+            let got = got.as_ref().and_then(|s| match s {
+                Subject::Customer(name) => Some(name.as_str()),
+                Subject::Topic(_) => None,
+            });
+            assert_eq!(got, want, "{text}");
+        }
     }
 
     #[test]
