@@ -637,6 +637,29 @@ const VARIANTS: &[Variant] = &[
         architecture: &["Scale: 30 apps", "Q1 2028"],
         proposal: &["$900K"],
     },
+    // A recap with the facts as one list after "they", and money "set aside" as the budget.
+    Variant {
+        alice: "Quick recap from today's call with Cyberdyne Systems: they run 2,000 VMs on VMware, want out of their data centre by end of 2027, and have ~$3.5M set aside. Their CIO Miles Dyson signs off.",
+        john: "Propose a target architecture for Cyberdyne.",
+        sam: "Put together the proposal for Cyberdyne.",
+        slug: "cyberdyne_systems",
+        us: None,
+        facts: &[
+            "- Wants out of their data centre (from Alice)",
+            "- Deadline: end of 2027 (from Alice)",
+            "- Budget: ~$3.5M (from Alice)",
+            "- Miles Dyson (CIO) signs off (from Alice)",
+        ],
+        architecture: &[
+            "Scale: 2000 VMs",
+            "Budget: ~$3.5M",
+            "3 waves of about 665 VMs",
+        ],
+        proposal: &[
+            "Within your budget of ~$3.5M",
+            "Approval: Miles Dyson (CIO) signs off",
+        ],
+    },
 ];
 
 /// One variant through the three tabs; failures are collected, not panicked, so the report

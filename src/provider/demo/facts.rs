@@ -103,7 +103,26 @@ pub fn facts(prose: &str, speaker: &str, us: Option<&str>, subject: Option<&str>
     let mut out: Vec<String> = Vec::new();
     for sentence in sentences(prose) {
         let sentence = people_first(&sentence);
+        // "they run 2,000 VMs, want out …, and have …": the later clauses share the subject.
+        let mut pronoun: Option<String> = None;
         for (clause, head) in clauses(&sentence) {
+            let bare = clause
+                .trim_start()
+                .strip_prefix("and ")
+                .unwrap_or(&clause)
+                .to_owned();
+            let first = bare
+                .split_whitespace()
+                .next()
+                .map(lower)
+                .unwrap_or_default();
+            let clause = match &pronoun {
+                Some(p) if SHARED_VERBS.contains(&first.as_str()) => format!("{p} {bare}"),
+                _ => clause,
+            };
+            if matches!(first.as_str(), "they" | "it" | "he" | "she") {
+                pronoun = Some(first.clone());
+            }
             // About our own company ("account lead at TechCorp"): not a fact about the subject.
             if us.is_some_and(|us| {
                 clause.to_lowercase().contains(&us.to_lowercase())
@@ -120,6 +139,25 @@ pub fn facts(prose: &str, speaker: &str, us: Option<&str>, subject: Option<&str>
     }
     out
 }
+
+/// Words that make an amount of money the budget: "~$3.5M set aside", "$2M approved".
+const SET_APART: [&str; 8] = [
+    "set aside",
+    "earmarked",
+    "allocated",
+    "to spend",
+    "can spend",
+    "budgeted",
+    "approved",
+    "funding of",
+];
+
+/// Verbs in their base form that continue a list after "they …" ("they run X, want Y").
+const SHARED_VERBS: [&str; 24] = [
+    "want", "need", "have", "use", "run", "plan", "prefer", "expect", "require", "operate", "own",
+    "employ", "sell", "ship", "host", "keep", "store", "deploy", "hope", "aim", "intend", "rely",
+    "build", "serve",
+];
 
 /// Rewrite "their CTO, Dana Ortiz, signs …" and "Maria Lopez, VP of IT" as "Dana Ortiz (CTO)
 /// signs …" and "Maria Lopez (VP of IT)", so a person and their role stay together.
@@ -999,6 +1037,14 @@ fn labelled(text: &str) -> Option<String> {
             return Some(format!("{label}: {value}"));
         }
     }
+    // "have ~$3.5M set aside", "$2M approved": money set apart for the work is the budget.
+    if SET_APART.iter().any(|p| low.contains(p))
+        && let Some(amount) = text
+            .split_whitespace()
+            .find(|w| is_money(w.trim_start_matches(['~', '≈'])))
+    {
+        return Some(format!("Budget: {}", amount.trim_end_matches(['.', ','])));
+    }
     // "has a budget of $2M" / "budget around $5M" inside a clause: the amount near "budget".
     if let Some(at) = low.find("budget")
         && !low.contains("over budget")
@@ -1332,6 +1378,33 @@ mod tests {
         ] {
             assert_eq!(g(said), kept, "{said}");
         }
+    }
+
+    /// Clauses after "they …" share its subject, and money set apart is the budget.
+    #[test]
+    fn a_list_after_they_and_money_set_aside() {
+        let g = |text: &str| facts(text, "Alice", None, Some("Cyberdyne Systems"));
+        assert_eq!(
+            g(
+                "Quick recap from today's call with Cyberdyne Systems: they run 2,000 VMs on VMware, want out of their data centre by end of 2027, and have ~$3.5M set aside."
+            ),
+            [
+                "Stack: runs 2,000 VMs on VMware",
+                "Wants out of their data centre",
+                "Deadline: end of 2027",
+                "Budget: ~$3.5M"
+            ]
+        );
+        assert_eq!(g("They have $2M approved for the pilot."), ["Budget: $2M"]);
+        assert_eq!(
+            g("They use Oracle, need SSO and plan a pilot."),
+            ["Stack: uses Oracle", "Needs SSO and plans a pilot"]
+        );
+        // A clause that is no verb keeps its words.
+        assert_eq!(
+            g("They run SAP, data centre in Frankfurt."),
+            ["Stack: runs SAP", "Data centre in Frankfurt"]
+        );
     }
 
     /// A correction's old value is not kept as a fact of its own.
