@@ -660,6 +660,31 @@ const VARIANTS: &[Variant] = &[
             "Approval: Miles Dyson (CIO) signs off",
         ],
     },
+    // An opener and a dash, the industry in brackets, a product name (S/4HANA) that is no
+    // customer, a budget said in words.
+    Variant {
+        alice: "FYI - Soylent Corp (food manufacturing) has 12 factories and 400 SAP users. They need to go live on S/4HANA before July 2027. Budget: 2.5 million euros.",
+        john: "Can you sketch a solution design for Soylent?",
+        sam: "Now write up a statement of work for Soylent Corp.",
+        slug: "soylent_corp",
+        us: None,
+        facts: &[
+            "- Food manufacturing (from Alice)",
+            "- Has 12 factories and 400 SAP users (from Alice)",
+            "- Needs to go live on S/4HANA (from Alice)",
+            "- Deadline: before July 2027 (from Alice)",
+            "- Budget: 2.5 million euros (from Alice)",
+        ],
+        architecture: &[
+            "Systems: SAP",
+            "Budget: 2.5 million euros",
+            "SAP moves to certified",
+        ],
+        proposal: &[
+            "Within your budget of 2.5 million euros",
+            "€1.5M for the migration waves",
+        ],
+    },
 ];
 
 /// One variant through the three tabs; failures are collected, not panicked, so the report

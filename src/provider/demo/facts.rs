@@ -60,7 +60,7 @@ const FILLERS: &[&str] = &[
     "please remember that", "remember that", "keep in mind that", "just so you know",
     "for the record", "heads up", "in addition", "additionally", "finally", "lastly",
     "importantly", "apparently", "basically", "please remember", "remember", "please note", "note",
-    "okay", "ok", "well",
+    "okay", "ok", "well", "quick update", "update", "correction", "news",
 ];
 
 /// Verbs that move things (scope).
@@ -419,7 +419,7 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
             break;
         };
         text = text[filler.len()..]
-            .trim_start_matches([' ', ',', ':'])
+            .trim_start_matches([' ', ',', ':', '-', '–', '—'])
             .to_owned();
     }
     if corrects_a_value(&text) {
@@ -459,6 +459,16 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
     }
     let text = pronouns(&text, speaker);
     let text = without_subject(&text, subject);
+    // "Soylent Corp (food manufacturing) has …": what the brackets say about it is a fact of
+    // its own.
+    if let Some((inner, after)) = text.strip_prefix('(').and_then(|r| r.split_once(')'))
+        && !inner.trim().is_empty()
+        && after.split_whitespace().count() >= 2
+    {
+        let mut out = vec![capitalise(inner.trim())];
+        out.extend(fact_of(after, false, speaker, subject));
+        return out;
+    }
     if let Some(labelled) = labelled(&text) {
         return vec![labelled];
     }
@@ -1404,6 +1414,20 @@ mod tests {
         assert_eq!(
             g("They run SAP, data centre in Frankfurt."),
             ["Stack: runs SAP", "Data centre in Frankfurt"]
+        );
+    }
+
+    /// "FYI - Soylent Corp (food manufacturing) has …": the dash goes, the brackets are a fact.
+    #[test]
+    fn a_dash_after_an_opener_and_brackets_after_the_name() {
+        let g = |text: &str| facts(text, "Alice", None, Some("Soylent Corp"));
+        assert_eq!(
+            g("FYI - Soylent Corp (food manufacturing) has 12 factories and 400 SAP users."),
+            ["Food manufacturing", "Has 12 factories and 400 SAP users"]
+        );
+        assert_eq!(
+            g("Update – Soylent Corp now runs 14 factories."),
+            ["Runs 14 factories"]
         );
     }
 

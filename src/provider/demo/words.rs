@@ -148,6 +148,7 @@ pub const TECHNOLOGIES: &[&str] = &[
     "spring", "teradata", "informatica", "tableau", "sharepoint", "exchange", "dynamics",
     "servicenow", "workday", "jenkins", "gitlab", "github", "okta", "citrix", "netezza",
     "bigquery", "redshift", "dynamodb", "s3", "lambda", "ec2", "cosmos", "iis", "nginx",
+    "s/4hana", "s/4", "r/3", "ecc", "abap", "as/400", "z/os", "iseries",
 ];
 
 /// Company suffixes: part of a name, not its core (`ACME Corp` and `Acme` are one customer).
@@ -490,7 +491,11 @@ pub fn subjects(prose: &str, speaker: &Speaker, person: &str) -> Vec<Subject> {
     let mut found: Vec<(i32, usize, String)> = Vec::new();
     let mut order = 0;
     for sentence in sentences(prose) {
-        let words: Vec<&str> = sentence.split_whitespace().collect();
+        // A dash on its own is punctuation ("FYI - Soylent Corp has …").
+        let words: Vec<&str> = sentence
+            .split_whitespace()
+            .filter(|w| !matches!(*w, "-" | "–" | "—"))
+            .collect();
         let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
         let mut named = names(&words);
         // A customer typed in lower case after a strong relation counts as well.
@@ -617,7 +622,8 @@ fn score(
                     lower(w).contains(c) || words.get(name.end + 1).is_some_and(|n| lower(n) == *c)
                 })
         });
-    let technology = key.iter().all(|w| TECHNOLOGIES.contains(&w.as_str()));
+    let technology = key.iter().all(|w| TECHNOLOGIES.contains(&w.as_str()))
+        || TECHNOLOGIES.contains(&name.text.to_lowercase().as_str());
     if technology && !after_customer_word && !has_suffix {
         return None;
     }
