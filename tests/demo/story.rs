@@ -660,6 +660,22 @@ const VARIANTS: &[Variant] = &[
             "Approval: Miles Dyson (CIO) signs off",
         ],
     },
+    // A role before a name with an initial, reported speech, a second predicate after "and".
+    Variant {
+        alice: "Hey team, I just got off the phone with Acme Rockets. Their head of IT, Wile E. Coyote, says they have 45 legacy .NET apps, need everything in Azure within 18 months and can spend up to $800K.",
+        john: "What's the best architecture for Acme Rockets given what we know? Design it.",
+        sam: "Write the proposal for Acme Rockets.",
+        slug: "acme_rockets",
+        us: None,
+        facts: &[
+            "- Wile E. Coyote (head of IT) (from Alice)",
+            "- Has 45 legacy .NET apps (from Alice)",
+            "- Needs everything in Azure within 18 months (from Alice)",
+            "- Budget: $800K (from Alice)",
+        ],
+        architecture: &["45", "$800K"],
+        proposal: &["$800K", "Wile E. Coyote"],
+    },
     // An opener and a dash, the industry in brackets, a product name (S/4HANA) that is no
     // customer, a budget said in words.
     Variant {

@@ -60,7 +60,8 @@ const FILLERS: &[&str] = &[
     "please remember that", "remember that", "keep in mind that", "just so you know",
     "for the record", "heads up", "in addition", "additionally", "finally", "lastly",
     "importantly", "apparently", "basically", "please remember", "remember", "please note", "note",
-    "okay", "ok", "well", "quick update", "update", "correction", "news",
+    "okay", "ok", "well", "quick update", "update", "correction", "news", "says that", "said that",
+    "says", "said", "mentioned that", "told us that", "confirmed that", "explained that",
 ];
 
 /// Verbs that move things (scope).
@@ -120,8 +121,18 @@ pub fn facts(prose: &str, speaker: &str, us: Option<&str>, subject: Option<&str>
                 Some(p) if SHARED_VERBS.contains(&first.as_str()) => format!("{p} {bare}"),
                 _ => clause,
             };
-            if matches!(first.as_str(), "they" | "it" | "he" | "she") {
-                pronoun = Some(first.clone());
+            // "they run …", "Dana (CTO) says they have …": the subject of what follows.
+            if let Some(p) =
+                bare.split_whitespace()
+                    .take(8)
+                    .map(lower)
+                    .find_map(|w| match w.as_str() {
+                        "they" | "it" | "he" | "she" => Some(w),
+                        "they're" | "they’re" => Some("they".to_owned()),
+                        _ => None,
+                    })
+            {
+                pronoun = Some(p);
             }
             // About our own company ("account lead at TechCorp"): not a fact about the subject.
             if us.is_some_and(|us| {
@@ -367,10 +378,13 @@ fn split_conjunction(piece: &str) -> Vec<String> {
             || (after_det.len() == 2
                 && after_det[0].chars().any(|c| c.is_ascii_digit())
                 && label_of(&after_det[1]).is_some_and(|l| VALUE_LABELS.contains(&l)));
+        // "… need everything in Azure and can spend up to $800K": a second predicate.
+        let verb_next = matches!(next.as_str(), "can" | "could" | "must" | "will" | "should");
         let starts_clause = matches!(
             next.as_str(),
             "i" | "we" | "they" | "he" | "she" | "it" | "errors" | "traffic" | "latency"
-        ) || label_next
+        ) || verb_next
+            || label_next
             || (!next.is_empty()
                 && matches!(
                     then.as_str(),
@@ -424,6 +438,12 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
     }
     if corrects_a_value(&text) {
         return Vec::new();
+    }
+    // "Dana Ortiz (CTO) says they have …": who said it, then what they said.
+    if let Some((who, said)) = reported(&text) {
+        let mut out = vec![who];
+        out.extend(fact_of(&said, false, speaker, subject));
+        return out;
     }
     // "45 plants (not 40)": the old value in brackets goes.
     if let Some(open) = text.strip_suffix(')').and_then(|t| t.rfind('('))
@@ -489,6 +509,25 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
         out.push(format!("Deadline: {d}"));
     }
     out
+}
+
+/// "Dana Ortiz (CTO) says (that) …": the person with their role, and what they said.
+fn reported(text: &str) -> Option<(String, String)> {
+    let low = text.to_lowercase();
+    let (at, verb) = [
+        " says that ",
+        " said that ",
+        " says ",
+        " said ",
+        " told us that ",
+        " told us ",
+    ]
+    .iter()
+    .find_map(|v| low.find(v).map(|at| (at, *v)))?;
+    let who = text[..at].trim();
+    let said = text[at + verb.len()..].trim();
+    (who.ends_with(')') && person_with_role(who).is_some() && said.split_whitespace().count() >= 2)
+        .then(|| (who.to_owned(), said.to_owned()))
 }
 
 /// ", not €4M", "(rather than March)": the old value a correction names, which is no fact. A
@@ -1407,6 +1446,10 @@ mod tests {
         );
         assert_eq!(g("They have $2M approved for the pilot."), ["Budget: $2M"]);
         assert_eq!(
+            g("They're running SAP, want everything on Azure."),
+            ["Stack: running SAP", "Wants everything on Azure"]
+        );
+        assert_eq!(
             g("They use Oracle, need SSO and plan a pilot."),
             ["Stack: uses Oracle", "Needs SSO and plans a pilot"]
         );
@@ -1428,6 +1471,24 @@ mod tests {
         assert_eq!(
             g("Update – Soylent Corp now runs 14 factories."),
             ["Runs 14 factories"]
+        );
+    }
+
+    /// A person's initial is no sentence end, reported speech is the fact, and a second
+    /// predicate after "and" is a fact of its own.
+    #[test]
+    fn an_initial_reported_speech_and_a_second_predicate() {
+        let g = |text: &str| facts(text, "Alice", None, Some("Acme Rockets"));
+        assert_eq!(
+            g(
+                "Hey team, I just got off the phone with Acme Rockets. Their head of IT, Wile E. Coyote, says they have 45 legacy .NET apps, need everything in Azure within 18 months and can spend up to $800K."
+            ),
+            [
+                "Wile E. Coyote (head of IT)",
+                "Has 45 legacy .NET apps",
+                "Needs everything in Azure within 18 months",
+                "Budget: $800K"
+            ]
         );
     }
 

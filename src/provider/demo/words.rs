@@ -74,6 +74,15 @@ pub fn sentences(prose: &str) -> Vec<String> {
             if c == '.' && ABBREVIATIONS.contains(&last_word.as_str()) {
                 continue;
             }
+            // An initial ("Wile E. Coyote"): one capital letter is no sentence.
+            let initial = c == '.'
+                && i >= 1
+                && chars[i - 1].is_uppercase()
+                && (i < 2 || chars[i - 2].is_whitespace())
+                && chars.get(i + 2).is_some_and(|n| n.is_uppercase());
+            if initial {
+                continue;
+            }
             push_sentence(&mut out, &mut current);
         }
     }
@@ -303,6 +312,11 @@ fn name_part(words: &[&str], i: usize) -> (String, bool) {
     let next = words.get(i + 1).filter(|n| capitalised(n));
     let low = core(w).to_lowercase();
     if w.ends_with('.') && TITLES.contains(&low.as_str()) && next.is_some() {
+        return (format!("{}.", core(w)), false);
+    }
+    // An initial between names: "Wile E. Coyote".
+    let initial = core(w).chars().count() == 1 && core(w).chars().all(char::is_uppercase);
+    if w.ends_with('.') && initial && next.is_some() && i > 0 {
         return (format!("{}.", core(w)), false);
     }
     let possessive = low.ends_with("'s") || low.ends_with("’s");
