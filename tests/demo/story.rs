@@ -1200,3 +1200,55 @@ async fn code_to_keep_is_remembered_and_code_to_review_is_reviewed() {
         );
     }
 }
+
+/// A hurried recap typed in lower case with dashes, a question memory cannot answer, and a
+/// proposal asked for without naming anyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lower_case_recap_an_unanswerable_question_and_an_unnamed_proposal() {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-story-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let dir = tmp.path().join("memories");
+    let store: Arc<dyn MemoryStore> =
+        Arc::new(LocalStore::open(&LocalOptions::new(dir.clone())).unwrap());
+    let turns: &[(&str, &str, &[&str], &[&str])] = &[
+        (
+            "Alice",
+            "met with globodyne inc. yesterday — 3 data centers, 1,800 servers, wants a hybrid cloud, budget $6m, deadline q4 2027",
+            &[
+                "/memories/globodyne_inc.md",
+                "- 3 data centers",
+                "- Budget: $6m",
+            ],
+            &["team_notes", "Yesterday"],
+        ),
+        (
+            "John",
+            "Do we know who the contact at Globodyne is?",
+            &["Nothing on people there yet"],
+            &["**People**"],
+        ),
+        (
+            "Sam",
+            "Can you turn that into a proposal?",
+            &["Walk through this proposal with Globodyne Inc"],
+            &["Team notes"],
+        ),
+    ];
+    let mut failed = Vec::new();
+    for (persona, prompt, says, never) in turns {
+        let (text, _) = say(
+            &agent(&store, persona),
+            &mut Conversation::default(),
+            prompt,
+        )
+        .await;
+        let lacks: Vec<_> = says.iter().filter(|w| !text.contains(**w)).collect();
+        let has: Vec<_> = never.iter().filter(|w| text.contains(**w)).collect();
+        if !lacks.is_empty() || !has.is_empty() {
+            failed.push(format!("{prompt:?}: lacks {lacks:?}, says {has:?}\n{text}"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+}

@@ -373,7 +373,11 @@ fn fits(note: &Note, aspect: Aspect) -> bool {
         }
         Aspect::Who => {
             label == "Contact"
-                || ["(cto)", "(cio)", "(ceo)", "(cfo)", "(vp", "sign", "(head"]
+                || ["(cto)", "(cio)", "(ceo)", "(cfo)", "(vp", "(head", "(coo)"]
+                    .iter()
+                    .any(|w| low.contains(w))
+                // "signs off", "signed the contract"; not "single sign-on".
+                || ["signs", "signed", "sign off", "signs off", "approves", "approved by"]
                     .iter()
                     .any(|w| low.contains(w))
         }
@@ -452,6 +456,13 @@ pub fn answer(lower: &str, files: &[String], reads: &Reads) -> String {
             any = true;
             continue;
         }
+        // Asked for a part (who, budget…): a further file that does not hold it is left out.
+        let holds_it = wanted
+            .iter()
+            .any(|&aspect| list.iter().any(|n| fits(n, aspect)));
+        if any && !wanted.is_empty() && !holds_it {
+            continue;
+        }
         let _ = write!(out, "\nFrom {file}{by}:\n");
         let mut shown = false;
         for &aspect in &wanted {
@@ -475,6 +486,18 @@ pub fn answer(lower: &str, files: &[String], reads: &Reads) -> String {
             shown = true;
         }
         if !shown {
+            if !wanted.is_empty() {
+                // Asked for what the file does not say: say so before quoting the rest.
+                let asked: Vec<String> = wanted
+                    .iter()
+                    .map(|a| aspect_title(*a).to_lowercase())
+                    .collect();
+                let _ = write!(
+                    out,
+                    "\nNothing on {} there yet; this is all it holds:\n",
+                    asked.join(" or ")
+                );
+            }
             out.push('\n');
             for n in &list {
                 out.push_str(&quote(n));
@@ -1256,7 +1279,16 @@ pub fn proposal(customer: &str, facts: &str, arch: Option<(&str, &str)>, person:
         .as_deref()
         .and_then(|a| a.split(" (").next())
         .filter(|a| a.split_whitespace().count() <= 3)
-        .map_or_else(|| s.title.clone(), str::to_owned);
+        .map_or_else(
+            || {
+                if s.title.to_lowercase().contains("team notes") {
+                    "the customer".to_owned()
+                } else {
+                    s.title.clone()
+                }
+            },
+            str::to_owned,
+        );
     let _ = writeln!(
         out,
         "1. Walk through this proposal with {who} and confirm the scope"

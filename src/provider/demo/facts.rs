@@ -296,6 +296,11 @@ fn label_of(text: &str) -> Option<&'static str> {
 fn split_commas(part: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut last_is_list = false;
+    // A dash between words separates as a comma does ("yesterday — 3 data centers").
+    let part = part
+        .replace(" — ", ", ")
+        .replace(" – ", ", ")
+        .replace(" - ", ", ");
     for piece in part.split(", ") {
         let words: Vec<&str> = piece.split_whitespace().collect();
         let has_digit = piece.chars().any(|c| c.is_ascii_digit());

@@ -546,7 +546,16 @@ fn lower_case_customer(words: &[&str], lows: &[String]) -> Option<Name> {
                 && i > 0
                 && matches!(
                     lows[i - 1].as_str(),
-                    "working" | "call" | "meeting" | "phone"
+                    "working"
+                        | "call"
+                        | "meeting"
+                        | "phone"
+                        | "met"
+                        | "spoke"
+                        | "talked"
+                        | "chatted"
+                        | "workshop"
+                        | "session"
                 ));
         if !strong {
             continue;
