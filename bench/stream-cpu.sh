@@ -31,19 +31,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$mock" --tokens "$tokens" --gap-ms "$gap" >"$work/mock.out" &
-mock_pid=$!
-for _ in $(seq 100); do
-    grep -q '^listening' "$work/mock.out" 2>/dev/null && break
-    sleep 0.05
-done
-port=$(awk '/^listening/ {print $2}' "$work/mock.out")
+# shellcheck source=bench/lib/mock.sh
+. bench/lib/mock.sh
+start_mock
 
 # utime+stime of the whole process (dead threads included), in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Nanoseconds on CPU summed over the live threads (finer than the clock tick).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
-done_count() { grep -c '^done' "$work/mock.out" || true; }
 
 results=()
 for run in $(seq "$runs"); do

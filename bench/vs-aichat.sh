@@ -45,13 +45,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$mock" --tokens "$tokens" --gap-ms "$gap" >"$work/mock.out" &
-mock_pid=$!
-for _ in $(seq 100); do
-    grep -q '^listening' "$work/mock.out" 2>/dev/null && break
-    sleep 0.05
-done
-port=$(awk '/^listening/ {print $2}' "$work/mock.out")
+# shellcheck source=bench/lib/mock.sh
+. bench/lib/mock.sh
+start_mock
 
 mkdir -p "$work/aichat"
 cat >"$work/aichat/config.yaml" <<EOF
@@ -72,7 +68,6 @@ EOF
 cpu_ms() { awk -v t="$tick" '{printf "%d", ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
 # Microseconds on CPU summed over the live threads (finer than the tick, blind to ended ones).
 cpu_us() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s / 1000}'; }
-done_count() { grep -c '^done' "$work/mock.out" || true; }
 
 # measure NAME READY-TEXT COMMAND...: the CPU milliseconds one answer costs.
 measure() {

@@ -1058,11 +1058,7 @@ async fn questions_updates_and_forgets_use_the_right_file() {
 /// line that held the old value.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_written_by_hand_are_read_and_updated() {
-    let tmp = tempfile::Builder::new()
-        .prefix("memdeck-story-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap();
-    let dir = tmp.path().join("memories");
+    let (_tmp, dir) = scratch();
     std::fs::create_dir_all(dir.join("clients")).unwrap();
     let files: &[(&str, &str)] = &[
         (
@@ -1081,9 +1077,8 @@ async fn files_written_by_hand_are_read_and_updated() {
     for (path, text) in files {
         std::fs::write(dir.join(path), text).unwrap();
     }
-    let store: Arc<dyn MemoryStore> =
-        Arc::new(LocalStore::open(&LocalOptions::new(dir.clone())).unwrap());
-    let cases: &[(&str, &str, &[&str], &[&str])] = &[
+    let store = local_store(&dir);
+    let cases: &[Said] = &[
         (
             "John",
             "What do we know about Globex?",
@@ -1107,21 +1102,7 @@ async fn files_written_by_hand_are_read_and_updated() {
             &["---", "1. "],
         ),
     ];
-    let mut failed = Vec::new();
-    for (persona, prompt, says, never) in cases {
-        let (text, _) = say(
-            &agent(&store, persona),
-            &mut Conversation::default(),
-            prompt,
-        )
-        .await;
-        let lacks: Vec<_> = says.iter().filter(|w| !text.contains(**w)).collect();
-        let has: Vec<_> = never.iter().filter(|w| text.contains(**w)).collect();
-        if !lacks.is_empty() || !has.is_empty() {
-            failed.push(format!("{prompt:?}: lacks {lacks:?}, says {has:?}\n{text}"));
-        }
-    }
-    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+    check_turns(&store, cases).await;
 
     // A new budget replaces the hand-written line; the front matter stays whole.
     say(
@@ -1140,13 +1121,8 @@ async fn files_written_by_hand_are_read_and_updated() {
 /// remembered with the rest; code sent for a look is reviewed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_to_keep_is_remembered_and_code_to_review_is_reviewed() {
-    let tmp = tempfile::Builder::new()
-        .prefix("memdeck-story-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap();
-    let dir = tmp.path().join("memories");
-    let store: Arc<dyn MemoryStore> =
-        Arc::new(LocalStore::open(&LocalOptions::new(dir.clone())).unwrap());
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
     let keep: &[(&str, &str, &str)] = &[
         (
             "Deploy notes for ACME: run\n\n```sh\nmake deploy ENV=prod\n```\n",
@@ -1205,14 +1181,9 @@ async fn code_to_keep_is_remembered_and_code_to_review_is_reviewed() {
 /// proposal asked for without naming anyone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lower_case_recap_an_unanswerable_question_and_an_unnamed_proposal() {
-    let tmp = tempfile::Builder::new()
-        .prefix("memdeck-story-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap();
-    let dir = tmp.path().join("memories");
-    let store: Arc<dyn MemoryStore> =
-        Arc::new(LocalStore::open(&LocalOptions::new(dir.clone())).unwrap());
-    let turns: &[(&str, &str, &[&str], &[&str])] = &[
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    let turns: &[Said] = &[
         (
             "Alice",
             "met with globodyne inc. yesterday — 3 data centers, 1,800 servers, wants a hybrid cloud, budget $6m, deadline q4 2027",
@@ -1236,14 +1207,31 @@ async fn a_lower_case_recap_an_unanswerable_question_and_an_unnamed_proposal() {
             &["Team notes"],
         ),
     ];
+    check_turns(&store, turns).await;
+}
+
+/// A temporary directory and the memory directory in it (not created).
+fn scratch() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-story-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let dir = tmp.path().join("memories");
+    (tmp, dir)
+}
+
+fn local_store(dir: &Path) -> Arc<dyn MemoryStore> {
+    Arc::new(LocalStore::open(&LocalOptions::new(dir.to_owned())).unwrap())
+}
+
+/// A persona, what they say, what the answer must hold and must not.
+type Said<'a> = (&'a str, &'a str, &'a [&'a str], &'a [&'a str]);
+
+/// Each turn in its own conversation, in order; every turn that goes wrong is reported.
+async fn check_turns(store: &Arc<dyn MemoryStore>, turns: &[Said<'_>]) {
     let mut failed = Vec::new();
     for (persona, prompt, says, never) in turns {
-        let (text, _) = say(
-            &agent(&store, persona),
-            &mut Conversation::default(),
-            prompt,
-        )
-        .await;
+        let (text, _) = say(&agent(store, persona), &mut Conversation::default(), prompt).await;
         let lacks: Vec<_> = says.iter().filter(|w| !text.contains(**w)).collect();
         let has: Vec<_> = never.iter().filter(|w| text.contains(**w)).collect();
         if !lacks.is_empty() || !has.is_empty() {

@@ -198,3 +198,31 @@ pub fn memdeck(dir: &Path, speed: u32) -> String {
         dir.join("sessions").display(),
     )
 }
+
+/// The app on the demo model (`speed` tokens a second, 0: at once) in a `width`×`height`
+/// pane, with `env` (`NAME=value …`, may be empty) before it, its first screen up; the pane
+/// says "memdeck exited N" when it ends.
+pub fn app_in(dir: &Path, speed: u32, (width, height): (u16, u16), env: &str) -> Tmux {
+    let command = format!(
+        "{env} {}; echo memdeck exited $?; sleep 30",
+        memdeck(dir, speed)
+    );
+    let tmux = Tmux::start(width, height, &command);
+    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    tmux
+}
+
+impl Tmux {
+    /// Quit the app with Ctrl+Q; a turn's last work (extraction) may still be going, which the
+    /// app asks about: yes.
+    pub fn quit_app(&self) {
+        self.keys(&["C-q"]);
+        let left = self.wait_for("the exit or its question", |s| {
+            s.contains("memdeck exited 0") || s.contains("A turn is streaming")
+        });
+        if !left.contains("memdeck exited 0") {
+            self.keys(&["y"]);
+            self.wait_for("the exit", |s| s.contains("memdeck exited 0"));
+        }
+    }
+}

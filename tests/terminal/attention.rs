@@ -3,23 +3,11 @@
 //! one message, code block or tool card, and searching a chat and the memory panel.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
-use crate::support::tmux::{Tmux, memdeck, wait_for_file};
+use crate::support::tmux::{app_in, wait_for_file};
 
 /// The tab bar's first line.
 fn tab_bar(screen: &str) -> &str {
     screen.lines().next().unwrap_or_default()
-}
-
-/// Quit; a turn's last work (extraction) may still be going, which the app asks about.
-fn quit(tmux: &Tmux) {
-    tmux.keys(&["C-q"]);
-    let left = tmux.wait_for("the exit or its question", |s| {
-        s.contains("memdeck exited 0") || s.contains("A turn is streaming")
-    });
-    if !left.contains("memdeck exited 0") {
-        tmux.keys(&["y"]);
-        tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
-    }
 }
 
 /// Alice answers while John's tab is shown: her badge spins, then says "finished, unseen" and
@@ -29,14 +17,9 @@ fn quit(tmux: &Tmux) {
 fn a_background_tab_that_finishes_is_badged_and_notified() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = dir.path().join("pane-output");
-    let command = format!(
-        "MEMDECK_NOTIFY=osc777 {}; echo memdeck exited $?; sleep 30",
-        memdeck(dir.path(), 25)
-    );
-    let tmux = Tmux::start(160, 48, &command);
+    let tmux = app_in(dir.path(), 25, (160, 48), "MEMDECK_NOTIFY=osc777");
     // Everything the app writes to its terminal, escape sequences included.
     tmux.tmux(&["pipe-pane", "-O", &format!("cat >> {}", bytes.display())]);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
     tmux.text("Our customer Globex Corp runs 12 plants, budget $2.4M, deadline June 2027.");
     tmux.keys(&["Enter"]);
     tmux.wait_for("Alice's badge while she answers", |s| {
@@ -61,19 +44,14 @@ fn a_background_tab_that_finishes_is_badged_and_notified() {
     tmux.keys(&["Enter"]);
     tmux.keys(&["Escape"]);
     tmux.wait_for("the cancelled badge", |s| tab_bar(s).contains("Alice  ⊘"));
-    quit(&tmux);
+    tmux.quit_app();
 }
 
 /// The bell, the default: a background tab's end rings it (tmux flags the window).
 #[test]
 fn the_bell_rings_for_a_background_tab_by_default() {
     let dir = tempfile::tempdir().unwrap();
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(dir.path(), 25)
-    );
-    let tmux = Tmux::start(160, 48, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let tmux = app_in(dir.path(), 25, (160, 48), "");
     assert_eq!(tmux.format("#{window_bell_flag}"), "0");
     tmux.text("Our customer Initech runs 3 offices.");
     tmux.keys(&["Enter", "M-3"]);
@@ -85,7 +63,7 @@ fn the_bell_rings_for_a_background_tab_by_default() {
         assert!(std::time::Instant::now() < deadline, "no bell");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    quit(&tmux);
+    tmux.quit_app();
 }
 
 /// F12 hands the mouse to the terminal (tmux sees the app stop asking for mouse reports, so a
@@ -94,12 +72,7 @@ fn the_bell_rings_for_a_background_tab_by_default() {
 #[test]
 fn f12_hands_the_mouse_to_the_terminal_and_back() {
     let dir = tempfile::tempdir().unwrap();
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(dir.path(), 0)
-    );
-    let tmux = Tmux::start(160, 48, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let tmux = app_in(dir.path(), 0, (160, 48), "");
     assert_eq!(tmux.format("#{mouse_any_flag}"), "1");
     tmux.keys(&["F12"]);
     tmux.wait_for("the status bar saying so", |s| {
@@ -109,16 +82,12 @@ fn f12_hands_the_mouse_to_the_terminal_and_back() {
     tmux.keys(&["F12"]);
     tmux.wait_for("the mark gone", |s| !s.contains("mouse off (F12)"));
     assert_eq!(tmux.format("#{mouse_any_flag}"), "1");
-    quit(&tmux);
+    tmux.quit_app();
 
-    let command = format!(
-        "MEMDECK_MOUSE=off {}; echo memdeck exited $?; sleep 30",
-        memdeck(dir.path(), 0)
-    );
-    let tmux = Tmux::start(160, 48, &command);
+    let tmux = app_in(dir.path(), 0, (160, 48), "MEMDECK_MOUSE=off");
     tmux.wait_for("the status bar", |s| s.contains("mouse off (F12)"));
     assert_eq!(tmux.format("#{mouse_any_flag}"), "0");
-    quit(&tmux);
+    tmux.quit_app();
 }
 
 /// Copying in a real terminal: tmux with `set-clipboard on` keeps what the app sends by OSC 52
@@ -127,13 +96,8 @@ fn f12_hands_the_mouse_to_the_terminal_and_back() {
 #[test]
 fn a_code_block_a_message_and_a_tool_card_are_copied_through_osc_52() {
     let dir = tempfile::tempdir().unwrap();
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(dir.path(), 0)
-    );
-    let tmux = Tmux::start(140, 40, &command);
+    let tmux = app_in(dir.path(), 0, (140, 40), "");
     tmux.tmux(&["set-option", "-g", "set-clipboard", "on"]);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
     tmux.paste("Deploy notes for Globex:\n\n```sh\nmake deploy ENV=prod\n```\n");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the answer", |s| {
@@ -198,7 +162,7 @@ fn a_code_block_a_message_and_a_tool_card_are_copied_through_osc_52() {
         card.contains("\ninput:\n{") && card.contains("\nresult:\n"),
         "{card}"
     );
-    quit(&tmux);
+    tmux.quit_app();
 }
 
 /// Search in a real terminal: the chat's hits counted and walked, then the memory files found
@@ -218,12 +182,7 @@ fn the_chat_and_the_memory_panel_are_searched() {
         "Team notes\nAlice met the Globex CTO in Berlin.\n",
     )
     .unwrap();
-    let command = format!(
-        "{}; echo memdeck exited $?; sleep 30",
-        memdeck(dir.path(), 0)
-    );
-    let tmux = Tmux::start(150, 40, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
+    let tmux = app_in(dir.path(), 0, (150, 40), "");
     tmux.text("What do we know about Globex?");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the answer", |s| {
@@ -275,5 +234,5 @@ fn the_chat_and_the_memory_panel_are_searched() {
     tmux.wait_for("the tree back", |s| {
         s.contains("clients/") && !s.contains("Find in")
     });
-    quit(&tmux);
+    tmux.quit_app();
 }

@@ -551,21 +551,10 @@ fn scrolled_up_during_a_stream_the_new_lines_are_counted_and_end_follows() {
     tmux.wait_for("the end of the answer, followed", |s| {
         s.contains("u undoes the whole turn") && !s.contains("scrolled")
     });
-    // Quit; the turn's last work (extraction) may still be going, which the app asks about.
-    tmux.keys(&["C-q"]);
-    let left = tmux.wait_for("the exit or its question", |s| {
-        s.contains("memdeck exited 0") || s.contains("A turn is streaming")
-    });
-    if !left.contains("memdeck exited 0") {
-        tmux.keys(&["y"]);
-        tmux.wait_for("the exit", |s| s.contains("memdeck exited 0"));
-    }
+    tmux.quit_app();
 }
 
 /// The app on the demo model at full speed in a 160×48 pane, its first screen up.
 fn instant_app(dir: &std::path::Path) -> Tmux {
-    let command = format!("{}; echo memdeck exited $?; sleep 30", memdeck(dir, 0));
-    let tmux = Tmux::start(160, 48, &command);
-    tmux.wait_for("the first screen", |s| s.contains("Alice ›"));
-    tmux
+    tmux::app_in(dir, 0, (160, 48), "")
 }
