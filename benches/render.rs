@@ -132,6 +132,18 @@ fn bench(c: &mut Criterion) {
         });
     });
 
+    // The chat's search over the same 5,000 messages: every line matched, then the hits kept.
+    let view = &big.tabs[0].view;
+    c.bench_function("search a 5,000-message chat (lines matched)", |b| {
+        b.iter(|| {
+            *view.found.borrow_mut() = None;
+            view.hits("customer").len()
+        });
+    });
+    c.bench_function("search a 5,000-message chat (hits kept)", |b| {
+        b.iter(|| view.hits("customer").len());
+    });
+
     let mut same = Vec::new();
     let shown = screen.shown().clone();
     c.bench_function("compare a 160x48 frame with itself", |b| {

@@ -143,9 +143,23 @@ pub struct ChatHit {
 }
 
 impl ChatView {
-    /// Every hit of `query` in the chat's lines as drawn at the last frame.
+    /// Every hit of `query` in the chat's lines as drawn at the last frame. Kept until the
+    /// query or the lines change: the search field asks on every frame, and a long session
+    /// has tens of thousands of lines.
     pub fn hits(&self, query: &str) -> Vec<ChatHit> {
         let cache = self.cache.borrow();
+        // Every item's wrapped lines are keyed by what they were made from.
+        let drawn = cache.items.iter().fold(u64::from(cache.width), |acc, c| {
+            acc.wrapping_mul(1_000_003)
+                .wrapping_add(c.key.0 ^ c.key.2.rotate_left(17) ^ u64::from(c.key.1))
+                .wrapping_add(c.len() as u64)
+        });
+        if let Some((q, d, hits)) = &*self.found.borrow()
+            && q == query
+            && *d == drawn
+        {
+            return hits.clone();
+        }
         let mut out = Vec::new();
         for (line, text) in cache
             .items
@@ -160,6 +174,7 @@ impl ChatView {
                     .map(|(start, end)| ChatHit { line, start, end }),
             );
         }
+        *self.found.borrow_mut() = Some((query.to_owned(), drawn, out.clone()));
         out
     }
 

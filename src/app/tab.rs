@@ -71,6 +71,8 @@ pub struct ChatView {
     pub block: Option<usize>,
     /// The search open on this chat: its query (highlighted) and the hit shown now.
     pub find: Option<(String, Option<super::find::ChatHit>)>,
+    /// The last search's hits: for which query and which drawn lines (see `hits`).
+    pub found: RefCell<Option<(String, u64, Vec<super::find::ChatHit>)>>,
     pub expanded: HashSet<usize>,
     pub cache: RefCell<LineCache>,
     /// Lines in the whole transcript and rows of the pane at the last frame, for paging.
@@ -94,6 +96,7 @@ impl Default for ChatView {
             selected: None,
             block: None,
             find: None,
+            found: RefCell::default(),
             expanded: HashSet::new(),
             cache: RefCell::default(),
             total_lines: Cell::new(0),

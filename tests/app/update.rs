@@ -2447,3 +2447,32 @@ fn the_panel_search_asks_the_store_and_opens_each_hit() {
         "the file stays open"
     );
 }
+
+/// While the search is open, text streaming in is counted as it arrives (the hits are kept
+/// between frames only while the lines they came from stay the same).
+#[test]
+fn the_chat_search_counts_text_that_streams_in() {
+    let mut app = app(120, 30);
+    let (tab, req) = send(&mut app, "Tell me about Globex.");
+    screen(&app);
+    app.update(ctrl('f'));
+    type_text(&mut app, "globex");
+    let count = |app: &memdeck::app::App| {
+        let shown = screen(app);
+        let line = shown
+            .lines()
+            .find(|l| l.contains("globex▏"))
+            .unwrap()
+            .to_owned();
+        line.split_whitespace().nth(1).unwrap().to_owned()
+    };
+    assert_eq!(count(&app), "1/1");
+    apply(
+        &mut app,
+        answer(tab, req, "Globex runs 12 plants; globex wants SSO."),
+    );
+    screen(&app);
+    assert_eq!(count(&app), "1/3");
+    app.update(ended(tab, req, Ok(())));
+    assert_eq!(count(&app), "1/3");
+}
