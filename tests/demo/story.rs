@@ -1240,3 +1240,65 @@ async fn check_turns(store: &Arc<dyn MemoryStore>, turns: &[Said<'_>]) {
     }
     assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }
+
+/// One message about two customers: each one's facts in its own file, and each file answers
+/// for its own customer afterwards; a message naming a product or a project word ("Go-live is
+/// Q3") stays about its one customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_about_two_customers_writes_two_files() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    let (text, tools) = say(
+        &agent(&store, "Alice"),
+        &mut Conversation::default(),
+        "Two updates: Globex signed the pilot, budget $1M. Initech pushed their go-live to 2028.",
+    )
+    .await;
+    assert_eq!(
+        tools,
+        [
+            "view /memories",
+            "create /memories/globex.md",
+            "create /memories/initech.md"
+        ],
+        "{text}"
+    );
+    let globex = std::fs::read_to_string(dir.join("globex.md")).unwrap();
+    let initech = std::fs::read_to_string(dir.join("initech.md")).unwrap();
+    assert!(
+        globex.contains("- Signed the pilot (from Alice)"),
+        "{globex}"
+    );
+    assert!(globex.contains("- Budget: $1M (from Alice)"), "{globex}");
+    assert!(!globex.contains("2028"), "{globex}");
+    assert!(
+        initech.contains("- Pushed their go-live to 2028 (from Alice)"),
+        "{initech}"
+    );
+    assert!(!initech.contains("$1M"), "{initech}");
+    // Updates to both, one existing and one new.
+    let (text, tools) = say(
+        &agent(&store, "Alice"),
+        &mut Conversation::default(),
+        "Globex now runs 14 plants. Umbrella Corp wants a call next week.",
+    )
+    .await;
+    assert!(
+        tools.contains(&"insert /memories/globex.md".to_owned())
+            && tools.contains(&"create /memories/umbrella_corp.md".to_owned()),
+        "{tools:?}\n{text}"
+    );
+    check_turns(
+        &store,
+        &[
+            ("John", "When does Initech go live?", &["2028"], &["$1M"]),
+            (
+                "Sam",
+                "What's Globex's budget?",
+                &["Budget: $1M"],
+                &["2028"],
+            ),
+        ],
+    )
+    .await;
+}

@@ -818,6 +818,20 @@ fn acts_on_its_own(low: &str, key: &str) -> bool {
                     | "operates"
                     | "owns"
                     | "employs"
+                    // What it decided or did: signed, pushed the date, chose a vendor.
+                    | "signed"
+                    | "approved"
+                    | "pushed"
+                    | "postponed"
+                    | "delayed"
+                    | "cancelled"
+                    | "canceled"
+                    | "chose"
+                    | "picked"
+                    | "selected"
+                    | "renewed"
+                    | "extended"
+                    | "paused"
             )
     });
     // "Wayne Enterprises prefers on-site workshops": the name, then a verb of its own (a word
@@ -1406,6 +1420,14 @@ mod tests {
     fn the_customer_then_a_verb_is_a_fact() {
         let g = |text: &str| facts(text, "Alice", None, Some("Wayne Enterprises"));
         for (said, kept) in [
+            (
+                "Wayne Enterprises signed the pilot.",
+                vec!["Signed the pilot"],
+            ),
+            (
+                "Wayne Enterprises pushed their go-live to 2028.",
+                vec!["Pushed their go-live to 2028"],
+            ),
             (
                 "Wayne Enterprises prefers on-site workshops.",
                 vec!["Prefers on-site workshops"],

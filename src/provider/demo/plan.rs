@@ -443,6 +443,8 @@ struct Context {
     lower: String,
     code: Vec<words::Code>,
     subject: Option<Subject>,
+    /// Who speaks (and for which company), from the message's words.
+    speaker: words::Speaker,
     files: Vec<String>,
     /// Facts files this conversation wrote before (most recent last).
     earlier: Vec<String>,
@@ -472,11 +474,12 @@ impl Context {
         Self {
             person: person.to_owned(),
             author: speaker.name.clone().unwrap_or_else(|| person.to_owned()),
-            company: speaker.company,
+            company: speaker.company.clone(),
             prose: parts.prose,
             lower,
             code: parts.code,
             subject,
+            speaker,
             files,
             earlier: earlier.to_vec(),
             intent,
@@ -491,33 +494,37 @@ impl Context {
         self.files.iter().filter(move |f| kind(f) == wanted)
     }
 
+    /// The facts file memory holds for `subject`, or (`Err`) the one a first fact would start.
+    fn file_for(&self, subject: &Subject) -> Result<String, String> {
+        let facts: Vec<&String> = self.files_of(Kind::Facts).collect();
+        let slug = words::slug(subject.title());
+        facts
+            .iter()
+            .find(|f| stem(f) == slug)
+            .or_else(|| {
+                facts
+                    .iter()
+                    .find(|f| words::same_name(stem(f), subject.title()))
+            })
+            .or_else(|| {
+                // "Nakatomi" for nakatomi_trading.md, when only one file starts so.
+                let key = words::name_key(subject.title());
+                let mut starting = facts.iter().filter(|f| {
+                    let file_key = words::name_key(stem(f));
+                    file_key.len() > key.len() && file_key.starts_with(&key)
+                });
+                match (starting.next(), starting.next()) {
+                    (Some(one), None) => Some(one),
+                    _ => None,
+                }
+            })
+            .map(|f| (*f).clone())
+            .ok_or_else(|| format!("/memories/{slug}.md"))
+    }
+
     fn facts_file(&self) -> Option<String> {
         let facts: Vec<&String> = self.files_of(Kind::Facts).collect();
-        let named = |subject: &Subject| {
-            let slug = words::slug(subject.title());
-            facts
-                .iter()
-                .find(|f| stem(f) == slug)
-                .or_else(|| {
-                    facts
-                        .iter()
-                        .find(|f| words::same_name(stem(f), subject.title()))
-                })
-                .or_else(|| {
-                    // "Nakatomi" for nakatomi_trading.md, when only one file starts so.
-                    let key = words::name_key(subject.title());
-                    let mut starting = facts.iter().filter(|f| {
-                        let file_key = words::name_key(stem(f));
-                        file_key.len() > key.len() && file_key.starts_with(&key)
-                    });
-                    match (starting.next(), starting.next()) {
-                        (Some(one), None) => Some(one),
-                        _ => None,
-                    }
-                })
-                .map(|f| (*f).clone())
-                .ok_or_else(|| format!("/memories/{slug}.md"))
-        };
+        let named = |subject: &Subject| self.file_for(subject);
         let continued = self
             .earlier
             .iter()
@@ -647,7 +654,118 @@ impl Context {
         }
     }
 
+    /// The customers a message tells about, each with the sentences that are about it, when
+    /// it names two or more ("Globex signed. Initech pushed to 2028."): a sentence naming no
+    /// one goes with the one before it; what comes before the first name ("Two updates:") is
+    /// left out. Empty for a message about one party.
+    fn parties(&self) -> Vec<(Subject, String)> {
+        let mut groups: Vec<(Subject, String)> = Vec::new();
+        let mut current: Option<usize> = None;
+        for sentence in words::sentences(&self.prose) {
+            let found =
+                words::subject(&without_inline_code(&sentence), &self.speaker, &self.person);
+            // A sentence starts a party's part only when it opens with the name ("Initech
+            // pushed …"); a name further in ("… with Azure") is what the party does.
+            let opens = |name: &str| {
+                let low = sentence.to_lowercase();
+                // After a short head ("Two updates: Globex signed …").
+                let low = match low.split_once(": ") {
+                    Some((head, rest)) if head.split_whitespace().count() <= 3 => rest,
+                    _ => low.as_str(),
+                };
+                let low = [
+                    "and ",
+                    "also ",
+                    "fyi ",
+                    "plus ",
+                    "meanwhile, ",
+                    "meanwhile ",
+                ]
+                .iter()
+                .find_map(|w| low.strip_prefix(w))
+                .unwrap_or(low);
+                low.starts_with(&name.to_lowercase())
+            };
+            if let Some(Subject::Customer(name)) = found.filter(|s| opens(s.title())) {
+                let at = groups
+                    .iter()
+                    .position(|(s, _)| words::same_name(s.title(), &name));
+                current = Some(at.unwrap_or_else(|| {
+                    groups.push((Subject::Customer(name), String::new()));
+                    groups.len() - 1
+                }));
+            }
+            if let Some(i) = current {
+                groups[i].1.push_str(&sentence);
+                groups[i].1.push(' ');
+            }
+        }
+        if groups.len() < 2 { Vec::new() } else { groups }
+    }
+
+    /// A message about several customers: each one's facts in its own file, in one turn.
+    fn remember_many(&self, parties: Vec<(Subject, String)>) -> Work {
+        let author = self.author.clone();
+        let mut plans: Vec<(String, bool, String, Vec<Note>)> = Vec::new();
+        for (subject, prose) in parties {
+            let title = words::capitalise(subject.title());
+            let facts = super::facts::facts(&prose, &author, self.company.as_deref(), Some(&title));
+            if facts.is_empty() {
+                continue;
+            }
+            let notes: Vec<Note> = facts.iter().map(|f| Note::new(f, Some(&author))).collect();
+            let (path, exists) = match self.file_for(&subject) {
+                Ok(path) => (path, true),
+                Err(path) => (path, false),
+            };
+            plans.push((path, exists, title, notes));
+        }
+        let reads: Vec<String> = plans
+            .iter()
+            .filter(|(_, exists, _, _)| *exists)
+            .map(|(path, _, _, _)| path.clone())
+            .collect();
+        let count = plans.len();
+        Work {
+            reads,
+            outcome: Box::new(move |reads| {
+                let mut calls = Vec::new();
+                let mut said = Vec::new();
+                for (path, exists, title, notes) in &plans {
+                    if *exists {
+                        let current = reads.text(path).unwrap_or_default();
+                        let edit = compose::merge_facts(path, current, notes);
+                        if edit.calls.is_empty() {
+                            said.push(format!("{path} already holds all of that."));
+                        } else {
+                            calls.extend(edit.calls);
+                            said.push(format!("Updated {path}:\n\n{}", edit.summary));
+                        }
+                    } else {
+                        let text = compose::facts_file(title, "Notes from the team.", notes);
+                        calls.push(json!({"command": "create", "path": path, "file_text": text}));
+                        said.push(format!("Saved to {path}:\n\n{}", compose::bullets(notes)));
+                    }
+                }
+                if calls.is_empty() {
+                    return Outcome::Say(said.join("\n\n"));
+                }
+                Outcome::Write {
+                    before: format!(
+                        "This is about {count} customers; each one's facts go in its own file."
+                    ),
+                    calls,
+                    after: format!("For the whole team:\n\n{}", said.join("\n\n")),
+                }
+            }),
+        }
+    }
+
     fn remember(&self) -> Work {
+        let parties = self.parties();
+        if !parties.is_empty() {
+            return self.remember_many(parties);
+        }
         let file = self.facts_file();
         let subject = self.subject.as_ref().map(Subject::title);
         let facts =

@@ -141,7 +141,9 @@ pub(super) const NOT_NAMES: &[&str] = &[
     "list", "compare", "add", "change", "rename", "clear", "describe", "explain", "confirm",
     "remind", "what's", "who's", "where's", "when's", "why's", "how's", "that's", "there's",
     "here's", "what’s", "who’s", "where’s", "when’s", "why’s", "how’s", "that’s", "there’s",
-    "here’s", "whats", "hows", "wheres",
+    "here’s", "whats", "hows", "wheres", "go-live", "golive", "kickoff", "kick-off", "cutover",
+    "launch", "rollout", "pilot", "phase", "migration", "delivery", "contract", "renewal",
+    "onboarding",
 ];
 
 /// Technologies: named in a stack, never a customer unless a customer word names them.
@@ -609,7 +611,8 @@ const SUBJECT_VERBS: &[&str] = &[
     "expects", "hopes", "have", "are", "was", "were", "agreed", "approved", "decided", "moved",
     "relies", "depends", "wants", "employs", "sells", "owns", "builds", "makes", "ships", "serves",
     "opened", "closed", "confirmed", "chose", "picked", "prefers", "likes", "insists", "avoids",
-    "cannot", "deploys", "hosts", "keeps", "stores",
+    "cannot", "deploys", "hosts", "keeps", "stores", "now", "still", "recently", "finally",
+    "officially",
 ];
 
 /// How strongly a name is the message's subject; `None` when it cannot be.
@@ -692,9 +695,12 @@ fn score(
     let opens = name.start == 0
         || (name.start == 1 && matches!(lows[0].as_str(), "and" | "also" | "so" | "fyi"));
     if opens {
-        let verb_next = lows
-            .get(name.end)
-            .is_some_and(|w| SUBJECT_VERBS.contains(&w.as_str()));
+        // A verb of its own after the name: a known one, or any past tense ("Initech pushed
+        // …", "Globex signed …").
+        let verb_next = lows.get(name.end).is_some_and(|w| {
+            SUBJECT_VERBS.contains(&w.as_str())
+                || (w.len() > 4 && w.ends_with("ed") && w.chars().all(char::is_alphabetic))
+        });
         let all_caps = name.text.len() > 1 && name.text.chars().all(|c| !c.is_lowercase());
         if verb_next || possessive {
             score += 2;
