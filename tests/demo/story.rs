@@ -676,6 +676,23 @@ const VARIANTS: &[Variant] = &[
         architecture: &["45", "$800K"],
         proposal: &["$800K", "Wile E. Coyote"],
     },
+    // A meeting named after the customer, cloud products in capitals (GKE, EKS), a "hard
+    // deadline", and who owns the budget.
+    Variant {
+        alice: "Notes from the Hooli kickoff: 250 microservices on GKE, they want to consolidate onto AWS EKS, hard deadline is Black Friday 2027, Gavin Belson (CEO) owns the budget of $4.2M.",
+        john: "Give me an architecture for Hooli.",
+        sam: "Write the proposal for Hooli.",
+        slug: "hooli",
+        us: None,
+        facts: &[
+            "- 250 microservices on GKE (from Alice)",
+            "- Deadline: Black Friday 2027 (from Alice)",
+            "- Budget: $4.2M (from Alice)",
+            "- Contact: Gavin Belson (CEO) (from Alice)",
+        ],
+        architecture: &["Scale: 250 microservices", "Deadline: Black Friday 2027"],
+        proposal: &["Within your budget of $4.2M", "done by Black Friday 2027"],
+    },
     // An opener and a dash, the industry in brackets, a product name (S/4HANA) that is no
     // customer, a budget said in words.
     Variant {

@@ -495,7 +495,10 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
         return out;
     }
     if let Some(labelled) = labelled(&text) {
-        return vec![labelled];
+        // "Gavin Belson (CEO) owns the budget of $4.2M": the person too.
+        return std::iter::once(labelled)
+            .chain(people.map(|p| format!("Contact: {p}")))
+            .collect();
     }
     let mut out = Vec::new();
     let (text, deadline) = split_deadline(&text);
@@ -1074,7 +1077,26 @@ fn labelled(text: &str) -> Option<String> {
     let low = text.to_lowercase();
     for (label, openers) in LABELS {
         for opener in *openers {
-            for det in ["", "the ", "our ", "their ", "its ", "a ", "total "] {
+            for det in [
+                "",
+                "the ",
+                "our ",
+                "their ",
+                "its ",
+                "a ",
+                "total ",
+                // "Hard deadline is …", "the approved budget is …".
+                "hard ",
+                "firm ",
+                "strict ",
+                "fixed ",
+                "final ",
+                "overall ",
+                "approved ",
+                "the hard ",
+                "the approved ",
+                "the total ",
+            ] {
                 let head = format!("{det}{opener}");
                 let Some(rest) = low.strip_prefix(&head) else {
                     continue;
@@ -1516,6 +1538,21 @@ mod tests {
                 "Needs everything in Azure within 18 months",
                 "Budget: $800K"
             ]
+        );
+    }
+
+    /// An adjective before a label ("hard deadline is …") and the person who owns a value.
+    #[test]
+    fn a_hard_deadline_and_who_owns_the_budget() {
+        let g = |text: &str| facts(text, "Alice", None, Some("Hooli"));
+        assert_eq!(
+            g("Hard deadline is Black Friday 2027."),
+            ["Deadline: Black Friday 2027"]
+        );
+        assert_eq!(g("The approved budget is $2M."), ["Budget: $2M"]);
+        assert_eq!(
+            g("Gavin Belson (CEO) owns the budget of $4.2M."),
+            ["Budget: $4.2M", "Contact: Gavin Belson (CEO)"]
         );
     }
 

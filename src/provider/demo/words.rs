@@ -159,7 +159,9 @@ pub const TECHNOLOGIES: &[&str] = &[
     "spring", "teradata", "informatica", "tableau", "sharepoint", "exchange", "dynamics",
     "servicenow", "workday", "jenkins", "gitlab", "github", "okta", "citrix", "netezza",
     "bigquery", "redshift", "dynamodb", "s3", "lambda", "ec2", "cosmos", "iis", "nginx",
-    "s/4hana", "s/4", "r/3", "ecc", "abap", "as/400", "z/os", "iseries",
+    "s/4hana", "s/4", "r/3", "ecc", "abap", "as/400", "z/os", "iseries", "gke", "eks", "aks",
+    "ecs", "rds", "vpc", "iam", "fargate", "openstack", "nutanix", "hyper-v", "vsphere",
+    "istio", "helm", "argocd", "datadog", "splunk", "grafana", "prometheus",
 ];
 
 /// Company suffixes: part of a name, not its core (`ACME Corp` and `Acme` are one customer).
@@ -615,6 +617,38 @@ const SUBJECT_VERBS: &[&str] = &[
     "officially",
 ];
 
+/// "the Hooli kickoff", "our Globex call": a meeting named after the party, at `at`.
+fn meeting_after(lows: &[String], at: usize) -> bool {
+    lows.get(at).is_some_and(|w| {
+        matches!(
+            w.trim_end_matches([',', '.', ':', ';']),
+            "kickoff"
+                | "kick-off"
+                | "call"
+                | "meeting"
+                | "workshop"
+                | "visit"
+                | "sync"
+                | "discovery"
+                | "session"
+                | "demo"
+                | "review"
+                | "account"
+                | "deal"
+                | "team"
+        )
+    })
+}
+
+/// A verb of the name's own at `at`: a known one, or any past tense ("Initech pushed …",
+/// "Globex signed …").
+fn verb_after(lows: &[String], at: usize) -> bool {
+    lows.get(at).is_some_and(|w| {
+        SUBJECT_VERBS.contains(&w.as_str())
+            || (w.len() > 4 && w.ends_with("ed") && w.chars().all(char::is_alphabetic))
+    })
+}
+
 /// How strongly a name is the message's subject; `None` when it cannot be.
 fn score(
     name: &Name,
@@ -684,6 +718,9 @@ fn score(
     if relation {
         score += 4;
     }
+    if meeting_after(lows, name.end) && !technology {
+        score += 4;
+    }
     if has_suffix {
         score += 2;
     }
@@ -695,12 +732,7 @@ fn score(
     let opens = name.start == 0
         || (name.start == 1 && matches!(lows[0].as_str(), "and" | "also" | "so" | "fyi"));
     if opens {
-        // A verb of its own after the name: a known one, or any past tense ("Initech pushed
-        // …", "Globex signed …").
-        let verb_next = lows.get(name.end).is_some_and(|w| {
-            SUBJECT_VERBS.contains(&w.as_str())
-                || (w.len() > 4 && w.ends_with("ed") && w.chars().all(char::is_alphabetic))
-        });
+        let verb_next = verb_after(lows, name.end);
         let all_caps = name.text.len() > 1 && name.text.chars().all(|c| !c.is_lowercase());
         if verb_next || possessive {
             score += 2;
