@@ -1319,3 +1319,35 @@ async fn a_message_about_two_customers_writes_two_files() {
     )
     .await;
 }
+
+/// A person named with their role a few words on ("Richard Hendricks is the founder") is a
+/// contact in the customer's file, never a customer of their own; limits and sensitivities
+/// answer a question about risks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_founder_is_no_customer_and_limits_are_risks() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    let (text, tools) = say(
+        &agent(&store, "Alice"),
+        &mut Conversation::default(),
+        "Pied Piper wants to move their 3 PB of video storage from on-prem Ceph to S3 over the next 12 months. Richard Hendricks is the founder and decision maker. They're price sensitive — max $150K/month run cost.",
+    )
+    .await;
+    assert_eq!(
+        tools,
+        ["view /memories", "create /memories/pied_piper.md"],
+        "{text}"
+    );
+    let file = std::fs::read_to_string(dir.join("pied_piper.md")).unwrap();
+    assert!(file.contains("Richard Hendricks is the founder"), "{file}");
+    check_turns(
+        &store,
+        &[(
+            "Sam",
+            "What risks should the proposal for Pied Piper mention?",
+            &["**Constraints and risks**", "Max $150K/month run cost"],
+            &["Nothing on constraints"],
+        )],
+    )
+    .await;
+}

@@ -392,9 +392,22 @@ fn fits(note: &Note, aspect: Aspect) -> bool {
         Aspect::State => label != "To do",
         Aspect::Risks => {
             matches!(label, "Constraint" | "Risk")
-                || ["must", "cannot", "can't", "no more than", "risk"]
-                    .iter()
-                    .any(|w| low.contains(w))
+                || [
+                    "must",
+                    "cannot",
+                    "can't",
+                    "no more than",
+                    "risk",
+                    "max ",
+                    "at most",
+                    "sensitive",
+                    "limit",
+                    "capped",
+                    "deadline is hard",
+                    "only ",
+                ]
+                .iter()
+                .any(|w| low.contains(w))
         }
     }
 }

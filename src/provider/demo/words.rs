@@ -218,7 +218,8 @@ const RELATIONS: &[&[&str]] = &[
 pub(super) const ROLES: &[&str] = &[
     "cto", "cio", "ceo", "cfo", "coo", "ciso", "cpo", "vp", "head", "director", "manager", "lead",
     "sponsor", "contact", "architect", "engineer", "owner", "champion", "buyer", "president",
-    "chief", "officer",
+    "chief", "officer", "founder", "co-founder", "cofounder", "chair", "chairman", "chairwoman",
+    "stakeholder",
 ];
 
 /// Is this word capitalised (or all capitals, or a digit-led brand like 3M)?
@@ -696,9 +697,15 @@ fn score(
     let possessive = words
         .get(name.end.saturating_sub(1))
         .is_some_and(|w| core(w).ends_with("'s") || core(w).ends_with("’s"));
+    // "Richard Hendricks is the founder": a person, said with a role a little further on.
+    let is_a_role = lows
+        .get(name.end)
+        .is_some_and(|w| matches!(w.as_str(), "is" | "was"))
+        && near_role(name.end + 1..name.end + 4);
     if !possessive
         && (near_role(name.start.saturating_sub(2)..name.start)
-            || near_role(name.end..name.end + 2))
+            || near_role(name.end..name.end + 2)
+            || is_a_role)
     {
         return None;
     }
