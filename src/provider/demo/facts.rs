@@ -521,7 +521,9 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
 
 /// "Dana Ortiz (CTO) says (that) …": the person with their role, and what they said.
 fn reported(text: &str) -> Option<(String, String)> {
-    let low = text.to_lowercase();
+    // ASCII case only: the positions found are the text's own (a full lowercase can change
+    // a character's length, "İ").
+    let low = text.to_ascii_lowercase();
     let (at, verb) = [
         " says that ",
         " said that ",
@@ -1074,7 +1076,9 @@ fn third_person(verb: &str) -> String {
 /// "the budget is $500K" -> "Budget: $500K"; "deadline March 2027"; "$800k budget"; "go-live
 /// before Black Friday"; "a budget of $2M" inside a clause.
 fn labelled(text: &str) -> Option<String> {
-    let low = text.to_lowercase();
+    // ASCII case only, so that a position in `low` is one in `text` (the labels are ASCII; a
+    // full lowercase makes "İ" longer and shifted every cut after it).
+    let low = text.to_ascii_lowercase();
     for (label, openers) in LABELS {
         for opener in *openers {
             for det in [
@@ -1554,6 +1558,18 @@ mod tests {
             g("Gavin Belson (CEO) owns the budget of $4.2M."),
             ["Budget: $4.2M", "Contact: Gavin Belson (CEO)"]
         );
+    }
+
+    /// Text whose lowercase is longer than itself cannot misplace a cut.
+    #[test]
+    fn reported_speech_after_letters_that_grow_in_lowercase() {
+        let g = |text: &str| facts(text, "Alice", None, Some("Initech"));
+        let kept = g("İ Dana Ortiz (CTO) says they have 40 apps.");
+        assert!(kept.iter().any(|f| f == "Has 40 apps"), "{kept:?}");
+        let kept = g("Dana Ortiz (CTO) says İstanbul hosts 3 offices.");
+        assert!(kept.iter().any(|f| f.contains("3 offices")), "{kept:?}");
+        assert_eq!(g("Budget is İİİİ $5M."), ["Budget: İİİİ $5M"]);
+        assert_eq!(g("They have a budget of ÀÉÎ İ $2M."), ["Budget: $2M"]);
     }
 
     /// A correction's old value is not kept as a fact of its own.
