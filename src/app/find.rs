@@ -181,15 +181,11 @@ impl ChatView {
     /// Put line `line` in view (a third of the way down) unless it already is.
     pub fn show_line(&mut self, line: usize) {
         let height = self.height.get().max(1);
-        let total = self.total_lines.get();
-        let max_top = total.saturating_sub(height);
-        let top = match self.scroll {
-            super::tab::Scroll::Bottom => max_top,
-            super::tab::Scroll::Top(top) => top.min(max_top),
-        };
+        let top = self.top();
         if (top..top + height).contains(&line) {
             return;
         }
+        let max_top = self.total_lines.get().saturating_sub(height);
         let top = line.saturating_sub(height / 3).min(max_top);
         self.set_scroll(if top >= max_top {
             super::tab::Scroll::Bottom

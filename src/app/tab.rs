@@ -111,14 +111,11 @@ impl Default for ChatView {
 impl ChatView {
     /// Move the view `lines` up (negative: down); reaching the bottom pins it again.
     pub fn scroll_by(&mut self, lines: isize) {
-        let total = self.total_lines.get();
-        let height = self.height.get().max(1);
-        let max_top = total.saturating_sub(height);
-        let top = match self.scroll {
-            Scroll::Bottom => max_top,
-            Scroll::Top(top) => top.min(max_top),
-        };
-        let top = top.saturating_add_signed(-lines).min(max_top);
+        let max_top = self
+            .total_lines
+            .get()
+            .saturating_sub(self.height.get().max(1));
+        let top = self.top().saturating_add_signed(-lines).min(max_top);
         self.set_scroll(if top >= max_top {
             Scroll::Bottom
         } else {

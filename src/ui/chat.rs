@@ -81,11 +81,7 @@ pub fn draw(
     let height = usize::from(inner.height);
     tab.view.total_lines.set(total);
     tab.view.height.set(height);
-    let max_top = total.saturating_sub(height);
-    let top = match tab.view.scroll {
-        Scroll::Bottom => max_top,
-        Scroll::Top(top) => top.min(max_top),
-    };
+    let top = tab.view.top();
     // Walk to the first visible line, then draw rows until the pane is full.
     let mut rows = tab.view.rows.borrow_mut();
     rows.clear();
