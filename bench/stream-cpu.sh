@@ -35,11 +35,6 @@ trap cleanup EXIT
 . bench/lib/mock.sh
 start_mock
 
-# utime+stime of the whole process (dead threads included), in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# Nanoseconds on CPU summed over the live threads (finer than the clock tick).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }
-
 results=()
 for run in $(seq "$runs"); do
     mkdir -p "$work/memories-$run"

@@ -64,11 +64,6 @@ clients:
         max_input_tokens: 200000
 EOF
 
-# utime+stime of the whole process in milliseconds (ended threads included; clock ticks).
-cpu_ms() { awk -v t="$tick" '{printf "%d", ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
-# Microseconds on CPU summed over the live threads (finer than the tick, blind to ended ones).
-cpu_us() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s / 1000}'; }
-
 # measure NAME READY-TEXT COMMAND...: the CPU milliseconds one answer costs.
 measure() {
     local name=$1 ready=$2
@@ -82,19 +77,19 @@ measure() {
     done
     tmux -L "$socket" send-keys -l "Summarise the customer call, please."
     sleep 0.5
-    local before_done before after before_us after_us
+    local before_done before after before_ns after_ns
     before_done=$(done_count)
-    before=$(cpu_ms "$pid")
-    before_us=$(cpu_us "$pid")
+    before=$(cpu_ticks "$pid")
+    before_ns=$(cpu_ns "$pid")
     tmux -L "$socket" send-keys Enter
     until (($(done_count) > before_done)); do sleep 0.05; done
     sleep 0.5
-    after=$(cpu_ms "$pid")
-    after_us=$(cpu_us "$pid")
+    after=$(cpu_ticks "$pid")
+    after_ns=$(cpu_ns "$pid")
     tmux -L "$socket" kill-server 2>/dev/null || true
     sleep 0.3
     # The live threads' time, unless threads that ended took more than a tick's worth.
-    local fine=$(((after_us - before_us) / 1000)) coarse=$((after - before))
+    local fine=$(((after_ns - before_ns) / 1000000)) coarse=$(((after - before) * 1000 / tick))
     if ((coarse > fine + 10)); then echo "$coarse"; else echo "$fine"; fi
 }
 

@@ -1,6 +1,7 @@
 # Shared by the streaming benchmarks (sourced): start bench/mock_anthropic.rs (built as
 # $mock) streaming $tokens deltas $gap ms apart, its output in $work/mock.out. Sets $mock_pid
-# and $port; done_count says how many answers it has finished.
+# and $port; done_count says how many answers it has finished; cpu_ticks and cpu_ns read a
+# process's CPU time.
 
 start_mock() {
     "$mock" --tokens "$tokens" --gap-ms "$gap" >"$work/mock.out" &
@@ -13,3 +14,9 @@ start_mock() {
 }
 
 done_count() { grep -c '^done' "$work/mock.out" || true; }
+
+# utime+stime of the whole process (dead threads included), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Nanoseconds on CPU summed over the live threads (finer than the clock tick, blind to ended
+# ones).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s}'; }

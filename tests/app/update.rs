@@ -2330,15 +2330,7 @@ fn the_chat_search_counts_highlights_and_walks_the_hits() {
         app.update(key(KeyCode::Backspace));
     }
     type_text(&mut app, "Globex");
-    let at = |app: &memdeck::app::App| -> String {
-        let shown = screen(app);
-        let line = shown
-            .lines()
-            .find(|l| l.contains("Globex▏"))
-            .unwrap()
-            .to_owned();
-        line.split_whitespace().nth(1).unwrap().to_owned()
-    };
+    let at = |app: &memdeck::app::App| find_count(app, "Globex");
     assert_eq!(at(&app), "3/3");
     // Round to the first: the person's message, far above; the view goes there.
     app.update(key(KeyCode::Enter));
@@ -2457,15 +2449,7 @@ fn the_chat_search_counts_text_that_streams_in() {
     screen(&app);
     app.update(ctrl('f'));
     type_text(&mut app, "globex");
-    let count = |app: &memdeck::app::App| {
-        let shown = screen(app);
-        let line = shown
-            .lines()
-            .find(|l| l.contains("globex▏"))
-            .unwrap()
-            .to_owned();
-        line.split_whitespace().nth(1).unwrap().to_owned()
-    };
+    let count = |app: &memdeck::app::App| find_count(app, "globex");
     assert_eq!(count(&app), "1/1");
     apply(
         &mut app,
@@ -2475,4 +2459,15 @@ fn the_chat_search_counts_text_that_streams_in() {
     assert_eq!(count(&app), "1/3");
     app.update(ended(tab, req, Ok(())));
     assert_eq!(count(&app), "1/3");
+}
+
+/// What the search field shows after `query` and its cursor: "3/12", "no", "searching…".
+fn find_count(app: &memdeck::app::App, query: &str) -> String {
+    let shown = screen(app);
+    let line = shown
+        .lines()
+        .find(|l| l.contains(&format!("{query}▏")))
+        .unwrap()
+        .to_owned();
+    line.split_whitespace().nth(1).unwrap().to_owned()
 }

@@ -104,18 +104,7 @@ impl Tmux {
 
     /// Wait until `check` holds for the screen, or fail showing it.
     pub fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let screen = self.screen();
-            if check(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until(what, "the screen", || self.screen(), check)
     }
 
     /// The process id of the `memdeck` started by the pane's shell.
@@ -174,15 +163,31 @@ pub fn gone(pid: u32) -> bool {
 
 /// Wait until the file at `path` satisfies `check`, or fail showing it.
 pub fn wait_for_file(path: &Path, what: &str, check: impl Fn(&str) -> bool) -> String {
+    wait_until(
+        what,
+        "the file",
+        || std::fs::read_to_string(path).unwrap_or_default(),
+        check,
+    )
+}
+
+/// Read with `read` every 20 ms until `check` holds for what it gives, or fail after
+/// [`PATIENCE`] showing the last reading (`shown`: what it is, for the message).
+pub fn wait_until(
+    what: &str,
+    shown: &str,
+    read: impl Fn() -> String,
+    check: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let text = read();
         if check(&text) {
             return text;
         }
         assert!(
             Instant::now() < deadline,
-            "timed out waiting for {what}; the file:\n{text}"
+            "timed out waiting for {what}; {shown}:\n{text}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }

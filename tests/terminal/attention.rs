@@ -3,7 +3,7 @@
 //! one message, code block or tool card, and searching a chat and the memory panel.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
-use crate::support::tmux::{app_in, wait_for_file};
+use crate::support::tmux::{app_in, wait_for_file, wait_until};
 
 /// The tab bar's first line.
 fn tab_bar(screen: &str) -> &str {
@@ -58,11 +58,12 @@ fn the_bell_rings_for_a_background_tab_by_default() {
     tmux.wait_for("Alice finished, unseen", |s| {
         tab_bar(s).contains("Alice  •")
     });
-    let deadline = std::time::Instant::now() + crate::support::tmux::PATIENCE;
-    while tmux.format("#{window_bell_flag}") != "1" {
-        assert!(std::time::Instant::now() < deadline, "no bell");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(
+        "the bell",
+        "tmux's bell flag",
+        || tmux.format("#{window_bell_flag}"),
+        |flag| flag == "1",
+    );
     tmux.quit_app();
 }
 
@@ -117,18 +118,7 @@ fn a_code_block_a_message_and_a_tool_card_are_copied_through_osc_52() {
     }
     let copied = |what: &str, want: &dyn Fn(&str) -> bool| {
         tmux.wait_for(what, |s| s.contains("copied "));
-        let deadline = std::time::Instant::now() + crate::support::tmux::PATIENCE;
-        loop {
-            let buffer = tmux.tmux(&["show-buffer"]);
-            if want(&buffer) {
-                return buffer;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{what}: the clipboard holds {buffer:?}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        wait_until(what, "the clipboard", || tmux.tmux(&["show-buffer"]), want)
     };
     tmux.keys(&["y"]);
     copied("the message", &|b| {

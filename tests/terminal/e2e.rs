@@ -504,20 +504,15 @@ fn a_team_run_works_the_board_until_every_task_is_done() {
 fn scrolled_up_during_a_stream_the_new_lines_are_counted_and_end_follows() {
     let dir = tempfile::tempdir().unwrap();
     // Alice's facts, through the CLI (one turn, nothing left running).
-    let out = Command::new(env!("CARGO_BIN_EXE_memdeck"))
-        .args(["--provider", "demo", "--demo-speed", "0", "--memory-dir"])
-        .arg(dir.path().join("memories"))
-        .arg("--sessions-dir")
-        .arg(dir.path().join("sessions"))
-        .env_remove("ANTHROPIC_API_KEY")
-        .args([
+    let out = crate::support::cli::run(
+        dir.path(),
+        &[
             "ask",
             "--persona",
             "Alice",
             "Our customer ACME Corp runs 40 stores, budget $500K, deadline March 2027.",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
