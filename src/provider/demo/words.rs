@@ -143,7 +143,10 @@ pub(super) const NOT_NAMES: &[&str] = &[
     "here's", "what’s", "who’s", "where’s", "when’s", "why’s", "how’s", "that’s", "there’s",
     "here’s", "whats", "hows", "wheres", "go-live", "golive", "kickoff", "kick-off", "cutover",
     "launch", "rollout", "pilot", "phase", "migration", "delivery", "contract", "renewal",
-    "onboarding",
+    "onboarding", "contact", "contacts", "attendees", "agenda", "participants", "takeaways",
+    "highlights", "outcome", "outcomes", "stakeholders", "questions", "issues", "concerns",
+    "constraints", "challenges", "stack", "current", "pain", "follow-up", "followup", "owner",
+    "owners", "champion", "sponsor", "christmas", "xmas", "easter", "thanksgiving",
 ];
 
 /// Technologies: named in a stack, never a customer unless a customer word names them.
@@ -266,7 +269,7 @@ pub(super) fn names(words: &[&str]) -> Vec<Name> {
                     .get(end + 1)
                     .is_some_and(|n| capitalised(n) && !NOT_NAMES.contains(&lower(n).as_str()))
             {
-                parts.push(core(w).to_owned());
+                parts.push(if w == "&" { "&" } else { core(w) }.to_owned());
                 end += 1;
                 continue;
             }
@@ -510,15 +513,13 @@ pub fn subjects(prose: &str, speaker: &Speaker, person: &str) -> Vec<Subject> {
     let mut found: Vec<(i32, usize, String)> = Vec::new();
     let mut order = 0;
     for sentence in sentences(prose) {
-        // A dash on its own is punctuation ("FYI - Soylent Corp has …").
-        let words: Vec<&str> = sentence
-            .split_whitespace()
-            .filter(|w| !matches!(*w, "-" | "–" | "—"))
-            .collect();
+        // A dash on its own is punctuation: it ends a name ("Hooli - 250 microservices").
+        let words: Vec<&str> = sentence.split_whitespace().collect();
         let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
         let mut named = names(&words);
         // A customer typed in lower case after a strong relation counts as well.
         named.extend(lower_case_customer(&words, &lows));
+        named.extend(lower_case_opening(&words, &lows));
         for name in named {
             order += 1;
             let Some(score) = score(&name, &words, &lows, speaker, person) else {
@@ -594,6 +595,99 @@ fn lower_case_customer(words: &[&str], lows: &[String]) -> Option<Name> {
     None
 }
 
+/// "acme logistics wants …": up to three lower-case words opening a sentence, before a verb
+/// that only a party does, when they are no pronoun, department or common word.
+fn lower_case_opening(words: &[&str], lows: &[String]) -> Option<Name> {
+    const VERBS: [&str; 11] = [
+        "wants", "needs", "runs", "uses", "has", "plans", "operates", "employs", "signed",
+        "requires", "relies",
+    ];
+    const GENERIC: &[&str] = &[
+        "everyone",
+        "everybody",
+        "someone",
+        "somebody",
+        "nobody",
+        "everything",
+        "something",
+        "nothing",
+        "finance",
+        "legal",
+        "security",
+        "management",
+        "leadership",
+        "engineering",
+        "sales",
+        "marketing",
+        "ops",
+        "operations",
+        "procurement",
+        "board",
+        "infra",
+        "infrastructure",
+        "product",
+        "devops",
+        "sre",
+        "each",
+        "every",
+        "both",
+        "most",
+        "many",
+        "none",
+        "people",
+        "users",
+        "customers",
+        "staff",
+        "employees",
+        "company",
+        "business",
+        "org",
+        "organisation",
+        "organization",
+        "department",
+        "dept",
+        "group",
+        "he",
+        "she",
+        "nobody",
+        "anyone",
+        "anybody",
+        "platform",
+        "system",
+        "application",
+        "service",
+    ];
+    let verb = lows
+        .iter()
+        .take(4)
+        .position(|w| VERBS.contains(&w.as_str()))?;
+    let opening = &words[..verb];
+    let plain = |w: &&str| {
+        let low = lower(w);
+        !capitalised(w)
+            && low.len() > 1
+            && low.chars().all(char::is_alphabetic)
+            && !w.ends_with([',', '.', ';', ':'])
+            && !NOT_NAMES.contains(&low.as_str())
+            && !COMMON_NOUNS.contains(&low.as_str())
+            && !ROLES.contains(&low.as_str())
+            && !GENERIC.contains(&low.as_str())
+            && !TECHNOLOGIES.contains(&low.as_str())
+    };
+    if opening.is_empty() || !opening.iter().all(plain) {
+        return None;
+    }
+    Some(Name {
+        text: opening
+            .iter()
+            .map(|w| capitalise(&lower(w)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        start: 0,
+        end: verb,
+    })
+}
+
 /// Lower-case words after "customer" that are not a customer's name.
 #[rustfmt::skip]
 const COMMON_NOUNS: &[&str] = &[
@@ -617,6 +711,11 @@ const SUBJECT_VERBS: &[&str] = &[
     "cannot", "deploys", "hosts", "keeps", "stores", "now", "still", "recently", "finally",
     "officially",
 ];
+
+/// A dash standing on its own between words.
+fn is_dash(word: &str) -> bool {
+    matches!(word, "-" | "–" | "—" | "--")
+}
 
 /// "the Hooli kickoff", "our Globex call": a meeting named after the party, at `at`.
 fn meeting_after(lows: &[String], at: usize) -> bool {
@@ -688,25 +787,10 @@ fn score(
     if technology && !after_customer_word && !has_suffix {
         return None;
     }
-    // Next to a role ("their CTO, Dana Ortiz", "Dana Ortiz, CTO"): a person.
-    let near_role = |range: std::ops::Range<usize>| {
-        range
-            .filter_map(|i| lows.get(i))
-            .any(|w| ROLES.contains(&w.as_str()))
-    };
     let possessive = words
         .get(name.end.saturating_sub(1))
         .is_some_and(|w| core(w).ends_with("'s") || core(w).ends_with("’s"));
-    // "Richard Hendricks is the founder": a person, said with a role a little further on.
-    let is_a_role = lows
-        .get(name.end)
-        .is_some_and(|w| matches!(w.as_str(), "is" | "was"))
-        && near_role(name.end + 1..name.end + 4);
-    if !possessive
-        && (near_role(name.start.saturating_sub(2)..name.start)
-            || near_role(name.end..name.end + 2)
-            || is_a_role)
-    {
+    if !possessive && !has_suffix && is_person(name, words, lows) {
         return None;
     }
     if before(1).is_some_and(|w| PLACE_WORDS.contains(&w)) && !has_suffix && !after_customer_word {
@@ -736,12 +820,19 @@ fn score(
     }
     // A sentence's first word is capitalised anyway: it names the subject only when a verb
     // follows ("Globex wants …"), or when it is a longer or all-capital name.
-    let opens = name.start == 0
-        || (name.start == 1 && matches!(lows[0].as_str(), "and" | "also" | "so" | "fyi"));
+    let lead: Vec<usize> = (0..words.len()).filter(|&i| !is_dash(words[i])).collect();
+    let opens = lead.first() == Some(&name.start)
+        || (lead.get(1) == Some(&name.start)
+            && matches!(lows[lead[0]].as_str(), "and" | "also" | "so" | "fyi"));
     if opens {
         let verb_next = verb_after(lows, name.end);
         let all_caps = name.text.len() > 1 && name.text.chars().all(|c| !c.is_lowercase());
-        if verb_next || possessive {
+        // "Initech: 2 data centres", "Contoso (retail) needs …", "Hooli - 250 services".
+        let heading = words[name.end - 1].ends_with(':')
+            || words
+                .get(name.end)
+                .is_some_and(|w| w.starts_with('(') || is_dash(w));
+        if verb_next || possessive || heading {
             score += 2;
         } else if !(multiword || all_caps || has_suffix || after_customer_word) {
             return Some(0);
@@ -755,6 +846,26 @@ fn score(
         score -= 1;
     }
     Some(score)
+}
+
+/// Next to a role ("their CTO, Dana Ortiz", "Dana Ortiz, CTO"), or said to have one ("Richard
+/// Hendricks is the founder"): a person.
+fn is_person(name: &Name, words: &[&str], lows: &[String]) -> bool {
+    let is_role = |i: usize| lows.get(i).is_some_and(|w| ROLES.contains(&w.as_str()));
+    let is_a_role = lows
+        .get(name.end)
+        .is_some_and(|w| matches!(w.as_str(), "is" | "was"))
+        && (name.end + 1..name.end + 4).any(is_role);
+    // "Stark Industries - CISO Pepper Potts": a role followed by a name is that name's.
+    let role_of_next = |at: usize| {
+        words
+            .get(at + 1)
+            .is_some_and(|n| capitalised(n) && !NOT_NAMES.contains(&lower(n).as_str()))
+    };
+    let role_after = (name.end..name.end + 2)
+        .find(|&i| is_role(i))
+        .is_some_and(|i| !role_of_next(i));
+    (name.start.saturating_sub(2)..name.start).any(is_role) || role_after || is_a_role
 }
 
 /// A topic without a named party: an incident ("checkout errors", "the payments outage").
@@ -959,6 +1070,45 @@ mod tests {
             ("Initech prefers on-site workshops.", Some("Initech")),
             ("Whats the plan for Umbrella Corp?", Some("Umbrella Corp")),
             ("What's the budget?", None),
+            // A heading, an aside or a dash after the opening name.
+            (
+                "Initech: 2 data centres, 450 VMs, mostly Linux.",
+                Some("Initech"),
+            ),
+            (
+                "Contoso (retail, 85 stores in Germany) needs to keep customer data in the EU.",
+                Some("Contoso"),
+            ),
+            ("Hooli - 250 microservices on GKE.", Some("Hooli")),
+            ("Deadline: Christmas 2027.", None),
+            (
+                "Stark Industries - CISO Pepper Potts. Requirements: SOC 2.",
+                Some("Stark Industries"),
+            ),
+            (
+                "Stark Industries, CISO Pepper Potts.",
+                Some("Stark Industries"),
+            ),
+            (
+                "Attendees: Dana Ortiz (CTO). Globex wants SSO.",
+                Some("Globex"),
+            ),
+            // A contact named after the customer is a person.
+            (
+                "new prospect: Tyrell Corp, 40 TB of data. Contact Eldon Tyrell, budget not confirmed yet.",
+                Some("Tyrell Corp"),
+            ),
+            (
+                "Met with Müller & Söhne GmbH: 12 plants.",
+                Some("Müller & Söhne GmbH"),
+            ),
+            // Typed in lower case, opening the message before a verb of its own.
+            (
+                "acme logistics wants to move their warehouse system to gcp",
+                Some("Acme Logistics"),
+            ),
+            ("everyone wants the demo on Friday", None),
+            ("finance needs the numbers by Monday", None),
         ] {
             let got = subject(text, &none, "John");
             let got = got.as_ref().and_then(|s| match s {
