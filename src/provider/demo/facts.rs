@@ -7,7 +7,7 @@
 
 use super::words::{
     NOT_NAMES, ROLES, TECHNOLOGIES, capitalise, capitalised, core, is_money, lower, names,
-    sentences,
+    numerals, sentences,
 };
 
 /// Labels a fact may carry, with the words that introduce them.
@@ -103,7 +103,7 @@ const LIST_WORDS: [&str; 12] = [
 pub fn facts(prose: &str, speaker: &str, us: Option<&str>, subject: Option<&str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for sentence in sentences(prose) {
-        let sentence = people_first(&sentence);
+        let sentence = people_first(&numerals(&sentence));
         // "they run 2,000 VMs, want out …, and have …": the later clauses share the subject.
         let mut pronoun: Option<String> = None;
         for (clause, head) in clauses(&sentence) {
@@ -176,6 +176,9 @@ fn people_first(sentence: &str) -> String {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
     for name in names(&words) {
+        if words[name.start].starts_with('(') {
+            continue;
+        }
         // The role before: "their CTO, Dana Ortiz", "head of IT Sam Lee"; never across a verb.
         let role_before = (name.start.saturating_sub(3)..name.start).find(|&i| {
             ROLES.contains(&lows[i].as_str())
@@ -187,7 +190,16 @@ fn people_first(sentence: &str) -> String {
                     )
                 })
         });
-        if let Some(r) = role_before {
+        // "contact Jürgen Weiß (Head of IT)": the role is in the brackets already.
+        let bracketed = words.get(name.end).is_some_and(|w| w.starts_with('('));
+        // "Contact Eldon Tyrell, budget …": a label, not a role (a determiner makes it one:
+        // "their contact, Dana Ortiz, …").
+        let role_before = role_before.filter(|&r| {
+            lows[r] != "contact"
+                || r.checked_sub(1)
+                    .is_some_and(|p| matches!(lows[p].as_str(), "their" | "our" | "the" | "main"))
+        });
+        if let Some(r) = role_before.filter(|_| !bracketed) {
             let mut from = r;
             while from > 0 && matches!(lows[from - 1].as_str(), "their" | "the" | "our" | "its") {
                 from -= 1;
@@ -255,7 +267,9 @@ fn clauses(sentence: &str) -> Vec<(String, bool)> {
             if piece.is_empty() {
                 continue;
             }
-            out.extend(split_conjunction(piece).into_iter().map(|c| (c, false)));
+            for piece in split_labels(piece) {
+                out.extend(split_conjunction(&piece).into_iter().map(|c| (c, false)));
+            }
         }
     }
     out
@@ -301,7 +315,7 @@ fn split_commas(part: &str) -> Vec<String> {
         .replace(" — ", ", ")
         .replace(" – ", ", ")
         .replace(" - ", ", ");
-    for piece in part.split(", ") {
+    for piece in outside_brackets(&part, ", ") {
         let words: Vec<&str> = piece.split_whitespace().collect();
         let has_digit = piece.chars().any(|c| c.is_ascii_digit());
         let technical = is_tech_list(&words);
@@ -321,6 +335,56 @@ fn split_commas(part: &str) -> Vec<String> {
             last_is_list = last_is_list || words.iter().any(|w| is_tech(w));
         }
     }
+    out
+}
+
+/// A message typed without punctuation: "… by june next year budget 400k contact is bob
+/// smith" is cut before each label that opens a value of its own.
+fn split_labels(piece: &str) -> Vec<String> {
+    const OPENERS: [&str; 6] = [
+        "budget", "deadline", "timeline", "contact", "go-live", "golive",
+    ];
+    const BEFORE: [&str; 24] = [
+        "the", "their", "our", "its", "a", "an", "of", "on", "over", "under", "within", "total",
+        "hard", "firm", "approved", "main", "key", "primary", "no", "per", "this", "that", "and",
+        "or",
+    ];
+    let words: Vec<&str> = piece.split_whitespace().collect();
+    for i in 2..words.len() {
+        let here = lower(words[i]);
+        if !OPENERS.contains(&here.as_str())
+            || BEFORE.contains(&lower(words[i - 1]).as_str())
+            || words[i - 1].ends_with([',', ';', ':'])
+        {
+            continue;
+        }
+        let rest = words[i..].join(" ");
+        if labelled(&rest).is_some() {
+            let mut out = vec![words[..i].join(" ")];
+            out.extend(split_labels(&rest));
+            return out;
+        }
+    }
+    vec![piece.to_owned()]
+}
+
+/// `text` split at `sep` where no bracket is open ("Contoso (retail, 85 stores) needs …" is
+/// one piece).
+fn outside_brackets<'t>(text: &'t str, sep: &str) -> Vec<&'t str> {
+    let mut out = Vec::new();
+    let (mut depth, mut from) = (0_i32, 0);
+    for (at, c) in text.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = (depth - 1).max(0),
+            _ if depth == 0 && at >= from && text[at..].starts_with(sep) => {
+                out.push(&text[from..at]);
+                from = at + sep.len();
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[from..]);
     out
 }
 
@@ -384,7 +448,9 @@ fn split_conjunction(piece: &str) -> Vec<String> {
                 && after_det[0].chars().any(|c| c.is_ascii_digit())
                 && label_of(&after_det[1]).is_some_and(|l| VALUE_LABELS.contains(&l)));
         // "… need everything in Azure and can spend up to $800K": a second predicate.
-        let verb_next = matches!(next.as_str(), "can" | "could" | "must" | "will" | "should");
+        // "… has 200 apps and wants to be out of its data center": the same subject's -s verb.
+        let verb_next = matches!(next.as_str(), "can" | "could" | "must" | "will" | "should")
+            || SECOND_PREDICATES.contains(&next.as_str());
         let starts_clause = matches!(
             next.as_str(),
             "i" | "we" | "they" | "he" | "she" | "it" | "errors" | "traffic" | "latency"
@@ -420,6 +486,12 @@ fn split_conjunction(piece: &str) -> Vec<String> {
     }
     vec![piece.to_owned()]
 }
+
+/// Verbs that, after "and", begin a second statement about the same subject.
+const SECOND_PREDICATES: [&str; 17] = [
+    "wants", "needs", "has", "runs", "uses", "plans", "expects", "requires", "prefers", "hopes",
+    "aims", "intends", "relies", "operates", "employs", "owns", "keeps",
+];
 
 /// The fact (or facts) in one clause.
 fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Vec<String> {
@@ -494,8 +566,16 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
         out.extend(fact_of(after, false, speaker, subject));
         return out;
     }
+    if let Some(person) = named_role(&text) {
+        return vec![format!("Contact: {person}")];
+    }
     if let Some(labelled) = labelled(&text) {
         // "Gavin Belson (CEO) owns the budget of $4.2M": the person too.
+        let named = |p: &String| {
+            let name = p.split(" (").next().unwrap_or(p);
+            labelled.contains(name)
+        };
+        let people = people.filter(|p| !named(p));
         return std::iter::once(labelled)
             .chain(people.map(|p| format!("Contact: {p}")))
             .collect();
@@ -582,6 +662,37 @@ fn person_with_role(text: &str) -> Option<String> {
     }
     let name: Vec<&str> = name.into_iter().rev().collect();
     Some(format!("{} ({role})", name.join(" ")))
+}
+
+/// "Peter Gibbons is our champion", "Richard Hendricks is the founder and decision maker": the
+/// person with that role.
+fn named_role(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let is = words
+        .iter()
+        .position(|w| matches!(lower(w).as_str(), "is" | "was"))?;
+    let name = &words[..is];
+    let person = (1..=3).contains(&name.len())
+        && name
+            .iter()
+            .all(|w| capitalised(w) && !NOT_NAMES.contains(&lower(w).as_str()) && !is_tech(w));
+    let mut role = &words[is + 1..];
+    if let Some((first, rest)) = role.split_first()
+        && matches!(
+            lower(first).as_str(),
+            "our" | "their" | "the" | "a" | "an" | "its"
+        )
+    {
+        role = rest;
+    }
+    let has_role = role.iter().any(|w| {
+        let low = lower(w);
+        ROLES.contains(&low.as_str()) || low == "maker"
+    });
+    (person && has_role && role.len() <= 5).then(|| {
+        let role: Vec<&str> = role.iter().map(|w| core(w)).collect();
+        format!("{} ({})", name.join(" "), role.join(" "))
+    })
 }
 
 /// A clause that is only a figure: "$1.8M" (a budget), "10 months" (a timeline), "by Q4" or
@@ -755,7 +866,8 @@ fn relation_only(text: &str, subject: Option<&str>) -> Option<Vec<String>> {
     let key = subject.to_lowercase();
     let first_word = key.split_whitespace().next().unwrap_or_default();
     let mentions = low.contains(&key) || (first_word.len() > 2 && low.contains(first_word));
-    if !mentions {
+    // "Contact Eldon Tyrell" at Tyrell Corp: a labelled value is a fact.
+    if !mentions || labelled(text).is_some() {
         return None;
     }
     // "working with X on moving their 1,200 stores …": the work is the fact.
@@ -932,8 +1044,35 @@ fn pronouns(text: &str, speaker: &str) -> String {
             words[verb] = third_person(&words[verb]);
             dropped_subject = true;
         }
-        "they're" | "they’re" | "it's" | "it’s" => {
-            "is".clone_into(&mut words[0]);
+        // "they're price sensitive" -> "Price sensitive", as a note says it.
+        "they're" | "they’re" | "it's" | "it’s" if words.len() > 1 => {
+            words.remove(0);
+            dropped_subject = true;
+        }
+        // "they've got 300 servers", "they'd like real-time", "they'll need SSO".
+        "they've" | "they’ve" if words.len() > 1 => {
+            "has".clone_into(&mut words[0]);
+            if lower(&words[1]) == "got" && words.len() > 2 {
+                words.remove(1);
+            }
+            dropped_subject = true;
+        }
+        "they'd" | "they’d" if words.len() > 1 => {
+            match lower(&words[1]).as_str() {
+                "like" | "love" => {
+                    words.remove(0);
+                    "wants".clone_into(&mut words[0]);
+                }
+                "prefer" | "rather" => {
+                    words.remove(0);
+                    "prefers".clone_into(&mut words[0]);
+                }
+                _ => "would".clone_into(&mut words[0]),
+            }
+            dropped_subject = true;
+        }
+        "they'll" | "they’ll" if words.len() > 1 => {
+            "will".clone_into(&mut words[0]);
             dropped_subject = true;
         }
         "their" | "its" if words.len() > 1 => {
@@ -1133,11 +1272,9 @@ fn labelled(text: &str) -> Option<String> {
     }
     // "have ~$3.5M set aside", "$2M approved": money set apart for the work is the budget.
     if SET_APART.iter().any(|p| low.contains(p))
-        && let Some(amount) = text
-            .split_whitespace()
-            .find(|w| is_money(w.trim_start_matches(['~', '≈'])))
+        && let Some(amount) = money_phrase(text)
     {
-        return Some(format!("Budget: {}", amount.trim_end_matches(['.', ','])));
+        return Some(format!("Budget: {amount}"));
     }
     // "has a budget of $2M" / "budget around $5M" inside a clause: the amount near "budget".
     if let Some(at) = low.find("budget")
@@ -1169,9 +1306,59 @@ fn labelled(text: &str) -> Option<String> {
     None
 }
 
+/// The amount of money a text names, as written: "~$3.5M", "$2M", "15 million dollars", "1.2
+/// million euros".
+fn money_phrase(text: &str) -> Option<String> {
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    let clean = |w: &str| w.trim_end_matches(['.', ',', ';']).to_owned();
+    for (i, w) in ws.iter().enumerate() {
+        if is_money(w.trim_start_matches(['~', '≈'])) {
+            return Some(clean(w));
+        }
+        let number = core(w).replace(',', "").parse::<f64>().is_ok();
+        let scale = ws.get(i + 1).map(|n| lower(n));
+        if number
+            && matches!(
+                scale.as_deref(),
+                Some("million" | "thousand" | "billion" | "dollars" | "euros" | "pounds")
+            )
+        {
+            let mut end = i + 2;
+            if !ws[i + 1].ends_with([',', '.', ';'])
+                && ws.get(end).is_some_and(|c| {
+                    matches!(
+                        lower(c).as_str(),
+                        "dollars" | "euros" | "pounds" | "usd" | "eur" | "gbp" | "chf"
+                    )
+                })
+            {
+                end += 1;
+            }
+            return Some(clean(&ws[i..end].join(" ")));
+        }
+    }
+    None
+}
+
 /// The value after a label's opener: " is $500K", ": 9 months", " of $2M", " March 2027", " before
 /// Black Friday".
 fn label_value<'t>(label: &str, text: &'t str, rest_low: &str) -> Option<&'t str> {
+    // "go-live target Q4 2027", "go-live date: June", "budget cap is $2M".
+    let rest_low = [
+        " target date",
+        " target",
+        " date",
+        " goal",
+        " cap",
+        " ceiling",
+    ]
+    .iter()
+    .find_map(|q| {
+        rest_low
+            .strip_prefix(q)
+            .filter(|r| r.starts_with([' ', ':']))
+    })
+    .unwrap_or(rest_low);
     let start = text.len() - rest_low.len();
     let links = [
         " is ",
@@ -1194,10 +1381,20 @@ fn label_value<'t>(label: &str, text: &'t str, rest_low: &str) -> Option<&'t str
             return (!value.is_empty()).then_some(value);
         }
     }
+    let value = text[start..].trim();
+    // "contact Jürgen Weiß (Head of IT)": a person's name needs no verb.
+    if label == "Contact"
+        && rest_low.starts_with(' ')
+        && value
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| capitalised(w) && !NOT_NAMES.contains(&lower(w).as_str()))
+    {
+        return Some(value.trim_end_matches(['.', ',']));
+    }
     if !VALUE_LABELS.contains(&label) || !rest_low.starts_with(' ') {
         return None;
     }
-    let value = text[start..].trim();
     let first = lower(value.split_whitespace().next().unwrap_or_default());
     let dated = first.chars().any(|c| c.is_ascii_digit())
         || is_money(&first)
@@ -1653,6 +1850,90 @@ mod tests {
             f("Timeline is 3 months and the budget is $90K."),
             ["Timeline: 3 months", "Budget: $90K"]
         );
+    }
+
+    /// Phrasings presenters typed in a rehearsal: asides with commas, roles of several words,
+    /// contractions, a run-on message without punctuation, two predicates, a champion.
+    #[test]
+    fn presenter_phrasings() {
+        let g = |subject: &str, text: &str| facts(text, "Alice", None, Some(subject));
+        for (subject, text, want) in [
+            (
+                "Contoso",
+                "Contoso (retail, 85 stores in Germany) needs to keep customer data in the EU.",
+                vec![
+                    "Retail, 85 stores in Germany",
+                    "Needs to keep customer data in the EU",
+                ],
+            ),
+            (
+                "Müller & Söhne GmbH",
+                "12 plants, budget €3M, contact Jürgen Weiß (Head of IT).",
+                vec![
+                    "12 plants",
+                    "Budget: €3M",
+                    "Contact: Jürgen Weiß (Head of IT)",
+                ],
+            ),
+            (
+                "Umbrella Health",
+                "Budget $2.5M, contact is Dr. Rosa Diaz (CIO).",
+                vec!["Budget: $2.5M", "Contact: Dr. Rosa Diaz (CIO)"],
+            ),
+            (
+                "Tyrell Corp",
+                "Contact Eldon Tyrell, budget not confirmed yet.",
+                vec!["Contact: Eldon Tyrell", "Budget not confirmed yet"],
+            ),
+            (
+                "Northwind Traders",
+                "They've got about 300 servers running Windows. They'd like to cut hosting costs by 30%.",
+                vec![
+                    "Has about 300 servers running Windows",
+                    "Wants to cut hosting costs by 30%",
+                ],
+            ),
+            (
+                "Acme Logistics",
+                "acme logistics wants to move their warehouse system to gcp by june next year budget 400k contact is bob smith",
+                vec![
+                    "Scope: move their warehouse system to gcp",
+                    "Deadline: june next year",
+                    "Budget: 400k",
+                    "Contact: bob smith",
+                ],
+            ),
+            (
+                "Oceanic Airlines",
+                "Oceanic Airlines has 200 apps and wants to be out of its data center within two years.",
+                vec![
+                    "Has 200 apps",
+                    "Wants to be out of its data center within 2 years",
+                ],
+            ),
+            (
+                "Initech",
+                "Peter Gibbons is our champion.",
+                vec!["Contact: Peter Gibbons (champion)"],
+            ),
+            (
+                "Oceanic Airlines",
+                "They have two hundred apps; the board approved fifteen million dollars.",
+                vec!["Has 200 apps", "Budget: 15 million dollars"],
+            ),
+            (
+                "Pied Piper",
+                "They're price sensitive.",
+                vec!["Price sensitive"],
+            ),
+            (
+                "Stark Industries",
+                "Go-live target Q4 2027.",
+                vec!["Deadline: Q4 2027"],
+            ),
+        ] {
+            assert_eq!(g(subject, text), want, "{text}");
+        }
     }
 
     #[test]

@@ -273,7 +273,8 @@ pub(super) fn names(words: &[&str]) -> Vec<Name> {
                 end += 1;
                 continue;
             }
-            if !capitalised(w) || NOT_NAMES.contains(&lower(w).as_str()) {
+            // An aside in brackets is no part of the name ("Jürgen Weiß (Head of IT)").
+            if !capitalised(w) || NOT_NAMES.contains(&lower(w).as_str()) || w.starts_with('(') {
                 break;
             }
             let (part, stop) = name_part(words, end);
@@ -998,6 +999,97 @@ pub fn money_value(word: &str) -> Option<f64> {
         .map(|v| v * scale)
 }
 
+/// Number words as digits, as a note writes them: "two hundred apps" -> "200 apps", "fifteen
+/// million dollars" -> "15 million dollars", "twenty-five sites" -> "25 sites". A lone "one" is
+/// left ("one more thing", "one data platform"), as is a number word before no noun.
+pub fn numerals(text: &str) -> String {
+    const UNITS: [&str; 20] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    const TENS: [&str; 8] = [
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
+    let value = |w: &str| -> Option<u64> {
+        let w = w.to_lowercase();
+        if let Some(u) = UNITS.iter().position(|u| *u == w) {
+            return u64::try_from(u).ok();
+        }
+        if let Some(t) = TENS.iter().position(|t| *t == w) {
+            return u64::try_from(t * 10 + 20).ok();
+        }
+        // "twenty-five"
+        let (t, u) = w.split_once('-')?;
+        let t = TENS.iter().position(|x| *x == t)?;
+        let u = UNITS[1..10].iter().position(|x| *x == u)?;
+        u64::try_from(t * 10 + 20 + u + 1).ok()
+    };
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    let mut out: Vec<String> = Vec::with_capacity(ws.len());
+    let mut i = 0;
+    while i < ws.len() {
+        let bare = ws[i].trim_end_matches([',', '.', ';', ':']);
+        let Some(first) = value(bare).filter(|_| bare == ws[i]) else {
+            out.push(ws[i].to_owned());
+            i += 1;
+            continue;
+        };
+        // "two hundred", "twenty five", "a number and its hundreds".
+        let (mut n, mut end) = (first, i + 1);
+        if let Some(next) = ws.get(end) {
+            let low = next.trim_end_matches([',', '.', ';', ':']).to_lowercase();
+            if low == "hundred" {
+                n *= 100;
+                end += 1;
+            } else if (20..100).contains(&n)
+                && n % 10 == 0
+                && let Some(u) = value(&low).filter(|u| (1..10).contains(u))
+            {
+                n += u;
+                end += 1;
+            }
+        }
+        let last = ws[end - 1];
+        let noun_next = !last.ends_with([',', '.', ';', ':'])
+            && ws.get(end).is_some_and(|w| {
+                let c = core(w);
+                // "Two updates: …" is a heading, not a count.
+                !w.ends_with(':')
+                    && c.chars().next().is_some_and(char::is_lowercase)
+                    && value(c).is_none()
+                    && !matches!(
+                        c,
+                        "of" | "or" | "and" | "to" | "more" | "is" | "are" | "was" | "were"
+                    )
+            });
+        if (n == 1 && end == i + 1) || !noun_next {
+            out.extend(ws[i..end].iter().map(|w| (*w).to_owned()));
+        } else {
+            out.push(n.to_string());
+        }
+        i = end;
+    }
+    out.join(" ")
+}
+
 /// First letter in capitals.
 pub fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
@@ -1116,6 +1208,29 @@ mod tests {
                 Subject::Topic(_) => None,
             });
             assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn number_words_become_digits_before_a_noun() {
+        for (text, want) in [
+            ("has two hundred apps", "has 200 apps"),
+            (
+                "approved fifteen million dollars",
+                "approved 15 million dollars",
+            ),
+            ("within two years", "within 2 years"),
+            (
+                "twenty-five sites and twenty five stores",
+                "25 sites and 25 stores",
+            ),
+            ("one more thing", "one more thing"),
+            ("one data platform", "one data platform"),
+            ("two of them, or three.", "two of them, or three."),
+            ("Three data centres", "3 data centres"),
+            ("Two updates: Globex signed.", "Two updates: Globex signed."),
+        ] {
+            assert_eq!(numerals(text), want, "{text}");
         }
     }
 
