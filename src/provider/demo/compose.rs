@@ -584,7 +584,94 @@ struct Shape {
     downtime: Option<String>,
     /// Systems named in the facts ("warehouse system", "billing platform").
     systems: Vec<String>,
+    /// The cloud the work moves to, when the facts name one ("move … to AWS").
+    cloud: Option<Cloud>,
     sources: String,
+}
+
+/// A public cloud, named by the services it offers for each part of the design.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cloud {
+    Aws,
+    Azure,
+    Google,
+}
+
+impl Cloud {
+    fn name(self) -> &'static str {
+        match self {
+            Cloud::Aws => "AWS",
+            Cloud::Azure => "Azure",
+            Cloud::Google => "Google Cloud",
+        }
+    }
+
+    /// The cloud a word names: "AWS", "Azure", "GCP", or its managed Kubernetes ("EKS").
+    fn of(word: &str) -> Option<Cloud> {
+        match word.to_lowercase().as_str() {
+            "aws" | "amazon" | "eks" | "ecs" | "fargate" => Some(Cloud::Aws),
+            "azure" | "aks" => Some(Cloud::Azure),
+            "gcp" | "google" | "gke" => Some(Cloud::Google),
+            _ => None,
+        }
+    }
+
+    fn kubernetes(self) -> &'static str {
+        match self {
+            Cloud::Aws => "Amazon EKS",
+            Cloud::Azure => "Azure Kubernetes Service (AKS)",
+            Cloud::Google => "Google Kubernetes Engine (GKE)",
+        }
+    }
+
+    fn landing_zone(self) -> &'static str {
+        match self {
+            Cloud::Aws => "one AWS organisation with separate production and test accounts",
+            Cloud::Azure => {
+                "one Azure tenant with management groups and separate production and test subscriptions"
+            }
+            Cloud::Google => {
+                "one Google Cloud organisation with separate production and test projects"
+            }
+        }
+    }
+}
+
+/// The cloud the facts move to: a cloud named after "to", "onto", "into", "on" or "in" (or
+/// alone), never one named after "from", "off" or "out of" (what they leave).
+fn destination(text: &str) -> Option<Cloud> {
+    let ws: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .collect();
+    let mut first = None;
+    for (i, w) in ws.iter().enumerate() {
+        let Some(cloud) = Cloud::of(words::core(w)) else {
+            continue;
+        };
+        let before: Vec<String> = ws[i.saturating_sub(3)..i]
+            .iter()
+            .map(|b| words::core(b).to_lowercase())
+            .collect();
+        let left = before
+            .iter()
+            .rev()
+            .take(2)
+            .any(|b| matches!(b.as_str(), "from" | "off" | "leave" | "leaving" | "exit"))
+            || before.ends_with(&["out".to_owned(), "of".to_owned()]);
+        if left {
+            continue;
+        }
+        let towards = before
+            .iter()
+            .rev()
+            .take(2)
+            .any(|b| matches!(b.as_str(), "to" | "onto" | "into" | "on" | "in" | "target"));
+        if towards {
+            return Some(cloud);
+        }
+        first = first.or(Some(cloud));
+    }
+    first
 }
 
 /// The title of a facts file: its `# heading`, or its name.
@@ -750,8 +837,11 @@ fn shape(path: &str, text: &str) -> Shape {
     let ws: Vec<&str> = all.split_whitespace().collect();
     s.volume = ws.windows(2).find_map(|p| {
         let unit = words::core(p[1]);
-        (matches!(unit, "TB" | "PB" | "GB") && p[0].chars().all(|c| c.is_ascii_digit() || c == '.'))
-            .then(|| format!("{} {unit}", p[0]))
+        let n = p[0].trim_start_matches(['(', '~']);
+        (matches!(unit, "TB" | "PB" | "GB")
+            && !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .then(|| format!("{n} {unit}"))
     });
     for w in all.split(|c: char| c.is_whitespace() || c == '/') {
         let c = words::core(w);
@@ -772,6 +862,10 @@ fn shape(path: &str, text: &str) -> Shape {
         }
     }
     s.systems = named_systems(&all);
+    s.cloud = destination(&all);
+    if s.cloud.is_some() {
+        s.techs.retain(|t| Cloud::of(t).is_none());
+    }
     if all.contains("SQL Server") {
         s.techs.retain(|t| t != "SQL");
         s.techs.push("SQL Server".to_owned());
@@ -822,6 +916,14 @@ fn named_systems(text: &str) -> Vec<String> {
 /// How each kind of system is carried to the cloud: the part of the design and the choice.
 fn target_for(tech: &str) -> Option<(&'static str, &'static str)> {
     Some(match tech.to_lowercase().as_str() {
+        "kubernetes" | "k8s" | "openshift" | "docker" | "gke" | "eks" | "aks" => (
+            "Containers",
+            "services run in containers on a managed Kubernetes service, one namespace per team, deployed from Git",
+        ),
+        "hadoop" | "spark" | "databricks" | "teradata" | "netezza" => (
+            "Analytics",
+            "data moves to object storage, and Hadoop and Spark jobs to a managed Spark platform, checked against the old results before each switch",
+        ),
         "java" | "spring" | "tomcat" | "websphere" | "weblogic" | "jboss" => (
             "Applications",
             "Java applications run in containers on a managed Kubernetes service, one namespace per application team",
@@ -899,8 +1001,12 @@ fn phases(s: &Shape) -> Vec<String> {
     };
     let wave_count = waves_m.map_or(3, |(a, b)| ((b + 1 - a).div_ceil(2)).clamp(1, 6));
     let mut out = Vec::new();
+    let zone = s.cloud.map_or_else(
+        || "landing zone".to_owned(),
+        |c| format!("{} landing zone", c.name()),
+    );
     out.push(format!(
-        "Foundation and pilot{}: landing zone, pipelines and monitoring{}",
+        "Foundation and pilot{}: {zone}, pipelines and monitoring{}",
         span(found),
         pilot.map_or_else(String::new, |p| format!(
             ", then a pilot wave of {p} {}",
@@ -986,7 +1092,12 @@ fn lower_first(text: &str) -> String {
 /// The target design's lines.
 fn targets(s: &Shape) -> Vec<String> {
     let mut out = Vec::new();
-    let mut zone = "Landing zone: one cloud organisation with separate production and test accounts, a hub network, single sign-on and central logging".to_owned();
+    let organisation = s.cloud.map_or(
+        "one cloud organisation with separate production and test accounts",
+        Cloud::landing_zone,
+    );
+    let mut zone =
+        format!("Landing zone: {organisation}, a hub network, single sign-on and central logging");
     if let Some(place) = &s.residency {
         let _ = write!(
             zone,
@@ -1003,12 +1114,15 @@ fn targets(s: &Shape) -> Vec<String> {
             let counted = out
                 .iter()
                 .any(|l: &String| l.starts_with("Applications: all"));
-            let choice = match &s.apps {
+            let mut choice = match &s.apps {
                 Some((n, _)) if part == "Applications" && !counted => {
                     format!("all {n} of them: {choice}")
                 }
                 _ => choice.to_owned(),
             };
+            if let Some(cloud) = s.cloud {
+                choice = choice.replace("a managed Kubernetes service", cloud.kubernetes());
+            }
             out.push(format!("{part}: {choice}"));
         }
     }
@@ -1017,9 +1131,22 @@ fn targets(s: &Shape) -> Vec<String> {
             || "Existing systems".to_owned(),
             |(n, u)| format!("{n} {}", plural(u)),
         );
-        out.push(format!(
-            "{what} are rehosted on cloud VMs first (lift and shift), then modernised where it pays"
-        ));
+        let services = s
+            .apps
+            .as_ref()
+            .is_some_and(|(_, u)| u.to_lowercase().contains("service"));
+        if services {
+            let k8s = s
+                .cloud
+                .map_or("a managed Kubernetes service", Cloud::kubernetes);
+            out.push(format!(
+                "{what} run in containers on {k8s}, one namespace per team, deployed from Git"
+            ));
+        } else {
+            out.push(format!(
+                "{what} are rehosted on cloud VMs first (lift and shift), then modernised where it pays"
+            ));
+        }
     }
     if let Some(v) = &s.volume {
         out.push(format!(
@@ -1085,8 +1212,13 @@ pub fn architecture(path: &str, text: &str, person: &str) -> Doc {
     if !s.techs.is_empty() {
         start.push(format!("Systems: {}", s.techs.join(", ")));
     }
-    if let Some(t) = &s.timeline {
-        start.push(format!("Timeline: {t}"));
+    match (&s.timeline, s.months) {
+        (Some(t), _) => start.push(format!("Timeline: {t}")),
+        // "… on Azure in 18 months": said in passing, still the timeline.
+        (None, Some(m)) if s.deadline.is_none() => {
+            start.push(format!("Timeline: {m} {}", one_or_many(m, "months")));
+        }
+        _ => {}
     }
     if let Some(d) = &s.deadline {
         start.push(format!("Deadline: {d}"));
@@ -1663,6 +1795,58 @@ mod tests {
                     "{said}: {:?}",
                     edit.calls
                 ),
+            }
+        }
+    }
+
+    /// The cloud the facts move to names the landing zone and the managed services, and is
+    /// not listed among the systems they run today; the one they leave is.
+    #[test]
+    fn the_destination_cloud_shapes_the_target() {
+        for (facts, has, never) in [
+            (
+                "- Scope: move patient scheduling to AWS\n- 14 clinics",
+                &["one AWS organisation", "AWS landing zone"][..],
+                &["Systems: AWS"][..],
+            ),
+            (
+                "- Stack: Oracle 12c + WebLogic\n- Want to be on Azure in 18 months",
+                &[
+                    "one Azure tenant",
+                    "Azure Kubernetes Service (AKS)",
+                    "Systems: Oracle, WebLogic\n",
+                    "Timeline: 18 months",
+                ],
+                &["Azure\n"],
+            ),
+            (
+                "- Wants everything on GKE\n- 250 microservices",
+                &["250 microservices run in containers on Google Kubernetes Engine (GKE)"],
+                &["lift and shift", "Systems: GKE"],
+            ),
+            (
+                "- Moving from AWS to Azure\n- 40 Java services",
+                &["one Azure tenant", "Azure Kubernetes Service"],
+                &["AWS organisation"],
+            ),
+            (
+                "- Runs a Hadoop cluster (2 PB)",
+                &["Data: 2 PB", "Analytics: data moves to object storage"],
+                &[],
+            ),
+            (
+                "- 50 Java applications on VMware",
+                &["one cloud organisation", "a managed Kubernetes service"],
+                &[],
+            ),
+        ] {
+            let text = format!("# Globex\n\n{facts}\n");
+            let doc = architecture("/memories/globex.md", &text, "John").text;
+            for want in has {
+                assert!(doc.contains(want), "{facts}: no {want:?} in\n{doc}");
+            }
+            for bad in never {
+                assert!(!doc.contains(bad), "{facts}: {bad:?} in\n{doc}");
             }
         }
     }
