@@ -29,6 +29,8 @@ struct Variant {
     facts: &'static [&'static str],
     architecture: &'static [&'static str],
     proposal: &'static [&'static str],
+    /// Text none of the three files may hold (a garbled fact, the target cloud as a system).
+    never: &'static [&'static str],
 }
 
 const ORIGINAL_JOHN: &str = "Hi, I'm John from TechCorp. Based on the customer information in memory about ACME Corp, please design a cloud migration architecture.";
@@ -63,6 +65,7 @@ const VARIANTS: &[Variant] = &[
             "Within your budget of $500K",
             "Oracle licensing",
         ],
+        never: &[],
     },
     Variant {
         alice: "Hi, this is Priya from Northwind Consulting. Our customer Globex needs to move 120 applications to the cloud. Their budget is $2.4M and the timeline is 14 months. The stack is mostly .NET with SQL Server.",
@@ -82,6 +85,7 @@ const VARIANTS: &[Variant] = &[
             "120",
         ],
         proposal: &["$2.4M", "14 months", ".NET"],
+        never: &[],
     },
     Variant {
         alice: "Quick update from my call with Initech: they're planning to migrate 35 services off their on-prem VMware cluster within 6 months. Budget: 750k USD.",
@@ -92,6 +96,7 @@ const VARIANTS: &[Variant] = &[
         facts: &["35 services", "VMware", "6 months", "Budget: 750k USD"],
         architecture: &["VMware", "(month 1)"],
         proposal: &["750k USD", "VMware"],
+        never: &[],
     },
     Variant {
         alice: "We're working with Umbrella Health on a data platform modernization project. They have 40 TB in Oracle and need to be live by Q3 2027. Budget is €1.2M.",
@@ -112,6 +117,7 @@ const VARIANTS: &[Variant] = &[
             "Q3 2027",
         ],
         proposal: &["€1.2M: about €240K", "Q3 2027"],
+        never: &[],
     },
     Variant {
         alice: "Alice here from CloudWorks. Met with Stark Industries today: 200 Java microservices, Kafka, PostgreSQL. Deadline is end of June, budget $3M.",
@@ -130,6 +136,7 @@ const VARIANTS: &[Variant] = &[
             "end of June",
         ],
         proposal: &["$3M", "end of June"],
+        never: &[],
     },
     Variant {
         alice: "Talked to Hooli's CIO, Gavin Belson, this morning. They want to consolidate 3 data centers into the cloud within 18 months. Around 400 VMs, mostly Windows and some Linux. Budget around $5M.",
@@ -147,6 +154,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["Windows servers are rehosted", "400", "(months 1–4)"],
         proposal: &["$5M", "Gavin Belson"],
+        never: &[],
     },
     Variant {
         alice: "Our client Wayne Enterprises wants to modernize their billing platform. Key facts: 12 apps, all .NET Framework, SQL Server 2012 databases, 9 month timeline, $800k budget, go-live before Black Friday.",
@@ -165,6 +173,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &[".NET applications", "SQL Server", "billing platform"],
         proposal: &["$800k", "Black Friday"],
+        never: &[],
     },
     Variant {
         alice: "Just had a call with Soylent Corp. They run SAP ECC on-prem and want to move to the cloud by Q2 2027. Their budget is 1.5M. Contact is Maria Lopez, VP of IT.",
@@ -180,6 +189,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["SAP moves to certified cloud instances", "Q2 2027"],
         proposal: &["1.5M", "Maria Lopez"],
+        never: &[],
     },
     Variant {
         alice: "Cyberdyne Systems is our newest customer. They need 60 legacy COBOL programs off the mainframe in 2 years, budget $10M.",
@@ -194,6 +204,7 @@ const VARIANTS: &[Variant] = &[
             "(months 1–5)",
         ],
         proposal: &["$10M: about $2M"],
+        never: &[],
     },
     Variant {
         alice: "Heads up: Massive Dynamic signed! 25 Node.js services and a MongoDB cluster, 4 months to go live, $350K total.",
@@ -211,6 +222,7 @@ const VARIANTS: &[Variant] = &[
             "document and wide-column stores",
         ],
         proposal: &["$350K"],
+        never: &[],
     },
     Variant {
         alice: "Vandelay Industries (our customer) needs their import/export system moved to AWS by September. 15 apps, Java and MySQL. Budget is $600K.",
@@ -231,6 +243,7 @@ const VARIANTS: &[Variant] = &[
             "September",
         ],
         proposal: &["$600K", "September"],
+        never: &[],
     },
     Variant {
         alice: "Our customer is Oceanic Airlines. 80 applications, .NET and Oracle, must finish within 12 months, budget 4M.",
@@ -250,6 +263,7 @@ const VARIANTS: &[Variant] = &[
             "(months 1–2)",
         ],
         proposal: &["4M", "Oracle licensing"],
+        never: &[],
     },
     Variant {
         alice: "We're helping Dunder Mifflin move their paper ordering platform to Azure. Budget $250K, 5 months, 8 applications, all PHP with MySQL.",
@@ -266,6 +280,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["paper ordering platform", "web services are containerised"],
         proposal: &["$250K"],
+        never: &[],
     },
     Variant {
         alice: "Bluth Company wants a cloud migration: 30 apps, Java/Spring, Oracle 19c, deadline March 2027, budget $1M.",
@@ -286,6 +301,7 @@ const VARIANTS: &[Variant] = &[
             "March 2027",
         ],
         proposal: &["$1M", "March 2027"],
+        never: &[],
     },
     Variant {
         alice: "Notes from today's workshop with Pied Piper: they want to re-platform 45 Python services onto Kubernetes in 6 months. The budget is $900K.",
@@ -301,6 +317,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["web services are containerised", "45"],
         proposal: &["$900K"],
+        never: &[],
     },
     Variant {
         alice: "Wonka Foods is moving its ERP and 20 apps to the cloud. Timeline: 10 months. Budget: $1.1M. Stack: Java, Oracle.",
@@ -316,6 +333,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["Java applications", "Oracle databases", "(months 1–2)"],
         proposal: &["$1.1M", "10 months"],
+        never: &[],
     },
     Variant {
         alice: "Tyrell Corp: 70 applications to migrate, mostly Java, Oracle and DB2, 12-month timeline, budget of $2M.",
@@ -331,6 +349,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["all 70 of them", "Oracle databases", "mainframe workloads"],
         proposal: &["$2M: about $400K"],
+        never: &[],
     },
     Variant {
         alice: "I'm Alice, account lead at TechCorp. Our customer Initrode has 10 Java apps and a Postgres database; they want them in the cloud within 3 months for $150K.",
@@ -341,6 +360,7 @@ const VARIANTS: &[Variant] = &[
         facts: &["10 Java apps", "Postgres", "3 months", "$150K"],
         architecture: &["all 10 of them", "relational databases"],
         proposal: &["$150K"],
+        never: &[],
     },
     Variant {
         alice: "Good morning! I'm Alice from TechCorp. We just signed Gringotts Bank: they need 300 applications moved off their data centre in 24 months. Budget is $12M. Their systems are mostly Java and .NET on Oracle. Data must stay in the UK.",
@@ -362,6 +382,7 @@ const VARIANTS: &[Variant] = &[
             "(months 1–5)",
         ],
         proposal: &["$12M", "Data must stay in the UK"],
+        never: &[],
     },
     Variant {
         alice: "We're working with Sirius Cybernetics on a cloud migration. The budget is 2 million dollars, the timeline is 8 months, they need to migrate 40 applications.",
@@ -376,6 +397,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["40 applications are rehosted on cloud VMs", "(months 1–2)"],
         proposal: &["2 million dollars", "8 months"],
+        never: &[],
     },
     Variant {
         alice: "Call notes, Aperture Science: they want 18 services moved to Kubernetes by the end of the year. Budget of $450K. Their head of IT, Caroline Johnson, approves spend.",
@@ -391,6 +413,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["end of the year"],
         proposal: &["$450K", "Caroline Johnson"],
+        never: &[],
     },
     Variant {
         alice: "I'm Alice from TechCorp. Fresh discovery with Contoso Ltd: 55 applications, mostly .NET with SQL Server, 10 months, $1.8M. Downtime must be under two hours per application.",
@@ -411,6 +434,7 @@ const VARIANTS: &[Variant] = &[
             "(months 1–2)",
         ],
         proposal: &["$1.8M", "Downtime must be under 2 hours"],
+        never: &[],
     },
     Variant {
         alice: "Hello, I'm Alice at TechCorp. We have a new prospect, Prestige Worldwide. They're looking to migrate 25 applications, all Java, by Q4. Budget is roughly $700K.",
@@ -426,6 +450,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["all 25 of them: Java applications", "Q4"],
         proposal: &["$700K"],
+        never: &[],
     },
     Variant {
         alice: "Alice from TechCorp again. Our client Ollivanders wants their 6 legacy Windows apps and an Oracle database in Azure within 4 months; budget is $200K.",
@@ -441,6 +466,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["Windows servers are rehosted", "Oracle databases"],
         proposal: &["$200K"],
+        never: &[],
     },
     Variant {
         alice: "Stark Tower Retail runs 140 stores. They want their point-of-sale backend and 30 applications in the cloud in 9 months. Budget: $1.5M. Stores in Germany must keep customer data in Germany.",
@@ -457,6 +483,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["Germany region", "140 stores"],
         proposal: &["$1.5M", "Germany"],
+        never: &[],
     },
     Variant {
         alice: "FYI the customer is Nakatomi Trading. 90 apps, Java on WebLogic with Oracle, migration in 15 months, budget $3.5M.",
@@ -471,6 +498,7 @@ const VARIANTS: &[Variant] = &[
             "(months 1–3)",
         ],
         proposal: &["$3.5M"],
+        never: &[],
     },
     Variant {
         alice: "Hi! I'm Alice from Acme Consulting. We're working with Globodyne on a hybrid cloud project. They have 500 VMs on VMware and a budget of $6M over 2 years.",
@@ -481,6 +509,7 @@ const VARIANTS: &[Variant] = &[
         facts: &["Project: hybrid cloud", "500 VMs", "VMware", "$6M"],
         architecture: &["hybrid cloud architecture", "VMware estate"],
         proposal: &["$6M"],
+        never: &[],
     },
     Variant {
         alice: "Spoke with Monsters Inc this afternoon. They need to migrate 12 applications to the cloud, mostly Python with PostgreSQL, timeline is 4 months, budget is $300K.",
@@ -496,6 +525,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["relational databases", "web services are containerised"],
         proposal: &["$300K", "4 months"],
+        never: &[],
     },
     Variant {
         alice: "Meeting recap for Los Pollos Hermanos: 8 apps, Java and Oracle, must be in the cloud by June 2027, total budget $400K.",
@@ -506,6 +536,7 @@ const VARIANTS: &[Variant] = &[
         facts: &["8 apps", "Java and Oracle", "June 2027", "$400K"],
         architecture: &["Java applications", "June 2027"],
         proposal: &["$400K", "June 2027"],
+        never: &[],
     },
     Variant {
         alice: "I'm Alice from TechCorp. We're working with Duff Beer on a cloud migration project. Budget is $750K, timeline is 6 months, they need to migrate 30 applications, mostly .NET with SQL Server.",
@@ -526,6 +557,7 @@ const VARIANTS: &[Variant] = &[
             "$750K: about $150K",
         ],
         proposal: &["$750K", "6 months"],
+        never: &[],
     },
     Variant {
         alice: "Our customer Krusty Krab wants to move 5 applications to AWS. Timeline is 3 months and the budget is $90K.",
@@ -540,6 +572,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["5 applications", "(month 1)"],
         proposal: &["$90K: about $18K"],
+        never: &[],
     },
     Variant {
         alice: "Big news from Genco Pura: they want to modernize 100 applications over 18 months, budget is $4.2M, mostly Java with DB2 on the mainframe.",
@@ -550,6 +583,7 @@ const VARIANTS: &[Variant] = &[
         facts: &["100 applications", "18 months", "Budget: $4.2M", "DB2"],
         architecture: &["mainframe workloads", "all 100 of them"],
         proposal: &["$4.2M"],
+        never: &[],
     },
     Variant {
         alice: "Hey team, just wrapped up discovery with Northwind Traders. They're running SAP on-prem across 12 warehouses and want everything on Azure before end of 2027. Budget ceiling is around 3.5 million euros. Key contact: Jane Smith, their CIO.",
@@ -568,6 +602,7 @@ const VARIANTS: &[Variant] = &[
             "the 12 warehouses connect",
         ],
         proposal: &["about €700K for the foundation", "done before end of 2027"],
+        never: &[],
     },
     Variant {
         alice: "Good call with Initech Labs this afternoon. They need to lift 75 workloads out of their Dallas data center in 10 months; budget is $1.2 million. Must keep PCI scope unchanged.",
@@ -585,6 +620,7 @@ const VARIANTS: &[Variant] = &[
             "about $240K for the foundation",
             "Must keep PCI scope unchanged",
         ],
+        never: &[],
     },
     Variant {
         alice: "Morning! Alice from Contoso here. Spent the afternoon with St. Mary's Hospital: they run Epic on 80 VMware VMs and want to be on Azure within 12 months. Budget is about $2 million. HIPAA applies, so patient data must stay in the US.",
@@ -609,6 +645,7 @@ const VARIANTS: &[Variant] = &[
             "about $400K for the foundation",
             "Patient data must stay in the US",
         ],
+        never: &[],
     },
     Variant {
         alice: "we are working with müller logistik on moving their 1,200 stores to a new POS platform. budget $1.5bn over 3 years.",
@@ -626,6 +663,7 @@ const VARIANTS: &[Variant] = &[
             "(months 1–7)",
         ],
         proposal: &["about $300M for the foundation"],
+        never: &[],
     },
     Variant {
         alice: "Our customer Oracle wants to move 30 apps off Solaris by Q1 2028. Budget is $900K.",
@@ -636,6 +674,7 @@ const VARIANTS: &[Variant] = &[
         facts: &["Scope: move 30 apps off Solaris", "Deadline: Q1 2028"],
         architecture: &["Scale: 30 apps", "Q1 2028"],
         proposal: &["$900K"],
+        never: &[],
     },
     // A recap with the facts as one list after "they", and money "set aside" as the budget.
     Variant {
@@ -659,6 +698,7 @@ const VARIANTS: &[Variant] = &[
             "Within your budget of ~$3.5M",
             "Approval: Miles Dyson (CIO) signs off",
         ],
+        never: &[],
     },
     // A role before a name with an initial, reported speech, a second predicate after "and".
     Variant {
@@ -675,6 +715,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["45", "$800K"],
         proposal: &["$800K", "Wile E. Coyote"],
+        never: &[],
     },
     // A meeting named after the customer, cloud products in capitals (GKE, EKS), a "hard
     // deadline", and who owns the budget.
@@ -692,6 +733,7 @@ const VARIANTS: &[Variant] = &[
         ],
         architecture: &["Scale: 250 microservices", "Deadline: Black Friday 2027"],
         proposal: &["Within your budget of $4.2M", "done by Black Friday 2027"],
+        never: &[],
     },
     // An opener and a dash, the industry in brackets, a product name (S/4HANA) that is no
     // customer, a budget said in words.
@@ -717,6 +759,161 @@ const VARIANTS: &[Variant] = &[
             "Within your budget of 2.5 million euros",
             "€1.5M for the migration waves",
         ],
+        never: &[],
+    },
+    // Found in the rehearsal of 2026-12-05: a heading, an aside, a dash after the name; run-on
+    // notes; a contact after the figures; the cloud they move to.
+    Variant {
+        alice: "Met with Umbrella Health today: 14 clinics, they want to move patient scheduling to AWS by March 2027, budget $2.5M, contact is Dr. Rosa Diaz (CIO).",
+        john: "What do we know about Umbrella Health? Draft the architecture.",
+        sam: "Write the proposal for Umbrella Health.",
+        slug: "umbrella_health",
+        us: None,
+        facts: &[
+            "- 14 clinics (from Alice)",
+            "- Scope: move patient scheduling to AWS (from Alice)",
+            "- Deadline: March 2027 (from Alice)",
+            "- Contact: Dr. Rosa Diaz (CIO) (from Alice)",
+        ],
+        architecture: &["one AWS organisation", "the 14 clinics connect", "$2.5M"],
+        proposal: &["Dr. Rosa Diaz (CIO)", "one AWS organisation"],
+        never: &["Contact: Rosa Diaz", "Systems: AWS"],
+    },
+    Variant {
+        alice: "Initech: 2 data centres, 450 VMs, mostly Linux. Peter Gibbons is our champion. They'd like to cut hosting costs by 30%.",
+        john: "Design the architecture for Initech.",
+        sam: "Draft the proposal for Initech.",
+        slug: "initech",
+        us: None,
+        facts: &[
+            "- 450 VMs (from Alice)",
+            "- Stack: mostly Linux (from Alice)",
+            "- Contact: Peter Gibbons (champion) (from Alice)",
+            "- Wants to cut hosting costs by 30% (from Alice)",
+        ],
+        architecture: &["Scale: 450 VMs"],
+        proposal: &["Peter Gibbons"],
+        never: &["They'd"],
+    },
+    Variant {
+        alice: "Contoso (retail, 85 stores in Germany) needs to keep customer data in the EU. Their POS system is ancient. Deadline: Christmas 2027.",
+        john: "Sketch a target architecture for Contoso.",
+        sam: "Write the proposal for Contoso.",
+        slug: "contoso",
+        us: None,
+        facts: &[
+            "- Retail, 85 stores in Germany (from Alice)",
+            "- Needs to keep customer data in the EU (from Alice)",
+            "- Deadline: Christmas 2027 (from Alice)",
+        ],
+        architecture: &["the 85 stores connect", "POS system", "Christmas 2027"],
+        proposal: &["Christmas 2027"],
+        never: &["85 stores in Germany)"],
+    },
+    Variant {
+        alice: "new prospect: Tyrell Corp — replicant inventory platform on Oracle 12c + WebLogic, 40 TB of data, want to be on Azure in 18 months. Contact Eldon Tyrell, budget not confirmed yet.",
+        john: "Design the architecture for Tyrell.",
+        sam: "Write the proposal for Tyrell Corp.",
+        slug: "tyrell_corp",
+        us: None,
+        facts: &[
+            "- 40 TB of data (from Alice)",
+            "- Contact: Eldon Tyrell (from Alice)",
+        ],
+        architecture: &[
+            "Systems: Oracle, WebLogic\n",
+            "Timeline: 18 months",
+            "one Azure tenant",
+            "Azure Kubernetes Service",
+            "the 40 TB is copied",
+        ],
+        proposal: &["Eldon Tyrell", "Oracle licensing"],
+        never: &["(Contact)"],
+    },
+    Variant {
+        alice: "Stark Industries - CISO Pepper Potts. Requirements: SOC 2, data residency in the US, SSO via Okta. 1,500 employees, 60 apps. Go-live target Q4 2027.",
+        john: "Draft an architecture for Stark Industries.",
+        sam: "Proposal for Stark Industries, please.",
+        slug: "stark_industries",
+        us: None,
+        facts: &[
+            "- Pepper Potts (CISO) (from Alice)",
+            "- 60 apps (from Alice)",
+            "- Deadline: Q4 2027 (from Alice)",
+        ],
+        architecture: &["Scale: 60 apps", "Deadline: Q4 2027"],
+        proposal: &["Q4 2027"],
+        never: &["Go-live target"],
+    },
+    Variant {
+        alice: "acme logistics wants to move their warehouse system to gcp by june next year budget 400k contact is bob smith",
+        john: "Design the architecture for Acme Logistics.",
+        sam: "Write the proposal for Acme Logistics.",
+        slug: "acme_logistics",
+        us: None,
+        facts: &[
+            "- Scope: move their warehouse system to gcp (from Alice)",
+            "- Deadline: june next year (from Alice)",
+            "- Budget: 400k (from Alice)",
+            "- Contact: bob smith (from Alice)",
+        ],
+        architecture: &[
+            "one Google Cloud organisation",
+            "Warehouse system: rehosted",
+        ],
+        proposal: &["400k"],
+        never: &["400k contact"],
+    },
+    Variant {
+        alice: "Met with Müller & Söhne GmbH: 12 plants, SAP ECC 6.0, moving to Azure by 2028, budget €3M, contact Jürgen Weiß (Head of IT).",
+        john: "Design the architecture for Müller & Söhne.",
+        sam: "Write the proposal for Müller & Söhne GmbH.",
+        slug: "müller_and_söhne_gmbh",
+        us: None,
+        facts: &[
+            "- Stack: SAP ECC 6.0 (from Alice)",
+            "- Contact: Jürgen Weiß (Head of IT) (from Alice)",
+        ],
+        architecture: &[
+            "SAP moves to certified",
+            "one Azure tenant",
+            "the 12 plants connect",
+        ],
+        proposal: &["€3M", "Jürgen Weiß"],
+        never: &["Head (contact)", "Systems: SAP, ECC, Azure"],
+    },
+    Variant {
+        alice: "Oceanic Airlines has two hundred apps and wants to be out of its data center within two years; the board approved fifteen million dollars.",
+        john: "Draft the architecture for Oceanic Airlines.",
+        sam: "Write the proposal for Oceanic Airlines.",
+        slug: "oceanic_airlines",
+        us: None,
+        facts: &[
+            "- Has 200 apps (from Alice)",
+            "- Budget: 15 million dollars (from Alice)",
+        ],
+        architecture: &[
+            "Oceanic Airlines: cloud migration architecture",
+            "Scale: 200 apps",
+            "Timeline: 24 months",
+            "about $3M for the foundation",
+        ],
+        proposal: &["15 million dollars"],
+        never: &[],
+    },
+    Variant {
+        alice: "Hooli wants everything on GKE. 250 microservices. Must keep 99.99% uptime.",
+        john: "Architecture for Hooli please.",
+        sam: "Proposal for Hooli.",
+        slug: "hooli",
+        us: None,
+        facts: &[
+            "- Wants everything on GKE (from Alice)",
+            "- 250 microservices (from Alice)",
+        ],
+        architecture: &["250 microservices run in containers on Google Kubernetes Engine (GKE)"],
+        proposal: &["Google Kubernetes Engine"],
+        never: &["lift and shift"],
     },
 ];
 
@@ -795,6 +992,17 @@ async fn run(v: &Variant, dir: &Path) -> Vec<String> {
     for want in v.proposal {
         if !proposal.contains(want) {
             problems.push(format!("the proposal lacks {want:?}:\n{proposal}"));
+        }
+    }
+    for bad in v.never {
+        for (name, text) in [
+            ("customer file", &facts),
+            ("architecture", &architecture),
+            ("proposal", &proposal),
+        ] {
+            if text.contains(bad) {
+                problems.push(format!("the {name} holds {bad:?}:\n{text}"));
+            }
         }
     }
     // The proposal combines both files: the architecture's target is in it.

@@ -1180,7 +1180,21 @@ fn targets(s: &Shape) -> Vec<String> {
 /// seed story), else a project.
 fn kind_of_work(facts: &str) -> String {
     let low = facts.to_lowercase();
-    if ["migrat", "cloud", "move "].iter().any(|w| low.contains(w)) {
+    // "… out of its data center", "on AWS by June": leaving a data centre is a migration too.
+    if [
+        "migrat",
+        "cloud",
+        "move ",
+        "data cent",
+        "datacent",
+        "on-prem",
+        "aws",
+        "azure",
+        "gcp",
+    ]
+    .iter()
+    .any(|w| low.contains(w))
+    {
         "cloud migration".to_owned()
     } else {
         "project".to_owned()

@@ -1336,6 +1336,18 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
     if has("decision") && MAKING.iter().any(|w| has(w)) {
         return Intent::Decisions;
     }
+    // "Proposal for Hooli, please.", "Architecture for Hooli?": a short message that opens
+    // with the document it wants.
+    let named_first = |doc: &str| {
+        let asked = words::request(lower);
+        let asked = ["now ", "next ", "ok ", "okay ", "and ", "then "]
+            .iter()
+            .fold(asked, |a, p| a.strip_prefix(p).unwrap_or(a));
+        let asked = ["the ", "a ", "an "]
+            .iter()
+            .fold(asked, |a, p| a.strip_prefix(p).unwrap_or(a));
+        asked.starts_with(doc) && asked.split_whitespace().count() <= 8
+    };
     let creating = CREATING.iter().any(|w| has(w));
     if REVIEW_WORDS.iter().any(|w| has(w)) && creating {
         return Intent::IncidentReview;
@@ -1343,8 +1355,9 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
     if has("checklist") && creating {
         return Intent::Checklist;
     }
-    if (has("proposal") || has("statement of work") || has(" sow"))
-        && creating
+    if (((has("proposal") || has("statement of work") || has(" sow")) && creating)
+        || named_first("proposal")
+        || named_first("statement of work"))
         && !asks_back(lower, "proposal")
     {
         return Intent::Proposal;
@@ -1368,7 +1381,15 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
     ]
     .iter()
     .any(|v| asked.starts_with(v));
-    if ((designs && creating) || imperative) && !asks_back(lower, "architecture") {
+    let named = [
+        "architecture",
+        "solution design",
+        "target architecture",
+        "technical design",
+    ]
+    .iter()
+    .any(|d| named_first(d));
+    if ((designs && creating) || imperative || named) && !asks_back(lower, "architecture") {
         return Intent::Architecture;
     }
     if lower.contains('?') || QUESTION_WORDS.contains(&first) {
@@ -1384,6 +1405,14 @@ mod tests {
     #[test]
     fn what_a_message_asks_for_in_many_wordings() {
         for (text, want) in [
+            ("Architecture for Hooli please.", Intent::Architecture),
+            ("Now the architecture for Hooli?", Intent::Architecture),
+            ("Proposal for Stark Industries, please.", Intent::Proposal),
+            ("A proposal for Hooli", Intent::Proposal),
+            (
+                "Proposal status: Hooli's legal team is still reviewing it, they want it by Friday.",
+                Intent::Remember,
+            ),
             (
                 "Design the data platform for Globex from what we know.",
                 Intent::Architecture,

@@ -436,7 +436,14 @@ pub fn name_key(name: &str) -> Vec<String> {
     let words: Vec<String> = name
         .split(|c: char| !c.is_alphanumeric() && c != '&')
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        // "Müller & Söhne" is the file müller_and_söhne.
+        .map(|w| {
+            if w == "&" {
+                "and".to_owned()
+            } else {
+                w.to_lowercase()
+            }
+        })
         .collect();
     let kept: Vec<String> = words
         .iter()
@@ -1241,5 +1248,6 @@ mod tests {
         assert!(same_name("ACME Corp", "Acme"));
         assert!(same_name("acme_corp", "ACME Corporation"));
         assert!(!same_name("Globex", "Acme"));
+        assert!(same_name("Müller & Söhne", "müller_and_söhne_gmbh"));
     }
 }
