@@ -1562,3 +1562,59 @@ async fn a_founder_is_no_customer_and_limits_are_risks() {
     )
     .await;
 }
+
+/// A change said relative to a stored count ("added 3 more clinics") updates the count; a
+/// question asking for two things answers both, and says which one memory does not hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_to_a_count_and_two_questions_at_once() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    check_turns(
+        &store,
+        &[
+            (
+                "Alice",
+                "Met with Umbrella Health today: 14 clinics, they want to move patient scheduling to AWS by March 2027, budget $2.5M, contact is Dr. Rosa Diaz (CIO).",
+                &["- 14 clinics", "- Contact: Dr. Rosa Diaz (CIO)"],
+                &["Contact: Rosa Diaz"],
+            ),
+            (
+                "John",
+                "Heads up: Umbrella's budget got cut to $2M and they added 3 more clinics.",
+                &[
+                    "- Budget: $2M (was: Budget: $2.5M)",
+                    "- 17 clinics (was: 14 clinics; added 3 more clinics)",
+                ],
+                &[],
+            ),
+            (
+                "Sam",
+                "What's Umbrella's budget now and how many clinics do they have?",
+                &["**Budget**", "- Budget: $2M (John)", "**Clinics**", "- 17 clinics (John)"],
+                &["14 clinics", "$2.5M"],
+            ),
+            (
+                "Sam",
+                "Who's the contact at Umbrella and what are the risks?",
+                &["**People**", "Dr. Rosa Diaz (CIO)", "Nothing on constraints and risks there yet."],
+                &[],
+            ),
+            (
+                "Alice",
+                "Also Umbrella needs HIPAA compliance and wants zero downtime for the scheduling system.",
+                &["- Needs HIPAA compliance", "- Wants zero downtime for the scheduling system"],
+                &["0 downtime"],
+            ),
+            (
+                "Sam",
+                "What are the risks for Umbrella?",
+                &["**Constraints and risks**", "- Needs HIPAA compliance (Alice)"],
+                &["Nothing on"],
+            ),
+        ],
+    )
+    .await;
+    let file = std::fs::read_to_string(dir.join("umbrella_health.md")).unwrap();
+    assert!(file.contains("- 17 clinics (from John)"), "{file}");
+    assert!(!file.contains("14 clinics"), "{file}");
+}

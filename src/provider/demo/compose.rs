@@ -171,6 +171,37 @@ pub fn merge_facts(path: &str, current: &str, new: &[Note]) -> Edit {
         {
             continue;
         }
+        // "Added 3 more clinics" after "14 clinics": the count is now 17.
+        if let Some((delta, thing, written)) = relative_count(&note.text)
+            && let Some((old, total, grouped)) = existing.iter().find_map(|e| {
+                let (c, t) = only_a_count(&e.text)?;
+                let n: i64 = c.replace(',', "").parse().ok()?;
+                (t == thing).then_some((e, n + delta, c.contains(',')))
+            })
+            && total >= 0
+        {
+            let total = if grouped {
+                thousands(total)
+            } else {
+                total.to_string()
+            };
+            let old_line = current
+                .lines()
+                .find(|l| l.trim() == old.line() || list_item(l.trim()) == Some(old.text.as_str()))
+                .unwrap_or_default()
+                .to_owned();
+            if !old_line.is_empty() && current.matches(&old_line).count() == 1 {
+                let now = Note::new(&format!("{total} {written}"), note.who.as_deref());
+                calls.push(json!({"command": "str_replace", "path": path, "old_str": old_line, "new_str": now.line()}));
+                summary.push(format!(
+                    "- {} (was: {}; {})",
+                    now.text,
+                    old.text,
+                    lower_first(&note.text)
+                ));
+                continue;
+            }
+        }
         let replaced = note
             .label()
             .and_then(|(label, _)| {
@@ -219,6 +250,88 @@ pub fn merge_facts(path: &str, current: &str, new: &[Note]) -> Edit {
         calls,
         summary: summary.join("\n"),
     }
+}
+
+/// "1000" -> "1,000".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A change to a count: "Added 3 more clinics" -> (3, "clinic", "clinics"), "Closed 2 stores"
+/// -> (-2, "store", "stores"), "2 fewer sites" -> (-2, …). A count with no word of change
+/// ("Hiring 3 engineers") is none.
+fn relative_count(text: &str) -> Option<(i64, String, String)> {
+    const UP: [&str; 8] = [
+        "added", "adding", "opened", "opening", "acquired", "bought", "built", "another",
+    ];
+    const DOWN: [&str; 10] = [
+        "closed",
+        "closing",
+        "sold",
+        "lost",
+        "dropped",
+        "retired",
+        "removed",
+        "shut",
+        "cut",
+        "decommissioned",
+    ];
+    let ws: Vec<String> = text
+        .split_whitespace()
+        .map(|w| words::core(w).to_lowercase())
+        .collect();
+    let at = ws
+        .iter()
+        .position(|w| w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty())?;
+    let n: i64 = ws[at].parse().ok()?;
+    let verb = ws[..at]
+        .iter()
+        .rev()
+        .find(|w| UP.contains(&w.as_str()) || DOWN.contains(&w.as_str()));
+    let mut rest = &ws[at + 1..];
+    let marker = rest.first().map(String::as_str);
+    let sign = match (verb, marker) {
+        (_, Some("fewer" | "less")) => -1,
+        (Some(v), _) if DOWN.contains(&v.as_str()) => -1,
+        (Some(_), _) | (None, Some("more" | "additional" | "extra" | "new")) => 1,
+        _ => return None,
+    };
+    if matches!(
+        marker,
+        Some("more" | "fewer" | "less" | "additional" | "extra" | "new")
+    ) {
+        rest = &rest[1..];
+    }
+    let thing: Vec<&str> = rest
+        .iter()
+        .take_while(|w| {
+            w.chars().all(char::is_alphabetic)
+                && !matches!(
+                    w.as_str(),
+                    "in" | "to" | "at" | "by" | "for" | "and" | "this" | "last" | "next"
+                )
+        })
+        .map(String::as_str)
+        .collect();
+    if thing.is_empty() || thing.len() > 3 {
+        return None;
+    }
+    let written = thing.join(" ");
+    let mut one: Vec<&str> = thing.clone();
+    let last = one.len() - 1;
+    one[last] = one[last]
+        .strip_suffix('s')
+        .filter(|t| t.len() > 1)
+        .unwrap_or(one[last]);
+    Some((sign * n, one.join(" "), written))
 }
 
 /// A fact that is only a count of something ("40 plants", "Has 42 plants now", "Runs 45
@@ -285,7 +398,7 @@ fn only_a_count(text: &str) -> Option<(String, String)> {
 }
 
 /// What a question asks for, by the words in it.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 enum Aspect {
     Budget,
     When,
@@ -294,6 +407,8 @@ enum Aspect {
     Left,
     State,
     Risks,
+    /// "how many clinics": the facts that count that thing (its singular, lower case).
+    Count(String),
 }
 
 fn aspects(lower: &str) -> Vec<Aspect> {
@@ -357,10 +472,25 @@ fn aspects(lower: &str) -> Vec<Aspect> {
     if has(&["risk", "constraint", "concern", "worr", "blocker"]) {
         out.push(Aspect::Risks);
     }
+    // "how many clinics do they have?"
+    let ws: Vec<&str> = lower.split_whitespace().collect();
+    for pair in ws.windows(3) {
+        if pair[0] == "how" && pair[1] == "many" {
+            let thing = words::core(pair[2]);
+            let one = thing
+                .strip_suffix("ies")
+                .map(|t| format!("{t}y"))
+                .or_else(|| thing.strip_suffix('s').map(str::to_owned))
+                .unwrap_or_else(|| thing.to_owned());
+            if one.len() > 1 {
+                out.push(Aspect::Count(one));
+            }
+        }
+    }
     out
 }
 
-fn fits(note: &Note, aspect: Aspect) -> bool {
+fn fits(note: &Note, aspect: &Aspect) -> bool {
     let low = note.low();
     let label = note.label().map(|(l, _)| l).unwrap_or_default();
     match aspect {
@@ -389,6 +519,15 @@ fn fits(note: &Note, aspect: Aspect) -> bool {
                 })
         }
         Aspect::Left => label == "To do",
+        Aspect::Count(one) => {
+            let y = one.strip_suffix('y').map(|stem| format!("{stem}ies"));
+            words::tokens(&low).iter().any(|w| {
+                w == one.as_str()
+                    || w.strip_suffix('s') == Some(one.as_str())
+                    || w.strip_suffix("es") == Some(one.as_str())
+                    || y.as_deref() == Some(w.as_str())
+            }) && note.text.chars().any(|c| c.is_ascii_digit())
+        }
         Aspect::State => label != "To do",
         Aspect::Risks => {
             matches!(label, "Constraint" | "Risk")
@@ -405,6 +544,16 @@ fn fits(note: &Note, aspect: Aspect) -> bool {
                     "capped",
                     "deadline is hard",
                     "only ",
+                    "complian",
+                    "hipaa",
+                    "gdpr",
+                    "pci",
+                    "sox",
+                    "soc 2",
+                    "downtime",
+                    "uptime",
+                    "residency",
+                    "must stay",
                 ]
                 .iter()
                 .any(|w| low.contains(w))
@@ -422,8 +571,8 @@ fn clock_prefix(text: &str) -> Option<(&str, &str)> {
         .filter(|(t, _)| t.contains(':') && t.len() <= 6)
 }
 
-fn aspect_title(a: Aspect) -> &'static str {
-    match a {
+fn aspect_title(a: &Aspect) -> String {
+    let title = match a {
         Aspect::Budget => "Budget",
         Aspect::When => "Timing",
         Aspect::Who => "People",
@@ -431,7 +580,9 @@ fn aspect_title(a: Aspect) -> &'static str {
         Aspect::Left => "Left to do",
         Aspect::State => "Current state",
         Aspect::Risks => "Constraints and risks",
-    }
+        Aspect::Count(one) => return words::capitalise(&plural(one)),
+    };
+    title.to_owned()
 }
 
 /// A quoted fact: `- Budget: $500K (Alice)` (no name when the fact already says it).
@@ -472,20 +623,22 @@ pub fn answer(lower: &str, files: &[String], reads: &Reads) -> String {
         // Asked for a part (who, budget…): a further file that does not hold it is left out.
         let holds_it = wanted
             .iter()
-            .any(|&aspect| list.iter().any(|n| fits(n, aspect)));
+            .any(|aspect| list.iter().any(|n| fits(n, aspect)));
         if any && !wanted.is_empty() && !holds_it {
             continue;
         }
         let _ = write!(out, "\nFrom {file}{by}:\n");
         let mut shown = false;
-        for &aspect in &wanted {
+        let mut missing: Vec<String> = Vec::new();
+        for aspect in &wanted {
             let matching: Vec<&&Note> = list.iter().filter(|n| fits(n, aspect)).collect();
             if matching.is_empty() {
+                missing.push(aspect_title(aspect).to_lowercase());
                 continue;
             }
             let _ = write!(out, "\n**{}**\n\n", aspect_title(aspect));
             for n in matching {
-                if aspect == Aspect::Left {
+                if *aspect == Aspect::Left {
                     let value = n.label().map_or(n.text.as_str(), |(_, v)| v);
                     out.push_str(&quote(&Note::new(
                         &words::capitalise(value),
@@ -498,12 +651,16 @@ pub fn answer(lower: &str, files: &[String], reads: &Reads) -> String {
             }
             shown = true;
         }
+        // Asked for two things and this file holds one: say which is not there.
+        if shown && !missing.is_empty() {
+            let _ = write!(out, "\nNothing on {} there yet.\n", missing.join(" or "));
+        }
         if !shown {
             if !wanted.is_empty() {
                 // Asked for what the file does not say: say so before quoting the rest.
                 let asked: Vec<String> = wanted
                     .iter()
-                    .map(|a| aspect_title(*a).to_lowercase())
+                    .map(|a| aspect_title(a).to_lowercase())
                     .collect();
                 let _ = write!(
                     out,
@@ -1861,6 +2018,37 @@ mod tests {
             }
             for bad in never {
                 assert!(!doc.contains(bad), "{facts}: {bad:?} in\n{doc}");
+            }
+        }
+    }
+
+    /// "Added 3 more clinics" changes the stored count by that much; a count with no word of
+    /// change is no change.
+    #[test]
+    fn a_change_to_a_count_updates_it() {
+        let current =
+            "# Umbrella Health\n\n- 14 clinics (from Alice)\n- 1,200 stores (from Alice)\n";
+        for (said, line) in [
+            ("Added 3 more clinics", Some("- 17 clinics (from John)")),
+            ("3 more clinics", Some("- 17 clinics (from John)")),
+            (
+                "Opened 2 new clinics this month",
+                Some("- 16 clinics (from John)"),
+            ),
+            ("Closed 200 stores", Some("- 1,000 stores (from John)")),
+            ("4 fewer clinics", Some("- 10 clinics (from John)")),
+            ("Hiring 3 engineers", None),
+            ("Added 2 more data centres", None),
+        ] {
+            let edit = merge_facts("/memories/u.md", current, &[Note::new(said, Some("John"))]);
+            let call = edit.calls.first().expect(said);
+            match line {
+                Some(line) => {
+                    assert_eq!(call["command"], "str_replace", "{said}");
+                    assert_eq!(call["new_str"], line, "{said}");
+                    assert!(edit.summary.contains("(was: "), "{said}: {}", edit.summary);
+                }
+                None => assert_eq!(call["command"], "insert", "{said}"),
             }
         }
     }

@@ -1054,7 +1054,8 @@ pub fn numerals(text: &str) -> String {
     let mut i = 0;
     while i < ws.len() {
         let bare = ws[i].trim_end_matches([',', '.', ';', ':']);
-        let Some(first) = value(bare).filter(|_| bare == ws[i]) else {
+        // "zero downtime", "zero trust" say no count.
+        let Some(first) = value(bare).filter(|&n| bare == ws[i] && n > 0) else {
             out.push(ws[i].to_owned());
             i += 1;
             continue;
@@ -1232,6 +1233,7 @@ mod tests {
                 "25 sites and 25 stores",
             ),
             ("one more thing", "one more thing"),
+            ("zero downtime", "zero downtime"),
             ("one data platform", "one data platform"),
             ("two of them, or three.", "two of them, or three."),
             ("Three data centres", "3 data centres"),
