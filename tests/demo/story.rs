@@ -915,6 +915,36 @@ const VARIANTS: &[Variant] = &[
         proposal: &["Google Kubernetes Engine"],
         never: &["lift and shift"],
     },
+    Variant {
+        alice: "Call notes — Wonka Industries\n- 3 factories (UK, Belgium, Brazil)\n- ERP: SAP ECC, MES on-prem\n- want to move to Azure, phase 1 by Q2 2027\n- budget ~€4M\n- sponsor: Charlie Bucket (COO)",
+        john: "Design the architecture for Wonka.",
+        sam: "Write the proposal for Wonka Industries.",
+        slug: "wonka_industries",
+        us: None,
+        facts: &[
+            "- 3 factories (UK, Belgium, Brazil) (from Alice)",
+            "- Deadline: Q2 2027 (phase 1) (from Alice)",
+            "- Budget: ~€4M (from Alice)",
+            "- Contact: Charlie Bucket (COO) (from Alice)",
+        ],
+        architecture: &["the 3 factories connect", "one Azure tenant", "SAP moves"],
+        proposal: &["Charlie Bucket (COO)", "~€4M"],
+        never: &["- - ", "Systems: SAP, ECC, Azure"],
+    },
+    Variant {
+        alice: "🚀 Big news: Cyberdyne Systems just signed! They're moving 80 .NET apps + SQL Server to Azure over 12 months, $3.2M. Miles Dyson (VP Engineering) is the exec sponsor.",
+        john: "Architecture for Cyberdyne, please.",
+        sam: "Proposal for Cyberdyne.",
+        slug: "cyberdyne_systems",
+        us: None,
+        facts: &[
+            "- Budget: $3.2M (from Alice)",
+            "- Contact: Miles Dyson (VP Engineering, exec sponsor) (from Alice)",
+        ],
+        architecture: &["Scale: 80 apps", "Timeline: 12 months", "one Azure tenant"],
+        proposal: &["Miles Dyson", "$3.2M"],
+        never: &["Engineering (VP)"],
+    },
 ];
 
 /// One variant through the three tabs; failures are collected, not panicked, so the report

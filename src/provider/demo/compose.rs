@@ -843,7 +843,11 @@ fn title_of(path: &str, text: &str) -> String {
 fn count_of(text: &str, units: &[&str]) -> Option<(u64, String)> {
     let ws: Vec<&str> = text.split_whitespace().collect();
     for (i, w) in ws.iter().enumerate() {
-        let Ok(n) = w.replace(',', "").parse::<u64>() else {
+        let Ok(n) = w
+            .trim_start_matches(['~', '≈', '('])
+            .replace(',', "")
+            .parse::<u64>()
+        else {
             continue;
         };
         for gap in 1..=3 {
@@ -852,7 +856,12 @@ fn count_of(text: &str, units: &[&str]) -> Option<(u64, String)> {
             let low = unit.to_lowercase();
             // The unit itself or its plural ("VMs", "branches"), not a longer word ("VMware").
             let plural = |u: &&str| {
-                low == **u || low.strip_suffix('s') == Some(u) || low.strip_suffix("es") == Some(u)
+                low == **u
+                    || low.strip_suffix('s') == Some(u)
+                    || low.strip_suffix("es") == Some(u)
+                    || low
+                        .strip_suffix("ies")
+                        .is_some_and(|stem| u.strip_suffix('y') == Some(stem))
             };
             if units.iter().any(plural) {
                 return Some((n, unit.to_owned()));
@@ -989,6 +998,16 @@ fn shape(path: &str, text: &str) -> Shape {
             "clinic",
             "hospital",
             "shop",
+            "factory",
+            "gym",
+            "hotel",
+            "restaurant",
+            "school",
+            "campus",
+            "depot",
+            "mine",
+            "outlet",
+            "location",
         ],
     );
     let ws: Vec<&str> = all.split_whitespace().collect();
@@ -2005,6 +2024,12 @@ mod tests {
                 &["Data: 2 PB", "Analytics: data moves to object storage"],
                 &[],
             ),
+            (
+                "- 3 factories (UK, Belgium, Brazil)\n- Has ~25 gyms",
+                &["the 3 factories connect"][..],
+                &[][..],
+            ),
+            ("- Has ~25 gyms", &["the 25 gyms connect"][..], &[][..]),
             (
                 "- 50 Java applications on VMware",
                 &["one cloud organisation", "a managed Kubernetes service"],

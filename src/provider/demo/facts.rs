@@ -175,8 +175,20 @@ const SHARED_VERBS: [&str; 24] = [
 fn people_first(sentence: &str) -> String {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     let lows: Vec<String> = words.iter().map(|w| lower(w)).collect();
+    // Which words stand inside brackets ("Miles Dyson (VP Engineering)"): no person there.
+    let mut depth = 0_i32;
+    let inside: Vec<bool> = words
+        .iter()
+        .map(|w| {
+            let opened = depth > 0 || w.starts_with('(');
+            depth += i32::try_from(w.matches('(').count()).unwrap_or(0);
+            depth -= i32::try_from(w.matches(')').count()).unwrap_or(0);
+            depth = depth.max(0);
+            opened
+        })
+        .collect();
     for name in names(&words) {
-        if words[name.start].starts_with('(') {
+        if inside[name.start] {
             continue;
         }
         // The role before: "their CTO, Dana Ortiz", "head of IT Sam Lee"; never across a verb.
@@ -580,8 +592,21 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
             .chain(people.map(|p| format!("Contact: {p}")))
             .collect();
     }
+    unlabelled(&text)
+}
+
+/// A clause with no label of its own: an event at a time, a to-do, scope, a stack, or the
+/// clause as it is; a deadline at its end is a fact of its own.
+fn unlabelled(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let (text, deadline) = split_deadline(&text);
+    let (text, deadline) = split_deadline(text);
+    // "phase 1 by Q2 2027": the milestone the date is for, not a fact of its own.
+    if let Some(d) = &deadline
+        && text.split_whitespace().count() <= 2
+        && !text.trim().is_empty()
+    {
+        return vec![format!("Deadline: {d} ({})", lower_first_word(&text))];
+    }
     if let Some(t) = timestamped(&text) {
         out.push(t);
     } else if let Some(todo) = to_do(&text) {
@@ -664,6 +689,18 @@ fn person_with_role(text: &str) -> Option<String> {
     Some(format!("{} ({role})", name.join(" ")))
 }
 
+/// "Phase 1" -> "phase 1" (an acronym or a name keeps its capitals).
+fn lower_first_word(text: &str) -> String {
+    let t = text.trim();
+    let mut chars = t.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            a.to_lowercase().chain(t[a.len_utf8()..].chars()).collect()
+        }
+        _ => t.to_owned(),
+    }
+}
+
 /// "Peter Gibbons is our champion", "Richard Hendricks is the founder and decision maker": the
 /// person with that role.
 fn named_role(text: &str) -> Option<String> {
@@ -671,7 +708,16 @@ fn named_role(text: &str) -> Option<String> {
     let is = words
         .iter()
         .position(|w| matches!(lower(w).as_str(), "is" | "was"))?;
-    let name = &words[..is];
+    let mut name = &words[..is];
+    // "Miles Dyson (VP Engineering) is the exec sponsor": the role in brackets goes along.
+    let mut known = None;
+    if let Some(open) = name.iter().position(|w| w.starts_with('('))
+        && name.last().is_some_and(|w| w.ends_with(')'))
+    {
+        let inner = name[open..].join(" ");
+        known = Some(inner.trim_matches(['(', ')']).to_owned());
+        name = &name[..open];
+    }
     let person = (1..=3).contains(&name.len())
         && name
             .iter()
@@ -691,7 +737,10 @@ fn named_role(text: &str) -> Option<String> {
     });
     (person && has_role && role.len() <= 5).then(|| {
         let role: Vec<&str> = role.iter().map(|w| core(w)).collect();
-        format!("{} ({})", name.join(" "), role.join(" "))
+        match known {
+            Some(k) => format!("{} ({k}, {})", name.join(" "), role.join(" ")),
+            None => format!("{} ({})", name.join(" "), role.join(" ")),
+        }
     })
 }
 
@@ -1920,6 +1969,21 @@ mod tests {
                 "Oceanic Airlines",
                 "They have two hundred apps; the board approved fifteen million dollars.",
                 vec!["Has 200 apps", "Budget: 15 million dollars"],
+            ),
+            (
+                "Cyberdyne Systems",
+                "Miles Dyson (VP Engineering) is the exec sponsor.",
+                vec!["Contact: Miles Dyson (VP Engineering, exec sponsor)"],
+            ),
+            (
+                "Wonka Industries",
+                "- budget ~€4M\n- sponsor: Charlie Bucket (COO)",
+                vec!["Budget: ~€4M", "Contact: Charlie Bucket (COO)"],
+            ),
+            (
+                "Wonka Industries",
+                "want to move to Azure, phase 1 by Q2 2027",
+                vec!["Scope: move to Azure", "Deadline: Q2 2027 (phase 1)"],
             ),
             (
                 "Pied Piper",

@@ -57,6 +57,12 @@ const ABBREVIATIONS: [&str; 12] = [
 pub fn sentences(prose: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
+    // Notes pasted as a list: each item's marker ("- ", "* ", "• ", "1. ") is no word of it.
+    let prose: String = prose
+        .lines()
+        .map(without_marker)
+        .collect::<Vec<_>>()
+        .join("\n");
     let chars: Vec<char> = prose.chars().collect();
     for (i, &c) in chars.iter().enumerate() {
         if c == '\n' {
@@ -88,6 +94,25 @@ pub fn sentences(prose: &str) -> Vec<String> {
     }
     push_sentence(&mut out, &mut current);
     out
+}
+
+/// A line without the list marker it opens with.
+fn without_marker(line: &str) -> &str {
+    let t = line.trim_start();
+    for marker in ["- ", "* ", "• ", "– ", "— ", "+ ", "> "] {
+        if let Some(rest) = t.strip_prefix(marker) {
+            return rest.trim_start();
+        }
+    }
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    if (1..=2).contains(&digits)
+        && let Some(rest) = t[digits..]
+            .strip_prefix(". ")
+            .or_else(|| t[digits..].strip_prefix(") "))
+    {
+        return rest.trim_start();
+    }
+    t
 }
 
 fn push_sentence(out: &mut Vec<String>, current: &mut String) {
@@ -865,10 +890,12 @@ fn is_person(name: &Name, words: &[&str], lows: &[String]) -> bool {
         .is_some_and(|w| matches!(w.as_str(), "is" | "was"))
         && (name.end + 1..name.end + 4).any(is_role);
     // "Stark Industries - CISO Pepper Potts": a role followed by a name is that name's.
+    // Not a role in brackets: "Miles Dyson (VP Engineering)" is the person with that role.
     let role_of_next = |at: usize| {
-        words
-            .get(at + 1)
-            .is_some_and(|n| capitalised(n) && !NOT_NAMES.contains(&lower(n).as_str()))
+        !words[at].starts_with('(')
+            && words.get(at + 1).is_some_and(|n| {
+                capitalised(n) && !n.ends_with(')') && !NOT_NAMES.contains(&lower(n).as_str())
+            })
     };
     let role_after = (name.end..name.end + 2)
         .find(|&i| is_role(i))
@@ -1135,6 +1162,16 @@ mod tests {
             sentences("Budget is $2.4M, e.g. for licences. Timeline 14 months"),
             ["Budget is $2.4M, e.g. for licences.", "Timeline 14 months"]
         );
+        assert_eq!(
+            sentences("Call notes\n- 3 factories\n* budget ~€4M\n2. sponsor: Dana\n• SSO"),
+            [
+                "Call notes",
+                "3 factories",
+                "budget ~€4M",
+                "sponsor: Dana",
+                "SSO"
+            ]
+        );
     }
 
     #[test]
@@ -1181,6 +1218,10 @@ mod tests {
             ),
             ("Hooli - 250 microservices on GKE.", Some("Hooli")),
             ("Deadline: Christmas 2027.", None),
+            (
+                "Cyberdyne Systems just signed! Miles Dyson (VP Engineering) is the exec sponsor.",
+                Some("Cyberdyne Systems"),
+            ),
             (
                 "Stark Industries - CISO Pepper Potts. Requirements: SOC 2.",
                 Some("Stark Industries"),
