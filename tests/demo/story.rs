@@ -1648,3 +1648,52 @@ async fn a_change_to_a_count_and_two_questions_at_once() {
     assert!(file.contains("- 17 clinics (from John)"), "{file}");
     assert!(!file.contains("14 clinics"), "{file}");
 }
+
+/// A question naming two customers reads both files and answers for each (budgets ranked
+/// when they share a currency); "Sam, summarise …" is a question, and a customer whose name
+/// holds "tech" is no question about the stack.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_about_two_customers_and_a_summary() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    check_turns(
+        &store,
+        &[
+            (
+                "Alice",
+                "Met with Umbrella Health today: 14 clinics, they want to move patient scheduling to AWS by March 2027, budget $2.5M, contact is Dr. Rosa Diaz (CIO).",
+                &["/memories/umbrella_health.md"],
+                &[],
+            ),
+            (
+                "Alice",
+                "Initech: 2 data centres, 450 VMs, mostly Linux. Peter Gibbons is our champion. Budget $900K, deadline end of 2027.",
+                &["/memories/initech.md"],
+                &["team_notes"],
+            ),
+            (
+                "Sam",
+                "Compare Umbrella and Initech budgets.",
+                &[
+                    "- Budget: $2.5M (Alice)",
+                    "- Budget: $900K (Alice)",
+                    "By budget, largest first: Umbrella Health $2.5M, Initech $900K.",
+                ],
+                &["Hello Sam", "nothing on"],
+            ),
+            (
+                "John",
+                "What are the deadlines for Initech and Umbrella Health?",
+                &["- Deadline: end of 2027 (Alice)", "- Deadline: March 2027 (Alice)"],
+                &["Budget"],
+            ),
+            (
+                "Sam",
+                "Sam, summarise everything we know about Initech for the exec team.",
+                &["- 450 VMs (Alice)", "- Budget: $900K (Alice)", "- Contact: Peter Gibbons (champion) (Alice)"],
+                &["**Systems**", "Umbrella"],
+            ),
+        ],
+    )
+    .await;
+}

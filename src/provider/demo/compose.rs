@@ -412,7 +412,17 @@ enum Aspect {
 }
 
 fn aspects(lower: &str) -> Vec<Aspect> {
-    let has = |ws: &[&str]| ws.iter().any(|w| lower.contains(w));
+    // At the start of a word: "tech " is not in "Initech for", "date" not in "update".
+    let has = |ws: &[&str]| {
+        ws.iter().any(|w| {
+            lower.match_indices(w).any(|(at, _)| {
+                lower[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+            })
+        })
+    };
     let mut out = Vec::new();
     if has(&[
         "budget", "cost", "money", "price", "spend", "afford", "how much",
@@ -680,7 +690,40 @@ pub fn answer(lower: &str, files: &[String], reads: &Reads) -> String {
         return "I looked, but those files are gone or unreadable now; nothing to quote."
             .to_owned();
     }
+    if wanted.contains(&Aspect::Budget) {
+        out.push_str(&budgets_ranked(files, reads));
+    }
     format!("Here is what our shared memory says:\n{out}")
+}
+
+/// Several customers' budgets side by side, the largest first ("By budget: Umbrella Health
+/// $2.5M, Initech $900K"); empty unless two or more files state one.
+fn budgets_ranked(files: &[String], reads: &Reads) -> String {
+    let mut found: Vec<(f64, String, String)> = Vec::new();
+    let mut currencies: Vec<(String, String)> = Vec::new();
+    for file in files {
+        let Some(text) = reads.text(file) else {
+            continue;
+        };
+        let budget = notes(text).into_iter().find_map(|n| {
+            let (label, value) = n.label()?;
+            (label == "Budget").then(|| value.to_owned())
+        });
+        if let Some(value) = budget
+            && let Some((amount, sign, code)) = words::amount(&value)
+        {
+            found.push((amount, title_of(file, text), value));
+            currencies.push((sign, code));
+        }
+    }
+    // Dollars against euros: no ranking without rates.
+    currencies.dedup();
+    if found.len() < 2 || currencies.len() > 1 {
+        return String::new();
+    }
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let list: Vec<String> = found.iter().map(|(_, t, v)| format!("{t} {v}")).collect();
+    format!("\nBy budget, largest first: {}.\n", list.join(", "))
 }
 
 /// What a facts file holds, quoted as a list under its name, to lead a longer answer.

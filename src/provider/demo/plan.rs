@@ -549,6 +549,28 @@ impl Context {
         }
     }
 
+    /// The facts files of every customer the message names ("Compare Umbrella and Initech",
+    /// "Globex's and Initech's budgets"), in the order named.
+    fn named_files(&self) -> Vec<String> {
+        let mut parts: Vec<String> = Vec::new();
+        for s in words::subjects(&self.prose, &self.speaker, &self.person) {
+            if let Subject::Customer(name) = s {
+                // Two names joined by "and" read as one run of capitals.
+                parts.extend(name.split(" and ").map(str::to_owned));
+            }
+        }
+        let mut out: Vec<String> = Vec::new();
+        for part in parts {
+            if let Ok(file) = self.file_for(&Subject::Customer(part))
+                && self.files.contains(&file)
+                && !out.contains(&file)
+            {
+                out.push(file);
+            }
+        }
+        out
+    }
+
     /// Facts files that fit the message, most relevant first.
     fn relevant(&self) -> Vec<String> {
         let mut chosen: Vec<String> = Vec::new();
@@ -563,8 +585,9 @@ impl Context {
             return chosen;
         }
         if self.subject.is_some() && matches!(self.subject, Some(Subject::Customer(_))) {
-            // A named customer that memory does not hold: nothing fits.
-            return chosen;
+            // A named customer that memory does not hold: nothing fits, unless the name is two
+            // customers it holds ("Umbrella and Initech").
+            return self.named_files();
         }
         let asked = words::tokens(&self.lower);
         let stemmed = |w: &str| w.trim_end_matches('s').to_owned();
@@ -828,6 +851,15 @@ impl Context {
 
     fn ask(&self) -> Work {
         let mut reads = self.relevant();
+        // A question about several customers reads each one's file.
+        let named = self.named_files();
+        if named.len() > 1 {
+            for file in named {
+                if !reads.contains(&file) {
+                    reads.push(file);
+                }
+            }
+        }
         if reads.is_empty() && !matches!(self.subject, Some(Subject::Customer(_))) {
             // A general question ("what do we know?"): every facts file, then the rest.
             let mut all: Vec<String> = self.files_of(Kind::Facts).cloned().collect();
@@ -1193,7 +1225,13 @@ const CREATING: [&str; 21] = [
 ];
 
 /// First words of a question or a request for what memory holds.
-const QUESTION_WORDS: [&str; 27] = [
+const QUESTION_WORDS: [&str; 33] = [
+    "compare",
+    "describe",
+    "what's",
+    "who's",
+    "how's",
+    "find",
     "what",
     "who",
     "when",
@@ -1319,11 +1357,13 @@ fn with_inline_code(prose: &str, code: &[words::Code]) -> String {
 /// What the person wants, from the words of the message.
 pub fn intent(lower: &str, has_code: bool) -> Intent {
     let has = |w: &str| lower.contains(w);
-    let first = lower
-        .split_whitespace()
-        .next()
-        .map(words::core)
-        .unwrap_or_default();
+    // "Sam, summarise …", "ok, what …": the word after a name or an opener said first.
+    let mut ws = lower.split_whitespace();
+    let first = match (ws.next(), ws.next()) {
+        (Some(a), Some(b)) if a.ends_with(',') && a.len() <= 12 => words::core(b),
+        (Some(a), _) => words::core(a),
+        _ => "",
+    };
     if matches!(first, "forget" | "delete" | "remove" | "erase")
         || has("please forget")
         || (has("remove") && has("from memory"))
@@ -1406,6 +1446,12 @@ mod tests {
     fn what_a_message_asks_for_in_many_wordings() {
         for (text, want) in [
             ("Architecture for Hooli please.", Intent::Architecture),
+            ("Compare Umbrella and Initech budgets.", Intent::Ask),
+            (
+                "Sam, summarise everything we know about Initech.",
+                Intent::Ask,
+            ),
+            ("Describe Initech's stack", Intent::Ask),
             ("Now the architecture for Hooli?", Intent::Architecture),
             ("Proposal for Stark Industries, please.", Intent::Proposal),
             ("A proposal for Hooli", Intent::Proposal),
