@@ -945,6 +945,66 @@ const VARIANTS: &[Variant] = &[
         proposal: &["Miles Dyson", "$3.2M"],
         never: &["Engineering (VP)"],
     },
+    // Something new to build, not a move: the design, the phases and the budget follow it.
+    Variant {
+        alice: "Acme Bank wants a fraud detection platform: real-time scoring on Kafka, 5,000 transactions per second, PCI DSS, budget $1.5M, live by September.",
+        john: "Design the architecture for Acme Bank.",
+        sam: "Write the proposal for Acme Bank.",
+        slug: "acme_bank",
+        us: None,
+        facts: &[
+            "- Wants a fraud detection platform (from Alice)",
+            "- Deadline: September (from Alice)",
+        ],
+        architecture: &[
+            "# Acme Bank: fraud detection platform architecture",
+            "Fraud detection platform: new services in containers",
+            "sized for 5,000 transactions per second",
+            "Compliance: PCI DSS controls",
+            "Models: features computed from live events",
+            "done by September",
+            "$450K for discovery and the first version",
+        ],
+        proposal: &[
+            "# Proposal: Acme Bank fraud detection platform",
+            "start discovery",
+        ],
+        never: &["rehosted", "lift and shift", "Migration waves", "cutover"],
+    },
+    Variant {
+        alice: "Vandelay Industries wants a GenAI assistant for their 300 support agents, trained on their Zendesk tickets; data must stay in the EU; pilot in 8 weeks.",
+        john: "Architecture for Vandelay, please.",
+        sam: "Proposal for Vandelay Industries.",
+        slug: "vandelay_industries",
+        us: None,
+        facts: &["- Data must stay in the EU (from Alice)"],
+        architecture: &[
+            "retrieval over their Zendesk tickets;",
+            "Access: the 300 support agents sign in",
+            "Integrations: Zendesk",
+            "lives only in an EU region",
+        ],
+        proposal: &["GenAI assistant", "Data must stay in the EU"],
+        never: &["rehosted", "a EU region", "Zendesk tickets. Data"],
+    },
+    Variant {
+        alice: "Contoso needs a new customer portal by June 2027: 2 million users, built on Azure, SSO with Okta, budget €800K.",
+        john: "Sketch a target architecture for Contoso.",
+        sam: "Write the proposal for Contoso.",
+        slug: "contoso",
+        us: None,
+        facts: &[
+            "- Deadline: June 2027 (from Alice)",
+            "- Budget: €800K (from Alice)",
+        ],
+        architecture: &[
+            "Customer portal: new services in containers on Azure Kubernetes Service (AKS)",
+            "Access: the 2 million users sign in",
+            "one Azure tenant",
+        ],
+        proposal: &["€240K for discovery and the first version"],
+        never: &["June 2027: 2 million", "rehosted"],
+    },
 ];
 
 /// One variant through the three tabs; failures are collected, not panicked, so the report

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::build;
 use super::code::Finding;
 use super::plan::{Reads, stem};
 use super::words::{self, TECHNOLOGIES};
@@ -786,6 +787,10 @@ struct Shape {
     systems: Vec<String>,
     /// The cloud the work moves to, when the facts name one ("move … to AWS").
     cloud: Option<Cloud>,
+    /// Something new the facts want built ("fraud detection platform"), not a move.
+    build: Option<String>,
+    /// The facts, joined: what the parts of a new build are read from.
+    all: String,
     sources: String,
 }
 
@@ -1080,7 +1085,12 @@ fn shape(path: &str, text: &str) -> Shape {
             s.techs.push(c.to_owned());
         }
     }
+    s.build = build::wanted(&all);
     s.systems = named_systems(&all);
+    if let Some(thing) = &s.build {
+        let thing = thing.to_lowercase();
+        s.systems.retain(|n| !thing.contains(&n.to_lowercase()));
+    }
     s.cloud = destination(&all);
     if s.cloud.is_some() {
         s.techs.retain(|t| Cloud::of(t).is_none());
@@ -1089,7 +1099,24 @@ fn shape(path: &str, text: &str) -> Shape {
         s.techs.retain(|t| t != "SQL");
         s.techs.push("SQL Server".to_owned());
     }
+    s.all = all;
     s
+}
+
+/// "a" or "an" before a word as it is said: "an EU region", "a US region", "an Azure".
+fn article(word: &str) -> &'static str {
+    let vowel_sound = word.starts_with(['A', 'E', 'I', 'O', 'a', 'e', 'i', 'o'])
+        || word.starts_with(['F', 'H', 'L', 'M', 'N', 'R', 'S', 'X'])
+            && word.chars().nth(1).is_none_or(char::is_uppercase);
+    if vowel_sound { "an" } else { "a" }
+}
+
+/// What the work is called: the project's own name, the thing to be built, or its kind.
+fn work_of(s: &Shape, facts: &str) -> String {
+    s.project
+        .clone()
+        .or_else(|| s.build.clone())
+        .unwrap_or_else(|| kind_of_work(facts))
 }
 
 /// "their warehouse system" -> "warehouse system": a noun or two before system, platform, ERP.
@@ -1196,8 +1223,13 @@ fn target_for(tech: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// Phases within the timeline: foundation and pilot, migration waves, cutover.
+/// Phases within the timeline: foundation and pilot, migration waves, cutover (or, for a new
+/// build, discovery to go-live).
 fn phases(s: &Shape) -> Vec<String> {
+    if let Some(thing) = &s.build {
+        let done = s.deadline.as_deref().map(by_date);
+        return build::phases(thing, &s.title, s.months, done.as_deref());
+    }
     let apps = s.apps.as_ref().map(|(n, _)| *n);
     let unit = s
         .apps
@@ -1320,10 +1352,27 @@ fn targets(s: &Shape) -> Vec<String> {
     if let Some(place) = &s.residency {
         let _ = write!(
             zone,
-            "; data that must stay in {place} lives only in a {place} region"
+            "; data that must stay in {place} lives only in {} {place} region",
+            article(place)
         );
     }
     out.push(zone);
+    if let Some(thing) = &s.build {
+        let kubernetes = s
+            .cloud
+            .map_or("a managed Kubernetes service", Cloud::kubernetes);
+        let mut connects = s.techs.clone();
+        connects.extend(s.systems.iter().cloned());
+        out.extend(build::design(&s.all, thing, kubernetes, &connects));
+        if let Some((n, unit)) = &s.sites {
+            out.push(format!(
+                "Sites: the {n} {} reach it over their existing network, through the same gateway",
+                plural(unit)
+            ));
+        }
+        out.push("Operations: everything as code, one CI/CD pipeline, dashboards and alerts from the first release".to_owned());
+        return out;
+    }
     let mut seen: Vec<&str> = Vec::new();
     for t in &s.techs {
         if let Some((part, choice)) = target_for(t)
@@ -1423,7 +1472,7 @@ fn kind_of_work(facts: &str) -> String {
 /// An architecture built from a customer's facts.
 pub fn architecture(path: &str, text: &str, person: &str) -> Doc {
     let s = shape(path, text);
-    let what = s.project.clone().unwrap_or_else(|| kind_of_work(text));
+    let what = work_of(&s, text);
     let mut out = format!("# {}: {} architecture\n\n", s.title, what);
     let by = if s.sources.is_empty() {
         String::new()
@@ -1480,7 +1529,11 @@ pub fn architecture(path: &str, text: &str, person: &str) -> Doc {
         }
     }
     if let Some(b) = &s.budget {
-        let _ = write!(out, "\n## Budget fit\n\n- {}\n", split_budget(b));
+        let _ = write!(
+            out,
+            "\n## Budget fit\n\n- {}\n",
+            split_budget(b, s.build.is_some())
+        );
     }
     Doc {
         intro: format!("I read {path}; here is an architecture shaped by those facts."),
@@ -1510,13 +1563,26 @@ fn honour(constraint: &str) -> &'static str {
 }
 
 /// "$500K" -> "$500K: about $100K foundation, $300K waves, $100K cutover and hypercare".
-fn split_budget(budget: &str) -> String {
+fn split_budget(budget: &str, new_build: bool) -> String {
     let Some((value, sign, suffix)) = words::amount(budget) else {
+        if new_build {
+            return format!(
+                "{budget}: split about 30% discovery and first version, 50% build-out, 20% hardening and go-live"
+            );
+        }
         return format!(
             "{budget}: split about 20% foundation, 60% migration waves, 20% cutover and hypercare"
         );
     };
     let part = |share: f64| format!("{}{suffix}", money(value * share, &sign));
+    if new_build {
+        return format!(
+            "{budget}: about {} for discovery and the first version, {} for the build-out and {} for hardening and go-live",
+            part(0.3),
+            part(0.5),
+            part(0.2)
+        );
+    }
     format!(
         "{budget}: about {} for the foundation, {} for the migration waves and {} for cutover and hypercare",
         part(0.2),
@@ -1582,7 +1648,7 @@ pub fn decisions(arch: &str, person: &str) -> Option<String> {
 /// A proposal from the customer's facts and, when stored, the architecture.
 pub fn proposal(customer: &str, facts: &str, arch: Option<(&str, &str)>, person: &str) -> Doc {
     let s = shape(customer, facts);
-    let what = s.project.clone().unwrap_or_else(|| kind_of_work(facts));
+    let what = work_of(&s, facts);
     let mut out = format!("# Proposal: {} {what}\n\n", s.title);
     let mut sources = customer.to_owned();
     if !s.sources.is_empty() {
@@ -1640,7 +1706,11 @@ pub fn proposal(customer: &str, facts: &str, arch: Option<(&str, &str)>, person:
     out.push_str("\n## Investment\n\n");
     match &s.budget {
         Some(b) => {
-            let _ = writeln!(out, "- Within your budget of {}", lower_first(&split_budget(b)));
+            let _ = writeln!(
+                out,
+                "- Within your budget of {}",
+                lower_first(&split_budget(b, s.build.is_some()))
+            );
         }
         None => out.push_str("- To be sized with you once the budget is known; we price per phase, so each phase can be approved on its own\n"),
     }
@@ -1651,7 +1721,19 @@ pub fn proposal(customer: &str, facts: &str, arch: Option<(&str, &str)>, person:
     for r in risks(&s) {
         let _ = writeln!(out, "- {r}");
     }
-    out.push_str("\n## Next steps\n\n");
+    out.push_str(&next_steps(&s));
+    Doc {
+        intro: format!(
+            "I'll combine what the team stored into a proposal for {}.",
+            s.title
+        ),
+        text: out,
+    }
+}
+
+/// A proposal's closing steps: whom to walk through it with, and how to start.
+fn next_steps(s: &Shape) -> String {
+    let mut out = String::from("\n## Next steps\n\n");
     let who = s
         .approver
         .as_deref()
@@ -1671,14 +1753,12 @@ pub fn proposal(customer: &str, facts: &str, arch: Option<(&str, &str)>, person:
         out,
         "1. Walk through this proposal with {who} and confirm the scope"
     );
-    out.push_str("2. Agree the pilot and start the foundation phase\n");
-    Doc {
-        intro: format!(
-            "I'll combine what the team stored into a proposal for {}.",
-            s.title
-        ),
-        text: out,
+    if s.build.is_some() {
+        out.push_str("2. Agree the first team and the success measures, and start discovery\n");
+    } else {
+        out.push_str("2. Agree the pilot and start the foundation phase\n");
     }
+    out
 }
 
 /// The list items of a Markdown section (`## Target` … up to the next `## `).
@@ -2118,6 +2198,22 @@ mod tests {
                 }
                 None => assert_eq!(call["command"], "insert", "{said}"),
             }
+        }
+    }
+
+    #[test]
+    fn articles_as_said() {
+        for (word, want) in [
+            ("EU", "an"),
+            ("US", "a"),
+            ("UK", "a"),
+            ("Azure", "an"),
+            ("India", "an"),
+            ("Germany", "a"),
+            ("Switzerland", "a"),
+            ("SG", "an"),
+        ] {
+            assert_eq!(article(word), want, "{word}");
         }
     }
 

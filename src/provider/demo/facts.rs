@@ -293,7 +293,9 @@ fn colon_splits(head: &str) -> bool {
     let low = head.trim().to_lowercase();
     let words = low.split_whitespace().count();
     let last = low.split_whitespace().last().unwrap_or_default();
-    !(low.chars().any(|c| c.is_ascii_digit())
+    // A long head is a statement of its own ("Contoso needs a new portal by June 2027: 2
+    // million users"); a short one with a number is a value or a time ("at 14: …").
+    !((low.chars().any(|c| c.is_ascii_digit()) && words <= 4)
         || label_of(&low).is_some()
         || label_of(last).is_some() && words <= 3
         || low.ends_with("to do")
@@ -605,6 +607,14 @@ fn unlabelled(text: &str) -> Vec<String> {
         && text.split_whitespace().count() <= 2
         && !text.trim().is_empty()
     {
+        // "live by September", "done by Q3": the date is all it says.
+        let plain = matches!(
+            text.trim().to_lowercase().as_str(),
+            "live" | "go live" | "go-live" | "done" | "ready" | "finished" | "complete" | "launch"
+        );
+        if plain {
+            return vec![format!("Deadline: {d}")];
+        }
         return vec![format!("Deadline: {d} ({})", lower_first_word(&text))];
     }
     if let Some(t) = timestamped(&text) {
@@ -1491,7 +1501,7 @@ fn split_deadline(text: &str) -> (String, Option<String>) {
             } else {
                 tail.to_owned()
             };
-            if head.split_whitespace().count() >= 2 {
+            if !head.is_empty() {
                 return (head, Some(tail));
             }
         }
@@ -1979,6 +1989,11 @@ mod tests {
                 "Wonka Industries",
                 "- budget ~€4M\n- sponsor: Charlie Bucket (COO)",
                 vec!["Budget: ~€4M", "Contact: Charlie Bucket (COO)"],
+            ),
+            (
+                "Acme Bank",
+                "PCI DSS, budget $1.5M, live by September.",
+                vec!["PCI DSS", "Budget: $1.5M", "Deadline: September"],
             ),
             (
                 "Wonka Industries",

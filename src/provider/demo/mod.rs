@@ -11,6 +11,7 @@
 //! chosen speed. It is labelled "demo model (offline)" wherever a provider is shown.
 
 mod board;
+mod build;
 mod code;
 mod compose;
 mod extract;

@@ -189,7 +189,8 @@ pub const TECHNOLOGIES: &[&str] = &[
     "bigquery", "redshift", "dynamodb", "s3", "lambda", "ec2", "cosmos", "iis", "nginx",
     "s/4hana", "s/4", "r/3", "ecc", "abap", "as/400", "z/os", "iseries", "gke", "eks", "aks",
     "ecs", "rds", "vpc", "iam", "fargate", "openstack", "nutanix", "hyper-v", "vsphere",
-    "istio", "helm", "argocd", "datadog", "splunk", "grafana", "prometheus",
+    "istio", "helm", "argocd", "datadog", "splunk", "grafana", "prometheus", "zendesk", "jira",
+    "confluence", "slack", "hubspot", "shopify", "stripe", "netsuite", "magento", "sitecore",
 ];
 
 /// Company suffixes: part of a name, not its core (`ACME Corp` and `Acme` are one customer).
