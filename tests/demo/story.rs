@@ -1757,3 +1757,71 @@ async fn questions_about_two_customers_and_a_summary() {
     )
     .await;
 }
+
+/// "Forget the budget for Globex" removes that line and keeps the rest (it had deleted the
+/// customer's file and its architecture); a part no line holds changes nothing; "Forget
+/// Globex" still removes the customer. A correction naming no one goes to the one customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_a_part_keeps_the_rest() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    check_turns(
+        &store,
+        &[
+            (
+                "Alice",
+                "Quick recap from today's call with Globex: they run 120 Java apps on WebLogic, want to be on AWS by Q3 2027, budget is $3M, contact is Hank Scorpio (CEO).",
+                &["/memories/globex.md"],
+                &[],
+            ),
+            (
+                "Alice",
+                "Actually the deadline is Q4 2027, not Q3.",
+                &["- Deadline: Q4 2027 (was: Deadline: Q3 2027)"],
+                &["team_notes"],
+            ),
+            ("John", "Design the architecture for Globex.", &["/memories/globex_architecture.md"], &[]),
+            (
+                "Sam",
+                "Forget the budget for Globex.",
+                &["Done: I removed from /memories/globex.md", "- Budget: $3M (from Alice)"],
+                &["deleted"],
+            ),
+            (
+                "Sam",
+                "Remove the line about WebLogic from Globex's notes.",
+                &["- Stack: runs 120 Java apps on WebLogic (from Alice)"],
+                &["deleted"],
+            ),
+            (
+                "Sam",
+                "Forget the pricing for Globex.",
+                &["Nothing in /memories/globex.md mentions pricing; I changed nothing."],
+                &[],
+            ),
+        ],
+    )
+    .await;
+    let file = std::fs::read_to_string(dir.join("globex.md")).unwrap();
+    assert!(
+        file.contains("- Contact: Hank Scorpio (CEO) (from Alice)"),
+        "{file}"
+    );
+    assert!(file.contains("- Deadline: Q4 2027"), "{file}");
+    assert!(
+        !file.contains("Budget") && !file.contains("WebLogic"),
+        "{file}"
+    );
+    assert!(dir.join("globex_architecture.md").exists());
+    check_turns(
+        &store,
+        &[(
+            "Sam",
+            "Forget Globex.",
+            &["Done: I deleted /memories/globex.md"],
+            &[],
+        )],
+    )
+    .await;
+    assert!(!dir.join("globex.md").exists());
+}

@@ -60,7 +60,8 @@ const FILLERS: &[&str] = &[
     "please remember that", "remember that", "keep in mind that", "just so you know",
     "for the record", "heads up", "in addition", "additionally", "finally", "lastly",
     "importantly", "apparently", "basically", "please remember", "remember", "please note", "note",
-    "okay", "ok", "well", "quick update", "update", "correction", "news", "says that", "said that",
+    "okay", "ok", "well", "quick update", "update", "correction", "actually", "news", "says that",
+    "said that",
     "says", "said", "mentioned that", "told us that", "confirmed that", "explained that",
 ];
 

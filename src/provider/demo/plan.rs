@@ -538,9 +538,25 @@ impl Context {
                 (Err(new), None) => Some(new),
             },
             None => continued.or_else(|| {
-                let refers = ["they", "their", "them", "the customer", "the client", "it "]
-                    .iter()
-                    .any(|w| self.lower.contains(w));
+                // "their budget …", "Actually the deadline is Q4": about the one customer
+                // memory holds.
+                let refers = [
+                    "they",
+                    "their",
+                    "them",
+                    "the customer",
+                    "the client",
+                    "it ",
+                    "the budget",
+                    "the deadline",
+                    "the timeline",
+                    "the go-live",
+                    "the contact",
+                    "the sponsor",
+                    "the scope",
+                ]
+                .iter()
+                .any(|w| self.lower.contains(w));
                 match facts.as_slice() {
                     [one] if refers => Some((*one).clone()),
                     _ => None,
@@ -1136,6 +1152,13 @@ impl Context {
         if targets.is_empty() {
             return say("I couldn't find that in our shared memory.".to_owned());
         }
+        // "Forget the budget for Globex": a part of the customer's notes, not the customer.
+        let part = self.forgotten_part();
+        if !part.is_empty()
+            && let Some(file) = targets.iter().find(|f| kind(f) == Kind::Facts).cloned()
+        {
+            return forget_lines(file, part);
+        }
         let calls: Vec<Value> = targets
             .iter()
             .map(|t| json!({"command": "delete", "path": t}))
@@ -1149,6 +1172,116 @@ impl Context {
                 after: format!("Done: I deleted {list} from our shared memory."),
             }),
         }
+    }
+}
+
+impl Context {
+    /// What a "forget" names besides the customer and the verbs: the words of the part to
+    /// remove ("budget", "oracle"); empty when it is the customer as a whole.
+    fn forgotten_part(&self) -> Vec<String> {
+        const NOT_PART: [&str; 34] = [
+            "forget",
+            "delete",
+            "remove",
+            "erase",
+            "please",
+            "the",
+            "a",
+            "an",
+            "that",
+            "this",
+            "from",
+            "memory",
+            "memories",
+            "notes",
+            "note",
+            "file",
+            "files",
+            "for",
+            "about",
+            "at",
+            "of",
+            "in",
+            "on",
+            "our",
+            "their",
+            "its",
+            "line",
+            "fact",
+            "entry",
+            "everything",
+            "all",
+            "it",
+            "them",
+            "customer",
+        ];
+        let name: Vec<String> = match &self.subject {
+            Some(Subject::Customer(n)) => words::name_key(n),
+            _ => Vec::new(),
+        };
+        words::tokens(&self.lower)
+            .into_iter()
+            .map(|w| w.trim_end_matches("'s").trim_end_matches("’s").to_owned())
+            .filter(|w| !NOT_PART.contains(&w.as_str()) && !name.contains(w) && w.len() > 1)
+            .collect()
+    }
+}
+
+/// Remove the lines of a facts file that hold the part named: its label ("budget" ->
+/// "Budget: …") or all of its words ("oracle"); nothing is removed when no line holds it.
+fn forget_lines(file: String, part: Vec<String>) -> Work {
+    const LABELS: [(&str, &str); 9] = [
+        ("budget", "Budget:"),
+        ("deadline", "Deadline:"),
+        ("date", "Deadline:"),
+        ("timeline", "Timeline:"),
+        ("contact", "Contact:"),
+        ("sponsor", "Contact:"),
+        ("stack", "Stack:"),
+        ("scope", "Scope:"),
+        ("risk", "Risk:"),
+    ];
+    let read = file.clone();
+    Work {
+        reads: vec![read],
+        outcome: Box::new(move |r| {
+            let text = r.text(&file).unwrap_or_default();
+            let labels: Vec<&str> = LABELS
+                .iter()
+                .filter(|(w, _)| part.iter().any(|p| p.trim_end_matches('s') == *w))
+                .map(|(_, l)| *l)
+                .collect();
+            let gone: Vec<&str> = text
+                .lines()
+                .filter(|l| {
+                    let Some(item) = l.trim().strip_prefix("- ") else {
+                        return false;
+                    };
+                    let low = item.to_lowercase();
+                    labels.iter().any(|l| item.starts_with(l))
+                        || (labels.is_empty() && part.iter().all(|p| low.contains(p.as_str())))
+                })
+                .collect();
+            if gone.is_empty() {
+                return Outcome::Say(format!(
+                    "Nothing in {file} mentions {}; I changed nothing.",
+                    part.join(" ")
+                ));
+            }
+            let calls: Vec<Value> = gone
+                .iter()
+                .map(|l| json!({"command": "str_replace", "path": file, "old_str": format!("{l}\n"), "new_str": ""}))
+                .collect();
+            let list: Vec<&str> = gone.iter().map(|l| l.trim()).collect();
+            Outcome::Write {
+                before: String::new(),
+                calls,
+                after: format!(
+                    "Done: I removed from {file} (the rest of it stays):\n\n{}",
+                    list.join("\n")
+                ),
+            }
+        }),
     }
 }
 
