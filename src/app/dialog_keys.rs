@@ -186,7 +186,9 @@ impl App {
             return Vec::new();
         };
         let yes = matches!(key.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter);
-        let no = matches!(key.code, KeyCode::Char('n' | 'N') | KeyCode::Esc);
+        // Any other letter answers no too: a question that opened under a presenter's typing
+        // ("do you …" in the panel) must not be answered by the "y" of the next word.
+        let no = matches!(key.code, KeyCode::Char(_) | KeyCode::Esc) && !yes;
         match dialog {
             Dialog::Help { scroll } => {
                 let scroll = match key.code {
@@ -215,7 +217,8 @@ impl App {
                 effects.push(Effect::Quit);
                 return effects;
             }
-            Dialog::ConfirmCloseTab(_) | Dialog::ConfirmDelete(_) | Dialog::ConfirmQuit if no => {}
+            Dialog::ConfirmDelete(path) if no => self.notify(format!("kept {path}"), false),
+            Dialog::ConfirmCloseTab(_) | Dialog::ConfirmQuit if no => {}
             p @ (Dialog::ConfirmCloseTab(_) | Dialog::ConfirmDelete(_) | Dialog::ConfirmQuit) => {
                 self.dialog = Some(p);
             }

@@ -35,17 +35,20 @@ impl App {
         if let Some(effects) = self.on_find_key(key) {
             return effects;
         }
-        if self.types_into_the_panel(key) {
-            // With no file open the panel's letters have nothing to act on: a presenter who
-            // starts typing means the message, never a memory file.
+        let into_panel = self.types_into_the_panel(key);
+        if into_panel || self.types_a_message(key) {
+            // A letter the chat or the panel has no use for (or, with no file open, any of the
+            // panel's): a presenter who starts typing means the message.
             self.focus = Focus::Input;
             if let Some(tab) = self.active_tab_mut() {
                 tab.input.input(key);
             }
-            self.notify(
-                "typing goes to the message; open a file (Enter) to use the panel's letter keys",
-                false,
-            );
+            if into_panel {
+                self.notify(
+                    "typing goes to the message; open a file (Enter) to use the panel's letter keys",
+                    false,
+                );
+            }
             return Vec::new();
         }
         match self.keymap.resolve(self.focus, key) {
@@ -110,6 +113,16 @@ impl App {
 
     /// A printable key while the panel has focus and no file is open (other than `u` while a
     /// delete can be undone).
+    /// A printable key the focused chat or panel has no action for ("W" of "Who is …").
+    fn types_a_message(&self, key: KeyEvent) -> bool {
+        matches!(key.code, KeyCode::Char(_))
+            && matches!(self.focus, Focus::Chat | Focus::Panel)
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            && self.keymap.resolve(self.focus, key).is_none()
+    }
+
     fn types_into_the_panel(&self, key: KeyEvent) -> bool {
         let KeyCode::Char(c) = key.code else {
             return false;

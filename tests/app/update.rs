@@ -689,6 +689,58 @@ fn typing_with_the_panel_focused_and_no_file_open_goes_to_the_message() {
     assert!(matches!(app.dialog, Some(Dialog::Form(..))));
 }
 
+/// A sentence typed while a file is open in the focused panel, or while the chat has the
+/// focus, deletes and undoes nothing: the first letter no key is bound to moves the typing to
+/// the message, and a question a letter opened ("d" of "do you") is answered no by the next.
+#[test]
+fn a_sentence_typed_into_the_panel_or_the_chat_changes_no_memory() {
+    let mut app = app(160, 48);
+    panel_with_open_file(&mut app);
+    let effects = type_text(&mut app, "do you know Globex?");
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Memory(_))),
+        "{effects:?}"
+    );
+    assert!(app.dialog.is_none(), "{:?}", app.dialog);
+    assert_eq!(app.focus, Focus::Input);
+    assert_eq!(
+        app.active_tab().unwrap().input.lines().join(""),
+        " you know Globex?"
+    );
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("kept /memories/acme.md")
+    );
+
+    // The chat: "Thank you" runs no undo ("u") and no copy ("y").
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Chat);
+    let effects = type_text(&mut app, "Thank you");
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(app.focus, Focus::Input);
+    assert_eq!(
+        app.active_tab().unwrap().input.lines().join(""),
+        "Thank you"
+    );
+
+    // Bound letters still work where they are meant: "d" then "y" deletes.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    assert_eq!(app.focus, Focus::Panel);
+    app.update(key(KeyCode::Char('d')));
+    assert_eq!(
+        app.update(key(KeyCode::Char('y'))),
+        [Effect::Memory(MemoryJob::Delete(
+            "/memories/acme.md".into()
+        ))]
+    );
+}
+
 /// `e` on a file that is selected but not open opens it and edits it once it has arrived
 /// (it used to say "the file is still loading" forever).
 #[test]
