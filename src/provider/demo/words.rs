@@ -901,7 +901,15 @@ fn is_person(name: &Name, words: &[&str], lows: &[String]) -> bool {
     let role_after = (name.end..name.end + 2)
         .find(|&i| is_role(i))
         .is_some_and(|i| !role_of_next(i));
-    (name.start.saturating_sub(2)..name.start).any(is_role) || role_after || is_a_role
+    // "Jane from Duff Beer", "Jane at Duff Beer": the person from a company named next.
+    let of_company = lows
+        .get(name.end)
+        .is_some_and(|w| matches!(w.as_str(), "from" | "at"))
+        && words
+            .get(name.end + 1)
+            .is_some_and(|n| capitalised(n) && !NOT_NAMES.contains(&lower(n).as_str()))
+        && name.text.split_whitespace().count() <= 2;
+    (name.start.saturating_sub(2)..name.start).any(is_role) || role_after || is_a_role || of_company
 }
 
 /// A topic without a named party: an incident ("checkout errors", "the payments outage").
@@ -1219,6 +1227,10 @@ mod tests {
             ),
             ("Hooli - 250 microservices on GKE.", Some("Hooli")),
             ("Deadline: Christmas 2027.", None),
+            (
+                "Had coffee with Jane from Duff Beer — they're moving to Shopify.",
+                Some("Duff Beer"),
+            ),
             (
                 "Cyberdyne Systems just signed! Miles Dyson (VP Engineering) is the exec sponsor.",
                 Some("Cyberdyne Systems"),
