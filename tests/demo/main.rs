@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod hostile;
 mod index;
 mod scripts;
 mod seed;

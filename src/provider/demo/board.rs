@@ -130,7 +130,7 @@ fn one_task(item: &str) -> Option<Asked> {
         Some((title, rest)) => (title, rest),
         None => {
             // "a task for Sam to draft the pricing sheet"
-            let lower = head.to_lowercase();
+            let lower = head.to_ascii_lowercase();
             let at = lower.find(" to ")?;
             let title = head[at + 4..].trim();
             let mut chars = title.chars();

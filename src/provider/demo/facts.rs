@@ -525,7 +525,7 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
         .trim()
         .to_owned();
     loop {
-        let lowered = text.to_lowercase();
+        let lowered = text.to_ascii_lowercase();
         let Some(filler) = FILLERS.iter().find(|f| {
             lowered.starts_with(**f)
                 && lowered[f.len()..].starts_with([' ', ',', ':'])
@@ -768,7 +768,7 @@ fn named_role(text: &str) -> Option<String> {
 /// "before Black Friday" (a deadline).
 fn single_value(text: &str) -> Option<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let low = text.to_lowercase();
+    let low = text.to_ascii_lowercase();
     let currency = |w: &str| {
         matches!(
             lower(w).as_str(),
@@ -809,7 +809,7 @@ fn single_value(text: &str) -> Option<String> {
 /// "HIPAA applies", "we must comply with GDPR", "subject to PCI DSS" -> "Compliance: …".
 fn compliance(text: &str) -> Option<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let low = text.to_lowercase();
+    let low = text.to_ascii_lowercase();
     if words.len() == 2 && matches!(lower(words[1]).as_str(), "applies" | "apply") {
         return Some(format!("Compliance: {}", core(words[0])));
     }
@@ -1055,7 +1055,7 @@ fn acts_on_its_own(low: &str, key: &str) -> bool {
 
 /// "on a cloud migration project" -> "Project: cloud migration".
 fn project_of(text: &str) -> Option<String> {
-    let low = text.to_lowercase();
+    let low = text.to_ascii_lowercase();
     for marker in [
         "project",
         "engagement",
@@ -1068,7 +1068,7 @@ fn project_of(text: &str) -> Option<String> {
             continue;
         };
         let head = &text[..at];
-        let head_low = head.to_lowercase();
+        let head_low = head.to_ascii_lowercase();
         let start = [
             "on a ",
             "on the ",
@@ -1539,7 +1539,7 @@ fn label_value<'t>(label: &str, text: &'t str, rest_low: &str) -> Option<&'t str
 
 /// "… to the cloud by the end of March" -> ("… to the cloud", Some("end of March")).
 fn split_deadline(text: &str) -> (String, Option<String>) {
-    let low = text.to_lowercase();
+    let low = text.to_ascii_lowercase();
     for marker in [" by ", " before ", " no later than "] {
         let Some(at) = low.rfind(marker) else {
             continue;
@@ -1606,7 +1606,7 @@ pub fn is_clock(word: &str) -> bool {
 
 /// "we need to move back once …" -> "To do: move back once …".
 fn to_do(text: &str) -> Option<String> {
-    let low = text.to_lowercase();
+    let low = text.to_ascii_lowercase();
     for opener in [
         "we need to ",
         "we have to ",

@@ -759,6 +759,10 @@ impl Context {
             };
             plans.push((path, exists, title, notes));
         }
+        if plans.is_empty() {
+            // Names, but nothing said about any of them: as for a message with no facts.
+            return self.greeting();
+        }
         let reads: Vec<String> = plans
             .iter()
             .filter(|(_, exists, _, _)| *exists)
@@ -800,6 +804,15 @@ impl Context {
         }
     }
 
+    /// The answer to a message that holds no fact to keep.
+    fn greeting(&self) -> Work {
+        say(format!(
+            "Hello {}! Tell me about the customer or the work, and I'll keep the facts in our \
+             shared memory for the team.",
+            self.author
+        ))
+    }
+
     fn remember(&self) -> Work {
         let parties = self.parties();
         if !parties.is_empty() {
@@ -810,12 +823,7 @@ impl Context {
         let facts =
             super::facts::facts(&self.prose, &self.author, self.company.as_deref(), subject);
         if facts.is_empty() {
-            let greeting = format!(
-                "Hello {}! Tell me about the customer or the work, and I'll keep the facts in \
-                 our shared memory for the team.",
-                self.author
-            );
-            return say(greeting);
+            return self.greeting();
         }
         let path = file.unwrap_or_else(|| "/memories/team_notes.md".to_owned());
         let author = self.author.clone();

@@ -957,7 +957,7 @@ pub fn is_money(word: &str) -> bool {
     if w.starts_with(['$', '€', '£']) {
         return w.chars().any(|c| c.is_ascii_digit());
     }
-    let lowered = w.to_lowercase();
+    let lowered = w.to_ascii_lowercase();
     let unit = ["bn", "mn", "mm", "k", "m", "b"]
         .iter()
         .find(|u| lowered.ends_with(**u))
@@ -1023,7 +1023,7 @@ pub fn amount(text: &str) -> Option<(f64, String, String)> {
 pub fn money_value(word: &str) -> Option<f64> {
     let w = core_money(word);
     let w = w.trim_start_matches(['$', '€', '£']);
-    let lowered = w.to_lowercase();
+    let lowered = w.to_ascii_lowercase();
     let (digits, scale) = [
         ("bn", 1e9),
         ("mn", 1e6),
