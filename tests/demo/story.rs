@@ -1825,3 +1825,39 @@ async fn forgetting_a_part_keeps_the_rest() {
     .await;
     assert!(!dir.join("globex.md").exists());
 }
+
+/// An incident log that names a technology ("expired TLS cert") is about the incident, not a
+/// customer called TLS; its review names the known root cause and how to stop it recurring,
+/// and a question about the cause answers with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_log_naming_a_technology_and_its_root_cause() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    check_turns(
+        &store,
+        &[
+            (
+                "Alice",
+                "Incident log: at 14:05 checkout errors jumped to 30%. 14:12 we rolled back the payments service. 14:20 errors back to 0.2%. Root cause: expired TLS cert on the payment gateway.",
+                &["/memories/checkout_incident.md", "- Root cause: expired TLS cert on the payment gateway"],
+                &["tls.md"],
+            ),
+            (
+                "John",
+                "Write the post-incident review.",
+                &[
+                    "## Root cause\n\n- Expired TLS cert on the payment gateway",
+                    "- [ ] Stop it recurring (expired TLS cert on the payment gateway)",
+                ],
+                &["Find out why", "holds no incident notes"],
+            ),
+            (
+                "Sam",
+                "What was the root cause of the checkout incident?",
+                &["**Cause**", "- Root cause: expired TLS cert on the payment gateway (Alice)"],
+                &["14:12"],
+            ),
+        ],
+    )
+    .await;
+}

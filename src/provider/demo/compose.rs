@@ -408,6 +408,8 @@ enum Aspect {
     Left,
     State,
     Risks,
+    /// "what was the root cause", "why did it fail".
+    Cause,
     /// "how many clinics": the facts that count that thing (its singular, lower case).
     Count(String),
 }
@@ -483,6 +485,9 @@ fn aspects(lower: &str) -> Vec<Aspect> {
     if has(&["risk", "constraint", "concern", "worr", "blocker"]) {
         out.push(Aspect::Risks);
     }
+    if has(&["cause", "why "]) {
+        out.push(Aspect::Cause);
+    }
     // "how many clinics do they have?"
     let ws: Vec<&str> = lower.split_whitespace().collect();
     for pair in ws.windows(3) {
@@ -530,6 +535,7 @@ fn fits(note: &Note, aspect: &Aspect) -> bool {
                 })
         }
         Aspect::Left => label == "To do",
+        Aspect::Cause => label == "Root cause" || low.contains("cause"),
         Aspect::Count(one) => {
             let y = one.strip_suffix('y').map(|stem| format!("{stem}ies"));
             words::tokens(&low).iter().any(|w| {
@@ -591,6 +597,7 @@ fn aspect_title(a: &Aspect) -> String {
         Aspect::Left => "Left to do",
         Aspect::State => "Current state",
         Aspect::Risks => "Constraints and risks",
+        Aspect::Cause => "Cause",
         Aspect::Count(one) => return words::capitalise(&plural(one)),
     };
     title.to_owned()
@@ -1863,6 +1870,14 @@ pub fn incident_review(path: &str, text: &str, person: &str) -> Doc {
             "- The handover went through shared memory: nobody had to be reached off shift\n",
         );
     }
+    // "Root cause: expired TLS cert": known, so the action is to stop it recurring.
+    let known = list.iter().find_map(|n| {
+        let (label, value) = n.label()?;
+        (label == "Root cause").then(|| value.trim_end_matches('.').to_owned())
+    });
+    if let Some(cause) = &known {
+        let _ = write!(out, "\n## Root cause\n\n- {}\n", words::capitalise(cause));
+    }
     out.push_str("\n## Follow-up actions\n\n");
     let todo: Vec<&Note> = list
         .iter()
@@ -1875,12 +1890,22 @@ pub fn incident_review(path: &str, text: &str, person: &str) -> Doc {
     let cause = list.iter().find(|n| {
         n.low().contains("timing out") || n.low().contains("cause") || n.low().contains("failing")
     });
-    if let Some(c) = cause {
-        let _ = writeln!(
-            out,
-            "- [ ] Find out why: {}",
-            lower_first(&strip_clock(&c.text))
-        );
+    match (&known, cause) {
+        (Some(k), _) => {
+            let _ = writeln!(
+                out,
+                "- [ ] Stop it recurring ({}): an alert well before it can happen again, and a check in the release pipeline",
+                lower_first(k)
+            );
+        }
+        (None, Some(c)) => {
+            let _ = writeln!(
+                out,
+                "- [ ] Find out why: {}",
+                lower_first(&strip_clock(&c.text))
+            );
+        }
+        (None, None) => {}
     }
     out.push_str("- [ ] Agree an owner and a date for each action above\n");
     Doc {
@@ -1892,9 +1917,15 @@ pub fn incident_review(path: &str, text: &str, person: &str) -> Doc {
 /// A note that says what the incident cost: error rates, failures, extra charges.
 fn is_impact(n: &Note) -> bool {
     let low = n.low();
-    let recovered = ["dropped", "recovered", "restored", "back to normal"]
-        .iter()
-        .any(|w| low.contains(w));
+    let recovered = [
+        "dropped",
+        "recovered",
+        "restored",
+        "back to normal",
+        "back to ",
+    ]
+    .iter()
+    .any(|w| low.contains(w));
     let harm = [
         "%",
         "error",

@@ -191,6 +191,8 @@ pub const TECHNOLOGIES: &[&str] = &[
     "ecs", "rds", "vpc", "iam", "fargate", "openstack", "nutanix", "hyper-v", "vsphere",
     "istio", "helm", "argocd", "datadog", "splunk", "grafana", "prometheus", "zendesk", "jira",
     "confluence", "slack", "hubspot", "shopify", "stripe", "netsuite", "magento", "sitecore",
+    "tls", "ssl", "dns", "http", "https", "tcp", "ssh", "sftp", "smtp", "oauth", "saml", "ldap",
+    "jwt", "cert", "certs",
 ];
 
 /// Company suffixes: part of a name, not its core (`ACME Corp` and `Acme` are one customer).
@@ -570,11 +572,23 @@ pub fn subjects(prose: &str, speaker: &Speaker, person: &str) -> Vec<Subject> {
     }
     // Highest score first; among equals, the first mentioned.
     found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut out: Vec<Subject> = found
-        .into_iter()
-        .map(|(_, _, n)| Subject::Customer(n))
-        .collect();
-    out.extend(topic(prose));
+    // An incident log ("at 14:05 checkout errors jumped …") is about the incident unless a
+    // party is named as such (a relation, a customer word).
+    let timed = prose.split_whitespace().any(|w| {
+        core(w).split_once(':').is_some_and(|(h, m)| {
+            h.len() <= 2 && m.len() == 2 && h.chars().chain(m.chars()).all(|c| c.is_ascii_digit())
+        })
+    });
+    let first = timed && found.first().is_none_or(|f| f.0 < 5);
+    let topic = topic(prose);
+    let mut out: Vec<Subject> = Vec::new();
+    if first {
+        out.extend(topic.clone());
+    }
+    out.extend(found.into_iter().map(|(_, _, n)| Subject::Customer(n)));
+    if !first {
+        out.extend(topic);
+    }
     out
 }
 
@@ -1227,6 +1241,10 @@ mod tests {
             ),
             ("Hooli - 250 microservices on GKE.", Some("Hooli")),
             ("Deadline: Christmas 2027.", None),
+            (
+                "Incident log: at 14:05 checkout errors jumped to 30%. Root cause: expired TLS cert.",
+                None,
+            ),
             (
                 "Had coffee with Jane from Duff Beer — they're moving to Shopify.",
                 Some("Duff Beer"),
