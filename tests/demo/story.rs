@@ -1861,3 +1861,47 @@ async fn an_incident_log_naming_a_technology_and_its_root_cause() {
     )
     .await;
 }
+
+/// "Globex and Initech both want SSO" is said of two customers: each file gets it. A company
+/// whose name holds "and" stays one customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sentence_about_two_customers() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    let (text, tools) = say(
+        &agent(&store, "Alice"),
+        &mut Conversation::default(),
+        "Globex and Initech both want SSO with Okta before the end of Q2.",
+    )
+    .await;
+    assert_eq!(
+        tools,
+        [
+            "view /memories",
+            "create /memories/globex.md",
+            "create /memories/initech.md"
+        ],
+        "{text}"
+    );
+    for file in ["globex.md", "initech.md"] {
+        let body = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(
+            body.contains("- Wants SSO with Okta (from Alice)"),
+            "{body}"
+        );
+        assert!(
+            !body.contains("Initech both") && !body.contains("And "),
+            "{body}"
+        );
+    }
+    let (text, tools) = say(
+        &agent(&store, "Alice"),
+        &mut Conversation::default(),
+        "Marks and Spencer wants to move 300 stores to Azure.",
+    )
+    .await;
+    assert!(
+        tools.contains(&"create /memories/marks_and_spencer.md".to_owned()),
+        "{tools:?}\n{text}"
+    );
+}

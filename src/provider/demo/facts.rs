@@ -1244,6 +1244,32 @@ fn without_subject(text: &str, subject: Option<&str>) -> String {
     {
         i += 1;
     }
+    // "Globex and Initech both want SSO": what both (or each, all) of them do.
+    let key = subject
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    if let Some(k) = words
+        .iter()
+        .take(8)
+        .position(|w| matches!(lower(w).as_str(), "both" | "each" | "all"))
+        && k > i
+        && words[i..k]
+            .iter()
+            .any(|w| matches!(lower(w).as_str(), "and" | "&"))
+        && words[i..k].iter().any(|w| lower(w) == key)
+        && words[i..k]
+            .iter()
+            .all(|w| capitalised(w) || matches!(lower(w).as_str(), "and" | "&"))
+        && k + 1 < words.len()
+    {
+        let mut rest: Vec<String> = words[k + 1..].iter().map(|w| (*w).to_owned()).collect();
+        if SHARED_VERBS.contains(&lower(&rest[0]).as_str()) {
+            rest[0] = third_person(&rest[0]);
+        }
+        return rest.join(" ");
+    }
     let name: Vec<String> = subject.split_whitespace().map(str::to_lowercase).collect();
     let mut j = 0;
     while j < name.len()
@@ -2087,6 +2113,16 @@ mod tests {
             "Pied Piper",
             "They're price sensitive.",
             &["Price sensitive"],
+        ),
+        (
+            "Initech",
+            "Globex and Initech both want SSO with Okta before the end of Q2.",
+            &["Wants SSO with Okta", "Deadline: before end of Q2"],
+        ),
+        (
+            "Globex",
+            "Globex and Initech both want SSO with Okta before the end of Q2.",
+            &["Wants SSO with Okta", "Deadline: before end of Q2"],
         ),
         (
             "Stark Industries",

@@ -699,7 +699,7 @@ impl Context {
     /// left out. Empty for a message about one party.
     fn parties(&self) -> Vec<(Subject, String)> {
         let mut groups: Vec<(Subject, String)> = Vec::new();
-        let mut current: Option<usize> = None;
+        let mut current: Vec<usize> = Vec::new();
         for sentence in words::sentences(&self.prose) {
             let found =
                 words::subject(&without_inline_code(&sentence), &self.speaker, &self.person);
@@ -726,20 +726,49 @@ impl Context {
                 low.starts_with(&name.to_lowercase())
             };
             if let Some(Subject::Customer(name)) = found.filter(|s| opens(s.title())) {
-                let at = groups
-                    .iter()
-                    .position(|(s, _)| words::same_name(s.title(), &name));
-                current = Some(at.unwrap_or_else(|| {
-                    groups.push((Subject::Customer(name), String::new()));
-                    groups.len() - 1
-                }));
+                current.clear();
+                for part in self.joint(&sentence, &name) {
+                    let at = groups
+                        .iter()
+                        .position(|(s, _)| words::same_name(s.title(), &part));
+                    current.push(at.unwrap_or_else(|| {
+                        groups.push((Subject::Customer(part), String::new()));
+                        groups.len() - 1
+                    }));
+                }
             }
-            if let Some(i) = current {
+            for &i in &current {
                 groups[i].1.push_str(&sentence);
                 groups[i].1.push(' ');
             }
         }
         if groups.len() < 2 { Vec::new() } else { groups }
+    }
+
+    /// "Globex and Initech both want SSO": two customers when the sentence says so (both,
+    /// each, all) or memory holds a file for each; else one name ("Marks and Spencer").
+    fn joint(&self, sentence: &str, name: &str) -> Vec<String> {
+        let parts: Vec<String> = name.split(" and ").map(str::to_owned).collect();
+        if parts.len() < 2 {
+            return parts;
+        }
+        let low = sentence.to_lowercase();
+        let name_low = name.to_lowercase();
+        let after = low
+            .find(&name_low)
+            .map(|at| &low[at + name_low.len()..])
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(words::core);
+        let said = matches!(after, Some("both" | "each" | "all"));
+        let held = parts.iter().all(|p| {
+            self.file_for(&Subject::Customer(p.clone()))
+                .is_ok_and(|f| self.files.contains(&f))
+        });
+        if said || held {
+            parts
+        } else {
+            vec![name.to_owned()]
+        }
     }
 
     /// A message about several customers: each one's facts in its own file, in one turn.
