@@ -1905,3 +1905,56 @@ async fn one_sentence_about_two_customers() {
         "{tools:?}\n{text}"
     );
 }
+
+/// Documents asked for in other words (a high-level design, a one-pager, "turn … into a
+/// proposal", "update the proposal") are written, and a request for work the model cannot do
+/// is answered; none of them is kept as a fact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_asked_in_other_words() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    check_turns(
+        &store,
+        &[
+            (
+                "Alice",
+                "Quick recap from today's call with Globex: they run 120 Java apps on WebLogic, want to be on AWS by Q3 2027, budget is $3M.",
+                &["/memories/globex.md"],
+                &[],
+            ),
+            (
+                "John",
+                "John, can you put together a high-level design for Globex?",
+                &["I saved it as /memories/globex_architecture.md"],
+                &[],
+            ),
+            (
+                "Sam",
+                "Sam — draft a one-pager for Globex's exec sponsor.",
+                &["I saved it as /memories/globex_proposal.md"],
+                &["Updated /memories/globex.md"],
+            ),
+            (
+                "Sam",
+                "Sam — send the deck to Globex.",
+                &["I can't send that here."],
+                &["Updated"],
+            ),
+            ("Alice", "Globex's budget went up to $3.5M.", &["- Budget: $3.5M (was: Budget: $3M)"], &[]),
+            (
+                "Sam",
+                "Update the proposal for Globex with the new budget.",
+                &["Within your budget of $3.5M"],
+                &["Updated /memories/globex.md"],
+            ),
+        ],
+    )
+    .await;
+    let file = std::fs::read_to_string(dir.join("globex.md")).unwrap();
+    for request in ["one-pager", "deck", "proposal", "design"] {
+        assert!(
+            !file.contains(request),
+            "{request:?} kept as a fact:\n{file}"
+        );
+    }
+}

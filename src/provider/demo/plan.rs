@@ -847,6 +847,15 @@ impl Context {
         if !parties.is_empty() {
             return self.remember_many(parties);
         }
+        if let Some(verb) = command_word(&self.lower) {
+            // "Sam, send the deck to Globex": a request for work, not a fact to keep.
+            return say(format!(
+                "I can't {verb} that here. From what memory holds I can design an architecture \
+                 (\"Design the architecture for Globex\"), write a proposal or a one-pager \
+                 (\"Write the proposal for Globex\"), review an incident or code, answer \
+                 questions, or keep new facts for the team."
+            ));
+        }
         let file = self.facts_file();
         let subject = self.subject.as_ref().map(Subject::title);
         let facts =
@@ -1322,6 +1331,40 @@ fn forget_lines(file: String, part: Vec<String>) -> Work {
     }
 }
 
+/// The verb a message opens with when it asks for work ("Sam — send the deck …", "please
+/// email Dana"): after a name said first and the courtesy words.
+fn command_word(lower: &str) -> Option<&str> {
+    const VERBS: [&str; 16] = [
+        "draft", "write", "create", "prepare", "make", "produce", "generate", "put", "turn",
+        "convert", "revise", "send", "email", "sketch", "outline", "compose",
+    ];
+    let mut ws = lower.split_whitespace().peekable();
+    // "sam, …", "sam — …"
+    if let Some(first) = ws.peek().copied()
+        && (first.ends_with(',') || matches!(ws.clone().nth(1), Some("—" | "-" | "–")))
+        && first.len() <= 12
+    {
+        ws.next();
+        if matches!(ws.peek().copied(), Some("—" | "-" | "–")) {
+            ws.next();
+        }
+    }
+    let rest: Vec<&str> = ws.collect();
+    let rest = rest.join(" ");
+    let asked = words::request(&rest);
+    let mut it = asked.split_whitespace().map(words::core);
+    let verb = it.next()?;
+    // An object follows a request ("draft a one-pager", "send them the deck"); "Draft budget
+    // is $2M" and "make sure …" are no requests.
+    let object = it.next().is_some_and(|w| {
+        matches!(
+            w,
+            "a" | "an" | "the" | "our" | "my" | "their" | "it" | "them" | "this" | "that" | "me"
+        )
+    });
+    VERBS.iter().find(|v| **v == verb && object).copied()
+}
+
 fn say(text: String) -> Work {
     Work {
         reads: Vec::new(),
@@ -1370,7 +1413,16 @@ const MAKING: [&str; 8] = [
 ];
 
 /// Words that ask for something to be made.
-const CREATING: [&str; 21] = [
+const CREATING: [&str; 30] = [
+    "turn ",
+    "convert",
+    "revise",
+    "redo ",
+    "refresh",
+    "rewrite",
+    "redraft",
+    "update the",
+    "update our",
     "create",
     "draft",
     "write",
@@ -1565,7 +1617,19 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
     if has("checklist") && creating {
         return Intent::Checklist;
     }
-    if (((has("proposal") || has("statement of work") || has(" sow")) && creating)
+    // A one-pager, a brief or a pitch for the customer is the proposal, told short.
+    let pitch = [
+        "one-pager",
+        "one pager",
+        "executive summary",
+        "exec summary",
+        "pitch",
+        "brief for",
+        "quote for",
+    ]
+    .iter()
+    .any(|w| has(w));
+    if (((has("proposal") || has("statement of work") || has(" sow") || pitch) && creating)
         || named_first("proposal")
         || named_first("statement of work"))
         && !asks_back(lower, "proposal")
@@ -1580,6 +1644,10 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
         "technical design",
         "migration plan",
         "target design",
+        "high-level design",
+        "high level design",
+        "design for",
+        "blueprint",
     ]
     .iter()
     .any(|w| has(w));
@@ -1612,10 +1680,47 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
 mod tests {
     use super::*;
 
+    /// A request for work no intent covers is answered, never kept as a fact; a message that
+    /// only starts like one ("Draft budget is …", "make sure …") is a statement.
+    #[test]
+    fn requests_for_other_work() {
+        for (text, verb) in [
+            ("Sam — send the deck to Globex.", Some("send")),
+            ("sam, email them the numbers", Some("email")),
+            ("Please prepare the slides for Friday", Some("prepare")),
+            ("Draft budget is $2M.", None),
+            ("Make sure the budget stays under $2M.", None),
+            ("Write down: Globex budget $2M", None),
+            ("Globex wants a pilot.", None),
+        ] {
+            assert_eq!(command_word(&text.to_lowercase()), verb, "{text}");
+        }
+    }
+
     #[test]
     fn what_a_message_asks_for_in_many_wordings() {
         for (text, want) in [
             ("Architecture for Hooli please.", Intent::Architecture),
+            (
+                "John, can you put together a high-level design for Globex?",
+                Intent::Architecture,
+            ),
+            (
+                "Sam — draft a one-pager for Globex's exec sponsor.",
+                Intent::Proposal,
+            ),
+            (
+                "Turn the Globex architecture into a proposal.",
+                Intent::Proposal,
+            ),
+            (
+                "Update the proposal for Globex with the new budget.",
+                Intent::Proposal,
+            ),
+            (
+                "Update: Globex signed the pilot, budget $1M.",
+                Intent::Remember,
+            ),
             ("Compare Umbrella and Initech budgets.", Intent::Ask),
             (
                 "Sam, summarise everything we know about Initech.",
