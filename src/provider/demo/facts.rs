@@ -537,7 +537,7 @@ fn fact_of(clause: &str, head: bool, speaker: &str, subject: Option<&str>) -> Ve
             .trim_start_matches([' ', ',', ':', '-', '–', '—'])
             .to_owned();
     }
-    if corrects_a_value(&text) {
+    if corrects_a_value(&text) || unchanged(&text) {
         return Vec::new();
     }
     // "Dana Ortiz (CTO) says they have …": who said it, then what they said.
@@ -663,6 +663,27 @@ fn reported(text: &str) -> Option<(String, String)> {
     let said = text[at + verb.len()..].trim();
     (who.ends_with(')') && person_with_role(who).is_some() && said.split_whitespace().count() >= 2)
         .then(|| (who.to_owned(), said.to_owned()))
+}
+
+/// "budget unchanged", "the timeline stays the same": nothing new to keep.
+fn unchanged(text: &str) -> bool {
+    let low = text.to_ascii_lowercase();
+    let Some(rest) = [
+        "unchanged",
+        "the same",
+        "stays the same",
+        "as before",
+        "still the same",
+    ]
+    .iter()
+    .find_map(|w| low.strip_suffix(w)) else {
+        return false;
+    };
+    let rest = rest
+        .trim()
+        .trim_end_matches(" is")
+        .trim_end_matches(" remains");
+    label_of(rest).is_some()
 }
 
 /// ", not €4M", "(rather than March)": the old value a correction names, which is no fact. A
@@ -1366,7 +1387,7 @@ fn labelled(text: &str) -> Option<String> {
             }
         }
     }
-    if let Some(fact) = value_then_label(text, &low) {
+    if let Some(fact) = value_then_label(text, &low).or_else(|| moved_deadline(text, &low)) {
         return Some(fact);
     }
     // Value first: "$800k budget", "9 month timeline", "12-month timeline".
@@ -1423,6 +1444,44 @@ fn labelled(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// "go-live slipped to Q1 2028 because of the SAP upgrade": the deadline moved, and why.
+fn moved_deadline(text: &str, low: &str) -> Option<String> {
+    let bare = ["the ", "our ", "their "]
+        .iter()
+        .find_map(|d| low.strip_prefix(d))
+        .unwrap_or(low);
+    let opener = ["go-live", "go live", "deadline", "launch", "cutover"]
+        .iter()
+        .find(|o| bare.starts_with(**o))?;
+    let rest = bare[opener.len()..].trim_start();
+    let verb = [
+        "slipped to ",
+        "moved to ",
+        "pushed to ",
+        "shifted to ",
+        "is now ",
+        "was moved to ",
+        "has moved to ",
+        "now ",
+    ]
+    .iter()
+    .find(|v| rest.starts_with(**v))?;
+    let at = text.len() - rest.len() + verb.len();
+    let value = text[at..].trim().trim_end_matches('.');
+    let (date, why) = match value.find(" because ").or_else(|| value.find(" due to ")) {
+        Some(cut) => (&value[..cut], Some(value[cut..].trim())),
+        None => (value, None),
+    };
+    if date.is_empty() {
+        return None;
+    }
+    let said = verb.trim().trim_end_matches(" to").trim_end_matches(" now");
+    Some(match why {
+        Some(why) => format!("Deadline: {date} ({said} {why})"),
+        None => format!("Deadline: {date}"),
+    })
 }
 
 /// "Black Friday is the hard deadline", "$2M is the approved budget": the value said first.
@@ -2123,6 +2182,16 @@ mod tests {
             "Globex",
             "Globex and Initech both want SSO with Okta before the end of Q2.",
             &["Wants SSO with Okta", "Deadline: before end of Q2"],
+        ),
+        (
+            "Initech",
+            "Go-live slipped to Q1 2028 because of the SAP upgrade; budget unchanged.",
+            &["Deadline: Q1 2028 (slipped because of the SAP upgrade)"],
+        ),
+        (
+            "Initech",
+            "The deadline moved to June.",
+            &["Deadline: June"],
         ),
         (
             "Stark Industries",

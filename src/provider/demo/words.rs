@@ -171,7 +171,9 @@ pub(super) const NOT_NAMES: &[&str] = &[
     "onboarding", "contact", "contacts", "attendees", "agenda", "participants", "takeaways",
     "highlights", "outcome", "outcomes", "stakeholders", "questions", "issues", "concerns",
     "constraints", "challenges", "stack", "current", "pain", "follow-up", "followup", "owner",
-    "owners", "champion", "sponsor", "christmas", "xmas", "easter", "thanksgiving",
+    "owners", "champion", "sponsor", "christmas", "xmas", "easter", "thanksgiving", "two",
+    "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many", "few",
+    "couple", "both", "each",
 ];
 
 /// Technologies: named in a stack, never a customer unless a customer word names them.
@@ -788,6 +790,17 @@ fn meeting_after(lows: &[String], at: usize) -> bool {
     })
 }
 
+/// "Initech update: …", "Globex news": news named after the party, at `at` (not "Alice's
+/// update", said of a person).
+fn news_after(lows: &[String], at: usize) -> bool {
+    lows.get(at).is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "update" | "updates" | "news" | "recap" | "status"
+        )
+    })
+}
+
 /// A verb of the name's own at `at`: a known one, or any past tense ("Initech pushed …",
 /// "Globex signed …").
 fn verb_after(lows: &[String], at: usize) -> bool {
@@ -857,7 +870,8 @@ fn score(
     if relation {
         score += 4;
     }
-    if meeting_after(lows, name.end) && !technology {
+    let news = news_after(lows, name.end) && !possessive && !technology;
+    if (meeting_after(lows, name.end) && !technology) || news {
         score += 4;
     }
     if has_suffix {
@@ -880,7 +894,7 @@ fn score(
             || words
                 .get(name.end)
                 .is_some_and(|w| w.starts_with('(') || is_dash(w));
-        if verb_next || possessive || heading {
+        if verb_next || possessive || heading || news {
             score += 2;
         } else if !(multiword || all_caps || has_suffix || after_customer_word) {
             return Some(0);
@@ -1241,6 +1255,10 @@ mod tests {
             ),
             ("Hooli - 250 microservices on GKE.", Some("Hooli")),
             ("Deadline: Christmas 2027.", None),
+            (
+                "Initech update: go-live slipped to Q1 2028 because of the SAP upgrade.",
+                Some("Initech"),
+            ),
             (
                 "Incident log: at 14:05 checkout errors jumped to 30%. Root cause: expired TLS cert.",
                 None,
