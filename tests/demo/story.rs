@@ -1958,3 +1958,43 @@ async fn documents_asked_in_other_words() {
         );
     }
 }
+
+/// A question about a document reads that document ("What did Sam propose?"); a question the
+/// customer's notes answer is not answered again from the documents written from them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_read_the_file_that_answers_them() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    check_turns(
+        &store,
+        &[
+            (
+                "Alice",
+                "Quick recap from today's call with Globex: they run 120 Java apps on WebLogic, want to be on AWS by Q3 2027, budget is $3M, Hank Scorpio (CEO) signs off.",
+                &["/memories/globex.md"],
+                &[],
+            ),
+            ("John", "Design the architecture for Globex.", &["globex_architecture.md"], &[]),
+            ("Sam", "Write the proposal for Globex.", &["globex_proposal.md"], &[]),
+            (
+                "Alice",
+                "What did Sam propose for Globex?",
+                &["From /memories/globex_proposal.md", "Walk through this proposal with Hank Scorpio"],
+                &["From /memories/globex.md", "From /memories/globex_architecture.md"],
+            ),
+            (
+                "Alice",
+                "How many apps does Globex have?",
+                &["**Apps**", "runs 120 Java apps on WebLogic (Alice)"],
+                &["globex_architecture.md", "globex_proposal.md"],
+            ),
+            (
+                "Sam",
+                "Who signs off at Globex?",
+                &["- Hank Scorpio (CEO) signs off (Alice)"],
+                &["Approval:"],
+            ),
+        ],
+    )
+    .await;
+}

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::build;
 use super::code::Finding;
-use super::plan::{Reads, stem};
+use super::plan::{self, Reads, stem};
 use super::words::{self, TECHNOLOGIES};
 
 /// A line of a memory file's list: the fact and who said it.
@@ -617,7 +617,13 @@ pub fn answer(lower: &str, files: &[String], reads: &Reads) -> String {
     let wanted = aspects(lower);
     let mut out = String::new();
     let mut any = false;
+    // Every part asked for answered by the files so far (the customer's facts): the
+    // documents written from them would only repeat it.
+    let mut answered = false;
     for file in files {
+        if answered && plan::kind(file) != plan::Kind::Facts {
+            continue;
+        }
         let Some(text) = reads.text(file) else {
             continue;
         };
@@ -669,6 +675,7 @@ pub fn answer(lower: &str, files: &[String], reads: &Reads) -> String {
             }
             shown = true;
         }
+        answered |= shown && missing.is_empty();
         // Asked for two things and this file holds one: say which is not there.
         if shown && !missing.is_empty() {
             let _ = write!(out, "\nNothing on {} there yet.\n", missing.join(" or "));

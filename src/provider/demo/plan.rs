@@ -933,6 +933,25 @@ impl Context {
             );
             reads = all;
         }
+        // "What did Sam propose?", "what's in John's design?": that document, when it exists.
+        let asked_doc = if ["propos", "offer", "one-pager"]
+            .iter()
+            .any(|w| self.lower.contains(w))
+        {
+            Some(Kind::Proposal)
+        } else if ["design", "architect"]
+            .iter()
+            .any(|w| self.lower.contains(w))
+        {
+            Some(Kind::Architecture)
+        } else {
+            None
+        };
+        if let Some(doc) = asked_doc
+            && reads.iter().any(|f| kind(f) == doc)
+        {
+            reads.retain(|f| kind(f) == doc);
+        }
         reads.truncate(4);
         if reads.is_empty() {
             let what = self
