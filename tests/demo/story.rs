@@ -1998,3 +1998,51 @@ async fn questions_read_the_file_that_answers_them() {
     )
     .await;
 }
+
+/// A persona the presenter adds reviews John's design for security: the review names what the
+/// design covers and the gaps (the customer's own rules and data residency included), is saved
+/// for the team, and answers a question about the gaps; with no design yet it says whom to ask.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_security_review_of_the_design() {
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
+    check_turns(
+        &store,
+        &[
+            (
+                "Alice",
+                "Quick recap from today's call with Globex: they run 120 Java apps on WebLogic, want to be on AWS by Q3 2027, budget is $3M, data must stay in the EU. PCI DSS applies.",
+                &["/memories/globex.md"],
+                &[],
+            ),
+            (
+                "Priya",
+                "Review the Globex architecture for security gaps.",
+                &["There is no architecture for Globex in memory yet to review; ask John"],
+                &["Updated", "Saved"],
+            ),
+            ("John", "Design the architecture for Globex.", &["globex_architecture.md"], &[]),
+            (
+                "Priya",
+                "Priya, do a security review of the Globex design.",
+                &[
+                    "# Security review: Globex: cloud migration architecture",
+                    "Data residency: data stays in EU",
+                    "PCI DSS: the customer must follow it",
+                    "Encryption: encrypt data at rest",
+                    "I saved the review as /memories/globex_security_review.md",
+                ],
+                &["Network boundaries: add"],
+            ),
+            (
+                "Sam",
+                "What gaps did Priya find for Globex?",
+                &["From /memories/globex_security_review.md", "Secrets: keep credentials"],
+                &["From /memories/globex_architecture.md"],
+            ),
+        ],
+    )
+    .await;
+    let facts = std::fs::read_to_string(dir.join("globex.md")).unwrap();
+    assert!(!facts.contains("Review"), "{facts}");
+}

@@ -17,6 +17,7 @@ mod compose;
 mod extract;
 pub mod facts;
 mod plan;
+mod review;
 mod summary;
 pub mod words;
 

@@ -38,6 +38,8 @@ pub enum Intent {
     Proposal,
     Architecture,
     IncidentReview,
+    /// A security review of a design ("Review the Globex architecture for security gaps").
+    DesignReview,
     Checklist,
     Ask,
     Remember,
@@ -426,7 +428,7 @@ pub(super) fn stem(path: &str) -> &str {
 /// The subject part of a file's stem: `acme_corp_architecture` -> `acme_corp`.
 pub(super) fn base_of(path: &str) -> &str {
     let s = stem(path);
-    for suffix in ["_architecture", "_proposal", "_review"] {
+    for suffix in ["_architecture", "_proposal", "_security_review", "_review"] {
         if let Some(b) = s.strip_suffix(suffix) {
             return b;
         }
@@ -687,6 +689,7 @@ impl Context {
             Intent::Proposal => self.proposal(),
             Intent::Architecture => self.architecture(),
             Intent::IncidentReview => self.incident_review(),
+            Intent::DesignReview => self.design_review(),
             Intent::Checklist => self.checklist(),
             Intent::Ask => self.ask(),
             Intent::Remember => self.remember(),
@@ -934,7 +937,12 @@ impl Context {
             reads = all;
         }
         // "What did Sam propose?", "what's in John's design?": that document, when it exists.
-        let asked_doc = if ["propos", "offer", "one-pager"]
+        let asked_doc = if ["gap", "review", "finding"]
+            .iter()
+            .any(|w| self.lower.contains(w))
+        {
+            Some(Kind::Review)
+        } else if ["propos", "offer", "one-pager"]
             .iter()
             .any(|w| self.lower.contains(w))
         {
@@ -1123,6 +1131,43 @@ impl Context {
         let after = format!("Written from the log in {log}; saved as {target}.");
         self.document(vec![log.clone()], target, move |r| {
             let doc = compose::incident_review(&log, r.text(&log).unwrap_or_default(), &person);
+            (doc, String::new(), after.clone())
+        })
+    }
+
+    fn design_review(&self) -> Work {
+        let customer = match self.customer_file() {
+            Ok(file) => file,
+            Err(text) => return say(text),
+        };
+        let base = base_of(&customer).to_owned();
+        let design = [
+            format!("/memories/{base}_architecture.md"),
+            format!("/memories/{base}_proposal.md"),
+        ]
+        .into_iter()
+        .find(|f| self.files.contains(f));
+        let Some(design) = design else {
+            let who = self
+                .subject
+                .as_ref()
+                .map_or_else(|| stem(&customer).to_owned(), |s| s.title().to_owned());
+            return say(format!(
+                "There is no architecture for {who} in memory yet to review; ask John to design \
+                 one first."
+            ));
+        };
+        let target = format!("/memories/{base}_security_review.md");
+        let person = self.person.clone();
+        let after = format!("Reviewed {design}; I saved the review as {target} for the team.");
+        self.document(vec![customer.clone(), design.clone()], target, move |r| {
+            let doc = super::review::design_review(
+                &design,
+                r.text(&design).unwrap_or_default(),
+                &customer,
+                r.text(&customer).unwrap_or_default(),
+                &person,
+            );
             (doc, String::new(), after.clone())
         })
     }
@@ -1595,6 +1640,33 @@ fn with_inline_code(prose: &str, code: &[words::Code]) -> String {
     out
 }
 
+/// "Review the Globex architecture for security gaps", "Priya, audit John's design": a
+/// request (not a question, not a status: "legal is reviewing the proposal") to review a
+/// design or a proposal.
+fn asks_for_design_review(lower: &str) -> bool {
+    const VERBS: [&str; 9] = [
+        "review",
+        "audit",
+        "assess",
+        "critique",
+        "check",
+        "look over",
+        "poke holes",
+        "do a security review",
+        "security review",
+    ];
+    let addressed = match lower.split_once(", ") {
+        Some((name, rest)) if !name.contains(' ') => rest,
+        _ => lower,
+    };
+    let asked = words::request(addressed);
+    let reviews = VERBS.iter().any(|w| asked.starts_with(w)) || lower.contains("security review");
+    let design = ["architecture", "design", "proposal"]
+        .iter()
+        .any(|w| lower.contains(w));
+    reviews && design && !lower.contains("incident") && !lower.contains('?')
+}
+
 /// What the person wants, from the words of the message.
 pub fn intent(lower: &str, has_code: bool) -> Intent {
     let has = |w: &str| lower.contains(w);
@@ -1632,6 +1704,9 @@ pub fn intent(lower: &str, has_code: bool) -> Intent {
     let creating = CREATING.iter().any(|w| has(w));
     if REVIEW_WORDS.iter().any(|w| has(w)) && creating {
         return Intent::IncidentReview;
+    }
+    if asks_for_design_review(lower) {
+        return Intent::DesignReview;
     }
     if has("checklist") && creating {
         return Intent::Checklist;
@@ -1720,6 +1795,19 @@ mod tests {
     fn what_a_message_asks_for_in_many_wordings() {
         for (text, want) in [
             ("Architecture for Hooli please.", Intent::Architecture),
+            (
+                "Review the Globex architecture for security gaps.",
+                Intent::DesignReview,
+            ),
+            (
+                "Can you audit John's design for Hooli",
+                Intent::DesignReview,
+            ),
+            (
+                "Priya, review the proposal for Hooli.",
+                Intent::DesignReview,
+            ),
+            ("Did John review the architecture?", Intent::Ask),
             (
                 "John, can you put together a high-level design for Globex?",
                 Intent::Architecture,
