@@ -244,6 +244,10 @@ const RELATIONS: &[&[&str]] = &[
     &["regarding"],
     &["re"],
     &["with"],
+    // "Treffen mit …", "Reunión con …", "Réunion avec …": presenters type in their language.
+    &["mit"],
+    &["con"],
+    &["avec"],
 ];
 
 /// Role words that mark a name next to them as a person.
@@ -258,11 +262,18 @@ pub(super) const ROLES: &[&str] = &[
 /// Is this word capitalised (or all capitals, or a digit-led brand like 3M)?
 pub(super) fn capitalised(word: &str) -> bool {
     let c = core(word);
+    // Money and shares are no names ("1,5 M€", "30%").
+    if c.contains(['$', '€', '£', '¥', '%']) {
+        return false;
+    }
     let mut chars = c.chars();
     match chars.next() {
         Some(first) if first.is_uppercase() => true,
+        // A brand led by a digit ("3M"), in ASCII: "2027年Q3までに" is a date.
         Some(first) if first.is_ascii_digit() => {
-            c.chars().any(char::is_uppercase) && !c.chars().any(char::is_lowercase)
+            c.chars().all(|ch| ch.is_ascii_alphanumeric())
+                && c.chars().any(char::is_uppercase)
+                && !c.chars().any(char::is_lowercase)
         }
         _ => false,
     }
@@ -1255,6 +1266,13 @@ mod tests {
             ),
             ("Hooli - 250 microservices on GKE.", Some("Hooli")),
             ("Deadline: Christmas 2027.", None),
+            (
+                "Reunión con Banco Azul: 40 sucursales, presupuesto 1,5 M€.",
+                Some("Banco Azul"),
+            ),
+            ("Treffen mit Müller AG: 12 Werke, Budget 2 Mio €.", Some("Müller AG")),
+            ("3M wants to move 40 plants to Azure.", Some("3M")),
+            ("会議: 予算 5000万円, 2027年Q3までにAWSへ移行", None),
             (
                 "Initech update: go-live slipped to Q1 2028 because of the SAP upgrade.",
                 Some("Initech"),
