@@ -4,15 +4,13 @@
 //! takes. Random messages built from the grammar's own words mixed with such characters.
 #![allow(clippy::unwrap_used, clippy::pedantic)]
 
-use std::sync::Arc;
-
 use proptest::prelude::*;
 
 use crate::support::demo;
 
-use demo::say;
+use demo::{local_store, say, scratch};
 use memdeck::chat::Conversation;
-use memdeck::memory::{LocalOptions, LocalStore, MemPath, MemoryStore, NodeKind};
+use memdeck::memory::{MemPath, NodeKind};
 
 /// Words the demo model's grammar reacts to.
 const GRAMMAR: &[&str] = &[
@@ -164,13 +162,8 @@ proptest! {
     fn any_message_gets_an_answer_and_leaves_readable_files(said in message(), asked in message()) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
-            let tmp = tempfile::Builder::new()
-                .prefix("memdeck-hostile-")
-                .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-                .unwrap();
-            let dir = tmp.path().join("memories");
-            let store: Arc<dyn MemoryStore> =
-                Arc::new(LocalStore::open(&LocalOptions::new(dir.clone())).unwrap());
+            let (_tmp, dir) = scratch();
+            let store = local_store(&dir);
             let seed = "Met with Globex: 40 plants, budget $2M, deadline Q3 2027, contact is Dana Ortiz (CTO).";
             for (persona, text) in [
                 ("Alice", seed),
@@ -200,12 +193,8 @@ proptest! {
 /// empty answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_that_once_broke_it() {
-    let tmp = tempfile::Builder::new()
-        .prefix("memdeck-hostile-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap();
-    let store: Arc<dyn MemoryStore> =
-        Arc::new(LocalStore::open(&LocalOptions::new(tmp.path().join("memories"))).unwrap());
+    let (_tmp, dir) = scratch();
+    let store = local_store(&dir);
     for text in [
         "Met with Globex: 40 plants, budget $2M, deadline Q3 2027, contact is Dana Ortiz (CTO).",
         "o\u{212A}, budget is $5M for Globex",

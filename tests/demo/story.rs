@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::support::demo;
 
-use demo::say;
+use demo::{local_store, say, scratch};
 use memdeck::chat::Conversation;
 use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
 
@@ -1526,19 +1526,6 @@ async fn a_lower_case_recap_an_unanswerable_question_and_an_unnamed_proposal() {
 }
 
 /// A temporary directory and the memory directory in it (not created).
-fn scratch() -> (tempfile::TempDir, std::path::PathBuf) {
-    let tmp = tempfile::Builder::new()
-        .prefix("memdeck-story-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap();
-    let dir = tmp.path().join("memories");
-    (tmp, dir)
-}
-
-fn local_store(dir: &Path) -> Arc<dyn MemoryStore> {
-    Arc::new(LocalStore::open(&LocalOptions::new(dir.to_owned())).unwrap())
-}
-
 /// A persona, what they say, what the answer must hold and must not.
 type Said<'a> = (&'a str, &'a str, &'a [&'a str], &'a [&'a str]);
 

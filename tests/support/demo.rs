@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use memdeck::chat::agent::check_history;
 use memdeck::chat::{Agent, AgentEvent, Conversation, Persona, TurnOptions};
-use memdeck::memory::MemoryStore;
+use memdeck::memory::{LocalOptions, LocalStore, MemoryStore};
 use memdeck::provider::demo::Demo;
 use tokio_util::sync::CancellationToken;
 
@@ -90,4 +90,19 @@ pub async fn say_counting(
         .filter_map(|b| b["text"].as_str())
         .collect::<String>();
     (text, tools, cost)
+}
+
+/// A temporary directory under the test target's and the memory folder in it (not yet made).
+pub fn scratch() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::Builder::new()
+        .prefix("memdeck-story-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let dir = tmp.path().join("memories");
+    (tmp, dir)
+}
+
+/// The local store on `dir`.
+pub fn local_store(dir: &std::path::Path) -> Arc<dyn MemoryStore> {
+    Arc::new(LocalStore::open(&LocalOptions::new(dir.to_owned())).unwrap())
 }

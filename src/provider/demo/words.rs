@@ -1270,7 +1270,10 @@ mod tests {
                 "Reunión con Banco Azul: 40 sucursales, presupuesto 1,5 M€.",
                 Some("Banco Azul"),
             ),
-            ("Treffen mit Müller AG: 12 Werke, Budget 2 Mio €.", Some("Müller AG")),
+            (
+                "Treffen mit Müller AG: 12 Werke, Budget 2 Mio €.",
+                Some("Müller AG"),
+            ),
             ("3M wants to move 40 plants to Azure.", Some("3M")),
             ("会議: 予算 5000万円, 2027年Q3までにAWSへ移行", None),
             (
