@@ -996,7 +996,10 @@ fn relation_only(text: &str, subject: Option<&str>) -> Option<Vec<String>> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let met = words.windows(2).enumerate().find_map(|(i, pair)| {
             let from = matches!(lower(pair[1]).as_str(), "from" | "at");
-            let company = words.get(i + 2).is_some_and(|w| key.starts_with(&lower(w)));
+            let company = words.get(i + 2).is_some_and(|w| {
+                let low = lower(w);
+                !low.is_empty() && key.starts_with(&low)
+            });
             let person = capitalised(pair[0])
                 && !NOT_NAMES.contains(&lower(pair[0]).as_str())
                 && !key.contains(&lower(pair[0]));

@@ -663,60 +663,15 @@ fn lower_case_opening(words: &[&str], lows: &[String]) -> Option<Name> {
         "wants", "needs", "runs", "uses", "has", "plans", "operates", "employs", "signed",
         "requires", "relies",
     ];
+    #[rustfmt::skip]
     const GENERIC: &[&str] = &[
-        "everyone",
-        "everybody",
-        "someone",
-        "somebody",
-        "nobody",
-        "everything",
-        "something",
-        "nothing",
-        "finance",
-        "legal",
-        "security",
-        "management",
-        "leadership",
-        "engineering",
-        "sales",
-        "marketing",
-        "ops",
-        "operations",
-        "procurement",
-        "board",
-        "infra",
-        "infrastructure",
-        "product",
-        "devops",
-        "sre",
-        "each",
-        "every",
-        "both",
-        "most",
-        "many",
-        "none",
-        "people",
-        "users",
-        "customers",
-        "staff",
-        "employees",
-        "company",
-        "business",
-        "org",
-        "organisation",
-        "organization",
-        "department",
-        "dept",
-        "group",
-        "he",
-        "she",
-        "nobody",
-        "anyone",
-        "anybody",
-        "platform",
-        "system",
-        "application",
-        "service",
+        "everyone", "everybody", "someone", "somebody", "nobody", "everything", "something",
+        "nothing", "finance", "legal", "security", "management", "leadership", "engineering",
+        "sales", "marketing", "ops", "operations", "procurement", "board", "infra",
+        "infrastructure", "product", "devops", "sre", "each", "every", "both", "most", "many",
+        "none", "people", "users", "customers", "staff", "employees", "company", "business",
+        "org", "organisation", "organization", "department", "dept", "group", "he", "she",
+        "anyone", "anybody", "platform", "system", "application", "service",
     ];
     let verb = lows
         .iter()
@@ -944,9 +899,12 @@ fn is_person(name: &Name, words: &[&str], lows: &[String]) -> bool {
     let of_company = lows
         .get(name.end)
         .is_some_and(|w| matches!(w.as_str(), "from" | "at"))
-        && words
-            .get(name.end + 1)
-            .is_some_and(|n| capitalised(n) && !NOT_NAMES.contains(&lower(n).as_str()))
+        && words.get(name.end + 1).is_some_and(|n| {
+            let low = lower(n);
+            capitalised(n)
+                && !NOT_NAMES.contains(&low.as_str())
+                && !TECHNOLOGIES.contains(&low.as_str())
+        })
         && name.text.split_whitespace().count() <= 2;
     (name.start.saturating_sub(2)..name.start).any(is_role) || role_after || is_a_role || of_company
 }
@@ -1266,6 +1224,7 @@ mod tests {
             ),
             ("Hooli - 250 microservices on GKE.", Some("Hooli")),
             ("Deadline: Christmas 2027.", None),
+            ("We met Globex at AWS re:Invent.", Some("Globex")),
             (
                 "Reunión con Banco Azul: 40 sucursales, presupuesto 1,5 M€.",
                 Some("Banco Azul"),
