@@ -177,7 +177,8 @@ pub fn merge_facts(path: &str, current: &str, new: &[Note]) -> Edit {
             && let Some((old, total, grouped)) = existing.iter().find_map(|e| {
                 let (c, t) = only_a_count(&e.text)?;
                 let n: i64 = c.replace(',', "").parse().ok()?;
-                (t == thing).then_some((e, n + delta, c.contains(',')))
+                let total = n.checked_add(delta)?;
+                (t == thing).then_some((e, total, c.contains(',')))
             })
             && total >= 0
         {
@@ -950,7 +951,11 @@ fn months_in(text: &str) -> Option<u64> {
             "twelve" => Some(12),
             other => other.parse::<u64>().ok(),
         };
-        let Some(n) = n else { continue };
+        // A plan of a hundred years or more is no plan to lay phases over (and would
+        // overflow their arithmetic).
+        let Some(n) = n.filter(|&n| n <= 1200) else {
+            continue;
+        };
         let unit = words::core(pair[1]);
         if unit.starts_with("month") {
             return Some(n);
@@ -2192,6 +2197,11 @@ mod tests {
             ),
             ("- Has ~25 gyms", &["the 25 gyms connect"][..], &[][..]),
             (
+                "- Timeline: 18446744073709551615 years\n- 99999999999999999999 apps",
+                &["Landing zone"][..],
+                &["months 1"][..],
+            ),
+            (
                 "- 50 Java applications on VMware",
                 &["one cloud organisation", "a managed Kubernetes service"],
                 &[],
@@ -2237,6 +2247,14 @@ mod tests {
                 None => assert_eq!(call["command"], "insert", "{said}"),
             }
         }
+        // A count past what a number holds is added as said, never summed into an overflow.
+        let huge = "- 9223372036854775807 clinics (from Alice)\n";
+        let edit = merge_facts(
+            "/memories/u.md",
+            huge,
+            &[Note::new("Added 3 more clinics", None)],
+        );
+        assert_eq!(edit.calls[0]["command"], "insert");
     }
 
     #[test]
