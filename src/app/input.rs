@@ -111,8 +111,6 @@ impl App {
         }
     }
 
-    /// A printable key while the panel has focus and no file is open (other than `u` while a
-    /// delete can be undone).
     /// A printable key the focused chat or panel has no action for ("W" of "Who is …").
     fn types_a_message(&self, key: KeyEvent) -> bool {
         matches!(key.code, KeyCode::Char(_))
@@ -123,6 +121,8 @@ impl App {
             && self.keymap.resolve(self.focus, key).is_none()
     }
 
+    /// A printable key while the panel has focus and no file is open (other than `u` while a
+    /// delete can be undone).
     fn types_into_the_panel(&self, key: KeyEvent) -> bool {
         let KeyCode::Char(c) = key.code else {
             return false;

@@ -26,7 +26,8 @@ const GRAMMAR: &[&str] = &[
     "\n1. ", "* ", "?", ".", ",", ";", "(", ")", "\"", "'s", "```", "İ", "K", "ß", "ﬁ", "ǅ", "Σ",
     "ς", "𝔘", "😀", "\u{301}", "\u{200F}", "\u{FEFF}", "\t", "ŉ", "Ω", "ẞ", "oK", "5K", "$5K",
     "ﬁve", "İİ", "Kontakt", "ﬀ", "Å", "18446744073709551615", "9223372036854775807", "years",
-    "months", "weeks", "apps", "plants",
+    "months", "weeks", "apps", "plants", "Review", "review", "audit", "security", "must",
+    "stay", "in", "EU",
 ];
 
 fn word() -> impl Strategy<Value = String> {

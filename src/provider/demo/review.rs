@@ -64,7 +64,8 @@ const RULES: [&str; 6] = ["PCI DSS", "HIPAA", "GDPR", "SOC 2", "ISO 27001", "SOX
 /// A security and resilience review of the design at `path`, against the customer's facts.
 pub fn design_review(path: &str, design: &str, facts_path: &str, facts: &str, person: &str) -> Doc {
     let low = design.to_lowercase();
-    let facts_low = facts.to_lowercase();
+    // ASCII only: a position found here cuts `facts` itself.
+    let facts_low = facts.to_ascii_lowercase();
     let title = design
         .lines()
         .find_map(|l| l.strip_prefix("# "))
@@ -168,5 +169,16 @@ mod tests {
         }
         assert!(!doc.contains("Network boundaries: add"), "{doc}");
         assert!(!doc.contains("HIPAA"), "{doc}");
+        // Letters whose lowercase is longer before the place: the cut stays on the place.
+        let facts = "- \u{130}\u{130}\u{130} data must stay in the EU (from Alice)\n";
+        let doc = design_review(
+            "/memories/g_architecture.md",
+            design,
+            "/memories/g.md",
+            facts,
+            "Priya",
+        )
+        .text;
+        assert!(doc.contains("Data residency: data stays in EU"), "{doc}");
     }
 }
