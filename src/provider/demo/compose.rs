@@ -326,14 +326,19 @@ fn relative_count(text: &str) -> Option<(i64, String, String)> {
     if thing.is_empty() || thing.len() > 3 {
         return None;
     }
-    let written = thing.join(" ");
-    let mut one: Vec<&str> = thing.clone();
-    let last = one.len() - 1;
-    one[last] = one[last]
-        .strip_suffix('s')
-        .filter(|t| t.len() > 1)
-        .unwrap_or(one[last]);
-    Some((sign * n, one.join(" "), written))
+    Some((sign * n, singular(&thing), thing.join(" ")))
+}
+
+/// "data centres" -> "data centre": the thing counted, its last word without a plural `s`.
+fn singular(thing: &[&str]) -> String {
+    let mut one = thing.to_vec();
+    if let Some(last) = one.last_mut() {
+        *last = last
+            .strip_suffix('s')
+            .filter(|t| t.len() > 1)
+            .unwrap_or(last);
+    }
+    one.join(" ")
 }
 
 /// A fact that is only a count of something ("40 plants", "Has 42 plants now", "Runs 45
@@ -388,15 +393,7 @@ fn only_a_count(text: &str) -> Option<(String, String)> {
         && thing
             .iter()
             .all(|w| w.starts_with(char::is_alphabetic) && !AROUND.contains(w));
-    fits.then(|| {
-        let last = thing.len() - 1;
-        let singular = thing[last]
-            .strip_suffix('s')
-            .filter(|t| t.len() > 1)
-            .unwrap_or(thing[last]);
-        thing[last] = singular;
-        (words[at].clone(), thing.join(" "))
-    })
+    fits.then(|| (words[at].clone(), singular(&thing)))
 }
 
 /// What a question asks for, by the words in it.

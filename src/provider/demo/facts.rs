@@ -6,8 +6,8 @@
 //! "14:05 — checkout errors jumped to 30%".
 
 use super::words::{
-    NOT_NAMES, ROLES, TECHNOLOGIES, capitalise, capitalised, core, is_money, lower, names,
-    numerals, sentences,
+    NOT_NAMES, ROLES, TECHNOLOGIES, capitalise, capitalised, core, is_clock, is_money, lower,
+    names, numerals, sentences,
 };
 
 /// Labels a fact may carry, with the words that introduce them.
@@ -1678,18 +1678,6 @@ fn timestamped(text: &str) -> Option<String> {
         return None;
     }
     Some(format!("{time} — {}", capitalise(rest)))
-}
-
-/// `14:05`, `9:30`, `14:05Z`.
-pub fn is_clock(word: &str) -> bool {
-    let w = word.trim_end_matches(['Z', 'z']);
-    let Some((h, m)) = w.split_once(':') else {
-        return false;
-    };
-    (1..=2).contains(&h.len())
-        && m.len() == 2
-        && h.chars().all(|c| c.is_ascii_digit())
-        && m.chars().all(|c| c.is_ascii_digit())
 }
 
 /// "we need to move back once …" -> "To do: move back once …".

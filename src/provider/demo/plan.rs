@@ -1397,25 +1397,32 @@ fn forget_lines(file: String, part: Vec<String>) -> Work {
 
 /// The verb a message opens with when it asks for work ("Sam — send the deck …", "please
 /// email Dana"): after a name said first and the courtesy words.
+/// A message without the name it is addressed to ("sam, summarise …", "sam — send …"): a
+/// short first word before a comma or a dash.
+fn addressed(lower: &str) -> &str {
+    let text = lower.trim_start();
+    let Some((first, rest)) = text.split_once(char::is_whitespace) else {
+        return text;
+    };
+    let rest = rest.trim_start();
+    if first.len() > 12 {
+        return text;
+    }
+    if first.ends_with(',') {
+        return rest;
+    }
+    ["— ", "- ", "– "]
+        .iter()
+        .find_map(|d| rest.strip_prefix(d))
+        .map_or(text, str::trim_start)
+}
+
 fn command_word(lower: &str) -> Option<&str> {
     const VERBS: [&str; 16] = [
         "draft", "write", "create", "prepare", "make", "produce", "generate", "put", "turn",
         "convert", "revise", "send", "email", "sketch", "outline", "compose",
     ];
-    let mut ws = lower.split_whitespace().peekable();
-    // "sam, …", "sam — …"
-    if let Some(first) = ws.peek().copied()
-        && (first.ends_with(',') || matches!(ws.clone().nth(1), Some("—" | "-" | "–")))
-        && first.len() <= 12
-    {
-        ws.next();
-        if matches!(ws.peek().copied(), Some("—" | "-" | "–")) {
-            ws.next();
-        }
-    }
-    let rest: Vec<&str> = ws.collect();
-    let rest = rest.join(" ");
-    let asked = words::request(&rest);
+    let asked = words::request(addressed(lower));
     let mut it = asked.split_whitespace().map(words::core);
     let verb = it.next()?;
     // An object follows a request ("draft a one-pager", "send them the deck"); "Draft budget
@@ -1655,11 +1662,7 @@ fn asks_for_design_review(lower: &str) -> bool {
         "do a security review",
         "security review",
     ];
-    let addressed = match lower.split_once(", ") {
-        Some((name, rest)) if !name.contains(' ') => rest,
-        _ => lower,
-    };
-    let asked = words::request(addressed);
+    let asked = words::request(addressed(lower));
     let reviews = VERBS.iter().any(|w| asked.starts_with(w)) || lower.contains("security review");
     let design = ["architecture", "design", "proposal"]
         .iter()
@@ -1671,12 +1674,11 @@ fn asks_for_design_review(lower: &str) -> bool {
 pub fn intent(lower: &str, has_code: bool) -> Intent {
     let has = |w: &str| lower.contains(w);
     // "Sam, summarise …", "ok, what …": the word after a name or an opener said first.
-    let mut ws = lower.split_whitespace();
-    let first = match (ws.next(), ws.next()) {
-        (Some(a), Some(b)) if a.ends_with(',') && a.len() <= 12 => words::core(b),
-        (Some(a), _) => words::core(a),
-        _ => "",
-    };
+    let first = addressed(lower)
+        .split_whitespace()
+        .next()
+        .map(words::core)
+        .unwrap_or_default();
     if matches!(first, "forget" | "delete" | "remove" | "erase")
         || has("please forget")
         || (has("remove") && has("from memory"))

@@ -587,11 +587,7 @@ pub fn subjects(prose: &str, speaker: &Speaker, person: &str) -> Vec<Subject> {
     found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     // An incident log ("at 14:05 checkout errors jumped …") is about the incident unless a
     // party is named as such (a relation, a customer word).
-    let timed = prose.split_whitespace().any(|w| {
-        core(w).split_once(':').is_some_and(|(h, m)| {
-            h.len() <= 2 && m.len() == 2 && h.chars().chain(m.chars()).all(|c| c.is_ascii_digit())
-        })
-    });
+    let timed = prose.split_whitespace().any(|w| is_clock(core(w)));
     let first = timed && found.first().is_none_or(|f| f.0 < 5);
     let topic = topic(prose);
     let mut out: Vec<Subject> = Vec::new();
@@ -1129,6 +1125,18 @@ pub fn numerals(text: &str) -> String {
         i = end;
     }
     out.join(" ")
+}
+
+/// `14:05`, `9:30`, `14:05Z`.
+pub fn is_clock(word: &str) -> bool {
+    let w = word.trim_end_matches(['Z', 'z']);
+    let Some((h, m)) = w.split_once(':') else {
+        return false;
+    };
+    (1..=2).contains(&h.len())
+        && m.len() == 2
+        && h.chars().all(|c| c.is_ascii_digit())
+        && m.chars().all(|c| c.is_ascii_digit())
 }
 
 /// First letter in capitals.
